@@ -1,0 +1,52 @@
+"""taskservice: a task-management REST service built the Pyramid way.
+
+``main`` is the PasteDeploy app factory named by the ini files. It validates every
+setting first (a bad value stops start-up with one line), then includes each concern
+in order; each module's ``includeme`` says what it adds.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pyramid.config import Configurator
+from pyramid.router import Router
+
+from .resources import root_factory
+from .settings import SettingsError, load_settings
+
+# Framework settings this service depends on for correctness; an ini may still override.
+FRAMEWORK_DEFAULTS = {
+    "tm.annotate_user": "false",  # would look the user up at the start of every transaction
+    "tm.commit_veto": "pyramid_tm.default_commit_veto",  # a 4xx/5xx response writes nothing
+    "retry.attempts": "3",
+    "handle_exceptions": "false",  # errors.py owns the exception views, not Cornice
+}
+
+
+def make_config(global_config: dict[str, Any], **raw: Any) -> Configurator:
+    """The configured, not yet committed Configurator (tests add views to it)."""
+    here = global_config.get("here", ".")
+    raw.setdefault("sqlalchemy.url", f"sqlite:///{here}/taskservice.sqlite")
+    for key, value in FRAMEWORK_DEFAULTS.items():
+        raw.setdefault(key, value)
+    app_settings = load_settings(raw)
+    config = Configurator(settings=raw, root_factory=root_factory)
+    config.registry.app_settings = app_settings
+    config.include("cornice")
+    config.include(".requestlog")
+    config.include(".errors")
+    config.include(".models")
+    config.include(".credentials")
+    config.include(".security")
+    config.include(".services")
+    return config
+
+
+def main(global_config: dict[str, Any], **settings: Any) -> Router:
+    """Build the WSGI application; exits with a one-line message on a bad setting."""
+    try:
+        config = make_config(global_config, **settings)
+    except SettingsError as error:
+        raise SystemExit(f"taskservice: {error}") from None
+    return config.make_wsgi_app()

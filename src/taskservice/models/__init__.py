@@ -1,0 +1,79 @@
+"""The database: engine, one session per request joined to the transaction, the models."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import zope.sqlalchemy
+from pyramid.config import Configurator
+from pyramid.request import Request
+from sqlalchemy import create_engine, event
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from .meta import Base
+from .task import PRIORITIES, PRIORITY_RANK, SHARE_PERMISSIONS, Task, TaskShare, TaskTag
+from .token import Token
+from .user import User, username_matches
+
+__all__ = [
+    "Base", "PRIORITIES", "PRIORITY_RANK", "SHARE_PERMISSIONS", "Task", "TaskShare", "TaskTag",
+    "Token", "User", "username_matches", "make_engine", "make_session_factory",
+]
+
+SQLITE_BUSY_TIMEOUT_MS = 5000
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    """Make SQLite transactional the way the other databases are.
+
+    pysqlite's own transaction handling defers BEGIN and breaks SAVEPOINTs; SQLAlchemy's
+    documented recipe takes BEGIN over. WAL lets readers run beside a writer, the busy
+    timeout makes a second writer wait instead of failing, and foreign keys (with their
+    cascades) are off in SQLite unless switched on per connection.
+    """
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+        if engine.url.database not in (None, "", ":memory:"):
+            cursor.execute("PRAGMA journal_mode = WAL")
+            cursor.execute("PRAGMA synchronous = NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        connection.exec_driver_sql("BEGIN")
+
+
+def make_engine(database_url: str, **kwargs: Any) -> Engine:
+    """An engine for ``database_url`` with the per-database set-up this service relies on."""
+    engine = create_engine(database_url, **kwargs)
+    if engine.dialect.name == "sqlite":
+        _configure_sqlite(engine)
+    return engine
+
+
+def make_session_factory(engine: Engine) -> sessionmaker[Session]:
+    return sessionmaker(bind=engine, expire_on_commit=False)
+
+
+def _dbsession(request: Request) -> Session:
+    """The request's session, joined to its transaction: commit and abort follow pyramid_tm."""
+    session = request.registry["dbsession_factory"]()
+    zope.sqlalchemy.register(session, transaction_manager=request.tm)
+    return session
+
+
+def includeme(config: Configurator) -> None:
+    """Set up the engine from the validated settings and add ``request.dbsession``."""
+    settings = config.registry.app_settings
+    config.include("pyramid_tm")
+    config.include("pyramid_retry")
+    engine = make_engine(settings.database_url)
+    config.registry["dbsession_engine"] = engine
+    config.registry["dbsession_factory"] = make_session_factory(engine)
+    config.add_request_method(_dbsession, "dbsession", reify=True)

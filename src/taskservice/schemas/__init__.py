@@ -1,0 +1,31 @@
+"""Colander schemas for every request body and query string.
+
+They are the only place input is validated, and the OpenAPI document is generated from
+them, so the two cannot drift. ``request_schema`` wraps a body and/or query-string schema
+into the shape Cornice's validator expects.
+"""
+
+from __future__ import annotations
+
+import colander
+
+from .types import StrictMapping
+
+
+def request_schema(
+    body: colander.SchemaNode | None = None, querystring: colander.SchemaNode | None = None
+) -> colander.SchemaNode:
+    """The whole-request schema: ``body`` and ``querystring`` children, the rest ignored."""
+    schema = colander.SchemaNode(colander.Mapping(unknown="ignore"))
+    if body is not None:
+        body.name = "body"
+        schema.add(body)
+    if querystring is not None:
+        querystring.name = "querystring"
+        schema.add(querystring)
+    return schema
+
+
+def empty_query() -> colander.SchemaNode:
+    """No query parameters are accepted."""
+    return colander.SchemaNode(StrictMapping(), missing={})

@@ -1,0 +1,92 @@
+"""Task bodies and the task-list query string."""
+
+from __future__ import annotations
+
+import colander
+
+from ..models import PRIORITIES
+from .pagination import limit_node, cursor_node
+from .types import (
+    QueryBoolean,
+    QueryDateTime,
+    QueryList,
+    StrictBoolean,
+    StrictDateTime,
+    StrictMapping,
+    StrictSequence,
+    StrictString,
+)
+
+MAX_TAGS = 20
+SORT_FIELDS = ("created_at", "updated_at", "due_at", "priority", "title")
+SORTS = tuple(prefix + field for field in SORT_FIELDS for prefix in ("", "-"))
+
+
+def _distinct(node: colander.SchemaNode, value: list[str]) -> None:
+    if len(value) > MAX_TAGS:
+        raise colander.Invalid(node, f"At most {MAX_TAGS} tags")
+    if len(set(value)) != len(value):
+        raise colander.Invalid(node, "Tags must be distinct")
+
+
+def _strip(value: object) -> object:
+    return value.strip() if isinstance(value, str) else value
+
+
+def _tag() -> colander.SchemaNode:
+    return colander.SchemaNode(StrictString(), name="tag", validator=colander.Length(1, 50))
+
+
+def task_body(partial: bool = False) -> colander.SchemaNode:
+    """A task as a client sends it; ``partial`` (PATCH) makes every field optional."""
+
+    def missing(default: object) -> object:
+        return colander.drop if partial else default
+
+    return colander.SchemaNode(
+        StrictMapping(),
+        colander.SchemaNode(
+            StrictString(), name="title", preparer=_strip, validator=colander.Length(1, 200),
+            missing=colander.drop if partial else colander.required,
+        ),
+        colander.SchemaNode(
+            StrictString(), name="description", validator=colander.Length(max=10000),
+            missing=missing(""),
+        ),
+        colander.SchemaNode(StrictBoolean(), name="done", missing=missing(False)),
+        colander.SchemaNode(
+            StrictString(), name="priority", validator=colander.OneOf(PRIORITIES),
+            missing=missing("normal"),
+        ),
+        colander.SchemaNode(StrictDateTime(nullable=True), name="due_at", missing=missing(None)),
+        colander.SchemaNode(
+            StrictSequence(), _tag(), name="tags", validator=_distinct, missing=missing([]),
+        ),
+    )
+
+
+def task_list_query() -> colander.SchemaNode:
+    """``GET /tasks``: page, filters (all combinable) and sort."""
+    return colander.SchemaNode(
+        StrictMapping(),
+        limit_node(),
+        cursor_node(),
+        colander.SchemaNode(QueryBoolean(), name="done", missing=colander.drop),
+        colander.SchemaNode(
+            StrictString(), name="priority", validator=colander.OneOf(PRIORITIES),
+            missing=colander.drop,
+        ),
+        colander.SchemaNode(QueryList(), _tag(), name="tag", missing=colander.drop),
+        colander.SchemaNode(
+            StrictString(), name="owner", validator=colander.Length(1, 32), missing=colander.drop
+        ),
+        colander.SchemaNode(
+            StrictString(), name="q", validator=colander.Length(1, 200), missing=colander.drop
+        ),
+        colander.SchemaNode(QueryDateTime(), name="due_before", missing=colander.drop),
+        colander.SchemaNode(QueryDateTime(), name="due_after", missing=colander.drop),
+        colander.SchemaNode(
+            StrictString(), name="sort", validator=colander.OneOf(SORTS), missing="-created_at"
+        ),
+        missing={},
+    )

@@ -1,0 +1,172 @@
+"""Strict Colander types: JSON types are checked, never coerced.
+
+Colander's own types are lenient (``"nope"`` becomes ``True``, ``"12"`` becomes ``12``,
+``""`` becomes missing); the contract wants a string where a boolean is expected to be a
+400. Query-string types parse the text forms a URL can carry, and nothing else.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from typing import Any
+
+import colander
+
+READ_ONLY_FIELDS = frozenset({"id", "owner", "created_at", "updated_at", "version"})
+
+
+class StrictMapping(colander.Mapping):
+    """A JSON object whose unknown keys are each reported by name.
+
+    ``Mapping(unknown="raise")`` reports them as one error on the whole body that echoes
+    the payload back; this names each offending key as its own error instead.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(unknown="ignore")
+
+    def deserialize(self, node: colander.SchemaNode, cstruct: Any) -> Any:
+        if cstruct is colander.null:
+            return colander.null
+        if not isinstance(cstruct, dict):
+            raise colander.Invalid(node, "Must be a JSON object")
+        error = None
+        try:
+            result = super().deserialize(node, cstruct)
+        except colander.Invalid as invalid:
+            error = invalid
+        known = {child.name for child in node.children}
+        for key in (k for k in cstruct if k not in known):
+            error = error or colander.Invalid(node)
+            reason = "Read-only field" if key in READ_ONLY_FIELDS else "Unknown field"
+            error.add(colander.Invalid(colander.SchemaNode(colander.String(), name=str(key)), reason))
+        if error is not None:  # every failing field at once: unknown ones and invalid ones
+            raise error
+        return result
+
+
+def _reject_nul(node: colander.SchemaNode, value: str) -> None:
+    if "\x00" in value:
+        raise colander.Invalid(node, "Must not contain NUL characters")
+
+
+class StrictString(colander.SchemaType):
+    """A JSON string; ``""`` stays ``""`` and NUL characters are refused."""
+
+    def serialize(self, node: colander.SchemaNode, appstruct: Any) -> Any:
+        return appstruct
+
+    def deserialize(self, node: colander.SchemaNode, cstruct: Any) -> Any:
+        if cstruct is colander.null:
+            return colander.null
+        if not isinstance(cstruct, str):
+            raise colander.Invalid(node, "Must be a string")
+        _reject_nul(node, cstruct)
+        return cstruct
+
+
+class StrictBoolean(colander.SchemaType):
+    """A JSON ``true`` or ``false``."""
+
+    def serialize(self, node: colander.SchemaNode, appstruct: Any) -> Any:
+        return appstruct
+
+    def deserialize(self, node: colander.SchemaNode, cstruct: Any) -> Any:
+        if cstruct is colander.null:
+            return colander.null
+        if not isinstance(cstruct, bool):
+            raise colander.Invalid(node, "Must be true or false")
+        return cstruct
+
+
+def parse_datetime(node: colander.SchemaNode, text: Any) -> datetime:
+    """An RFC 3339 date-time with an offset, converted to UTC."""
+    if not isinstance(text, str):
+        raise colander.Invalid(node, "Must be an RFC 3339 date-time string")
+    _reject_nul(node, text)
+    if not re.match(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}", text):
+        raise colander.Invalid(node, "Must be an RFC 3339 date-time such as 2030-01-31T09:00:00Z")
+    try:
+        value = datetime.fromisoformat(text.upper())
+    except ValueError:
+        raise colander.Invalid(node, "Must be an RFC 3339 date-time such as 2030-01-31T09:00:00Z")
+    if value.tzinfo is None:
+        raise colander.Invalid(node, "Must include a UTC offset, such as Z or +02:00")
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:
+        raise colander.Invalid(node, "Is out of the supported date range")
+
+
+class StrictDateTime(colander.SchemaType):
+    """An RFC 3339 date-time string with an offset, or ``null`` when ``nullable``."""
+
+    def __init__(self, nullable: bool = False) -> None:
+        self.nullable = nullable
+
+    def serialize(self, node: colander.SchemaNode, appstruct: Any) -> Any:
+        return appstruct
+
+    def deserialize(self, node: colander.SchemaNode, cstruct: Any) -> Any:
+        if cstruct is colander.null:
+            return colander.null
+        if cstruct is None and self.nullable:
+            return None
+        return parse_datetime(node, cstruct)
+
+
+class QueryBoolean(colander.SchemaType):
+    """``true`` or ``false`` in a query string."""
+
+    def serialize(self, node: colander.SchemaNode, appstruct: Any) -> Any:
+        return appstruct
+
+    def deserialize(self, node: colander.SchemaNode, cstruct: Any) -> Any:
+        if cstruct is colander.null:
+            return colander.null
+        if cstruct not in ("true", "false"):
+            raise colander.Invalid(node, "Must be true or false")
+        return cstruct == "true"
+
+
+class QueryInteger(colander.SchemaType):
+    """A whole number written in decimal digits in a query string."""
+
+    def serialize(self, node: colander.SchemaNode, appstruct: Any) -> Any:
+        return appstruct
+
+    def deserialize(self, node: colander.SchemaNode, cstruct: Any) -> Any:
+        if cstruct is colander.null:
+            return colander.null
+        if not isinstance(cstruct, str) or not re.fullmatch(r"-?[0-9]{1,9}", cstruct):
+            raise colander.Invalid(node, "Must be a whole number")
+        return int(cstruct)
+
+
+class QueryDateTime(colander.SchemaType):
+    """An RFC 3339 date-time in a query string (``+`` must be sent as ``%2B``)."""
+
+    def serialize(self, node: colander.SchemaNode, appstruct: Any) -> Any:
+        return appstruct
+
+    def deserialize(self, node: colander.SchemaNode, cstruct: Any) -> Any:
+        if cstruct is colander.null:
+            return colander.null
+        return parse_datetime(node, cstruct)
+
+
+class StrictSequence(colander.Sequence):
+    """A JSON array; a string is not a list of characters."""
+
+    def _validate(self, node: colander.SchemaNode, value: Any, accept_scalar: bool) -> list:
+        if not isinstance(value, list):
+            raise colander.Invalid(node, "Must be a list")
+        return value
+
+
+class QueryList(colander.Sequence):
+    """A repeatable query parameter: ``?tag=a`` and ``?tag=a&tag=b`` both give a list."""
+
+    def _validate(self, node: colander.SchemaNode, value: Any, accept_scalar: bool) -> list:
+        return value if isinstance(value, list) else [value]

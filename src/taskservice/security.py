@@ -1,0 +1,87 @@
+"""The security policy: who is calling (a bearer token) and what they may do (the ACL)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pyramid.authorization import ACLHelper, Authenticated, Everyone
+from pyramid.config import Configurator
+from pyramid.request import Request
+from sqlalchemy import select
+
+from .credentials import token_digest
+from .models import Token, User
+from .models.meta import utcnow
+from .permissions import Principal
+
+AUTH_SCHEMES = ("bearer", "token")  # "Token" is what Django REST Framework clients send
+REALM = 'Bearer realm="taskservice"'
+
+
+@dataclass(frozen=True)
+class Identity:
+    """The authenticated caller: their user row and the token they presented."""
+
+    user: User
+    token_id: int
+
+    @property
+    def principals(self) -> list[str]:
+        principals = [Everyone, Authenticated, Principal.user(self.user.username)]
+        if self.user.is_admin:
+            principals.append(Principal.ADMIN)
+        return principals
+
+
+def bearer_token(request: Request) -> str | None:
+    """The token in ``Authorization: Bearer <t>`` (or ``Token <t>``), if any."""
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.strip().partition(" ")
+    token = token.strip()
+    if scheme.lower() not in AUTH_SCHEMES or not token or len(token) > 512:
+        return None
+    return token
+
+
+def _authenticate(request: Request) -> Identity | None:
+    """One indexed query: the unexpired token with that hash, joined to its user."""
+    token = bearer_token(request)
+    if token is None:
+        return None
+    row = request.dbsession.execute(
+        select(Token).where(Token.token_hash == token_digest(token), Token.expires_at > utcnow())
+    ).scalar_one_or_none()
+    if row is None:
+        return None
+    return Identity(user=row.user, token_id=row.id)
+
+
+class SecurityPolicy:
+    """Identity from the bearer token; permissions from the context's ``__acl__``."""
+
+    def __init__(self) -> None:
+        self.helper = ACLHelper()
+
+    def identity(self, request: Request) -> Identity | None:
+        # Pyramid 2 does not cache identities; the reified request property does.
+        return request.authenticated
+
+    def authenticated_userid(self, request: Request) -> int | None:
+        identity = request.authenticated
+        return None if identity is None else identity.user.id
+
+    def permits(self, request: Request, context: object, permission: str):
+        identity = request.authenticated
+        principals = [Everyone] if identity is None else identity.principals
+        return self.helper.permits(context, principals, permission)
+
+    def remember(self, request: Request, userid: object, **kw: object) -> list:
+        return []  # tokens are issued by POST /tokens, not by a cookie
+
+    def forget(self, request: Request, **kw: object) -> list:
+        return []
+
+
+def includeme(config: Configurator) -> None:
+    config.add_request_method(_authenticate, "authenticated", reify=True)
+    config.set_security_policy(SecurityPolicy())

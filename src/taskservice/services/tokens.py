@@ -1,0 +1,53 @@
+"""``/tokens``: log in for a bearer token; ``/tokens/current``: log out."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from pyramid.httpexceptions import HTTPNoContent
+from pyramid.request import Request
+from sqlalchemy import delete, select
+
+from ..credentials import new_token, token_digest
+from ..errors import error_dict, render_errors
+from ..models import Token, User, username_matches
+from ..models.meta import utcnow
+from ..permissions import Permission
+from ..representations import timestamp
+from ..schemas import request_schema
+from ..schemas.users import login_body
+from ..security import REALM
+from ..validation import BODY_VALIDATORS
+from . import api_service
+
+tokens = api_service("tokens", "/tokens", "Exchange a username and password for a token")
+current = api_service("token_current", "/tokens/current", "The token this request carries")
+SERVICES = (tokens, current)
+
+
+@tokens.post(
+    permission=Permission.LOGIN, schema=request_schema(body=login_body()),
+    validators=BODY_VALIDATORS,
+)
+def log_in(request: Request):
+    body = request.validated["body"]
+    account = request.dbsession.execute(
+        select(User).where(username_matches(body["username"]))
+    ).scalar_one_or_none()
+    # The hash check runs whether or not the user exists: same answer, same time.
+    if not request.passwords.verify(account and account.password_hash, body["password"]):
+        return render_errors(
+            request, 401, [error_dict("body", "password", "Wrong username or password")],
+            [("WWW-Authenticate", REALM)],
+        )
+    token = new_token()
+    expires_at = utcnow() + timedelta(seconds=request.registry.app_settings.token_ttl)
+    request.dbsession.add(Token(token_hash=token_digest(token), user=account, expires_at=expires_at))
+    request.response.status_code = 201
+    return {"token": token, "token_type": "Bearer", "expires_at": timestamp(expires_at)}
+
+
+@current.delete(permission=Permission.LOGOUT)
+def log_out(request: Request) -> HTTPNoContent:
+    request.dbsession.execute(delete(Token).where(Token.id == request.authenticated.token_id))
+    return HTTPNoContent()

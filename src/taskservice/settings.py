@@ -1,0 +1,225 @@
+"""Every operator-facing setting, read, converted and validated in one place.
+
+The ini file (or ``DATABASE_URL`` / ``TASKSERVICE_*`` environment variables, which win)
+is read once, at start-up. A bad value raises :class:`SettingsError` with a single line
+naming the key, the value and what is allowed, so a typo stops the service before it
+serves anything instead of surfacing at the first request. The rest of the application
+only ever sees the typed :class:`Settings` object.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+PREFIX = "taskservice."
+DATABASE_URL_KEY = "sqlalchemy.url"
+DATABASE_URL_ENV = "DATABASE_URL"
+
+RATELIMIT_PATTERN = re.compile(r"^\s*(\d+)\s*/\s*(second|minute|hour)\s*$")
+STORAGE_PATTERN = re.compile(r"^(memory://|(redis|rediss|redis\+unix)://\S+)$")
+ORIGIN_PATTERN = re.compile(r"^https?://[A-Za-z0-9.\-]+(:\d{1,5})?$")
+
+
+class SettingsError(ValueError):
+    """A setting has a value the service cannot run with."""
+
+
+@dataclass(frozen=True)
+class RateLimit:
+    """``N`` requests in any moving window of ``per`` (a ``limits`` granularity name)."""
+
+    amount: int
+    per: str
+
+    def __str__(self) -> str:
+        return f"{self.amount}/{self.per}"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The typed settings; field ``x_y`` comes from key ``taskservice.x.y``."""
+
+    database_url: str
+    registration: str = "open"
+    token_ttl: int = 86400
+    page_size_default: int = 20
+    page_size_max: int = 100
+    max_body_bytes: int = 1048576
+    readonly: bool = False
+    ratelimit: RateLimit | None = None
+    ratelimit_storage: str = "memory://"
+    login_ratelimit: RateLimit | None = RateLimit(10, "minute")
+    cors_origins: tuple[str, ...] = ()
+    argon2_time_cost: int = 3
+    argon2_memory_cost: int = 65536
+    argon2_parallelism: int = 4
+
+    @property
+    def registration_open(self) -> bool:
+        return self.registration == "open"
+
+
+@dataclass(frozen=True)
+class Option:
+    """One ``taskservice.*`` key: its converter, default and what it does (for the README)."""
+
+    key: str
+    convert: Callable[[str, str], Any]
+    default: str
+    effect: str
+
+    @property
+    def field(self) -> str:
+        return self.key[len(PREFIX):].replace(".", "_")
+
+    @property
+    def env(self) -> str:
+        return env_name(self.key)
+
+
+def env_name(key: str) -> str:
+    """The environment variable that overrides ``key`` (the contract's naming rule)."""
+    if key == DATABASE_URL_KEY:
+        return DATABASE_URL_ENV
+    return "TASKSERVICE_" + key[len(PREFIX):].upper().replace(".", "_")
+
+
+def _fail(key: str, value: str, allowed: str) -> SettingsError:
+    return SettingsError(f"invalid setting {key} = {value!r}: {allowed}")
+
+
+def _positive_int(maximum: int = 2**31 - 1) -> Callable[[str, str], int]:
+    def convert(key: str, value: str) -> int:
+        text = value.strip()
+        if not text.isdigit() or not 1 <= int(text) <= maximum:
+            raise _fail(key, value, f"must be a whole number from 1 to {maximum}")
+        return int(text)
+
+    return convert
+
+
+def _choice(*allowed: str) -> Callable[[str, str], str]:
+    def convert(key: str, value: str) -> str:
+        text = value.strip().lower()
+        if text not in allowed:
+            raise _fail(key, value, "must be one of " + ", ".join(allowed))
+        return text
+
+    return convert
+
+
+def _boolean(key: str, value: str) -> bool:
+    text = value.strip().lower()
+    if text in ("true", "yes", "on", "1"):
+        return True
+    if text in ("false", "no", "off", "0"):
+        return False
+    raise _fail(key, value, "must be true or false")
+
+
+def _ratelimit(key: str, value: str) -> RateLimit | None:
+    if not value.strip():
+        return None
+    match = RATELIMIT_PATTERN.match(value)
+    if match is None or int(match.group(1)) < 1:
+        raise _fail(key, value, "must be empty (off) or N/second, N/minute or N/hour with N >= 1")
+    return RateLimit(int(match.group(1)), match.group(2))
+
+
+def _storage(key: str, value: str) -> str:
+    text = value.strip()
+    if not STORAGE_PATTERN.match(text):
+        raise _fail(key, value, "must be memory:// or a redis://host:port/db URL")
+    return text
+
+
+def _origins(key: str, value: str) -> tuple[str, ...]:
+    origins = tuple(value.split())
+    for origin in origins:
+        if not ORIGIN_PATTERN.match(origin):
+            raise _fail(key, value, "must be space-separated origins such as https://app.example.com")
+    return origins
+
+
+OPTIONS: tuple[Option, ...] = (
+    Option("taskservice.registration", _choice("open", "closed"), "open",
+           "`open` or `closed`: whether `POST /users` registers anyone (closed: 403)"),
+    Option("taskservice.token_ttl", _positive_int(10 * 365 * 86400), "86400",
+           "token lifetime in seconds"),
+    Option("taskservice.page_size.default", _positive_int(10000), "20",
+           "items in a list page when `limit` is not given"),
+    Option("taskservice.page_size.max", _positive_int(10000), "100",
+           "the largest `limit` a client may ask for"),
+    Option("taskservice.max_body_bytes", _positive_int(), "1048576",
+           "larger request bodies get a 413 before they are read"),
+    Option("taskservice.readonly", _boolean, "false",
+           "when true every POST, PUT, PATCH and DELETE is a 503 with `Retry-After`; reads go on"),
+    Option("taskservice.ratelimit", _ratelimit, "",
+           "e.g. `120/minute`: requests per moving window, per user (per address when "
+           "anonymous); empty is off"),
+    Option("taskservice.ratelimit.storage", _storage, "memory://",
+           "where rate-limit counters live: `memory://` (one process) or "
+           "`redis://host:port/db` (shared by all workers)"),
+    Option("taskservice.login_ratelimit", _ratelimit, "10/minute",
+           "failed `POST /tokens` attempts allowed per username and per client address; "
+           "empty is off"),
+    Option("taskservice.cors_origins", _origins, "",
+           "space-separated origins allowed by CORS; empty is off"),
+    Option("taskservice.argon2.time_cost", _positive_int(100), "3",
+           "argon2id iterations for new password hashes"),
+    Option("taskservice.argon2.memory_cost", _positive_int(4 * 1024 * 1024), "65536",
+           "argon2id memory in KiB for new password hashes"),
+    Option("taskservice.argon2.parallelism", _positive_int(64), "4",
+           "argon2id lanes for new password hashes"),
+)
+
+OPTIONS_BY_KEY = {option.key: option for option in OPTIONS}
+
+
+def _database_url(value: str) -> str:
+    text = value.strip()
+    if not re.match(r"^(sqlite|postgresql)(\+\w+)?://", text):
+        raise _fail(DATABASE_URL_KEY, value, "must be a sqlite:// or postgresql:// URL")
+    return text
+
+
+def effective_raw_settings(
+    raw: Mapping[str, Any], environ: Mapping[str, str] | None = None
+) -> dict[str, Any]:
+    """The ini settings with the environment overrides applied (the environment wins)."""
+    environ = os.environ if environ is None else environ
+    merged = dict(raw)
+    for key in (DATABASE_URL_KEY, *OPTIONS_BY_KEY):
+        name = env_name(key)
+        if name in environ:
+            merged[key] = environ[name]
+    return merged
+
+
+def load_settings(raw: Mapping[str, Any], environ: Mapping[str, str] | None = None) -> Settings:
+    """Validate ``raw`` (the ini's ``[app:main]`` settings) and return typed settings.
+
+    Raises :class:`SettingsError` for the first bad key; unknown ``taskservice.*`` keys are
+    errors too, because a misspelt key silently doing nothing is an outage in waiting.
+    """
+    merged = effective_raw_settings(raw, environ)
+    unknown = sorted(k for k in merged if k.startswith(PREFIX) and k not in OPTIONS_BY_KEY)
+    if unknown:
+        raise _fail(unknown[0], str(merged[unknown[0]]),
+                    "unknown setting; known ones are " + ", ".join(OPTIONS_BY_KEY))
+    if DATABASE_URL_KEY not in merged:
+        raise SettingsError(
+            f"missing setting {DATABASE_URL_KEY}: set it in the ini or in ${DATABASE_URL_ENV}"
+        )
+    values: dict[str, Any] = {"database_url": _database_url(str(merged[DATABASE_URL_KEY]))}
+    for option in OPTIONS:
+        values[option.field] = option.convert(option.key, str(merged.get(option.key, option.default)))
+    settings = Settings(**values)
+    if settings.page_size_max < settings.page_size_default:
+        raise _fail("taskservice.page_size.max", str(settings.page_size_max),
+                    f"must be at least taskservice.page_size.default ({settings.page_size_default})")
+    return settings

@@ -1,0 +1,81 @@
+"""What every request goes through before a view runs, in the contract's order.
+
+413 (body too large, judged from ``Content-Length`` before the body is read), then 415
+(a body that is not JSON), then 400 (the Colander schema, every failing field at once).
+Authentication, traversal and method matching (401, 404, 405) have already happened by
+the time Cornice calls these validators.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import colander
+from cornice.validators import colander_validator
+from pyramid.request import Request
+
+from .errors import error_response
+
+JSON_MEDIA_TYPES = frozenset({"application/json"})
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def check_body_size(request: Request, **kwargs: Any) -> None:
+    """413 before reading a body larger than ``taskservice.max_body_bytes``."""
+    limit = request.registry.app_settings.max_body_bytes
+    length = request.content_length
+    if length is None:
+        # waitress sets Content-Length even for chunked bodies (bounded in memory by its
+        # own max_request_body_size); other servers may not.
+        length = len(request.body)
+    if length > limit:
+        raise error_response(
+            413, "header", "Content-Length", f"Request bodies are limited to {limit} bytes"
+        )
+
+
+def check_json_content_type(request: Request, **kwargs: Any) -> None:
+    """415 for a non-empty body that is not ``application/json``."""
+    if request.content_length and request.content_type not in JSON_MEDIA_TYPES:
+        raise error_response(
+            415, "header", "Content-Type", "Request bodies must be application/json"
+        )
+
+
+def _parse_body(request: Request) -> Any:
+    if not request.body:
+        return {}
+    try:
+        return json.loads(request.body.decode("utf-8"), parse_constant=_reject_constant)
+    except UnicodeDecodeError:
+        request.errors.add("body", "", "The body must be UTF-8 encoded JSON")
+    except (ValueError, RecursionError) as error:
+        request.errors.add("body", "", f"Malformed JSON: {error}")
+    return colander.null
+
+
+def _bound(request: Request, schema: colander.SchemaNode) -> colander.SchemaNode:
+    """``schema`` bound to the app's settings, once per app (deferred limits and defaults)."""
+    cache = request.registry.setdefault("bound_schemas", {})
+    bound = cache.get(id(schema))
+    if bound is None:
+        bound = cache[id(schema)] = schema.bind(settings=request.registry.app_settings)
+    return bound
+
+
+def validate_schema(request: Request, schema: colander.SchemaNode | None = None, **kwargs: Any) -> None:
+    """400 with every failing field, or the clean values in ``request.validated``."""
+    if schema is None:
+        return
+    cstruct = {"body": _parse_body(request), "querystring": request.GET.mixed()}
+    if request.errors:  # malformed JSON: nothing to validate field by field
+        return
+    colander_validator(request, schema=_bound(request, schema), deserializer=lambda _: cstruct)
+
+
+BODY_VALIDATORS = (check_body_size, check_json_content_type, validate_schema)
+QUERY_VALIDATORS = (validate_schema,)

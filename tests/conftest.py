@@ -1,0 +1,153 @@
+"""Shared fixtures: one migrated database per run, one rolled-back transaction per test.
+
+The suite runs on SQLite by default and on PostgreSQL when
+``TASKSERVICE_TEST_DATABASE_URL`` is set. The schema is built by the Alembic migrations,
+exactly as in production. Each test gets a connection inside an outer transaction; every
+request's session joins it through a SAVEPOINT, so a request that fails rolls back its
+own work (as in production) and the whole test is rolled back at the end.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import webtest
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import update
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from taskservice import main
+from taskservice.models import User, make_engine
+
+ROOT = Path(__file__).resolve().parent.parent
+PASSWORD = "correct horse battery"
+
+# Cheap argon2 parameters keep the suite fast; production uses the defaults.
+TEST_SETTINGS = {
+    "taskservice.argon2.time_cost": "1",
+    "taskservice.argon2.memory_cost": "8",
+    "taskservice.argon2.parallelism": "1",
+    "taskservice.login_ratelimit": "",
+}
+
+
+def alembic_config(connection: Connection | None = None) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(ROOT / "alembic"))
+    config.attributes["connection"] = connection
+    return config
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    url = os.environ.get("TASKSERVICE_TEST_DATABASE_URL")
+    if url:
+        return url
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite'}"
+
+
+@pytest.fixture(scope="session")
+def engine(database_url: str) -> Iterator[Engine]:
+    """The test database, emptied and migrated to head once per run."""
+    engine = make_engine(database_url)
+    with engine.begin() as connection:
+        command.downgrade(alembic_config(connection), "base")
+        command.upgrade(alembic_config(connection), "head")
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def connection(engine: Engine) -> Iterator[Connection]:
+    """A connection in an outer transaction that is rolled back after the test."""
+    with engine.connect() as connection:
+        outer = connection.begin()
+        yield connection
+        outer.rollback()
+
+
+@pytest.fixture
+def make_app(database_url: str, connection: Connection) -> Callable[..., Any]:
+    """Build an app with extra settings, its sessions joined to the test's transaction."""
+
+    def build(**overrides: str) -> Any:
+        settings = {"sqlalchemy.url": database_url, **TEST_SETTINGS}
+        settings.update({k.replace("__", "."): v for k, v in overrides.items()})
+        app = main({}, **settings)
+        app.registry["dbsession_factory"] = sessionmaker(
+            bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
+        )
+        return app
+
+    return build
+
+
+@pytest.fixture
+def app(make_app: Callable[..., Any]) -> Any:
+    return make_app()
+
+
+@pytest.fixture
+def testapp(app: Any) -> webtest.TestApp:
+    return webtest.TestApp(app, extra_environ={"HTTP_HOST": "example.com"})
+
+
+@pytest.fixture
+def dbsession(connection: Connection) -> Iterator[Session]:
+    """A session on the test's transaction, for arranging and checking database state."""
+    session = Session(bind=connection, join_transaction_mode="create_savepoint")
+    yield session
+    session.close()
+
+
+_names = itertools.count(1)
+
+
+class Client:
+    """A registered user and the headers that authenticate as them."""
+
+    def __init__(self, testapp: webtest.TestApp, username: str, token: str) -> None:
+        self.testapp = testapp
+        self.username = username
+        self.token = token
+        self.headers = {"Authorization": f"Bearer {token}"}
+
+
+@pytest.fixture
+def register(testapp: webtest.TestApp, dbsession: Session) -> Callable[..., Client]:
+    """Register a user through the API (optionally an admin) and log them in."""
+
+    def register(username: str | None = None, admin: bool = False) -> Client:
+        username = username or f"user{next(_names)}"
+        testapp.post_json("/users", {"username": username, "password": PASSWORD}, status=201)
+        if admin:
+            dbsession.execute(update(User).where(User.username == username).values(is_admin=True))
+            dbsession.commit()
+        token = testapp.post_json(
+            "/tokens", {"username": username, "password": PASSWORD}, status=201
+        ).json["token"]
+        return Client(testapp, username, token)
+
+    return register
+
+
+@pytest.fixture
+def alice(register: Callable[..., Client]) -> Client:
+    return register("alice")
+
+
+@pytest.fixture
+def bob(register: Callable[..., Client]) -> Client:
+    return register("bob")
+
+
+@pytest.fixture
+def admin(register: Callable[..., Client]) -> Client:
+    return register("root_admin", admin=True)
