@@ -35,6 +35,8 @@ def make_config(global_config: dict[str, Any], **raw: Any) -> Configurator:
     config.registry.app_settings = app_settings
     config.include("cornice")
     config.include(".requestlog")
+    config.include(".readonly")
+    config.include(".ratelimit")
     config.include(".errors")
     config.include(".models")
     config.include(".credentials")

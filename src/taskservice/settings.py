@@ -222,4 +222,7 @@ def load_settings(raw: Mapping[str, Any], environ: Mapping[str, str] | None = No
     if settings.page_size_max < settings.page_size_default:
         raise _fail("taskservice.page_size.max", str(settings.page_size_max),
                     f"must be at least taskservice.page_size.default ({settings.page_size_default})")
+    if settings.argon2_memory_cost < 8 * settings.argon2_parallelism:
+        raise _fail("taskservice.argon2.memory_cost", str(settings.argon2_memory_cost),
+                    f"must be at least 8 KiB per lane ({8 * settings.argon2_parallelism})")
     return settings

@@ -7,6 +7,8 @@ resource's ACL before the view runs.
 
 from __future__ import annotations
 
+import copy
+
 from cornice import Service
 from pyramid.config import Configurator
 from pyramid.request import Request
@@ -14,14 +16,32 @@ from pyramid.request import Request
 from ..errors import cornice_error_handler
 from ..resources import root_factory
 
+# Response headers a browser script may read when CORS is on.
+EXPOSED_HEADERS = ("ETag", "Location", "Link", "Retry-After", "X-Request-Id")
+
 
 def api_service(name: str, path: str, description: str, traverse: bool = True) -> Service:
     """A Cornice service on ``path``, traversed from the root, with our error shape."""
     options = {"factory": root_factory, "traverse": path} if traverse else {}
     return Service(
         name=name, path=path, description=description, renderer="json",
-        error_handler=cornice_error_handler, **options,
+        error_handler=cornice_error_handler, cors_headers=EXPOSED_HEADERS, **options,
     )
+
+
+def _with_cors(service: Service, origins: tuple[str, ...]) -> Service:
+    """A copy of ``service`` allowing ``origins``, so each app has its own CORS policy.
+
+    Cornice reads CORS settings from the service object and adds an OPTIONS view to it,
+    so the module-level service is copied (with its own view lists), never changed.
+    """
+    if not origins:
+        return service
+    clone = copy.copy(service)
+    clone.definitions = list(service.definitions)
+    clone.defined_methods = list(service.defined_methods)
+    clone.cors_origins = origins
+    return clone
 
 
 def absolute_url(request: Request, path: str) -> str:
@@ -31,6 +51,7 @@ def absolute_url(request: Request, path: str) -> str:
 def includeme(config: Configurator) -> None:
     from . import ops, shares, tasks, tokens, users
 
+    origins = config.registry.app_settings.cors_origins
     for module in (users, tokens, tasks, shares, ops):
         for service in module.SERVICES:
-            config.add_cornice_service(service)
+            config.add_cornice_service(_with_cors(service, origins))
