@@ -170,3 +170,11 @@ class QueryList(colander.Sequence):
 
     def _validate(self, node: colander.SchemaNode, value: Any, accept_scalar: bool) -> list:
         return value if isinstance(value, list) else [value]
+
+    def deserialize(self, node: colander.SchemaNode, cstruct: Any) -> Any:
+        """A bad value is reported under the parameter's own name (``tag``, not ``tag.1``)."""
+        try:
+            return super().deserialize(node, cstruct)
+        except colander.Invalid as error:
+            messages = [m for child in error.children for m in child.messages()]
+            raise colander.Invalid(node, "; ".join(messages or error.messages())) from None

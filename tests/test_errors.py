@@ -1,0 +1,294 @@
+"""Contract section 1: one error shape for every 4xx and 5xx, and which error wins."""
+
+import pytest
+
+from apitest import SQL_INJECTIONS, assert_error, assert_unauthorized, create_task, send_json
+
+PROTECTED = [
+    ("GET", "/tasks"), ("POST", "/tasks"), ("GET", "/tasks/1"), ("PATCH", "/tasks/1"),
+    ("PUT", "/tasks/1"), ("DELETE", "/tasks/1"), ("GET", "/users"), ("GET", "/users/me"),
+    ("PATCH", "/users/me"), ("DELETE", "/users/me"), ("GET", "/users/alice"),
+    ("DELETE", "/users/alice"), ("DELETE", "/tokens/current"),
+]
+
+
+# -- request ids --------------------------------------------------------------------
+
+def test_error_body_carries_the_request_id_header(testapp, alice):
+    response = testapp.get("/tasks/123456", headers=alice.headers, status=404)
+    errors = assert_error(response, 404, ("path", ""))
+    assert response.json["request_id"] and errors[0]["description"]
+
+
+def test_a_sane_client_request_id_is_echoed(testapp, alice):
+    headers = {**alice.headers, "X-Request-Id": "client-id.42"}
+    response = testapp.get("/tasks/123456", headers=headers, status=404)
+    assert response.headers["X-Request-Id"] == "client-id.42"
+    assert response.json["request_id"] == "client-id.42"
+
+
+def test_an_insane_client_request_id_is_replaced(testapp, alice):
+    headers = {**alice.headers, "X-Request-Id": "bad id; <script>"}
+    response = testapp.get("/tasks/123456", headers=headers, status=404)
+    assert response.headers["X-Request-Id"] != "bad id; <script>"
+    assert response.json["request_id"] == response.headers["X-Request-Id"]
+
+
+def test_successful_responses_carry_a_request_id(testapp, alice):
+    assert testapp.get("/tasks", headers=alice.headers, status=200).headers["X-Request-Id"]
+
+
+# -- 401 ----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("method,url", PROTECTED + [("GET", "/nowhere"), ("GET", "/tasks/x")])
+def test_anonymous_requests_get_401_whether_or_not_the_target_exists(testapp, alice, method, url):
+    response = send_json(testapp, method, url, {"title": "x"})
+    assert_unauthorized(response)
+
+
+@pytest.mark.parametrize("header", [
+    "Bearer not-a-token", "Bearer ", "Basic YWxpY2U6cGFzc3dvcmQ=", "Bearer", "garbage",
+    "Bearer " + "x" * 600,
+])
+def test_bad_credentials_get_401(testapp, header):
+    assert_unauthorized(testapp.get("/tasks", headers={"Authorization": header}, status=401))
+
+
+# -- 404 and 405 --------------------------------------------------------------------
+
+@pytest.mark.parametrize("url", [
+    "/nowhere", "/tasks/999999", "/tasks/0", "/tasks/-1", "/tasks/abc", "/tasks/1.5",
+    "/tasks/99999999999999999999999", "/users/nobody", "/users/a", "/tokens/other",
+    "/tasks/1/nothing",
+])
+def test_unknown_resources_are_404(testapp, alice, url):
+    assert_error(testapp.get(url, headers=alice.headers, status=404), 404)
+
+
+@pytest.mark.parametrize("method,url,allowed", [
+    ("PUT", "/tasks", "GET, HEAD, POST"),
+    ("DELETE", "/tasks", "GET, HEAD, POST"),
+    ("POST", "/users/me", "DELETE, GET, HEAD, PATCH"),
+    ("PUT", "/users", "GET, HEAD, POST"),
+    ("GET", "/tokens", "POST"),
+    ("GET", "/tokens/current", "DELETE"),
+])
+def test_method_not_allowed_is_405_with_allow(testapp, alice, method, url, allowed):
+    response = testapp.request(url, method=method, headers=alice.headers, status=405)
+    assert_error(response, 405, ("request", "method"))
+    assert response.headers["Allow"] == allowed
+
+
+def test_method_not_allowed_on_a_task(testapp, alice):
+    task = create_task(alice)
+    response = testapp.post_json(f"/tasks/{task['id']}", {}, headers=alice.headers, status=405)
+    assert_error(response, 405)
+    assert set(response.headers["Allow"].split(", ")) >= {"GET", "PATCH", "PUT", "DELETE"}
+
+
+# -- precedence: 401 > 404 > 405 > 413 > 415 > 400 ------------------------------------
+
+@pytest.fixture
+def small_app(make_app):
+    import webtest
+
+    return webtest.TestApp(
+        make_app(taskservice__max_body_bytes="100"), extra_environ={"HTTP_HOST": "example.com"}
+    )
+
+
+BIG = '{"title": "' + "x" * 200 + '"}'
+
+
+def test_401_beats_404(testapp):
+    assert_unauthorized(testapp.get("/tasks/424242", status=401))
+
+
+def test_401_beats_405(testapp):
+    assert_unauthorized(testapp.put("/tasks", status=401))
+
+
+def test_401_beats_400(testapp):
+    assert_unauthorized(send_json(testapp, "POST", "/tasks", "{not json"))
+
+
+def test_404_beats_405(testapp, alice):
+    response = testapp.post_json("/tasks/424242", {}, headers=alice.headers, status=404)
+    assert_error(response, 404)
+
+
+def test_404_beats_400(testapp, alice):
+    response = send_json(testapp, "PATCH", "/tasks/424242", "{not json", alice.headers)
+    assert_error(response, 404)
+
+
+def test_405_beats_413(small_app, register):
+    client = register()
+    response = send_json(small_app, "PUT", "/tasks", BIG, client.headers)
+    assert_error(response, 405)
+
+
+def test_413_beats_415(small_app):
+    response = small_app.post("/users", "x" * 500, headers={"Content-Type": "text/plain"},
+                              status=413)
+    assert_error(response, 413, ("header", "Content-Length"))
+
+
+def test_415_beats_400(testapp):
+    response = testapp.post("/users", "{not json", headers={"Content-Type": "text/plain"},
+                            status=415)
+    assert_error(response, 415, ("header", "Content-Type"))
+
+
+def test_a_body_under_the_limit_passes(small_app):
+    response = send_json(small_app, "POST", "/users", {"username": "shorty", "password": "p" * 8})
+    assert response.status_int == 201
+
+
+@pytest.mark.parametrize("method,url", [("POST", "/tasks"), ("POST", "/users"),
+                                        ("POST", "/tokens")])
+def test_huge_body_is_413(small_app, register, method, url):
+    client = register()
+    response = send_json(small_app, method, url, BIG, client.headers)
+    assert_error(response, 413, ("header", "Content-Length"))
+
+
+def test_huge_patch_is_413(small_app, register):
+    client = register()
+    task = create_task(client)
+    response = send_json(small_app, "PATCH", f"/tasks/{task['id']}", BIG, client.headers)
+    assert_error(response, 413)
+
+
+# -- 415 and 400 for bodies ---------------------------------------------------------
+
+@pytest.mark.parametrize("content_type", [
+    "text/plain", "application/x-www-form-urlencoded", "application/xml", "multipart/form-data",
+])
+@pytest.mark.parametrize("method", ["POST", "PUT", "PATCH"])
+def test_a_body_that_is_not_json_is_415(testapp, alice, content_type, method):
+    task = create_task(alice)
+    url = "/tasks" if method == "POST" else f"/tasks/{task['id']}"
+    response = testapp.request(url, method=method, body=b'{"title": "x"}', status=415,
+                               headers={**alice.headers, "Content-Type": content_type})
+    assert_error(response, 415, ("header", "Content-Type"))
+
+
+def test_json_with_a_charset_is_accepted(testapp, alice):
+    testapp.post("/tasks", b'{"title": "x"}', status=201,
+                 headers={**alice.headers, "Content-Type": "application/json; charset=utf-8"})
+
+
+@pytest.mark.parametrize("body", [
+    b"{not json", b'{"title": "x",}', b'{"title": "x"', b" ", b"NaN", b'{"title": NaN}',
+    b'{"title": Infinity}', b'{"title": "\xff\xfe"}',
+], ids=["garbage", "trailing-comma", "unterminated", "whitespace", "nan", "nan-field",
+        "infinity", "not-utf8"])
+def test_malformed_json_is_400(testapp, alice, body):
+    response = send_json(testapp, "POST", "/tasks", body, alice.headers)
+    assert_error(response, 400, ("body", ""))
+
+
+@pytest.mark.parametrize("body", ["[]", '["title"]', '"title"', "42", "null", "true"])
+def test_json_that_is_not_an_object_is_400(testapp, alice, body):
+    response = send_json(testapp, "POST", "/tasks", body, alice.headers)
+    assert_error(response, 400, ("body", ""))
+
+
+def test_deeply_nested_json_is_400(testapp, alice):
+    response = send_json(testapp, "POST", "/tasks", "[" * 100000 + "]" * 100000, alice.headers)
+    assert_error(response, 400, ("body", ""))
+
+
+# -- NUL bytes and SQL-looking text: always a clean 4xx or a literal value --------------
+
+@pytest.mark.parametrize("field", ["title", "description"])
+def test_nul_in_a_task_string_is_400(testapp, alice, field):
+    body = {"title": "ok", field: "a\x00b"}
+    assert_error(testapp.post_json("/tasks", body, headers=alice.headers, status=400),
+                 400, ("body", field))
+
+
+def test_nul_in_a_tag_is_400(testapp, alice):
+    response = testapp.post_json("/tasks", {"title": "ok", "tags": ["a\x00"]},
+                                 headers=alice.headers, status=400)
+    assert_error(response, 400, ("body", "tags.0"))
+
+
+@pytest.mark.parametrize("field", ["username", "password"])
+def test_nul_in_credentials_is_400(testapp, field):
+    body = {"username": "nulluser", "password": "password1", field: "abc\x00defghi"}
+    assert_error(testapp.post_json("/users", body, status=400), 400, ("body", field))
+    assert_error(testapp.post_json("/tokens", body, status=400), 400, ("body", field))
+
+
+@pytest.mark.parametrize("param", ["q", "tag", "owner", "priority", "sort", "cursor",
+                                   "due_before", "limit", "done"])
+def test_nul_in_a_query_parameter_is_400(testapp, alice, param):
+    response = testapp.get("/tasks", {param: "a\x00b"}, headers=alice.headers, status=400)
+    assert_error(response, 400, ("querystring", param))
+
+
+def test_nul_in_a_path_is_404(testapp, alice):
+    assert_error(testapp.get("/users/ab%00c", headers=alice.headers, status=404), 404)
+    assert_error(testapp.get("/tasks/1%00", headers=alice.headers, status=404), 404)
+
+
+@pytest.mark.parametrize("text", SQL_INJECTIONS)
+def test_sql_text_in_task_fields_is_stored_literally(testapp, alice, text):
+    body = {"title": text, "description": text, "tags": [text[:50]]}
+    created = testapp.post_json("/tasks", body, headers=alice.headers, status=201).json
+    assert (created["title"], created["description"], created["tags"]) == (
+        text.strip(), text, [text[:50]])
+    found = testapp.get("/tasks", {"q": text}, headers=alice.headers, status=200).json["items"]
+    assert [t["id"] for t in found] == [created["id"]]
+
+
+@pytest.mark.parametrize("text", SQL_INJECTIONS)
+@pytest.mark.parametrize("field", ["priority", "due_at", "done", "tags"])
+def test_sql_text_in_typed_task_fields_is_400(testapp, alice, text, field):
+    response = testapp.post_json("/tasks", {"title": "x", field: text}, headers=alice.headers,
+                                 status=400)
+    assert_error(response, 400, ("body", field))
+
+
+@pytest.mark.parametrize("text", SQL_INJECTIONS)
+def test_sql_text_as_credentials_is_never_a_500(testapp, alice, text):
+    assert_error(testapp.post_json("/users", {"username": text, "password": text}, status=400),
+                 400, ("body", "username"))
+    response = testapp.post_json("/tokens", {"username": text, "password": text}, status=401)
+    assert_unauthorized(response)
+    response = testapp.post_json("/tokens", {"username": "alice", "password": text}, status=401)
+    assert_unauthorized(response)
+
+
+@pytest.mark.parametrize("text", SQL_INJECTIONS)
+@pytest.mark.parametrize("param", ["q", "tag", "owner"])
+def test_sql_text_in_filters_matches_nothing(testapp, alice, text, param):
+    create_task(alice, title="keep me", tags=["t"])
+    value = text[:32]  # longer owners are a 400 (no username is that long)
+    response = testapp.get("/tasks", {param: value}, headers=alice.headers, status=200)
+    assert response.json == {"items": [], "next_cursor": None}
+
+
+@pytest.mark.parametrize("text", SQL_INJECTIONS)
+@pytest.mark.parametrize("param", ["priority", "sort", "cursor", "limit", "done",
+                                   "due_before", "due_after"])
+def test_sql_text_in_typed_query_parameters_is_400(testapp, alice, text, param):
+    response = testapp.get("/tasks", {param: text}, headers=alice.headers, status=400)
+    assert_error(response, 400, ("querystring", param))
+
+
+@pytest.mark.parametrize("text", SQL_INJECTIONS)
+def test_sql_text_in_paths_is_404(testapp, alice, text):
+    from urllib.parse import quote
+
+    for prefix in ("/tasks/", "/users/"):
+        response = testapp.get(prefix + quote(text, safe=""), headers=alice.headers, status=404)
+        assert_error(response, 404)
+
+
+def test_sql_text_in_authorization_is_401(testapp):
+    for text in SQL_INJECTIONS:
+        assert_unauthorized(testapp.get("/tasks", headers={"Authorization": f"Bearer {text}"},
+                                        status=401))
