@@ -24,6 +24,7 @@ from pyramid.tweens import EXCVIEW
 from .errors import error_dict, render_errors
 from .settings import RateLimit
 
+LOGIN_ADDRESS_FACTOR = 10
 ITEMS = {"second": RateLimitItemPerSecond, "minute": RateLimitItemPerMinute,
          "hour": RateLimitItemPerHour}
 # Section 5 of the contract: load balancers and monitors are never throttled (nor are
@@ -89,8 +90,13 @@ def ratelimit_tween_factory(
 def includeme(config: Configurator) -> None:
     settings = config.registry.app_settings
     if settings.login_ratelimit is not None:
-        config.registry["login_limiter"] = Limiter(
-            settings.login_ratelimit, settings.ratelimit_storage, "taskservice-login"
+        per_user = settings.login_ratelimit
+        # Many users may share an address (an office, a NAT): it gets ten times as many.
+        per_address = RateLimit(per_user.amount * LOGIN_ADDRESS_FACTOR, per_user.per)
+        storage = settings.ratelimit_storage
+        config.registry["login_limiter"] = Limiter(per_user, storage, "taskservice-login")
+        config.registry["login_address_limiter"] = Limiter(
+            per_address, storage, "taskservice-login-addr"
         )
     if settings.ratelimit is not None:
         config.registry["request_limiter"] = Limiter(
@@ -99,3 +105,29 @@ def includeme(config: Configurator) -> None:
         # Inside pyramid_tm: identifying the caller needs the request's transaction.
         config.add_tween("taskservice.ratelimit.ratelimit_tween_factory",
                          under="pyramid_tm.tm_tween_factory", over=EXCVIEW)
+
+
+def _login_limits(request: Request, username: str) -> list[tuple[Limiter, tuple[str, str]]]:
+    registry = request.registry
+    if "login_limiter" not in registry:
+        return []
+    return [
+        (registry["login_limiter"], ("user", username.lower())),
+        (registry["login_address_limiter"], ("addr", request.client_addr or "unknown")),
+    ]
+
+
+def refuse_throttled_login(request: Request, username: str) -> Response | None:
+    """A 429 while this username or this address has too many recent failed logins.
+
+    Checked before the password, so a guesser learns nothing until the window passes.
+    """
+    for limiter, key in _login_limits(request, username):
+        if not limiter.allows(*key):
+            return too_many_requests(request, limiter, key, name="username")
+    return None
+
+
+def record_failed_login(request: Request, username: str) -> None:
+    for limiter, key in _login_limits(request, username):
+        limiter.hit(*key)

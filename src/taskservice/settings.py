@@ -165,8 +165,8 @@ OPTIONS: tuple[Option, ...] = (
            "where rate-limit counters live: `memory://` (one process) or "
            "`redis://host:port/db` (shared by all workers)"),
     Option("taskservice.login_ratelimit", _ratelimit, "10/minute",
-           "failed `POST /tokens` attempts allowed per username and per client address; "
-           "empty is off"),
+           "failed `POST /tokens` attempts allowed per username (ten times as many per "
+           "client address) before a 429; empty is off"),
     Option("taskservice.cors_origins", _origins, "",
            "space-separated origins allowed by CORS; empty is off"),
     Option("taskservice.argon2.time_cost", _positive_int(100), "3",

@@ -13,6 +13,7 @@ from ..errors import error_dict, render_errors
 from ..models import Token, User, username_matches
 from ..models.meta import utcnow
 from ..permissions import Permission
+from ..ratelimit import record_failed_login, refuse_throttled_login
 from ..representations import timestamp
 from ..schemas import request_schema
 from ..schemas.users import login_body
@@ -31,11 +32,15 @@ SERVICES = (tokens, current)
 )
 def log_in(request: Request):
     body = request.validated["body"]
+    throttled = refuse_throttled_login(request, body["username"])
+    if throttled is not None:
+        return throttled
     account = request.dbsession.execute(
         select(User).where(username_matches(body["username"]))
     ).scalar_one_or_none()
     # The hash check runs whether or not the user exists: same answer, same time.
     if not request.passwords.verify(account and account.password_hash, body["password"]):
+        record_failed_login(request, body["username"])
         return render_errors(
             request, 401, [error_dict("body", "password", "Wrong username or password")],
             [("WWW-Authenticate", REALM)],
