@@ -1,0 +1,308 @@
+"""load_settings: defaults, environment overrides, one-line errors, and the README table.
+
+Run ``python tests/test_settings.py`` to print the README's settings table from
+``settings.OPTIONS`` (that is how ``docs-settings-table.md`` is made).
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+
+import pytest
+from pyramid.paster import get_appsettings
+
+from taskservice.settings import (
+    DATABASE_URL_ENV,
+    DATABASE_URL_KEY,
+    OPTIONS,
+    OPTIONS_BY_KEY,
+    RateLimit,
+    Settings,
+    SettingsError,
+    env_name,
+    load_settings,
+)
+
+ROOT = Path(__file__).resolve().parent.parent
+DB = {DATABASE_URL_KEY: "sqlite:///ini.sqlite"}
+DATABASE_DEFAULT = "sqlite:///%(here)s/taskservice.sqlite"
+DATABASE_EFFECT = "the database (SQLite embedded, PostgreSQL for production)"
+
+# The typed value of every key when neither the ini nor the environment sets it.
+EXPECTED_DEFAULTS = {
+    "taskservice.registration": "open",
+    "taskservice.token_ttl": 86400,
+    "taskservice.page_size.default": 20,
+    "taskservice.page_size.max": 100,
+    "taskservice.max_body_bytes": 1048576,
+    "taskservice.readonly": False,
+    "taskservice.ratelimit": None,
+    "taskservice.ratelimit.storage": "memory://",
+    "taskservice.login_ratelimit": RateLimit(10, "minute"),
+    "taskservice.cors_origins": (),
+    "taskservice.argon2.time_cost": 3,
+    "taskservice.argon2.memory_cost": 65536,
+    "taskservice.argon2.parallelism": 4,
+}
+
+# key, environment variable, its value, the typed result (the ini says something else).
+OVERRIDES = [
+    ("taskservice.registration", "TASKSERVICE_REGISTRATION", "closed", "closed"),
+    ("taskservice.token_ttl", "TASKSERVICE_TOKEN_TTL", "60", 60),
+    ("taskservice.page_size.default", "TASKSERVICE_PAGE_SIZE_DEFAULT", "5", 5),
+    ("taskservice.page_size.max", "TASKSERVICE_PAGE_SIZE_MAX", "500", 500),
+    ("taskservice.max_body_bytes", "TASKSERVICE_MAX_BODY_BYTES", "2048", 2048),
+    ("taskservice.readonly", "TASKSERVICE_READONLY", "true", True),
+    ("taskservice.ratelimit", "TASKSERVICE_RATELIMIT", "120/minute", RateLimit(120, "minute")),
+    ("taskservice.ratelimit.storage", "TASKSERVICE_RATELIMIT_STORAGE",
+     "redis://127.0.0.1:6379/3", "redis://127.0.0.1:6379/3"),
+    ("taskservice.login_ratelimit", "TASKSERVICE_LOGIN_RATELIMIT", "3/hour", RateLimit(3, "hour")),
+    ("taskservice.cors_origins", "TASKSERVICE_CORS_ORIGINS",
+     "https://a.example.com http://b.example.com:8080",
+     ("https://a.example.com", "http://b.example.com:8080")),
+    ("taskservice.argon2.time_cost", "TASKSERVICE_ARGON2_TIME_COST", "2", 2),
+    ("taskservice.argon2.memory_cost", "TASKSERVICE_ARGON2_MEMORY_COST", "1024", 1024),
+    ("taskservice.argon2.parallelism", "TASKSERVICE_ARGON2_PARALLELISM", "2", 2),
+]
+
+# Something valid but different for the ini, so that the test sees which one won.
+INI_VALUES = {
+    "taskservice.registration": "open",
+    "taskservice.token_ttl": "3600",
+    "taskservice.page_size.default": "10",
+    "taskservice.page_size.max": "50",
+    "taskservice.max_body_bytes": "4096",
+    "taskservice.readonly": "false",
+    "taskservice.ratelimit": "10/second",
+    "taskservice.ratelimit.storage": "memory://",
+    "taskservice.login_ratelimit": "5/minute",
+    "taskservice.cors_origins": "https://ini.example.com",
+    "taskservice.argon2.time_cost": "1",
+    "taskservice.argon2.memory_cost": "512",
+    "taskservice.argon2.parallelism": "1",
+}
+
+# key, bad value, a phrase the message must use to say what is allowed.
+BAD_VALUES = [
+    ("taskservice.token_ttl", "abc", "whole number"),
+    ("taskservice.token_ttl", "1.5", "whole number"),
+    ("taskservice.token_ttl", "0", "whole number"),
+    ("taskservice.token_ttl", "-60", "whole number"),
+    ("taskservice.token_ttl", "", "whole number"),
+    ("taskservice.registration", "maybe", "open, closed"),
+    ("taskservice.page_size.default", "0", "whole number"),
+    ("taskservice.page_size.max", "lots", "whole number"),
+    ("taskservice.page_size.max", "10", "taskservice.page_size.default"),
+    ("taskservice.max_body_bytes", "1MB", "whole number"),
+    ("taskservice.readonly", "maybe", "true or false"),
+    ("taskservice.ratelimit", "5/day", "N/minute"),
+    ("taskservice.ratelimit", "0/minute", "N/minute"),
+    ("taskservice.ratelimit", "minute", "N/minute"),
+    ("taskservice.ratelimit", "5 per minute", "N/minute"),
+    ("taskservice.login_ratelimit", "ten/minute", "N/minute"),
+    ("taskservice.ratelimit.storage", "mysql://db/0", "redis://"),
+    ("taskservice.ratelimit.storage", "redis://", "redis://"),
+    ("taskservice.ratelimit.storage", "127.0.0.1:6379", "redis://"),
+    ("taskservice.cors_origins", "example.com", "origins"),
+    ("taskservice.cors_origins", "*", "origins"),
+    ("taskservice.cors_origins", "https://a.example.com/path", "origins"),
+    ("taskservice.argon2.time_cost", "fast", "whole number"),
+    ("taskservice.argon2.memory_cost", "4", "8 KiB per lane"),
+    ("taskservice.token_ttl", "ab\ncd", "whole number"),
+    (DATABASE_URL_KEY, "mysql://db/tasks", "sqlite:// or postgresql://"),
+    (DATABASE_URL_KEY, "not a url", "sqlite:// or postgresql://"),
+]
+
+
+def load(ini: dict | None = None, environ: dict | None = None) -> Settings:
+    return load_settings({**DB, **(ini or {})}, environ or {})
+
+
+def value_of(settings: Settings, key: str):
+    return getattr(settings, OPTIONS_BY_KEY[key].field)
+
+
+def assert_one_line_error(error: SettingsError, key: str, value: str, allowed: str) -> None:
+    message = str(error)
+    assert "\n" not in message and "\r" not in message
+    assert key in message
+    assert repr(value) in message
+    assert allowed in message
+
+
+def contract_env_name(key: str) -> str:
+    """Section 6 of the contract, spelled out independently of the code under test."""
+    if key == DATABASE_URL_KEY:
+        return "DATABASE_URL"
+    return "TASKSERVICE_" + key.removeprefix("taskservice.").replace(".", "_").upper()
+
+
+def test_every_key_has_an_expected_default():
+    assert set(EXPECTED_DEFAULTS) == set(OPTIONS_BY_KEY)
+    assert {row[0] for row in OVERRIDES} == set(OPTIONS_BY_KEY)
+    assert set(INI_VALUES) == set(OPTIONS_BY_KEY)
+
+
+@pytest.mark.parametrize("key", sorted(EXPECTED_DEFAULTS))
+def test_default(key):
+    assert value_of(load(), key) == EXPECTED_DEFAULTS[key]
+
+
+@pytest.mark.parametrize("key", sorted(EXPECTED_DEFAULTS))
+def test_dataclass_default_matches_the_options_table(key):
+    field = OPTIONS_BY_KEY[key].field
+    assert Settings.__dataclass_fields__[field].default == EXPECTED_DEFAULTS[key]
+
+
+@pytest.mark.parametrize("key", [DATABASE_URL_KEY, *sorted(OPTIONS_BY_KEY)])
+def test_environment_variable_name_follows_the_contract(key):
+    assert env_name(key) == contract_env_name(key)
+
+
+@pytest.mark.parametrize(("key", "env", "value", "expected"), OVERRIDES)
+def test_environment_overrides_the_default(key, env, value, expected):
+    assert value_of(load(environ={env: value}), key) == expected
+
+
+@pytest.mark.parametrize(("key", "env", "value", "expected"), OVERRIDES)
+def test_environment_wins_over_the_ini(key, env, value, expected):
+    ini_only = load(ini={key: INI_VALUES[key]})
+    assert value_of(ini_only, key) != expected
+    assert value_of(load(ini={key: INI_VALUES[key]}, environ={env: value}), key) == expected
+
+
+def test_database_url_from_the_ini():
+    assert load().database_url == "sqlite:///ini.sqlite"
+
+
+def test_database_url_environment_wins_over_the_ini():
+    url = "postgresql+psycopg://app@db.internal/tasks"
+    assert load(environ={DATABASE_URL_ENV: url}).database_url == url
+
+
+def test_database_url_from_the_environment_alone():
+    url = "sqlite:///env.sqlite"
+    assert load_settings({}, {DATABASE_URL_ENV: url}).database_url == url
+
+
+def test_missing_database_url_is_one_line():
+    with pytest.raises(SettingsError) as caught:
+        load_settings({}, {})
+    message = str(caught.value)
+    assert "\n" not in message
+    assert DATABASE_URL_KEY in message and DATABASE_URL_ENV in message
+
+
+def test_unrelated_environment_variables_are_ignored():
+    settings = load(environ={"TASKSERVICE_TEST_DATABASE_URL": "x", "PAGE_SIZE_DEFAULT": "x"})
+    assert settings == load()
+
+
+def test_values_are_trimmed_and_case_insensitive_where_it_is_harmless():
+    settings = load({"taskservice.registration": " Closed ", "taskservice.readonly": "YES",
+                     "taskservice.token_ttl": " 30 ", "taskservice.ratelimit": "5 / second"})
+    assert settings.registration == "closed" and not settings.registration_open
+    assert settings.readonly is True
+    assert settings.token_ttl == 30
+    assert settings.ratelimit == RateLimit(5, "second")
+
+
+@pytest.mark.parametrize("value", ["false", "no", "off", "0", "False"])
+def test_readonly_false_spellings(value):
+    assert load({"taskservice.readonly": value}).readonly is False
+
+
+@pytest.mark.parametrize(("key", "value", "allowed"), BAD_VALUES)
+def test_bad_value_in_the_ini_is_one_line_naming_key_value_and_what_is_allowed(key, value, allowed):
+    with pytest.raises(SettingsError) as caught:
+        load({key: value})
+    assert_one_line_error(caught.value, key, value, allowed)
+
+
+@pytest.mark.parametrize(("key", "value", "allowed"), BAD_VALUES)
+def test_bad_value_in_the_environment_is_reported_too(key, value, allowed):
+    with pytest.raises(SettingsError) as caught:
+        load(environ={env_name(key): value})
+    assert_one_line_error(caught.value, key, value, allowed)
+
+
+def test_good_environment_value_rescues_a_bad_ini_value():
+    settings = load({"taskservice.token_ttl": "abc"}, {"TASKSERVICE_TOKEN_TTL": "90"})
+    assert settings.token_ttl == 90
+
+
+@pytest.mark.parametrize("key", ["taskservice.registraton", "taskservice.page_size",
+                                 "taskservice.ratelimit.store", "taskservice.debug"])
+def test_unknown_taskservice_key_is_one_line_listing_the_known_ones(key):
+    with pytest.raises(SettingsError) as caught:
+        load({key: "x"})
+    assert_one_line_error(caught.value, key, "x", "unknown setting")
+    assert "taskservice.page_size.default" in str(caught.value)
+
+
+def test_keys_of_other_packages_are_left_alone():
+    assert load({"pyramid.reload_templates": "true", "retry.attempts": "3"}) == load()
+
+
+@pytest.mark.parametrize("ini", ["production.ini", "development.ini"])
+def test_shipped_ini_files_are_valid_and_use_the_defaults(ini):
+    settings = load_settings(get_appsettings(str(ROOT / ini), name="main"), {})
+    assert settings == Settings(database_url=settings.database_url)
+    assert settings.database_url == f"sqlite:///{ROOT}/taskservice.sqlite"
+
+
+# -- the README's settings table ------------------------------------------------------------
+
+
+def _cell(text: str) -> str:
+    return f"`{text}`" if text else "empty (off)"
+
+
+def table_rows() -> list[tuple[str, str, str, str]]:
+    """(key, env variable, default, effect) for every setting, as the README shows them."""
+    rows = [(DATABASE_URL_KEY, DATABASE_URL_ENV, DATABASE_DEFAULT, DATABASE_EFFECT)]
+    rows += [(o.key, o.env, o.default, o.effect) for o in OPTIONS]
+    return rows
+
+
+def render_table() -> str:
+    lines = ["| key | env variable | default | effect |", "|---|---|---|---|"]
+    for key, env, default, effect in table_rows():
+        lines.append(f"| `{key}` | `{env}` | {_cell(default)} | {effect} |")
+    return "\n".join(lines) + "\n"
+
+
+def _uncell(text: str) -> str:
+    text = text.strip()
+    return "" if text.startswith("empty") else text.strip("`")
+
+
+def readme_table() -> list[tuple[str, str, str, str]]:
+    readme = ROOT / "README.md"
+    assert readme.exists(), "README.md is missing"
+    section = re.search(r"^## Settings\n(.*?)(?=^## |\Z)", readme.read_text(), re.M | re.S)
+    assert section, "README.md has no '## Settings' section"
+    lines = [line for line in section.group(1).splitlines() if line.startswith("|")]
+    header = [cell.strip() for cell in lines[0].strip("|").split("|")]
+    assert header == ["key", "env variable", "default", "effect"]
+    rows = []
+    for line in lines[2:]:
+        key, env, default, effect = (cell.strip() for cell in line.strip().strip("|").split(" | "))
+        rows.append((_uncell(key), _uncell(env), _uncell(default), effect))
+    return rows
+
+
+def test_readme_settings_table_matches_the_settings_module():
+    assert readme_table() == table_rows()
+
+
+def test_readme_table_names_every_key_and_env_variable():
+    documented = {(key, env) for key, env, _, _ in readme_table()}
+    expected = {(key, contract_env_name(key)) for key in (DATABASE_URL_KEY, *OPTIONS_BY_KEY)}
+    assert documented == expected
+
+
+if __name__ == "__main__":
+    sys.stdout.write(render_table())
