@@ -6,8 +6,9 @@ import colander
 
 from .types import StrictMapping, StrictString
 
+# \Z, not $: "$" also matches before a trailing newline.
 USERNAME_RULE = colander.Regex(
-    r"^[A-Za-z0-9_.\-]{3,32}$", msg="Must be 3 to 32 characters of A-Z a-z 0-9 _ . -"
+    r"^[A-Za-z0-9_.\-]{3,32}\Z", msg="Must be 3 to 32 characters of A-Z a-z 0-9 _ . -"
 )
 
 
