@@ -103,8 +103,8 @@ class ShareCollection(Resource):
         return self.__parent__.task
 
     def __getitem__(self, username: str) -> ShareResource:
-        if not USERNAME.match(username):
-            raise KeyError(username)
+        # Any name resolves: one that cannot exist is an unknown user (a 400 on PUT, a 404
+        # on DELETE), judged by the view after the task's ACL, never a 404 for the URL.
         return ShareResource(self.request, username, self)
 
 
@@ -117,6 +117,8 @@ class ShareResource(Resource):
 
     @property
     def user(self) -> User | None:
+        if not USERNAME.match(self.__name__):
+            return None
         return self.request.dbsession.execute(
             select(User).where(username_matches(self.__name__))
         ).scalar_one_or_none()
