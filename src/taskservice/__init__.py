@@ -35,6 +35,7 @@ def make_config(global_config: dict[str, Any], **raw: Any) -> Configurator:
     config.registry.app_settings = app_settings
     config.include("cornice")
     config.include(".requestlog")
+    config.include(".hardening")
     config.include(".readonly")
     config.include(".ratelimit")
     config.include(".errors")
@@ -42,6 +43,7 @@ def make_config(global_config: dict[str, Any], **raw: Any) -> Configurator:
     config.include(".credentials")
     config.include(".security")
     config.include(".services")
+    config.include(".openapi")
     return config
 
 

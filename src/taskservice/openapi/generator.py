@@ -1,0 +1,235 @@
+"""The OpenAPI 3.0 document of one app, built from its own Cornice registry.
+
+Why not ``cornice_swagger``: it emits Swagger 2.0 only, lists every Service imported in
+the process rather than the app's, misses bodies unless ``colander_body_validator`` is
+among the validators, and cannot express StrictMapping's unknown-key rejection. Walking
+``registry.cornice_services`` and the Colander nodes of each view is short, and the
+document then describes exactly what this app validates.
+
+OpenAPI 3.0 (not 3.1) because the Swagger UI shipped by ``swagger-ui-bundle`` renders 3.0.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from http import HTTPStatus
+from importlib.metadata import version
+from typing import Any
+
+import colander
+from cornice import Service
+from pyramid.registry import Registry
+
+from ..errors import PUBLIC_ROUTES
+from ..settings import Settings
+from ..validation import check_body_size, check_json_content_type
+from .nodes import node_schema
+from .responses import (
+    HEADERS,
+    HTML,
+    NO_DATABASE_ROUTES,
+    OUTCOMES,
+    PATH_PARAMETERS,
+    REQUEST_HEADERS,
+    SCHEMAS,
+    SERVICE_ROUTES,
+    STATUSES,
+    Outcome,
+)
+
+OPENAPI_VERSION = "3.0.3"
+PACKAGE = "taskservice"
+# "{id}" or Pyramid's "{id:regex}"; OpenAPI wants the bare name.
+PATH_PARAMETER = re.compile(r"\{(\w+)(?::[^}]*)?\}")
+# HEAD is Cornice's automatic twin of GET; OPTIONS answers CORS preflights.
+UNDOCUMENTED_METHODS = frozenset({"HEAD", "OPTIONS"})
+SECURITY_SCHEME = "bearerAuth"
+
+DESCRIPTION = """\
+A task-management REST service. Authenticate with `Authorization: Bearer <token>`
+(`POST /tokens` issues one; `Authorization: Token <token>` is accepted too).
+
+Every 4xx and 5xx has the body `{"status": "error", "errors": [{"location", "name",
+"description"}], "request_id"}`. A method a path does not list is a 405 with an `Allow`
+header. Any response carries `X-Request-Id`.
+"""
+
+
+def build_document(registry: Registry) -> dict:
+    """The whole document for the services registered in ``registry``."""
+    paths: dict[str, dict] = {}
+    for service in registry.cornice_services.values():
+        operations = paths.setdefault(openapi_path(service.path), {})
+        for method, view, args in service.definitions:
+            if method not in UNDOCUMENTED_METHODS:
+                operations[method.lower()] = operation(
+                    service, method, view, args, registry.app_settings
+                )
+    return {
+        "openapi": OPENAPI_VERSION,
+        "info": {"title": PACKAGE, "version": version(PACKAGE), "description": DESCRIPTION},
+        "paths": paths,
+        "components": components(),
+        "security": [{SECURITY_SCHEME: []}],
+    }
+
+
+def openapi_path(pattern: str) -> str:
+    return PATH_PARAMETER.sub(r"{\1}", pattern)
+
+
+def outcome_of(service: Service, method: str) -> Outcome:
+    """The hand-described responses; a view added without one stops start-up."""
+    try:
+        return OUTCOMES[(service.name, method)]
+    except KeyError:
+        raise LookupError(
+            f"{method} {service.path} (service {service.name!r}) has no entry in "
+            "taskservice.openapi.responses.OUTCOMES"
+        ) from None
+
+
+def operation(
+    service: Service, method: str, view: Any, args: dict, settings: Settings
+) -> dict:
+    """One path item operation: parameters, body and every response the view can give."""
+    outcome = outcome_of(service, method)
+    schema = args.get("schema")
+    request = None if schema is None else schema.bind(settings=settings)
+    result: dict[str, Any] = {
+        "operationId": f"{method.lower()}_{service.name}",
+        "summary": summary(view, service),
+        "description": service.description or "",
+        "tags": [tag(service.path)],
+        "parameters": [
+            *path_parameters(service.path),
+            *query_parameters(child(request, "querystring")),
+            *(REQUEST_HEADERS[name] for name in outcome.request_headers),
+        ],
+        "responses": responses(outcome, error_statuses(service, args, outcome, request)),
+    }
+    body = child(request, "body")
+    if body is not None:
+        result["requestBody"] = request_body(body)
+    if not result["parameters"]:
+        del result["parameters"]
+    if service.name in PUBLIC_ROUTES:
+        result["security"] = []  # anonymous callers welcome
+    return result
+
+
+def summary(view: Any, service: Service) -> str:
+    """The first line of the view's docstring, else what the service is for."""
+    doc = (getattr(view, "__doc__", None) or "").strip()
+    return doc.splitlines()[0].rstrip(".") if doc else service.description or ""
+
+
+def tag(path: str) -> str:
+    """Operations are grouped by their first path segment (``/tasks/{id}/shares``: tasks)."""
+    return path.strip("/").split("/")[0].strip("_") or "root"
+
+
+def child(node: colander.SchemaNode | None, name: str) -> colander.SchemaNode | None:
+    if node is None:
+        return None
+    return next((c for c in node.children if c.name == name), None)
+
+
+def path_parameters(path: str) -> list[dict]:
+    return [
+        {"name": name, "in": "path", "required": True,
+         "schema": PATH_PARAMETERS.get(name, {"type": "string"})}
+        for name in PATH_PARAMETER.findall(path)
+    ]
+
+
+def query_parameters(query: colander.SchemaNode | None) -> list[dict]:
+    """One parameter per query-string field; a repeatable one is ``?tag=a&tag=b``."""
+    parameters = []
+    for node in () if query is None else query.children:
+        schema = node_schema(node)
+        parameter = {"name": node.name, "in": "query", "required": node.required,
+                     "schema": schema}
+        if schema["type"] == "array":
+            parameter.update(style="form", explode=True)
+        parameters.append(parameter)
+    return parameters
+
+
+def request_body(body: colander.SchemaNode) -> dict:
+    """A JSON body; optional when no field is required (an empty body is then ``{}``)."""
+    schema = node_schema(body)
+    return {"required": bool(schema.get("required")),
+            "content": {"application/json": {"schema": schema}}}
+
+
+def error_statuses(
+    service: Service, args: dict, outcome: Outcome, request: colander.SchemaNode | None
+) -> set[int]:
+    """Statuses that follow from the route, its validators and its schema."""
+    validators = args.get("validators", ())
+    derived = {
+        400: request is not None,
+        401: service.name not in PUBLIC_ROUTES,
+        404: bool(PATH_PARAMETER.search(service.path)),
+        413: check_body_size in validators,
+        415: check_json_content_type in validators,
+        429: service.name not in SERVICE_ROUTES,
+        503: service.name not in NO_DATABASE_ROUTES,
+    }
+    return set(outcome.others) | {status for status, applies in derived.items() if applies}
+
+
+def responses(outcome: Outcome, others: Iterable[int]) -> dict:
+    result = {str(status): success_response(outcome, status) for status in outcome.statuses}
+    for status in sorted(others):
+        result[str(status)] = {"$ref": f"#/components/responses/{response_name(status)}"}
+    return result
+
+
+def success_response(outcome: Outcome, status: int) -> dict:
+    response: dict[str, Any] = {"description": HTTPStatus(status).phrase}
+    if outcome.headers:
+        response["headers"] = header_refs(outcome.headers)
+    if outcome.schema is not None:
+        schema = {"$ref": f"#/components/schemas/{outcome.schema}"}
+        response["content"] = {outcome.media_type: {"schema": schema}}
+    elif outcome.media_type == HTML:
+        response["content"] = {HTML: {"schema": {"type": "string"}}}
+    return response
+
+
+def header_refs(names: Iterable[str]) -> dict:
+    return {name: {"$ref": f"#/components/headers/{name}"} for name in names}
+
+
+def response_name(status: int) -> str:
+    return HTTPStatus(status).phrase.title().replace(" ", "").replace("-", "")
+
+
+def status_response(status: int) -> dict:
+    """A shared non-success response: the error shape for 4xx/5xx, nothing for 304."""
+    description, headers = STATUSES[status]
+    response: dict[str, Any] = {"description": description}
+    if headers:
+        response["headers"] = header_refs(headers)
+    if status >= 400:
+        response["content"] = {
+            "application/json": {"schema": {"$ref": "#/components/schemas/Error"}}
+        }
+    return response
+
+
+def components() -> dict:
+    return {
+        "schemas": SCHEMAS,
+        "headers": HEADERS,
+        "responses": {response_name(status): status_response(status) for status in STATUSES},
+        "securitySchemes": {
+            SECURITY_SCHEME: {
+                "type": "http", "scheme": "bearer",
+                "description": "A token from POST /tokens (`Token <token>` is accepted too)",
+            },
+        },
+    }

@@ -1,0 +1,142 @@
+"""Colander schema nodes as OpenAPI 3.0 schema objects.
+
+The same nodes validate requests, so the document says what the service enforces. A
+node type with no translation here is an error at start-up rather than a silently vague
+document. A custom validator function may carry a ``json_schema`` dict saying what it
+enforces; one without is left out (the document is then looser than the service, which
+answers 400, never stricter).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import colander
+
+from ..schemas.types import (
+    QueryBoolean,
+    QueryDateTime,
+    QueryInteger,
+    QueryList,
+    StrictBoolean,
+    StrictDateTime,
+    StrictMapping,
+    StrictString,
+)
+
+NO_NUL = "^[^\\x00]*$"  # StrictString refuses NUL characters
+DATE_TIME = {"type": "string", "format": "date-time"}
+
+
+def _mapping(node: colander.SchemaNode) -> dict:
+    """An object; StrictMapping and ``unknown="raise"`` reject unknown keys."""
+    schema: dict[str, Any] = {
+        "type": "object",
+        "properties": {child.name: node_schema(child) for child in node.children},
+    }
+    required = [child.name for child in node.children if child.required]
+    if required:
+        schema["required"] = required
+    if isinstance(node.typ, StrictMapping) or node.typ.unknown == "raise":
+        schema["additionalProperties"] = False
+    return schema
+
+
+def _sequence(node: colander.SchemaNode) -> dict:
+    return {"type": "array", "items": node_schema(node.children[0])}
+
+
+def _date_time(node: colander.SchemaNode) -> dict:
+    if getattr(node.typ, "nullable", False):
+        return {**DATE_TIME, "nullable": True}
+    return dict(DATE_TIME)
+
+
+# Most specific first: the first isinstance match wins.
+TYPES: tuple[tuple[type, Callable[[colander.SchemaNode], dict]], ...] = (
+    (colander.Mapping, _mapping),
+    (QueryList, _sequence),
+    (colander.Sequence, _sequence),
+    (StrictString, lambda node: {"type": "string", "pattern": NO_NUL}),
+    (colander.String, lambda node: {"type": "string"}),
+    ((StrictBoolean, QueryBoolean, colander.Boolean), lambda node: {"type": "boolean"}),
+    ((QueryInteger, colander.Integer), lambda node: {"type": "integer"}),
+    (colander.Float, lambda node: {"type": "number"}),
+    ((StrictDateTime, QueryDateTime, colander.DateTime), _date_time),
+)
+
+
+def _type_schema(node: colander.SchemaNode) -> dict:
+    for kind, translate in TYPES:
+        if isinstance(node.typ, kind):
+            return translate(node)
+    raise TypeError(f"no OpenAPI translation for Colander type {type(node.typ).__name__} "
+                    f"(node {node.name!r}); add one to taskservice.openapi.nodes.TYPES")
+
+
+def _validators(validator: Any) -> Iterator[Any]:
+    """The individual validators of a node, with ``colander.All`` flattened."""
+    if validator is None:
+        return
+    if isinstance(validator, colander.deferred):
+        raise ValueError("bind the schema (schema.bind(settings=...)) before describing it")
+    if isinstance(validator, colander.All):
+        for inner in validator.validators:
+            yield from _validators(inner)
+        return
+    yield validator
+
+
+def _length(validator: colander.Length, schema: dict) -> dict:
+    prefix = "Items" if schema.get("type") == "array" else "Length"
+    bounds = {f"min{prefix}": validator.min, f"max{prefix}": validator.max}
+    return {key: value for key, value in bounds.items() if value is not None}
+
+
+def _range(validator: colander.Range, schema: dict) -> dict:
+    bounds = {"minimum": validator.min, "maximum": validator.max}
+    return {key: value for key, value in bounds.items() if value is not None}
+
+
+def ecma_pattern(pattern: str) -> str:
+    """A Python regex in the ECMA dialect OpenAPI uses: ``\\A``/``\\Z`` become ``^``/``$``."""
+    return pattern.replace("\\A", "^").replace("\\Z", "$")
+
+
+def _validator_schema(validator: Any, schema: dict) -> dict:
+    """What one validator adds to the schema of its node."""
+    if isinstance(validator, colander.Length):
+        return _length(validator, schema)
+    if isinstance(validator, colander.Range):
+        return _range(validator, schema)
+    if isinstance(validator, colander.OneOf):
+        return {"enum": list(validator.choices)}
+    if isinstance(validator, colander.Regex):
+        return {"pattern": ecma_pattern(validator.match_object.pattern)}
+    return dict(getattr(validator, "json_schema", {}))
+
+
+def _default(node: colander.SchemaNode, schema: dict) -> dict:
+    """The value an absent field takes, when it is a plain JSON value the schema allows."""
+    default = node.missing
+    if default in (colander.required, colander.drop, colander.null):
+        return {}
+    if isinstance(default, colander.deferred):
+        raise ValueError("bind the schema before describing it")
+    if default is None and not schema.get("nullable"):
+        return {}  # "absent means no filter", not a value a client could send
+    return {"default": default}
+
+
+def node_schema(node: colander.SchemaNode) -> dict:
+    """The OpenAPI schema object of one bound Colander node."""
+    schema = _type_schema(node)
+    for validator in _validators(node.validator):
+        schema.update(_validator_schema(validator, schema))
+    if "enum" in schema and schema.get("pattern") == NO_NUL:
+        del schema["pattern"]  # the choices already exclude NUL
+    schema.update(_default(node, schema))
+    if node.description:
+        schema["description"] = str(node.description)
+    return schema

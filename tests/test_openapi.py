@@ -1,0 +1,124 @@
+"""GET /__api__ and GET /docs: a valid OpenAPI 3 document of every endpoint, a local page."""
+
+from __future__ import annotations
+
+import re
+
+import colander
+import pytest
+import webtest
+from openapi_spec_validator import validate
+
+from taskservice.openapi.generator import UNDOCUMENTED_METHODS, openapi_path
+from taskservice.openapi.nodes import node_schema
+from taskservice.schemas.types import StrictMapping
+
+
+@pytest.fixture
+def document(testapp):
+    return testapp.get("/__api__", status=200).json
+
+
+def operation(document, path, method):
+    return document["paths"][path][method]
+
+
+def test_document_is_valid_openapi_3(document):
+    validate(document)
+    assert document["openapi"].startswith("3.")
+
+
+def test_document_is_public_json(testapp):
+    response = testapp.get("/__api__", status=200)
+    assert response.content_type == "application/json"
+
+
+def test_every_cornice_route_and_method_is_documented(app, document):
+    expected = {
+        (openapi_path(service.path), method.lower())
+        for service in app.registry.cornice_services.values()
+        for method, _view, _args in service.definitions
+        if method not in UNDOCUMENTED_METHODS
+    }
+    documented = {(path, method) for path, item in document["paths"].items() for method in item}
+    assert expected == documented
+    assert ("/tasks/{id}/shares/{username}", "put") in documented  # the registry is not empty
+
+
+def test_unknown_fields_are_additional_properties_false(document):
+    for path, method in [("/tasks", "post"), ("/tasks/{id}", "patch"), ("/users", "post"),
+                         ("/tasks/{id}/shares/{username}", "put")]:
+        body = operation(document, path, method)["requestBody"]
+        assert body["content"]["application/json"]["schema"]["additionalProperties"] is False
+
+
+def test_body_fields_come_from_the_colander_schema(document):
+    schema = operation(document, "/tasks", "post")["requestBody"]["content"][
+        "application/json"]["schema"]
+    assert schema["required"] == ["title"]
+    assert schema["properties"]["title"]["maxLength"] == 200
+    assert schema["properties"]["priority"]["enum"] == ["low", "normal", "high", "urgent"]
+    assert schema["properties"]["due_at"]["nullable"] is True
+    assert schema["properties"]["done"] == {"type": "boolean", "default": False}
+    patch = operation(document, "/tasks/{id}", "patch")["requestBody"]
+    assert patch["required"] is False and "required" not in patch["content"][
+        "application/json"]["schema"]
+
+
+def test_query_parameters_follow_the_settings(make_app):
+    testapp = webtest.TestApp(make_app(taskservice__page_size__max="37"))
+    params = operation(testapp.get("/__api__").json, "/tasks", "get")["parameters"]
+    limit = next(p for p in params if p["name"] == "limit")
+    assert limit["schema"]["maximum"] == 37
+    tag = next(p for p in params if p["name"] == "tag")
+    assert tag["schema"]["type"] == "array" and tag["explode"] is True
+
+
+def test_error_statuses_per_operation(document):
+    def statuses(path, method):
+        return set(operation(document, path, method)["responses"])
+
+    assert {"201", "400", "403", "409", "413", "415"} <= statuses("/users", "post")
+    assert "401" not in statuses("/users", "post")
+    assert {"200", "401", "403", "404", "412", "413", "415"} <= statuses("/tasks/{id}", "patch")
+    assert {"200", "304", "401", "404"} <= statuses("/tasks/{id}", "get")
+    assert {"200", "201"} <= statuses("/tasks/{id}/shares/{username}", "put")
+    assert "401" not in statuses("/__heartbeat__", "get")
+    assert "503" in statuses("/__heartbeat__", "get")
+
+
+def test_bearer_security_scheme_and_public_operations(document):
+    scheme = document["components"]["securitySchemes"]["bearerAuth"]
+    assert scheme == {**scheme, "type": "http", "scheme": "bearer"}
+    assert document["security"] == [{"bearerAuth": []}]
+    assert operation(document, "/tokens", "post")["security"] == []
+    assert "security" not in operation(document, "/tasks", "get")
+
+
+def test_documented_task_matches_a_real_one(testapp, alice, document):
+    """The hand-described response schema names exactly the fields the service returns."""
+    task = testapp.post_json("/tasks", {"title": "x"}, headers=alice.headers).json
+    schema = document["components"]["schemas"]["Task"]
+    assert set(schema["properties"]) == set(task) == set(schema["required"])
+
+
+def test_untranslatable_colander_type_fails_loudly():
+    node = colander.SchemaNode(StrictMapping(), colander.SchemaNode(colander.Money(), name="x"))
+    with pytest.raises(TypeError, match="Money"):
+        node_schema(node)
+
+
+def test_docs_page_uses_only_local_assets(testapp):
+    response = testapp.get("/docs", status=200)
+    assert response.content_type == "text/html"
+    urls = re.findall(r'(?:src|href)="([^"]+)"', response.text)
+    assert urls, "the page loads Swagger UI from somewhere"
+    assert not re.search(r"https?://", response.text)
+    assert all(url.startswith("/") and not url.startswith("//") for url in urls)
+    for url in urls:
+        testapp.get(url, status=200)
+
+
+def test_docs_script_does_not_call_the_online_validator(testapp):
+    script = testapp.get("/docs/assets/docs.js", status=200).text
+    assert "validatorUrl: null" in script
