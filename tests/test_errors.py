@@ -79,6 +79,15 @@ def test_method_not_allowed_is_405_with_allow(testapp, alice, method, url, allow
     assert response.headers["Allow"] == allowed
 
 
+@pytest.mark.parametrize("url", ["/tasks/{id}", "/users/bob"])
+def test_405_does_not_leak_what_the_caller_may_not_view(testapp, alice, bob, url):
+    task = create_task(bob)
+    response = testapp.request(url.format(**task), method="POST", headers=alice.headers,
+                               status=404)
+    assert_error(response, 404, ("path", ""))
+    assert "Allow" not in response.headers
+
+
 def test_method_not_allowed_on_a_task(testapp, alice):
     task = create_task(alice)
     response = testapp.post_json(f"/tasks/{task['id']}", {}, headers=alice.headers, status=405)

@@ -21,6 +21,7 @@ from pyramid.httpexceptions import (
     HTTPNotFound,
     exception_response,
 )
+from pyramid.location import lineage
 from pyramid.request import Request
 from pyramid.response import Response
 from pyramid_retry import is_error_retryable, is_last_attempt, mark_error_retryable
@@ -28,6 +29,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 
 from .permissions import Permission
+from .resources import TaskResource, UserResource
 from .security import REALM
 
 log = logging.getLogger(__name__)
@@ -35,6 +37,8 @@ log = logging.getLogger(__name__)
 RETRY_AFTER_SECONDS = "2"
 # Routes an anonymous caller may use; elsewhere an anonymous request is a 401.
 PUBLIC_ROUTES = frozenset({"users", "tokens", "heartbeat", "version", "openapi", "docs"})
+# Resources a caller may not even know exist unless they may view them.
+PRIVATE_RESOURCES = (TaskResource, UserResource)
 
 
 def error_dict(location: str, name: str, description: str) -> dict[str, str]:
@@ -121,9 +125,17 @@ def notfound_view(exc: HTTPNotFound, request: Request) -> Response:
     return _not_found(request)
 
 
+def _hidden_from_caller(request: Request) -> bool:
+    """The URL names (something under) a task or user the caller may not view."""
+    private = any(isinstance(node, PRIVATE_RESOURCES) for node in lineage(request.context))
+    return private and not request.has_permission(Permission.VIEW, request.context)
+
+
 def method_not_allowed_view(exc: HTTPMethodNotAllowed, request: Request) -> Response:
     if request.authenticated is None and not _is_public(request):
         return _unauthorized(request)
+    if _hidden_from_caller(request):  # 404 wins over 405, and must not leak existence
+        return _not_found(request)
     allowed = ", ".join(sorted(set(getattr(exc, "allow", None) or []))) or exc.headers.get("Allow", "")
     return render_errors(
         request, 405,
