@@ -1,0 +1,1 @@
+"""Command-line entry points (the console scripts declared in ``pyproject.toml``)."""

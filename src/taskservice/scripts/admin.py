@@ -1,0 +1,213 @@
+"""``taskservice-admin``: manage accounts and tokens without touching SQL.
+
+Like Pyramid's own ``pshell`` and ``pserve`` it takes the ini file first::
+
+    taskservice-admin development.ini create-user NAME [--admin] [--password-stdin]
+    taskservice-admin development.ini set-admin NAME
+    taskservice-admin development.ini unset-admin NAME
+    taskservice-admin development.ini revoke-tokens NAME
+    taskservice-admin development.ini purge-tokens
+
+The application is bootstrapped from the ini, so the settings are validated exactly as
+at start-up (``DATABASE_URL`` and ``TASKSERVICE_*`` included) and passwords are hashed
+with the configured cost. Each command runs in one transaction: it is committed whole, or
+on any error aborted whole, so a failed command never leaves anything half-written.
+Exit status: 0 done, 1 refused (one line on stderr says why), 2 bad usage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from functools import partial
+
+import colander
+from plaster.exceptions import PlasterError
+from pyramid.paster import bootstrap
+from pyramid.request import Request
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+
+from ..models import Token, User, username_matches
+from ..models.meta import utcnow
+from ..schemas.users import registration_body
+
+PROG = "taskservice-admin"
+
+Command = Callable[[Request, argparse.Namespace], str]
+
+
+class CommandError(Exception):
+    """Why a command was refused, in one line; nothing has been written."""
+
+
+# --- input ----------------------------------------------------------------------------------
+
+
+def validated(field: str, value: str) -> str:
+    """``value`` checked by the registration schema's own node, so the CLI and the API
+    accept exactly the same usernames and passwords."""
+    try:
+        return registration_body()[field].deserialize(value)
+    except colander.Invalid as invalid:
+        raise CommandError(f"invalid {field}: {invalid.asdict()[field]}") from None
+
+
+def read_password(from_stdin: bool) -> str:
+    """One line of standard input (for scripts), or typed twice at a hidden prompt."""
+    if from_stdin:
+        line = sys.stdin.readline()
+        if not line:
+            raise CommandError("no password on standard input")
+        return line.removesuffix("\n").removesuffix("\r")
+    try:
+        password = getpass.getpass("Password: ")
+        repeated = getpass.getpass("Password (again): ")
+    except EOFError:
+        raise CommandError("no password given") from None
+    if password != repeated:
+        raise CommandError("the passwords do not match")
+    return password
+
+
+# --- the database -----------------------------------------------------------------------------
+
+
+@contextmanager
+def bootstrapped(ini: str) -> Iterator[Request]:
+    """A request of the application the ini describes; the database is released after."""
+    try:
+        env = bootstrap(ini)
+    except SystemExit as error:  # the app factory's one-line message for a bad setting
+        raise CommandError(str(error.code).removeprefix("taskservice: ")) from None
+    except FileNotFoundError as error:
+        raise CommandError(f"cannot read {ini}: {error.strerror}") from None
+    except (LookupError, PlasterError) as error:
+        raise CommandError(f"cannot load the application from {ini}: {error}") from None
+    try:
+        yield env["request"]
+    finally:
+        env["registry"]["dbsession_engine"].dispose()
+        env["closer"]()
+
+
+def find_user(request: Request, username: str) -> User:
+    """The user called ``username`` in any case, or a refusal naming it."""
+    user = request.dbsession.execute(
+        select(User).where(username_matches(username))
+    ).scalar_one_or_none()
+    if user is None:
+        raise CommandError(f"no user named {username!r}")
+    return user
+
+
+# --- the commands ---------------------------------------------------------------------------
+
+
+def create_user(request: Request, args: argparse.Namespace) -> str:
+    """Name and password are read and checked before the transaction opens: no database
+    transaction stays open while a person types at the prompt."""
+    username = validated("username", args.username)
+    password = validated("password", read_password(args.password_stdin))
+    with request.tm:
+        session = request.dbsession
+        if session.execute(select(User.id).where(username_matches(username))).first():
+            raise CommandError(f"the username {username!r} is already taken")
+        user = User(
+            username=username, password_hash=request.passwords.hash(password), is_admin=args.admin
+        )
+        session.add(user)
+        try:
+            session.flush()
+        except IntegrityError:  # registered through the API since the check above
+            raise CommandError(f"the username {username!r} is already taken") from None
+    return f"created {'admin' if args.admin else 'user'} {username}"
+
+
+def set_admin_flag(request: Request, args: argparse.Namespace, is_admin: bool) -> str:
+    """Takes effect at the user's next request: the flag is read with every token."""
+    with request.tm:
+        user = find_user(request, args.username)
+        user.is_admin = is_admin
+        username = user.username
+    return f"{username} is {'now' if is_admin else 'no longer'} an admin"
+
+
+def revoke_tokens(request: Request, args: argparse.Namespace) -> str:
+    """Logs the user out everywhere, e.g. after a leaked token or password."""
+    with request.tm:
+        user = find_user(request, args.username)
+        username = user.username
+        count = request.dbsession.execute(delete(Token).where(Token.user_id == user.id)).rowcount
+    return f"revoked {count} token(s) of {username}"
+
+
+def purge_tokens(request: Request, args: argparse.Namespace) -> str:
+    """Expired tokens already fail to authenticate; this only reclaims their rows."""
+    with request.tm:
+        expired = delete(Token).where(Token.expires_at <= utcnow())
+        count = request.dbsession.execute(expired).rowcount
+    return f"purged {count} expired token(s)"
+
+
+# --- the command line -----------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=PROG, description="Manage taskservice users and tokens.", allow_abbrev=False,
+        epilog=f"example: {PROG} development.ini create-user alice --admin",
+    )
+    parser.add_argument("ini", help="the application's ini file, e.g. development.ini")
+    commands = parser.add_subparsers(title="commands", metavar="COMMAND", required=True)
+
+    def command(
+        name: str, handler: Command, summary: str, username: bool = True
+    ) -> argparse.ArgumentParser:
+        # No abbreviations: "--password" must not silently mean "--password-stdin".
+        sub = commands.add_parser(name, help=summary, description=summary, allow_abbrev=False)
+        if username:
+            sub.add_argument("username", metavar="NAME", help="the username (any case)")
+        sub.set_defaults(handler=handler)
+        return sub
+
+    create = command("create-user", create_user, "create a user (prompts for the password)")
+    create.add_argument("--admin", action="store_true", help="make the new user an admin")
+    create.add_argument("--password-stdin", action="store_true",
+                        help="read the password from the first line of standard input")
+    command("set-admin", partial(set_admin_flag, is_admin=True), "make a user an admin")
+    command("unset-admin", partial(set_admin_flag, is_admin=False), "make an admin a plain user")
+    command("revoke-tokens", revoke_tokens, "delete all of a user's tokens")
+    command("purge-tokens", purge_tokens, "delete every expired token", username=False)
+    return parser
+
+
+def run(args: argparse.Namespace) -> str:
+    """The command's one-line report; :class:`CommandError` when it was refused."""
+    with bootstrapped(args.ini) as request:
+        try:
+            return args.handler(request, args)
+        except SQLAlchemyError as error:  # e.g. an unmigrated or unreachable database
+            reason = str(getattr(error, "orig", None) or error).splitlines()[0]
+            raise CommandError(f"database error: {reason}") from None
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """The console script: the exit status is returned (the script wrapper exits with it)."""
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit as exit:  # --help (0) or a usage error (2), already printed
+        return 0 if exit.code is None else int(exit.code)
+    try:
+        print(run(args))
+    except CommandError as error:
+        print(f"{PROG}: error: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
