@@ -69,7 +69,9 @@ def test_put_creates_a_share_with_201(testapp, alice, bob, task):
     assert list_shares(testapp, alice, task) == [{"username": "bob", "permission": "edit"}]
 
 
-@pytest.mark.parametrize(("first", "second"), [("view", "edit"), ("edit", "view"), ("view", "view")])
+@pytest.mark.parametrize(
+    ("first", "second"), [("view", "edit"), ("edit", "view"), ("view", "view")]
+)
 def test_put_on_an_existing_share_sets_it_with_200(testapp, alice, bob, task, first, second):
     put_share(testapp, alice, task, "bob", first, status=201)
     response = put_share(testapp, alice, task, "bob", second, status=200)
@@ -77,11 +79,15 @@ def test_put_on_an_existing_share_sets_it_with_200(testapp, alice, bob, task, fi
     assert list_shares(testapp, alice, task) == [{"username": "bob", "permission": second}]
 
 
-def test_the_share_list_holds_every_share_and_sharees_may_read_it(testapp, alice, bob, register, task):
+def test_the_share_list_holds_every_share_and_sharees_may_read_it(
+    testapp, alice, bob, register, task
+):
     carol = register("carol")
     put_share(testapp, alice, task, "bob", "edit")
     put_share(testapp, alice, task, "carol", "view")
-    expected = [{"username": "bob", "permission": "edit"}, {"username": "carol", "permission": "view"}]
+    expected = [
+        {"username": "bob", "permission": "edit"}, {"username": "carol", "permission": "view"}
+    ]
     for reader in (alice, bob, carol):
         assert sorted(list_shares(testapp, reader, task), key=lambda s: s["username"]) == expected
 
