@@ -22,13 +22,19 @@ __all__ = [
 ]
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
+WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+# A connection execution option: begin this SQLite transaction with BEGIN IMMEDIATE.
+SQLITE_IMMEDIATE = "taskservice_sqlite_immediate"
 
 
 def _configure_sqlite(engine: Engine) -> None:
     """Make SQLite transactional the way the other databases are.
 
     pysqlite's own transaction handling defers BEGIN and breaks SAVEPOINTs; SQLAlchemy's
-    documented recipe takes BEGIN over. WAL lets readers run beside a writer, the busy
+    documented recipe takes BEGIN over. A request that writes starts with BEGIN
+    IMMEDIATE: it takes the write lock up front (waiting for it up to the busy timeout)
+    instead of reading first and failing with "database is locked" when it tries to
+    upgrade a read lock that another writer has overtaken. WAL lets readers run beside a writer, the busy
     timeout makes a second writer wait instead of failing, and foreign keys (with their
     cascades) are off in SQLite unless switched on per connection.
     """
@@ -46,7 +52,8 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN")
+        immediate = connection.get_execution_options().get(SQLITE_IMMEDIATE)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
 def make_engine(database_url: str, **kwargs: Any) -> Engine:
@@ -65,6 +72,8 @@ def _dbsession(request: Request) -> Session:
     """The request's session, joined to its transaction: commit and abort follow pyramid_tm."""
     session = request.registry["dbsession_factory"]()
     zope.sqlalchemy.register(session, transaction_manager=request.tm)
+    if request.method in WRITE_METHODS and session.get_bind().dialect.name == "sqlite":
+        session.connection(execution_options={SQLITE_IMMEDIATE: True})
     return session
 
 
