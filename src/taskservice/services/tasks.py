@@ -45,8 +45,10 @@ def _task_response(request: Request, task_row: Task, status: int = 200) -> dict:
 
 def _save(request: Request, task_row: Task, fields: dict[str, Any]) -> dict:
     require_if_match(request, task_row.version)
-    _apply(task_row, fields)
-    task_row.updated_at = utcnow()
+    # Loading the tag rows must not flush half the change: one UPDATE, one version.
+    with request.dbsession.no_autoflush:
+        _apply(task_row, fields)
+        task_row.updated_at = utcnow()
     request.dbsession.flush()  # the versioned UPDATE: a concurrent writer fails here
     return _task_response(request, task_row)
 
