@@ -67,7 +67,7 @@ def client_key(request: Request) -> tuple[str, ...]:
     """Who a request counts against: the user, or the client address when anonymous."""
     identity = request.authenticated
     if identity is not None:
-        return ("user", str(identity.user.id))
+        return ("user", str(identity.user_id))
     return ("addr", request.client_addr or "unknown")
 
 

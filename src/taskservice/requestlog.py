@@ -38,7 +38,7 @@ def request_id(request: Request) -> str:
 
 def _username(request: Request) -> str:
     identity = request.__dict__.get("authenticated")  # never authenticate just to log
-    return identity.user.username if identity is not None else "-"
+    return identity.username if identity is not None else "-"
 
 
 def access_log_tween_factory(

@@ -20,15 +20,28 @@ REALM = 'Bearer realm="taskservice"'
 
 @dataclass(frozen=True)
 class Identity:
-    """The authenticated caller: their user row and the token they presented."""
+    """The authenticated caller: their user row and the token they presented.
+
+    ``user_id``, ``username`` and ``is_admin`` are copied out of the row when the token is
+    checked: they stay readable after the request's transaction has ended (an aborted
+    transaction expires the row), e.g. for the access log.
+    """
 
     user: User
     token_id: int
+    user_id: int
+    username: str
+    is_admin: bool
+
+    @classmethod
+    def of(cls, user: User, token_id: int) -> Identity:
+        return cls(user=user, token_id=token_id, user_id=user.id, username=user.username,
+                   is_admin=user.is_admin)
 
     @property
     def principals(self) -> list[str]:
-        principals = [Everyone, Authenticated, Principal.user(self.user.username)]
-        if self.user.is_admin:
+        principals = [Everyone, Authenticated, Principal.user(self.username)]
+        if self.is_admin:
             principals.append(Principal.ADMIN)
         return principals
 
@@ -53,7 +66,7 @@ def _authenticate(request: Request) -> Identity | None:
     ).scalar_one_or_none()
     if row is None:
         return None
-    return Identity(user=row.user, token_id=row.id)
+    return Identity.of(row.user, row.id)
 
 
 class SecurityPolicy:
@@ -68,7 +81,7 @@ class SecurityPolicy:
 
     def authenticated_userid(self, request: Request) -> int | None:
         identity = request.authenticated
-        return None if identity is None else identity.user.id
+        return None if identity is None else identity.user_id
 
     def permits(self, request: Request, context: object, permission: str):
         identity = request.authenticated
