@@ -24,7 +24,7 @@ from pyramid.httpexceptions import (
 from pyramid.location import lineage
 from pyramid.request import Request
 from pyramid.response import Response
-from pyramid_retry import is_error_retryable, is_last_attempt, mark_error_retryable
+from pyramid_retry import IRetryableError, is_error_retryable, mark_error_retryable
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -159,13 +159,14 @@ def _database_unavailable(exc: Exception) -> bool:
 
 def unexpected_error_view(exc: Exception, request: Request) -> Response:
     """A retryable conflict is retried; a dead database is a 503; anything else a 500."""
-    if _is_transient(exc):
+    transient = _is_transient(exc) or IRetryableError.providedBy(exc)
+    if transient:
         mark_error_retryable(exc)
-    if is_error_retryable(request, exc) and not is_last_attempt(request):
+    if is_error_retryable(request, exc):  # pyramid_retry discards this response and retries
         log.info("retrying request %s after %s", request.request_id, type(exc).__name__)
         return render_errors(request, 503, [])
-    if _database_unavailable(exc) or is_error_retryable(request, exc):
-        log.warning("database unavailable for request %s: %s", request.request_id, exc)
+    if transient or _database_unavailable(exc):
+        log.warning("request %s failed on the database: %s", request.request_id, exc)
         return render_errors(
             request, 503,
             [error_dict("request", "", "The database is busy or unavailable; try again shortly")],

@@ -21,7 +21,7 @@ from pyramid.authorization import (
 from pyramid.request import Request
 from sqlalchemy import select
 
-from .models import Task, TaskShare, User, username_matches
+from .models import WRITE_METHODS, Task, TaskShare, User, username_matches
 from .permissions import Permission, Principal
 
 TASK_ID = re.compile(r"^[1-9][0-9]{0,17}$")
@@ -67,7 +67,11 @@ class TaskCollection(Resource):
     def __getitem__(self, key: str) -> TaskResource:
         if not TASK_ID.match(key):
             raise KeyError(key)
-        task = self.request.dbsession.get(Task, int(key))
+        # A request that may write locks the row (PostgreSQL: SELECT ... FOR UPDATE), so
+        # concurrent writers of one task queue up instead of failing each other's
+        # versioned UPDATE; SQLite already serialises writers with BEGIN IMMEDIATE.
+        writing = self.request.method in WRITE_METHODS
+        task = self.request.dbsession.get(Task, int(key), with_for_update=writing or None)
         if task is None:
             raise KeyError(key)
         return TaskResource(self.request, task, self)

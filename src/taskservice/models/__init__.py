@@ -18,7 +18,7 @@ from .user import User, username_matches
 
 __all__ = [
     "Base", "PRIORITIES", "PRIORITY_RANK", "SHARE_PERMISSIONS", "Task", "TaskShare", "TaskTag",
-    "Token", "User", "username_matches", "make_engine", "make_session_factory",
+    "Token", "User", "WRITE_METHODS", "username_matches", "make_engine", "make_session_factory",
 ]
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
