@@ -281,7 +281,7 @@ def viewable_ids(testapp: webtest.TestApp, client: Client, task_ids: list[str]) 
     }
 
 
-@pytest.mark.parametrize("sort", ["-created_at", "title", "-priority"])
+@pytest.mark.parametrize("sort", ["-created_at", "title", "-priority", "due_at", "-due_at"])
 @pytest.mark.parametrize("role", ROLES)
 def test_walking_every_page_yields_exactly_the_viewable_tasks(testapp, crowd, role, sort):
     client = crowd.users[role]

@@ -12,13 +12,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, exists, select, union_all
+from sqlalchemy import Select, case, exists, select, union_all
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import ColumnElement
 
 from . import pagination
 from .models import PRIORITY_RANK, Task, TaskShare, TaskTag, User, username_matches
-from .pagination import BOOLEAN, DATETIME, INTEGER, OPTIONAL_DATETIME, STRING, Codec
+from .pagination import DATETIME, INTEGER, OPTIONAL_DATETIME, STRING, Codec
 
 
 @dataclass(frozen=True)
@@ -30,8 +30,12 @@ class SortKey:
 
 
 ID_KEY = SortKey(Task.id, lambda t: t.id, INTEGER)
-# "No due date" sorts last in both directions: a leading key that is false for dated tasks.
-UNDATED_KEY = SortKey(Task.due_at.is_(None), lambda t: t.due_at is None, BOOLEAN, True)
+# "No due date" sorts last in both directions: a leading key that is 0 for dated tasks.
+# An integer, not the boolean "due_at IS NULL": SQL cannot compare booleans with < and >,
+# which the cursor's "after this row" condition needs.
+UNDATED_KEY = SortKey(
+    case((Task.due_at.is_(None), 1), else_=0), lambda t: int(t.due_at is None), INTEGER, True
+)
 
 SORT_KEYS: dict[str, tuple[SortKey, ...]] = {
     "created_at": (SortKey(Task.created_at, lambda t: t.created_at, DATETIME), ID_KEY),
