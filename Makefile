@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test migrate install clean
+.PHONY: run test migrate install clean bench bench-smoke
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +24,18 @@ run: migrate
 
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+$(VENV)/.bench-installed: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e ".[testing,bench]"
+	touch $@
+
+# The service against the bare-WSGI baseline (needs wrk: apt-get install -y wrk).
+bench: $(VENV)/.bench-installed
+	$(BIN)/python -m benchmarks.run $(BENCH_ARGS)
+
+# A few seconds of the same, for CI: proves the benchmark still runs.
+bench-smoke: $(VENV)/.bench-installed
+	$(BIN)/python -m benchmarks.run --smoke
 
 clean:
 	rm -rf $(VENV) *.egg-info src/*.egg-info

@@ -1,0 +1,236 @@
+"""The baseline: the same requests as the service, as a bare WSGI callable over ``sqlite3``.
+
+It does the minimum a correct answer needs — the token-hash lookup, the task select with
+its owner, a share check when the caller is not the owner, the same keyset list query,
+one UPDATE or INSERT for writes — and encodes the same JSON bodies with the standard
+library. No framework, no ORM, no validation beyond what keeps it from crashing. It is
+the floor the service is measured against, not a second implementation to maintain:
+only the requests the benchmark sends are supported (the default sort, ``tag=`` and
+``done=`` filters).
+
+Served by waitress (or gunicorn) exactly like the service; the database path comes from
+``$BENCH_SQLITE``.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import os
+import re
+import sqlite3
+import threading
+from datetime import UTC, datetime, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import VerificationError
+
+PRIORITIES = ("low", "normal", "high", "urgent")
+STORED = "%Y-%m-%d %H:%M:%S.%f"  # how SQLAlchemy stores datetimes on SQLite
+TASK_PATH = re.compile(r"^/tasks/([1-9][0-9]{0,17})$")
+TASK_COLUMNS = ("t.id, t.title, t.description, t.done, t.priority, t.due_at, t.tags, "
+                "u.username, t.created_at, t.updated_at, t.version, t.owner_id")
+AUTH_SQL = ("SELECT u.id, u.username, u.is_admin FROM tokens k JOIN users u ON u.id = k.user_id "
+            "WHERE k.token_hash = ? AND k.expires_at > ?")
+TASK_SQL = f"SELECT {TASK_COLUMNS} FROM tasks t JOIN users u ON u.id = t.owner_id WHERE t.id = ?"
+SHARE_SQL = "SELECT permission FROM task_shares WHERE task_id = ? AND user_id = ?"
+ORDER = "ORDER BY created_at DESC, id DESC"
+JSON_HEADERS = [("Content-Type", "application/json")]
+HASHER = PasswordHasher()
+
+_local = threading.local()
+
+
+class HTTPError(Exception):
+    def __init__(self, status: str) -> None:
+        super().__init__(status)
+        self.status = status
+
+
+def connection() -> sqlite3.Connection:
+    """One connection per server thread, with the pragmas the service uses."""
+    conn = getattr(_local, "conn", None)
+    if conn is None:
+        conn = sqlite3.connect(os.environ["BENCH_SQLITE"], isolation_level=None,
+                               check_same_thread=False)
+        for pragma in ("foreign_keys = ON", "busy_timeout = 5000", "journal_mode = WAL",
+                       "synchronous = NORMAL"):
+            conn.execute(f"PRAGMA {pragma}")
+        _local.conn = conn
+    return conn
+
+
+def now() -> str:
+    return datetime.now(UTC).strftime(STORED)
+
+
+def stamp(stored: str | None) -> str | None:
+    return None if stored is None else stored.replace(" ", "T").removesuffix(".000000") + "Z"
+
+
+def task_json(row: tuple) -> dict:
+    return {
+        "id": str(row[0]), "title": row[1], "description": row[2], "done": bool(row[3]),
+        "priority": PRIORITIES[row[4]], "due_at": stamp(row[5]), "tags": json.loads(row[6]),
+        "owner": row[7], "created_at": stamp(row[8]), "updated_at": stamp(row[9]),
+        "version": row[10],
+    }
+
+
+def authenticate(conn: sqlite3.Connection, environ: dict) -> tuple:
+    scheme, _, token = environ.get("HTTP_AUTHORIZATION", "").partition(" ")
+    if scheme.lower() not in ("bearer", "token") or not token:
+        raise HTTPError("401 Unauthorized")
+    digest = hashlib.sha256(token.strip().encode()).hexdigest()
+    user = conn.execute(AUTH_SQL, (digest, now())).fetchone()
+    if user is None:
+        raise HTTPError("401 Unauthorized")
+    return user
+
+
+def visible_task(conn: sqlite3.Connection, user: tuple, task_id: int, edit: bool) -> tuple:
+    row = conn.execute(TASK_SQL, (task_id,)).fetchone()
+    if row is None:
+        raise HTTPError("404 Not Found")
+    if row[11] != user[0] and not user[2]:
+        share = conn.execute(SHARE_SQL, (task_id, user[0])).fetchone()
+        if share is None:
+            raise HTTPError("404 Not Found")
+        if edit and share[0] != "edit":
+            raise HTTPError("403 Forbidden")
+    return row
+
+
+def read_body(environ: dict) -> dict:
+    length = int(environ.get("CONTENT_LENGTH") or 0)
+    return json.loads(environ["wsgi.input"].read(length) or b"{}")
+
+
+def decode_cursor(cursor: str) -> tuple[str, int]:
+    encoded, _, checksum = cursor.partition(".")
+    payload = base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4))
+    digest = hashlib.blake2b(payload, digest_size=8, person=b"tscursor").hexdigest()
+    if digest != checksum:
+        raise HTTPError("400 Bad Request")
+    _, (created, task_id) = json.loads(payload)
+    return datetime.fromisoformat(created).astimezone(UTC).strftime(STORED), task_id
+
+
+def encode_cursor(row: tuple) -> str:
+    created = datetime.strptime(row[8], STORED).replace(tzinfo=UTC).isoformat()
+    payload = json.dumps(["-created_at", [created, row[0]]], separators=(",", ":")).encode()
+    digest = hashlib.blake2b(payload, digest_size=8, person=b"tscursor").hexdigest()
+    return base64.urlsafe_b64encode(payload).rstrip(b"=").decode() + "." + digest
+
+
+def list_tasks(conn: sqlite3.Connection, user: tuple, query: dict) -> dict:
+    """The service's query: own and shared branches, each ordered and limited, then merged."""
+    limit = int(query.get("limit", 20))
+    where, params = [], []
+    if "done" in query:
+        where.append("done = ?")
+        params.append(query["done"] == "true")
+    if "tag" in query:
+        where.append("EXISTS (SELECT 1 FROM task_tags g WHERE g.task_id = tasks.id AND g.tag = ?)")
+        params.append(query["tag"])
+    if "cursor" in query:
+        created, task_id = decode_cursor(query["cursor"])
+        where.append("(created_at < ? OR (created_at = ? AND id < ?))")
+        params += [created, created, task_id]
+    common = "".join(f" AND {w}" for w in where)
+    shared = "EXISTS (SELECT 1 FROM task_shares s WHERE s.task_id = tasks.id AND s.user_id = ?)"
+    branch = "SELECT id FROM (SELECT id FROM tasks WHERE {} " + common + f" {ORDER} LIMIT ?)"
+    sql = (f"SELECT {TASK_COLUMNS} FROM tasks t JOIN users u ON u.id = t.owner_id WHERE t.id IN ("
+           f"{branch.format('owner_id = ?')} UNION ALL {branch.format(shared)}) "
+           f"ORDER BY t.created_at DESC, t.id DESC LIMIT ?")
+    args = [user[0], *params, limit + 1, user[0], *params, limit + 1, limit + 1]
+    rows = conn.execute(sql, args).fetchall()
+    cursor = encode_cursor(rows[limit - 1]) if len(rows) > limit else None
+    return {"items": [task_json(r) for r in rows[:limit]], "next_cursor": cursor}
+
+
+def create_task(conn: sqlite3.Connection, user: tuple, body: dict) -> tuple:
+    stamp_now, tags = now(), list(dict.fromkeys(body.get("tags", [])))
+    conn.execute("BEGIN IMMEDIATE")
+    task_id = conn.execute(
+        "INSERT INTO tasks (owner_id, title, description, done, priority, due_at, tags, "
+        "created_at, updated_at, version) VALUES (?, ?, ?, ?, ?, NULL, ?, ?, ?, 1)",
+        (user[0], body["title"].strip(), body.get("description", ""), body.get("done", False),
+         PRIORITIES.index(body.get("priority", "normal")), json.dumps(tags), stamp_now, stamp_now),
+    ).lastrowid
+    conn.executemany("INSERT INTO task_tags (task_id, tag) VALUES (?, ?)",
+                     [(task_id, tag) for tag in tags])
+    row = conn.execute(TASK_SQL, (task_id,)).fetchone()
+    conn.execute("COMMIT")
+    return row
+
+
+def patch_task(conn: sqlite3.Connection, user: tuple, task_id: int, body: dict) -> tuple:
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        row = visible_task(conn, user, task_id, edit=True)
+        fields = {k: v for k, v in body.items() if k in ("title", "description", "done")}
+        if "priority" in body:
+            fields["priority"] = PRIORITIES.index(body["priority"])
+        assignments = "".join(f"{name} = ?, " for name in fields)
+        conn.execute(f"UPDATE tasks SET {assignments}updated_at = ?, version = version + 1 "
+                     "WHERE id = ? AND version = ?", (*fields.values(), now(), task_id, row[10]))
+        row = conn.execute(TASK_SQL, (task_id,)).fetchone()
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    return row
+
+
+def log_in(conn: sqlite3.Connection, body: dict) -> dict:
+    user = conn.execute("SELECT id, password_hash FROM users WHERE lower(username) = ?",
+                        (body["username"].lower(),)).fetchone()
+    try:
+        HASHER.verify(user[1], body["password"])
+    except (VerificationError, TypeError):
+        raise HTTPError("401 Unauthorized") from None
+    token = base64.urlsafe_b64encode(os.urandom(32)).rstrip(b"=").decode()
+    expires = datetime.now(UTC) + timedelta(days=1)
+    conn.execute("INSERT INTO tokens (token_hash, user_id, created_at, expires_at) "
+                 "VALUES (?, ?, ?, ?)", (hashlib.sha256(token.encode()).hexdigest(), user[0],
+                                         now(), expires.strftime(STORED)))
+    return {"token": token, "token_type": "Bearer",
+            "expires_at": expires.isoformat().replace("+00:00", "Z")}
+
+
+def dispatch(environ: dict) -> tuple[str, object, list]:
+    """(status, JSON body, extra headers) for one request."""
+    conn, method, path = connection(), environ["REQUEST_METHOD"], environ["PATH_INFO"]
+    if path == "/tokens" and method == "POST":
+        return "201 Created", log_in(conn, read_body(environ)), []
+    user = authenticate(conn, environ)
+    if path == "/tasks" and method == "GET":
+        query = dict(part.partition("=")[::2] for part in environ["QUERY_STRING"].split("&") if part)
+        return "200 OK", list_tasks(conn, user, query), []
+    if path == "/tasks" and method == "POST":
+        row = create_task(conn, user, read_body(environ))
+        return "201 Created", task_json(row), [("Location", f"/tasks/{row[0]}"),
+                                                ("ETag", f'"{row[10]}"')]
+    match = TASK_PATH.match(path)
+    if match is None:
+        raise HTTPError("404 Not Found")
+    task_id = int(match.group(1))
+    if method == "GET":
+        row = visible_task(conn, user, task_id, edit=False)
+    elif method == "PATCH":
+        row = patch_task(conn, user, task_id, read_body(environ))
+    else:
+        raise HTTPError("405 Method Not Allowed")
+    return "200 OK", task_json(row), [("ETag", f'"{row[10]}"')]
+
+
+def app(environ: dict, start_response) -> list[bytes]:
+    try:
+        status, body, headers = dispatch(environ)
+    except HTTPError as error:
+        status, body, headers = error.status, {"status": "error", "errors": []}, []
+    payload = json.dumps(body).encode()
+    start_response(status, [*JSON_HEADERS, ("Content-Length", str(len(payload))), *headers])
+    return [payload]

@@ -1,0 +1,33 @@
+-- Shared by every scenario: the bearer header, random ids over the seeded tasks, and a
+-- done() that prints the figures run.py reads (one JSON line starting with BENCH_JSON).
+-- Settings come from the environment so one script serves every database size.
+local M = {}
+
+M.token = os.getenv("BENCH_TOKEN")
+M.tasks = tonumber(os.getenv("BENCH_TASKS") or "1000")
+M.path = os.getenv("BENCH_PATH") or "/tasks"
+
+wrk.headers["Authorization"] = "Bearer " .. (M.token or "")
+wrk.headers["Content-Type"] = "application/json"
+
+-- A random task owned by the bench user (ids that are multiples of ten belong to another).
+function M.own_task_id()
+  local id = math.random(1, M.tasks)
+  if id % 10 == 0 then id = id - 1 end
+  return id
+end
+
+function M.json_string(s)
+  return '"' .. s .. '"'
+end
+
+function M.report(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format(
+    'BENCH_JSON {"requests": %d, "duration_us": %d, "p50_us": %d, "p99_us": %d, ' ..
+    '"socket_errors": %d, "status_errors": %d, "timeouts": %d}\n',
+    summary.requests, summary.duration, latency:percentile(50), latency:percentile(99),
+    e.connect + e.read + e.write, e.status, e.timeout))
+end
+
+return M

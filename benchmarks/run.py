@@ -1,0 +1,411 @@
+"""``make bench``: the service against the bare-WSGI baseline, A B A B, medians of rounds.
+
+For each database size the script seeds a fresh database (bulk insert through the models'
+tables), starts the service (``production.ini``, waitress as configured, or gunicorn
+``--paste``) and the baseline (:mod:`benchmarks.baseline_app`, same server settings)
+side by side, pins both servers to one core and ``wrk`` to the other, and for every
+scenario runs service, baseline, service, baseline ... so both see the same noise from
+whatever else the machine is doing. Each run reports requests/s, p50/p99 latency and
+the server's CPU milliseconds per request, read from ``/proc`` for the server's whole
+process group. The medians of the rounds, and each as a ratio to the baseline, go to a
+markdown table (printed) and a JSON file in ``benchmarks/results/``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from .seed import Seeded, seed
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+RESULTS = HERE / "results"
+LUA = HERE / "lua"
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
+WRK_MISSING = ("wrk is not installed. On Debian/Ubuntu: sudo apt-get install -y wrk "
+               "(elsewhere: https://github.com/wg/wrk)")
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    script: str
+    path: str = ""  # for get_path.lua; may name {tag} and {cursor}
+    writes: bool = False
+    separate: bool = False  # reported apart from the targets (POST /tokens is slow on purpose)
+
+    def url_path(self, seeded: Seeded) -> str:
+        return self.path.format(tag=seeded.filter_tag, cursor=seeded.deep_cursor)
+
+
+SCENARIOS = {s.name: s for s in (
+    Scenario("GET /tasks/<id>", "get_task.lua"),
+    Scenario("GET /tasks?limit=20", "get_path.lua", "/tasks?limit=20"),
+    Scenario("GET /tasks?limit=20 (deep cursor)", "get_path.lua", "/tasks?limit=20&cursor={cursor}"),
+    Scenario("GET /tasks?tag&done=false", "get_path.lua", "/tasks?tag={tag}&done=false&limit=20"),
+    Scenario("POST /tasks", "post_task.lua", writes=True),
+    Scenario("PATCH /tasks/<id>", "patch_task.lua", writes=True),
+    Scenario("POST /tokens", "post_token.lua", writes=True, separate=True),
+)}
+SMOKE_SCENARIOS = ("GET /tasks/<id>", "GET /tasks?limit=20 (deep cursor)", "PATCH /tasks/<id>")
+READS = [name for name, s in SCENARIOS.items() if not s.writes]
+
+
+@dataclass
+class Measurement:
+    requests: int
+    rps: float
+    p50_ms: float
+    p99_ms: float
+    cpu_ms_per_request: float
+    errors: int
+
+
+@dataclass
+class Result:
+    scenario: str
+    tasks: int
+    service: dict = field(default_factory=dict)
+    baseline: dict = field(default_factory=dict)
+    ratios: dict = field(default_factory=dict)
+    rounds: dict = field(default_factory=dict)
+
+
+# --- servers -----------------------------------------------------------------------------
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for_port(port: int, process: subprocess.Popen, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"server exited with {process.returncode}; see {RESULTS}/*.log")
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return
+        except OSError:
+            time.sleep(0.1)
+    raise SystemExit(f"server on port {port} did not start within {timeout}s")
+
+
+def server_command(kind: str, args: argparse.Namespace, port: int) -> list[str]:
+    python = sys.executable
+    if args.server == "gunicorn":
+        gunicorn = str(Path(python).with_name("gunicorn"))
+        target = ["benchmarks.baseline_app:app"] if kind == "baseline" else ["--paste", args.ini]
+        return [gunicorn, *target, "-b", f"127.0.0.1:{port}", "-w", str(args.workers),
+                "-k", "gthread", "--threads", "8"]
+    return [python, "-m", "benchmarks.serve", kind, args.ini, f"127.0.0.1:{port}"]
+
+
+@contextmanager
+def running_server(kind: str, args: argparse.Namespace, env: dict[str, str]) -> Iterator[int]:
+    """Start one server in its own process group, pinned to the server cores."""
+    port = free_port()
+    log = open(RESULTS / f"{kind}.log", "w")
+    command = ["taskset", "-c", args.server_cpus, *server_command(kind, args, port)]
+    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=log,
+                               start_new_session=True)
+    try:
+        wait_for_port(port, process)
+        yield process.pid, port
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=30)
+        log.close()
+
+
+def group_cpu_seconds(pgid: int) -> float:
+    """User + system CPU of every live process in the group (all threads included)."""
+    ticks = 0
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry.name}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == pgid:  # fields[2] is pgrp; utime, stime follow at 11, 12
+            ticks += int(fields[11]) + int(fields[12])
+    return ticks / CLOCK_TICKS
+
+
+def rss_mib(pid: int) -> float:
+    with open(f"/proc/{pid}/statm") as statm:
+        return int(statm.read().split()[1]) * PAGE_SIZE / 2**20
+
+
+# --- load ----------------------------------------------------------------------------------
+
+def wrk(args: argparse.Namespace, port: int, script: str, env: dict[str, str],
+        duration: float) -> dict:
+    command = ["taskset", "-c", args.wrk_cpus, "wrk", "-t1", f"-c{args.connections}",
+               f"-d{max(1, round(duration))}s", "--timeout", "10s", "-s", str(LUA / script),
+               f"http://127.0.0.1:{port}"]
+    output = subprocess.run(command, env=env, capture_output=True, text=True, check=True).stdout
+    for line in output.splitlines():
+        if line.startswith("BENCH_JSON "):
+            return json.loads(line.removeprefix("BENCH_JSON "))
+    raise SystemExit(f"wrk printed no figures:\n{output}")
+
+
+def measure(args, server: tuple[int, int], scenario: Scenario, env: dict[str, str],
+            duration: float) -> Measurement:
+    pgid, port = server
+    before = group_cpu_seconds(pgid)
+    figures = wrk(args, port, scenario.script, env, duration)
+    cpu = group_cpu_seconds(pgid) - before
+    requests = max(1, figures["requests"])
+    return Measurement(
+        requests=figures["requests"], rps=requests / (figures["duration_us"] / 1e6),
+        p50_ms=figures["p50_us"] / 1000, p99_ms=figures["p99_us"] / 1000,
+        cpu_ms_per_request=cpu * 1000 / requests,
+        errors=figures["socket_errors"] + figures["status_errors"] + figures["timeouts"],
+    )
+
+
+def load_env(seeded: Seeded, scenario: Scenario | None = None, **extra: str) -> dict[str, str]:
+    env = dict(os.environ, BENCH_LUA_DIR=str(LUA), BENCH_TOKEN=seeded.token,
+               BENCH_TASKS=str(seeded.tasks), BENCH_USERNAME=seeded.username,
+               BENCH_PASSWORD=seeded.password, **extra)
+    if scenario is not None:
+        env["BENCH_PATH"] = scenario.url_path(seeded)
+    return env
+
+
+def median_of(runs: list[Measurement]) -> dict:
+    keys = ("rps", "p50_ms", "p99_ms", "cpu_ms_per_request")
+    summary = {key: statistics.median(getattr(run, key) for run in runs) for key in keys}
+    summary["errors"] = sum(run.errors for run in runs)
+    return summary
+
+
+def ratios(service: dict, baseline: dict) -> dict:
+    return {key: service[key] / baseline[key] if baseline[key] else float("nan")
+            for key in ("rps", "p50_ms", "p99_ms", "cpu_ms_per_request")}
+
+
+def run_scenarios(args, servers: dict, seeded: Seeded, names: list[str]) -> list[Result]:
+    """A B A B: each round runs every scenario on the service, then on the baseline."""
+    runs: dict[str, dict[str, list[Measurement]]] = {n: {k: [] for k in servers} for n in names}
+    for round_number in range(args.rounds):
+        for name in names:
+            scenario = SCENARIOS[name]
+            env = load_env(seeded, scenario)
+            for kind, server in servers.items():
+                if round_number == 0 and args.warmup:
+                    measure(args, server, scenario, env, args.warmup)
+                runs[name][kind].append(measure(args, server, scenario, env, args.duration))
+            progress(name, seeded.tasks, round_number, runs[name])
+    results = []
+    for name in names:
+        service, baseline = median_of(runs[name]["service"]), median_of(runs[name]["baseline"])
+        results.append(Result(name, seeded.tasks, service, baseline, ratios(service, baseline),
+                              {k: [asdict(m) for m in v] for k, v in runs[name].items()}))
+    return results
+
+
+def progress(name: str, tasks: int, round_number: int, runs: dict) -> None:
+    figures = "  ".join(f"{kind} {r[-1].rps:7.0f} req/s {r[-1].cpu_ms_per_request:6.2f} ms cpu"
+                        for kind, r in runs.items())
+    print(f"  [{tasks} tasks, round {round_number + 1}] {name:36} {figures}", flush=True)
+
+
+# --- databases -----------------------------------------------------------------------------
+
+def seeded_databases(args, tasks: int) -> tuple[Seeded, dict[str, str], str]:
+    """Seed the service's database (and the baseline's SQLite copy); env for each server."""
+    sqlite_path = RESULTS / f"bench-{tasks}.sqlite"
+    for stale in RESULTS.glob(f"bench-{tasks}.sqlite*"):
+        stale.unlink()
+    print(f"seeding {tasks} tasks ...", flush=True)
+    started = time.monotonic()
+    seeded = seed(f"sqlite:///{sqlite_path}", tasks)
+    service_url = f"sqlite:///{sqlite_path}"
+    if args.database_url:
+        seed(args.database_url, tasks)
+        service_url = args.database_url
+    print(f"  seeded in {time.monotonic() - started:.1f}s", flush=True)
+    return seeded, {"service": service_url, "baseline": str(sqlite_path)}, service_url
+
+
+def server_env(urls: dict[str, str], kind: str) -> dict[str, str]:
+    if kind == "baseline":
+        return dict(os.environ, BENCH_SQLITE=urls["baseline"])
+    return dict(os.environ, DATABASE_URL=urls["service"])
+
+
+@contextmanager
+def both_servers(args, urls: dict[str, str]) -> Iterator[dict]:
+    with running_server("service", args, server_env(urls, "service")) as service, \
+            running_server("baseline", args, server_env(urls, "baseline")) as baseline:
+        yield {"service": service, "baseline": baseline}
+
+
+def bench_size(args, tasks: int, names: list[str]) -> list[Result]:
+    seeded, urls, _ = seeded_databases(args, tasks)
+    with both_servers(args, urls) as servers:
+        return run_scenarios(args, servers, seeded, names)
+
+
+def load_until(args, port: int, env: dict[str, str], count: int) -> int:
+    """Run mixed load in short wrk runs until at least ``count`` requests were served."""
+    served = 0
+    while served < count:
+        served += wrk(args, port, "mixed.lua", env, duration=2)["requests"]
+    return served
+
+
+def memory_check(args) -> dict:
+    """RSS of a fresh service after the first N/10 requests and after N (mixed load)."""
+    seeded, urls, _ = seeded_databases(args, 1000)
+    env = load_env(seeded)
+    with running_server("service", args, server_env(urls, "service")) as (pid, port):
+        first = load_until(args, port, env, args.memory_requests // 10)
+        rss_first = rss_mib(pid)
+        total = first + load_until(args, port, env, args.memory_requests - first)
+        rss_total = rss_mib(pid)
+    print(f"  RSS after {first} requests: {rss_first:.1f} MiB; after {total}: {rss_total:.1f} MiB",
+          flush=True)
+    return {"requests_first": first, "rss_first_mib": rss_first, "requests_total": total,
+            "rss_total_mib": rss_total, "growth": rss_total / rss_first - 1}
+
+
+# --- report --------------------------------------------------------------------------------
+
+def table(results: list[Result]) -> str:
+    lines = [
+        "| scenario | tasks | req/s (svc / base) | p50 ms (svc / base) | p99 ms (svc / base) "
+        "| CPU ms/req (svc / base) | CPU × | p99 × | errors |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in results:
+        s, b, x = r.service, r.baseline, r.ratios
+        lines.append(
+            f"| {r.scenario} | {r.tasks:,} | {s['rps']:.0f} / {b['rps']:.0f} "
+            f"| {s['p50_ms']:.1f} / {b['p50_ms']:.1f} | {s['p99_ms']:.1f} / {b['p99_ms']:.1f} "
+            f"| {s['cpu_ms_per_request']:.2f} / {b['cpu_ms_per_request']:.2f} "
+            f"| {x['cpu_ms_per_request']:.1f} | {x['p99_ms']:.1f} | {s['errors']} / {b['errors']} |")
+    return "\n".join(lines)
+
+
+def scale_lines(results: list[Result]) -> list[str]:
+    """Deep pages and big databases against the 1,000-task first page (target ≤ 1.3×)."""
+    by_key = {(r.scenario, r.tasks): r for r in results}
+    reference = by_key.get(("GET /tasks?limit=20", 1000))
+    if reference is None:
+        return []
+    lines = []
+    for r in results:
+        if r.scenario.startswith("GET /tasks?limit=20") and r is not reference:
+            factor = r.service["cpu_ms_per_request"] / reference.service["cpu_ms_per_request"]
+            lines.append(f"- {r.scenario} at {r.tasks:,} tasks: {factor:.2f}× the CPU of the "
+                         f"1,000-task first page (p50 {r.service['p50_ms']:.1f} ms)")
+    return lines
+
+
+def machine() -> str:
+    cpu = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo")
+                if line.startswith("model name")), platform.processor())
+    return f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}, {platform.system()}"
+
+
+def report(args, results: list[Result], memory: dict | None) -> str:
+    parts = [f"Machine: {machine()}. Server: {args.server} "
+             f"(cores {args.server_cpus}), wrk on core {args.wrk_cpus}, {args.connections} "
+             f"connections, {args.rounds} rounds × {args.duration}s, medians; × = service / "
+             "baseline.", "", table(results), ""]
+    parts += scale_lines(results)
+    if memory:
+        parts.append(f"- RSS after {memory['requests_first']:,} requests "
+                     f"{memory['rss_first_mib']:.1f} MiB, after {memory['requests_total']:,} "
+                     f"{memory['rss_total_mib']:.1f} MiB ({memory['growth']:+.1%}; target ≤ +10%)")
+    return "\n".join(parts) + "\n"
+
+
+def write_results(args, results: list[Result], memory: dict | None) -> Path:
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    markdown = report(args, results, memory)
+    document = {"machine": machine(), "arguments": vars(args), "memory": memory,
+                "results": [asdict(r) for r in results]}
+    for name in (f"bench-{stamp}", "latest"):
+        (RESULTS / f"{name}.md").write_text(markdown)
+        (RESULTS / f"{name}.json").write_text(json.dumps(document, indent=2))
+    print("\n" + markdown)
+    return RESULTS / f"bench-{stamp}.json"
+
+
+# --- entry point ---------------------------------------------------------------------------
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="1000,1000000",
+                        help="task counts to seed, comma-separated (the first runs every "
+                             "scenario, the others the read scenarios)")
+    parser.add_argument("--duration", type=float, default=5, help="seconds per wrk run")
+    parser.add_argument("--warmup", type=float, default=1, help="seconds of warm-up (round 1)")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--server", choices=("waitress", "gunicorn"), default="waitress")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
+    parser.add_argument("--server-cpus", default="0", help="taskset CPU list for the servers")
+    parser.add_argument("--wrk-cpus", default="1", help="taskset CPU list for wrk")
+    parser.add_argument("--ini", default="production.ini")
+    parser.add_argument("--database-url", default=os.environ.get("DATABASE_URL"),
+                        help="PostgreSQL for the service (default: $DATABASE_URL, else SQLite)")
+    parser.add_argument("--memory-requests", type=int, default=100_000,
+                        help="requests of the RSS check (0 skips it)")
+    parser.add_argument("--scenarios", default="", help="comma-separated subset of scenarios")
+    parser.add_argument("--smoke", action="store_true",
+                        help="a few seconds for CI: 1,000 tasks, one 1 s round of "
+                             f"{', '.join(SMOKE_SCENARIOS)}, no RSS check; fails on any "
+                             "error response")
+    args = parser.parse_args(argv)
+    if args.smoke:
+        args.sizes, args.duration, args.warmup, args.rounds = "1000", 1, 0, 1
+        args.memory_requests, args.scenarios = 0, ",".join(SMOKE_SCENARIOS)
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    if shutil.which("wrk") is None:
+        print(WRK_MISSING, file=sys.stderr)
+        return 2
+    RESULTS.mkdir(exist_ok=True)
+    wanted = [n for n in args.scenarios.split(",") if n] or list(SCENARIOS)
+    sizes = [int(size) for size in args.sizes.split(",")]
+    results = bench_size(args, sizes[0], wanted)
+    for size in sizes[1:]:
+        results += bench_size(args, size, [n for n in wanted if n in READS])
+    memory = memory_check(args) if args.memory_requests else None
+    write_results(args, results, memory)
+    failures = [r.scenario for r in results if r.service["errors"] or r.baseline["errors"]]
+    if failures:
+        print(f"error responses in: {', '.join(failures)}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

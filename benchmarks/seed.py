@@ -1,0 +1,157 @@
+"""Seed a benchmark database: users, a token, N tasks with tags and shares.
+
+Rows go in by bulk ``INSERT`` through the models' own ``Table`` objects (SQLAlchemy
+Core, ``executemany`` in batches), so a million tasks take seconds rather than the hours
+the HTTP API would need, and the column types (UTC datetimes, JSON tags) are exactly the
+ones the service reads back. The schema itself comes from the Alembic migrations, as in
+production.
+
+Layout, chosen so every scenario has work to do: the ``bench`` user owns nine tasks in
+ten; the tenth belongs to ``other``, and one in a hundred of those is shared with
+``bench`` (so the list's shared branch is not empty). Task ``i`` was created ``i``
+seconds after a fixed epoch, so the newest task has the highest id.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from argon2 import PasswordHasher
+from sqlalchemy import insert
+from sqlalchemy.engine import Connection
+
+from taskservice.credentials import token_digest
+from taskservice.listing import Sort
+from taskservice.models import Task, TaskShare, TaskTag, Token, User, make_engine
+from taskservice.pagination import encode_cursor
+from taskservice.settings import Settings
+
+ROOT = Path(__file__).resolve().parent.parent
+EPOCH = datetime(2026, 1, 1, tzinfo=UTC)
+TAGS = ("t0", "t1", "t2", "t3", "t4", "t5", "t6", "t7")
+FILTER_TAG = "t1"  # carried by odd ids only, so every match of tag=t1 is also done=false
+BATCH = 20_000
+USERNAME, OTHER, PASSWORD = "bench", "other", "bench password"
+# A fixed token: the load generator sends it, the database holds only its SHA-256.
+TOKEN = "benchmark-token-0123456789abcdefghijklmnopqrstuvwxyz-ABCDEFGHIJ"
+
+
+@dataclass(frozen=True)
+class Seeded:
+    """What the load generator needs to know about a seeded database."""
+
+    tasks: int
+    username: str
+    password: str
+    token: str
+    filter_tag: str
+    deep_cursor: str
+
+
+def owner_of(task_id: int) -> int:
+    """User 1 (bench) owns nine tasks in ten; user 2 (other) the rest."""
+    return 2 if task_id % 10 == 0 else 1
+
+
+def task_row(task_id: int) -> dict:
+    created = EPOCH + timedelta(seconds=task_id)
+    return {
+        "id": task_id, "owner_id": owner_of(task_id), "title": f"Task number {task_id}",
+        "description": "Seeded for the benchmark." if task_id % 2 else "",
+        "done": task_id % 2 == 0, "priority": task_id % 4,
+        "due_at": None if task_id % 3 == 0 else EPOCH + timedelta(hours=task_id * 7 % 5000),
+        "tags": [TAGS[task_id % len(TAGS)]], "created_at": created, "updated_at": created,
+        "version": 1,
+    }
+
+
+def batches(total: int) -> Iterator[range]:
+    for start in range(1, total + 1, BATCH):
+        yield range(start, min(start + BATCH, total + 1))
+
+
+def migrate(connection: Connection) -> None:
+    config = Config()
+    config.set_main_option("script_location", str(ROOT / "alembic"))
+    config.attributes["connection"] = connection
+    command.downgrade(config, "base")
+    command.upgrade(config, "head")
+
+
+def insert_accounts(connection: Connection) -> None:
+    defaults = Settings(database_url="sqlite://")
+    hasher = PasswordHasher(time_cost=defaults.argon2_time_cost,
+                            memory_cost=defaults.argon2_memory_cost,
+                            parallelism=defaults.argon2_parallelism)
+    password_hash = hasher.hash(PASSWORD)
+    connection.execute(insert(User.__table__), [
+        {"id": 1, "username": USERNAME, "password_hash": password_hash, "is_admin": False,
+         "created_at": EPOCH},
+        {"id": 2, "username": OTHER, "password_hash": password_hash, "is_admin": False,
+         "created_at": EPOCH},
+    ])
+    connection.execute(insert(Token.__table__), [{
+        "token_hash": token_digest(TOKEN), "user_id": 1, "created_at": EPOCH,
+        "expires_at": datetime.now(UTC) + timedelta(days=30),
+    }])
+
+
+def insert_tasks(connection: Connection, total: int) -> None:
+    for ids in batches(total):
+        rows = [task_row(i) for i in ids]
+        connection.execute(insert(Task.__table__), rows)
+        connection.execute(insert(TaskTag.__table__),
+                           [{"task_id": r["id"], "tag": r["tags"][0]} for r in rows])
+        shared = [{"task_id": i, "user_id": 1, "permission": "edit"} for i in ids if i % 100 == 0]
+        if shared:
+            connection.execute(insert(TaskShare.__table__), shared)
+
+
+def deep_cursor(total: int) -> str:
+    """The cursor after bench's task nearest the middle of the default (-created_at) walk."""
+    middle = max(1, total // 2)
+    if owner_of(middle) != 1:
+        middle -= 1
+    sort = Sort("-created_at")
+    return encode_cursor(sort.name, sort.codecs, [task_row(middle)["created_at"], middle])
+
+
+def seed(database_url: str, total: int) -> Seeded:
+    engine = make_engine(database_url)
+    with engine.begin() as connection:
+        migrate(connection)
+    with engine.begin() as connection:
+        insert_accounts(connection)
+        insert_tasks(connection, total)
+    if engine.dialect.name == "postgresql":
+        with engine.begin() as connection:
+            connection.exec_driver_sql("ANALYZE")
+            for table in ("users", "tokens", "tasks"):  # ids were given explicitly
+                connection.exec_driver_sql(
+                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                    f"(SELECT max(id) FROM {table}))")
+    else:
+        with engine.begin() as connection:
+            connection.exec_driver_sql("ANALYZE")
+    engine.dispose()
+    return Seeded(tasks=total, username=USERNAME, password=PASSWORD, token=TOKEN,
+                  filter_tag=FILTER_TAG, deep_cursor=deep_cursor(total))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("database_url")
+    parser.add_argument("--tasks", type=int, default=1000)
+    args = parser.parse_args()
+    print(json.dumps(asdict(seed(args.database_url, args.tasks))))
+
+
+if __name__ == "__main__":
+    main()
