@@ -1,0 +1,150 @@
+"""Concurrent clients through a real server: no lost update, no duplicate, never a 5xx.
+
+One ``pserve production.ini`` (waitress, 8 threads) per module, on a database of its
+own (a temporary SQLite file, or a private database on the PostgreSQL run), so the
+races happen between real threads on real connections -- webtest would serialise them.
+Every request of a race is released at the same instant by a barrier.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections import Counter
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from load_helpers import ApiUser, case_variants, concurrently, error_lines, server_database, \
+    start_server
+from servers import PserveProcess, http_request
+from soak import run_traffic
+
+RACERS = 32
+REGISTRATIONS = 16
+
+
+@pytest.fixture(scope="module")
+def database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with server_database(tmp_path_factory.mktemp("concurrency")) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory, database: str) -> Iterator[PserveProcess]:
+    server = start_server(tmp_path_factory.mktemp("server"), database)
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(autouse=True)
+def no_errors_logged(server: PserveProcess) -> Iterator[None]:
+    """Whatever a race did, the server logged no ERROR and no traceback for it."""
+    yield
+    assert error_lines(server.output()) == []
+
+
+@pytest.fixture(scope="module")
+def owner(server: PserveProcess) -> ApiUser:
+    return ApiUser.register(server.port, "owner")
+
+
+@pytest.fixture(scope="module")
+def friend(server: PserveProcess) -> ApiUser:
+    return ApiUser.register(server.port, "friend")
+
+
+def statuses(responses: list[tuple[int, dict, object]]) -> Counter:
+    return Counter(status for status, _, _ in responses)
+
+
+def current_version(user: ApiUser, task_id: str) -> int:
+    status, _, body = user.request("GET", f"/tasks/{task_id}")
+    assert status == 200, body
+    return body["version"]
+
+
+def test_same_if_match_lets_exactly_one_patch_win(owner):
+    task = owner.create_task()
+    path = f"/tasks/{task['id']}"
+    responses = concurrently(RACERS, lambda i: owner.request(
+        "PATCH", path, {"title": f"writer {i}"}, {"If-Match": '"1"'}))
+    counts = statuses(responses)
+    print(f"\nsame If-Match x{RACERS}: {dict(counts)}")
+    assert counts == {200: 1, 412: RACERS - 1}
+    [winner] = [body for status, _, body in responses if status == 200]
+    status, _, stored = owner.request("GET", path)
+    assert stored["version"] == 2
+    assert stored["title"] == winner["title"]  # the winner's write is the one kept
+
+
+def test_patches_without_if_match_are_all_counted(owner):
+    task = owner.create_task()
+    path = f"/tasks/{task['id']}"
+    responses = concurrently(RACERS, lambda i: owner.request(
+        "PATCH", path, {"description": f"writer {i}"}))
+    counts = statuses(responses)
+    print(f"\nno If-Match x{RACERS}: {dict(counts)}")
+    assert not [status for status in counts if status >= 500]
+    assert counts == {200: RACERS}
+    assert current_version(owner, task["id"]) == 1 + counts[200]  # no write lost
+
+
+def test_concurrent_put_of_one_share_creates_it_once(owner, friend, database):
+    task = owner.create_task()
+    path = f"/tasks/{task['id']}/shares/{friend.username}"
+    responses = concurrently(RACERS, lambda i: owner.request(
+        "PUT", path, {"permission": "edit" if i % 2 else "view"}))
+    counts = statuses(responses)
+    print(f"\nshare PUT x{RACERS}: {dict(counts)}")
+    assert counts == {201: 1, 200: RACERS - 1}
+    status, _, shares = owner.request("GET", f"/tasks/{task['id']}/shares")
+    assert status == 200 and [s["username"] for s in shares["items"]] == [friend.username]
+    engine = create_engine(database)
+    try:
+        with engine.connect() as connection:
+            rows = connection.execute(
+                text("SELECT count(*) FROM task_shares WHERE task_id = :id"),
+                {"id": int(task["id"])},
+            ).scalar_one()
+    finally:
+        engine.dispose()
+    assert rows == 1
+
+
+@pytest.mark.parametrize("if_match", [None, '"1"'])
+def test_concurrent_deletes_delete_once(owner, if_match):
+    task = owner.create_task()
+    path = f"/tasks/{task['id']}"
+    headers = {"If-Match": if_match} if if_match else {}
+    responses = concurrently(RACERS, lambda i: owner.request("DELETE", path, headers=headers))
+    counts = statuses(responses)
+    print(f"\nDELETE x{RACERS} (If-Match {if_match}): {dict(counts)}")
+    assert counts[204] == 1
+    assert set(counts) <= {204, 404, 412}
+    assert owner.request("GET", path)[0] == 404
+
+
+def test_registrations_of_one_name_in_different_case_make_one_user(server):
+    base = f"racer{secrets.token_hex(2)}"  # hex digits may be letters: a-f
+    names = case_variants(base, REGISTRATIONS)
+    responses = concurrently(REGISTRATIONS, lambda i: http_request(
+        server.port, "POST", "/users", {"username": names[i], "password": "correct horse"}))
+    counts = statuses(responses)
+    print(f"\nregistrations x{REGISTRATIONS}: {dict(counts)}")
+    assert counts == {201: 1, 409: REGISTRATIONS - 1}
+    status, _, body = http_request(server.port, "POST", "/tokens",
+                                   {"username": base.upper(), "password": "correct horse"})
+    assert status == 201, body  # the one account that exists is usable under any case
+
+
+def test_short_mixed_traffic_has_no_5xx(server):
+    """The soak (tests/soak.py) in brief: mixed traffic from 8 clients, zero 5xx."""
+    report = run_traffic(server.port, duration=8.0, workers=8, prefix="short")
+    print(f"\nshort soak: {report.summary()}")
+    assert report.requests > 100
+    assert report.server_errors == 0, report.samples
+    assert report.unexpected == 0, report.samples
+    assert report.connection_errors == 0, report.samples
