@@ -173,13 +173,16 @@ def test_huge_patch_is_413(small_app, register):
 
 @pytest.mark.parametrize("content_type", [
     "text/plain", "application/x-www-form-urlencoded", "application/xml", "multipart/form-data",
+    "application/jsonx", "json",
 ])
-@pytest.mark.parametrize("method", ["POST", "PUT", "PATCH"])
-def test_a_body_that_is_not_json_is_415(testapp, alice, content_type, method):
+@pytest.mark.parametrize("method,url", [
+    ("POST", "/tasks"), ("PUT", "/tasks/{id}"), ("PATCH", "/tasks/{id}"), ("POST", "/users"),
+    ("POST", "/tokens"), ("PATCH", "/users/me"),
+])
+def test_a_body_that_is_not_json_is_415(testapp, alice, content_type, method, url):
     task = create_task(alice)
-    url = "/tasks" if method == "POST" else f"/tasks/{task['id']}"
-    response = testapp.request(url, method=method, body=b'{"title": "x"}', status=415,
-                               headers={**alice.headers, "Content-Type": content_type})
+    response = testapp.request(url.format(**task), method=method, body=b'{"title": "x"}',
+                               status=415, headers={**alice.headers, "Content-Type": content_type})
     assert_error(response, 415, ("header", "Content-Type"))
 
 
