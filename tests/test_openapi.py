@@ -60,6 +60,8 @@ def test_body_fields_come_from_the_colander_schema(document):
     assert schema["properties"]["priority"]["enum"] == ["low", "normal", "high", "urgent"]
     assert schema["properties"]["due_at"]["nullable"] is True
     assert schema["properties"]["done"] == {"type": "boolean", "default": False}
+    assert schema["properties"]["tags"]["maxItems"] == 20  # a custom validator's json_schema
+    assert schema["properties"]["tags"]["uniqueItems"] is True
     patch = operation(document, "/tasks/{id}", "patch")["requestBody"]
     assert patch["required"] is False and "required" not in patch["content"][
         "application/json"]["schema"]

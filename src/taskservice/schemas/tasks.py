@@ -29,6 +29,9 @@ def _distinct(node: colander.SchemaNode, value: list[str]) -> None:
         raise colander.Invalid(node, "Tags must be distinct")
 
 
+_distinct.json_schema = {"maxItems": MAX_TAGS, "uniqueItems": True}  # for the OpenAPI document
+
+
 def _strip(value: object) -> object:
     return value.strip() if isinstance(value, str) else value
 
