@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import socket
 import subprocess
 import sys
@@ -56,17 +55,24 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def wait_until_up(url: str, process: subprocess.Popen, seconds: float = 30) -> None:
+def wait_until_up(url: str, process: subprocess.Popen, log: Path, seconds: float = 30) -> None:
+    """Until ``url`` answers 200; a server that exits or stays silent fails with its log."""
     deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"the server exited with {process.returncode}")
+    while time.monotonic() < deadline and process.poll() is None:
         try:
             urllib.request.urlopen(url, timeout=1).close()
             return
         except OSError:
             time.sleep(0.2)
-    raise RuntimeError(f"the server did not answer {url} within {seconds}s")
+    raise RuntimeError(f"the server did not answer {url}:\n{log.read_text()[-3000:]}")
+
+
+def server_ini(folder: Path, port: int) -> Path:
+    """development.ini's app behind a waitress on ``port`` (whatever that ini's own port)."""
+    ini = folder / "live.ini"
+    ini.write_text(f"[app:main]\nuse = config:{ROOT / 'development.ini'}#main\n\n"
+                   f"[server:main]\nuse = egg:waitress#main\nlisten = 127.0.0.1:{port}\n")
+    return ini
 
 
 @pytest.fixture(scope="module")
@@ -74,17 +80,16 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The base URL of pserve on a free port, with its own migrated database."""
     work = tmp_path_factory.mktemp("live")
     port = free_port()
-    ini = work / "live.ini"
-    ini.write_text(re.sub(r"(?m)^listen = .*$", f"listen = 127.0.0.1:{port}",
-                          (ROOT / "development.ini").read_text()))
     env = {**os.environ, **FAST_HASHING, "DATABASE_URL": f"sqlite:///{work / 'live.sqlite'}"}
     subprocess.run([BIN / "alembic", "-c", ROOT / "development.ini", "upgrade", "head"],
                    env=env, check=True, capture_output=True)
-    with open(work / "server.log", "wb") as log:
-        server = subprocess.Popen([BIN / "pserve", ini], env=env, stdout=log, stderr=log)
+    log_path = work / "server.log"
+    with open(log_path, "wb") as log:
+        server = subprocess.Popen([BIN / "pserve", server_ini(work, port)], env=env,
+                                  stdout=log, stderr=log, stdin=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     try:
-        wait_until_up(base + "/__version__", server)
+        wait_until_up(base + "/__version__", server, log_path)
         yield base
     finally:
         server.terminate()

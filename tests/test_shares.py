@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from conftest import Client
 from taskservice.models import TaskShare, User
+from taskservice.resources import ShareResource
 
 
 def new_task(testapp: webtest.TestApp, client: Client, **fields) -> str:
@@ -314,3 +315,29 @@ def test_each_role_sees_its_own_shared_or_all_tasks(testapp, crowd, role, expect
 def test_the_owner_filter_narrows_to_one_owner(testapp, crowd, role, owner, expected):
     walked = listed_ids(testapp, crowd.users[role], owner=owner)
     assert sorted(walked) == sorted(crowd.task_ids[expected])
+
+
+# --- a share created concurrently -----------------------------------------------------------
+
+
+# The simulated race leaves the existing share in the session, which SQLAlchemy warns
+# about before the database refuses the duplicate; a real race (another transaction's row)
+# goes straight to the refusal.
+@pytest.mark.filterwarnings("ignore:New instance:sqlalchemy.exc.SAWarning")
+def test_a_share_created_meanwhile_makes_put_retry_not_fail(
+    testapp, alice, bob, task, monkeypatch
+):
+    """Between looking for the share and inserting it, another request may have created it:
+    the duplicate insert is retried, and the retry finds the share and changes it (200)."""
+    put_share(testapp, alice, task, "bob", "view")
+    real_share = ShareResource.share
+
+    def share(resource: ShareResource):
+        """The first attempt does not see the share that already exists."""
+        first_attempt = resource.request.environ["retry.attempt"] == 0
+        return None if first_attempt else real_share.fget(resource)
+
+    monkeypatch.setattr(ShareResource, "share", property(share))
+    response = put_share(testapp, alice, task, "bob", "edit", status=200)
+    assert response.json == {"username": "bob", "permission": "edit"}
+    assert list_shares(testapp, alice, task) == [{"username": "bob", "permission": "edit"}]

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pyramid.httpexceptions import HTTPNoContent
 from pyramid.request import Request
+from pyramid_retry import mark_error_retryable
+from sqlalchemy.exc import IntegrityError
 
 from ..errors import error_response
 from ..models import TaskShare
@@ -44,7 +46,13 @@ def put_share(request: Request) -> dict:
         request.response.status_code = 201
     else:
         existing.permission = permission
-    request.dbsession.flush()
+    try:
+        request.dbsession.flush()
+    except IntegrityError as error:
+        # A concurrent request created this share (or deleted the user) since we looked:
+        # the retried request sees it and answers 200 (or 400), never a 500.
+        mark_error_retryable(error)
+        raise
     return share_json(existing)
 
 
