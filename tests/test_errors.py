@@ -113,8 +113,12 @@ def test_401_beats_404(testapp):
     assert_unauthorized(testapp.get("/tasks/424242", status=401))
 
 
-def test_401_beats_405(testapp):
-    assert_unauthorized(testapp.put("/tasks", status=401))
+@pytest.mark.parametrize("method,url", [
+    ("PUT", "/tasks"), ("PUT", "/users"), ("DELETE", "/users"), ("GET", "/tokens"),
+    ("PATCH", "/tokens"), ("POST", "/users/me"), ("GET", "/tokens/current"),
+])
+def test_401_beats_405(testapp, method, url):
+    assert_unauthorized(testapp.request(url, method=method, status=401))
 
 
 def test_401_beats_400(testapp):

@@ -35,8 +35,11 @@ from .security import REALM
 log = logging.getLogger(__name__)
 
 RETRY_AFTER_SECONDS = "2"
-# Routes an anonymous caller may use; elsewhere an anonymous request is a 401.
-PUBLIC_ROUTES = frozenset({"users", "tokens", "heartbeat", "version", "openapi", "docs"})
+# Section 5: every method of these routes is open to anonymous callers.
+OPEN_ROUTES = frozenset({"heartbeat", "version", "openapi", "docs"})
+# Routes an anonymous caller may use (POST /users, POST /tokens, section 5); elsewhere an
+# anonymous request is a 401.
+PUBLIC_ROUTES = OPEN_ROUTES | {"users", "tokens"}
 # Resources a caller may not even know exist unless they may view them.
 PRIVATE_RESOURCES = (TaskResource, UserResource)
 
@@ -112,15 +115,15 @@ def forbidden_view(exc: HTTPForbidden, request: Request) -> Response:
     )
 
 
-def _is_public(request: Request) -> bool:
+def _on_route(request: Request, names: frozenset[str]) -> bool:
     route = request.matched_route
-    return route is not None and route.name in PUBLIC_ROUTES
+    return route is not None and route.name in names
 
 
 def notfound_view(exc: HTTPNotFound, request: Request) -> Response:
     if getattr(exc, "api_errors", None):
         return http_error_view(exc, request)
-    if request.authenticated is None and not _is_public(request):
+    if request.authenticated is None and not _on_route(request, PUBLIC_ROUTES):
         return _unauthorized(request)
     return _not_found(request)
 
@@ -132,7 +135,9 @@ def _hidden_from_caller(request: Request) -> bool:
 
 
 def method_not_allowed_view(exc: HTTPMethodNotAllowed, request: Request) -> Response:
-    if request.authenticated is None and not _is_public(request):
+    # Only POST is anonymous on /users and /tokens: any other method needs credentials
+    # first (401 beats 405).
+    if request.authenticated is None and not _on_route(request, OPEN_ROUTES):
         return _unauthorized(request)
     if _hidden_from_caller(request):  # 404 wins over 405, and must not leak existence
         return _not_found(request)
@@ -144,11 +149,24 @@ def method_not_allowed_view(exc: HTTPMethodNotAllowed, request: Request) -> Resp
     )
 
 
+# SQLSTATE class 40, "transaction rollback": PostgreSQL's serialization failure (40001)
+# and deadlock (40P01) roll back one transaction so that the others can go on.
+TRANSACTION_ROLLBACK_CLASS = "40"
+
+
 def _is_transient(exc: Exception) -> bool:
-    """A failure that a fresh attempt of the same request may not hit."""
+    """A failure that a fresh attempt of the same request may not hit.
+
+    Recognised here rather than left to zope.sqlalchemy's own check, which only runs
+    after this view has answered (and so logged it as a failure), and not at all when
+    the session had not joined the transaction yet.
+    """
     if isinstance(exc, StaleDataError):  # a concurrent writer changed the row first
         return True
-    return isinstance(exc, OperationalError) and "database is locked" in str(exc.orig)
+    if not isinstance(exc, OperationalError):
+        return False
+    sqlstate = getattr(exc.orig, "sqlstate", None) or ""
+    return sqlstate.startswith(TRANSACTION_ROLLBACK_CLASS) or "database is locked" in str(exc.orig)
 
 
 def _database_unavailable(exc: Exception) -> bool:
