@@ -1,0 +1,245 @@
+"""Hardening: security headers, server-side request limits, slow clients, brute force.
+
+Headers and login throttling are checked in-process (webtest); the limits that waitress
+enforces -- oversized headers and URLs, stalled and trickling connections -- against a
+real ``pserve`` on raw sockets, since no WSGI test client goes through waitress.
+"""
+
+from __future__ import annotations
+
+import configparser
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import webtest
+
+from conftest import PASSWORD
+from load_helpers import concurrently, ini_with, start_server
+from servers import ROOT, PserveProcess, migrate
+
+API_CSP = "default-src 'none'"
+# The test server closes idle connections fast so that the test stays short.
+TEST_CHANNEL_TIMEOUT = 2
+SLOW_CLIENTS = 24  # three times waitress's 8 threads
+TRICKLE_SECONDS = 3.0
+SOCKET_TIMEOUT = 10.0
+
+
+# -- security headers ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", ["/__version__", "/tasks", "/no/such/thing", "/__api__", "/docs"])
+def test_every_response_says_nosniff(testapp, path):
+    response = testapp.get(path, status="*")
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_authenticated_responses_are_never_stored_by_caches(testapp, alice):
+    for path in ("/users/me", "/tasks"):
+        response = testapp.get(path, headers=alice.headers)
+        assert response.headers["Cache-Control"] == "no-store"
+    rejected = testapp.get("/tasks", headers={"Authorization": "Bearer nonsense"}, status=401)
+    assert rejected.headers["Cache-Control"] == "no-store"
+
+
+@pytest.mark.parametrize("path", ["/tasks", "/users/me", "/__api__", "/__heartbeat__"])
+def test_api_responses_forbid_all_content(testapp, alice, path):
+    response = testapp.get(path, headers=alice.headers, status="*")
+    assert response.headers["Content-Security-Policy"].startswith(API_CSP)
+
+
+def test_the_docs_page_may_load_its_own_scripts(testapp):
+    response = testapp.get("/docs", status=200)
+    assert API_CSP not in response.headers.get("Content-Security-Policy", "")
+
+
+# -- brute force -----------------------------------------------------------------------------
+
+
+def login(app: webtest.TestApp, username: str, password: str, status: int) -> webtest.TestResponse:
+    return app.post_json("/tokens", {"username": username, "password": password}, status=status,
+                         extra_environ={"REMOTE_ADDR": "192.0.2.77"})
+
+
+def test_the_right_password_works_once_the_window_has_passed(make_app, alice):
+    throttled = webtest.TestApp(make_app(taskservice__login_ratelimit="1/second"))
+    login(throttled, "alice", "wrong password", 401)
+    refused = login(throttled, "alice", PASSWORD, 429)
+    wait = int(refused.headers["Retry-After"])
+    assert 1 <= wait <= 1
+    time.sleep(wait + 0.1)
+    assert login(throttled, "alice", PASSWORD, 201).json["token_type"] == "Bearer"
+
+
+class VerifySpy:
+    """Stands in for the argon2 hasher and records the hash of every ``verify`` call."""
+
+    def __init__(self, hasher) -> None:
+        self.hasher = hasher
+        self.verified: list[str] = []
+
+    def verify(self, password_hash: str, password: str) -> bool:
+        self.verified.append(password_hash)
+        return self.hasher.verify(password_hash, password)
+
+    def __getattr__(self, name: str):
+        return getattr(self.hasher, name)
+
+
+def argon2_cost(password_hash: str) -> str:
+    """The part of an encoded argon2 hash that sets its cost: ``$argon2id$v=..$m=..,t=..,p=..``."""
+    return "$".join(password_hash.split("$")[:4])
+
+
+def test_an_unknown_username_costs_one_full_hash_check_like_a_known_one(
+    app, testapp, alice, monkeypatch
+):
+    passwords = app.registry["passwords"]
+    spy = VerifySpy(passwords._hasher)
+    monkeypatch.setattr(passwords, "_hasher", spy)
+    known = login(testapp, "alice", "wrong password", 401)
+    [known_hash] = spy.verified
+    unknown = login(testapp, "nobody-here", "wrong password", 401)
+    [_, decoy_hash] = spy.verified  # exactly one verification each, none skipped
+    assert argon2_cost(decoy_hash) == argon2_cost(known_hash)  # the same work
+    assert known.json["errors"] == unknown.json["errors"]  # and the same answer
+    assert known.headers["WWW-Authenticate"] == unknown.headers["WWW-Authenticate"]
+
+
+# -- limits enforced by waitress, against a real server -------------------------------------
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PserveProcess]:
+    """production.ini with a short channel timeout, checked every second."""
+    workdir = tmp_path_factory.mktemp("hardening")
+    url = f"sqlite:///{workdir / 'hardening.sqlite'}"
+    migrate(url)
+    ini = ini_with(workdir, channel_timeout=TEST_CHANNEL_TIMEOUT, cleanup_interval=1)
+    server = start_server(workdir, url, ini=ini)
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def raw_exchange(port: int, request: bytes) -> bytes:
+    """Send ``request`` on a fresh connection; whatever the server answered before closing."""
+    with socket.create_connection(("127.0.0.1", port), timeout=SOCKET_TIMEOUT) as sock:
+        try:
+            sock.sendall(request)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the server may refuse before reading it all; its answer is still there
+        chunks = []
+        try:
+            while chunk := sock.recv(65536):
+                chunks.append(chunk)
+        except ConnectionResetError:
+            pass
+    return b"".join(chunks)
+
+
+def status_of(answer: bytes) -> int:
+    assert answer.startswith(b"HTTP/1."), answer[:200]
+    return int(answer.split(b" ", 2)[1])
+
+
+def assert_alive(server: PserveProcess) -> None:
+    assert server.process.poll() is None
+    assert server.request("GET", "/__version__")[0] == 200
+
+
+def production_server_option(name: str) -> str:
+    parser = configparser.RawConfigParser()
+    parser.read(ROOT / "production.ini")
+    return parser.get("server:main", name)
+
+
+def test_production_ini_limits_requests_and_idle_connections():
+    assert int(production_server_option("max_request_header_size")) <= 65536
+    assert int(production_server_option("max_request_body_size")) <= 4 * 1024 * 1024
+    assert int(production_server_option("channel_timeout")) <= 60
+
+
+def test_oversized_header_is_refused_by_the_server(server):
+    big = b"x" * 70_000  # over production.ini's 64 KiB
+    answer = raw_exchange(server.port, b"GET /__version__ HTTP/1.1\r\nHost: localhost\r\n"
+                                       b"X-Padding: " + big + b"\r\nConnection: close\r\n\r\n")
+    assert 400 <= status_of(answer) < 500
+    assert_alive(server)
+
+
+def test_a_100_kb_url_is_refused_by_the_server(server):
+    answer = raw_exchange(server.port, b"GET /tasks?q=" + b"a" * 100_000
+                          + b" HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+    assert 400 <= status_of(answer) < 500
+    assert_alive(server)
+
+
+@pytest.fixture
+def slow_clients(server: PserveProcess) -> Iterator[list[socket.socket]]:
+    """Connections that each began a request and trickle a header byte now and then."""
+    sockets = []
+    try:
+        for _ in range(SLOW_CLIENTS):
+            sock = socket.create_connection(("127.0.0.1", server.port), timeout=SOCKET_TIMEOUT)
+            sock.sendall(b"GET /__version__ HTTP/1.1\r\nHost: localhost\r\nX-Slow: ")
+            sockets.append(sock)
+        yield sockets
+    finally:
+        for sock in sockets:
+            sock.close()
+
+
+def trickle(sockets: list[socket.socket], stop: threading.Event) -> None:
+    while not stop.wait(0.2):
+        for sock in sockets:
+            try:
+                sock.send(b"a")
+            except OSError:
+                pass  # closed by the server: that is allowed too
+
+
+def test_slow_clients_cannot_hold_every_thread(server, slow_clients):
+    stop = threading.Event()
+    trickler = threading.Thread(target=trickle, args=(slow_clients, stop))
+    trickler.start()
+    try:
+        deadline = time.monotonic() + TRICKLE_SECONDS
+        while time.monotonic() < deadline:
+            # More ordinary clients than threads, while every slow client is mid-request.
+            answers = concurrently(8, lambda _: server.request("GET", "/__version__"))
+            assert [status for status, _, _ in answers] == [200] * 8
+            time.sleep(0.5)
+    finally:
+        stop.set()
+        trickler.join(timeout=SOCKET_TIMEOUT)
+
+
+def test_a_stalled_connection_is_closed_by_the_server(server):
+    """A client that stops mid-request is dropped after channel_timeout, freeing its slot."""
+    with socket.create_connection(("127.0.0.1", server.port), timeout=SOCKET_TIMEOUT) as sock:
+        sock.sendall(b"GET /__version__ HTTP/1.1\r\nHost: local")
+        started = time.monotonic()
+        try:
+            leftover = sock.recv(65536)
+        except ConnectionResetError:
+            leftover = b""
+        waited = time.monotonic() - started
+    assert leftover == b"" or status_of(leftover) >= 400  # closed, not answered 200
+    assert waited < SOCKET_TIMEOUT  # recv returned because the server closed it
+    print(f"\nstalled connection closed after {waited:.1f}s "
+          f"(channel_timeout={TEST_CHANNEL_TIMEOUT})")
+    assert_alive(server)
+
+
+def test_production_ini_is_the_base_of_the_test_server(tmp_path: Path):
+    """The limits tested above are production.ini's, only the timeouts are shortened."""
+    ini = configparser.RawConfigParser()
+    ini.read(ini_with(tmp_path, channel_timeout=TEST_CHANNEL_TIMEOUT, cleanup_interval=1))
+    for option in ("max_request_header_size", "max_request_body_size", "threads"):
+        assert ini.get("server:main", option) == production_server_option(option)
