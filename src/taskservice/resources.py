@@ -148,9 +148,12 @@ class UserCollection(Resource):
         (Allow, Authenticated, Permission.VIEW),
     ]
 
-    def __getitem__(self, name: str) -> UserResource:
+    def __getitem__(self, name: str) -> Resource:
         if name == "me":
             identity = self.request.authenticated
+            if identity is None and self.request.method == "OPTIONS":
+                # A CORS preflight never carries credentials; it needs a route, not a user.
+                return Resource(self.request, name, self)
             if identity is None:
                 raise KeyError(name)
             return UserResource(self.request, identity.user, self, name)

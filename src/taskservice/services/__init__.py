@@ -32,13 +32,17 @@ def api_service(name: str, path: str, description: str, traverse: bool = True) -
 def _with_cors(service: Service, origins: tuple[str, ...]) -> Service:
     """A copy of ``service`` allowing ``origins``, so each app has its own CORS policy.
 
-    Cornice reads CORS settings from the service object and adds an OPTIONS view to it,
-    so the module-level service is copied (with its own view lists), never changed.
+    Cornice reads CORS settings from the service object, adds an OPTIONS view to it and
+    inserts its origin check into each definition's validators, so the copy gets its own
+    view lists and argument dicts: the module-level service is never changed.
     """
     if not origins:
         return service
     clone = copy.copy(service)
-    clone.definitions = list(service.definitions)
+    clone.definitions = [
+        (method, view, {**args, "validators": list(args.get("validators", ()))})
+        for method, view, args in service.definitions
+    ]
     clone.defined_methods = list(service.defined_methods)
     clone.cors_origins = origins
     return clone
