@@ -5,7 +5,7 @@ from sqlalchemy import func, select
 
 from apitest import assert_error, assert_unauthorized, create_task
 from conftest import PASSWORD
-from taskservice.models import Task, TaskTag, Token, User
+from taskservice.models import Task, TaskShare, TaskTag, Token, User
 
 NEW_PASSWORD = "a brand new secret"
 
@@ -107,6 +107,16 @@ def test_deleting_yourself_cascades_to_tasks_and_tokens(testapp, alice, bob, dbs
     assert count(dbsession, TaskTag) == 0
     assert count(dbsession, Task) == 1
     assert_unauthorized(testapp.get("/users/me", headers=alice.headers, status=401))
+
+
+def test_deleting_a_user_removes_the_shares_with_them(testapp, alice, bob, dbsession):
+    task = create_task(alice)
+    dbsession.add(TaskShare(task_id=int(task["id"]), user_id=_user_id(dbsession, "bob"),
+                            permission="view"))
+    dbsession.commit()
+    testapp.delete("/users/bob", headers=bob.headers, status=204)
+    assert count(dbsession, TaskShare) == 0
+    assert testapp.get(f"/tasks/{task['id']}", headers=alice.headers).json == task
 
 
 def test_deleting_me(testapp, alice, dbsession):
