@@ -141,7 +141,8 @@ def method_not_allowed_view(exc: HTTPMethodNotAllowed, request: Request) -> Resp
         return _unauthorized(request)
     if _hidden_from_caller(request):  # 404 wins over 405, and must not leak existence
         return _not_found(request)
-    allowed = ", ".join(sorted(set(getattr(exc, "allow", None) or []))) or exc.headers.get("Allow", "")
+    methods = sorted(set(getattr(exc, "allow", None) or []))
+    allowed = ", ".join(methods) or exc.headers.get("Allow", "")
     return render_errors(
         request, 405,
         [error_dict("request", "method", f"{request.method} is not allowed here; use {allowed}")],

@@ -40,7 +40,8 @@ class StrictMapping(colander.Mapping):
         for key in (k for k in cstruct if k not in known):
             error = error or colander.Invalid(node)
             reason = "Read-only field" if key in READ_ONLY_FIELDS else "Unknown field"
-            error.add(colander.Invalid(colander.SchemaNode(colander.String(), name=str(key)), reason))
+            field = colander.SchemaNode(colander.String(), name=str(key))
+            error.add(colander.Invalid(field, reason))
         if error is not None:  # every failing field at once: unknown ones and invalid ones
             raise error
         return result
