@@ -33,10 +33,6 @@ INDEX_NAMES = {
     "postgresql": {"token_hash": "uq_tokens_token_hash", "task_tag": "ix_task_tags_tag_task"},
 }
 ON_SQLITE = not os.environ.get("TASKSERVICE_TEST_DATABASE_URL", "").startswith("postgresql")
-# The due_at sort leads with "due_at IS NULL", which no index holds: SQLite reads the
-# owner's range of ix_tasks_owner_due and sorts it; PostgreSQL picks any owner index.
-DUE_AT_UNINDEXED = pytest.mark.xfail(strict=False, reason=(
-    "needs an index on (owner_id, (due_at IS NULL), due_at, id) to be a range scan"))
 
 
 def captured_sql(connection: Connection, action: Callable[[], object]) -> list[tuple]:
@@ -141,9 +137,7 @@ def test_task_by_id_is_a_primary_key_lookup(plans, dbsession):
 
 
 @pytest.mark.parametrize("direction", ["", "-"])
-@pytest.mark.parametrize("sort", [
-    pytest.param(sort, marks=DUE_AT_UNINDEXED) if sort == "due_at" else sort for sort in sorted(SORTS)
-])
+@pytest.mark.parametrize("sort", sorted(SORTS))
 def test_own_tasks_are_a_range_of_the_owner_sort_index(plans, dbsession, viewer, sort, direction):
     plan = list_plan(plans, dbsession, viewer, sort=direction + sort)
     assert plan.searches("tasks", f"ix_tasks_owner_{SORTS[sort]}"), plan
@@ -166,10 +160,6 @@ def test_tag_filter_probes_the_tag_index(plans, dbsession, viewer, names):
     assert not plan.full_scans("task_tags"), plan
 
 
-@pytest.mark.xfail(ON_SQLITE, strict=True, reason=(
-    "the shared branch is an EXISTS per task, so the planner walks every task of every "
-    "owner (SQLite: SCAN tasks USING COVERING INDEX ix_tasks_created); driving it from "
-    "task_shares (ix_task_shares_user_task) makes it cost the caller's shares only"))
 def test_shared_branch_starts_from_the_callers_shares(plans, dbsession, viewer):
     plan = list_plan(plans, dbsession, viewer)
     assert plan.searches("task_shares", "ix_task_shares_user_task"), plan

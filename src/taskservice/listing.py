@@ -12,12 +12,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, case, exists, select, union_all
+from sqlalchemy import Select, exists, select, union_all
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import ColumnElement
 
 from . import pagination
-from .models import PRIORITY_RANK, Task, TaskShare, TaskTag, User, username_matches
+from .models import PRIORITY_RANK, UNDATED, Task, TaskShare, TaskTag, User, username_matches
 from .pagination import DATETIME, INTEGER, OPTIONAL_DATETIME, STRING, Codec
 
 
@@ -31,11 +31,7 @@ class SortKey:
 
 ID_KEY = SortKey(Task.id, lambda t: t.id, INTEGER)
 # "No due date" sorts last in both directions: a leading key that is 0 for dated tasks.
-# An integer, not the boolean "due_at IS NULL": SQL cannot compare booleans with < and >,
-# which the cursor's "after this row" condition needs.
-UNDATED_KEY = SortKey(
-    case((Task.due_at.is_(None), 1), else_=0), lambda t: int(t.due_at is None), INTEGER, True
-)
+UNDATED_KEY = SortKey(UNDATED, lambda t: int(t.due_at is None), INTEGER, True)
 
 SORT_KEYS: dict[str, tuple[SortKey, ...]] = {
     "created_at": (SortKey(Task.created_at, lambda t: t.created_at, DATETIME), ID_KEY),
@@ -129,7 +125,9 @@ def _visibility_branches(session: Session, page: TaskPageRequest) -> list[list[C
             return None
     if viewer.is_admin:
         return [[] if owner_id is None else [Task.owner_id == owner_id]]
-    shared = exists().where(TaskShare.task_id == Task.id, TaskShare.user_id == viewer.id)
+    # Driven from the caller's share rows (ix_task_shares_user_task), so the shared half
+    # costs the number of tasks shared with the caller, not the number of tasks.
+    shared = Task.id.in_(select(TaskShare.task_id).where(TaskShare.user_id == viewer.id))
     own = [Task.owner_id == viewer.id]
     if owner_id == viewer.id:
         return [own]

@@ -55,7 +55,6 @@ def _checked(kind: type) -> Callable[[Any], Any]:
 
 INTEGER = Codec(dump=int, load=_checked(int))
 STRING = Codec(dump=str, load=_checked(str))
-BOOLEAN = Codec(dump=bool, load=_checked(bool))
 DATETIME = Codec(dump=lambda v: v.isoformat(), load=_load_datetime)
 OPTIONAL_DATETIME = Codec(
     dump=lambda v: None if v is None else v.isoformat(),
@@ -95,7 +94,9 @@ def after(keys: Sequence[tuple[ColumnElement, bool]], values: Sequence[Any]) -> 
 
     The usual expansion of a row comparison, ``k1 > v1 OR (k1 = v1 AND k2 > v2) ...``,
     written out so each key can have its own direction and ``NULL`` values compare equal
-    to each other (a level whose value is NULL has nothing strictly after it).
+    to each other (a level whose value is NULL has nothing strictly after it). It is
+    prefixed with the redundant ``k1 >= v1``: an OR is opaque to both planners, a plain
+    bound on the leading key lets them start the index scan at the cursor.
     """
     alternatives = []
     equal_so_far: list[ColumnElement] = []
@@ -104,4 +105,7 @@ def after(keys: Sequence[tuple[ColumnElement, bool]], values: Sequence[Any]) -> 
             beyond = column < value if descending else column > value
             alternatives.append(and_(*equal_so_far, beyond))
         equal_so_far.append(column.is_(None) if value is None else column == value)
-    return or_(*alternatives)
+    (leading, descending), first = keys[0], values[0]
+    if first is None:
+        return or_(*alternatives)
+    return and_(leading <= first if descending else leading >= first, or_(*alternatives))

@@ -20,6 +20,8 @@ from sqlalchemy import (
     SmallInteger,
     String,
     Text,
+    case,
+    literal_column,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -38,7 +40,6 @@ class Task(Base):
         # One index per sort order, owner first: a user's page is an index range scan.
         Index("ix_tasks_owner_created", "owner_id", "created_at", "id"),
         Index("ix_tasks_owner_updated", "owner_id", "updated_at", "id"),
-        Index("ix_tasks_owner_due", "owner_id", "due_at", "id"),
         Index("ix_tasks_owner_priority", "owner_id", "priority", "id"),
         Index("ix_tasks_owner_title", "owner_id", "title", "id"),
         # An admin's list spans every owner.
@@ -83,6 +84,14 @@ class Task(Base):
         self.tags = wanted
         existing = {row.tag: row for row in self.tag_rows}
         self.tag_rows = [existing.get(tag) or TaskTag(tag=tag) for tag in wanted]
+
+
+# "No due date" sorts last in both directions, so the due_at sort leads with this key.
+# An integer, not "due_at IS NULL": SQL cannot compare booleans with < and >, which the
+# keyset condition needs. Literal 1 and 0 (not bound parameters) so the query's
+# expression is the index's expression and the planner can use the index for it.
+UNDATED = case((Task.due_at.is_(None), literal_column("1")), else_=literal_column("0"))
+Index("ix_tasks_owner_due", Task.owner_id, UNDATED, Task.due_at, Task.id)
 
 
 class TaskTag(Base):

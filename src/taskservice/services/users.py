@@ -9,7 +9,6 @@ from sqlalchemy.exc import IntegrityError
 
 from ..errors import error_response
 from ..models import Token, User, username_matches
-from ..models.meta import utcnow
 from ..pagination import INTEGER, CursorError, decode_cursor, encode_cursor
 from ..permissions import Permission
 from ..representations import user_json
