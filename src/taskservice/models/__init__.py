@@ -18,7 +18,7 @@ from .user import User, username_matches
 
 __all__ = [
     "Base", "PRIORITIES", "PRIORITY_RANK", "SHARE_PERMISSIONS", "Task", "TaskShare", "TaskTag",
-    "Token", "UNDATED", "User", "WRITE_METHODS", "username_matches", "make_engine", "make_session_factory",
+    "Token", "UNDATED", "User", "WRITE_METHODS", "read_outside_transaction", "username_matches", "make_engine", "make_session_factory",
 ]
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
@@ -75,6 +75,16 @@ def _dbsession(request: Request) -> Session:
     if request.method in WRITE_METHODS and session.get_bind().dialect.name == "sqlite":
         session.connection(execution_options={SQLITE_IMMEDIATE: True})
     return session
+
+
+def read_outside_transaction(request: Request) -> Session:
+    """A short session of its own, for a read that must not hold the request's locks.
+
+    On SQLite a writing request holds the database-wide write lock from its first query;
+    a login reads a password hash and then spends ~0.3 s in argon2, which must not make
+    every other writer wait. Use it as a context manager; it only ever rolls back.
+    """
+    return request.registry["dbsession_factory"]()
 
 
 def includeme(config: Configurator) -> None:

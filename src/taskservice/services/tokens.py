@@ -6,11 +6,13 @@ from datetime import timedelta
 
 from pyramid.httpexceptions import HTTPNoContent
 from pyramid.request import Request
+from pyramid.response import Response
 from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
 
 from ..credentials import new_token, token_digest
 from ..errors import error_dict, render_errors
-from ..models import Token, User, username_matches
+from ..models import Token, User, read_outside_transaction, username_matches
 from ..models.meta import utcnow
 from ..permissions import Permission
 from ..ratelimit import record_failed_login, refuse_throttled_login
@@ -26,6 +28,13 @@ current = api_service("token_current", "/tokens/current", "The token this reques
 SERVICES = (tokens, current)
 
 
+def _wrong_credentials(request: Request) -> Response:
+    return render_errors(
+        request, 401, [error_dict("body", "password", "Wrong username or password")],
+        [("WWW-Authenticate", REALM)],
+    )
+
+
 @tokens.post(
     permission=Permission.LOGIN, schema=request_schema(body=login_body()),
     validators=BODY_VALIDATORS,
@@ -35,19 +44,21 @@ def log_in(request: Request):
     throttled = refuse_throttled_login(request, body["username"])
     if throttled is not None:
         return throttled
-    account = request.dbsession.execute(
-        select(User).where(username_matches(body["username"]))
-    ).scalar_one_or_none()
+    with read_outside_transaction(request) as session:
+        account = session.execute(
+            select(User.id, User.password_hash).where(username_matches(body["username"]))
+        ).first()
     # The hash check runs whether or not the user exists: same answer, same time.
     if not request.passwords.verify(account and account.password_hash, body["password"]):
         record_failed_login(request, body["username"])
-        return render_errors(
-            request, 401, [error_dict("body", "password", "Wrong username or password")],
-            [("WWW-Authenticate", REALM)],
-        )
+        return _wrong_credentials(request)
     token = new_token()
     expires_at = utcnow() + timedelta(seconds=request.registry.app_settings.token_ttl)
-    request.dbsession.add(Token(token_hash=token_digest(token), user=account, expires_at=expires_at))
+    request.dbsession.add(Token(token_hash=token_digest(token), user_id=account.id, expires_at=expires_at))
+    try:
+        request.dbsession.flush()
+    except IntegrityError:  # the account was deleted while its password was being checked
+        return _wrong_credentials(request)
     request.response.status_code = 201
     return {"token": token, "token_type": "Bearer", "expires_at": timestamp(expires_at)}
 

@@ -8,7 +8,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
 from ..errors import error_response
-from ..models import Token, User, username_matches
+from ..models import Token, User, read_outside_transaction, username_matches
 from ..pagination import INTEGER, CursorError, decode_cursor, encode_cursor
 from ..permissions import Permission
 from ..representations import user_json
@@ -38,13 +38,15 @@ def register(request: Request) -> dict:
     if not request.registry.app_settings.registration_open:
         raise error_response(403, "request", "", "Registration is closed on this service")
     body = request.validated["body"]
-    session = request.dbsession
-    if session.execute(select(User.id).where(username_matches(body["username"]))).first():
-        raise _taken()
+    # Check and hash before the request's own transaction starts: on SQLite it holds the
+    # write lock, and argon2 takes a while.
+    with read_outside_transaction(request) as session:
+        if session.execute(select(User.id).where(username_matches(body["username"]))).first():
+            raise _taken()
     account = User(username=body["username"], password_hash=request.passwords.hash(body["password"]))
-    session.add(account)
+    request.dbsession.add(account)
     try:
-        session.flush()
+        request.dbsession.flush()
     except IntegrityError:  # registered by a concurrent request since the check above
         raise _taken()
     request.response.status_code = 201
