@@ -6,7 +6,6 @@ here is what those tests share and ``servers.py`` does not offer:
 - ``server_database``: a fresh, migrated database that only this test's server uses --
   a temporary SQLite file, or on a PostgreSQL run a private database created on the
   shared server (and dropped afterwards), so a test never touches the suite's own data;
-- ``private_cluster``: a throw-away PostgreSQL cluster, always destroyed;
 - ``ini_with``: production.ini with some ``[server:main]`` options changed;
 - ``concurrently``: run N calls at the same instant (a barrier), to provoke races;
 - ``ApiUser``: a registered, logged-in user talking HTTP to the server;
@@ -28,7 +27,7 @@ from typing import Any, TypeVar
 from sqlalchemy import create_engine
 from sqlalchemy.engine import make_url
 
-from servers import ROOT, PrivatePostgres, PserveProcess, http_request, migrate
+from servers import ROOT, PserveProcess, http_request, migrate
 
 PASSWORD = "correct horse battery"
 T = TypeVar("T")
@@ -71,21 +70,6 @@ def server_database(tmp_path: Path, prefix: str = "ts_conc") -> Iterator[str]:
                 connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     finally:
         admin.dispose()
-
-
-@contextmanager
-def private_cluster() -> Iterator[PrivatePostgres]:
-    """A started private PostgreSQL cluster, stopped and deleted whatever happens.
-
-    Fails (never skips) when the PostgreSQL server binaries are missing.
-    """
-    cluster = PrivatePostgres()
-    try:
-        cluster.init()
-        cluster.start()
-        yield cluster
-    finally:
-        cluster.destroy()
 
 
 def ini_with(tmp_path: Path, **server_options: Any) -> str:

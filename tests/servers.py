@@ -18,6 +18,8 @@ import socket
 import subprocess
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -229,3 +231,18 @@ class PrivatePostgres:
                 self.stop()
         finally:
             shutil.rmtree(self.dir, ignore_errors=True)
+
+
+@contextmanager
+def private_cluster() -> Iterator[PrivatePostgres]:
+    """A started private PostgreSQL cluster, stopped and deleted whatever happens.
+
+    Fails (never skips) when the PostgreSQL server binaries are missing.
+    """
+    cluster = PrivatePostgres()
+    try:
+        cluster.init()
+        cluster.start()
+        yield cluster
+    finally:
+        cluster.destroy()

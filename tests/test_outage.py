@@ -22,7 +22,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
-from load_helpers import ApiUser, error_lines, private_cluster, start_server
+from load_helpers import ApiUser, error_lines, start_server
+from servers import private_cluster
 from servers import PrivatePostgres, PserveProcess, migrate
 
 CLIENTS = 4

@@ -15,7 +15,7 @@ import pytest
 import redis
 import webtest
 
-from servers import PrivatePostgres, PserveProcess, migrate, run_pserve_to_exit
+from servers import PrivatePostgres, PserveProcess, migrate, private_cluster, run_pserve_to_exit
 
 REDIS_URL = "redis://127.0.0.1:6379/15"
 RECOVERY_TIMEOUT = 15.0
@@ -83,13 +83,8 @@ def test_bad_setting_stops_pserve_with_one_line(tmp_path, env, line):
 
 @pytest.fixture
 def private_postgres() -> Iterator[PrivatePostgres]:
-    cluster = PrivatePostgres()
-    try:
-        cluster.init()
-        cluster.start()
+    with private_cluster() as cluster:
         yield cluster
-    finally:
-        cluster.destroy()
 
 
 def heartbeat(app: webtest.TestApp) -> webtest.TestResponse:
