@@ -40,6 +40,8 @@ OPEN_ROUTES = frozenset({"heartbeat", "version", "openapi", "docs"})
 # Routes an anonymous caller may use (POST /users, POST /tokens, section 5); elsewhere an
 # anonymous request is a 401.
 PUBLIC_ROUTES = OPEN_ROUTES | {"users", "tokens"}
+# Pyramid names a static view's route "__<name>/": these are the /docs page's files.
+DOCS_ASSETS = "__docs/"
 # Resources a caller may not even know exist unless they may view them.
 PRIVATE_RESOURCES = (TaskResource, UserResource)
 
@@ -116,8 +118,9 @@ def forbidden_view(exc: HTTPForbidden, request: Request) -> Response:
 
 
 def _on_route(request: Request, names: frozenset[str]) -> bool:
+    """The request matched one of ``names``, or the docs page's static files (always open)."""
     route = request.matched_route
-    return route is not None and route.name in names
+    return route is not None and (route.name in names or route.name.startswith(DOCS_ASSETS))
 
 
 def notfound_view(exc: HTTPNotFound, request: Request) -> Response:

@@ -24,8 +24,8 @@ from sqlalchemy import select
 from .models import WRITE_METHODS, Task, TaskShare, User, username_matches
 from .permissions import Permission, Principal
 
-TASK_ID = re.compile(r"^[1-9][0-9]{0,17}$")
-USERNAME = re.compile(r"^[A-Za-z0-9_.\-]{3,32}$")
+TASK_ID = re.compile(r"[1-9][0-9]{0,17}")  # used with fullmatch: no trailing newline
+USERNAME = re.compile(r"[A-Za-z0-9_.\-]{3,32}")
 
 OWNER_PERMISSIONS = (
     Permission.VIEW, Permission.EDIT, Permission.DELETE, Permission.SHARE, Permission.UNSHARE
@@ -65,7 +65,7 @@ class TaskCollection(Resource):
     __acl__ = [(Allow, Authenticated, (Permission.VIEW, Permission.LIST, Permission.CREATE))]
 
     def __getitem__(self, key: str) -> TaskResource:
-        if not TASK_ID.match(key):
+        if not TASK_ID.fullmatch(key):
             raise KeyError(key)
         # A request that may write locks the row (PostgreSQL: SELECT ... FOR UPDATE), so
         # concurrent writers of one task queue up instead of failing each other's
@@ -121,7 +121,7 @@ class ShareResource(Resource):
 
     @property
     def user(self) -> User | None:
-        if not USERNAME.match(self.__name__):
+        if not USERNAME.fullmatch(self.__name__):
             return None
         return self.request.dbsession.execute(
             select(User).where(username_matches(self.__name__))
@@ -157,7 +157,7 @@ class UserCollection(Resource):
             if identity is None:
                 raise KeyError(name)
             return UserResource(self.request, identity.user, self, name)
-        if not USERNAME.match(name):
+        if not USERNAME.fullmatch(name):
             raise KeyError(name)
         user = self.request.dbsession.execute(
             select(User).where(username_matches(name))

@@ -20,8 +20,9 @@ from typing import Any
 import colander
 from cornice import Service
 from pyramid.registry import Registry
+from pyramid.security import NO_PERMISSION_REQUIRED
 
-from ..errors import PUBLIC_ROUTES
+from ..permissions import Permission
 from ..settings import Settings
 from ..validation import check_body_size, check_json_content_type
 from .nodes import node_schema
@@ -114,9 +115,19 @@ def operation(
         result["requestBody"] = request_body(body)
     if not result["parameters"]:
         del result["parameters"]
-    if service.name in PUBLIC_ROUTES:
+    if is_anonymous(args):
         result["security"] = []  # anonymous callers welcome
     return result
+
+
+# Permissions every caller has (the ACLs grant REGISTER and LOGIN to Everyone): the
+# operations that need no token. Decided per method, not per route: only POST is
+# anonymous on /users and /tokens.
+ANONYMOUS_PERMISSIONS = frozenset({Permission.REGISTER, Permission.LOGIN, NO_PERMISSION_REQUIRED})
+
+
+def is_anonymous(args: dict) -> bool:
+    return args.get("permission") in ANONYMOUS_PERMISSIONS
 
 
 def summary(view: Any, service: Service) -> str:
@@ -171,7 +182,7 @@ def error_statuses(
     validators = args.get("validators", ())
     derived = {
         400: request is not None,
-        401: service.name not in PUBLIC_ROUTES,
+        401: not is_anonymous(args),
         404: bool(PATH_PARAMETER.search(service.path)),
         413: check_body_size in validators,
         415: check_json_content_type in validators,
