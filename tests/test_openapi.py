@@ -97,6 +97,19 @@ def test_bearer_security_scheme_and_public_operations(document):
     assert "security" not in operation(document, "/tasks", "get")
 
 
+def test_only_post_is_anonymous_on_users(document):
+    """Anonymity is per method: the admin-only user list needs a token and may be a 401."""
+    assert operation(document, "/users", "post")["security"] == []
+    listing = operation(document, "/users", "get")
+    assert "security" not in listing
+    assert "401" in listing["responses"]
+
+
+def test_a_missing_docs_asset_is_a_404_even_anonymously(testapp):
+    response = testapp.get("/docs/swagger-ui/no-such-file.js", status=404)
+    assert response.json["errors"][0]["location"] == "path"
+
+
 def test_documented_task_matches_a_real_one(testapp, alice, document):
     """The hand-described response schema names exactly the fields the service returns."""
     task = testapp.post_json("/tasks", {"title": "x"}, headers=alice.headers).json

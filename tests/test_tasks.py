@@ -352,3 +352,10 @@ def test_an_admin_may_act_on_any_task(testapp, alice, admin):
     body = testapp.patch_json(f"/tasks/{task['id']}", {"done": True}, headers=admin.headers).json
     assert (body["owner"], body["done"]) == ("alice", True)
     testapp.delete(f"/tasks/{task['id']}", headers=admin.headers, status=204)
+
+
+@pytest.mark.parametrize("suffix", ["%0A", "%20", "x", "/"])
+def test_a_task_has_one_url_only(testapp, alice, suffix):
+    """Path segments are matched whole: ``1\n`` is not another name for task 1."""
+    task = create_task(alice)
+    testapp.get(f"/tasks/{task['id']}{suffix}", headers=alice.headers, status=404)
