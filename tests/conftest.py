@@ -21,10 +21,10 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import update
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from taskservice import main
-from taskservice.models import User, make_engine
+from taskservice.models import User, make_engine, make_session_factory
 
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "correct horse battery"
@@ -81,8 +81,8 @@ def make_app(database_url: str, connection: Connection) -> Callable[..., Any]:
         settings = {"sqlalchemy.url": database_url, **TEST_SETTINGS}
         settings.update({k.replace("__", "."): v for k, v in overrides.items()})
         app = main({}, **settings)
-        app.registry["dbsession_factory"] = sessionmaker(
-            bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
+        app.registry["dbsession_factory"] = make_session_factory(
+            connection, join_transaction_mode="create_savepoint"
         )
         return app
 
