@@ -51,8 +51,8 @@ def test_invalid_usernames_are_400(testapp, username):
 
 @pytest.mark.parametrize("length", [8, 1024])
 def test_password_length_limits_are_inclusive(testapp, length):
-    signup(testapp, "pwuser", "p" * length)
-    login(testapp, "pwuser", "p" * length)
+    signup(testapp, "pwuser", "p" * length, status=201)
+    login(testapp, "pwuser", "p" * length, status=201)
 
 
 @pytest.mark.parametrize("password", ["p" * 7, "p" * 1025, "", "ü" * 1025])
@@ -61,8 +61,8 @@ def test_password_outside_the_limits_is_400(testapp, password):
 
 
 def test_password_length_counts_characters_not_bytes(testapp):
-    signup(testapp, "unicode", "ü" * 8)
-    login(testapp, "unicode", "ü" * 8)
+    signup(testapp, "unicode", "ü" * 8, status=201)
+    login(testapp, "unicode", "ü" * 8, status=201)
 
 
 @pytest.mark.parametrize("body,expected", [

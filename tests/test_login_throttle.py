@@ -20,32 +20,33 @@ def _login(testapp, username, password, status, addr="192.0.2.10"):
 def test_failed_logins_beyond_the_limit_get_429_with_retry_after(throttled):
     throttled.post_json("/users", {"username": "carol", "password": PASSWORD}, status=201)
     for _ in range(3):
-        _login(throttled, "carol", "wrong password", 401)
-    refused = _login(throttled, "carol", PASSWORD, 429)  # even the right one, until the window passes
+        _login(throttled, "carol", "wrong password", status=401)
+    # Even the right password is refused until the window passes.
+    refused = _login(throttled, "carol", PASSWORD, status=429)
     assert 1 <= int(refused.headers["Retry-After"]) <= 60
     assert refused.json["errors"][0]["name"] == "username"
 
 
 def test_the_username_limit_holds_from_another_address(throttled):
     for _ in range(3):
-        _login(throttled, "carol", "wrong password", 401)
-    _login(throttled, "CAROL", "wrong password", 429, addr="198.51.100.7")
+        _login(throttled, "carol", "wrong password", status=401)
+    _login(throttled, "CAROL", "wrong password", status=429, addr="198.51.100.7")
 
 
 def test_other_users_from_the_same_address_are_not_blocked_by_one_users_failures(throttled):
     throttled.post_json("/users", {"username": "dave", "password": PASSWORD}, status=201)
     for _ in range(3):
-        _login(throttled, "carol", "wrong password", 401)
-    _login(throttled, "dave", PASSWORD, 201)
+        _login(throttled, "carol", "wrong password", status=401)
+    _login(throttled, "dave", PASSWORD, status=201)
 
 
 def test_the_address_limit_stops_spraying_many_usernames(throttled):
     for number in range(30):  # ten times the per-username limit
-        _login(throttled, f"user{number}", "wrong password", 401)
-    _login(throttled, "someone-else", "wrong password", 429)
+        _login(throttled, f"user{number}", "wrong password", status=401)
+    _login(throttled, "someone-else", "wrong password", status=429)
 
 
 def test_successful_logins_are_not_counted(throttled):
     throttled.post_json("/users", {"username": "erin", "password": PASSWORD}, status=201)
     for _ in range(5):
-        _login(throttled, "erin", PASSWORD, 201)
+        _login(throttled, "erin", PASSWORD, status=201)

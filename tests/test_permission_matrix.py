@@ -164,11 +164,11 @@ def test_a_sharee_may_leave_and_then_no_longer_sees_the_task(world: World, role:
 @pytest.mark.parametrize("action", ["view", "patch", "put", "delete", "share", "unshare"])
 def test_a_missing_task_is_404_for_every_authenticated_role(world: World, role: str, action: str):
     world.task_id = "999999999"
-    ACTIONS[action](world, world.headers(role), 404)
+    ACTIONS[action](world, world.headers(role), status=404)
 
 
 @pytest.mark.parametrize("action", ["view", "patch", "put", "delete", "share", "unshare"])
 def test_a_missing_task_is_401_for_anonymous(world: World, action: str):
     """An anonymous caller learns nothing, not even whether the task exists."""
     world.task_id = "999999999"
-    ACTIONS[action](world, ANONYMOUS, 401)
+    ACTIONS[action](world, ANONYMOUS, status=401)
