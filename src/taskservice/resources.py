@@ -19,7 +19,7 @@ from pyramid.authorization import (
     Everyone,
 )
 from pyramid.request import Request
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from .models import WRITE_METHODS, Task, TaskShare, User, username_matches
 from .permissions import Permission, Principal
@@ -36,6 +36,13 @@ SHARE_GRANTS = {
 }
 
 ACE = tuple[str, str, object]
+
+# Built once with a named parameter, so a request reuses the memoized cache key of the
+# statement (Session.get builds and keys a new one per call: 0.04 ms of a GET). The lock
+# is on the task's row only, not on its joined owner's (which would queue every write of
+# one user behind another).
+TASK = select(Task).where(Task.id == bindparam("id"))
+TASK_FOR_UPDATE = TASK.with_for_update(of=Task)
 
 
 class Resource:
@@ -70,8 +77,8 @@ class TaskCollection(Resource):
         # A request that may write locks the row (PostgreSQL: SELECT ... FOR UPDATE), so
         # concurrent writers of one task queue up instead of failing each other's
         # versioned UPDATE; SQLite already serialises writers with BEGIN IMMEDIATE.
-        writing = self.request.method in WRITE_METHODS
-        task = self.request.dbsession.get(Task, int(key), with_for_update=writing or None)
+        query = TASK_FOR_UPDATE if self.request.method in WRITE_METHODS else TASK
+        task = self.request.dbsession.execute(query, {"id": int(key)}).scalar_one_or_none()
         if task is None:
             raise KeyError(key)
         return TaskResource(self.request, task, self)
