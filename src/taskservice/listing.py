@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, exists, select, union_all
+from sqlalchemy import Select, bindparam, exists, select, union_all
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import ColumnElement
 
@@ -90,28 +91,69 @@ class TaskPageRequest:
     after: list[Any] | None = None
 
 
-def _filter_conditions(filters: TaskFilters) -> list[ColumnElement]:
+# The filters that take one value, in the order their conditions are written.
+SCALAR_FILTERS = ("done", "priority", "text", "due_before", "due_after")
+LIKE_ESCAPE = "/"
+
+
+def _like_escaped(text: str) -> str:
+    """``text`` matched literally by LIKE: its wildcards (and the escape) escaped."""
+    for char in (LIKE_ESCAPE, "%", "_"):
+        text = text.replace(char, LIKE_ESCAPE + char)
+    return text
+
+
+@dataclass(frozen=True)
+class PageShape:
+    """What a page's SQL depends on besides the values: the key of the statement cache.
+
+    Pages of one shape differ only in their bound parameters, so they share one Select
+    built once (see :func:`_page_statement`).
+    """
+
+    sort: str
+    visibility: str  # every | owner | own | owner_shared | own_or_shared
+    filters: tuple[str, ...]  # the SCALAR_FILTERS given
+    tags: int
+    cursor_nulls: tuple[bool, ...] | None  # which cursor values are NULL; None on page 1
+
+
+def _filter_params(filters: TaskFilters) -> dict[str, Any]:
+    values = {
+        "done": filters.done,
+        "priority": None if filters.priority is None else PRIORITY_RANK[filters.priority],
+        "text": None if filters.text is None else _like_escaped(filters.text),
+        "due_before": filters.due_before,
+        "due_after": filters.due_after,
+    }
+    params = {name: value for name, value in values.items() if value is not None}
+    params.update({f"tag_{i}": tag for i, tag in enumerate(filters.tags)})
+    return params
+
+
+def _filter_conditions(shape: PageShape) -> list[ColumnElement]:
+    given = set(shape.filters)
     conditions: list[ColumnElement] = []
-    if filters.done is not None:
-        conditions.append(Task.done == filters.done)
-    if filters.priority is not None:
-        conditions.append(Task.priority == PRIORITY_RANK[filters.priority])
-    for tag in filters.tags:
-        conditions.append(exists().where(TaskTag.task_id == Task.id, TaskTag.tag == tag))
-    if filters.text is not None:
-        conditions.append(
-            Task.title.icontains(filters.text, autoescape=True)
-            | Task.description.icontains(filters.text, autoescape=True)
-        )
-    if filters.due_before is not None:
-        conditions.append(Task.due_at < filters.due_before)
-    if filters.due_after is not None:
-        conditions.append(Task.due_at > filters.due_after)
+    if "done" in given:
+        conditions.append(Task.done == bindparam("done"))
+    if "priority" in given:
+        conditions.append(Task.priority == bindparam("priority"))
+    for i in range(shape.tags):
+        tagged = exists().where(TaskTag.task_id == Task.id, TaskTag.tag == bindparam(f"tag_{i}"))
+        conditions.append(tagged)
+    if "text" in given:
+        text = bindparam("text")
+        conditions.append(Task.title.icontains(text, escape=LIKE_ESCAPE)
+                          | Task.description.icontains(text, escape=LIKE_ESCAPE))
+    if "due_before" in given:
+        conditions.append(Task.due_at < bindparam("due_before"))
+    if "due_after" in given:
+        conditions.append(Task.due_at > bindparam("due_after"))
     return conditions
 
 
-def _visibility_branches(session: Session, page: TaskPageRequest) -> list[list[ColumnElement]] | None:
-    """The WHERE clauses whose union is what the viewer may see (narrowed by ``owner=``).
+def _visibility(session: Session, page: TaskPageRequest) -> tuple[str, dict[str, int]] | None:
+    """Which tasks the viewer may see (narrowed by ``owner=``), and the ids it needs.
 
     ``None`` means nothing matches (an unknown owner).
     """
@@ -124,38 +166,78 @@ def _visibility_branches(session: Session, page: TaskPageRequest) -> list[list[C
         if owner_id is None:
             return None
     if viewer.is_admin:
-        return [[] if owner_id is None else [Task.owner_id == owner_id]]
+        return ("every", {}) if owner_id is None else ("owner", {"owner": owner_id})
+    if owner_id == viewer.id:
+        return "own", {"viewer": viewer.id}
+    if owner_id is not None:
+        return "owner_shared", {"viewer": viewer.id, "owner": owner_id}
+    return "own_or_shared", {"viewer": viewer.id}
+
+
+def _visibility_branches(visibility: str) -> list[list[ColumnElement]]:
+    """The WHERE clauses whose union is what the viewer may see."""
     # Driven from the caller's share rows (ix_task_shares_user_task), so the shared half
     # costs the number of tasks shared with the caller, not the number of tasks.
-    shared = Task.id.in_(select(TaskShare.task_id).where(TaskShare.user_id == viewer.id))
-    own = [Task.owner_id == viewer.id]
-    if owner_id == viewer.id:
-        return [own]
-    if owner_id is not None:
-        return [[Task.owner_id == owner_id, shared]]
-    return [own, [shared]]
+    viewer = bindparam("viewer")
+    shared = Task.id.in_(select(TaskShare.task_id).where(TaskShare.user_id == viewer))
+    own = Task.owner_id == viewer
+    owner = Task.owner_id == bindparam("owner")
+    return {
+        "every": [[]],
+        "owner": [[owner]],
+        "own": [[own]],
+        "owner_shared": [[owner, shared]],
+        "own_or_shared": [[own], [shared]],
+    }[visibility]
 
 
-def fetch_task_page(session: Session, page: TaskPageRequest) -> tuple[list[Task], list[Any] | None]:
-    """One page of tasks and the sort values to continue after (``None`` on the last page)."""
-    branches = _visibility_branches(session, page)
-    if branches is None:
-        return [], None
-    common = _filter_conditions(page.filters)
-    if page.after is not None:
-        common.append(pagination.after(page.sort.ordered(), page.after))
-    order_by = page.sort.order_by()
+@lru_cache(maxsize=512)
+def _page_statement(shape: PageShape) -> Select:
+    """The page query of ``shape``, with every value a named parameter.
+
+    Built once per shape: SQLAlchemy memoizes a statement's cache key, so a page neither
+    rebuilds the expression (union, keyset condition, filters) nor walks it to find the
+    compiled SQL -- 0.25 ms of a 1.4 ms GET /tasks?limit=20.
+    """
+    sort = Sort(shape.sort)
+    common = _filter_conditions(shape)
+    if shape.cursor_nulls is not None:
+        placeholders = [None if null else bindparam(f"after_{i}")
+                        for i, null in enumerate(shape.cursor_nulls)]
+        common.append(pagination.after(sort.ordered(), placeholders))
+    order_by = sort.order_by()
+    limit = bindparam("limit")
 
     def branch_query(conditions: list[ColumnElement]) -> Select:
-        return select(Task.id).where(*conditions, *common).order_by(*order_by).limit(page.limit + 1)
+        return select(Task.id).where(*conditions, *common).order_by(*order_by).limit(limit)
 
     query = select(Task)
+    branches = _visibility_branches(shape.visibility)
     if len(branches) == 1:
         query = query.where(*branches[0], *common)
     else:
         ids = union_all(*(select(branch_query(b).subquery().c.id) for b in branches))
         query = query.where(Task.id.in_(ids))
-    rows = list(session.execute(query.order_by(*order_by).limit(page.limit + 1)).scalars())
+    return query.order_by(*order_by).limit(limit)
+
+
+def fetch_task_page(session: Session, page: TaskPageRequest) -> tuple[list[Task], list[Any] | None]:
+    """One page of tasks and the sort values to continue after (``None`` on the last page)."""
+    visibility = _visibility(session, page)
+    if visibility is None:
+        return [], None
+    kind, params = visibility
+    params.update(_filter_params(page.filters), limit=page.limit + 1)
+    after = page.after
+    if after is not None:
+        params.update({f"after_{i}": v for i, v in enumerate(after) if v is not None})
+    shape = PageShape(
+        sort=page.sort.name, visibility=kind,
+        filters=tuple(name for name in SCALAR_FILTERS if name in params),
+        tags=len(page.filters.tags),
+        cursor_nulls=None if after is None else tuple(v is None for v in after),
+    )
+    rows = list(session.execute(_page_statement(shape), params).scalars())
     if len(rows) <= page.limit:
         return rows, None
     rows = rows[: page.limit]

@@ -96,7 +96,8 @@ def after(keys: Sequence[tuple[ColumnElement, bool]], values: Sequence[Any]) -> 
     written out so each key can have its own direction and ``NULL`` values compare equal
     to each other (a level whose value is NULL has nothing strictly after it). It is
     prefixed with the redundant ``k1 >= v1``: an OR is opaque to both planners, a plain
-    bound on the leading key lets them start the index scan at the cursor.
+    bound on the leading key lets them start the index scan at the cursor. A value may be
+    a bound parameter (so the statement can be built once); ``None`` is a NULL value.
     """
     alternatives = []
     equal_so_far: list[ColumnElement] = []
