@@ -6,6 +6,7 @@ from sqlalchemy import func, select
 from apitest import assert_error, create_task
 from taskservice.errors import error_response
 from taskservice.models import Task, TaskTag, User
+from taskservice.representations import task_json
 from taskservice.services import tasks as task_service
 from taskservice.services import users as user_service
 
@@ -88,3 +89,22 @@ def test_a_rejected_request_writes_nothing(testapp, alice, dbsession):
                        headers={**alice.headers, "If-Match": '"9"'})
     assert testapp.get(f"/tasks/{task['id']}", headers=alice.headers).json == task
     assert rows(dbsession, Task) == 1
+
+
+def test_sqlite_writers_take_turns_on_a_lock_that_every_outcome_releases(
+        testapp, app, alice, dbsession, monkeypatch):
+    """Held while a write runs (SQLite only), free again after a success and after a 500."""
+    lock = app.registry["sqlite_write_lock"]
+    held = []
+
+    def spy(task_row):
+        held.append(lock.locked())
+        return task_json(task_row)
+
+    monkeypatch.setattr(task_service, "task_json", spy)
+    testapp.post_json("/tasks", {"title": "one"}, headers=alice.headers, status=201)
+    assert not lock.locked()
+    monkeypatch.setattr(task_service, "task_json", fail_with(RuntimeError("boom")))
+    testapp.post_json("/tasks", {"title": "two"}, headers=alice.headers, status=500)
+    assert not lock.locked()
+    assert held == [dbsession.get_bind().dialect.name == "sqlite"]
