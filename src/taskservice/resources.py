@@ -58,7 +58,8 @@ class Resource:
 
 class Root(Resource):
     def __getitem__(self, name: str) -> Resource:
-        child = {"tasks": TaskCollection, "users": UserCollection, "tokens": TokenCollection}.get(name)
+        children = {"tasks": TaskCollection, "users": UserCollection, "tokens": TokenCollection}
+        child = children.get(name)
         if child is None:
             raise KeyError(name)
         return child(self.request, name, self)

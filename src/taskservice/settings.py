@@ -141,7 +141,8 @@ def _origins(key: str, value: str) -> tuple[str, ...]:
     origins = tuple(value.split())
     for origin in origins:
         if not ORIGIN_PATTERN.match(origin):
-            raise _fail(key, value, "must be space-separated origins such as https://app.example.com")
+            raise _fail(key, value,
+                        "must be space-separated origins such as https://app.example.com")
     return origins
 
 
@@ -217,11 +218,13 @@ def load_settings(raw: Mapping[str, Any], environ: Mapping[str, str] | None = No
         )
     values: dict[str, Any] = {"database_url": _database_url(str(merged[DATABASE_URL_KEY]))}
     for option in OPTIONS:
-        values[option.field] = option.convert(option.key, str(merged.get(option.key, option.default)))
+        raw_value = str(merged.get(option.key, option.default))
+        values[option.field] = option.convert(option.key, raw_value)
     settings = Settings(**values)
     if settings.page_size_max < settings.page_size_default:
+        default = settings.page_size_default
         raise _fail("taskservice.page_size.max", str(settings.page_size_max),
-                    f"must be at least taskservice.page_size.default ({settings.page_size_default})")
+                    f"must be at least taskservice.page_size.default ({default})")
     if settings.argon2_memory_cost < 8 * settings.argon2_parallelism:
         raise _fail("taskservice.argon2.memory_cost", str(settings.argon2_memory_cost),
                     f"must be at least 8 KiB per lane ({8 * settings.argon2_parallelism})")

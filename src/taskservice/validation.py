@@ -67,7 +67,9 @@ def _bound(request: Request, schema: colander.SchemaNode) -> colander.SchemaNode
     return bound
 
 
-def validate_schema(request: Request, schema: colander.SchemaNode | None = None, **kwargs: Any) -> None:
+def validate_schema(
+    request: Request, schema: colander.SchemaNode | None = None, **kwargs: Any
+) -> None:
     """400 with every failing field, or the clean values in ``request.validated``."""
     if schema is None:
         return

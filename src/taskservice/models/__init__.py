@@ -20,7 +20,8 @@ from .user import User, username_matches
 
 __all__ = [
     "Base", "PRIORITIES", "PRIORITY_RANK", "SHARE_PERMISSIONS", "Task", "TaskShare", "TaskTag",
-    "Token", "UNDATED", "User", "WRITE_METHODS", "read_outside_transaction", "username_matches", "make_engine", "make_session_factory",
+    "Token", "UNDATED", "User", "WRITE_METHODS", "read_outside_transaction", "username_matches",
+    "make_engine", "make_session_factory",
 ]
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
@@ -36,9 +37,9 @@ def _configure_sqlite(engine: Engine) -> None:
     documented recipe takes BEGIN over. A request that writes starts with BEGIN
     IMMEDIATE: it takes the write lock up front (waiting for it up to the busy timeout)
     instead of reading first and failing with "database is locked" when it tries to
-    upgrade a read lock that another writer has overtaken. WAL lets readers run beside a writer, the busy
-    timeout makes a second writer wait instead of failing, and foreign keys (with their
-    cascades) are off in SQLite unless switched on per connection.
+    upgrade a read lock that another writer has overtaken. WAL lets readers run beside a
+    writer, the busy timeout makes a second writer wait instead of failing, and foreign keys
+    (with their cascades) are off in SQLite unless switched on per connection.
     """
 
     @event.listens_for(engine, "connect")

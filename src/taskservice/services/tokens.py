@@ -54,7 +54,9 @@ def log_in(request: Request):
         return _wrong_credentials(request)
     token = new_token()
     expires_at = utcnow() + timedelta(seconds=request.registry.app_settings.token_ttl)
-    request.dbsession.add(Token(token_hash=token_digest(token), user_id=account.id, expires_at=expires_at))
+    request.dbsession.add(
+        Token(token_hash=token_digest(token), user_id=account.id, expires_at=expires_at)
+    )
     try:
         request.dbsession.flush()
     except IntegrityError:  # the account was deleted while its password was being checked

@@ -43,7 +43,8 @@ def register(request: Request) -> dict:
     with read_outside_transaction(request) as session:
         if session.execute(select(User.id).where(username_matches(body["username"]))).first():
             raise _taken()
-    account = User(username=body["username"], password_hash=request.passwords.hash(body["password"]))
+    password_hash = request.passwords.hash(body["password"])
+    account = User(username=body["username"], password_hash=password_hash)
     request.dbsession.add(account)
     try:
         request.dbsession.flush()
