@@ -14,8 +14,8 @@ from pyramid.request import Request
 from pyramid.response import Response
 
 from .errors import error_dict, render_errors
+from .models import WRITE_METHODS
 
-WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 RETRY_AFTER_SECONDS = "60"
 
 
