@@ -43,12 +43,13 @@ def listed_ids(testapp: webtest.TestApp, client: Client, **params: str) -> list[
     """The ids of every task in ``GET /tasks``, following ``next_cursor`` to the last page."""
     ids: list[str] = []
     params = {"limit": "2", **params}
-    while True:
+    for _ in range(100):  # a cursor that stopped advancing would page forever
         page = testapp.get("/tasks", params, headers=client.headers, status=200).json
         ids += [task["id"] for task in page["items"]]
         if page["next_cursor"] is None:
             return ids
         params["cursor"] = page["next_cursor"]
+    pytest.fail(f"no last page after 100 pages; the last ids were {ids[-2:]}")
 
 
 def single_error(response: webtest.TestResponse) -> tuple[str, str]:
