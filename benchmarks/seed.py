@@ -30,6 +30,7 @@ from sqlalchemy.engine import Connection
 from taskservice.credentials import token_digest
 from taskservice.listing import Sort
 from taskservice.models import Task, TaskShare, TaskTag, Token, User, make_engine
+from taskservice.models.task import SORT_KEY_COLUMNS
 from taskservice.pagination import encode_cursor
 from taskservice.settings import Settings
 
@@ -72,6 +73,12 @@ def task_row(task_id: int) -> dict:
     }
 
 
+def share_row(task: dict) -> dict:
+    """Bench's share of ``task``, with the copy of its sort keys a share carries."""
+    copy = {f"task_{name}": task[name] for name in SORT_KEY_COLUMNS}
+    return {"task_id": task["id"], "user_id": 1, "permission": "edit", **copy}
+
+
 def batches(total: int) -> Iterator[range]:
     for start in range(1, total + 1, BATCH):
         yield range(start, min(start + BATCH, total + 1))
@@ -109,7 +116,7 @@ def insert_tasks(connection: Connection, total: int) -> None:
         connection.execute(insert(Task.__table__), rows)
         connection.execute(insert(TaskTag.__table__),
                            [{"task_id": r["id"], "tag": r["tags"][0]} for r in rows])
-        shared = [{"task_id": i, "user_id": 1, "permission": "edit"} for i in ids if i % 100 == 0]
+        shared = [share_row(row) for row in rows if row["id"] % 100 == 0]
         if shared:
             connection.execute(insert(TaskShare.__table__), shared)
 

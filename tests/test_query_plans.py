@@ -112,6 +112,19 @@ def fetch_page(dbsession: Session, viewer: User, sort: str = "-created_at", **fi
     return listing.fetch_task_page(dbsession, page)
 
 
+def index_of(prefix: str, sort: str, direction: str) -> str:
+    """The index a sort reads: -due_at has its own (undated last, the rest descending)."""
+    suffix = "_desc" if sort == "due_at" and direction == "-" else ""
+    return f"{prefix}_{SORTS[sort]}{suffix}"
+
+
+def assert_sorts_only_the_merged_page(plan: Plan) -> None:
+    """Each half of a list comes out of its index in order; the only sort SQLite may
+    report is the outer ORDER BY that merges the two halves (a page each)."""
+    if plan.dialect == "sqlite":
+        assert sum("USE TEMP B-TREE" in line for line in plan.lines) == 1, plan
+
+
 def list_plan(plans, dbsession, viewer, **kwargs) -> Plan:
     [plan] = plans(lambda: fetch_page(dbsession, viewer, **kwargs))
     return plan
@@ -140,7 +153,8 @@ def test_task_by_id_is_a_primary_key_lookup(plans, dbsession):
 @pytest.mark.parametrize("sort", sorted(SORTS))
 def test_own_tasks_are_a_range_of_the_owner_sort_index(plans, dbsession, viewer, sort, direction):
     plan = list_plan(plans, dbsession, viewer, sort=direction + sort)
-    assert plan.searches("tasks", f"ix_tasks_owner_{SORTS[sort]}"), plan
+    assert plan.searches("tasks", index_of("ix_tasks_owner", sort, direction)), plan
+    assert_sorts_only_the_merged_page(plan)
 
 
 def test_a_deep_page_starts_inside_the_owner_index(plans, dbsession, viewer):
@@ -160,10 +174,30 @@ def test_tag_filter_probes_the_tag_index(plans, dbsession, viewer, names):
     assert not plan.full_scans("task_tags"), plan
 
 
-def test_shared_branch_starts_from_the_callers_shares(plans, dbsession, viewer):
-    plan = list_plan(plans, dbsession, viewer)
-    assert plan.searches("task_shares", "ix_task_shares_user_task"), plan
+@pytest.mark.parametrize("direction", ["", "-"])
+@pytest.mark.parametrize("sort", sorted(SORTS))
+def test_shared_tasks_are_a_range_of_the_share_sort_index(plans, dbsession, viewer, sort,
+                                                          direction):
+    """The shared half walks the caller's shares in sort order and stops after a page:
+    it neither reads every shared task nor sorts them (the outer ORDER BY merges two
+    branches of at most a page each, and is the one sort SQLite may report)."""
+    plan = list_plan(plans, dbsession, viewer, sort=direction + sort, done=False)
+    assert plan.searches("task_shares", index_of("ix_task_shares_user", sort, direction)), plan
     assert not plan.full_scans("tasks"), plan
+    assert_sorts_only_the_merged_page(plan)
+
+
+def test_a_deep_shared_page_starts_inside_the_share_index(plans, dbsession, viewer):
+    def deep_page() -> None:
+        page = listing.TaskPageRequest(
+            viewer=viewer, filters=listing.TaskFilters(), sort=listing.Sort("title"),
+            limit=20, after=["m", 500])
+        listing.fetch_task_page(dbsession, page)
+
+    [plan] = plans(deep_page)
+    assert plan.searches("task_shares", "ix_task_shares_user_title"), plan
+    bound = "task_title>?" if plan.dialect == "sqlite" else "task_title >= 'm'"
+    assert any(bound in line for line in plan.lines), "\n".join(plan.lines)
 
 
 def test_admin_list_walks_the_created_index(plans, dbsession):

@@ -14,14 +14,23 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from .meta import Base
-from .task import PRIORITIES, PRIORITY_RANK, SHARE_PERMISSIONS, UNDATED, Task, TaskShare, TaskTag
+from .task import (
+    PRIORITIES,
+    PRIORITY_RANK,
+    SHARE_PERMISSIONS,
+    SHARED_UNDATED,
+    UNDATED,
+    Task,
+    TaskShare,
+    TaskTag,
+)
 from .token import Token
 from .user import User, username_matches
 
 __all__ = [
-    "Base", "PRIORITIES", "PRIORITY_RANK", "SHARE_PERMISSIONS", "Task", "TaskShare", "TaskTag",
-    "Token", "UNDATED", "User", "WRITE_METHODS", "read_outside_transaction", "username_matches",
-    "make_engine", "make_session_factory",
+    "Base", "PRIORITIES", "PRIORITY_RANK", "SHARE_PERMISSIONS", "SHARED_UNDATED", "Task",
+    "TaskShare", "TaskTag", "Token", "UNDATED", "User", "WRITE_METHODS",
+    "read_outside_transaction", "username_matches", "make_engine", "make_session_factory",
 ]
 
 SQLITE_BUSY_TIMEOUT_MS = 5000

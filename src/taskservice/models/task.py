@@ -3,6 +3,12 @@
 Tags are kept twice on purpose: as a JSON list on the task, so loading a task is one
 query, and as ``task_tags`` rows, so ``tag=`` filters are an indexed lookup on every
 database. :meth:`Task.set_tags` is the only writer of both.
+
+A share keeps a copy of its task's sort keys for the same reason: "tasks shared with me,
+sorted" is then a range of one index however many tasks are shared with the caller.
+:meth:`Task.share_with` fills the copy; a trigger on ``tasks`` (migration 0003) keeps it
+in step with every later UPDATE, whoever sends it -- the ORM, a bulk UPDATE, or an
+operator at a SQL prompt.
 """
 
 from __future__ import annotations
@@ -12,6 +18,7 @@ from datetime import datetime
 
 from sqlalchemy import (
     JSON,
+    ColumnElement,
     Boolean,
     CheckConstraint,
     ForeignKey,
@@ -85,13 +92,37 @@ class Task(Base):
         existing = {row.tag: row for row in self.tag_rows}
         self.tag_rows = [existing.get(tag) or TaskTag(tag=tag) for tag in wanted]
 
+    def share_with(self, user: User, permission: str) -> TaskShare:
+        """A new share of this task, carrying the copy of its sort keys."""
+        share = TaskShare(user=user, permission=permission, **self.sort_key_copy())
+        self.shares.append(share)
+        return share
 
-# "No due date" sorts last in both directions, so the due_at sort leads with this key.
-# An integer, not "due_at IS NULL": SQL cannot compare booleans with < and >, which the
-# keyset condition needs. Literal 1 and 0 (not bound parameters) so the query's
-# expression is the index's expression and the planner can use the index for it.
-UNDATED = case((Task.due_at.is_(None), literal_column("1")), else_=literal_column("0"))
+    def sort_key_copy(self) -> dict[str, object]:
+        """The values a share keeps of this task, by the share's column names."""
+        return {f"task_{name}": getattr(self, name) for name in SORT_KEY_COLUMNS}
+
+
+# The task columns a list can be sorted by; a share copies each as ``task_<name>``.
+SORT_KEY_COLUMNS = ("created_at", "updated_at", "priority", "title", "due_at")
+
+
+def undated(due_at: ColumnElement) -> ColumnElement:
+    """1 for "no due date", else 0: the leading key of the due_at sort.
+
+    "No due date" sorts last in both directions. An integer, not "due_at IS NULL": SQL
+    cannot compare booleans with < and >, which the keyset condition needs. Literal 1 and
+    0 (not bound parameters) so the query's expression is the index's expression and the
+    planner can use the index for it.
+    """
+    return case((due_at.is_(None), literal_column("1")), else_=literal_column("0"))
+
+
+UNDATED = undated(Task.due_at)
 Index("ix_tasks_owner_due", Task.owner_id, UNDATED, Task.due_at, Task.id)
+# "-due_at" is undated last (ascending) and the rest descending: no one direction of the
+# index above reads that order, so it has its own.
+Index("ix_tasks_owner_due_desc", Task.owner_id, UNDATED, Task.due_at.desc(), Task.id.desc())
 
 
 class TaskTag(Base):
@@ -108,8 +139,12 @@ class TaskShare(Base):
     __tablename__ = "task_shares"
     __table_args__ = (
         CheckConstraint("permission IN ('view', 'edit')", name="permission_kind"),
-        # "Tasks shared with me", the second half of every non-admin list.
-        Index("ix_task_shares_user_task", "user_id", "task_id"),
+        # "Tasks shared with me", the second half of every non-admin list: one index per
+        # sort order, as for the owner's half.
+        Index("ix_task_shares_user_created", "user_id", "task_created_at", "task_id"),
+        Index("ix_task_shares_user_updated", "user_id", "task_updated_at", "task_id"),
+        Index("ix_task_shares_user_priority", "user_id", "task_priority", "task_id"),
+        Index("ix_task_shares_user_title", "user_id", "task_title", "task_id"),
     )
 
     task_id: Mapped[int] = mapped_column(
@@ -119,5 +154,18 @@ class TaskShare(Base):
         ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
     )
     permission: Mapped[str] = mapped_column(String(8), nullable=False)
+    # Copies of the task's sort keys, kept in step by a trigger (see the module docstring).
+    task_created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    task_updated_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    task_priority: Mapped[int] = mapped_column(SmallInteger, nullable=False)
+    task_title: Mapped[str] = mapped_column(String(200), nullable=False)
+    task_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
     user: Mapped[User] = relationship(lazy="joined", innerjoin=True)
+
+
+SHARED_UNDATED = undated(TaskShare.task_due_at)
+Index("ix_task_shares_user_due", TaskShare.user_id, SHARED_UNDATED, TaskShare.task_due_at,
+      TaskShare.task_id)
+Index("ix_task_shares_user_due_desc", TaskShare.user_id, SHARED_UNDATED,
+      TaskShare.task_due_at.desc(), TaskShare.task_id.desc())

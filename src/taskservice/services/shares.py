@@ -8,7 +8,6 @@ from pyramid_retry import mark_error_retryable
 from sqlalchemy.exc import IntegrityError
 
 from ..errors import error_response
-from ..models import TaskShare
 from ..permissions import Permission
 from ..representations import share_json
 from ..schemas import request_schema
@@ -41,8 +40,7 @@ def put_share(request: Request) -> dict:
     permission = request.validated["body"]["permission"]
     existing = context.share
     if existing is None:
-        existing = TaskShare(user=grantee, permission=permission)
-        context.task.shares.append(existing)
+        existing = context.task.share_with(grantee, permission)
         request.response.status_code = 201
     else:
         existing.permission = permission

@@ -1,0 +1,144 @@
+"""Tasks shared with the caller are listed from the share rows' copy of the sort keys.
+
+The copy is what the shared half of a list walks (migration 0003), so a copy that fell
+behind its task would list shared tasks out of order, or page past some of them. These
+tests change every sort key after sharing -- through the API, and behind its back with
+plain SQL -- and compare the sharee's pages with the order of the tasks as GET shows them.
+"""
+
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import Engine, create_engine, text, update
+from sqlalchemy.engine import make_url
+
+from apitest import create_task, send_json
+from conftest import alembic_config
+from alembic import command
+from taskservice.models import Task
+from taskservice.schemas.tasks import SORTS
+from test_listing import expected_order, ids, walk
+
+# (title, priority, due_at) before and after the change: every key moves, ties remain.
+CHANGES = [
+    (("apple", "low", None), ("pear", "urgent", "2030-01-02T00:00:00Z")),
+    (("banana", "urgent", "2030-01-01T00:00:00Z"), ("apple", "low", None)),
+    (("cherry", "normal", "2030-01-03T00:00:00Z"), ("cherry", "normal", "2030-01-01T00:00:00Z")),
+    (("date", "high", "2030-01-02T00:00:00Z"), ("banana", "high", "2030-01-03T00:00:00Z")),
+    (("elder", "low", None), ("apple", "urgent", None)),
+]
+
+
+def share(testapp, owner, task_id, username):
+    send_json(testapp, "PUT", f"/tasks/{task_id}/shares/{username}", {"permission": "edit"},
+              headers=owner.headers, status=201)
+
+
+def current(testapp, client, task_ids):
+    return [testapp.get(f"/tasks/{i}", headers=client.headers).json for i in task_ids]
+
+
+@pytest.fixture
+def shared_with_bob(testapp, alice, bob):
+    """Alice's tasks, shared with bob, interleaved with bob's own in every order."""
+    task_ids = []
+    for (title, priority, due_at), _ in CHANGES:
+        task_ids.append(create_task(alice, title=title, priority=priority, due_at=due_at)["id"])
+        share(testapp, alice, task_ids[-1], "bob")
+        create_task(bob, title=title + " too", priority=priority, due_at=due_at)
+    return task_ids
+
+
+@pytest.mark.parametrize("sort", SORTS)
+def test_a_sharee_pages_in_order_after_the_owner_changes_every_key(
+        testapp, alice, bob, shared_with_bob, sort):
+    for task_id, (_, (title, priority, due_at)) in zip(shared_with_bob, CHANGES):
+        send_json(testapp, "PATCH", f"/tasks/{task_id}",
+                  {"title": title, "priority": priority, "due_at": due_at},
+                  headers=alice.headers, status=200)
+    bobs_view = walk(testapp, bob, {"sort": sort}, 2)
+    listed = [task for task in bobs_view if task["owner"] == "alice"]
+    assert ids(listed) == ids(expected_order(current(testapp, bob, shared_with_bob), sort))
+    assert ids(bobs_view) == ids(expected_order(bobs_view, sort))
+
+
+@pytest.mark.parametrize("sort", ["title", "-updated_at", "due_at", "-due_at", "priority"])
+def test_a_sharees_own_edit_reorders_their_list(testapp, bob, shared_with_bob, sort):
+    edited = shared_with_bob[2]
+    send_json(testapp, "PATCH", f"/tasks/{edited}", {"title": "zz", "due_at": None},
+              headers=bob.headers, status=200)
+    listed = [task for task in walk(testapp, bob, {"sort": sort}, 3) if task["owner"] == "alice"]
+    assert ids(listed) == ids(expected_order(current(testapp, bob, shared_with_bob), sort))
+
+
+@pytest.mark.parametrize("sort", ["created_at", "-title", "priority", "due_at"])
+def test_an_update_in_plain_sql_reaches_the_copy(testapp, bob, dbsession, shared_with_bob,
+                                                  sort):
+    """The copy is kept by a trigger in the database, not by the ORM: a bulk UPDATE that
+    no mapper event sees still moves the shared task in the sharee's list."""
+    moved = int(shared_with_bob[0])
+    dbsession.execute(update(Task).where(Task.id == moved).values(
+        title="aaa", priority=0, due_at=datetime(2029, 1, 1, tzinfo=UTC),
+        created_at=datetime(2020, 1, 1, tzinfo=UTC)))
+    dbsession.commit()
+    listed = [task for task in walk(testapp, bob, {"sort": sort}, 2) if task["owner"] == "alice"]
+    assert ids(listed) == ids(expected_order(current(testapp, bob, shared_with_bob), sort))
+
+
+# -- the migration that added the copy ------------------------------------------------------
+
+@pytest.fixture
+def empty_database(database_url, tmp_path) -> Engine:
+    """A database of its own (a file, or a PostgreSQL schema) to migrate step by step."""
+    if database_url.startswith("sqlite"):
+        yield create_engine(f"sqlite:///{tmp_path / 'migrate.sqlite'}")
+        return
+    schema = f"migrate_{tmp_path.name.lower().replace('-', '_')[-40:]}"
+    admin = create_engine(database_url)
+    with admin.begin() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    url = make_url(database_url).update_query_dict({"options": f"-csearch_path={schema}"})
+    engine = create_engine(url)
+    yield engine
+    engine.dispose()
+    with admin.begin() as connection:
+        connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    admin.dispose()
+
+
+def test_migration_0003_copies_the_keys_of_existing_shares(empty_database):
+    with empty_database.begin() as connection:
+        command.upgrade(alembic_config(connection), "0002")
+        connection.execute(text(
+            "INSERT INTO users (id, username, password_hash, is_admin, created_at) VALUES "
+            "(1, 'alice', 'x', false, '2030-01-01 00:00:00'),"
+            "(2, 'bob', 'x', false, '2030-01-01 00:00:00')"))
+        connection.execute(text(
+            "INSERT INTO tasks (id, owner_id, title, description, done, priority, due_at, tags,"
+            " created_at, updated_at, version) VALUES"
+            " (7, 1, 'seven', '', false, 3, '2031-05-06 07:08:09', '[]',"
+            " '2030-01-02 00:00:00', '2030-01-03 00:00:00', 1),"
+            " (8, 1, 'eight', '', false, 0, NULL, '[]',"
+            " '2030-01-04 00:00:00', '2030-01-05 00:00:00', 1)"))
+        connection.execute(text(
+            "INSERT INTO task_shares (task_id, user_id, permission) VALUES"
+            " (7, 2, 'view'), (8, 2, 'edit')"))
+        command.upgrade(alembic_config(connection), "0003")
+        copies = connection.execute(text(
+            "SELECT task_id, permission, task_title, task_priority, task_due_at IS NULL,"
+            " task_created_at = tasks.created_at, task_updated_at = tasks.updated_at,"
+            " task_due_at = tasks.due_at"
+            " FROM task_shares JOIN tasks ON tasks.id = task_id ORDER BY task_id")).all()
+    assert [tuple(row) for row in copies] == [
+        (7, "view", "seven", 3, False, True, True, True),
+        (8, "edit", "eight", 0, True, True, True, None),
+    ]
+
+
+def test_migration_0003_downgrades_to_the_shares_it_found(empty_database):
+    with empty_database.begin() as connection:
+        command.upgrade(alembic_config(connection), "head")
+        command.downgrade(alembic_config(connection), "0002")
+        columns = connection.execute(text("SELECT * FROM task_shares")).keys()
+        command.upgrade(alembic_config(connection), "head")
+    assert list(columns) == ["task_id", "user_id", "permission"]
