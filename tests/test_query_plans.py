@@ -200,9 +200,14 @@ def test_a_deep_shared_page_starts_inside_the_share_index(plans, dbsession, view
     assert any(bound in line for line in plan.lines), "\n".join(plan.lines)
 
 
-def test_admin_list_walks_the_created_index(plans, dbsession):
+@pytest.mark.parametrize("direction", ["", "-"])
+@pytest.mark.parametrize("sort", sorted(SORTS))
+def test_an_admin_list_walks_the_sort_index(plans, dbsession, sort, direction):
+    """Every owner's tasks, in any order, without sorting them all."""
     admin = User(id=1, username="admin", is_admin=True)
-    plan = list_plan(plans, dbsession, admin)
-    lines = " ".join(plan.lines)
-    assert "ix_tasks_created" in lines, plan
-    assert not [line for line in plan.full_scans("tasks") if "ix_tasks_created" not in line], plan
+    plan = list_plan(plans, dbsession, admin, sort=direction + sort)
+    index = index_of("ix_tasks", sort, direction)
+    assert f"{index} " in " ".join(line + " " for line in plan.lines), plan
+    assert not [line for line in plan.full_scans("tasks") if index not in line], plan
+    if plan.dialect == "sqlite":
+        assert not any("USE TEMP B-TREE" in line for line in plan.lines), plan

@@ -49,8 +49,11 @@ class Task(Base):
         Index("ix_tasks_owner_updated", "owner_id", "updated_at", "id"),
         Index("ix_tasks_owner_priority", "owner_id", "priority", "id"),
         Index("ix_tasks_owner_title", "owner_id", "title", "id"),
-        # An admin's list spans every owner.
+        # An admin's list spans every owner: the same sorts without the owner.
         Index("ix_tasks_created", "created_at", "id"),
+        Index("ix_tasks_updated", "updated_at", "id"),
+        Index("ix_tasks_priority", "priority", "id"),
+        Index("ix_tasks_title", "title", "id"),
         {"sqlite_autoincrement": True},  # ids are never reused, even after a delete
     )
 
@@ -123,6 +126,8 @@ Index("ix_tasks_owner_due", Task.owner_id, UNDATED, Task.due_at, Task.id)
 # "-due_at" is undated last (ascending) and the rest descending: no one direction of the
 # index above reads that order, so it has its own.
 Index("ix_tasks_owner_due_desc", Task.owner_id, UNDATED, Task.due_at.desc(), Task.id.desc())
+Index("ix_tasks_due", UNDATED, Task.due_at, Task.id)
+Index("ix_tasks_due_desc", UNDATED, Task.due_at.desc(), Task.id.desc())
 
 
 class TaskTag(Base):
