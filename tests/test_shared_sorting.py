@@ -65,7 +65,8 @@ def test_a_sharee_pages_in_order_after_the_owner_changes_every_key(
 @pytest.mark.parametrize("sort", ["title", "-updated_at", "due_at", "-due_at", "priority"])
 def test_a_sharees_own_edit_reorders_their_list(testapp, bob, shared_with_bob, sort):
     edited = shared_with_bob[2]
-    send_json(testapp, "PATCH", f"/tasks/{edited}", {"title": "zz", "due_at": None},
+    send_json(testapp, "PATCH", f"/tasks/{edited}",
+              {"title": "zz", "priority": "urgent", "due_at": None},
               headers=bob.headers, status=200)
     listed = [task for task in walk(testapp, bob, {"sort": sort}, 3) if task["owner"] == "alice"]
     assert ids(listed) == ids(expected_order(current(testapp, bob, shared_with_bob), sort))
@@ -76,10 +77,12 @@ def test_an_update_in_plain_sql_reaches_the_copy(testapp, bob, dbsession, shared
                                                   sort):
     """The copy is kept by a trigger in the database, not by the ORM: a bulk UPDATE that
     no mapper event sees still moves the shared task in the sharee's list."""
+    # The first task ("apple", low, undated, made first) moves to the other end of
+    # every sort tested here, so a stale copy of any one key lists it in the wrong place.
     moved = int(shared_with_bob[0])
     dbsession.execute(update(Task).where(Task.id == moved).values(
-        title="aaa", priority=0, due_at=datetime(2029, 1, 1, tzinfo=UTC),
-        created_at=datetime(2020, 1, 1, tzinfo=UTC)))
+        title="zzz", priority=3, due_at=datetime(2029, 1, 1, tzinfo=UTC),
+        created_at=datetime(2040, 1, 1, tzinfo=UTC)))
     dbsession.commit()
     listed = [task for task in walk(testapp, bob, {"sort": sort}, 2) if task["owner"] == "alice"]
     assert ids(listed) == ids(expected_order(current(testapp, bob, shared_with_bob), sort))
