@@ -14,6 +14,7 @@ import webtest
 
 from apitest import assert_error, assert_unauthorized, create_task, send_json
 from conftest import PASSWORD
+from taskservice.endpoints import SERVICE_ENDPOINTS
 
 REDIS_URL = "redis://127.0.0.1:6379/15"
 ORIGIN = "https://app.example.com"
@@ -244,12 +245,17 @@ def test_ratelimit_counts_users_not_their_address(alice, bob, client_for):
     limited.get("/tasks", status=401)  # the same address, anonymous: its own count
 
 
+# Every section 5 endpoint, and the files the /docs page loads.
+UNCOUNTED = (*SERVICE_ENDPOINTS.values(), "/docs/assets/docs.js",
+             "/docs/swagger-ui/swagger-ui-bundle.js")
+
+
 def test_ratelimit_does_not_count_service_endpoints_or_preflights(client_for):
     limited = client_for(taskservice__ratelimit="2/minute",
                          taskservice__cors_origins=ORIGIN)
     for _ in range(5):
-        limited.get("/__heartbeat__", status=200)
-        limited.get("/__version__", status=200)
+        for path in UNCOUNTED:
+            limited.get(path, status=200)
         limited.options("/tasks", headers=preflight_headers(ORIGIN), status=200)
     for _ in range(2):
         limited.get("/tasks", status=401)
@@ -443,3 +449,12 @@ def test_heartbeat_503_when_the_database_is_unreachable(client_for, url):
     [error] = assert_error(response, 503, ("request", "database"))
     assert error["description"].startswith("Database unreachable")
     assert_retry_after(response, 1, 60)
+
+
+@pytest.mark.parametrize("overrides", [
+    {}, {"taskservice__readonly": "true"},
+    {"sqlalchemy__url": "postgresql+psycopg://nobody@127.0.0.1:1/nothing?connect_timeout=2"},
+])
+def test_lbheartbeat_answers_without_credentials_or_database(client_for, overrides):
+    response = client_for(**overrides).get("/__lbheartbeat__", status=200)
+    assert response.json == {}

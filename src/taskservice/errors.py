@@ -28,6 +28,7 @@ from pyramid_retry import IRetryableError, is_error_retryable, mark_error_retrya
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 
+from .endpoints import SERVICE_ROUTES, is_service_path
 from .permissions import Permission
 from .resources import TaskResource, UserResource
 from .security import REALM
@@ -35,13 +36,9 @@ from .security import REALM
 log = logging.getLogger(__name__)
 
 RETRY_AFTER_SECONDS = "2"
-# Section 5: every method of these routes is open to anonymous callers.
-OPEN_ROUTES = frozenset({"heartbeat", "version", "openapi", "docs"})
 # Routes an anonymous caller may use (POST /users, POST /tokens, section 5); elsewhere an
 # anonymous request is a 401.
-PUBLIC_ROUTES = OPEN_ROUTES | {"users", "tokens"}
-# Pyramid names a static view's route "__<name>/": these are the /docs page's files.
-DOCS_ASSETS = "__docs/"
+PUBLIC_ROUTES = SERVICE_ROUTES | {"users", "tokens"}
 # Resources a caller may not even know exist unless they may view them.
 PRIVATE_RESOURCES = (TaskResource, UserResource)
 
@@ -118,9 +115,9 @@ def forbidden_view(exc: HTTPForbidden, request: Request) -> Response:
 
 
 def _on_route(request: Request, names: frozenset[str]) -> bool:
-    """The request matched one of ``names``, or the docs page's static files (always open)."""
+    """The request matched one of ``names``, or is for the docs page's files (always open)."""
     route = request.matched_route
-    return route is not None and (route.name in names or route.name.startswith(DOCS_ASSETS))
+    return (route is not None and route.name in names) or is_service_path(request.path_info)
 
 
 def notfound_view(exc: HTTPNotFound, request: Request) -> Response:
@@ -140,7 +137,7 @@ def _hidden_from_caller(request: Request) -> bool:
 def method_not_allowed_view(exc: HTTPMethodNotAllowed, request: Request) -> Response:
     # Only POST is anonymous on /users and /tokens: any other method needs credentials
     # first (401 beats 405).
-    if request.authenticated is None and not _on_route(request, OPEN_ROUTES):
+    if request.authenticated is None and not _on_route(request, SERVICE_ROUTES):
         return _unauthorized(request)
     if _hidden_from_caller(request):  # 404 wins over 405, and must not leak existence
         return _not_found(request)

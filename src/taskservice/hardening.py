@@ -16,8 +16,9 @@ from pyramid.registry import Registry
 from pyramid.request import Request
 from pyramid.response import Response
 
+from .endpoints import DOCS_PATH
+
 API_CSP = "default-src 'none'; frame-ancestors 'none'"
-DOCS_PREFIX = "/docs"
 JSON_MEDIA_TYPE = "application/json; charset=utf-8"
 
 
@@ -32,7 +33,7 @@ def hardening_tween_factory(
             headers["Content-Type"] = JSON_MEDIA_TYPE
         if request.headers.get("Authorization"):
             headers["Cache-Control"] = "no-store"
-        if not request.path.startswith(DOCS_PREFIX):
+        if not request.path_info.startswith(DOCS_PATH):
             headers["Content-Security-Policy"] = API_CSP
         return response
 

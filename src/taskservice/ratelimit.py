@@ -21,15 +21,13 @@ from pyramid.request import Request
 from pyramid.response import Response
 from pyramid.tweens import EXCVIEW
 
+from .endpoints import is_service_path
 from .errors import error_dict, render_errors
 from .settings import RateLimit
 
 LOGIN_ADDRESS_FACTOR = 10
 ITEMS = {"second": RateLimitItemPerSecond, "minute": RateLimitItemPerMinute,
          "hour": RateLimitItemPerHour}
-# Section 5 of the contract: load balancers and monitors are never throttled (nor are
-# CORS preflights, which do nothing).
-UNCOUNTED_PATHS = frozenset({"/__heartbeat__", "/__version__", "/__api__"})
 
 
 class Limiter:
@@ -77,7 +75,8 @@ def ratelimit_tween_factory(
     limiter: Limiter = registry["request_limiter"]
 
     def ratelimit_tween(request: Request) -> Response:
-        if request.path in UNCOUNTED_PATHS or request.method == "OPTIONS":
+        # Section 5 is never throttled, nor are CORS preflights, which do nothing.
+        if is_service_path(request.path_info) or request.method == "OPTIONS":
             return handler(request)
         key = client_key(request)
         if not limiter.hit(*key):

@@ -22,6 +22,7 @@ from pyramid.response import Response
 from pyramid.security import NO_PERMISSION_REQUIRED
 from swagger_ui_bundle import swagger_ui_path
 
+from ..endpoints import DOCS_ASSETS_PATH, DOCS_PATH, SERVICE_ENDPOINTS
 from ..services import api_service
 from .generator import build_document
 
@@ -30,9 +31,9 @@ SWAGGER_UI = str(swagger_ui_path)
 ASSETS = "taskservice.openapi:static"
 STATIC_MAX_AGE = 3600
 
-openapi = api_service("openapi", "/__api__", "The OpenAPI 3 document of this API",
-                      traverse=False)
-docs = api_service("docs", "/docs", "A page to read and try this API in a browser",
+openapi = api_service("openapi", SERVICE_ENDPOINTS["openapi"],
+                      "The OpenAPI 3 document of this API", traverse=False)
+docs = api_service("docs", DOCS_PATH, "A page to read and try this API in a browser",
                    traverse=False)
 SERVICES = (openapi, docs)
 
@@ -81,6 +82,7 @@ def publish_document(event: ApplicationCreated) -> None:
 def includeme(config: Configurator) -> None:
     for service in SERVICES:
         config.add_cornice_service(service)
-    config.add_static_view("docs/swagger-ui", SWAGGER_UI, cache_max_age=STATIC_MAX_AGE)
-    config.add_static_view("docs/assets", ASSETS, cache_max_age=STATIC_MAX_AGE)
+    assets_url = DOCS_ASSETS_PATH.lstrip("/")
+    config.add_static_view(assets_url + "swagger-ui", SWAGGER_UI, cache_max_age=STATIC_MAX_AGE)
+    config.add_static_view(assets_url + "assets", ASSETS, cache_max_age=STATIC_MAX_AGE)
     config.add_subscriber(publish_document, ApplicationCreated)

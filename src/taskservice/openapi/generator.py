@@ -22,6 +22,7 @@ from cornice import Service
 from pyramid.registry import Registry
 from pyramid.security import NO_PERMISSION_REQUIRED
 
+from ..endpoints import NO_DATABASE_ROUTES, SERVICE_ROUTES
 from ..permissions import Permission
 from ..settings import Settings
 from ..validation import check_body_size, check_json_content_type
@@ -29,12 +30,10 @@ from .nodes import node_schema
 from .responses import (
     HEADERS,
     HTML,
-    NO_DATABASE_ROUTES,
     OUTCOMES,
     PATH_PARAMETERS,
     REQUEST_HEADERS,
     SCHEMAS,
-    SERVICE_ROUTES,
     STATUSES,
     Outcome,
 )

@@ -56,6 +56,7 @@ SCHEMAS: dict[str, dict] = {
     "Token": obj(token=STRING, token_type={"type": "string", "enum": ["Bearer"]},
                  expires_at=TIME),
     "Heartbeat": obj(database={"type": "string", "enum": ["ok"]}),
+    "LoadBalancerHeartbeat": {"type": "object", "additionalProperties": False, "maxProperties": 0},
     "Version": obj(name=STRING, version=STRING),
     "OpenAPIDocument": {"type": "object", "required": ["openapi", "info", "paths"]},
     "Error": obj(
@@ -107,11 +108,6 @@ PATH_PARAMETERS: dict[str, dict] = {
     "username": {"type": "string", "pattern": USERNAME.pattern},
 }
 
-# Section 5 of the contract: never rate-limited; these three never touch the database.
-SERVICE_ROUTES = frozenset({"heartbeat", "version", "openapi", "docs"})
-NO_DATABASE_ROUTES = frozenset({"version", "openapi", "docs"})
-
-
 @dataclass(frozen=True)
 class Outcome:
     """How one operation answers when it succeeds, and the other statuses only its view gives."""
@@ -148,6 +144,7 @@ OUTCOMES: dict[tuple[str, str], Outcome] = {
     ("share", "PUT"): Outcome((200, 201), "Share", others=(403,)),
     ("share", "DELETE"): Outcome((204,), others=(403,)),
     ("heartbeat", "GET"): Outcome((200,), "Heartbeat"),
+    ("lbheartbeat", "GET"): Outcome((200,), "LoadBalancerHeartbeat"),
     ("version", "GET"): Outcome((200,), "Version"),
     ("openapi", "GET"): Outcome((200,), "OpenAPIDocument"),
     ("docs", "GET"): Outcome((200,), media_type=HTML),

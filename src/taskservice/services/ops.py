@@ -1,4 +1,4 @@
-"""Service endpoints for operators and load balancers: heartbeat and version."""
+"""Service endpoints for operators and load balancers: heartbeats and version."""
 
 from __future__ import annotations
 
@@ -8,13 +8,17 @@ from pyramid.request import Request
 from pyramid.security import NO_PERMISSION_REQUIRED
 from sqlalchemy import text
 
+from ..endpoints import SERVICE_ENDPOINTS
 from ..errors import error_dict, render_errors
 from . import api_service
 
-heartbeat = api_service("heartbeat", "/__heartbeat__", "Is the service able to reach its database?",
-                        traverse=False)
-version_info = api_service("version", "/__version__", "Which release is running", traverse=False)
-SERVICES = (heartbeat, version_info)
+heartbeat = api_service("heartbeat", SERVICE_ENDPOINTS["heartbeat"],
+                        "Is the service able to reach its database?", traverse=False)
+lbheartbeat = api_service("lbheartbeat", SERVICE_ENDPOINTS["lbheartbeat"],
+                          "Is the process up? (for load balancers)", traverse=False)
+version_info = api_service("version", SERVICE_ENDPOINTS["version"], "Which release is running",
+                           traverse=False)
+SERVICES = (heartbeat, lbheartbeat, version_info)
 
 PACKAGE = "taskservice"
 
@@ -33,6 +37,12 @@ def check_heartbeat(request: Request):
             [("Retry-After", "5")],
         )
     return {"database": "ok"}
+
+
+@lbheartbeat.get(permission=NO_PERMISSION_REQUIRED)
+def check_lbheartbeat(request: Request) -> dict:
+    """The process answers: nothing else is touched, so a slow database drops no worker."""
+    return {}
 
 
 @version_info.get(permission=NO_PERMISSION_REQUIRED)
