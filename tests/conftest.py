@@ -19,8 +19,8 @@ import pytest
 import webtest
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import update
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy import create_engine, text, update
+from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.orm import Session
 
 from taskservice import main
@@ -62,6 +62,25 @@ def engine(database_url: str) -> Iterator[Engine]:
         command.upgrade(alembic_config(connection), "head")
     yield engine
     engine.dispose()
+
+
+@pytest.fixture
+def empty_database(database_url: str, tmp_path: Path) -> Iterator[Engine]:
+    """A database of its own (a file, or a PostgreSQL schema) to migrate step by step."""
+    if database_url.startswith("sqlite"):
+        yield create_engine(f"sqlite:///{tmp_path / 'migrate.sqlite'}")
+        return
+    schema = f"migrate_{tmp_path.name.lower().replace('-', '_')[-40:]}"
+    admin = create_engine(database_url)
+    with admin.begin() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    url = make_url(database_url).update_query_dict({"options": f"-csearch_path={schema}"})
+    engine = create_engine(url)
+    yield engine
+    engine.dispose()
+    with admin.begin() as connection:
+        connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    admin.dispose()
 
 
 @pytest.fixture

@@ -9,8 +9,7 @@ plain SQL -- and compare the sharee's pages with the order of the tasks as GET s
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import Engine, create_engine, text, update
-from sqlalchemy.engine import make_url
+from sqlalchemy import text, update
 
 from apitest import create_task, send_json
 from conftest import alembic_config
@@ -89,25 +88,6 @@ def test_an_update_in_plain_sql_reaches_the_copy(testapp, bob, dbsession, shared
 
 
 # -- the migration that added the copy ------------------------------------------------------
-
-@pytest.fixture
-def empty_database(database_url, tmp_path) -> Engine:
-    """A database of its own (a file, or a PostgreSQL schema) to migrate step by step."""
-    if database_url.startswith("sqlite"):
-        yield create_engine(f"sqlite:///{tmp_path / 'migrate.sqlite'}")
-        return
-    schema = f"migrate_{tmp_path.name.lower().replace('-', '_')[-40:]}"
-    admin = create_engine(database_url)
-    with admin.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    url = make_url(database_url).update_query_dict({"options": f"-csearch_path={schema}"})
-    engine = create_engine(url)
-    yield engine
-    engine.dispose()
-    with admin.begin() as connection:
-        connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-    admin.dispose()
-
 
 def test_migration_0003_copies_the_keys_of_existing_shares(empty_database):
     with empty_database.begin() as connection:

@@ -237,6 +237,28 @@ def test_each_patch_adds_exactly_one_to_the_version(testapp, alice, body):
         assert response.headers["ETag"] == f'"{version}"'
 
 
+# -- ids past any 32-bit column ------------------------------------------------------------
+
+# Every length the URL grammar accepts (up to 18 digits), the edges of 32 and 64 bits,
+# and what the grammar refuses: each names no task, so each is a 404.
+UNKNOWN_IDS = ["2147483647", "2147483648", "4294967296", "999999999999", "9" * 18,
+               "9223372036854775807", "9223372036854775808", "9" * 30, "0", "-1", "01"]
+
+
+@pytest.mark.parametrize("task_id", UNKNOWN_IDS)
+@pytest.mark.parametrize("method,headers", [
+    ("GET", {}), ("GET", {"If-None-Match": "*"}), ("PATCH", {}), ("PUT", {}), ("DELETE", {}),
+    ("PATCH", {"If-Match": "*"}), ("DELETE", {"If-Match": '"1"'}),
+])
+def test_an_id_that_names_no_task_is_404(testapp, alice, task_id, method, headers):
+    for body in ({"title": "x"}, {"title": 5}, b""):
+        response = send_json(testapp, method, f"/tasks/{task_id}", body,
+                             {**alice.headers, **headers}, status="*")
+        assert_error(response, 404, ("path", ""))
+    response = testapp.get(f"/tasks/{task_id}/shares", headers=alice.headers, status="*")
+    assert_error(response, 404, ("path", ""))
+
+
 @pytest.mark.parametrize("body,fields", [
     ({"title": ""}, ["title"]),
     ({"title": None}, ["title"]),

@@ -2,7 +2,7 @@
 
 from datetime import UTC, datetime
 
-from sqlalchemy import DateTime, MetaData
+from sqlalchemy import BigInteger, DateTime, Integer, MetaData
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
 
@@ -14,6 +14,12 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+
+# Every id and every foreign key to one: 64 bits, so no id the URL grammar accepts is out
+# of the column's range and the service never runs out of ids. SQLite's INTEGER is already
+# 64 bits, and only "INTEGER PRIMARY KEY" is its rowid (AUTOINCREMENT needs that spelling).
+ID = BigInteger().with_variant(Integer(), "sqlite")
 
 
 class Base(DeclarativeBase):

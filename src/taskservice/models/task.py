@@ -32,7 +32,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .meta import Base, UTCDateTime, utcnow
+from .meta import ID, Base, UTCDateTime, utcnow
 from .user import User
 
 PRIORITIES = ("low", "normal", "high", "urgent")
@@ -57,9 +57,9 @@ class Task(Base):
         {"sqlite_autoincrement": True},  # ids are never reused, even after a delete
     )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
     owner_id: Mapped[int] = mapped_column(
-        ForeignKey("users.id", ondelete="CASCADE"), nullable=False
+        ID, ForeignKey("users.id", ondelete="CASCADE"), nullable=False
     )
     title: Mapped[str] = mapped_column(String(200), nullable=False)
     description: Mapped[str] = mapped_column(Text, nullable=False, default="")
@@ -135,7 +135,7 @@ class TaskTag(Base):
     __table_args__ = (Index("ix_task_tags_tag_task", "tag", "task_id"),)
 
     task_id: Mapped[int] = mapped_column(
-        ForeignKey("tasks.id", ondelete="CASCADE"), primary_key=True
+        ID, ForeignKey("tasks.id", ondelete="CASCADE"), primary_key=True
     )
     tag: Mapped[str] = mapped_column(String(50), primary_key=True)
 
@@ -153,10 +153,10 @@ class TaskShare(Base):
     )
 
     task_id: Mapped[int] = mapped_column(
-        ForeignKey("tasks.id", ondelete="CASCADE"), primary_key=True
+        ID, ForeignKey("tasks.id", ondelete="CASCADE"), primary_key=True
     )
     user_id: Mapped[int] = mapped_column(
-        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+        ID, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
     )
     permission: Mapped[str] = mapped_column(String(8), nullable=False)
     # Copies of the task's sort keys, kept in step by a trigger (see the module docstring).

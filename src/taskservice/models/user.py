@@ -2,16 +2,16 @@
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, Index, Integer, String, false, func
+from sqlalchemy import Boolean, Index, String, false, func
 from sqlalchemy.orm import Mapped, mapped_column
 
-from .meta import Base, UTCDateTime, utcnow
+from .meta import ID, Base, UTCDateTime, utcnow
 
 
 class User(Base):
     __tablename__ = "users"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
     username: Mapped[str] = mapped_column(String(32), nullable=False)
     password_hash: Mapped[str] = mapped_column(String(255), nullable=False)
     is_admin: Mapped[bool] = mapped_column(

@@ -1,0 +1,93 @@
+"""Migration 0005 (64-bit ids) on a database that has data."""
+
+from __future__ import annotations
+
+from sqlalchemy import Engine, text
+
+from alembic import command
+from conftest import alembic_config
+
+PAST_32_BITS = 2**40
+
+USERS = ("INSERT INTO users (id, username, password_hash, is_admin, created_at) VALUES"
+         " (1, 'alice', 'x', false, '2030-01-01 00:00:00'),"
+         " (2, 'bob', 'x', false, '2030-01-01 00:00:00')")
+TASKS = ("INSERT INTO tasks (id, owner_id, title, description, done, priority, tags,"
+         " created_at, updated_at, version) VALUES"
+         " (7, 1, 'open', '', false, 1, '[\"a\"]', '2030-01-02 00:00:00',"
+         " '2030-01-03 00:00:00', 1),"
+         " (8, 1, 'done', '', true, 1, '[]', '2030-01-04 00:00:00', '2030-01-05 00:00:00', 3)")
+TAGS = "INSERT INTO task_tags (task_id, tag) VALUES (7, 'a')"
+SHARES = ("INSERT INTO task_shares (task_id, user_id, permission, task_created_at,"
+          " task_updated_at, task_priority, task_title) VALUES"
+          " (7, 2, 'view', '2030-01-02 00:00:00', '2030-01-03 00:00:00', 1, 'open')")
+
+
+def populated_at_0004(engine: Engine) -> None:
+    with engine.begin() as connection:
+        command.upgrade(alembic_config(connection), "0004")
+        for statement in (USERS, TASKS, TAGS, SHARES):
+            connection.execute(text(statement))
+
+
+def id_column_types(engine: Engine) -> set[str]:
+    """PostgreSQL: the types of every id column and of the sequences behind them."""
+    with engine.connect() as connection:
+        columns = connection.execute(text(
+            "SELECT data_type FROM information_schema.columns"
+            " WHERE table_schema = current_schema() AND (column_name = 'id'"
+            " OR column_name LIKE '%\\_id')")).scalars()
+        sequences = connection.execute(text(
+            "SELECT data_type FROM information_schema.sequences"
+            " WHERE sequence_schema = current_schema()")).scalars()
+        return set(columns) | set(sequences)
+
+
+def test_0005_keeps_the_data_and_takes_ids_past_32_bits(empty_database):
+    populated_at_0004(empty_database)
+    with empty_database.begin() as connection:
+        command.upgrade(alembic_config(connection), "0005")
+        connection.execute(text(
+            "INSERT INTO tasks (id, owner_id, title, description, done, priority, tags,"
+            " created_at, updated_at, version) VALUES"
+            f" ({PAST_32_BITS}, 2, 'big', '', false, 1, '[]', '2030-01-02 00:00:00',"
+            " '2030-01-03 00:00:00', 1)"))
+        connection.execute(text(
+            f"INSERT INTO task_tags (task_id, tag) VALUES ({PAST_32_BITS}, 'b')"))
+        rows = connection.execute(text(
+            "SELECT tasks.id, title, tag FROM tasks LEFT JOIN task_tags ON task_id = tasks.id"
+            " ORDER BY tasks.id")).all()
+        shares = connection.execute(text("SELECT task_id, user_id FROM task_shares")).all()
+    assert [tuple(row) for row in rows] == [
+        (7, "open", "a"), (8, "done", None), (PAST_32_BITS, "big", "b"),
+    ]
+    assert [tuple(row) for row in shares] == [(7, 2)]
+    if empty_database.dialect.name == "postgresql":
+        assert id_column_types(empty_database) == {"bigint"}
+
+
+def test_0005_lets_the_sequences_pass_32_bits(empty_database):
+    with empty_database.begin() as connection:
+        command.upgrade(alembic_config(connection), "0005")
+        connection.execute(text(USERS))
+        if empty_database.dialect.name == "postgresql":
+            connection.execute(text(f"SELECT setval('users_id_seq', {PAST_32_BITS})"))
+        else:
+            connection.execute(text(f"UPDATE users SET id = {PAST_32_BITS} WHERE id = 2"))
+        connection.execute(text(
+            "INSERT INTO users (username, password_hash, is_admin, created_at)"
+            " VALUES ('carol', 'x', false, '2030-01-01 00:00:00')"))
+        new_id = connection.execute(text("SELECT id FROM users WHERE username = 'carol'"))
+    assert new_id.scalar_one() == PAST_32_BITS + 1
+
+
+def test_0005_downgrades_to_the_schema_it_found(empty_database):
+    populated_at_0004(empty_database)
+    with empty_database.begin() as connection:
+        command.upgrade(alembic_config(connection), "head")
+        command.downgrade(alembic_config(connection), "0004")
+        columns = list(connection.execute(text("SELECT * FROM tasks")).keys())
+        count = connection.execute(text("SELECT count(*) FROM task_tags")).scalar_one()
+    assert "id" in columns and count == 1
+    if empty_database.dialect.name == "postgresql":
+        assert id_column_types(empty_database) == {"integer"}
