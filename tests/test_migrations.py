@@ -1,4 +1,4 @@
-"""Migration 0005 (64-bit ids) on a database that has data."""
+"""Migrations 0005 (64-bit ids) and 0006 (completed_at) on a database that has data."""
 
 from __future__ import annotations
 
@@ -81,13 +81,23 @@ def test_0005_lets_the_sequences_pass_32_bits(empty_database):
     assert new_id.scalar_one() == PAST_32_BITS + 1
 
 
-def test_0005_downgrades_to_the_schema_it_found(empty_database):
+def test_0006_backfills_completed_at_for_done_tasks_only(empty_database):
+    populated_at_0004(empty_database)
+    with empty_database.begin() as connection:
+        command.upgrade(alembic_config(connection), "0006")
+        rows = connection.execute(text(
+            "SELECT id, completed_at = updated_at, completed_at IS NULL FROM tasks ORDER BY id"
+        )).all()
+    assert [tuple(row) for row in rows] == [(7, None, True), (8, True, False)]
+
+
+def test_0005_and_0006_downgrade_to_the_schema_they_found(empty_database):
     populated_at_0004(empty_database)
     with empty_database.begin() as connection:
         command.upgrade(alembic_config(connection), "head")
         command.downgrade(alembic_config(connection), "0004")
         columns = list(connection.execute(text("SELECT * FROM tasks")).keys())
         count = connection.execute(text("SELECT count(*) FROM task_tags")).scalar_one()
-    assert "id" in columns and count == 1
+    assert "completed_at" not in columns and count == 1
     if empty_database.dialect.name == "postgresql":
         assert id_column_types(empty_database) == {"integer"}

@@ -9,7 +9,7 @@ from apitest import assert_error, create_task, send_json
 from taskservice.models import Task
 
 DEFAULTS = {"description": "", "done": False, "priority": "normal", "due_at": None, "tags": []}
-READ_ONLY = ["id", "owner", "created_at", "updated_at", "version"]
+READ_ONLY = ["id", "owner", "created_at", "updated_at", "completed_at", "version"]
 
 
 def post(testapp, client, body, status=201):
@@ -219,22 +219,90 @@ def test_patch_changes_only_the_fields_sent(testapp, alice):
                                   headers=alice.headers, status=200)
     patched = response.json
     assert patched == {**task, "title": "new", "done": True, "version": 2,
-                       "updated_at": patched["updated_at"]}
+                       "updated_at": patched["updated_at"], "completed_at": patched["updated_at"]}
     assert patched["updated_at"] >= task["updated_at"]
     assert response.headers["ETag"] == '"2"'
     assert testapp.get(f"/tasks/{task['id']}", headers=alice.headers).json == patched
 
 
 @pytest.mark.parametrize("body", [
-    {}, {"done": True}, {"tags": ["b", "c"]}, {"title": "t2", "tags": []},
+    {"done": True}, {"tags": ["b", "c"]}, {"tags": []}, {"title": "t2", "tags": ["a"]},
     {"title": "t3", "description": "d", "priority": "low", "due_at": None, "tags": ["a", "z"]},
+    {"due_at": "2030-01-01T00:00:00Z"},
 ])
-def test_each_patch_adds_exactly_one_to_the_version(testapp, alice, body):
+def test_a_patch_adds_one_to_the_version_and_its_repeat_nothing(testapp, alice, body):
     task = create_task(alice, tags=["a"])
-    for version in (2, 3):
+    for _ in range(2):
         response = testapp.patch_json(f"/tasks/{task['id']}", body, headers=alice.headers)
-        assert response.json["version"] == version
-        assert response.headers["ETag"] == f'"{version}"'
+        assert response.json["version"] == 2
+        assert response.headers["ETag"] == '"2"'
+
+
+@pytest.mark.parametrize("body", [
+    {}, {"title": "  A task "}, {"tags": ["x", "y"]}, {"due_at": "2030-01-01T02:00:00+02:00"},
+    {"description": "", "done": False, "priority": "normal", "tags": ["x", "y"]},
+])
+def test_a_patch_that_changes_nothing_keeps_the_version_and_updated_at(testapp, alice, body):
+    task = create_task(alice, tags=["x", "y"], due_at="2030-01-01T00:00:00Z")
+    response = testapp.patch_json(f"/tasks/{task['id']}", body, headers=alice.headers)
+    assert response.json == task
+    assert response.headers["ETag"] == '"1"'
+    assert testapp.get(f"/tasks/{task['id']}", headers=alice.headers).json == task
+
+
+def test_a_put_that_changes_nothing_keeps_the_version_and_updated_at(testapp, alice):
+    task = create_task(alice, title="same", tags=["x"])
+    response = testapp.put_json(f"/tasks/{task['id']}", {"title": "same", "tags": ["x"]},
+                                headers=alice.headers)
+    assert response.json == task and response.headers["ETag"] == '"1"'
+
+
+def test_tags_in_another_order_are_a_change(testapp, alice):
+    task = create_task(alice, tags=["x", "y"])
+    response = testapp.patch_json(f"/tasks/{task['id']}", {"tags": ["y", "x"]},
+                                  headers=alice.headers)
+    assert (response.json["tags"], response.json["version"]) == (["y", "x"], 2)
+
+
+def test_a_no_op_patch_still_checks_if_match(testapp, alice):
+    task = create_task(alice)
+    response = send_json(testapp, "PATCH", f"/tasks/{task['id']}", {},
+                         {**alice.headers, "If-Match": '"7"'}, status=412)
+    assert_error(response, 412, ("header", "If-Match"))
+
+
+@pytest.mark.parametrize("method,path", [
+    ("POST", "/tasks"), ("PATCH", "/tasks/{id}"), ("PUT", "/tasks/{id}"),
+])
+def test_an_empty_body_is_400_and_changes_nothing(testapp, alice, dbsession, method, path):
+    task = create_task(alice)
+    response = send_json(testapp, method, path.format(id=task["id"]), b"", alice.headers,
+                         status=400)
+    assert_error(response, 400, ("body", ""))
+    assert task_count(dbsession) == 1
+    assert testapp.get(f"/tasks/{task['id']}", headers=alice.headers).json == task
+
+
+# -- completed_at ---------------------------------------------------------------------------
+
+def test_completed_at_is_when_done_last_became_true(testapp, alice):
+    task = create_task(alice)
+    assert task["completed_at"] is None
+    url = f"/tasks/{task['id']}"
+    done = testapp.patch_json(url, {"done": True}, headers=alice.headers).json
+    assert done["completed_at"] == done["updated_at"]
+    retitled = testapp.patch_json(url, {"title": "still done"}, headers=alice.headers).json
+    assert retitled["completed_at"] == done["completed_at"] != retitled["updated_at"]
+    assert testapp.patch_json(url, {"done": True}, headers=alice.headers).json == retitled
+    reopened = testapp.patch_json(url, {"done": False}, headers=alice.headers).json
+    assert reopened["completed_at"] is None
+    redone = testapp.put_json(url, {"title": "again", "done": True}, headers=alice.headers).json
+    assert redone["completed_at"] == redone["updated_at"] > done["completed_at"]
+
+
+def test_a_task_created_done_is_completed_when_created(alice):
+    task = create_task(alice, done=True)
+    assert task["completed_at"] == task["created_at"]
 
 
 # -- ids past any 32-bit column ------------------------------------------------------------

@@ -202,3 +202,15 @@ def test_patching_yourself_by_name_is_405(testapp, alice):
     response = testapp.patch_json("/users/alice", {}, headers=alice.headers, status=405)
     assert_error(response, 405)
     assert response.headers["Allow"] == "DELETE, GET, HEAD"
+
+
+def test_listing_users_links_the_next_page_while_there_is_one(testapp, register, admin):
+    for _ in range(2):
+        register()
+    first = testapp.get("/users", {"limit": "2"}, headers=admin.headers, status=200)
+    cursor = first.json["next_cursor"]
+    assert first.headers["Link"] == (
+        f'<http://example.com/users?limit=2&cursor={cursor}>; rel="next"'
+    )
+    last = testapp.get("/users", {"limit": "2", "cursor": cursor}, headers=admin.headers)
+    assert last.json["next_cursor"] is None and "Link" not in last.headers

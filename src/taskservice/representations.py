@@ -24,6 +24,7 @@ def task_json(task: Task) -> dict:
         "owner": task.owner.username,
         "created_at": timestamp(task.created_at),
         "updated_at": timestamp(task.updated_at),
+        "completed_at": timestamp(task.completed_at),
         "version": task.version,
     }
 

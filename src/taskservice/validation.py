@@ -47,8 +47,9 @@ def check_json_content_type(request: Request, **kwargs: Any) -> None:
 
 
 def _parse_body(request: Request) -> Any:
-    if not request.body:
-        return {}
+    if not request.body:  # even an empty change is sent as {}
+        request.errors.add("body", "", "A JSON body is required (send {} for no fields)")
+        return colander.null
     try:
         return json.loads(request.body.decode("utf-8"), parse_constant=_reject_constant)
     except UnicodeDecodeError:
@@ -73,8 +74,10 @@ def validate_schema(
     """400 with every failing field, or the clean values in ``request.validated``."""
     if schema is None:
         return
-    cstruct = {"body": _parse_body(request), "querystring": request.GET.mixed()}
-    if request.errors:  # malformed JSON: nothing to validate field by field
+    cstruct = {"querystring": request.GET.mixed()}
+    if schema.get("body") is not None:
+        cstruct["body"] = _parse_body(request)
+    if request.errors:  # no JSON to validate field by field
         return
     colander_validator(request, schema=_bound(request, schema), deserializer=lambda _: cstruct)
 

@@ -46,7 +46,8 @@ SCHEMAS: dict[str, dict] = {
         id=STRING, title=STRING, description=STRING, done={"type": "boolean"},
         priority={"type": "string", "enum": list(PRIORITIES)},
         due_at={**TIME, "nullable": True}, tags={"type": "array", "items": STRING},
-        owner=STRING, created_at=TIME, updated_at=TIME, version={"type": "integer", "minimum": 1},
+        owner=STRING, created_at=TIME, updated_at=TIME, completed_at={**TIME, "nullable": True},
+        version={"type": "integer", "minimum": 1},
     ),
     "TaskPage": page_of("Task"),
     "User": obj(username=STRING, is_admin={"type": "boolean"}, created_at=TIME),
@@ -125,7 +126,7 @@ GUARDED = ("If-Match",)
 
 OUTCOMES: dict[tuple[str, str], Outcome] = {
     ("users", "POST"): Outcome((201,), "User", ("Location",), others=(403, 409)),
-    ("users", "GET"): Outcome((200,), "UserPage", others=(403,)),
+    ("users", "GET"): Outcome((200,), "UserPage", ("Link",), others=(403,)),
     ("user_me", "GET"): Outcome((200,), "User"),
     ("user_me", "PATCH"): Outcome((200,), "User"),
     ("user_me", "DELETE"): NO_CONTENT,

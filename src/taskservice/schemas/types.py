@@ -13,7 +13,9 @@ from typing import Any
 
 import colander
 
-READ_ONLY_FIELDS = frozenset({"id", "owner", "created_at", "updated_at", "version"})
+READ_ONLY_FIELDS = frozenset(
+    {"id", "owner", "created_at", "updated_at", "completed_at", "version"}
+)
 
 
 class StrictMapping(colander.Mapping):

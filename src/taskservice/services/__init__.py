@@ -8,6 +8,7 @@ resource's ACL before the view runs.
 from __future__ import annotations
 
 import copy
+from urllib.parse import urlencode
 
 from cornice import Service
 from pyramid.config import Configurator
@@ -50,6 +51,17 @@ def _with_cors(service: Service, origins: tuple[str, ...]) -> Service:
 
 def absolute_url(request: Request, path: str) -> str:
     return request.application_url + path
+
+
+def link_next_page(request: Request, next_cursor: str | None) -> None:
+    """The ``Link: <…>; rel="next"`` header of a paginated list, while there is a next page.
+
+    The next page's URL is this one with ``cursor`` replaced, so its filters carry over.
+    """
+    if next_cursor is None:
+        return
+    params = [(k, v) for k, v in request.GET.items() if k != "cursor"] + [("cursor", next_cursor)]
+    request.response.headers["Link"] = f'<{request.path_url}?{urlencode(params)}>; rel="next"'
 
 
 def includeme(config: Configurator) -> None:

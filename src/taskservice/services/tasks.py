@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
-from urllib.parse import urlencode
 
 from pyramid.httpexceptions import HTTPNoContent, HTTPNotModified
 from pyramid.request import Request
@@ -19,14 +19,24 @@ from ..representations import task_json
 from ..schemas import request_schema
 from ..schemas.tasks import task_body, task_list_query
 from ..validation import BODY_VALIDATORS, QUERY_VALIDATORS
-from . import absolute_url, api_service
+from . import absolute_url, api_service, link_next_page
 
 tasks = api_service("tasks", "/tasks", "The caller's tasks and the tasks shared with them")
 task = api_service("task", "/tasks/{id}", "One task")
 SERVICES = (tasks, task)
 
 
-def _apply(task_row: Task, fields: dict[str, Any]) -> None:
+def _current(task_row: Task, name: str) -> Any:
+    """A field's value as the validated body states it (priority by name, not rank)."""
+    return task_row.priority_name if name == "priority" else getattr(task_row, name)
+
+
+def _changed(task_row: Task, fields: dict[str, Any]) -> dict[str, Any]:
+    """The fields whose sent value differs from the task's: a no-op leaves the version."""
+    return {name: value for name, value in fields.items() if _current(task_row, name) != value}
+
+
+def _apply(task_row: Task, fields: dict[str, Any], now: datetime) -> None:
     """Copy validated fields onto the row (absent fields are left alone)."""
     for name, value in fields.items():
         if name == "tags":
@@ -35,6 +45,8 @@ def _apply(task_row: Task, fields: dict[str, Any]) -> None:
             task_row.priority = PRIORITY_RANK[value]
         else:
             setattr(task_row, name, value)
+    if "done" in fields:
+        task_row.completed_at = now if fields["done"] else None
 
 
 def _task_response(request: Request, task_row: Task, status: int = 200) -> dict:
@@ -45,11 +57,14 @@ def _task_response(request: Request, task_row: Task, status: int = 200) -> dict:
 
 def _save(request: Request, task_row: Task, fields: dict[str, Any]) -> dict:
     require_if_match(request, task_row.version)
-    # Loading the tag rows must not flush half the change: one UPDATE, one version.
-    with request.dbsession.no_autoflush:
-        _apply(task_row, fields)
-        task_row.updated_at = utcnow()
-    request.dbsession.flush()  # the versioned UPDATE: a concurrent writer fails here
+    changes = _changed(task_row, fields)
+    if changes:
+        now = utcnow()
+        # Loading the tag rows must not flush half the change: one UPDATE, one version.
+        with request.dbsession.no_autoflush:
+            _apply(task_row, changes, now)
+            task_row.updated_at = now
+        request.dbsession.flush()  # the versioned UPDATE: a concurrent writer fails here
     return _task_response(request, task_row)
 
 
@@ -60,16 +75,11 @@ def _save(request: Request, task_row: Task, fields: dict[str, Any]) -> dict:
 def create_task(request: Request) -> dict:
     now = utcnow()
     task_row = Task(owner=request.authenticated.user, created_at=now, updated_at=now)
-    _apply(task_row, request.validated["body"])
+    _apply(task_row, request.validated["body"], now)
     request.dbsession.add(task_row)
     request.dbsession.flush()
     request.response.headers["Location"] = absolute_url(request, f"/tasks/{task_row.id}")
     return _task_response(request, task_row, status=201)
-
-
-def _next_link(request: Request, cursor: str) -> str:
-    params = [(k, v) for k, v in request.GET.items() if k != "cursor"] + [("cursor", cursor)]
-    return f'<{request.path_url}?{urlencode(params)}>; rel="next"'
 
 
 @tasks.get(
@@ -99,8 +109,7 @@ def list_tasks(request: Request) -> dict:
     )
     rows, last = fetch_task_page(request.dbsession, page)
     next_cursor = None if last is None else encode_cursor(sort.name, sort.codecs, last)
-    if next_cursor is not None:
-        request.response.headers["Link"] = _next_link(request, next_cursor)
+    link_next_page(request, next_cursor)
     return {"items": [task_json(row) for row in rows], "next_cursor": next_cursor}
 
 

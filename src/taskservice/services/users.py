@@ -16,7 +16,7 @@ from ..schemas import request_schema
 from ..schemas.pagination import page_query
 from ..schemas.users import password_change_body, registration_body
 from ..validation import BODY_VALIDATORS, QUERY_VALIDATORS
-from . import absolute_url, api_service
+from . import absolute_url, api_service, link_next_page
 
 users = api_service("users", "/users", "Registration, and the list of users for admins")
 me = api_service("user_me", "/users/me", "The caller's own account")
@@ -73,6 +73,7 @@ def list_users(request: Request) -> dict:
     if len(rows) > query["limit"]:
         rows = rows[: query["limit"]]
         next_cursor = encode_cursor(USER_CURSOR, [INTEGER], [rows[-1].id])
+    link_next_page(request, next_cursor)
     return {"items": [user_json(row) for row in rows], "next_cursor": next_cursor}
 
 
