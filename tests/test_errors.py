@@ -1,8 +1,11 @@
 """Contract section 1: one error shape for every 4xx and 5xx, and which error wins."""
 
+import json
+
 import pytest
 
 from apitest import SQL_INJECTIONS, assert_error, assert_unauthorized, create_task, send_json
+from conftest import PASSWORD
 
 PROTECTED = [
     ("GET", "/tasks"), ("POST", "/tasks"), ("GET", "/tasks/1"), ("PATCH", "/tasks/1"),
@@ -245,6 +248,48 @@ def test_nul_in_a_query_parameter_is_400(testapp, alice, param):
     assert_error(response, 400, ("querystring", param))
 
 
+# -- lone UTF-16 surrogates: valid JSON, but no UTF-8 form, so no database can store them ----
+
+LONE_SURROGATE = "\\ud800"  # the JSON escape, as a client sends it
+
+
+def surrogate_body(body: dict, field: str) -> bytes:
+    """``body`` as JSON text with ``field``'s string value holding a lone surrogate."""
+    return json.dumps({**body, field: "__here__"}).replace(
+        "__here__", f"half {LONE_SURROGATE} a pair").encode()
+
+
+TASK = {"title": "ok", "description": "d", "priority": "low", "due_at": None, "tags": []}
+CREDENTIALS = {"username": "someone", "password": "password1"}
+PASSWORDS = {"current_password": PASSWORD, "password": "new password"}
+
+
+@pytest.mark.parametrize("method,path,body,field", [
+    *(("POST", "/tasks", TASK, field) for field in ("title", "description", "priority",
+                                                     "due_at")),
+    *(("PATCH", "/tasks/{id}", {}, field) for field in ("title", "description", "priority")),
+    *(("PUT", "/tasks/{id}", TASK, field) for field in ("title", "description", "due_at")),
+    ("PUT", "/tasks/{id}/shares/bob", {}, "permission"),
+    ("POST", "/users", CREDENTIALS, "username"), ("POST", "/users", CREDENTIALS, "password"),
+    ("POST", "/tokens", CREDENTIALS, "username"), ("POST", "/tokens", CREDENTIALS, "password"),
+    ("PATCH", "/users/me", PASSWORDS, "current_password"),
+    ("PATCH", "/users/me", PASSWORDS, "password"),
+])
+def test_a_lone_surrogate_in_a_body_string_is_400(testapp, alice, bob, method, path, body,
+                                                   field):
+    task = create_task(alice)
+    response = send_json(testapp, method, path.format(id=task["id"]), surrogate_body(body, field),
+                         alice.headers, status=400)
+    assert_error(response, 400, ("body", field))
+    assert testapp.get(f"/tasks/{task['id']}", headers=alice.headers).json == task
+
+
+def test_a_lone_surrogate_in_a_tag_or_a_field_name_is_400(testapp, alice):
+    body = f'{{"title": "ok", "tags": ["{LONE_SURROGATE}"], "x{LONE_SURROGATE}": 1}}'
+    response = send_json(testapp, "POST", "/tasks", body, alice.headers, status=400)
+    assert_error(response, 400, ("body", "tags.0"), ("body", "x\ud800"))
+
+
 def test_nul_in_a_path_is_404(testapp, alice):
     assert_error(testapp.get("/users/ab%00c", headers=alice.headers, status=404), 404)
     assert_error(testapp.get("/tasks/1%00", headers=alice.headers, status=404), 404)
@@ -308,3 +353,18 @@ def test_sql_text_in_authorization_is_401(testapp):
     for text in SQL_INJECTIONS:
         assert_unauthorized(testapp.get("/tasks", headers={"Authorization": f"Bearer {text}"},
                                         status=401))
+
+
+# -- query parameters an endpoint does not take ---------------------------------------------
+
+@pytest.mark.parametrize("method,path", [
+    ("GET", "/tasks/{id}"), ("DELETE", "/tasks/{id}"), ("GET", "/tasks/{id}/shares"),
+    ("PATCH", "/tasks/{id}"), ("POST", "/tasks"), ("GET", "/users/me"),
+    ("GET", "/users/alice"), ("DELETE", "/tokens/current"),
+])
+def test_an_unknown_query_parameter_is_400_naming_it(testapp, alice, method, path):
+    task = create_task(alice)
+    url = path.format(id=task["id"]) + "?colour=red&limit=2"
+    response = send_json(testapp, method, url, {"title": "x"}, alice.headers, status=400)
+    assert_error(response, 400, ("querystring", "colour"), ("querystring", "limit"))
+    assert testapp.get(f"/tasks/{task['id']}", headers=alice.headers).json == task

@@ -9,7 +9,7 @@ from sqlalchemy import update
 
 from apitest import assert_error, create_task
 from taskservice.models import Task
-from taskservice.schemas.tasks import SORTS
+from taskservice.schemas.tasks import MAX_TAGS, SORTS
 
 RANK = {"low": 0, "normal": 1, "high": 2, "urgent": 3}
 T0 = datetime(2030, 1, 1, tzinfo=UTC)
@@ -237,9 +237,28 @@ def test_an_admin_filters_by_owner(testapp, alice, bob, admin):
     ({"due_after": "2030-01-01"}, "due_after"), ({"due_before": "soon"}, "due_before"),
     ({"done": ["true", "false"]}, "done"), ({"q": ["a", "b"]}, "q"),
     ({"sort": ["title", "-title"]}, "sort"), ({"colour": "red"}, "colour"),
+    ({"tag": [f"t{i}" for i in range(21)]}, "tag"), ({"tag": ["same"] * 1000}, "tag"),
 ])
 def test_bad_filters_are_400(testapp, alice, params, name):
     assert_error(page(testapp, alice, params, status=400), 400, ("querystring", name))
+
+
+# A lone surrogate reaches a URL only as the bytes of its UTF-8-like form, which no UTF-8
+# decoder accepts; the same for any other byte sequence that is not UTF-8.
+@pytest.mark.parametrize("query,name", [
+    ("q=half%20%ED%A0%80%20a%20pair", "q"), ("tag=%ED%BF%BF", "tag"),
+    ("done=true&owner=%ED%A0%80ab", "owner"), ("cursor=%FF", "cursor"), ("%C3=1", "\ufffd"),
+])
+def test_a_query_string_that_is_not_utf8_is_400(testapp, alice, query, name):
+    response = testapp.get(f"/tasks?{query}", headers=alice.headers, status=400)
+    assert_error(response, 400, ("querystring", name))
+
+
+def test_as_many_tag_filters_as_a_task_has_tags_is_allowed(testapp, alice):
+    tags = [f"t{i}" for i in range(MAX_TAGS)]
+    create_task(alice, title="all of them", tags=tags)
+    create_task(alice, title="all but one", tags=tags[1:])
+    assert titles(testapp, alice, {"tag": tags}) == ["all of them"]
 
 
 def test_every_bad_parameter_is_listed_at_once(testapp, alice):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from typing import Any
+from urllib.parse import unquote_to_bytes
 
 import colander
 from cornice.validators import colander_validator
@@ -59,6 +60,39 @@ def _parse_body(request: Request) -> Any:
     return colander.null
 
 
+def _undecodable_names(query_string: str) -> list[str]:
+    """The parameters whose name or value does not decode as UTF-8, named as best we can."""
+    names = []
+    for pair in query_string.split("&"):
+        raw = [unquote_to_bytes(part.replace("+", " ")) for part in pair.partition("=")[::2]]
+        try:
+            for part in raw:
+                part.decode("utf-8")
+        except UnicodeDecodeError:
+            names.append(raw[0].decode("utf-8", "replace"))
+    return names
+
+
+def query_parameters(request: Request) -> dict[str, Any]:
+    """The query string as a dict (a list for a repeated name), or {} after a 400 error.
+
+    WebOb decodes it as strict UTF-8 and raises on anything else (a lone surrogate can
+    only arrive as such bytes), which would be a 500; here it is a 400 per parameter.
+    """
+    try:
+        return request.GET.mixed()
+    except UnicodeDecodeError:
+        for name in _undecodable_names(request.query_string):
+            request.errors.add("querystring", name, "Must be percent-encoded UTF-8")
+        return {}
+
+
+def reject_query_parameters(request: Request, **kwargs: Any) -> None:
+    """400 naming each query parameter sent to an endpoint that takes none."""
+    for name in query_parameters(request):
+        request.errors.add("querystring", name, "Unknown parameter")
+
+
 def _bound(request: Request, schema: colander.SchemaNode) -> colander.SchemaNode:
     """``schema`` bound to the app's settings, once per app (deferred limits and defaults)."""
     cache = request.registry.setdefault("bound_schemas", {})
@@ -74,7 +108,7 @@ def validate_schema(
     """400 with every failing field, or the clean values in ``request.validated``."""
     if schema is None:
         return
-    cstruct = {"querystring": request.GET.mixed()}
+    cstruct = {"querystring": query_parameters(request)}
     if schema.get("body") is not None:
         cstruct["body"] = _parse_body(request)
     if request.errors:  # no JSON to validate field by field
@@ -84,3 +118,4 @@ def validate_schema(
 
 BODY_VALIDATORS = (check_body_size, check_json_content_type, validate_schema)
 QUERY_VALIDATORS = (validate_schema,)
+NO_QUERY_VALIDATORS = (reject_query_parameters,)

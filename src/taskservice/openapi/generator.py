@@ -25,7 +25,7 @@ from pyramid.security import NO_PERMISSION_REQUIRED
 from ..endpoints import NO_DATABASE_ROUTES, SERVICE_ROUTES
 from ..permissions import Permission
 from ..settings import Settings
-from ..validation import check_body_size, check_json_content_type
+from ..validation import check_body_size, check_json_content_type, reject_query_parameters
 from .nodes import node_schema
 from .responses import (
     HEADERS,
@@ -180,7 +180,7 @@ def error_statuses(
     """Statuses that follow from the route, its validators and its schema."""
     validators = args.get("validators", ())
     derived = {
-        400: request is not None,
+        400: request is not None or reject_query_parameters in validators,
         401: not is_anonymous(args),
         404: bool(PATH_PARAMETER.search(service.path)),
         413: check_body_size in validators,

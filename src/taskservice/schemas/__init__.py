@@ -15,14 +15,17 @@ from .types import StrictMapping
 def request_schema(
     body: colander.SchemaNode | None = None, querystring: colander.SchemaNode | None = None
 ) -> colander.SchemaNode:
-    """The whole-request schema: ``body`` and ``querystring`` children, the rest ignored."""
+    """The whole-request schema: ``body`` and ``querystring`` children, the rest ignored.
+
+    Without a ``querystring`` schema the endpoint takes no parameters: any is a 400.
+    """
     schema = colander.SchemaNode(colander.Mapping(unknown="ignore"))
     if body is not None:
         body.name = "body"
         schema.add(body)
-    if querystring is not None:
-        querystring.name = "querystring"
-        schema.add(querystring)
+    querystring = empty_query() if querystring is None else querystring
+    querystring.name = "querystring"
+    schema.add(querystring)
     return schema
 
 

@@ -79,7 +79,14 @@ def task_list_query() -> colander.SchemaNode:
             StrictString(), name="priority", validator=colander.OneOf(PRIORITIES),
             missing=colander.drop,
         ),
-        colander.SchemaNode(QueryList(), _tag(), name="tag", missing=colander.drop),
+        colander.SchemaNode(
+            QueryList(), _tag(), name="tag", missing=colander.drop,
+            # Never more than a task can carry: the filter is one join per tag.
+            validator=colander.Length(
+                max=MAX_TAGS, max_err=f"At most {MAX_TAGS} tag parameters (a task has at most "
+                f"{MAX_TAGS} tags)",
+            ),
+        ),
         colander.SchemaNode(
             StrictString(), name="owner", validator=colander.Length(1, 32), missing=colander.drop
         ),

@@ -49,9 +49,20 @@ class StrictMapping(colander.Mapping):
         return result
 
 
-def _reject_nul(node: colander.SchemaNode, value: str) -> None:
+def _reject_unstorable(node: colander.SchemaNode, value: str) -> None:
+    """Refuse what no database stores: NUL, and lone UTF-16 surrogates (``"\\ud800"``).
+
+    JSON may escape half a surrogate pair, and Python decodes it into a string that has
+    no UTF-8 form, so it would only fail when the database driver encodes it.
+    """
     if "\x00" in value:
         raise colander.Invalid(node, "Must not contain NUL characters")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise colander.Invalid(
+            node, "Must be valid Unicode: a lone UTF-16 surrogate (half a pair) is not"
+        ) from None
 
 
 class StrictString(colander.SchemaType):
@@ -65,7 +76,7 @@ class StrictString(colander.SchemaType):
             return colander.null
         if not isinstance(cstruct, str):
             raise colander.Invalid(node, "Must be a string")
-        _reject_nul(node, cstruct)
+        _reject_unstorable(node, cstruct)
         return cstruct
 
 
@@ -87,7 +98,7 @@ def parse_datetime(node: colander.SchemaNode, text: Any) -> datetime:
     """An RFC 3339 date-time with an offset, converted to UTC."""
     if not isinstance(text, str):
         raise colander.Invalid(node, "Must be an RFC 3339 date-time string")
-    _reject_nul(node, text)
+    _reject_unstorable(node, text)
     if not re.match(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}", text):
         raise colander.Invalid(node, "Must be an RFC 3339 date-time such as 2030-01-31T09:00:00Z")
     try:

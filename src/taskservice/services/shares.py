@@ -12,7 +12,7 @@ from ..permissions import Permission
 from ..representations import share_json
 from ..schemas import request_schema
 from ..schemas.shares import share_body
-from ..validation import BODY_VALIDATORS
+from ..validation import BODY_VALIDATORS, NO_QUERY_VALIDATORS
 from . import api_service
 
 shares = api_service("shares", "/tasks/{id}/shares", "The shares of a task")
@@ -20,7 +20,7 @@ share = api_service("share", "/tasks/{id}/shares/{username}", "A task's share wi
 SERVICES = (shares, share)
 
 
-@shares.get(permission=Permission.VIEW)
+@shares.get(permission=Permission.VIEW, validators=NO_QUERY_VALIDATORS)
 def list_shares(request: Request) -> dict:
     return {"items": [share_json(s) for s in request.context.task.shares]}
 
@@ -54,7 +54,7 @@ def put_share(request: Request) -> dict:
     return share_json(existing)
 
 
-@share.delete(permission=Permission.UNSHARE)
+@share.delete(permission=Permission.UNSHARE, validators=NO_QUERY_VALIDATORS)
 def delete_share(request: Request) -> HTTPNoContent:
     """The owner or an admin removes a share, or its user leaves it."""
     existing = request.context.share

@@ -18,7 +18,7 @@ from ..permissions import Permission
 from ..representations import task_json
 from ..schemas import request_schema
 from ..schemas.tasks import task_body, task_list_query
-from ..validation import BODY_VALIDATORS, QUERY_VALIDATORS
+from ..validation import BODY_VALIDATORS, NO_QUERY_VALIDATORS, QUERY_VALIDATORS
 from . import absolute_url, api_service, link_next_page
 
 tasks = api_service("tasks", "/tasks", "The caller's tasks and the tasks shared with them")
@@ -113,7 +113,7 @@ def list_tasks(request: Request) -> dict:
     return {"items": [task_json(row) for row in rows], "next_cursor": next_cursor}
 
 
-@task.get(permission=Permission.VIEW)
+@task.get(permission=Permission.VIEW, validators=NO_QUERY_VALIDATORS)
 def get_task(request: Request) -> Any:
     task_row = request.context.task
     if not_modified(request, task_row.version):
@@ -139,7 +139,7 @@ def replace_task(request: Request) -> dict:
     return _save(request, request.context.task, request.validated["body"])
 
 
-@task.delete(permission=Permission.DELETE)
+@task.delete(permission=Permission.DELETE, validators=NO_QUERY_VALIDATORS)
 def delete_task(request: Request) -> HTTPNoContent:
     task_row = request.context.task
     require_if_match(request, task_row.version)

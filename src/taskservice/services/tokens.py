@@ -20,7 +20,7 @@ from ..representations import timestamp
 from ..schemas import request_schema
 from ..schemas.users import login_body
 from ..security import REALM
-from ..validation import BODY_VALIDATORS
+from ..validation import BODY_VALIDATORS, NO_QUERY_VALIDATORS
 from . import api_service
 
 tokens = api_service("tokens", "/tokens", "Exchange a username and password for a token")
@@ -65,7 +65,7 @@ def log_in(request: Request):
     return {"token": token, "token_type": "Bearer", "expires_at": timestamp(expires_at)}
 
 
-@current.delete(permission=Permission.LOGOUT)
+@current.delete(permission=Permission.LOGOUT, validators=NO_QUERY_VALIDATORS)
 def log_out(request: Request) -> HTTPNoContent:
     request.dbsession.execute(delete(Token).where(Token.id == request.authenticated.token_id))
     return HTTPNoContent()

@@ -15,7 +15,7 @@ from ..representations import user_json
 from ..schemas import request_schema
 from ..schemas.pagination import page_query
 from ..schemas.users import password_change_body, registration_body
-from ..validation import BODY_VALIDATORS, QUERY_VALIDATORS
+from ..validation import BODY_VALIDATORS, NO_QUERY_VALIDATORS, QUERY_VALIDATORS
 from . import absolute_url, api_service, link_next_page
 
 users = api_service("users", "/users", "Registration, and the list of users for admins")
@@ -77,8 +77,8 @@ def list_users(request: Request) -> dict:
     return {"items": [user_json(row) for row in rows], "next_cursor": next_cursor}
 
 
-@me.get(permission=Permission.VIEW)
-@user.get(permission=Permission.VIEW)
+@me.get(permission=Permission.VIEW, validators=NO_QUERY_VALIDATORS)
+@user.get(permission=Permission.VIEW, validators=NO_QUERY_VALIDATORS)
 def get_user(request: Request) -> dict:
     return user_json(request.context.user)
 
@@ -100,8 +100,8 @@ def change_password(request: Request) -> dict:
     return user_json(account)
 
 
-@me.delete(permission=Permission.DELETE)
-@user.delete(permission=Permission.DELETE)
+@me.delete(permission=Permission.DELETE, validators=NO_QUERY_VALIDATORS)
+@user.delete(permission=Permission.DELETE, validators=NO_QUERY_VALIDATORS)
 def delete_user(request: Request) -> HTTPNoContent:
     """The account, its tokens, its tasks and every share with it (database cascades)."""
     request.dbsession.delete(request.context.user)
