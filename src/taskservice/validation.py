@@ -89,6 +89,8 @@ def query_parameters(request: Request) -> dict[str, Any]:
 
 def reject_query_parameters(request: Request, **kwargs: Any) -> None:
     """400 naming each query parameter sent to an endpoint that takes none."""
+    if not request.query_string:  # the usual case: parse nothing
+        return
     for name in query_parameters(request):
         request.errors.add("querystring", name, "Unknown parameter")
 
