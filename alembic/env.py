@@ -3,7 +3,10 @@
 from alembic import context
 from pyramid.paster import get_appsettings, setup_logging
 
-from taskservice.models import Base, make_engine
+import taskservice.accounts.models
+import taskservice.tasks.models  # noqa: F401  (with the line above: every table Base knows)
+from taskservice.db.base import Base
+from taskservice.db.session import make_engine
 from taskservice.settings import DATABASE_URL_KEY, effective_raw_settings
 
 config = context.config

@@ -27,11 +27,13 @@ from argon2 import PasswordHasher
 from sqlalchemy import insert
 from sqlalchemy.engine import Connection
 
-from taskservice.credentials import token_digest
-from taskservice.listing import Sort
-from taskservice.models import Task, TaskShare, TaskTag, Token, User, make_engine
-from taskservice.models.task import SORT_KEY_COLUMNS
-from taskservice.pagination import encode_cursor
+from taskservice.accounts.credentials import token_digest
+from taskservice.accounts.models import Token, User
+from taskservice.db.session import make_engine
+from taskservice.tasks.listing import Sort
+from taskservice.tasks.models import Task, TaskShare, TaskTag
+from taskservice.vocabulary import SORT_FIELDS
+from taskservice.web.pagination import encode_cursor
 from taskservice.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -75,7 +77,7 @@ def task_row(task_id: int) -> dict:
 
 def share_row(task: dict) -> dict:
     """Bench's share of ``task``, with the copy of its sort keys a share carries."""
-    copy = {f"task_{name}": task[name] for name in SORT_KEY_COLUMNS}
+    copy = {f"task_{name}": task[name] for name in SORT_FIELDS}
     return {"task_id": task["id"], "user_id": 1, "permission": "edit", **copy}
 
 

@@ -24,7 +24,9 @@ from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.orm import Session
 
 from taskservice import main
-from taskservice.models import User, make_engine, make_session_factory
+from taskservice.accounts.models import User
+from taskservice.db.interfaces import ISessionFactory
+from taskservice.db.session import make_engine, make_session_factory
 
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "correct horse battery"
@@ -100,9 +102,8 @@ def make_app(database_url: str, connection: Connection) -> Callable[..., Any]:
         settings = {"sqlalchemy.url": database_url, **TEST_SETTINGS}
         settings.update({k.replace("__", "."): v for k, v in overrides.items()})
         app = main({}, **settings)
-        app.registry["dbsession_factory"] = make_session_factory(
-            connection, join_transaction_mode="create_savepoint"
-        )
+        factory = make_session_factory(connection, join_transaction_mode="create_savepoint")
+        app.registry.registerUtility(factory, ISessionFactory)
         return app
 
     return build

@@ -8,8 +8,8 @@ from sqlalchemy import select, update
 
 from apitest import assert_error, assert_unauthorized
 from conftest import PASSWORD
-from taskservice.credentials import token_digest
-from taskservice.models import Token, User
+from taskservice.accounts.credentials import token_digest
+from taskservice.accounts.models import Token, User
 
 
 def signup(testapp, username, password=PASSWORD, status=201):

@@ -25,10 +25,12 @@ from sqlalchemy.orm import Session
 
 from conftest import PASSWORD, TEST_SETTINGS, alembic_config
 from taskservice import main as make_app
-from taskservice.credentials import new_token, token_digest
-from taskservice.models import Token, User, make_engine
-from taskservice.models.meta import utcnow
+from taskservice.accounts.credentials import new_token, token_digest
+from taskservice.accounts.models import Token, User
+from taskservice.db.session import make_engine
+from taskservice.db.base import utcnow
 from taskservice.scripts.admin import main
+from taskservice.db.interfaces import IDatabaseEngine
 
 USERNAME_RULE = "Must be 3 to 32 characters of A-Z a-z 0-9 _ . -"
 
@@ -155,7 +157,7 @@ def test_the_created_user_can_log_in_through_the_api(ini, database_url, stdin):
         app.post_json("/tokens", {"username": "alice", "password": PASSWORD}, status=201)
         app.post_json("/tokens", {"username": "alice", "password": PASSWORD + "x"}, status=401)
     finally:
-        app.app.registry["dbsession_engine"].dispose()
+        app.app.registry.getUtility(IDatabaseEngine).dispose()
 
 
 def test_create_user_prompts_twice_for_the_password(ini, db, prompts, capsys):

@@ -20,6 +20,7 @@ import webtest
 from conftest import PASSWORD
 from load_helpers import concurrently, ini_with, start_server
 from servers import ROOT, PserveProcess, migrate
+from taskservice.accounts.interfaces import IPasswords
 
 API_CSP = "default-src 'none'"
 # The test server closes idle connections fast so that the test stays short.
@@ -98,7 +99,7 @@ def argon2_cost(password_hash: str) -> str:
 def test_an_unknown_username_costs_one_full_hash_check_like_a_known_one(
     app, testapp, alice, monkeypatch
 ):
-    passwords = app.registry["passwords"]
+    passwords = app.registry.getUtility(IPasswords)
     spy = VerifySpy(passwords._hasher)
     monkeypatch.setattr(passwords, "_hasher", spy)
     known = login(testapp, "alice", "wrong password", 401)

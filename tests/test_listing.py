@@ -8,8 +8,8 @@ import webtest
 from sqlalchemy import update
 
 from apitest import assert_error, create_task
-from taskservice.models import Task
-from taskservice.schemas.tasks import MAX_TAGS, SORTS
+from taskservice.tasks.models import Task
+from taskservice.vocabulary import MAX_TAGS, SORTS
 
 RANK = {"low": 0, "normal": 1, "high": 2, "urgent": 3}
 T0 = datetime(2030, 1, 1, tzinfo=UTC)

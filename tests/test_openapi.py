@@ -11,7 +11,7 @@ from openapi_spec_validator import validate
 
 from taskservice.openapi.generator import UNDOCUMENTED_METHODS, openapi_path
 from taskservice.openapi.nodes import node_schema
-from taskservice.schemas.types import StrictMapping
+from taskservice.web.schema_types import StrictMapping
 
 
 @pytest.fixture

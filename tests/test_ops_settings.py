@@ -14,7 +14,7 @@ import webtest
 
 from apitest import assert_error, assert_unauthorized, create_task, send_json
 from conftest import PASSWORD
-from taskservice.endpoints import SERVICE_ENDPOINTS
+from taskservice.web.endpoints import SERVICE_ENDPOINTS
 
 REDIS_URL = "redis://127.0.0.1:6379/15"
 ORIGIN = "https://app.example.com"

@@ -22,8 +22,9 @@ from sqlalchemy import event
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
-from taskservice import listing, resources, security
-from taskservice.models import User
+from taskservice.accounts import security
+from taskservice.tasks import listing, resources
+from taskservice.accounts.models import User
 
 SORTS = {"created_at": "created", "updated_at": "updated", "due_at": "due",
          "priority": "priority", "title": "title"}

@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta, timezone
 import colander
 import pytest
 
-from taskservice.schemas.types import (
+from taskservice.web.schema_types import (
     QueryBoolean,
     QueryDateTime,
     QueryInteger,

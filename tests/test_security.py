@@ -6,9 +6,11 @@ import pytest
 from pyramid.authorization import Authenticated, Everyone
 from pyramid.testing import DummyRequest
 
+from taskservice.accounts import security
+from taskservice.accounts.resources import UserResource
+from taskservice.accounts.security import Identity, SecurityPolicy, bearer_token
 from taskservice.permissions import Permission, Principal
-from taskservice.resources import UserResource
-from taskservice.security import Identity, SecurityPolicy, bearer_token
+from taskservice.web.identity import identity_cache, known_identity
 
 
 @pytest.mark.parametrize(
@@ -39,8 +41,9 @@ def test_principals_of_a_user_and_of_an_admin():
 
 
 def _policy_request(identity):
+    """A request whose identity was already looked up (the policy asks its cache first)."""
     request = DummyRequest()
-    request.authenticated = identity
+    identity_cache.set(request, identity)
     return request
 
 
@@ -72,3 +75,14 @@ def test_identity_and_userid_come_from_the_request_cache():
     assert policy.identity(request) is identity
     assert policy.authenticated_userid(request) == 1
     assert policy.authenticated_userid(_policy_request(None)) is None
+
+
+def test_the_identity_is_looked_up_once_per_request(monkeypatch):
+    calls = []
+    monkeypatch.setattr(security, "_authenticate", lambda request: calls.append(1) or _identity())
+    policy, request = SecurityPolicy(), DummyRequest()
+    assert known_identity(request) is None  # never computed just by asking
+    for _ in range(3):
+        assert policy.identity(request).username == "alice"
+        assert policy.permits(request, _user_resource("alice"), Permission.VIEW)
+    assert calls == [1] and known_identity(request).username == "alice"

@@ -14,8 +14,8 @@ from sqlalchemy import text, update
 from apitest import create_task, send_json
 from conftest import alembic_config
 from alembic import command
-from taskservice.models import Task
-from taskservice.schemas.tasks import SORTS
+from taskservice.tasks.models import Task
+from taskservice.vocabulary import SORTS
 from test_listing import expected_order, ids, walk
 
 # (title, priority, due_at) before and after the change: every key moves, ties remain.

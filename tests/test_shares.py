@@ -16,8 +16,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from conftest import Client
-from taskservice.models import TaskShare, User
-from taskservice.resources import ShareResource
+from taskservice.accounts.models import User
+from taskservice.tasks.models import TaskShare
+from taskservice.tasks.resources import ShareResource
 
 
 def new_task(testapp: webtest.TestApp, client: Client, **fields) -> str:

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import func, select
 
 from apitest import assert_error, create_task, send_json
-from taskservice.models import Task
+from taskservice.tasks.models import Task
 
 DEFAULTS = {"description": "", "done": False, "priority": "normal", "due_at": None, "tags": []}
 READ_ONLY = ["id", "owner", "created_at", "updated_at", "completed_at", "version"]

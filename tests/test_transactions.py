@@ -5,11 +5,13 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import object_session
 
 from apitest import assert_error, create_task
-from taskservice.errors import error_response
-from taskservice.models import Task, TaskTag, User
-from taskservice.representations import task_json
-from taskservice.services import tasks as task_service
-from taskservice.services import users as user_service
+from taskservice.web.errors import error_response
+from taskservice.accounts.models import User
+from taskservice.tasks.models import Task, TaskTag
+from taskservice.tasks.representation import task_json
+from taskservice.tasks import views as task_service
+from taskservice.accounts import views as user_service
+from taskservice.db.interfaces import ISQLiteWriteTurn
 
 
 def rows(dbsession, model):
@@ -95,7 +97,7 @@ def test_a_rejected_request_writes_nothing(testapp, alice, dbsession):
 def test_sqlite_writers_take_turns_on_a_lock_that_every_outcome_releases(
         testapp, app, alice, dbsession, monkeypatch):
     """Held while a write runs (SQLite only), free again after a success and after a 500."""
-    lock = app.registry["sqlite_write_lock"]
+    lock = app.registry.getUtility(ISQLiteWriteTurn)
     held = []
 
     def spy(task_row):

@@ -25,7 +25,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from taskservice.models import Task
+from taskservice.tasks.models import Task
 
 ATTEMPTS = 3  # retry.attempts, the default the app sets and production.ini repeats
 

@@ -5,7 +5,8 @@ from sqlalchemy import func, select
 
 from apitest import assert_error, assert_unauthorized, create_task
 from conftest import PASSWORD
-from taskservice.models import Task, TaskShare, TaskTag, Token, User
+from taskservice.accounts.models import Token, User
+from taskservice.tasks.models import Task, TaskShare, TaskTag
 
 NEW_PASSWORD = "a brand new secret"
 

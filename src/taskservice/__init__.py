@@ -1,8 +1,9 @@
 """taskservice: a task-management REST service built the Pyramid way.
 
 ``main`` is the PasteDeploy app factory named by the ini files. It validates every
-setting first (a bad value stops start-up with one line), then includes each concern
-in order; each module's ``includeme`` says what it adds.
+setting first (a bad value stops start-up with one line), then includes each package in
+order: the tree and the shared plumbing, the database, then each domain; each package's
+``includeme`` says what it adds.
 """
 
 from __future__ import annotations
@@ -12,16 +13,16 @@ from typing import Any
 from pyramid.config import Configurator
 from pyramid.router import Router
 
-from .resources import root_factory
+from .traversal import root_factory
 from .settings import SettingsError, load_settings
 
 # Framework settings this service depends on for correctness; an ini may still override.
 FRAMEWORK_DEFAULTS = {
     "tm.annotate_user": "false",  # would look the user up at the start of every transaction
-    # A read or a 4xx/5xx response writes nothing: see models.commit_veto.
-    "tm.commit_veto": "taskservice.models.commit_veto",
+    # A read or a 4xx/5xx response writes nothing: see db.session.commit_veto.
+    "tm.commit_veto": "taskservice.db.session.commit_veto",
     "retry.attempts": "3",
-    "handle_exceptions": "false",  # errors.py owns the exception views, not Cornice
+    "handle_exceptions": "false",  # web.exception_views owns them, not Cornice
 }
 
 
@@ -35,15 +36,12 @@ def make_config(global_config: dict[str, Any], **raw: Any) -> Configurator:
     config = Configurator(settings=raw, root_factory=root_factory)
     config.registry.app_settings = app_settings
     config.include("cornice")
-    config.include(".requestlog")
-    config.include(".hardening")
-    config.include(".readonly")
-    config.include(".ratelimit")
-    config.include(".errors")
-    config.include(".models")
-    config.include(".credentials")
-    config.include(".security")
-    config.include(".services")
+    config.include(".traversal")
+    config.include(".web")
+    config.include(".db")
+    config.include(".accounts")
+    config.include(".tasks")
+    config.include(".ops")
     config.include(".openapi")
     return config
 

@@ -13,6 +13,7 @@ app, so the page works with no internet access.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from html import escape
 
 from pyramid.config import Configurator
@@ -21,12 +22,12 @@ from pyramid.request import Request
 from pyramid.response import Response
 from pyramid.security import NO_PERMISSION_REQUIRED
 from swagger_ui_bundle import swagger_ui_path
+from zope.interface import Interface
 
-from ..endpoints import DOCS_ASSETS_PATH, DOCS_PATH, SERVICE_ENDPOINTS
-from ..services import api_service
+from ..web.endpoints import DOCS_ASSETS_PATH, DOCS_PATH, SERVICE_ENDPOINTS
+from ..web.services import api_service
 from .generator import build_document
 
-DOCUMENT_KEY = "taskservice.openapi.document"
 SWAGGER_UI = str(swagger_ui_path)
 ASSETS = "taskservice.openapi:static"
 STATIC_MAX_AGE = 3600
@@ -36,6 +37,15 @@ openapi = api_service("openapi", SERVICE_ENDPOINTS["openapi"],
 docs = api_service("docs", DOCS_PATH, "A page to read and try this API in a browser",
                    traverse=False)
 SERVICES = (openapi, docs)
+
+class IDocument(Interface):
+    """The app's OpenAPI document, serialised once (``Document``)."""
+
+
+@dataclass(frozen=True)
+class Document:
+    body: bytes
+
 
 PAGE = """<!DOCTYPE html>
 <html lang="en">
@@ -58,7 +68,8 @@ PAGE = """<!DOCTYPE html>
 @openapi.get(permission=NO_PERMISSION_REQUIRED)
 def get_document(request: Request) -> Response:
     """The OpenAPI 3 document, serialised once at start-up."""
-    return Response(body=request.registry[DOCUMENT_KEY], content_type="application/json",
+    document: Document = request.registry.getUtility(IDocument)
+    return Response(body=document.body, content_type="application/json",
                     charset="utf-8")
 
 
@@ -76,7 +87,8 @@ def get_docs_page(request: Request) -> Response:
 def publish_document(event: ApplicationCreated) -> None:
     """Build the document once, when every service of the app is registered."""
     registry = event.app.registry
-    registry[DOCUMENT_KEY] = json.dumps(build_document(registry), indent=1).encode("utf-8")
+    body = json.dumps(build_document(registry), indent=1).encode("utf-8")
+    registry.registerUtility(Document(body), IDocument)
 
 
 def includeme(config: Configurator) -> None:

@@ -22,10 +22,14 @@ from cornice import Service
 from pyramid.registry import Registry
 from pyramid.security import NO_PERMISSION_REQUIRED
 
-from ..endpoints import NO_DATABASE_ROUTES, SERVICE_ROUTES
+from ..web.endpoints import NO_DATABASE_ROUTES, SERVICE_ROUTES
 from ..permissions import Permission
 from ..settings import Settings
-from ..validation import check_body_size, check_json_content_type, reject_query_parameters
+from ..web.validation import (
+    check_body_size,
+    check_json_content_type,
+    reject_query_parameters,
+)
 from .nodes import node_schema
 from .responses import (
     HEADERS,

@@ -14,7 +14,7 @@ from typing import Any
 
 import colander
 
-from ..schemas.types import (
+from ..web.schema_types import (
     QueryBoolean,
     QueryDateTime,
     QueryInteger,

@@ -13,8 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..models import PRIORITIES, SHARE_PERMISSIONS
-from ..resources import TASK_ID, USERNAME
+from ..vocabulary import ID_PATTERN, PRIORITIES, SHARE_PERMISSIONS, USERNAME_PATTERN
 
 JSON = "application/json"
 HTML = "text/html"
@@ -105,8 +104,8 @@ REQUEST_HEADERS: dict[str, dict] = {
 }
 
 PATH_PARAMETERS: dict[str, dict] = {
-    "id": {"type": "string", "pattern": TASK_ID.pattern},
-    "username": {"type": "string", "pattern": USERNAME.pattern},
+    "id": {"type": "string", "pattern": ID_PATTERN},
+    "username": {"type": "string", "pattern": USERNAME_PATTERN},
 }
 
 @dataclass(frozen=True)

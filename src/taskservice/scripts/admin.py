@@ -31,9 +31,10 @@ from pyramid.request import Request
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
-from ..models import Token, User, username_matches
-from ..models.meta import utcnow
-from ..schemas.users import registration_body
+from ..accounts.models import Token, User, username_matches
+from ..accounts.schemas import registration_body
+from ..db.base import utcnow
+from ..db.interfaces import IDatabaseEngine
 
 PROG = "taskservice-admin"
 
@@ -90,7 +91,7 @@ def bootstrapped(ini: str) -> Iterator[Request]:
     try:
         yield env["request"]
     finally:
-        env["registry"]["dbsession_engine"].dispose()
+        env["registry"].getUtility(IDatabaseEngine).dispose()
         env["closer"]()
 
 

@@ -1,0 +1,13 @@
+"""What the accounts package registers, looked up by interface rather than by a string."""
+
+from __future__ import annotations
+
+from zope.interface import Interface
+
+
+class IPasswords(Interface):
+    """Hashes and checks passwords (``credentials.Passwords``)."""
+
+
+class ILoginThrottle(Interface):
+    """Counts failed logins per username and per address (``login_throttle.LoginThrottle``)."""

@@ -1,0 +1,60 @@
+"""Accounts: users (case-insensitively unique names, argon2id password hashes, an admin
+flag) and their API tokens (stored only as their SHA-256, so a database leak reveals no
+usable token)."""
+
+import re
+from datetime import datetime
+
+from sqlalchemy import Boolean, ColumnElement, ForeignKey, Index, String, false, func, select
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+
+from ..db.base import ID, Base, UTCDateTime, utcnow
+from ..vocabulary import USERNAME_MAX_LENGTH, USERNAME_PATTERN
+
+USERNAME = re.compile(USERNAME_PATTERN)  # used with fullmatch: no trailing newline
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    username: Mapped[str] = mapped_column(String(USERNAME_MAX_LENGTH), nullable=False)
+    password_hash: Mapped[str] = mapped_column(String(255), nullable=False)
+    is_admin: Mapped[bool] = mapped_column(
+        Boolean, nullable=False, default=False, server_default=false()
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+
+
+# Usernames are unique case-insensitively; the database enforces it, so two concurrent
+# registrations of "Alice" and "alice" cannot both succeed. Usernames are ASCII, so
+# SQLite's ASCII-only lower() agrees with PostgreSQL's.
+Index("uq_users_username_lower", func.lower(User.username), unique=True)
+
+
+def username_matches(username: str) -> ColumnElement[bool]:
+    """The SQL condition that finds ``username`` whatever its case (uses the index above)."""
+    return func.lower(User.username) == username.lower()
+
+
+def find_user(session: Session, username: str) -> User | None:
+    """The user called ``username`` in any case; None too for a name that cannot exist."""
+    if not USERNAME.fullmatch(username):
+        return None
+    return session.execute(select(User).where(username_matches(username))).scalar_one_or_none()
+
+
+class Token(Base):
+    __tablename__ = "tokens"
+
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    # A token has 256 random bits, so a fast hash is enough: no salt, no slow KDF, and
+    # one indexed equality lookup authenticates a request.
+    token_hash: Mapped[str] = mapped_column(String(64), nullable=False, unique=True)
+    user_id: Mapped[int] = mapped_column(
+        ID, ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, index=True)
+
+    user: Mapped[User] = relationship(lazy="joined", innerjoin=True)

@@ -1,0 +1,66 @@
+"""Users and tokens in the resource tree: an account is visible to itself and admins."""
+
+from __future__ import annotations
+
+from pyramid.authorization import ALL_PERMISSIONS, DENY_ALL, Allow, Authenticated, Everyone
+from pyramid.request import Request
+from zope.interface import implementer
+
+from ..permissions import Permission, Principal
+from ..traversal import ACE, IPrivateResource, Resource
+from .models import User, find_user
+
+
+class UserCollection(Resource):
+    __acl__ = [
+        (Allow, Everyone, Permission.REGISTER),
+        (Allow, Principal.ADMIN, Permission.LIST),
+        (Allow, Authenticated, Permission.VIEW),
+    ]
+
+    def __getitem__(self, name: str) -> Resource:
+        if name == "me":
+            identity = self.request.identity
+            if identity is None and self.request.method == "OPTIONS":
+                # A CORS preflight never carries credentials; it needs a route, not a user.
+                return Resource(self.request, name, self)
+            if identity is None:
+                raise KeyError(name)
+            return UserResource(self.request, identity.user, self, name)
+        user = find_user(self.request.dbsession, name)
+        if user is None:
+            raise KeyError(name)
+        return UserResource(self.request, user, self, name)
+
+
+@implementer(IPrivateResource)
+class UserResource(Resource):
+    """One user account: visible and deletable by that user and by admins."""
+
+    def __init__(self, request: Request, user: User, parent: UserCollection, name: str) -> None:
+        super().__init__(request, name, parent)
+        self.user = user
+
+    @property
+    def __acl__(self) -> list[ACE]:
+        return [
+            (Allow, Principal.ADMIN, ALL_PERMISSIONS),
+            (Allow, Principal.user(self.user.username),
+             (Permission.VIEW, Permission.EDIT, Permission.DELETE)),
+            DENY_ALL,
+        ]
+
+
+class TokenCollection(Resource):
+    __acl__ = [(Allow, Everyone, Permission.LOGIN)]
+
+    def __getitem__(self, name: str) -> CurrentToken:
+        if name != "current":
+            raise KeyError(name)
+        return CurrentToken(self.request, name, self)
+
+
+class CurrentToken(Resource):
+    """The token the request was made with."""
+
+    __acl__ = [(Allow, Authenticated, Permission.LOGOUT)]

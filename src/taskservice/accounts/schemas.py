@@ -1,0 +1,46 @@
+"""Registration, login and password-change bodies."""
+
+from __future__ import annotations
+
+import colander
+
+from ..vocabulary import USERNAME_PATTERN, USERNAME_RULE
+from ..web.schema_types import StrictMapping, StrictString
+
+# \Z, not $: "$" also matches before a trailing newline.
+USERNAME = colander.Regex(rf"^{USERNAME_PATTERN}\Z", msg=f"Must be {USERNAME_RULE}")
+
+
+def _password(name: str) -> colander.SchemaNode:
+    return colander.SchemaNode(
+        StrictString(), name=name,
+        validator=colander.Length(8, 1024, min_err="Must be at least 8 characters",
+                                  max_err="Must be at most 1024 characters"),
+    )
+
+
+def registration_body() -> colander.SchemaNode:
+    return colander.SchemaNode(
+        StrictMapping(),
+        colander.SchemaNode(StrictString(), name="username", validator=USERNAME),
+        _password("password"),
+    )
+
+
+def login_body() -> colander.SchemaNode:
+    """Lenient on form (a malformed name is simply unknown: 401), strict on types."""
+    return colander.SchemaNode(
+        StrictMapping(),
+        colander.SchemaNode(StrictString(), name="username", validator=colander.Length(1, 256)),
+        colander.SchemaNode(StrictString(), name="password", validator=colander.Length(1, 1024)),
+    )
+
+
+def password_change_body() -> colander.SchemaNode:
+    return colander.SchemaNode(
+        StrictMapping(),
+        colander.SchemaNode(
+            StrictString(), name="current_password", validator=colander.Length(1, 1024)
+        ),
+        _password("password"),
+    )

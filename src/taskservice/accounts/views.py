@@ -1,0 +1,166 @@
+"""``/users`` (registration, the caller's account, everyone's for admins) and ``/tokens``
+(log in for a bearer token; ``/tokens/current``: log out)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from pyramid.httpexceptions import HTTPNoContent
+from pyramid.request import Request
+from pyramid.response import Response
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+
+from ..db.base import utcnow
+from ..db.session import read_outside_transaction
+from ..permissions import Permission
+from ..web.errors import error_response, unauthorized
+from ..web.pagination import INTEGER, decode_cursor, encode_cursor, CursorError
+from ..web.representation import timestamp
+from ..web.schemas import page_query, request_schema
+from ..web.services import absolute_url, api_service, link_next_page
+from ..web.validation import BODY_VALIDATORS, NO_QUERY_VALIDATORS, QUERY_VALIDATORS
+from .credentials import new_token, token_digest
+from .interfaces import ILoginThrottle
+from .models import Token, User, username_matches
+from .representation import user_json
+from .schemas import login_body, password_change_body, registration_body
+
+users = api_service("users", "/users", "Registration, and the list of users for admins")
+me = api_service("user_me", "/users/me", "The caller's own account")
+user = api_service("user", "/users/{username}", "One user account")
+tokens = api_service("tokens", "/tokens", "Exchange a username and password for a token")
+current = api_service("token_current", "/tokens/current", "The token this request carries")
+
+
+USER_CURSOR = "users"
+
+
+def _taken() -> Exception:
+    return error_response(409, "body", "username", "This username is already taken")
+
+
+@users.post(
+    permission=Permission.REGISTER, schema=request_schema(body=registration_body()),
+    validators=BODY_VALIDATORS,
+)
+def register(request: Request) -> dict:
+    if not request.registry.app_settings.registration_open:
+        raise error_response(403, "request", "", "Registration is closed on this service")
+    body = request.validated["body"]
+    # Check and hash before the request's own transaction starts: on SQLite it holds the
+    # write lock, and argon2 takes a while.
+    with read_outside_transaction(request) as session:
+        if session.execute(select(User.id).where(username_matches(body["username"]))).first():
+            raise _taken()
+    password_hash = request.passwords.hash(body["password"])
+    account = User(username=body["username"], password_hash=password_hash)
+    request.dbsession.add(account)
+    try:
+        request.dbsession.flush()
+    except IntegrityError:  # registered by a concurrent request since the check above
+        raise _taken()
+    request.response.status_code = 201
+    request.response.headers["Location"] = absolute_url(request, f"/users/{account.username}")
+    return user_json(account)
+
+
+@users.get(
+    permission=Permission.LIST, schema=request_schema(querystring=page_query()),
+    validators=QUERY_VALIDATORS,
+)
+def list_users(request: Request) -> dict:
+    query = request.validated["querystring"]
+    statement = select(User).order_by(User.id).limit(query["limit"] + 1)
+    if query["cursor"] is not None:
+        try:
+            (after_id,) = decode_cursor(query["cursor"], USER_CURSOR, [INTEGER])
+        except CursorError:
+            raise error_response(400, "querystring", "cursor", "Invalid cursor")
+        statement = statement.where(User.id > after_id)
+    rows = list(request.dbsession.execute(statement).scalars())
+    next_cursor = None
+    if len(rows) > query["limit"]:
+        rows = rows[: query["limit"]]
+        next_cursor = encode_cursor(USER_CURSOR, [INTEGER], [rows[-1].id])
+    link_next_page(request, next_cursor)
+    return {"items": [user_json(row) for row in rows], "next_cursor": next_cursor}
+
+
+@me.get(permission=Permission.VIEW, validators=NO_QUERY_VALIDATORS)
+@user.get(permission=Permission.VIEW, validators=NO_QUERY_VALIDATORS)
+def get_user(request: Request) -> dict:
+    return user_json(request.context.user)
+
+
+@me.patch(
+    permission=Permission.EDIT, schema=request_schema(body=password_change_body()),
+    validators=BODY_VALIDATORS,
+)
+def change_password(request: Request) -> dict:
+    """A new password; every other token of the user is revoked."""
+    body = request.validated["body"]
+    account = request.context.user
+    if not request.passwords.verify(account.password_hash, body["current_password"]):
+        raise error_response(400, "body", "current_password", "The current password is wrong")
+    account.password_hash = request.passwords.hash(body["password"])
+    request.dbsession.execute(
+        delete(Token).where(Token.user_id == account.id, Token.id != request.identity.token_id)
+    )
+    return user_json(account)
+
+
+@me.delete(permission=Permission.DELETE, validators=NO_QUERY_VALIDATORS)
+@user.delete(permission=Permission.DELETE, validators=NO_QUERY_VALIDATORS)
+def delete_user(request: Request) -> HTTPNoContent:
+    """The account, its tokens, its tasks and every share with it (database cascades)."""
+    request.dbsession.delete(request.context.user)
+    request.dbsession.flush()
+    return HTTPNoContent()
+
+
+
+def _wrong_credentials(request: Request) -> Response:
+    return unauthorized(request, "body", "password", "Wrong username or password")
+
+
+@tokens.post(
+    permission=Permission.LOGIN, schema=request_schema(body=login_body()),
+    validators=BODY_VALIDATORS,
+)
+def log_in(request: Request):
+    body = request.validated["body"]
+    throttle = request.registry.queryUtility(ILoginThrottle)
+    if throttle is not None and (refusal := throttle.refusal(request, body["username"])):
+        return refusal
+    with read_outside_transaction(request) as session:
+        account = session.execute(
+            select(User.id, User.password_hash).where(username_matches(body["username"]))
+        ).first()
+    # The hash check runs whether or not the user exists: same answer, same time.
+    if not request.passwords.verify(account and account.password_hash, body["password"]):
+        if throttle is not None:
+            throttle.record_failure(request, body["username"])
+        return _wrong_credentials(request)
+    token = new_token()
+    expires_at = utcnow() + timedelta(seconds=request.registry.app_settings.token_ttl)
+    request.dbsession.add(
+        Token(token_hash=token_digest(token), user_id=account.id, expires_at=expires_at)
+    )
+    try:
+        request.dbsession.flush()
+    except IntegrityError:  # the account was deleted while its password was being checked
+        return _wrong_credentials(request)
+    request.response.status_code = 201
+    return {"token": token, "token_type": "Bearer", "expires_at": timestamp(expires_at)}
+
+
+@current.delete(permission=Permission.LOGOUT, validators=NO_QUERY_VALIDATORS)
+def log_out(request: Request) -> HTTPNoContent:
+    request.dbsession.execute(delete(Token).where(Token.id == request.identity.token_id))
+    return HTTPNoContent()
+
+
+# /users/me must be matched before /users/{username}
+SERVICES = (users, me, user, tokens, current)

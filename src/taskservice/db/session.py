@@ -1,0 +1,73 @@
+"""One SQLAlchemy session per request, joined to the request's transaction.
+
+pyramid_tm begins a transaction per request and commits or aborts it when the response
+is ready; zope.sqlalchemy joins each session to it, so a view never commits.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import zope.sqlalchemy
+from pyramid.request import Request
+from pyramid.response import Response
+from pyramid_tm import default_commit_veto
+from sqlalchemy import create_engine
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from ..vocabulary import WRITE_METHODS
+from .interfaces import ISessionFactory
+from .sqlite import configure_sqlite, take_sqlite_write_turn
+
+
+def make_engine(database_url: str, **kwargs: Any) -> Engine:
+    """An engine for ``database_url`` with the per-database set-up this service relies on."""
+    engine = create_engine(database_url, **kwargs)
+    if engine.dialect.name == "sqlite":
+        configure_sqlite(engine)
+    return engine
+
+
+def make_session_factory(bind: Engine | Connection, **options: Any) -> sessionmaker[Session]:
+    """Sessions that join the current ``transaction`` when they begin: pyramid_tm commits them.
+
+    zope.sqlalchemy's listeners are registered once, on the factory, not on every
+    request's session (seven ``event.listen`` calls each time). That is sound because
+    pyramid_tm's ``request.tm`` is the thread-local ``transaction.manager``
+    (``tm.manager_hook`` is refused in ``includeme``), the manager zope.sqlalchemy joins
+    by default, and a waitress thread serves one request at a time.
+    """
+    factory = sessionmaker(bind=bind, expire_on_commit=False, **options)
+    zope.sqlalchemy.register(factory)
+    return factory
+
+
+def request_dbsession(request: Request) -> Session:
+    """``request.dbsession``: commit and abort follow pyramid_tm."""
+    session: Session = request.registry.getUtility(ISessionFactory)()
+    if request.method in WRITE_METHODS and session.get_bind().dialect.name == "sqlite":
+        take_sqlite_write_turn(request, session)
+    return session
+
+
+def read_outside_transaction(request: Request) -> Session:
+    """A short session of its own, for a read that must not hold the request's locks.
+
+    On SQLite a writing request holds the database-wide write lock from its first query;
+    a login reads a password hash and then spends a while in argon2, which must not make
+    every other writer wait. Use it as a context manager; it only ever rolls back. It is
+    a plain ``Session`` with the factory's options, so it does not join the transaction.
+    """
+    factory: sessionmaker[Session] = request.registry.getUtility(ISessionFactory)
+    return Session(**factory.kw)
+
+
+def commit_veto(request: Request, response: Response) -> bool:
+    """Whether pyramid_tm ends the request's transaction with a rollback.
+
+    A 4xx/5xx response writes nothing (pyramid_tm's default), and neither does a read:
+    GET, HEAD and OPTIONS are rolled back, so no read can write by accident, and a read
+    skips the two-phase commit.
+    """
+    return request.method not in WRITE_METHODS or bool(default_commit_veto(request, response))

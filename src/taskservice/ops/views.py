@@ -1,0 +1,51 @@
+"""Service endpoints for operators and load balancers: heartbeats and version."""
+
+from __future__ import annotations
+
+from importlib.metadata import version
+
+from pyramid.request import Request
+from pyramid.security import NO_PERMISSION_REQUIRED
+from sqlalchemy import text
+
+from ..db.interfaces import IDatabaseEngine
+from ..web.endpoints import SERVICE_ENDPOINTS
+from ..web.errors import error_dict, render_errors
+from ..web.services import api_service
+
+heartbeat = api_service("heartbeat", SERVICE_ENDPOINTS["heartbeat"],
+                        "Is the service able to reach its database?", traverse=False)
+lbheartbeat = api_service("lbheartbeat", SERVICE_ENDPOINTS["lbheartbeat"],
+                          "Is the process up? (for load balancers)", traverse=False)
+version_info = api_service("version", SERVICE_ENDPOINTS["version"], "Which release is running",
+                           traverse=False)
+SERVICES = (heartbeat, lbheartbeat, version_info)
+
+PACKAGE = "taskservice"
+
+
+@heartbeat.get(permission=NO_PERMISSION_REQUIRED)
+def check_heartbeat(request: Request):
+    """A cheap query on a fresh connection from the pool, outside the request's session."""
+    engine = request.registry.getUtility(IDatabaseEngine)
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+    except Exception as error:  # any failure to reach the database is the answer
+        reason = str(getattr(error, "orig", error)).strip().splitlines()[0][:200]
+        return render_errors(
+            request, 503, [error_dict("request", "database", f"Database unreachable: {reason}")],
+            [("Retry-After", "5")],
+        )
+    return {"database": "ok"}
+
+
+@lbheartbeat.get(permission=NO_PERMISSION_REQUIRED)
+def check_lbheartbeat(request: Request) -> dict:
+    """The process answers: nothing else is touched, so a slow database drops no worker."""
+    return {}
+
+
+@version_info.get(permission=NO_PERMISSION_REQUIRED)
+def get_version(request: Request) -> dict:
+    return {"name": PACKAGE, "version": version(PACKAGE)}

@@ -1,0 +1,269 @@
+"""The task-list query: what the caller may view, the filters, the sort and the page.
+
+Visibility is decided in SQL: an admin sees every task; anyone else sees the union of
+their own tasks and the tasks shared with them. Each half is ordered and limited on its
+own (so each is an index range scan), and the union is ordered and limited once more.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from operator import attrgetter
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, bindparam, exists, select, union_all
+from sqlalchemy.orm import Session
+from sqlalchemy.sql import ColumnElement
+
+from ..accounts.models import User, username_matches
+from ..vocabulary import PRIORITY_RANK
+from ..web import pagination
+from ..web.pagination import DATETIME, INTEGER, OPTIONAL_DATETIME, STRING, Codec
+from .models import SHARED_UNDATED, UNDATED, Task, TaskShare, TaskTag
+
+
+@dataclass(frozen=True)
+class SortKey:
+    column: ColumnElement  # on tasks
+    shared_column: ColumnElement  # its copy on task_shares, for the shared half of a list
+    value: Callable[[Task], Any]
+    codec: Codec
+    always_ascending: bool = False
+
+
+def _task_key(name: str, codec: Codec) -> SortKey:
+    return SortKey(getattr(Task, name), getattr(TaskShare, f"task_{name}"),
+                   attrgetter(name), codec)
+
+
+ID_KEY = SortKey(Task.id, TaskShare.task_id, attrgetter("id"), INTEGER)
+# "No due date" sorts last in both directions: a leading key that is 0 for dated tasks.
+UNDATED_KEY = SortKey(UNDATED, SHARED_UNDATED, lambda t: int(t.due_at is None), INTEGER, True)
+
+SORT_KEYS: dict[str, tuple[SortKey, ...]] = {
+    "created_at": (_task_key("created_at", DATETIME), ID_KEY),
+    "updated_at": (_task_key("updated_at", DATETIME), ID_KEY),
+    "priority": (_task_key("priority", INTEGER), ID_KEY),
+    "title": (_task_key("title", STRING), ID_KEY),
+    "due_at": (UNDATED_KEY, _task_key("due_at", OPTIONAL_DATETIME), ID_KEY),
+}
+
+
+@dataclass(frozen=True)
+class Sort:
+    """A sort as the client names it (``-priority``) and the keys that make it total."""
+
+    name: str
+
+    @property
+    def descending(self) -> bool:
+        return self.name.startswith("-")
+
+    @property
+    def keys(self) -> tuple[SortKey, ...]:
+        return SORT_KEYS[self.name.lstrip("-")]
+
+    @property
+    def codecs(self) -> list[Codec]:
+        return [key.codec for key in self.keys]
+
+    def ordered(self, shared: bool = False) -> list[tuple[ColumnElement, bool]]:
+        """Each key's column (on tasks, or its copy on task_shares) and its direction."""
+        return [(k.shared_column if shared else k.column,
+                 self.descending and not k.always_ascending) for k in self.keys]
+
+    def order_by(self, shared: bool = False) -> list[ColumnElement]:
+        return [col.desc() if desc else col.asc() for col, desc in self.ordered(shared)]
+
+    def values(self, task: Task) -> list[Any]:
+        return [key.value(task) for key in self.keys]
+
+
+@dataclass(frozen=True)
+class TaskFilters:
+    done: bool | None = None
+    priority: str | None = None
+    tags: Sequence[str] = ()
+    owner: str | None = None
+    text: str | None = None
+    due_before: datetime | None = None
+    due_after: datetime | None = None
+
+
+@dataclass(frozen=True)
+class TaskPageRequest:
+    viewer: User
+    filters: TaskFilters
+    sort: Sort
+    limit: int
+    after: list[Any] | None = None
+
+
+# The filters that take one value, in the order their conditions are written.
+SCALAR_FILTERS = ("done", "priority", "text", "due_before", "due_after")
+LIKE_ESCAPE = "/"
+
+
+def _like_escaped(text: str) -> str:
+    """``text`` matched literally by LIKE: its wildcards (and the escape) escaped."""
+    for char in (LIKE_ESCAPE, "%", "_"):
+        text = text.replace(char, LIKE_ESCAPE + char)
+    return text
+
+
+@dataclass(frozen=True)
+class PageShape:
+    """What a page's SQL depends on besides the values: the key of the statement cache.
+
+    Pages of one shape differ only in their bound parameters, so they share one Select
+    built once (see :func:`_page_statement`).
+    """
+
+    sort: str
+    visibility: str  # every | owner | own | owner_shared | own_or_shared
+    filters: tuple[str, ...]  # the SCALAR_FILTERS given
+    tags: int
+    cursor_nulls: tuple[bool, ...] | None  # which cursor values are NULL; None on page 1
+
+
+def _filter_params(filters: TaskFilters) -> dict[str, Any]:
+    values = {
+        "done": filters.done,
+        "priority": None if filters.priority is None else PRIORITY_RANK[filters.priority],
+        "text": None if filters.text is None else _like_escaped(filters.text),
+        "due_before": filters.due_before,
+        "due_after": filters.due_after,
+    }
+    params = {name: value for name, value in values.items() if value is not None}
+    params.update({f"tag_{i}": tag for i, tag in enumerate(filters.tags)})
+    return params
+
+
+def _filter_conditions(shape: PageShape) -> list[ColumnElement]:
+    given = set(shape.filters)
+    conditions: list[ColumnElement] = []
+    if "done" in given:
+        conditions.append(Task.done == bindparam("done"))
+    if "priority" in given:
+        conditions.append(Task.priority == bindparam("priority"))
+    for i in range(shape.tags):
+        tagged = exists().where(TaskTag.task_id == Task.id, TaskTag.tag == bindparam(f"tag_{i}"))
+        conditions.append(tagged)
+    if "text" in given:
+        text = bindparam("text")
+        conditions.append(Task.title.icontains(text, escape=LIKE_ESCAPE)
+                          | Task.description.icontains(text, escape=LIKE_ESCAPE))
+    if "due_before" in given:
+        conditions.append(Task.due_at < bindparam("due_before"))
+    if "due_after" in given:
+        conditions.append(Task.due_at > bindparam("due_after"))
+    return conditions
+
+
+def _visibility(session: Session, page: TaskPageRequest) -> tuple[str, dict[str, int]] | None:
+    """Which tasks the viewer may see (narrowed by ``owner=``), and the ids it needs.
+
+    ``None`` means nothing matches (an unknown owner).
+    """
+    viewer = page.viewer
+    owner_id = None
+    if page.filters.owner is not None:
+        owner_id = session.execute(
+            select(User.id).where(username_matches(page.filters.owner))
+        ).scalar_one_or_none()
+        if owner_id is None:
+            return None
+    if viewer.is_admin:
+        return ("every", {}) if owner_id is None else ("owner", {"owner": owner_id})
+    if owner_id == viewer.id:
+        return "own", {"viewer": viewer.id}
+    if owner_id is not None:
+        return "owner_shared", {"viewer": viewer.id, "owner": owner_id}
+    return "own_or_shared", {"viewer": viewer.id}
+
+
+@dataclass(frozen=True)
+class Branch:
+    """One half of a list: a condition on tasks, and whether it walks the caller's shares."""
+
+    conditions: tuple[ColumnElement, ...]
+    shared: bool = False
+
+
+def _visibility_branches(visibility: str) -> list[Branch]:
+    """The branches whose union is what the viewer may see."""
+    # The shared half walks the caller's share rows in sort order (the share's copy of
+    # the sort keys is indexed per sort), so it stops after a page like the own half.
+    own = Task.owner_id == bindparam("viewer")
+    owner = Task.owner_id == bindparam("owner")
+    return {
+        "every": [Branch(())],
+        "owner": [Branch((owner,))],
+        "own": [Branch((own,))],
+        "owner_shared": [Branch((owner,), shared=True)],
+        "own_or_shared": [Branch((own,)), Branch((), shared=True)],
+    }[visibility]
+
+
+@lru_cache(maxsize=512)
+def _page_statement(shape: PageShape) -> Select:
+    """The page query of ``shape``, with every value a named parameter.
+
+    Built once per shape: SQLAlchemy memoizes a statement's cache key, so a page neither
+    rebuilds the expression (union, keyset condition, filters) nor walks it to find the
+    compiled SQL -- 0.25 ms of a 1.4 ms GET /tasks?limit=20.
+    """
+    sort = Sort(shape.sort)
+    filters = _filter_conditions(shape)
+    limit = bindparam("limit")
+
+    def keyset(shared: bool) -> list[ColumnElement]:
+        if shape.cursor_nulls is None:
+            return []
+        placeholders = [None if null else bindparam(f"after_{i}")
+                        for i, null in enumerate(shape.cursor_nulls)]
+        return [pagination.after(sort.ordered(shared), placeholders)]
+
+    def branch_ids(branch: Branch) -> Select:
+        if branch.shared:
+            query = (select(TaskShare.task_id.label("id"))
+                     .join(Task, Task.id == TaskShare.task_id)
+                     .where(TaskShare.user_id == bindparam("viewer")))
+        else:
+            query = select(Task.id)
+        return (query.where(*branch.conditions, *filters, *keyset(branch.shared))
+                .order_by(*sort.order_by(branch.shared)).limit(limit))
+
+    branches = _visibility_branches(shape.visibility)
+    if len(branches) == 1 and not branches[0].shared:
+        query = select(Task).where(*branches[0].conditions, *filters, *keyset(False))
+    else:
+        ids = union_all(*(select(branch_ids(b).subquery().c.id) for b in branches))
+        query = select(Task).where(Task.id.in_(ids))
+    return query.order_by(*sort.order_by()).limit(limit)
+
+
+def fetch_task_page(session: Session, page: TaskPageRequest) -> tuple[list[Task], list[Any] | None]:
+    """One page of tasks and the sort values to continue after (``None`` on the last page)."""
+    visibility = _visibility(session, page)
+    if visibility is None:
+        return [], None
+    kind, params = visibility
+    params.update(_filter_params(page.filters), limit=page.limit + 1)
+    after = page.after
+    if after is not None:
+        params.update({f"after_{i}": v for i, v in enumerate(after) if v is not None})
+    shape = PageShape(
+        sort=page.sort.name, visibility=kind,
+        filters=tuple(name for name in SCALAR_FILTERS if name in params),
+        tags=len(page.filters.tags),
+        cursor_nulls=None if after is None else tuple(v is None for v in after),
+    )
+    rows = list(session.execute(_page_statement(shape), params).scalars())
+    if len(rows) <= page.limit:
+        return rows, None
+    rows = rows[: page.limit]
+    return rows, page.sort.values(rows[-1])

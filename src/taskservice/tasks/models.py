@@ -1,0 +1,180 @@
+"""Tasks, their tags and their shares.
+
+Tags are kept twice on purpose: as a JSON list on the task, so loading a task is one
+query, and as ``task_tags`` rows, so ``tag=`` filters are an indexed lookup on every
+database. :meth:`Task.set_tags` is the only writer of both.
+
+A share keeps a copy of its task's sort keys for the same reason: "tasks shared with me,
+sorted" is then a range of one index however many tasks are shared with the caller.
+:meth:`Task.share_with` fills the copy; a trigger on ``tasks`` (migration 0003) keeps it
+in step with every later UPDATE, whoever sends it -- the ORM, a bulk UPDATE, or an
+operator at a SQL prompt.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from sqlalchemy import (
+    JSON,
+    ColumnElement,
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    SmallInteger,
+    String,
+    Text,
+    case,
+    literal_column,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..accounts.models import User
+from ..db.base import ID, Base, UTCDateTime, utcnow
+from ..vocabulary import (
+    PRIORITIES,
+    SHARE_PERMISSIONS,
+    SORT_FIELDS,
+    TAG_MAX_LENGTH,
+    TITLE_MAX_LENGTH,
+)
+
+PRIORITY_CHECK = f"priority BETWEEN 0 AND {len(PRIORITIES) - 1}"
+PERMISSION_CHECK = f"permission IN ({', '.join(repr(name) for name in SHARE_PERMISSIONS)})"
+
+
+class Task(Base):
+    __tablename__ = "tasks"
+    __table_args__ = (
+        CheckConstraint(PRIORITY_CHECK, name="priority_rank"),
+        # One index per sort order, owner first: a user's page is an index range scan.
+        Index("ix_tasks_owner_created", "owner_id", "created_at", "id"),
+        Index("ix_tasks_owner_updated", "owner_id", "updated_at", "id"),
+        Index("ix_tasks_owner_priority", "owner_id", "priority", "id"),
+        Index("ix_tasks_owner_title", "owner_id", "title", "id"),
+        # An admin's list spans every owner: the same sorts without the owner.
+        Index("ix_tasks_created", "created_at", "id"),
+        Index("ix_tasks_updated", "updated_at", "id"),
+        Index("ix_tasks_priority", "priority", "id"),
+        Index("ix_tasks_title", "title", "id"),
+        {"sqlite_autoincrement": True},  # ids are never reused, even after a delete
+    )
+
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    owner_id: Mapped[int] = mapped_column(
+        ID, ForeignKey("users.id", ondelete="CASCADE"), nullable=False
+    )
+    title: Mapped[str] = mapped_column(String(TITLE_MAX_LENGTH), nullable=False)
+    description: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    done: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    priority: Mapped[int] = mapped_column(SmallInteger, nullable=False, default=1)
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    tags: Mapped[list[str]] = mapped_column(JSON, nullable=False, default=list)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    # When ``done`` last became true; None while it is false.
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+
+    owner: Mapped[User] = relationship(lazy="joined", innerjoin=True)
+    tag_rows: Mapped[list[TaskTag]] = relationship(
+        cascade="all, delete-orphan", passive_deletes=True, lazy="select"
+    )
+    shares: Mapped[list[TaskShare]] = relationship(
+        cascade="all, delete-orphan", passive_deletes=True, lazy="select",
+        order_by="TaskShare.user_id",
+    )
+
+    # The ORM adds "AND version = :old" to every UPDATE, so two writers that loaded the
+    # same version cannot both succeed: the loser gets StaleDataError, never a lost update.
+    __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def priority_name(self) -> str:
+        return PRIORITIES[self.priority]
+
+    def set_tags(self, tags: Iterable[str]) -> None:
+        """Replace the task's tags, keeping the JSON list and the index rows in step."""
+        wanted = list(dict.fromkeys(tags))
+        self.tags = wanted
+        existing = {row.tag: row for row in self.tag_rows}
+        self.tag_rows = [existing.get(tag) or TaskTag(tag=tag) for tag in wanted]
+
+    def share_with(self, user: User, permission: str) -> TaskShare:
+        """A new share of this task, carrying the copy of its sort keys."""
+        share = TaskShare(user=user, permission=permission, **self.sort_key_copy())
+        self.shares.append(share)
+        return share
+
+    def sort_key_copy(self) -> dict[str, object]:
+        """The values a share keeps of this task, by the share's column names."""
+        return {f"task_{name}": getattr(self, name) for name in SORT_FIELDS}
+
+
+def undated(due_at: ColumnElement) -> ColumnElement:
+    """1 for "no due date", else 0: the leading key of the due_at sort.
+
+    "No due date" sorts last in both directions. An integer, not "due_at IS NULL": SQL
+    cannot compare booleans with < and >, which the keyset condition needs. Literal 1 and
+    0 (not bound parameters) so the query's expression is the index's expression and the
+    planner can use the index for it.
+    """
+    return case((due_at.is_(None), literal_column("1")), else_=literal_column("0"))
+
+
+UNDATED = undated(Task.due_at)
+Index("ix_tasks_owner_due", Task.owner_id, UNDATED, Task.due_at, Task.id)
+# "-due_at" is undated last (ascending) and the rest descending: no one direction of the
+# index above reads that order, so it has its own.
+Index("ix_tasks_owner_due_desc", Task.owner_id, UNDATED, Task.due_at.desc(), Task.id.desc())
+Index("ix_tasks_due", UNDATED, Task.due_at, Task.id)
+Index("ix_tasks_due_desc", UNDATED, Task.due_at.desc(), Task.id.desc())
+
+
+class TaskTag(Base):
+    __tablename__ = "task_tags"
+    __table_args__ = (Index("ix_task_tags_tag_task", "tag", "task_id"),)
+
+    task_id: Mapped[int] = mapped_column(
+        ID, ForeignKey("tasks.id", ondelete="CASCADE"), primary_key=True
+    )
+    tag: Mapped[str] = mapped_column(String(TAG_MAX_LENGTH), primary_key=True)
+
+
+class TaskShare(Base):
+    __tablename__ = "task_shares"
+    __table_args__ = (
+        CheckConstraint(PERMISSION_CHECK, name="permission_kind"),
+        # "Tasks shared with me", the second half of every non-admin list: one index per
+        # sort order, as for the owner's half.
+        Index("ix_task_shares_user_created", "user_id", "task_created_at", "task_id"),
+        Index("ix_task_shares_user_updated", "user_id", "task_updated_at", "task_id"),
+        Index("ix_task_shares_user_priority", "user_id", "task_priority", "task_id"),
+        Index("ix_task_shares_user_title", "user_id", "task_title", "task_id"),
+    )
+
+    task_id: Mapped[int] = mapped_column(
+        ID, ForeignKey("tasks.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(
+        ID, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    permission: Mapped[str] = mapped_column(String(8), nullable=False)
+    # Copies of the task's sort keys, kept in step by a trigger (see the module docstring).
+    task_created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    task_updated_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    task_priority: Mapped[int] = mapped_column(SmallInteger, nullable=False)
+    task_title: Mapped[str] = mapped_column(String(TITLE_MAX_LENGTH), nullable=False)
+    task_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+    user: Mapped[User] = relationship(lazy="joined", innerjoin=True)
+
+
+SHARED_UNDATED = undated(TaskShare.task_due_at)
+Index("ix_task_shares_user_due", TaskShare.user_id, SHARED_UNDATED, TaskShare.task_due_at,
+      TaskShare.task_id)
+Index("ix_task_shares_user_due_desc", TaskShare.user_id, SHARED_UNDATED,
+      TaskShare.task_due_at.desc(), TaskShare.task_id.desc())

@@ -1,0 +1,119 @@
+"""Task and share bodies, and the task-list query string."""
+
+from __future__ import annotations
+
+import colander
+
+from ..vocabulary import (
+    DEFAULT_SORT,
+    DESCRIPTION_MAX_LENGTH,
+    MAX_TAGS,
+    PRIORITIES,
+    SHARE_PERMISSIONS,
+    SORTS,
+    TAG_MAX_LENGTH,
+    TITLE_MAX_LENGTH,
+    USERNAME_MAX_LENGTH,
+)
+from ..web.schemas import cursor_node, limit_node
+from ..web.schema_types import (
+    QueryBoolean,
+    QueryDateTime,
+    QueryList,
+    StrictBoolean,
+    StrictDateTime,
+    StrictMapping,
+    StrictSequence,
+    StrictString,
+)
+
+
+def _distinct(node: colander.SchemaNode, value: list[str]) -> None:
+    if len(value) > MAX_TAGS:
+        raise colander.Invalid(node, f"At most {MAX_TAGS} tags")
+    if len(set(value)) != len(value):
+        raise colander.Invalid(node, "Tags must be distinct")
+
+
+_distinct.json_schema = {"maxItems": MAX_TAGS, "uniqueItems": True}  # for the OpenAPI document
+
+
+def _strip(value: object) -> object:
+    return value.strip() if isinstance(value, str) else value
+
+
+def _tag() -> colander.SchemaNode:
+    return colander.SchemaNode(StrictString(), name="tag", validator=colander.Length(1, TAG_MAX_LENGTH))
+
+
+def task_body(partial: bool = False) -> colander.SchemaNode:
+    """A task as a client sends it; ``partial`` (PATCH) makes every field optional."""
+
+    def missing(default: object) -> object:
+        return colander.drop if partial else default
+
+    return colander.SchemaNode(
+        StrictMapping(),
+        colander.SchemaNode(
+            StrictString(), name="title", preparer=_strip, validator=colander.Length(1, TITLE_MAX_LENGTH),
+            missing=colander.drop if partial else colander.required,
+        ),
+        colander.SchemaNode(
+            StrictString(), name="description",
+            validator=colander.Length(max=DESCRIPTION_MAX_LENGTH), missing=missing(""),
+        ),
+        colander.SchemaNode(StrictBoolean(), name="done", missing=missing(False)),
+        colander.SchemaNode(
+            StrictString(), name="priority", validator=colander.OneOf(PRIORITIES),
+            missing=missing("normal"),
+        ),
+        colander.SchemaNode(StrictDateTime(nullable=True), name="due_at", missing=missing(None)),
+        colander.SchemaNode(
+            StrictSequence(), _tag(), name="tags", validator=_distinct, missing=missing([]),
+        ),
+    )
+
+
+def task_list_query() -> colander.SchemaNode:
+    """``GET /tasks``: page, filters (all combinable) and sort."""
+    return colander.SchemaNode(
+        StrictMapping(),
+        limit_node(),
+        cursor_node(),
+        colander.SchemaNode(QueryBoolean(), name="done", missing=colander.drop),
+        colander.SchemaNode(
+            StrictString(), name="priority", validator=colander.OneOf(PRIORITIES),
+            missing=colander.drop,
+        ),
+        colander.SchemaNode(
+            QueryList(), _tag(), name="tag", missing=colander.drop,
+            # Never more than a task can carry: the filter is one join per tag.
+            validator=colander.Length(
+                max=MAX_TAGS, max_err=f"At most {MAX_TAGS} tag parameters (a task has at most "
+                f"{MAX_TAGS} tags)",
+            ),
+        ),
+        colander.SchemaNode(
+            StrictString(), name="owner", validator=colander.Length(1, USERNAME_MAX_LENGTH),
+            missing=colander.drop,
+        ),
+        colander.SchemaNode(
+            StrictString(), name="q", validator=colander.Length(1, 200), missing=colander.drop
+        ),
+        colander.SchemaNode(QueryDateTime(), name="due_before", missing=colander.drop),
+        colander.SchemaNode(QueryDateTime(), name="due_after", missing=colander.drop),
+        colander.SchemaNode(
+            StrictString(), name="sort", validator=colander.OneOf(SORTS), missing=DEFAULT_SORT
+        ),
+        missing={},
+    )
+
+
+def share_body() -> colander.SchemaNode:
+    """``PUT /tasks/<id>/shares/<username>``."""
+    return colander.SchemaNode(
+        StrictMapping(),
+        colander.SchemaNode(
+            StrictString(), name="permission", validator=colander.OneOf(SHARE_PERMISSIONS)
+        ),
+    )

@@ -1,0 +1,149 @@
+"""``/tasks`` and ``/tasks/<id>``: create, list, read, patch, replace, delete."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pyramid.httpexceptions import HTTPNoContent, HTTPNotModified
+from pyramid.request import Request
+
+from ..db.base import utcnow
+from ..permissions import Permission
+from ..vocabulary import PRIORITY_RANK
+from ..web.conditional import not_modified, require_if_match, set_etag
+from ..web.errors import error_response
+from ..web.pagination import CursorError, decode_cursor, encode_cursor
+from ..web.schemas import request_schema
+from ..web.services import absolute_url, api_service, link_next_page
+from ..web.validation import BODY_VALIDATORS, NO_QUERY_VALIDATORS, QUERY_VALIDATORS
+from .listing import Sort, TaskFilters, TaskPageRequest, fetch_task_page
+from .models import Task
+from .representation import task_json
+from .schemas import task_body, task_list_query
+
+tasks = api_service("tasks", "/tasks", "The caller's tasks and the tasks shared with them")
+task = api_service("task", "/tasks/{id}", "One task")
+SERVICES = (tasks, task)
+
+
+def _current(task_row: Task, name: str) -> Any:
+    """A field's value as the validated body states it (priority by name, not rank)."""
+    return task_row.priority_name if name == "priority" else getattr(task_row, name)
+
+
+def _changed(task_row: Task, fields: dict[str, Any]) -> dict[str, Any]:
+    """The fields whose sent value differs from the task's: a no-op leaves the version."""
+    return {name: value for name, value in fields.items() if _current(task_row, name) != value}
+
+
+def _apply(task_row: Task, fields: dict[str, Any], now: datetime) -> None:
+    """Copy validated fields onto the row (absent fields are left alone)."""
+    for name, value in fields.items():
+        if name == "tags":
+            task_row.set_tags(value)
+        elif name == "priority":
+            task_row.priority = PRIORITY_RANK[value]
+        else:
+            setattr(task_row, name, value)
+    if "done" in fields:
+        task_row.completed_at = now if fields["done"] else None
+
+
+def _task_response(request: Request, task_row: Task, status: int = 200) -> dict:
+    request.response.status_code = status
+    set_etag(request.response, task_row.version)
+    return task_json(task_row)
+
+
+def _save(request: Request, task_row: Task, fields: dict[str, Any]) -> dict:
+    require_if_match(request, task_row.version)
+    changes = _changed(task_row, fields)
+    if changes:
+        now = utcnow()
+        # Loading the tag rows must not flush half the change: one UPDATE, one version.
+        with request.dbsession.no_autoflush:
+            _apply(task_row, changes, now)
+            task_row.updated_at = now
+        request.dbsession.flush()  # the versioned UPDATE: a concurrent writer fails here
+    return _task_response(request, task_row)
+
+
+@tasks.post(
+    permission=Permission.CREATE, schema=request_schema(body=task_body()),
+    validators=BODY_VALIDATORS,
+)
+def create_task(request: Request) -> dict:
+    now = utcnow()
+    task_row = Task(owner=request.identity.user, created_at=now, updated_at=now)
+    _apply(task_row, request.validated["body"], now)
+    request.dbsession.add(task_row)
+    request.dbsession.flush()
+    request.response.headers["Location"] = absolute_url(request, f"/tasks/{task_row.id}")
+    return _task_response(request, task_row, status=201)
+
+
+@tasks.get(
+    permission=Permission.LIST, schema=request_schema(querystring=task_list_query()),
+    validators=QUERY_VALIDATORS,
+)
+def list_tasks(request: Request) -> dict:
+    query = request.validated["querystring"]
+    sort = Sort(query["sort"])
+    after = None
+    if query["cursor"] is not None:
+        try:
+            after = decode_cursor(query["cursor"], sort.name, sort.codecs)
+        except CursorError:
+            raise error_response(
+                400, "querystring", "cursor",
+                "Invalid cursor: pass the next_cursor of the previous page, with the same sort",
+            )
+    filters = TaskFilters(
+        done=query.get("done"), priority=query.get("priority"), tags=query.get("tag", ()),
+        owner=query.get("owner"), text=query.get("q"),
+        due_before=query.get("due_before"), due_after=query.get("due_after"),
+    )
+    page = TaskPageRequest(
+        viewer=request.identity.user, filters=filters, sort=sort,
+        limit=query["limit"], after=after,
+    )
+    rows, last = fetch_task_page(request.dbsession, page)
+    next_cursor = None if last is None else encode_cursor(sort.name, sort.codecs, last)
+    link_next_page(request, next_cursor)
+    return {"items": [task_json(row) for row in rows], "next_cursor": next_cursor}
+
+
+@task.get(permission=Permission.VIEW, validators=NO_QUERY_VALIDATORS)
+def get_task(request: Request) -> Any:
+    task_row = request.context.task
+    if not_modified(request, task_row.version):
+        response = HTTPNotModified()
+        set_etag(response, task_row.version)
+        return response
+    return _task_response(request, task_row)
+
+
+@task.patch(
+    permission=Permission.EDIT, schema=request_schema(body=task_body(partial=True)),
+    validators=BODY_VALIDATORS,
+)
+def patch_task(request: Request) -> dict:
+    return _save(request, request.context.task, request.validated["body"])
+
+
+@task.put(
+    permission=Permission.EDIT, schema=request_schema(body=task_body()),
+    validators=BODY_VALIDATORS,
+)
+def replace_task(request: Request) -> dict:
+    return _save(request, request.context.task, request.validated["body"])
+
+
+@task.delete(permission=Permission.DELETE, validators=NO_QUERY_VALIDATORS)
+def delete_task(request: Request) -> HTTPNoContent:
+    task_row = request.context.task
+    require_if_match(request, task_row.version)
+    request.dbsession.delete(task_row)
+    request.dbsession.flush()
+    return HTTPNoContent()

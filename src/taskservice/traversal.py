@@ -1,0 +1,60 @@
+"""The root of the resource tree that traversal walks, and what every resource shares.
+
+``/`` → ``tasks`` → ``<id>`` → ``shares`` → ``<username>``; ``users`` → ``<username>`` or
+``me``; ``tokens`` → ``current``. Each domain adds its top-level collection with
+``config.add_root_child(name, factory)``, so the root knows no domain. A missing or
+malformed key is a ``KeyError`` (a 404 before any permission check). Resources build
+their ACL from their own rows, so no view ever decides access with an if-statement.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from pyramid.config import Configurator
+from pyramid.request import Request
+from zope.interface import Interface
+
+ACE = tuple[str, str, object]
+
+
+class IPrivateResource(Interface):
+    """A resource the caller may not even learn exists unless they may view it (a 404)."""
+
+
+class IRootChild(Interface):
+    """A factory ``(request, name, root) -> Resource`` for one top-level collection."""
+
+
+class Resource:
+    """A node of the tree: a name, a parent, and the request it was built for."""
+
+    __acl__: object = ()
+
+    def __init__(self, request: Request, name: str = "", parent: Resource | None = None) -> None:
+        self.request = request
+        self.__name__ = name
+        self.__parent__ = parent
+
+
+class Root(Resource):
+    def __getitem__(self, name: str) -> Resource:
+        child: Callable[..., Resource] | None = self.request.registry.queryUtility(
+            IRootChild, name=name
+        )
+        if child is None:
+            raise KeyError(name)
+        return child(self.request, name, self)
+
+
+def root_factory(request: Request) -> Root:
+    return Root(request)
+
+
+def add_root_child(config: Configurator, name: str, factory: Callable[..., Resource]) -> None:
+    """The ``config.add_root_child`` directive: ``/<name>`` is a ``factory`` resource."""
+    config.registry.registerUtility(factory, IRootChild, name=name)
+
+
+def includeme(config: Configurator) -> None:
+    config.add_directive("add_root_child", add_root_child)

@@ -1,0 +1,36 @@
+"""The words of the contract that several packages use, each defined here once.
+
+Models, schemas, resources, the listing and the OpenAPI document all derive from these:
+a priority added here is accepted, stored, sorted and documented everywhere. (The
+migrations already applied keep the literal values they were written with.)
+"""
+
+from __future__ import annotations
+
+# The HTTP methods that write: read-only mode refuses them, SQLite serialises them, and
+# the transaction of any other method ends in a rollback.
+WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+# -- users ---------------------------------------------------------------------------------
+
+USERNAME_MAX_LENGTH = 32
+# Used with fullmatch (or anchored with \Z): "$" would also match before a trailing newline.
+USERNAME_PATTERN = rf"[A-Za-z0-9_.\-]{{3,{USERNAME_MAX_LENGTH}}}"
+USERNAME_RULE = f"3 to {USERNAME_MAX_LENGTH} characters of A-Z a-z 0-9 _ . -"
+
+# -- tasks ---------------------------------------------------------------------------------
+
+# Ids are decimal, never zero-padded; 18 digits always fit the 64-bit id columns.
+ID_PATTERN = r"[1-9][0-9]{0,17}"
+TITLE_MAX_LENGTH = 200
+DESCRIPTION_MAX_LENGTH = 10000
+TAG_MAX_LENGTH = 50
+MAX_TAGS = 20
+# Stored as their rank (0 ... 3), so that sorting by priority is sorting by a number.
+PRIORITIES = ("low", "normal", "high", "urgent")
+PRIORITY_RANK = {name: rank for rank, name in enumerate(PRIORITIES)}
+SHARE_PERMISSIONS = ("view", "edit")
+# What a task list can be sorted by, each ascending or descending ("-" first).
+SORT_FIELDS = ("created_at", "updated_at", "due_at", "priority", "title")
+SORTS = tuple(prefix + field for field in SORT_FIELDS for prefix in ("", "-"))
+DEFAULT_SORT = "-created_at"

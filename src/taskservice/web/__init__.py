@@ -1,0 +1,19 @@
+"""The plumbing every domain shares: tweens, the error shape, validation, services.
+
+In request order: the request id and access log, security headers, read-only mode, the
+rate limit, then the exception views that put every failure in the contract's shape;
+``add_api_services`` is how a domain adds its Cornice services.
+"""
+
+from __future__ import annotations
+
+from pyramid.config import Configurator
+
+
+def includeme(config: Configurator) -> None:
+    config.include(".requestlog")
+    config.include(".hardening")
+    config.include(".readonly")
+    config.include(".ratelimit")
+    config.include(".exception_views")
+    config.include(".services")

@@ -1,0 +1,56 @@
+"""One error shape for every 4xx and 5xx, whatever raised it.
+
+``{"status": "error", "errors": [{"location", "name", "description"}], "request_id"}`` --
+Cornice's own format plus the request id. Anything may raise ``error_response(...)``;
+``exception_views`` decides which status a failure becomes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from pyramid.httpexceptions import HTTPError, exception_response
+from pyramid.request import Request
+from pyramid.response import Response
+
+REALM = 'Bearer realm="taskservice"'
+
+
+def error_dict(location: str, name: str, description: str) -> dict[str, str]:
+    return {"location": location, "name": name, "description": description}
+
+
+def error_response(
+    status: int, location: str, name: str, description: str, headers: dict | None = None
+) -> HTTPError:
+    """An HTTP exception carrying its contract-shaped errors; raise it from anywhere."""
+    exc = exception_response(status, headers=headers)
+    exc.api_errors = [error_dict(location, name, description)]
+    return exc
+
+
+def render_errors(
+    request: Request, status: int, errors: Iterable[dict], headers: Iterable[tuple] = ()
+) -> Response:
+    response = Response(status=status, charset="utf-8", content_type="application/json")
+    response.json_body = {
+        "status": "error",
+        "errors": list(errors),
+        "request_id": request.request_id,
+    }
+    for name, value in headers:
+        response.headers[name] = value
+    return response
+
+
+def unauthorized(request: Request, location: str, name: str, description: str) -> Response:
+    """A 401 with the challenge every 401 of this API carries."""
+    return render_errors(request, 401, [error_dict(location, name, description)],
+                         [("WWW-Authenticate", REALM)])
+
+
+def cornice_error_handler(request: Request) -> Response:
+    """Cornice validation errors (``request.errors``) in the same shape."""
+    return render_errors(request, request.errors.status, request.errors)
+
+

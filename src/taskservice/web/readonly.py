@@ -1,0 +1,40 @@
+"""Read-only mode (``taskservice.readonly = true``): every write is a 503, reads go on.
+
+For maintenance, or when the database is a read-only replica. Logins write a token, so
+they are refused too; requests with existing tokens keep reading.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from pyramid.config import Configurator
+from pyramid.registry import Registry
+from pyramid.request import Request
+from pyramid.response import Response
+
+from .errors import error_dict, render_errors
+from ..vocabulary import WRITE_METHODS
+
+RETRY_AFTER_SECONDS = "60"
+
+
+def readonly_tween_factory(
+    handler: Callable[[Request], Response], registry: Registry
+) -> Callable[[Request], Response]:
+    def readonly_tween(request: Request) -> Response:
+        if request.method in WRITE_METHODS:
+            return render_errors(
+                request, 503,
+                [error_dict("request", "", "The service is in read-only mode; try again later")],
+                [("Retry-After", RETRY_AFTER_SECONDS)],
+            )
+        return handler(request)
+
+    return readonly_tween
+
+
+def includeme(config: Configurator) -> None:
+    if config.registry.app_settings.readonly:
+        config.add_tween("taskservice.web.readonly.readonly_tween_factory",
+                         under="taskservice.web.requestlog.access_log_tween_factory")

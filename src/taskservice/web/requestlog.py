@@ -1,0 +1,66 @@
+"""Request ids and the access log.
+
+Every request gets an ``X-Request-Id`` -- the client's own when it is sane, else a new
+one -- echoed in the response, in every error body, in the access-log line (method, path,
+status, duration, user) and in any error logged while serving it. It lives in the WSGI
+environ so that a retried attempt of the same request keeps the same id.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+import uuid
+from collections.abc import Callable
+
+from pyramid.config import Configurator
+from pyramid.registry import Registry
+from pyramid.request import Request
+from pyramid.response import Response
+from pyramid.tweens import INGRESS
+
+from .identity import known_identity
+
+HEADER = "X-Request-Id"
+ENVIRON_KEY = "taskservice.request_id"
+SANE_ID = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
+
+access_log = logging.getLogger("taskservice.access")
+
+
+def request_id(request: Request) -> str:
+    environ = request.environ
+    rid = environ.get(ENVIRON_KEY)
+    if rid is None:
+        offered = request.headers.get(HEADER, "")
+        rid = environ[ENVIRON_KEY] = offered if SANE_ID.match(offered) else uuid.uuid4().hex
+    return rid
+
+
+def _username(request: Request) -> str:
+    identity = known_identity(request)  # never authenticate just to log
+    return identity.username if identity is not None else "-"
+
+
+def access_log_tween_factory(
+    handler: Callable[[Request], Response], registry: Registry
+) -> Callable[[Request], Response]:
+    def access_log_tween(request: Request) -> Response:
+        started = time.perf_counter()
+        response = handler(request)
+        response.headers[HEADER] = request.request_id
+        if access_log.isEnabledFor(logging.INFO):
+            access_log.info(
+                '%s %s %s %d %.1fms user=%s',
+                request.request_id, request.method, request.path_qs, response.status_code,
+                (time.perf_counter() - started) * 1000, _username(request),
+            )
+        return response
+
+    return access_log_tween
+
+
+def includeme(config: Configurator) -> None:
+    config.add_request_method(request_id, "request_id", reify=True)
+    config.add_tween("taskservice.web.requestlog.access_log_tween_factory", under=INGRESS)

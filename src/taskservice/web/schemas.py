@@ -1,0 +1,64 @@
+"""The request-schema shapes every domain's Colander schemas are built from.
+
+Each domain's ``schemas`` module is the only place its input is validated, and the
+OpenAPI document is generated from the same schemas, so the two cannot drift.
+``request_schema`` wraps a body and/or query-string schema into the shape Cornice's
+validator expects; ``limit`` and ``cursor`` are what every paginated list takes.
+"""
+
+from __future__ import annotations
+
+import colander
+
+from .schema_types import QueryInteger, StrictMapping, StrictString
+
+
+def request_schema(
+    body: colander.SchemaNode | None = None, querystring: colander.SchemaNode | None = None
+) -> colander.SchemaNode:
+    """The whole-request schema: ``body`` and ``querystring`` children, the rest ignored.
+
+    Without a ``querystring`` schema the endpoint takes no parameters: any is a 400.
+    """
+    schema = colander.SchemaNode(colander.Mapping(unknown="ignore"))
+    if body is not None:
+        body.name = "body"
+        schema.add(body)
+    querystring = empty_query() if querystring is None else querystring
+    querystring.name = "querystring"
+    schema.add(querystring)
+    return schema
+
+
+def empty_query() -> colander.SchemaNode:
+    """No query parameters are accepted."""
+    return colander.SchemaNode(StrictMapping(), missing={})
+
+
+@colander.deferred
+def _limit_range(node: colander.SchemaNode, kw: dict) -> colander.Range:
+    maximum = kw["settings"].page_size_max
+    return colander.Range(1, maximum, min_err="Must be at least 1",
+                          max_err=f"Must be at most {maximum}")
+
+
+@colander.deferred
+def _default_limit(node: colander.SchemaNode, kw: dict) -> int:
+    return kw["settings"].page_size_default
+
+
+def limit_node() -> colander.SchemaNode:
+    return colander.SchemaNode(
+        QueryInteger(), name="limit", validator=_limit_range, missing=_default_limit
+    )
+
+
+def cursor_node() -> colander.SchemaNode:
+    return colander.SchemaNode(
+        StrictString(), name="cursor", validator=colander.Length(1, 1000), missing=None
+    )
+
+
+def page_query() -> colander.SchemaNode:
+    """A plain paginated list: ``limit`` and ``cursor`` only."""
+    return colander.SchemaNode(StrictMapping(), limit_node(), cursor_node(), missing={})

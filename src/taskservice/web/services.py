@@ -1,0 +1,75 @@
+"""Cornice services bound to the traversal tree, and helpers every view uses.
+
+Every service traverses its own path from the root factory, so ``request.context`` is
+the resource the URL names and each view's ``permission=`` is checked against that
+resource's ACL before the view runs.
+"""
+
+from __future__ import annotations
+
+import copy
+from urllib.parse import urlencode
+
+from cornice import Service
+from pyramid.config import Configurator
+from pyramid.request import Request
+
+from ..traversal import root_factory
+from .errors import cornice_error_handler
+
+# Response headers a browser script may read when CORS is on.
+EXPOSED_HEADERS = ("ETag", "Location", "Link", "Retry-After", "X-Request-Id")
+
+
+def api_service(name: str, path: str, description: str, traverse: bool = True) -> Service:
+    """A Cornice service on ``path``, traversed from the root, with our error shape."""
+    options = {"factory": root_factory, "traverse": path} if traverse else {}
+    return Service(
+        name=name, path=path, description=description, renderer="json",
+        error_handler=cornice_error_handler, cors_headers=EXPOSED_HEADERS, **options,
+    )
+
+
+def _with_cors(service: Service, origins: tuple[str, ...]) -> Service:
+    """A copy of ``service`` allowing ``origins``, so each app has its own CORS policy.
+
+    Cornice reads CORS settings from the service object, adds an OPTIONS view to it and
+    inserts its origin check into each definition's validators, so the copy gets its own
+    view lists and argument dicts: the module-level service is never changed.
+    """
+    if not origins:
+        return service
+    clone = copy.copy(service)
+    clone.definitions = [
+        (method, view, {**args, "validators": list(args.get("validators", ()))})
+        for method, view, args in service.definitions
+    ]
+    clone.defined_methods = list(service.defined_methods)
+    clone.cors_origins = origins
+    return clone
+
+
+def absolute_url(request: Request, path: str) -> str:
+    return request.application_url + path
+
+
+def link_next_page(request: Request, next_cursor: str | None) -> None:
+    """The ``Link: <…>; rel="next"`` header of a paginated list, while there is a next page.
+
+    The next page's URL is this one with ``cursor`` replaced, so its filters carry over.
+    """
+    if next_cursor is None:
+        return
+    params = [(k, v) for k, v in request.GET.items() if k != "cursor"] + [("cursor", next_cursor)]
+    request.response.headers["Link"] = f'<{request.path_url}?{urlencode(params)}>; rel="next"'
+
+
+def add_api_services(config: Configurator, *services: Service) -> None:
+    """The ``config.add_api_services`` directive: each service, with the app's CORS policy."""
+    origins = config.registry.app_settings.cors_origins
+    for service in services:
+        config.add_cornice_service(_with_cors(service, origins))
+
+
+def includeme(config: Configurator) -> None:
+    config.add_directive("add_api_services", add_api_services)
