@@ -34,3 +34,7 @@ SHARE_PERMISSIONS = ("view", "edit")
 SORT_FIELDS = ("created_at", "updated_at", "due_at", "priority", "title")
 SORTS = tuple(prefix + field for field in SORT_FIELDS for prefix in ("", "-"))
 DEFAULT_SORT = "-created_at"
+# Fields the server sets; a body that sends one is told so by name.
+READ_ONLY_FIELDS = frozenset(
+    {"id", "owner", "created_at", "updated_at", "completed_at", "version"}
+)

@@ -13,9 +13,8 @@ from typing import Any
 
 import colander
 
-READ_ONLY_FIELDS = frozenset(
-    {"id", "owner", "created_at", "updated_at", "completed_at", "version"}
-)
+from ..vocabulary import READ_ONLY_FIELDS
+
 
 
 class StrictMapping(colander.Mapping):
@@ -65,8 +64,12 @@ def _reject_unstorable(node: colander.SchemaNode, value: str) -> None:
         ) from None
 
 
-class StrictString(colander.SchemaType):
-    """A JSON string; ``""`` stays ``""`` and NUL characters are refused."""
+class ScalarType(colander.SchemaType):
+    """A value checked as it is: a missing one stays missing, a present one is ``check``ed.
+
+    Serialising hands the value back: responses are built by the representations, never
+    by Colander.
+    """
 
     def serialize(self, node: colander.SchemaNode, appstruct: Any) -> Any:
         return appstruct
@@ -74,21 +77,26 @@ class StrictString(colander.SchemaType):
     def deserialize(self, node: colander.SchemaNode, cstruct: Any) -> Any:
         if cstruct is colander.null:
             return colander.null
+        return self.check(node, cstruct)
+
+    def check(self, node: colander.SchemaNode, cstruct: Any) -> Any:
+        raise NotImplementedError
+
+
+class StrictString(ScalarType):
+    """A JSON string; ``""`` stays ``""``; NUL and lone surrogates are refused."""
+
+    def check(self, node: colander.SchemaNode, cstruct: Any) -> Any:
         if not isinstance(cstruct, str):
             raise colander.Invalid(node, "Must be a string")
         _reject_unstorable(node, cstruct)
         return cstruct
 
 
-class StrictBoolean(colander.SchemaType):
+class StrictBoolean(ScalarType):
     """A JSON ``true`` or ``false``."""
 
-    def serialize(self, node: colander.SchemaNode, appstruct: Any) -> Any:
-        return appstruct
-
-    def deserialize(self, node: colander.SchemaNode, cstruct: Any) -> Any:
-        if cstruct is colander.null:
-            return colander.null
+    def check(self, node: colander.SchemaNode, cstruct: Any) -> Any:
         if not isinstance(cstruct, bool):
             raise colander.Invalid(node, "Must be true or false")
         return cstruct
@@ -113,60 +121,40 @@ def parse_datetime(node: colander.SchemaNode, text: Any) -> datetime:
         raise colander.Invalid(node, "Is out of the supported date range")
 
 
-class StrictDateTime(colander.SchemaType):
+class StrictDateTime(ScalarType):
     """An RFC 3339 date-time string with an offset, or ``null`` when ``nullable``."""
 
     def __init__(self, nullable: bool = False) -> None:
         self.nullable = nullable
 
-    def serialize(self, node: colander.SchemaNode, appstruct: Any) -> Any:
-        return appstruct
-
-    def deserialize(self, node: colander.SchemaNode, cstruct: Any) -> Any:
-        if cstruct is colander.null:
-            return colander.null
+    def check(self, node: colander.SchemaNode, cstruct: Any) -> Any:
         if cstruct is None and self.nullable:
             return None
         return parse_datetime(node, cstruct)
 
 
-class QueryBoolean(colander.SchemaType):
+class QueryBoolean(ScalarType):
     """``true`` or ``false`` in a query string."""
 
-    def serialize(self, node: colander.SchemaNode, appstruct: Any) -> Any:
-        return appstruct
-
-    def deserialize(self, node: colander.SchemaNode, cstruct: Any) -> Any:
-        if cstruct is colander.null:
-            return colander.null
+    def check(self, node: colander.SchemaNode, cstruct: Any) -> Any:
         if cstruct not in ("true", "false"):
             raise colander.Invalid(node, "Must be true or false")
         return cstruct == "true"
 
 
-class QueryInteger(colander.SchemaType):
+class QueryInteger(ScalarType):
     """A whole number written in decimal digits in a query string."""
 
-    def serialize(self, node: colander.SchemaNode, appstruct: Any) -> Any:
-        return appstruct
-
-    def deserialize(self, node: colander.SchemaNode, cstruct: Any) -> Any:
-        if cstruct is colander.null:
-            return colander.null
+    def check(self, node: colander.SchemaNode, cstruct: Any) -> Any:
         if not isinstance(cstruct, str) or not re.fullmatch(r"-?[0-9]{1,9}", cstruct):
             raise colander.Invalid(node, "Must be a whole number")
         return int(cstruct)
 
 
-class QueryDateTime(colander.SchemaType):
+class QueryDateTime(ScalarType):
     """An RFC 3339 date-time in a query string (``+`` must be sent as ``%2B``)."""
 
-    def serialize(self, node: colander.SchemaNode, appstruct: Any) -> Any:
-        return appstruct
-
-    def deserialize(self, node: colander.SchemaNode, cstruct: Any) -> Any:
-        if cstruct is colander.null:
-            return colander.null
+    def check(self, node: colander.SchemaNode, cstruct: Any) -> Any:
         return parse_datetime(node, cstruct)
 
 
