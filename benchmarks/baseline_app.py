@@ -207,7 +207,8 @@ def dispatch(environ: dict) -> tuple[str, object, list]:
         return "201 Created", log_in(conn, read_body(environ)), []
     user = authenticate(conn, environ)
     if path == "/tasks" and method == "GET":
-        query = dict(part.partition("=")[::2] for part in environ["QUERY_STRING"].split("&") if part)
+        parts = environ["QUERY_STRING"].split("&")
+        query = dict(part.partition("=")[::2] for part in parts if part)
         return "200 OK", list_tasks(conn, user, query), []
     if path == "/tasks" and method == "POST":
         row = create_task(conn, user, read_body(environ))

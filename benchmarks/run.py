@@ -56,7 +56,8 @@ class Scenario:
 SCENARIOS = {s.name: s for s in (
     Scenario("GET /tasks/<id>", "get_task.lua"),
     Scenario("GET /tasks?limit=20", "get_path.lua", "/tasks?limit=20"),
-    Scenario("GET /tasks?limit=20 (deep cursor)", "get_path.lua", "/tasks?limit=20&cursor={cursor}"),
+    Scenario("GET /tasks?limit=20 (deep cursor)", "get_path.lua",
+             "/tasks?limit=20&cursor={cursor}"),
     Scenario("GET /tasks?tag&done=false", "get_path.lua", "/tasks?tag={tag}&done=false&limit=20"),
     Scenario("POST /tasks", "post_task.lua", writes=True),
     Scenario("PATCH /tasks/<id>", "patch_task.lua", writes=True),
@@ -118,20 +119,21 @@ def server_command(kind: str, args: argparse.Namespace, port: int) -> list[str]:
 
 
 @contextmanager
-def running_server(kind: str, args: argparse.Namespace, env: dict[str, str]) -> Iterator[int]:
+def running_server(
+    kind: str, args: argparse.Namespace, env: dict[str, str]
+) -> Iterator[tuple[int, int]]:
     """Start one server in its own process group, pinned to the server cores."""
     port = free_port()
-    log = open(RESULTS / f"{kind}.log", "w")
     command = ["taskset", "-c", args.server_cpus, *server_command(kind, args, port)]
-    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=log,
-                               start_new_session=True)
-    try:
-        wait_for_port(port, process)
-        yield process.pid, port
-    finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout=30)
-        log.close()
+    with open(RESULTS / f"{kind}.log", "w") as log:
+        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=log,
+                                   start_new_session=True)
+        try:
+            wait_for_port(port, process)
+            yield process.pid, port
+        finally:
+            os.killpg(process.pid, signal.SIGTERM)
+            process.wait(timeout=30)
 
 
 def group_cpu_seconds(pgid: int) -> float:
@@ -324,7 +326,8 @@ def table(results: list[Result]) -> str:
             f"| {r.scenario} | {r.tasks:,} | {s['rps']:.0f} / {b['rps']:.0f} "
             f"| {s['p50_ms']:.1f} / {b['p50_ms']:.1f} | {s['p99_ms']:.1f} / {b['p99_ms']:.1f} "
             f"| {s['cpu_ms_per_request']:.2f} / {b['cpu_ms_per_request']:.2f} "
-            f"| {x['cpu_ms_per_request']:.1f} | {x['p99_ms']:.1f} | {s['errors']} / {b['errors']} |")
+            f"| {x['cpu_ms_per_request']:.1f} | {x['p99_ms']:.1f} "
+            f"| {s['errors']} / {b['errors']} |")
     return "\n".join(lines)
 
 
@@ -344,9 +347,11 @@ def scale_lines(results: list[Result]) -> list[str]:
 
 
 def machine() -> str:
-    cpu = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo")
-                if line.startswith("model name")), platform.processor())
-    return f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}, {platform.system()}"
+    with open("/proc/cpuinfo") as cpuinfo:
+        cpu = next((line.split(":", 1)[1].strip() for line in cpuinfo
+                    if line.startswith("model name")), platform.processor())
+    python = f"Python {platform.python_version()}"
+    return f"{cpu}, {os.cpu_count()} cores, {python}, {platform.system()}"
 
 
 def report(args, results: list[Result], memory: dict | None) -> str:

@@ -30,11 +30,11 @@ from sqlalchemy.engine import Connection
 from taskservice.accounts.credentials import token_digest
 from taskservice.accounts.models import Token, User
 from taskservice.db.session import make_engine
+from taskservice.settings import Settings
 from taskservice.tasks.listing import Sort
 from taskservice.tasks.models import Task, TaskShare, TaskTag
 from taskservice.vocabulary import SORT_FIELDS
 from taskservice.web.pagination import encode_cursor
-from taskservice.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 EPOCH = datetime(2026, 1, 1, tzinfo=UTC)
