@@ -13,8 +13,8 @@ from typing import Any
 from pyramid.config import Configurator
 from pyramid.router import Router
 
-from .traversal import root_factory
 from .settings import SettingsError, load_settings
+from .traversal import root_factory
 
 # Framework settings this service depends on for correctness; an ini may still override.
 FRAMEWORK_DEFAULTS = {

@@ -9,13 +9,17 @@ their ACL from their own rows, so no view ever decides access with an if-stateme
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from typing import ClassVar
 
 from pyramid.config import Configurator
 from pyramid.request import Request
 from zope.interface import Interface
 
 ACE = tuple[str, str, object]
+# What Pyramid's ACLHelper accepts as a context's ``__acl__``: the entries, or a method
+# that yields them (called on each permission check).
+ACL = Iterable[ACE] | Callable[[], Iterable[ACE]]
 
 
 class IPrivateResource(Interface):
@@ -29,7 +33,7 @@ class IRootChild(Interface):
 class Resource:
     """A node of the tree: a name, a parent, and the request it was built for."""
 
-    __acl__: object = ()
+    __acl__: ClassVar[ACL] = ()
 
     def __init__(self, request: Request, name: str = "", parent: Resource | None = None) -> None:
         self.request = request

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from pyramid.authorization import ALL_PERMISSIONS, DENY_ALL, Allow, Authenticated, Everyone
 from pyramid.request import Request
 from zope.interface import implementer
 
 from ..permissions import Permission, Principal
-from ..traversal import ACE, IPrivateResource, Resource
+from ..traversal import ACE, ACL, IPrivateResource, Resource
 from .models import User, find_user
 
 
 class UserCollection(Resource):
-    __acl__ = [
+    __acl__: ClassVar[ACL] = [
         (Allow, Everyone, Permission.REGISTER),
         (Allow, Principal.ADMIN, Permission.LIST),
         (Allow, Authenticated, Permission.VIEW),
@@ -41,8 +43,9 @@ class UserResource(Resource):
         super().__init__(request, name, parent)
         self.user = user
 
-    @property
     def __acl__(self) -> list[ACE]:
+        # A method, not a property (Pyramid calls a callable ACL): the base class declares
+        # the attribute, which a read-only property may not override.
         return [
             (Allow, Principal.ADMIN, ALL_PERMISSIONS),
             (Allow, Principal.user(self.user.username),
@@ -52,7 +55,7 @@ class UserResource(Resource):
 
 
 class TokenCollection(Resource):
-    __acl__ = [(Allow, Everyone, Permission.LOGIN)]
+    __acl__: ClassVar[ACL] = [(Allow, Everyone, Permission.LOGIN)]
 
     def __getitem__(self, name: str) -> CurrentToken:
         if name != "current":
@@ -63,4 +66,4 @@ class TokenCollection(Resource):
 class CurrentToken(Resource):
     """The token the request was made with."""
 
-    __acl__ = [(Allow, Authenticated, Permission.LOGOUT)]
+    __acl__: ClassVar[ACL] = [(Allow, Authenticated, Permission.LOGOUT)]

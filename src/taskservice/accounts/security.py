@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from pyramid.authorization import ACLHelper, Authenticated, Everyone
-from pyramid.security import Allowed, Denied
 from pyramid.request import Request
+from pyramid.security import Allowed, Denied
 from sqlalchemy import bindparam, select
 
 from ..db.base import utcnow
@@ -49,7 +49,7 @@ class Identity:
 
 def bearer_token(request: Request) -> str | None:
     """The token in ``Authorization: Bearer <t>`` (or ``Token <t>``), if any."""
-    header = request.headers.get("Authorization", "")
+    header: str = request.headers.get("Authorization", "")
     scheme, _, token = header.strip().partition(" ")
     token = token.strip()
     if scheme.lower() not in AUTH_SCHEMES or not token or len(token) > 512:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from pyramid.httpexceptions import HTTPNoContent
+from pyramid.httpexceptions import HTTPError, HTTPNoContent
 from pyramid.request import Request
 from pyramid.response import Response
 from sqlalchemy import delete, select
@@ -16,7 +16,7 @@ from ..db.base import utcnow
 from ..db.session import read_outside_transaction
 from ..permissions import Permission
 from ..web.errors import error_response, unauthorized
-from ..web.pagination import INTEGER, decode_cursor, encode_cursor, CursorError
+from ..web.pagination import INTEGER, CursorError, decode_cursor, encode_cursor
 from ..web.representation import timestamp
 from ..web.schemas import page_query, request_schema
 from ..web.services import absolute_url, api_service, link_next_page
@@ -37,7 +37,7 @@ current = api_service("token_current", "/tokens/current", "The token this reques
 USER_CURSOR = "users"
 
 
-def _taken() -> Exception:
+def _taken() -> HTTPError:
     return error_response(409, "body", "username", "This username is already taken")
 
 
@@ -45,7 +45,7 @@ def _taken() -> Exception:
     permission=Permission.REGISTER, schema=request_schema(body=registration_body()),
     validators=BODY_VALIDATORS,
 )
-def register(request: Request) -> dict:
+def register(request: Request) -> dict[str, Any]:
     if not request.registry.app_settings.registration_open:
         raise error_response(403, "request", "", "Registration is closed on this service")
     body = request.validated["body"]
@@ -60,7 +60,7 @@ def register(request: Request) -> dict:
     try:
         request.dbsession.flush()
     except IntegrityError:  # registered by a concurrent request since the check above
-        raise _taken()
+        raise _taken() from None
     request.response.status_code = 201
     request.response.headers["Location"] = absolute_url(request, f"/users/{account.username}")
     return user_json(account)
@@ -70,14 +70,14 @@ def register(request: Request) -> dict:
     permission=Permission.LIST, schema=request_schema(querystring=page_query()),
     validators=QUERY_VALIDATORS,
 )
-def list_users(request: Request) -> dict:
+def list_users(request: Request) -> dict[str, Any]:
     query = request.validated["querystring"]
     statement = select(User).order_by(User.id).limit(query["limit"] + 1)
     if query["cursor"] is not None:
         try:
             (after_id,) = decode_cursor(query["cursor"], USER_CURSOR, [INTEGER])
         except CursorError:
-            raise error_response(400, "querystring", "cursor", "Invalid cursor")
+            raise error_response(400, "querystring", "cursor", "Invalid cursor") from None
         statement = statement.where(User.id > after_id)
     rows = list(request.dbsession.execute(statement).scalars())
     next_cursor = None
@@ -90,7 +90,7 @@ def list_users(request: Request) -> dict:
 
 @me.get(permission=Permission.VIEW, validators=NO_QUERY_VALIDATORS)
 @user.get(permission=Permission.VIEW, validators=NO_QUERY_VALIDATORS)
-def get_user(request: Request) -> dict:
+def get_user(request: Request) -> dict[str, Any]:
     return user_json(request.context.user)
 
 
@@ -98,7 +98,7 @@ def get_user(request: Request) -> dict:
     permission=Permission.EDIT, schema=request_schema(body=password_change_body()),
     validators=BODY_VALIDATORS,
 )
-def change_password(request: Request) -> dict:
+def change_password(request: Request) -> dict[str, Any]:
     """A new password; every other token of the user is revoked."""
     body = request.validated["body"]
     account = request.context.user
@@ -120,7 +120,6 @@ def delete_user(request: Request) -> HTTPNoContent:
     return HTTPNoContent()
 
 
-
 def _wrong_credentials(request: Request) -> Response:
     return unauthorized(request, "body", "password", "Wrong username or password")
 
@@ -129,7 +128,7 @@ def _wrong_credentials(request: Request) -> Response:
     permission=Permission.LOGIN, schema=request_schema(body=login_body()),
     validators=BODY_VALIDATORS,
 )
-def log_in(request: Request):
+def log_in(request: Request) -> dict[str, str] | Response:
     body = request.validated["body"]
     throttle = request.registry.queryUtility(ILoginThrottle)
     if throttle is not None and (refusal := throttle.refusal(request, body["username"])):
@@ -139,7 +138,8 @@ def log_in(request: Request):
             select(User.id, User.password_hash).where(username_matches(body["username"]))
         ).first()
     # The hash check runs whether or not the user exists: same answer, same time.
-    if not request.passwords.verify(account and account.password_hash, body["password"]):
+    verified: bool = request.passwords.verify(account and account.password_hash, body["password"])
+    if not verified or account is None:  # (an unknown user is never verified)
         if throttle is not None:
             throttle.record_failure(request, body["username"])
         return _wrong_credentials(request)

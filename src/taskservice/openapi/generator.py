@@ -22,9 +22,9 @@ from cornice import Service
 from pyramid.registry import Registry
 from pyramid.security import NO_PERMISSION_REQUIRED
 
-from ..web.endpoints import NO_DATABASE_ROUTES, SERVICE_ROUTES
 from ..permissions import Permission
 from ..settings import Settings
+from ..web.endpoints import NO_DATABASE_ROUTES, SERVICE_ROUTES
 from ..web.validation import (
     check_body_size,
     check_json_content_type,
@@ -60,9 +60,9 @@ header. Any response carries `X-Request-Id`.
 """
 
 
-def build_document(registry: Registry) -> dict:
+def build_document(registry: Registry) -> dict[str, Any]:
     """The whole document for the services registered in ``registry``."""
-    paths: dict[str, dict] = {}
+    paths: dict[str, dict[str, Any]] = {}
     for service in registry.cornice_services.values():
         operations = paths.setdefault(openapi_path(service.path), {})
         for method, view, args in service.definitions:
@@ -95,8 +95,8 @@ def outcome_of(service: Service, method: str) -> Outcome:
 
 
 def operation(
-    service: Service, method: str, view: Any, args: dict, settings: Settings
-) -> dict:
+    service: Service, method: str, view: Any, args: dict[str, Any], settings: Settings
+) -> dict[str, Any]:
     """One path item operation: parameters, body and every response the view can give."""
     outcome = outcome_of(service, method)
     schema = args.get("schema")
@@ -129,7 +129,7 @@ def operation(
 ANONYMOUS_PERMISSIONS = frozenset({Permission.REGISTER, Permission.LOGIN, NO_PERMISSION_REQUIRED})
 
 
-def is_anonymous(args: dict) -> bool:
+def is_anonymous(args: dict[str, Any]) -> bool:
     return args.get("permission") in ANONYMOUS_PERMISSIONS
 
 
@@ -150,7 +150,7 @@ def child(node: colander.SchemaNode | None, name: str) -> colander.SchemaNode | 
     return next((c for c in node.children if c.name == name), None)
 
 
-def path_parameters(path: str) -> list[dict]:
+def path_parameters(path: str) -> list[dict[str, Any]]:
     return [
         {"name": name, "in": "path", "required": True,
          "schema": PATH_PARAMETERS.get(name, {"type": "string"})}
@@ -158,7 +158,7 @@ def path_parameters(path: str) -> list[dict]:
     ]
 
 
-def query_parameters(query: colander.SchemaNode | None) -> list[dict]:
+def query_parameters(query: colander.SchemaNode | None) -> list[dict[str, Any]]:
     """One parameter per query-string field; a repeatable one is ``?tag=a&tag=b``."""
     parameters = []
     for node in () if query is None else query.children:
@@ -171,7 +171,7 @@ def query_parameters(query: colander.SchemaNode | None) -> list[dict]:
     return parameters
 
 
-def request_body(body: colander.SchemaNode) -> dict:
+def request_body(body: colander.SchemaNode) -> dict[str, Any]:
     """A JSON body; optional when no field is required (an empty body is then ``{}``)."""
     schema = node_schema(body)
     return {"required": bool(schema.get("required")),
@@ -179,7 +179,7 @@ def request_body(body: colander.SchemaNode) -> dict:
 
 
 def error_statuses(
-    service: Service, args: dict, outcome: Outcome, request: colander.SchemaNode | None
+    service: Service, args: dict[str, Any], outcome: Outcome, request: colander.SchemaNode | None
 ) -> set[int]:
     """Statuses that follow from the route, its validators and its schema."""
     validators = args.get("validators", ())
@@ -195,14 +195,14 @@ def error_statuses(
     return set(outcome.others) | {status for status, applies in derived.items() if applies}
 
 
-def responses(outcome: Outcome, others: Iterable[int]) -> dict:
+def responses(outcome: Outcome, others: Iterable[int]) -> dict[str, Any]:
     result = {str(status): success_response(outcome, status) for status in outcome.statuses}
     for status in sorted(others):
         result[str(status)] = {"$ref": f"#/components/responses/{response_name(status)}"}
     return result
 
 
-def success_response(outcome: Outcome, status: int) -> dict:
+def success_response(outcome: Outcome, status: int) -> dict[str, Any]:
     response: dict[str, Any] = {"description": HTTPStatus(status).phrase}
     if outcome.headers:
         response["headers"] = header_refs(outcome.headers)
@@ -214,7 +214,7 @@ def success_response(outcome: Outcome, status: int) -> dict:
     return response
 
 
-def header_refs(names: Iterable[str]) -> dict:
+def header_refs(names: Iterable[str]) -> dict[str, dict[str, str]]:
     return {name: {"$ref": f"#/components/headers/{name}"} for name in names}
 
 
@@ -222,7 +222,7 @@ def response_name(status: int) -> str:
     return HTTPStatus(status).phrase.title().replace(" ", "").replace("-", "")
 
 
-def status_response(status: int) -> dict:
+def status_response(status: int) -> dict[str, Any]:
     """A shared non-success response: the error shape for 4xx/5xx, nothing for 304."""
     description, headers = STATUSES[status]
     response: dict[str, Any] = {"description": description}
@@ -235,7 +235,7 @@ def status_response(status: int) -> dict:
     return response
 
 
-def components() -> dict:
+def components() -> dict[str, Any]:
     return {
         "schemas": SCHEMAS,
         "headers": HEADERS,

@@ -29,7 +29,7 @@ NO_NUL = "^[^\\x00]*$"  # StrictString refuses NUL characters
 DATE_TIME = {"type": "string", "format": "date-time"}
 
 
-def _mapping(node: colander.SchemaNode) -> dict:
+def _mapping(node: colander.SchemaNode) -> dict[str, Any]:
     """An object; StrictMapping and ``unknown="raise"`` reject unknown keys."""
     schema: dict[str, Any] = {
         "type": "object",
@@ -43,18 +43,20 @@ def _mapping(node: colander.SchemaNode) -> dict:
     return schema
 
 
-def _sequence(node: colander.SchemaNode) -> dict:
+def _sequence(node: colander.SchemaNode) -> dict[str, Any]:
     return {"type": "array", "items": node_schema(node.children[0])}
 
 
-def _date_time(node: colander.SchemaNode) -> dict:
+def _date_time(node: colander.SchemaNode) -> dict[str, Any]:
     if getattr(node.typ, "nullable", False):
         return {**DATE_TIME, "nullable": True}
     return dict(DATE_TIME)
 
 
+Translation = Callable[[colander.SchemaNode], dict[str, Any]]
+
 # Most specific first: the first isinstance match wins.
-TYPES: tuple[tuple[type, Callable[[colander.SchemaNode], dict]], ...] = (
+TYPES: tuple[tuple[type | tuple[type, ...], Translation], ...] = (
     (colander.Mapping, _mapping),
     (QueryList, _sequence),
     (colander.Sequence, _sequence),
@@ -67,7 +69,7 @@ TYPES: tuple[tuple[type, Callable[[colander.SchemaNode], dict]], ...] = (
 )
 
 
-def _type_schema(node: colander.SchemaNode) -> dict:
+def _type_schema(node: colander.SchemaNode) -> dict[str, Any]:
     for kind, translate in TYPES:
         if isinstance(node.typ, kind):
             return translate(node)
@@ -88,13 +90,13 @@ def _validators(validator: Any) -> Iterator[Any]:
     yield validator
 
 
-def _length(validator: colander.Length, schema: dict) -> dict:
+def _length(validator: colander.Length, schema: dict[str, Any]) -> dict[str, Any]:
     prefix = "Items" if schema.get("type") == "array" else "Length"
     bounds = {f"min{prefix}": validator.min, f"max{prefix}": validator.max}
     return {key: value for key, value in bounds.items() if value is not None}
 
 
-def _range(validator: colander.Range, schema: dict) -> dict:
+def _range(validator: colander.Range, schema: dict[str, Any]) -> dict[str, Any]:
     bounds = {"minimum": validator.min, "maximum": validator.max}
     return {key: value for key, value in bounds.items() if value is not None}
 
@@ -104,7 +106,7 @@ def ecma_pattern(pattern: str) -> str:
     return pattern.replace("\\A", "^").replace("\\Z", "$")
 
 
-def _validator_schema(validator: Any, schema: dict) -> dict:
+def _validator_schema(validator: Any, schema: dict[str, Any]) -> dict[str, Any]:
     """What one validator adds to the schema of its node."""
     if isinstance(validator, colander.Length):
         return _length(validator, schema)
@@ -117,7 +119,7 @@ def _validator_schema(validator: Any, schema: dict) -> dict:
     return dict(getattr(validator, "json_schema", {}))
 
 
-def _default(node: colander.SchemaNode, schema: dict) -> dict:
+def _default(node: colander.SchemaNode, schema: dict[str, Any]) -> dict[str, Any]:
     """The value an absent field takes, when it is a plain JSON value the schema allows."""
     default = node.missing
     if default in (colander.required, colander.drop, colander.null):
@@ -129,7 +131,7 @@ def _default(node: colander.SchemaNode, schema: dict) -> dict:
     return {"default": default}
 
 
-def node_schema(node: colander.SchemaNode) -> dict:
+def node_schema(node: colander.SchemaNode) -> dict[str, Any]:
     """The OpenAPI schema object of one bound Colander node."""
     schema = _type_schema(node)
     for validator in _validators(node.validator):

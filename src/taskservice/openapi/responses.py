@@ -12,6 +12,7 @@ this module and representations.py.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from ..vocabulary import ID_PATTERN, PRIORITIES, SHARE_PERMISSIONS, USERNAME_PATTERN
 
@@ -22,7 +23,7 @@ STRING = {"type": "string"}
 ERROR_LOCATIONS = ("body", "querystring", "header", "path", "url", "request")
 
 
-def obj(**properties: dict) -> dict:
+def obj(**properties: dict[str, Any]) -> dict[str, Any]:
     """A closed JSON object whose properties are all present in every response."""
     return {
         "type": "object", "properties": properties,
@@ -30,17 +31,17 @@ def obj(**properties: dict) -> dict:
     }
 
 
-def ref(name: str) -> dict:
+def ref(name: str) -> dict[str, Any]:
     return {"$ref": f"#/components/schemas/{name}"}
 
 
-def page_of(item: str) -> dict:
+def page_of(item: str) -> dict[str, Any]:
     """A page of a keyset-paginated list (``next_cursor`` is null on the last page)."""
     return obj(items={"type": "array", "items": ref(item)},
                next_cursor={"type": "string", "nullable": True})
 
 
-SCHEMAS: dict[str, dict] = {
+SCHEMAS: dict[str, dict[str, Any]] = {
     "Task": obj(
         id=STRING, title=STRING, description=STRING, done={"type": "boolean"},
         priority={"type": "string", "enum": list(PRIORITIES)},
@@ -69,7 +70,7 @@ SCHEMAS: dict[str, dict] = {
     ),
 }
 
-HEADERS: dict[str, dict] = {
+HEADERS: dict[str, dict[str, Any]] = {
     "Location": {"description": "URL of the created resource", "schema": STRING},
     "ETag": {"description": 'The task\'s version as a strong ETag, e.g. "3"', "schema": STRING},
     "Link": {"description": 'The next page: <url>; rel="next"', "schema": STRING},
@@ -95,7 +96,7 @@ STATUSES: dict[int, tuple[str, tuple[str, ...]]] = {
     503: ("Read-only mode on a write, or the database is unavailable", ("Retry-After",)),
 }
 
-REQUEST_HEADERS: dict[str, dict] = {
+REQUEST_HEADERS: dict[str, dict[str, Any]] = {
     "If-Match": {"name": "If-Match", "in": "header", "required": False, "schema": STRING,
                  "description": 'Only act if the task\'s ETag is this one (or "*"); else 412'},
     "If-None-Match": {"name": "If-None-Match", "in": "header", "required": False,
@@ -103,7 +104,7 @@ REQUEST_HEADERS: dict[str, dict] = {
                       "description": "304 with no body when the task's ETag is this one"},
 }
 
-PATH_PARAMETERS: dict[str, dict] = {
+PATH_PARAMETERS: dict[str, dict[str, Any]] = {
     "id": {"type": "string", "pattern": ID_PATTERN},
     "username": {"type": "string", "pattern": USERNAME_PATTERN},
 }

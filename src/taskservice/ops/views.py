@@ -5,6 +5,7 @@ from __future__ import annotations
 from importlib.metadata import version
 
 from pyramid.request import Request
+from pyramid.response import Response
 from pyramid.security import NO_PERMISSION_REQUIRED
 from sqlalchemy import text
 
@@ -25,7 +26,7 @@ PACKAGE = "taskservice"
 
 
 @heartbeat.get(permission=NO_PERMISSION_REQUIRED)
-def check_heartbeat(request: Request):
+def check_heartbeat(request: Request) -> dict[str, str] | Response:
     """A cheap query on a fresh connection from the pool, outside the request's session."""
     engine = request.registry.getUtility(IDatabaseEngine)
     try:
@@ -41,11 +42,11 @@ def check_heartbeat(request: Request):
 
 
 @lbheartbeat.get(permission=NO_PERMISSION_REQUIRED)
-def check_lbheartbeat(request: Request) -> dict:
+def check_lbheartbeat(request: Request) -> dict[str, str]:
     """The process answers: nothing else is touched, so a slow database drops no worker."""
     return {}
 
 
 @version_info.get(permission=NO_PERMISSION_REQUIRED)
-def get_version(request: Request) -> dict:
+def get_version(request: Request) -> dict[str, str]:
     return {"name": PACKAGE, "version": version(PACKAGE)}

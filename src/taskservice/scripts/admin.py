@@ -52,9 +52,10 @@ def validated(field: str, value: str) -> str:
     """``value`` checked by the registration schema's own node, so the CLI and the API
     accept exactly the same usernames and passwords."""
     try:
-        return registration_body()[field].deserialize(value)
+        checked: str = registration_body()[field].deserialize(value)
     except colander.Invalid as invalid:
         raise CommandError(f"invalid {field}: {invalid.asdict()[field]}") from None
+    return checked
 
 
 def read_password(from_stdin: bool) -> str:
@@ -97,7 +98,7 @@ def bootstrapped(ini: str) -> Iterator[Request]:
 
 def find_user(request: Request, username: str) -> User:
     """The user called ``username`` in any case, or a refusal naming it."""
-    user = request.dbsession.execute(
+    user: User | None = request.dbsession.execute(
         select(User).where(username_matches(username))
     ).scalar_one_or_none()
     if user is None:
@@ -190,7 +191,8 @@ def run(args: argparse.Namespace) -> str:
     """The command's one-line report; :class:`CommandError` when it was refused."""
     with bootstrapped(args.ini) as request:
         try:
-            return args.handler(request, args)
+            handler: Command = args.handler
+            return handler(request, args)
         except SQLAlchemyError as error:  # e.g. an unmigrated or unreachable database
             reason = str(getattr(error, "orig", None) or error).splitlines()[0]
             raise CommandError(f"database error: {reason}") from None

@@ -9,14 +9,22 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from functools import lru_cache
 from operator import attrgetter
-from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, bindparam, exists, select, union_all
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    Select,
+    SQLColumnExpression,
+    bindparam,
+    exists,
+    select,
+    union_all,
+)
 from sqlalchemy.orm import Session
-from sqlalchemy.sql import ColumnElement
 
 from ..accounts.models import User, username_matches
 from ..vocabulary import PRIORITY_RANK
@@ -27,8 +35,9 @@ from .models import SHARED_UNDATED, UNDATED, Task, TaskShare, TaskTag
 
 @dataclass(frozen=True)
 class SortKey:
-    column: ColumnElement  # on tasks
-    shared_column: ColumnElement  # its copy on task_shares, for the shared half of a list
+    column: SQLColumnExpression[Any]  # on tasks
+    # Its copy on task_shares, for the shared half of a list.
+    shared_column: SQLColumnExpression[Any]
     value: Callable[[Task], Any]
     codec: Codec
     always_ascending: bool = False
@@ -70,12 +79,12 @@ class Sort:
     def codecs(self) -> list[Codec]:
         return [key.codec for key in self.keys]
 
-    def ordered(self, shared: bool = False) -> list[tuple[ColumnElement, bool]]:
+    def ordered(self, shared: bool = False) -> list[tuple[SQLColumnExpression[Any], bool]]:
         """Each key's column (on tasks, or its copy on task_shares) and its direction."""
         return [(k.shared_column if shared else k.column,
                  self.descending and not k.always_ascending) for k in self.keys]
 
-    def order_by(self, shared: bool = False) -> list[ColumnElement]:
+    def order_by(self, shared: bool = False) -> list[ColumnElement[Any]]:
         return [col.desc() if desc else col.asc() for col, desc in self.ordered(shared)]
 
     def values(self, task: Task) -> list[Any]:
@@ -142,9 +151,9 @@ def _filter_params(filters: TaskFilters) -> dict[str, Any]:
     return params
 
 
-def _filter_conditions(shape: PageShape) -> list[ColumnElement]:
+def _filter_conditions(shape: PageShape) -> list[ColumnElement[bool]]:
     given = set(shape.filters)
-    conditions: list[ColumnElement] = []
+    conditions: list[ColumnElement[bool]] = []
     if "done" in given:
         conditions.append(Task.done == bindparam("done"))
     if "priority" in given:
@@ -153,7 +162,7 @@ def _filter_conditions(shape: PageShape) -> list[ColumnElement]:
         tagged = exists().where(TaskTag.task_id == Task.id, TaskTag.tag == bindparam(f"tag_{i}"))
         conditions.append(tagged)
     if "text" in given:
-        text = bindparam("text")
+        text: BindParameter[str] = bindparam("text")
         conditions.append(Task.title.icontains(text, escape=LIKE_ESCAPE)
                           | Task.description.icontains(text, escape=LIKE_ESCAPE))
     if "due_before" in given:
@@ -189,7 +198,7 @@ def _visibility(session: Session, page: TaskPageRequest) -> tuple[str, dict[str,
 class Branch:
     """One half of a list: a condition on tasks, and whether it walks the caller's shares."""
 
-    conditions: tuple[ColumnElement, ...]
+    conditions: tuple[ColumnElement[bool], ...]
     shared: bool = False
 
 
@@ -209,7 +218,7 @@ def _visibility_branches(visibility: str) -> list[Branch]:
 
 
 @lru_cache(maxsize=512)
-def _page_statement(shape: PageShape) -> Select:
+def _page_statement(shape: PageShape) -> Select[Task]:
     """The page query of ``shape``, with every value a named parameter.
 
     Built once per shape: SQLAlchemy memoizes a statement's cache key, so a page neither
@@ -218,16 +227,16 @@ def _page_statement(shape: PageShape) -> Select:
     """
     sort = Sort(shape.sort)
     filters = _filter_conditions(shape)
-    limit = bindparam("limit")
+    limit: BindParameter[int] = bindparam("limit")
 
-    def keyset(shared: bool) -> list[ColumnElement]:
+    def keyset(shared: bool) -> list[ColumnElement[bool]]:
         if shape.cursor_nulls is None:
             return []
-        placeholders = [None if null else bindparam(f"after_{i}")
+        placeholders: list[BindParameter[Any] | None] = [None if null else bindparam(f"after_{i}")
                         for i, null in enumerate(shape.cursor_nulls)]
         return [pagination.after(sort.ordered(shared), placeholders)]
 
-    def branch_ids(branch: Branch) -> Select:
+    def branch_ids(branch: Branch) -> Select[int]:
         if branch.shared:
             query = (select(TaskShare.task_id.label("id"))
                      .join(Task, Task.id == TaskShare.task_id)

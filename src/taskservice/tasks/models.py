@@ -18,13 +18,14 @@ from datetime import datetime
 
 from sqlalchemy import (
     JSON,
-    ColumnElement,
     Boolean,
     CheckConstraint,
+    ColumnElement,
     ForeignKey,
     Index,
     Integer,
     SmallInteger,
+    SQLColumnExpression,
     String,
     Text,
     case,
@@ -98,7 +99,9 @@ class Task(Base):
 
     # The ORM adds "AND version = :old" to every UPDATE, so two writers that loaded the
     # same version cannot both succeed: the loser gets StaleDataError, never a lost update.
-    __mapper_args__ = {"version_id_col": version}
+    # (No ClassVar: DeclarativeBase already declares __mapper_args__, and mypy refuses a
+    # ClassVar that overrides it.)
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
 
     @property
     def priority_name(self) -> str:
@@ -122,7 +125,7 @@ class Task(Base):
         return {f"task_{name}": getattr(self, name) for name in SORT_FIELDS}
 
 
-def undated(due_at: ColumnElement) -> ColumnElement:
+def undated(due_at: SQLColumnExpression[datetime | None]) -> ColumnElement[int]:
     """1 for "no due date", else 0: the leading key of the due_at sort.
 
     "No due date" sorts last in both directions. An integer, not "due_at IS NULL": SQL

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from typing import ClassVar
 
 from pyramid.authorization import ALL_PERMISSIONS, DENY_ALL, Allow, Authenticated
 from pyramid.request import Request
@@ -13,7 +14,7 @@ from zope.interface import implementer
 
 from ..accounts.models import User, find_user
 from ..permissions import Permission, Principal
-from ..traversal import ACE, IPrivateResource, Resource
+from ..traversal import ACE, ACL, IPrivateResource, Resource
 from ..vocabulary import ID_PATTERN, WRITE_METHODS
 from .models import Task, TaskShare
 
@@ -37,7 +38,9 @@ TASK_FOR_UPDATE = TASK.with_for_update(of=Task)
 
 
 class TaskCollection(Resource):
-    __acl__ = [(Allow, Authenticated, (Permission.VIEW, Permission.LIST, Permission.CREATE))]
+    __acl__: ClassVar[ACL] = [
+        (Allow, Authenticated, (Permission.VIEW, Permission.LIST, Permission.CREATE))
+    ]
 
     def __getitem__(self, key: str) -> TaskResource:
         if not TASK_ID.fullmatch(key):
@@ -78,6 +81,8 @@ class TaskResource(Resource):
 class ShareCollection(Resource):
     """The shares of the parent task; its permissions are the task's."""
 
+    __parent__: TaskResource  # always: only TaskResource.__getitem__ makes one
+
     @property
     def task(self) -> Task:
         return self.__parent__.task
@@ -90,6 +95,8 @@ class ShareCollection(Resource):
 
 class ShareResource(Resource):
     """The share of the parent task with ``username``, which may not exist yet (PUT makes it)."""
+
+    __parent__: ShareCollection  # always: only ShareCollection.__getitem__ makes one
 
     @property
     def task(self) -> Task:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any, ClassVar
+
 import colander
 
 from ..vocabulary import (
@@ -15,7 +17,6 @@ from ..vocabulary import (
     TITLE_MAX_LENGTH,
     USERNAME_MAX_LENGTH,
 )
-from ..web.schemas import cursor_node, limit_node
 from ..web.schema_types import (
     QueryBoolean,
     QueryDateTime,
@@ -26,16 +27,23 @@ from ..web.schema_types import (
     StrictSequence,
     StrictString,
 )
+from ..web.schemas import cursor_node, limit_node
 
 
-def _distinct(node: colander.SchemaNode, value: list[str]) -> None:
-    if len(value) > MAX_TAGS:
-        raise colander.Invalid(node, f"At most {MAX_TAGS} tags")
-    if len(set(value)) != len(value):
-        raise colander.Invalid(node, "Tags must be distinct")
+class _DistinctTags:
+    """At most ``MAX_TAGS`` tags, none twice (a validator: Colander calls it)."""
+
+    # What the OpenAPI document says of the list (see openapi.nodes).
+    json_schema: ClassVar[dict[str, Any]] = {"maxItems": MAX_TAGS, "uniqueItems": True}
+
+    def __call__(self, node: colander.SchemaNode, value: list[str]) -> None:
+        if len(value) > MAX_TAGS:
+            raise colander.Invalid(node, f"At most {MAX_TAGS} tags")
+        if len(set(value)) != len(value):
+            raise colander.Invalid(node, "Tags must be distinct")
 
 
-_distinct.json_schema = {"maxItems": MAX_TAGS, "uniqueItems": True}  # for the OpenAPI document
+_distinct = _DistinctTags()
 
 
 def _strip(value: object) -> object:
@@ -43,7 +51,9 @@ def _strip(value: object) -> object:
 
 
 def _tag() -> colander.SchemaNode:
-    return colander.SchemaNode(StrictString(), name="tag", validator=colander.Length(1, TAG_MAX_LENGTH))
+    return colander.SchemaNode(
+        StrictString(), name="tag", validator=colander.Length(1, TAG_MAX_LENGTH)
+    )
 
 
 def task_body(partial: bool = False) -> colander.SchemaNode:
@@ -55,7 +65,8 @@ def task_body(partial: bool = False) -> colander.SchemaNode:
     return colander.SchemaNode(
         StrictMapping(),
         colander.SchemaNode(
-            StrictString(), name="title", preparer=_strip, validator=colander.Length(1, TITLE_MAX_LENGTH),
+            StrictString(), name="title", preparer=_strip,
+            validator=colander.Length(1, TITLE_MAX_LENGTH),
             missing=colander.drop if partial else colander.required,
         ),
         colander.SchemaNode(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from pyramid.httpexceptions import HTTPNoContent
 from pyramid.request import Request
 from pyramid_retry import mark_error_retryable
@@ -21,7 +23,7 @@ SERVICES = (shares, share)
 
 
 @shares.get(permission=Permission.VIEW, validators=NO_QUERY_VALIDATORS)
-def list_shares(request: Request) -> dict:
+def list_shares(request: Request) -> dict[str, Any]:
     return {"items": [share_json(s) for s in request.context.task.shares]}
 
 
@@ -29,7 +31,7 @@ def list_shares(request: Request) -> dict:
     permission=Permission.SHARE, schema=request_schema(body=share_body()),
     validators=BODY_VALIDATORS,
 )
-def put_share(request: Request) -> dict:
+def put_share(request: Request) -> dict[str, str]:
     """Create (201) or change (200) the share; only the owner and admins may."""
     context = request.context
     grantee = context.user

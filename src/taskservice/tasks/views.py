@@ -7,6 +7,7 @@ from typing import Any
 
 from pyramid.httpexceptions import HTTPNoContent, HTTPNotModified
 from pyramid.request import Request
+from pyramid.response import Response
 
 from ..db.base import utcnow
 from ..permissions import Permission
@@ -50,13 +51,13 @@ def _apply(task_row: Task, fields: dict[str, Any], now: datetime) -> None:
         task_row.completed_at = now if fields["done"] else None
 
 
-def _task_response(request: Request, task_row: Task, status: int = 200) -> dict:
+def _task_response(request: Request, task_row: Task, status: int = 200) -> dict[str, Any]:
     request.response.status_code = status
     set_etag(request.response, task_row.version)
     return task_json(task_row)
 
 
-def _save(request: Request, task_row: Task, fields: dict[str, Any]) -> dict:
+def _save(request: Request, task_row: Task, fields: dict[str, Any]) -> dict[str, Any]:
     require_if_match(request, task_row.version)
     changes = _changed(task_row, fields)
     if changes:
@@ -73,7 +74,7 @@ def _save(request: Request, task_row: Task, fields: dict[str, Any]) -> dict:
     permission=Permission.CREATE, schema=request_schema(body=task_body()),
     validators=BODY_VALIDATORS,
 )
-def create_task(request: Request) -> dict:
+def create_task(request: Request) -> dict[str, Any]:
     now = utcnow()
     task_row = Task(owner=request.identity.user, created_at=now, updated_at=now)
     _apply(task_row, request.validated["body"], now)
@@ -87,7 +88,7 @@ def create_task(request: Request) -> dict:
     permission=Permission.LIST, schema=request_schema(querystring=task_list_query()),
     validators=QUERY_VALIDATORS,
 )
-def list_tasks(request: Request) -> dict:
+def list_tasks(request: Request) -> dict[str, Any]:
     query = request.validated["querystring"]
     sort = Sort(query["sort"])
     after = None
@@ -98,7 +99,7 @@ def list_tasks(request: Request) -> dict:
             raise error_response(
                 400, "querystring", "cursor",
                 "Invalid cursor: pass the next_cursor of the previous page, with the same sort",
-            )
+            ) from None
     filters = TaskFilters(
         done=query.get("done"), priority=query.get("priority"), tags=query.get("tag", ()),
         owner=query.get("owner"), text=query.get("q"),
@@ -115,7 +116,7 @@ def list_tasks(request: Request) -> dict:
 
 
 @task.get(permission=Permission.VIEW, validators=NO_QUERY_VALIDATORS)
-def get_task(request: Request) -> Any:
+def get_task(request: Request) -> dict[str, Any] | Response:
     task_row = request.context.task
     if not_modified(request, task_row.version):
         response = HTTPNotModified()
@@ -128,7 +129,7 @@ def get_task(request: Request) -> Any:
     permission=Permission.EDIT, schema=request_schema(body=task_body(partial=True)),
     validators=BODY_VALIDATORS,
 )
-def patch_task(request: Request) -> dict:
+def patch_task(request: Request) -> dict[str, Any]:
     return _save(request, request.context.task, request.validated["body"])
 
 
@@ -136,7 +137,7 @@ def patch_task(request: Request) -> dict:
     permission=Permission.EDIT, schema=request_schema(body=task_body()),
     validators=BODY_VALIDATORS,
 )
-def replace_task(request: Request) -> dict:
+def replace_task(request: Request) -> dict[str, Any]:
     return _save(request, request.context.task, request.validated["body"])
 
 

@@ -21,7 +21,7 @@ def error_dict(location: str, name: str, description: str) -> dict[str, str]:
 
 
 def error_response(
-    status: int, location: str, name: str, description: str, headers: dict | None = None
+    status: int, location: str, name: str, description: str, headers: dict[str, str] | None = None
 ) -> HTTPError:
     """An HTTP exception carrying its contract-shaped errors; raise it from anywhere."""
     exc = exception_response(status, headers=headers)
@@ -30,7 +30,8 @@ def error_response(
 
 
 def render_errors(
-    request: Request, status: int, errors: Iterable[dict], headers: Iterable[tuple] = ()
+    request: Request, status: int, errors: Iterable[dict[str, str]],
+    headers: Iterable[tuple[str, str]] = (),
 ) -> Response:
     response = Response(status=status, charset="utf-8", content_type="application/json")
     response.json_body = {

@@ -19,8 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, or_
-from sqlalchemy.sql import ColumnElement
+from sqlalchemy import ColumnElement, SQLColumnExpression, and_, or_
 
 CHECKSUM_BYTES = 8
 
@@ -89,7 +88,9 @@ def decode_cursor(cursor: str, kind: str, codecs: Sequence[Codec]) -> list[Any]:
         raise CursorError(str(error)) from error
 
 
-def after(keys: Sequence[tuple[ColumnElement, bool]], values: Sequence[Any]) -> ColumnElement:
+def after(
+    keys: Sequence[tuple[SQLColumnExpression[Any], bool]], values: Sequence[Any]
+) -> ColumnElement[bool]:
     """Rows strictly after ``values`` in the order ``keys`` (each ``(column, descending)``).
 
     The usual expansion of a row comparison, ``k1 > v1 OR (k1 = v1 AND k2 > v2) ...``,
@@ -99,8 +100,8 @@ def after(keys: Sequence[tuple[ColumnElement, bool]], values: Sequence[Any]) -> 
     bound on the leading key lets them start the index scan at the cursor. A value may be
     a bound parameter (so the statement can be built once); ``None`` is a NULL value.
     """
-    alternatives = []
-    equal_so_far: list[ColumnElement] = []
+    alternatives: list[ColumnElement[bool]] = []
+    equal_so_far: list[ColumnElement[bool]] = []
     for (column, descending), value in zip(keys, values, strict=True):
         if value is not None:
             beyond = column < value if descending else column > value

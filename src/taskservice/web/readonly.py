@@ -13,8 +13,8 @@ from pyramid.registry import Registry
 from pyramid.request import Request
 from pyramid.response import Response
 
-from .errors import error_dict, render_errors
 from ..vocabulary import WRITE_METHODS
+from .errors import error_dict, render_errors
 
 RETRY_AFTER_SECONDS = "60"
 

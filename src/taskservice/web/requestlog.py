@@ -31,7 +31,7 @@ access_log = logging.getLogger("taskservice.access")
 
 def request_id(request: Request) -> str:
     environ = request.environ
-    rid = environ.get(ENVIRON_KEY)
+    rid: str | None = environ.get(ENVIRON_KEY)
     if rid is None:
         offered = request.headers.get(HEADER, "")
         rid = environ[ENVIRON_KEY] = offered if SANE_ID.match(offered) else uuid.uuid4().hex

@@ -16,7 +16,6 @@ import colander
 from ..vocabulary import READ_ONLY_FIELDS
 
 
-
 class StrictMapping(colander.Mapping):
     """A JSON object whose unknown keys are each reported by name.
 
@@ -112,13 +111,15 @@ def parse_datetime(node: colander.SchemaNode, text: Any) -> datetime:
     try:
         value = datetime.fromisoformat(text.upper())
     except ValueError:
-        raise colander.Invalid(node, "Must be an RFC 3339 date-time such as 2030-01-31T09:00:00Z")
+        raise colander.Invalid(
+            node, "Must be an RFC 3339 date-time such as 2030-01-31T09:00:00Z"
+        ) from None
     if value.tzinfo is None:
         raise colander.Invalid(node, "Must include a UTC offset, such as Z or +02:00")
     try:
         return value.astimezone(UTC)
     except OverflowError:
-        raise colander.Invalid(node, "Is out of the supported date range")
+        raise colander.Invalid(node, "Is out of the supported date range") from None
 
 
 class StrictDateTime(ScalarType):
@@ -161,7 +162,7 @@ class QueryDateTime(ScalarType):
 class StrictSequence(colander.Sequence):
     """A JSON array; a string is not a list of characters."""
 
-    def _validate(self, node: colander.SchemaNode, value: Any, accept_scalar: bool) -> list:
+    def _validate(self, node: colander.SchemaNode, value: Any, accept_scalar: bool) -> list[Any]:
         if not isinstance(value, list):
             raise colander.Invalid(node, "Must be a list")
         return value
@@ -170,7 +171,7 @@ class StrictSequence(colander.Sequence):
 class QueryList(colander.Sequence):
     """A repeatable query parameter: ``?tag=a`` and ``?tag=a&tag=b`` both give a list."""
 
-    def _validate(self, node: colander.SchemaNode, value: Any, accept_scalar: bool) -> list:
+    def _validate(self, node: colander.SchemaNode, value: Any, accept_scalar: bool) -> list[Any]:
         return value if isinstance(value, list) else [value]
 
     def deserialize(self, node: colander.SchemaNode, cstruct: Any) -> Any:

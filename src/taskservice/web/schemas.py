@@ -8,6 +8,8 @@ validator expects; ``limit`` and ``cursor`` are what every paginated list takes.
 
 from __future__ import annotations
 
+from typing import Any
+
 import colander
 
 from .schema_types import QueryInteger, StrictMapping, StrictString
@@ -35,21 +37,26 @@ def empty_query() -> colander.SchemaNode:
     return colander.SchemaNode(StrictMapping(), missing={})
 
 
-@colander.deferred
-def _limit_range(node: colander.SchemaNode, kw: dict) -> colander.Range:
+def _limit_range(node: colander.SchemaNode, kw: dict[str, Any]) -> colander.Range:
     maximum = kw["settings"].page_size_max
     return colander.Range(1, maximum, min_err="Must be at least 1",
                           max_err=f"Must be at most {maximum}")
 
 
-@colander.deferred
-def _default_limit(node: colander.SchemaNode, kw: dict) -> int:
-    return kw["settings"].page_size_default
+def _default_limit(node: colander.SchemaNode, kw: dict[str, Any]) -> int:
+    default: int = kw["settings"].page_size_default
+    return default
+
+
+# Deferred to ``schema.bind(settings=...)``, once per app: the bounds are the app's settings.
+# (Called rather than used as decorators: colander.deferred is untyped.)
+LIMIT_RANGE = colander.deferred(_limit_range)
+DEFAULT_LIMIT = colander.deferred(_default_limit)
 
 
 def limit_node() -> colander.SchemaNode:
     return colander.SchemaNode(
-        QueryInteger(), name="limit", validator=_limit_range, missing=_default_limit
+        QueryInteger(), name="limit", validator=LIMIT_RANGE, missing=DEFAULT_LIMIT
     )
 
 

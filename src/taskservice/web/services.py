@@ -8,6 +8,8 @@ resource's ACL before the view runs.
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
+from typing import Any, Protocol, TypeVar
 from urllib.parse import urlencode
 
 from cornice import Service
@@ -20,14 +22,36 @@ from .errors import cornice_error_handler
 # Response headers a browser script may read when CORS is on.
 EXPOSED_HEADERS = ("ETag", "Location", "Link", "Retry-After", "X-Request-Id")
 
+View = TypeVar("View", bound=Callable[..., Any])
 
-def api_service(name: str, path: str, description: str, traverse: bool = True) -> Service:
+
+class ApiService(Protocol):
+    """What a domain's views use of a Cornice ``Service``: a decorator per HTTP method.
+
+    Cornice ships no types. Its decorators record the view with the keyword arguments
+    (``permission``, ``schema``, ``validators``...) and hand the function back unchanged,
+    which is what this says, so decorated views stay typed.
+    """
+
+    def get(self, **kwargs: Any) -> Callable[[View], View]: ...
+
+    def post(self, **kwargs: Any) -> Callable[[View], View]: ...
+
+    def put(self, **kwargs: Any) -> Callable[[View], View]: ...
+
+    def patch(self, **kwargs: Any) -> Callable[[View], View]: ...
+
+    def delete(self, **kwargs: Any) -> Callable[[View], View]: ...
+
+
+def api_service(name: str, path: str, description: str, traverse: bool = True) -> ApiService:
     """A Cornice service on ``path``, traversed from the root, with our error shape."""
-    options = {"factory": root_factory, "traverse": path} if traverse else {}
-    return Service(
+    options: dict[str, Any] = {"factory": root_factory, "traverse": path} if traverse else {}
+    service: ApiService = Service(
         name=name, path=path, description=description, renderer="json",
         error_handler=cornice_error_handler, cors_headers=EXPOSED_HEADERS, **options,
     )
+    return service
 
 
 def _with_cors(service: Service, origins: tuple[str, ...]) -> Service:
@@ -50,7 +74,8 @@ def _with_cors(service: Service, origins: tuple[str, ...]) -> Service:
 
 
 def absolute_url(request: Request, path: str) -> str:
-    return request.application_url + path
+    application_url: str = request.application_url
+    return application_url + path
 
 
 def link_next_page(request: Request, next_cursor: str | None) -> None:

@@ -80,11 +80,12 @@ def query_parameters(request: Request) -> dict[str, Any]:
     only arrive as such bytes), which would be a 500; here it is a 400 per parameter.
     """
     try:
-        return request.GET.mixed()
+        parameters: dict[str, Any] = request.GET.mixed()
     except UnicodeDecodeError:
         for name in _undecodable_names(request.query_string):
             request.errors.add("querystring", name, "Must be percent-encoded UTF-8")
         return {}
+    return parameters
 
 
 def reject_query_parameters(request: Request, **kwargs: Any) -> None:
