@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test migrate install clean bench bench-smoke
+.PHONY: run test lint migrate install clean bench bench-smoke
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +24,11 @@ run: migrate
 
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# ruff on every Python directory, mypy --strict on the package (pyproject.toml has both).
+lint: $(STAMP)
+	$(BIN)/ruff check src tests alembic benchmarks
+	$(BIN)/mypy src
 
 $(VENV)/.bench-installed: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e ".[testing,bench]"
