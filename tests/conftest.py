@@ -18,7 +18,6 @@ from typing import Any
 import pytest
 import webtest
 from alembic import command
-from alembic.config import Config
 from sqlalchemy import create_engine, text, update
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.orm import Session
@@ -27,24 +26,9 @@ from taskservice import main
 from taskservice.accounts.models import User
 from taskservice.db.interfaces import ISessionFactory
 from taskservice.db.session import make_engine, make_session_factory
-
-ROOT = Path(__file__).resolve().parent.parent
-PASSWORD = "correct horse battery"
-
-# Cheap argon2 parameters keep the suite fast; production uses the defaults.
-TEST_SETTINGS = {
-    "taskservice.argon2.time_cost": "1",
-    "taskservice.argon2.memory_cost": "8",
-    "taskservice.argon2.parallelism": "1",
-    "taskservice.login_ratelimit": "",
-}
-
-
-def alembic_config(connection: Connection | None = None) -> Config:
-    config = Config()
-    config.set_main_option("script_location", str(ROOT / "alembic"))
-    config.attributes["connection"] = connection
-    return config
+from tests.support.api import Client
+from tests.support.constants import PASSWORD, TEST_SETTINGS
+from tests.support.database import alembic_config
 
 
 @pytest.fixture(scope="session")
@@ -128,16 +112,6 @@ def dbsession(connection: Connection) -> Iterator[Session]:
 
 
 _names = itertools.count(1)
-
-
-class Client:
-    """A registered user and the headers that authenticate as them."""
-
-    def __init__(self, testapp: webtest.TestApp, username: str, token: str) -> None:
-        self.testapp = testapp
-        self.username = username
-        self.token = token
-        self.headers = {"Authorization": f"Bearer {token}"}
 
 
 @pytest.fixture

@@ -6,8 +6,8 @@ import pytest
 import webtest
 from sqlalchemy import select, update
 
-from apitest import assert_error, assert_unauthorized
-from conftest import PASSWORD
+from tests.support.api import assert_error, assert_unauthorized
+from tests.support.constants import PASSWORD
 from taskservice.accounts.credentials import token_digest
 from taskservice.accounts.models import Token, User
 

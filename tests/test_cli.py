@@ -18,12 +18,13 @@ from pathlib import Path
 
 import pytest
 import webtest
-from alembic import command
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from conftest import PASSWORD, TEST_SETTINGS, alembic_config
+from tests.support.cli import write_ini
+from tests.support.constants import PASSWORD, TEST_SETTINGS
+from tests.support.database import migrated_database
 from taskservice import main as make_app
 from taskservice.accounts.credentials import new_token, token_digest
 from taskservice.accounts.models import Token, User
@@ -33,23 +34,6 @@ from taskservice.scripts.admin import main
 from taskservice.db.interfaces import IDatabaseEngine
 
 USERNAME_RULE = "Must be 3 to 32 characters of A-Z a-z 0-9 _ . -"
-
-
-def migrated_database(path: Path) -> str:
-    """A fresh SQLite file at ``path``, migrated to head as ``make migrate`` would."""
-    url = f"sqlite:///{path}"
-    engine = make_engine(url)
-    with engine.begin() as connection:
-        command.upgrade(alembic_config(connection), "head")
-    engine.dispose()
-    return url
-
-
-def write_ini(path: Path, url: str, **extra: str) -> Path:
-    settings = {"sqlalchemy.url": url, **TEST_SETTINGS, **extra}
-    lines = ["[app:main]", "use = egg:taskservice"] + [f"{k} = {v}" for k, v in settings.items()]
-    path.write_text("\n".join(lines) + "\n")
-    return path
 
 
 @pytest.fixture(autouse=True)

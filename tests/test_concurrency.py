@@ -15,10 +15,10 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import create_engine, text
 
-from load_helpers import ApiUser, case_variants, concurrently, error_lines, server_database, \
+from tests.support.load import ApiUser, case_variants, concurrently, error_lines, server_database, \
     start_server
-from servers import PserveProcess, http_request
-from soak import run_traffic
+from tests.support.servers import PserveProcess, http_request
+from tests.support.soak import run_traffic
 
 RACERS = 32
 REGISTRATIONS = 16

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -22,20 +21,17 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.constants import FAST_HASHING, PASSWORD, ROOT
+from tests.support.servers import free_port
+
 pytestmark = pytest.mark.slow
 
-ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
     "--disable-component-update", "--disable-sync", "--no-first-run",
 ]
-FAST_HASHING = {
-    "TASKSERVICE_ARGON2_TIME_COST": "1", "TASKSERVICE_ARGON2_MEMORY_COST": "8",
-    "TASKSERVICE_ARGON2_PARALLELISM": "1",
-}
-PASSWORD = "correct horse battery"
 TIMEOUT_MS = 20_000
 
 
@@ -47,12 +43,6 @@ def require_chromium() -> None:
     if os.environ.get("CI") == "true":
         pytest.fail(message)
     pytest.skip(message)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def wait_until_up(url: str, process: subprocess.Popen, log: Path, seconds: float = 30) -> None:

@@ -4,8 +4,8 @@ import json
 
 import pytest
 
-from apitest import SQL_INJECTIONS, assert_error, assert_unauthorized, create_task, send_json
-from conftest import PASSWORD
+from tests.support.api import SQL_INJECTIONS, assert_error, assert_unauthorized, create_task, send_json
+from tests.support.constants import PASSWORD
 
 PROTECTED = [
     ("GET", "/tasks"), ("POST", "/tasks"), ("GET", "/tasks/1"), ("PATCH", "/tasks/1"),

@@ -17,9 +17,9 @@ from pathlib import Path
 import pytest
 import webtest
 
-from conftest import PASSWORD
-from load_helpers import concurrently, ini_with, start_server
-from servers import ROOT, PserveProcess, migrate
+from tests.support.constants import PASSWORD, ROOT
+from tests.support.load import concurrently, ini_with, start_server
+from tests.support.servers import PserveProcess, migrate
 from taskservice.accounts.interfaces import IPasswords
 
 API_CSP = "default-src 'none'"

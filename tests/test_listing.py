@@ -7,11 +7,11 @@ import pytest
 import webtest
 from sqlalchemy import update
 
-from apitest import assert_error, create_task
 from taskservice.tasks.models import Task
 from taskservice.vocabulary import MAX_TAGS, SORTS
+from tests.support.api import assert_error, create_task
+from tests.support.listing import RANK, expected_order, ids, page, walk
 
-RANK = {"low": 0, "normal": 1, "high": 2, "urgent": 3}
 T0 = datetime(2030, 1, 1, tzinfo=UTC)
 
 # title, priority, due_at (hours after T0), created_at and updated_at (minutes after T0);
@@ -29,54 +29,6 @@ SPECS = [
 
 def iso(moment):
     return moment.isoformat().replace("+00:00", "Z")
-
-
-def parse(text):
-    return datetime.fromisoformat(text)
-
-
-def page(testapp, client, params=(), status=200):
-    return testapp.get("/tasks", params, headers=client.headers, status=status)
-
-
-def ids(tasks):
-    return [task["id"] for task in tasks]
-
-
-def walk(testapp, client, params, limit, most_pages=100):
-    """Every page of a listing, checking each page's size, cursor and Link header.
-
-    A cursor that stops advancing would page forever: more than ``most_pages`` fails.
-    """
-    seen, cursor = [], None
-    for _ in range(most_pages):
-        query = {**params, "limit": str(limit), **({"cursor": cursor} if cursor else {})}
-        response = page(testapp, client, query)
-        body = response.json
-        assert set(body) == {"items", "next_cursor"} and len(body["items"]) <= limit
-        seen += body["items"]
-        cursor = body["next_cursor"]
-        assert ("Link" in response.headers) == (cursor is not None)
-        if cursor is None:
-            return seen
-    pytest.fail(f"no last page after {most_pages} pages: {ids(seen[-limit:])} came last")
-
-
-def expected_order(tasks, sort):
-    """The contract's order: by the field (priority by rank), nulls last, ties by id."""
-    field, descending = sort.lstrip("-"), sort.startswith("-")
-
-    def value(task):
-        raw = task[field]
-        if field == "priority":
-            return RANK[raw]
-        return raw if field == "title" else parse(raw)
-
-    valued = [t for t in tasks if t[field] is not None]
-    empty = [t for t in tasks if t[field] is None]
-    by_id = lambda t: int(t["id"])  # noqa: E731
-    return (sorted(valued, key=lambda t: (value(t), by_id(t)), reverse=descending)
-            + sorted(empty, key=by_id, reverse=descending))
 
 
 @pytest.fixture

@@ -3,7 +3,7 @@
 import pytest
 import webtest
 
-from conftest import PASSWORD
+from tests.support.constants import PASSWORD
 
 
 @pytest.fixture

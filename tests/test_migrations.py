@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import Engine, text
 
 from alembic import command
-from conftest import alembic_config
+from tests.support.database import alembic_config
 
 PAST_32_BITS = 2**40
 

@@ -12,8 +12,8 @@ import pytest
 import redis
 import webtest
 
-from apitest import assert_error, assert_unauthorized, create_task, send_json
-from conftest import PASSWORD
+from tests.support.api import assert_error, assert_unauthorized, create_task, send_json
+from tests.support.constants import PASSWORD
 from taskservice.web.endpoints import SERVICE_ENDPOINTS
 
 REDIS_URL = "redis://127.0.0.1:6379/15"

@@ -22,9 +22,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
-from load_helpers import ApiUser, error_lines, start_server
-from servers import private_cluster
-from servers import PrivatePostgres, PserveProcess, migrate
+from tests.support.load import ApiUser, error_lines, start_server
+from tests.support.servers import private_cluster
+from tests.support.servers import PrivatePostgres, PserveProcess, migrate
 
 CLIENTS = 4
 HEALTHY_SECONDS = 1.0

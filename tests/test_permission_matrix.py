@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import pytest
 import webtest
 
-from conftest import Client
+from tests.support.api import Client
 
 ANONYMOUS: dict[str, str] = {}
 NEW_TITLE = {"title": "Changed"}

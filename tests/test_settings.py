@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 import sys
-from pathlib import Path
 
 import pytest
 from pyramid.paster import get_appsettings
@@ -24,8 +23,8 @@ from taskservice.settings import (
     env_name,
     load_settings,
 )
+from tests.support.constants import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 DB = {DATABASE_URL_KEY: "sqlite:///ini.sqlite"}
 DATABASE_DEFAULT = "sqlite:///%(here)s/taskservice.sqlite"
 DATABASE_EFFECT = "the database (SQLite embedded, PostgreSQL for production)"

@@ -11,12 +11,12 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import text, update
 
-from apitest import create_task, send_json
-from conftest import alembic_config
+from tests.support.api import create_task, send_json
+from tests.support.database import alembic_config
 from alembic import command
 from taskservice.tasks.models import Task
 from taskservice.vocabulary import SORTS
-from test_listing import expected_order, ids, walk
+from tests.support.listing import expected_order, ids, walk
 
 # (title, priority, due_at) before and after the change: every key moves, ties remain.
 CHANGES = [

@@ -15,7 +15,7 @@ import webtest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from conftest import Client
+from tests.support.api import Client
 from taskservice.accounts.models import User
 from taskservice.tasks.models import TaskShare
 from taskservice.tasks.resources import ShareResource

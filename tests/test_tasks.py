@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from apitest import assert_error, create_task, send_json
+from tests.support.api import assert_error, create_task, send_json
 from taskservice.tasks.models import Task
 
 DEFAULTS = {"description": "", "done": False, "priority": "normal", "due_at": None, "tags": []}

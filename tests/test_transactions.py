@@ -4,7 +4,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import object_session
 
-from apitest import assert_error, create_task
+from tests.support.api import assert_error, create_task
 from taskservice.web.errors import error_response
 from taskservice.accounts.models import User
 from taskservice.tasks.models import Task, TaskTag

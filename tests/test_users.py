@@ -3,8 +3,8 @@
 import pytest
 from sqlalchemy import func, select
 
-from apitest import assert_error, assert_unauthorized, create_task
-from conftest import PASSWORD
+from tests.support.api import assert_error, assert_unauthorized, create_task
+from tests.support.constants import PASSWORD
 from taskservice.accounts.models import Token, User
 from taskservice.tasks.models import Task, TaskShare, TaskTag
 

@@ -1,9 +1,9 @@
 """Soak: minutes of mixed API traffic against ``pserve production.ini``; count every 5xx.
 
-Not part of the pytest run (``test_concurrency`` runs the same traffic for seconds).
-Run it as
+Not part of the pytest run (``tests/system/test_concurrency.py`` runs the same traffic
+for seconds). Run it from the repository's root as
 
-    .venv/bin/python tests/soak.py [--duration 180] [--workers 8] [--database-url URL]
+    .venv/bin/python -m tests.support.soak [--duration 180] [--workers 8] [--database-url URL]
 
 It starts the server from production.ini unchanged (production argon2 cost included)
 on a fresh migrated SQLite file, or on ``--database-url`` (which must be migrated and
@@ -31,11 +31,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+from tests.support.constants import PASSWORD
+from tests.support.servers import PserveProcess, migrate
 
-from servers import PserveProcess, migrate  # noqa: E402
-
-PASSWORD = "correct horse battery"
 RSS_TOLERANCE = 0.10
 WARM_UP_SECONDS = 10.0
 # Operation name -> weight; every operation says which statuses are normal for it.

@@ -1,9 +1,11 @@
-"""Assertions and request helpers shared by the functional test modules."""
+"""Assertions and request helpers for tests that talk to the app through WebTest."""
 
 from __future__ import annotations
 
 import json
 from typing import Any
+
+import webtest
 
 SQL_INJECTIONS = (
     "' OR '1'='1",
@@ -12,6 +14,16 @@ SQL_INJECTIONS = (
     "1; DELETE FROM users",
     "%' UNION SELECT password_hash FROM users --",
 )
+
+
+class Client:
+    """A registered user and the headers that authenticate as them."""
+
+    def __init__(self, testapp: webtest.TestApp, username: str, token: str) -> None:
+        self.testapp = testapp
+        self.username = username
+        self.token = token
+        self.headers = {"Authorization": f"Bearer {token}"}
 
 
 def assert_error(response: Any, status: int, *expected: tuple[str, str]) -> list[dict]:
@@ -36,6 +48,7 @@ def assert_error(response: Any, status: int, *expected: tuple[str, str]) -> list
 
 
 def assert_unauthorized(response: Any) -> None:
+    """A 401 in the contract's shape that tells the client how to authenticate."""
     assert_error(response, 401)
     assert response.headers["WWW-Authenticate"] == 'Bearer realm="taskservice"'
 
@@ -53,6 +66,8 @@ def send_json(testapp: Any, method: str, url: str, body: Any, headers: dict | No
     )
 
 
-def create_task(client: Any, **fields: Any) -> dict:
+def create_task(client: Client, **fields: Any) -> dict:
+    """A task of ``client``'s made through the API (201 or the test fails), as returned."""
     fields.setdefault("title", "A task")
     return client.testapp.post_json("/tasks", fields, headers=client.headers, status=201).json
+

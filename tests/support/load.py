@@ -1,7 +1,7 @@
 """Helpers for tests that drive a real server process: concurrency, outages, hardening.
 
-Built on ``servers.py`` (free ports, ``pserve``, a private PostgreSQL cluster); what is
-here is what those tests share and ``servers.py`` does not offer:
+Built on ``tests.support.servers`` (free ports, ``pserve``, a private PostgreSQL cluster); what is
+here is what those tests share and ``servers`` does not offer:
 
 - ``server_database``: a fresh, migrated database that only this test's server uses --
   a temporary SQLite file, or on a PostgreSQL run a private database created on the
@@ -27,18 +27,10 @@ from typing import Any, TypeVar
 from sqlalchemy import create_engine
 from sqlalchemy.engine import make_url
 
-from servers import ROOT, PserveProcess, http_request, migrate
+from tests.support.constants import FAST_HASHING, PASSWORD, ROOT
+from tests.support.servers import PserveProcess, http_request, migrate
 
-PASSWORD = "correct horse battery"
 T = TypeVar("T")
-
-# Cheap argon2 so that registrations and logins do not dominate a test's time; the
-# production cost is exercised by the soak, which runs production.ini unchanged.
-FAST_HASHING = {
-    "TASKSERVICE_ARGON2_TIME_COST": "1",
-    "TASKSERVICE_ARGON2_MEMORY_COST": "8",
-    "TASKSERVICE_ARGON2_PARALLELISM": "1",
-}
 BARRIER_TIMEOUT = 30.0
 
 
@@ -89,7 +81,11 @@ def ini_with(tmp_path: Path, **server_options: Any) -> str:
 
 def start_server(tmp_path: Path, database_url: str, ini: str = "production.ini",
                  **env: str) -> PserveProcess:
-    """A started ``pserve`` on ``database_url`` with fast hashing; the caller stops it."""
+    """A started ``pserve`` on ``database_url`` with fast hashing; the caller stops it.
+
+    Cheap argon2 so that registrations and logins do not dominate a test's time; the
+    production cost is exercised by the soak, which runs production.ini unchanged.
+    """
     server = PserveProcess(tmp_path, {"DATABASE_URL": database_url, **FAST_HASHING, **env},
                            ini=ini)
     server.start()

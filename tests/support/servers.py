@@ -25,7 +25,8 @@ from typing import Any
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.support.constants import ROOT
+
 VENV_BIN = ROOT / ".venv" / "bin"
 START_TIMEOUT = 30.0
 STOP_TIMEOUT = 10.0
