@@ -4,14 +4,11 @@ from __future__ import annotations
 
 import re
 
-import colander
 import pytest
 import webtest
 from openapi_spec_validator import validate
 
 from taskservice.openapi.generator import UNDOCUMENTED_METHODS, openapi_path
-from taskservice.openapi.nodes import node_schema
-from taskservice.web.schema_types import StrictMapping
 
 
 @pytest.fixture
@@ -115,12 +112,6 @@ def test_documented_task_matches_a_real_one(testapp, alice, document):
     task = testapp.post_json("/tasks", {"title": "x"}, headers=alice.headers).json
     schema = document["components"]["schemas"]["Task"]
     assert set(schema["properties"]) == set(task) == set(schema["required"])
-
-
-def test_untranslatable_colander_type_fails_loudly():
-    node = colander.SchemaNode(StrictMapping(), colander.SchemaNode(colander.Money(), name="x"))
-    with pytest.raises(TypeError, match="Money"):
-        node_schema(node)
 
 
 def test_docs_page_uses_only_local_assets(testapp):

@@ -3,13 +3,13 @@
 Each test gets its own ini file and migrated SQLite database in ``tmp_path``; the
 command is the real one, bootstrapped from that ini as an operator would run it. These
 tests are about the command line, not the database, so they use SQLite files even when
-the rest of the suite runs on PostgreSQL.
+the rest of the suite runs on PostgreSQL. They call the entry point in-process; the
+installed console script itself runs as a process in tests/system/test_cli.py.
 """
 
 from __future__ import annotations
 
 import io
-import subprocess
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -300,14 +300,3 @@ def test_database_url_in_the_environment_wins_over_the_ini(
     with Session(engine) as session:
         assert users(session) == {"alice": False}
     engine.dispose()
-
-
-def test_the_console_script_exits_with_mains_status(ini, db):
-    """The installed ``taskservice-admin`` wrapper passes main's return value to exit()."""
-    script = Path(sys.executable).with_name("taskservice-admin")
-    result = subprocess.run(
-        [str(script), ini, "set-admin", "nobody"], capture_output=True, text=True, timeout=60
-    )
-    assert (result.returncode, result.stdout, result.stderr) == (
-        1, "", "taskservice-admin: error: no user named 'nobody'\n"
-    )

@@ -141,7 +141,7 @@ def test_registrations_of_one_name_in_different_case_make_one_user(server):
 
 
 def test_short_mixed_traffic_has_no_5xx(server):
-    """The soak (tests/soak.py) in brief: mixed traffic from 8 clients, zero 5xx."""
+    """The soak (tests/support/soak.py) in brief: mixed traffic from 8 clients, zero 5xx."""
     report = run_traffic(server.port, duration=8.0, workers=8, prefix="short")
     print(f"\nshort soak: {report.summary()}")
     assert report.requests > 100

@@ -1,6 +1,6 @@
 """load_settings: defaults, environment overrides, one-line errors, and the README table.
 
-Run ``python tests/test_settings.py`` to print the README's settings table from
+Run ``python -m tests.unit.test_settings`` from the repository's root to print the README's settings table from
 ``settings.OPTIONS`` (that is how ``docs-settings-table.md`` is made).
 """
 

@@ -1,8 +1,8 @@
-"""Hardening: security headers, server-side request limits, slow clients, brute force.
+"""Limits waitress enforces, against a real ``pserve``: headers, URLs, slow clients.
 
-Headers and login throttling are checked in-process (webtest); the limits that waitress
-enforces -- oversized headers and URLs, stalled and trickling connections -- against a
-real ``pserve`` on raw sockets, since no WSGI test client goes through waitress.
+Oversized headers and URLs, stalled and trickling connections are checked on raw
+sockets, since no WSGI test client goes through waitress. The headers the app itself
+adds are in tests/functional/web/test_hardening.py.
 """
 
 from __future__ import annotations
@@ -15,100 +15,16 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import webtest
 
-from tests.support.constants import PASSWORD, ROOT
+from tests.support.constants import ROOT
 from tests.support.load import concurrently, ini_with, start_server
 from tests.support.servers import PserveProcess, migrate
-from taskservice.accounts.interfaces import IPasswords
 
-API_CSP = "default-src 'none'"
 # The test server closes idle connections fast so that the test stays short.
 TEST_CHANNEL_TIMEOUT = 2
 SLOW_CLIENTS = 24  # three times waitress's 8 threads
 TRICKLE_SECONDS = 3.0
 SOCKET_TIMEOUT = 10.0
-
-
-# -- security headers ------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize("path", ["/__version__", "/tasks", "/no/such/thing", "/__api__", "/docs"])
-def test_every_response_says_nosniff(testapp, path):
-    response = testapp.get(path, status="*")
-    assert response.headers["X-Content-Type-Options"] == "nosniff"
-
-
-def test_authenticated_responses_are_never_stored_by_caches(testapp, alice):
-    for path in ("/users/me", "/tasks"):
-        response = testapp.get(path, headers=alice.headers)
-        assert response.headers["Cache-Control"] == "no-store"
-    rejected = testapp.get("/tasks", headers={"Authorization": "Bearer nonsense"}, status=401)
-    assert rejected.headers["Cache-Control"] == "no-store"
-
-
-@pytest.mark.parametrize("path", ["/tasks", "/users/me", "/__api__", "/__heartbeat__"])
-def test_api_responses_forbid_all_content(testapp, alice, path):
-    response = testapp.get(path, headers=alice.headers, status="*")
-    assert response.headers["Content-Security-Policy"].startswith(API_CSP)
-
-
-def test_the_docs_page_may_load_its_own_scripts(testapp):
-    response = testapp.get("/docs", status=200)
-    assert API_CSP not in response.headers.get("Content-Security-Policy", "")
-
-
-# -- brute force -----------------------------------------------------------------------------
-
-
-def login(app: webtest.TestApp, username: str, password: str, status: int) -> webtest.TestResponse:
-    return app.post_json("/tokens", {"username": username, "password": password}, status=status,
-                         extra_environ={"REMOTE_ADDR": "192.0.2.77"})
-
-
-def test_the_right_password_works_once_the_window_has_passed(make_app, alice):
-    throttled = webtest.TestApp(make_app(taskservice__login_ratelimit="1/second"))
-    login(throttled, "alice", "wrong password", 401)
-    refused = login(throttled, "alice", PASSWORD, 429)
-    wait = int(refused.headers["Retry-After"])
-    assert 1 <= wait <= 1
-    time.sleep(wait + 0.1)
-    assert login(throttled, "alice", PASSWORD, 201).json["token_type"] == "Bearer"
-
-
-class VerifySpy:
-    """Stands in for the argon2 hasher and records the hash of every ``verify`` call."""
-
-    def __init__(self, hasher) -> None:
-        self.hasher = hasher
-        self.verified: list[str] = []
-
-    def verify(self, password_hash: str, password: str) -> bool:
-        self.verified.append(password_hash)
-        return self.hasher.verify(password_hash, password)
-
-    def __getattr__(self, name: str):
-        return getattr(self.hasher, name)
-
-
-def argon2_cost(password_hash: str) -> str:
-    """The part of an encoded argon2 hash that sets its cost: ``$argon2id$v=..$m=..,t=..,p=..``."""
-    return "$".join(password_hash.split("$")[:4])
-
-
-def test_an_unknown_username_costs_one_full_hash_check_like_a_known_one(
-    app, testapp, alice, monkeypatch
-):
-    passwords = app.registry.getUtility(IPasswords)
-    spy = VerifySpy(passwords._hasher)
-    monkeypatch.setattr(passwords, "_hasher", spy)
-    known = login(testapp, "alice", "wrong password", 401)
-    [known_hash] = spy.verified
-    unknown = login(testapp, "nobody-here", "wrong password", 401)
-    [_, decoy_hash] = spy.verified  # exactly one verification each, none skipped
-    assert argon2_cost(decoy_hash) == argon2_cost(known_hash)  # the same work
-    assert known.json["errors"] == unknown.json["errors"]  # and the same answer
-    assert known.headers["WWW-Authenticate"] == unknown.headers["WWW-Authenticate"]
 
 
 # -- limits enforced by waitress, against a real server -------------------------------------

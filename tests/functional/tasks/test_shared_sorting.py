@@ -4,16 +4,15 @@ The copy is what the shared half of a list walks (migration 0003), so a copy tha
 behind its task would list shared tasks out of order, or page past some of them. These
 tests change every sort key after sharing -- through the API, and behind its back with
 plain SQL -- and compare the sharee's pages with the order of the tasks as GET shows them.
+The migration itself is tested in tests/unit/db/test_migrations.py.
 """
 
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import text, update
+from sqlalchemy import update
 
 from tests.support.api import create_task, send_json
-from tests.support.database import alembic_config
-from alembic import command
 from taskservice.tasks.models import Task
 from taskservice.vocabulary import SORTS
 from tests.support.listing import expected_order, ids, walk
@@ -85,43 +84,3 @@ def test_an_update_in_plain_sql_reaches_the_copy(testapp, bob, dbsession, shared
     dbsession.commit()
     listed = [task for task in walk(testapp, bob, {"sort": sort}, 2) if task["owner"] == "alice"]
     assert ids(listed) == ids(expected_order(current(testapp, bob, shared_with_bob), sort))
-
-
-# -- the migration that added the copy ------------------------------------------------------
-
-def test_migration_0003_copies_the_keys_of_existing_shares(empty_database):
-    with empty_database.begin() as connection:
-        command.upgrade(alembic_config(connection), "0002")
-        connection.execute(text(
-            "INSERT INTO users (id, username, password_hash, is_admin, created_at) VALUES "
-            "(1, 'alice', 'x', false, '2030-01-01 00:00:00'),"
-            "(2, 'bob', 'x', false, '2030-01-01 00:00:00')"))
-        connection.execute(text(
-            "INSERT INTO tasks (id, owner_id, title, description, done, priority, due_at, tags,"
-            " created_at, updated_at, version) VALUES"
-            " (7, 1, 'seven', '', false, 3, '2031-05-06 07:08:09', '[]',"
-            " '2030-01-02 00:00:00', '2030-01-03 00:00:00', 1),"
-            " (8, 1, 'eight', '', false, 0, NULL, '[]',"
-            " '2030-01-04 00:00:00', '2030-01-05 00:00:00', 1)"))
-        connection.execute(text(
-            "INSERT INTO task_shares (task_id, user_id, permission) VALUES"
-            " (7, 2, 'view'), (8, 2, 'edit')"))
-        command.upgrade(alembic_config(connection), "0003")
-        copies = connection.execute(text(
-            "SELECT task_id, permission, task_title, task_priority, task_due_at IS NULL,"
-            " task_created_at = tasks.created_at, task_updated_at = tasks.updated_at,"
-            " task_due_at = tasks.due_at"
-            " FROM task_shares JOIN tasks ON tasks.id = task_id ORDER BY task_id")).all()
-    assert [tuple(row) for row in copies] == [
-        (7, "view", "seven", 3, False, True, True, True),
-        (8, "edit", "eight", 0, True, True, True, None),
-    ]
-
-
-def test_migration_0003_downgrades_to_the_shares_it_found(empty_database):
-    with empty_database.begin() as connection:
-        command.upgrade(alembic_config(connection), "head")
-        command.downgrade(alembic_config(connection), "0002")
-        columns = connection.execute(text("SELECT * FROM task_shares")).keys()
-        command.upgrade(alembic_config(connection), "head")
-    assert list(columns) == ["task_id", "user_id", "permission"]

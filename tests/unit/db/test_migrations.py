@@ -1,4 +1,5 @@
-"""Migrations 0005 (64-bit ids) and 0006 (completed_at) on a database that has data."""
+"""Migrations 0003 (the share rows' copy of the sort keys), 0005 (64-bit ids) and 0006
+(completed_at) on a database that has data, up and down."""
 
 from __future__ import annotations
 
@@ -101,3 +102,44 @@ def test_0005_and_0006_downgrade_to_the_schema_they_found(empty_database):
     assert "completed_at" not in columns and count == 1
     if empty_database.dialect.name == "postgresql":
         assert id_column_types(empty_database) == {"integer"}
+
+
+# -- 0003: the copy of the sort keys that lists of shared tasks walk ----------------------
+
+
+def test_migration_0003_copies_the_keys_of_existing_shares(empty_database):
+    with empty_database.begin() as connection:
+        command.upgrade(alembic_config(connection), "0002")
+        connection.execute(text(
+            "INSERT INTO users (id, username, password_hash, is_admin, created_at) VALUES "
+            "(1, 'alice', 'x', false, '2030-01-01 00:00:00'),"
+            "(2, 'bob', 'x', false, '2030-01-01 00:00:00')"))
+        connection.execute(text(
+            "INSERT INTO tasks (id, owner_id, title, description, done, priority, due_at, tags,"
+            " created_at, updated_at, version) VALUES"
+            " (7, 1, 'seven', '', false, 3, '2031-05-06 07:08:09', '[]',"
+            " '2030-01-02 00:00:00', '2030-01-03 00:00:00', 1),"
+            " (8, 1, 'eight', '', false, 0, NULL, '[]',"
+            " '2030-01-04 00:00:00', '2030-01-05 00:00:00', 1)"))
+        connection.execute(text(
+            "INSERT INTO task_shares (task_id, user_id, permission) VALUES"
+            " (7, 2, 'view'), (8, 2, 'edit')"))
+        command.upgrade(alembic_config(connection), "0003")
+        copies = connection.execute(text(
+            "SELECT task_id, permission, task_title, task_priority, task_due_at IS NULL,"
+            " task_created_at = tasks.created_at, task_updated_at = tasks.updated_at,"
+            " task_due_at = tasks.due_at"
+            " FROM task_shares JOIN tasks ON tasks.id = task_id ORDER BY task_id")).all()
+    assert [tuple(row) for row in copies] == [
+        (7, "view", "seven", 3, False, True, True, True),
+        (8, "edit", "eight", 0, True, True, True, None),
+    ]
+
+
+def test_migration_0003_downgrades_to_the_shares_it_found(empty_database):
+    with empty_database.begin() as connection:
+        command.upgrade(alembic_config(connection), "head")
+        command.downgrade(alembic_config(connection), "0002")
+        columns = connection.execute(text("SELECT * FROM task_shares")).keys()
+        command.upgrade(alembic_config(connection), "head")
+    assert list(columns) == ["task_id", "user_id", "permission"]

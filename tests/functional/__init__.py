@@ -1,0 +1,1 @@
+"""The app in-process through WebTest, on the shared test database (marker ``functional``)."""
