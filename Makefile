@@ -25,6 +25,12 @@ run: migrate
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# Everything but tests/system (no pserve, no private PostgreSQL, no browser): the quick
+# loop while editing. `make test` still runs every layer.
+.PHONY: test-fast
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -m "not system" $(PYTEST_ARGS)
+
 # ruff on every Python directory, mypy --strict on the package (pyproject.toml has both).
 lint: $(STAMP)
 	$(BIN)/ruff check src tests alembic benchmarks

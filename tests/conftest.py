@@ -9,12 +9,16 @@ own work (as in production) and the whole test is rolled back at the end.
 
 Fixtures only one folder uses live in that folder's conftest.py: the WebTest app and its
 users in tests/functional/, a database of its own to migrate in tests/unit/db/.
+
+Every test is marked with its layer, the folder it lives in (see setup.cfg), so that
+``pytest -m "not system"`` runs everything that starts no process.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -26,6 +30,34 @@ from taskservice.db.interfaces import ISessionFactory
 from taskservice.db.session import make_engine, make_session_factory
 from tests.support.constants import TEST_SETTINGS
 from tests.support.database import alembic_config
+
+TESTS = Path(__file__).resolve().parent
+LAYERS = ("unit", "functional", "system")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark each test with its layer, taken from its folder, so ``-m`` selects layers.
+
+    A test module outside the three layer folders is an error rather than a test no
+    layer selects: ``-m "not system"`` must never run something that starts servers
+    only because nobody marked it.
+    """
+    misplaced = set()
+    for item in items:
+        try:
+            parts = item.path.resolve().relative_to(TESTS).parts
+        except ValueError:  # a test from elsewhere, named on the command line
+            continue
+        if len(parts) > 1 and parts[0] in LAYERS:
+            item.add_marker(getattr(pytest.mark, parts[0]))
+        else:
+            misplaced.add(str(item.path.relative_to(TESTS.parent)))
+    if misplaced:
+        folders = ", ".join(f"tests/{layer}/" for layer in LAYERS)
+        raise pytest.UsageError(
+            f"test modules outside {folders}: {', '.join(sorted(misplaced))}; "
+            "move each into the layer it belongs to"
+        )
 
 
 @pytest.fixture(scope="session")

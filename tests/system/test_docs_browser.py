@@ -24,8 +24,6 @@ import pytest
 from tests.support.constants import FAST_HASHING, PASSWORD, ROOT
 from tests.support.servers import free_port
 
-pytestmark = pytest.mark.slow
-
 BIN = Path(sys.executable).parent
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
