@@ -143,8 +143,8 @@ class Client:
 
     def step(self, operation: str) -> None:
         task_id = self.some_task()
-        if operation == "create" or task_id is None and operation in {
-                "read", "patch_if_match", "patch", "share", "delete"}:
+        if operation == "create" or (task_id is None and operation in {
+                "read", "patch_if_match", "patch", "share", "delete"}):
             self.counter += 1
             status, body = self.call("create", {201}, "POST", "/tasks", {
                 "title": f"{self.username} task {self.counter}",

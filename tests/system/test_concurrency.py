@@ -15,8 +15,14 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import create_engine, text
 
-from tests.support.load import ApiUser, case_variants, concurrently, error_lines, server_database, \
-    start_server
+from tests.support.load import (
+    ApiUser,
+    case_variants,
+    concurrently,
+    error_lines,
+    server_database,
+    start_server,
+)
 from tests.support.servers import PserveProcess, http_request
 from tests.support.soak import run_traffic
 

@@ -23,8 +23,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from tests.support.load import ApiUser, error_lines, start_server
-from tests.support.servers import private_cluster
-from tests.support.servers import PrivatePostgres, PserveProcess, migrate
+from tests.support.servers import PrivatePostgres, PserveProcess, migrate, private_cluster
 
 CLIENTS = 4
 HEALTHY_SECONDS = 1.0

@@ -15,7 +15,13 @@ import pytest
 import redis
 import webtest
 
-from tests.support.servers import PrivatePostgres, PserveProcess, migrate, private_cluster, run_pserve_to_exit
+from tests.support.servers import (
+    PrivatePostgres,
+    PserveProcess,
+    migrate,
+    private_cluster,
+    run_pserve_to_exit,
+)
 
 REDIS_URL = "redis://127.0.0.1:6379/15"
 RECOVERY_TIMEOUT = 15.0

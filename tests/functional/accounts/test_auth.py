@@ -6,10 +6,10 @@ import pytest
 import webtest
 from sqlalchemy import select, update
 
-from tests.support.api import assert_error, assert_unauthorized
-from tests.support.constants import PASSWORD
 from taskservice.accounts.credentials import token_digest
 from taskservice.accounts.models import Token, User
+from tests.support.api import assert_error, assert_unauthorized
+from tests.support.constants import PASSWORD
 
 
 def signup(testapp, username, password=PASSWORD, status=201):

@@ -3,10 +3,10 @@
 import pytest
 from sqlalchemy import func, select
 
-from tests.support.api import assert_error, assert_unauthorized, create_task
-from tests.support.constants import PASSWORD
 from taskservice.accounts.models import Token, User
 from taskservice.tasks.models import Task, TaskShare, TaskTag
+from tests.support.api import assert_error, assert_unauthorized, create_task
+from tests.support.constants import PASSWORD
 
 NEW_PASSWORD = "a brand new secret"
 

@@ -11,11 +11,10 @@ table would otherwise rightly be read sequentially, or its one row sorted).
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from datetime import UTC, datetime
 from types import SimpleNamespace
-
-import os
 
 import pytest
 from sqlalchemy import event
@@ -23,8 +22,8 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from taskservice.accounts import security
-from taskservice.tasks import listing, resources
 from taskservice.accounts.models import User
+from taskservice.tasks import listing, resources
 
 SORTS = {"created_at": "created", "updated_at": "updated", "due_at": "due",
          "priority": "priority", "title": "title"}

@@ -4,14 +4,14 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import object_session
 
-from tests.support.api import assert_error, create_task
-from taskservice.web.errors import error_response
+from taskservice.accounts import views as user_service
 from taskservice.accounts.models import User
+from taskservice.db.interfaces import ISQLiteWriteTurn
+from taskservice.tasks import views as task_service
 from taskservice.tasks.models import Task, TaskTag
 from taskservice.tasks.representation import task_json
-from taskservice.tasks import views as task_service
-from taskservice.accounts import views as user_service
-from taskservice.db.interfaces import ISQLiteWriteTurn
+from taskservice.web.errors import error_response
+from tests.support.api import assert_error, create_task
 
 
 def rows(dbsession, model):

@@ -5,16 +5,16 @@ from __future__ import annotations
 import logging
 import re
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from importlib.metadata import version
 
 import pytest
 import redis
 import webtest
 
+from taskservice.web.endpoints import SERVICE_ENDPOINTS
 from tests.support.api import assert_error, assert_unauthorized, create_task, send_json
 from tests.support.constants import PASSWORD
-from taskservice.web.endpoints import SERVICE_ENDPOINTS
 
 REDIS_URL = "redis://127.0.0.1:6379/15"
 ORIGIN = "https://app.example.com"
@@ -67,7 +67,7 @@ def test_registration_closed_still_lets_existing_users_log_in(alice, client_for)
 
 @pytest.mark.parametrize(("overrides", "ttl"), [({}, 86400), ({"taskservice__token_ttl": "120"}, 120)])
 def test_token_expires_after_token_ttl(alice, client_for, overrides, ttl):
-    before = datetime.now(timezone.utc)
+    before = datetime.now(UTC)
     body = client_for(**overrides).post_json("/tokens", register_json("alice"), status=201).json
     expires_at = parse_timestamp(body["expires_at"])
     assert before + timedelta(seconds=ttl - 5) <= expires_at <= before + timedelta(seconds=ttl + 5)

@@ -22,16 +22,16 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from tests.support.cli import write_ini
-from tests.support.constants import PASSWORD, TEST_SETTINGS
-from tests.support.database import migrated_database
 from taskservice import main as make_app
 from taskservice.accounts.credentials import new_token, token_digest
 from taskservice.accounts.models import Token, User
-from taskservice.db.session import make_engine
 from taskservice.db.base import utcnow
-from taskservice.scripts.admin import main
 from taskservice.db.interfaces import IDatabaseEngine
+from taskservice.db.session import make_engine
+from taskservice.scripts.admin import main
+from tests.support.cli import write_ini
+from tests.support.constants import PASSWORD, TEST_SETTINGS
+from tests.support.database import migrated_database
 
 USERNAME_RULE = "Must be 3 to 32 characters of A-Z a-z 0-9 _ . -"
 

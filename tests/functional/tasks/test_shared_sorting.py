@@ -12,9 +12,9 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import update
 
-from tests.support.api import create_task, send_json
 from taskservice.tasks.models import Task
 from taskservice.vocabulary import SORTS
+from tests.support.api import create_task, send_json
 from tests.support.listing import expected_order, ids, walk
 
 # (title, priority, due_at) before and after the change: every key moves, ties remain.

@@ -15,10 +15,10 @@ import webtest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from tests.support.api import Client
 from taskservice.accounts.models import User
 from taskservice.tasks.models import TaskShare
 from taskservice.tasks.resources import ShareResource
+from tests.support.api import Client
 
 
 def new_task(testapp: webtest.TestApp, client: Client, **fields) -> str:

@@ -5,8 +5,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from tests.support.api import assert_error, create_task, send_json
 from taskservice.tasks.models import Task
+from tests.support.api import assert_error, create_task, send_json
 
 DEFAULTS = {"description": "", "done": False, "priority": "normal", "due_at": None, "tags": []}
 READ_ONLY = ["id", "owner", "created_at", "updated_at", "completed_at", "version"]

@@ -4,7 +4,13 @@ import json
 
 import pytest
 
-from tests.support.api import SQL_INJECTIONS, assert_error, assert_unauthorized, create_task, send_json
+from tests.support.api import (
+    SQL_INJECTIONS,
+    assert_error,
+    assert_unauthorized,
+    create_task,
+    send_json,
+)
 from tests.support.constants import PASSWORD
 
 PROTECTED = [

@@ -3,9 +3,9 @@
 
 from __future__ import annotations
 
+from alembic import command
 from sqlalchemy import Engine, text
 
-from alembic import command
 from tests.support.database import alembic_config
 
 PAST_32_BITS = 2**40
