@@ -60,7 +60,8 @@ def http_request(port: int, method: str, path: str, body: Any = None,
         connection.request(method, path, body=payload, headers=headers)
         response = connection.getresponse()
         raw = response.read()
-        decoded = json.loads(raw) if raw and "json" in response.getheader("Content-Type", "") else None
+        is_json = "json" in response.getheader("Content-Type", "")
+        decoded = json.loads(raw) if raw and is_json else None
         return response.status, dict(response.getheaders()), decoded
     finally:
         connection.close()
@@ -138,7 +139,8 @@ class PserveProcess:
                 return
             except OSError:
                 time.sleep(0.1)
-        pytest.fail(f"pserve did not answer on port {self.port} within {timeout}s:\n{self.output()}")
+        pytest.fail(f"pserve did not answer on port {self.port} within {timeout}s:\n"
+                    f"{self.output()}")
 
     def stop(self) -> None:
         if self.process is not None:

@@ -96,7 +96,8 @@ class Connection:
             raise
         if response.getheader("Connection", "").lower() == "close":
             self.close()
-        decoded = json.loads(raw) if raw and "json" in response.getheader("Content-Type", "") else None
+        is_json = "json" in response.getheader("Content-Type", "")
+        decoded = json.loads(raw) if raw and is_json else None
         return response.status, dict(response.getheaders()), decoded
 
     def close(self) -> None:
@@ -185,7 +186,7 @@ class Client:
             self.login()
 
     def run(self, deadline: float) -> None:
-        operations, weights = zip(*MIX.items())
+        operations, weights = zip(*MIX.items(), strict=True)
         while not self.login() and time.monotonic() < deadline:
             time.sleep(0.5)  # counted as a failure already; a client without a token is idle
         while time.monotonic() < deadline:

@@ -82,6 +82,7 @@ def test_same_if_match_lets_exactly_one_patch_win(owner):
     assert counts == {200: 1, 412: RACERS - 1}
     [winner] = [body for status, _, body in responses if status == 200]
     status, _, stored = owner.request("GET", path)
+    assert status == 200, stored
     assert stored["version"] == 2
     assert stored["title"] == winner["title"]  # the winner's write is the one kept
 

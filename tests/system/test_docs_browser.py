@@ -132,7 +132,8 @@ def try_get_me(page) -> str:
     """Runs GET /users/me from the page; the live response's status code."""
     page.click("#operations-users-get_user_me .opblock-summary")
     page.click("#operations-users-get_user_me button.execute")
-    status = page.locator("#operations-users-get_user_me .live-responses-table tr.response .response-col_status")
+    status = page.locator("#operations-users-get_user_me .live-responses-table"
+                          " tr.response .response-col_status")
     status.first.wait_for(timeout=TIMEOUT_MS)
     return status.first.inner_text().strip()
 

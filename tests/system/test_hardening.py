@@ -8,6 +8,7 @@ adds are in tests/functional/web/test_hardening.py.
 from __future__ import annotations
 
 import configparser
+import contextlib
 import socket
 import threading
 import time
@@ -47,16 +48,13 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PserveProcess]:
 def raw_exchange(port: int, request: bytes) -> bytes:
     """Send ``request`` on a fresh connection; whatever the server answered before closing."""
     with socket.create_connection(("127.0.0.1", port), timeout=SOCKET_TIMEOUT) as sock:
-        try:
+        # The server may refuse before reading it all; its answer is still there.
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
             sock.sendall(request)
-        except (BrokenPipeError, ConnectionResetError):
-            pass  # the server may refuse before reading it all; its answer is still there
         chunks = []
-        try:
+        with contextlib.suppress(ConnectionResetError):
             while chunk := sock.recv(65536):
                 chunks.append(chunk)
-        except ConnectionResetError:
-            pass
     return b"".join(chunks)
 
 
@@ -115,10 +113,8 @@ def slow_clients(server: PserveProcess) -> Iterator[list[socket.socket]]:
 def trickle(sockets: list[socket.socket], stop: threading.Event) -> None:
     while not stop.wait(0.2):
         for sock in sockets:
-            try:
+            with contextlib.suppress(OSError):  # closed by the server: that is allowed too
                 sock.send(b"a")
-            except OSError:
-                pass  # closed by the server: that is allowed too
 
 
 def test_slow_clients_cannot_hold_every_thread(server, slow_clients):

@@ -71,7 +71,8 @@ def test_production_ini_starts_with_only_database_url(tmp_path, sqlite_url):
      "taskservice: invalid setting taskservice.token_ttl = 'abc': "
      "must be a whole number from 1 to 315360000"),
     ({"TASKSERVICE_REGISTRATION": "maybe"},
-     "taskservice: invalid setting taskservice.registration = 'maybe': must be one of open, closed"),
+     "taskservice: invalid setting taskservice.registration = 'maybe': "
+     "must be one of open, closed"),
     ({"TASKSERVICE_PAGE_SIZE_MAX": "5"},
      "taskservice: invalid setting taskservice.page_size.max = '5': "
      "must be at least taskservice.page_size.default (20)"),
@@ -140,7 +141,8 @@ def client_address() -> Iterator[str]:
 def test_rate_limit_is_shared_by_two_processes_through_redis(tmp_path, sqlite_url, client_address):
     env = {"DATABASE_URL": sqlite_url, "TASKSERVICE_RATELIMIT": "5/minute",
            "TASKSERVICE_RATELIMIT_STORAGE": REDIS_URL}
-    with PserveProcess(tmp_path, env, name="a") as first, PserveProcess(tmp_path, env, name="b") as second:
+    with (PserveProcess(tmp_path, env, name="a") as first,
+          PserveProcess(tmp_path, env, name="b") as second):
         statuses = [server.request("GET", "/tasks", source=client_address)[0]
                     for server in (first, second) * 3]
         assert statuses == [401] * 5 + [429]

@@ -1,7 +1,7 @@
 """load_settings: defaults, environment overrides, one-line errors, and the README table.
 
-Run ``python -m tests.unit.test_settings`` from the repository's root to print the README's settings table from
-``settings.OPTIONS`` (that is how ``docs-settings-table.md`` is made).
+Run ``python -m tests.unit.test_settings`` from the repository's root to print the
+README's settings table from ``settings.OPTIONS``: that is how the table is made.
 """
 
 from __future__ import annotations

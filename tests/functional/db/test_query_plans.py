@@ -29,7 +29,8 @@ SORTS = {"created_at": "created", "updated_at": "updated", "due_at": "due",
          "priority": "priority", "title": "title"}
 # Index names where the two databases differ (SQLite names unique constraints itself).
 INDEX_NAMES = {
-    "sqlite": {"token_hash": "sqlite_autoindex_tokens_1", "task_tag": "sqlite_autoindex_task_tags_1"},
+    "sqlite": {"token_hash": "sqlite_autoindex_tokens_1",
+               "task_tag": "sqlite_autoindex_task_tags_1"},
     "postgresql": {"token_hash": "uq_tokens_token_hash", "task_tag": "ix_task_tags_tag_task"},
 }
 ON_SQLITE = not os.environ.get("TASKSERVICE_TEST_DATABASE_URL", "").startswith("postgresql")
@@ -84,7 +85,8 @@ class Plan:
 
 
 @pytest.fixture
-def plans(connection: Connection, dbsession: Session) -> Callable[[Callable[[], object]], list[Plan]]:
+def plans(connection: Connection,
+          dbsession: Session) -> Callable[[Callable[[], object]], list[Plan]]:
     if connection.dialect.name == "postgresql":
         connection.exec_driver_sql("SET LOCAL enable_seqscan = off")
         # Likewise a sort of a near-empty table costs nothing, and once autovacuum has

@@ -65,7 +65,8 @@ def test_registration_closed_still_lets_existing_users_log_in(alice, client_for)
 # -- taskservice.token_ttl -------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("overrides", "ttl"), [({}, 86400), ({"taskservice__token_ttl": "120"}, 120)])
+@pytest.mark.parametrize(("overrides", "ttl"),
+                         [({}, 86400), ({"taskservice__token_ttl": "120"}, 120)])
 def test_token_expires_after_token_ttl(alice, client_for, overrides, ttl):
     before = datetime.now(UTC)
     body = client_for(**overrides).post_json("/tokens", register_json("alice"), status=201).json
@@ -83,13 +84,16 @@ def three_tasks(alice):
     return alice
 
 
-@pytest.mark.parametrize(("overrides", "count"), [({}, 3), ({"taskservice__page_size__default": "2"}, 2)])
-def test_page_size_default_is_the_limit_when_none_is_given(three_tasks, client_for, overrides, count):
+@pytest.mark.parametrize(("overrides", "count"),
+                         [({}, 3), ({"taskservice__page_size__default": "2"}, 2)])
+def test_page_size_default_is_the_limit_when_none_is_given(three_tasks, client_for, overrides,
+                                                           count):
     page = client_for(**overrides).get("/tasks", headers=three_tasks.headers, status=200).json
     assert len(page["items"]) == count
 
 
-@pytest.mark.parametrize(("overrides", "maximum"), [({}, 100), ({"taskservice__page_size__max": "30"}, 30)])
+@pytest.mark.parametrize(("overrides", "maximum"),
+                         [({}, 100), ({"taskservice__page_size__max": "30"}, 30)])
 def test_page_size_max_is_the_largest_limit(alice, client_for, overrides, maximum):
     app = client_for(**overrides)
     app.get("/tasks", {"limit": str(maximum)}, headers=alice.headers, status=200)
@@ -118,7 +122,8 @@ def test_body_at_the_limit_is_accepted(alice, small_bodies):
 
 
 def test_body_over_the_limit_is_413(alice, small_bodies):
-    response = send_json(small_bodies, "POST", "/tasks", body_of_size(65), alice.headers, status=413)
+    response = send_json(small_bodies, "POST", "/tasks", body_of_size(65), alice.headers,
+                         status=413)
     assert_error(response, 413, ("header", "Content-Length"))
 
 
@@ -127,7 +132,8 @@ def test_default_limit_accepts_what_a_small_limit_refuses(alice, testapp):
 
 
 def test_413_comes_before_415(alice, small_bodies):
-    response = small_bodies.post("/tasks", b"x" * 100, headers={**alice.headers, "Content-Type": "text/plain"},
+    response = small_bodies.post("/tasks", b"x" * 100,
+                                 headers={**alice.headers, "Content-Type": "text/plain"},
                                  status=413)
     assert_error(response, 413)
 
@@ -141,7 +147,8 @@ def test_401_comes_before_413(small_bodies):
 
 
 def test_413_applies_to_anonymous_public_routes(small_bodies):
-    send_json(small_bodies, "POST", "/users", {"username": "u" * 20, "password": "p" * 60}, status=413)
+    send_json(small_bodies, "POST", "/users", {"username": "u" * 20, "password": "p" * 60},
+              status=413)
 
 
 def test_413_on_put_and_patch(alice, small_bodies):
@@ -386,7 +393,8 @@ def register_login(testapp) -> dict:
     return {"Authorization": f"Bearer {token}"}
 
 
-def test_request_id_on_every_response_and_in_every_error_body(testapp, alice, readonly, small_bodies):
+def test_request_id_on_every_response_and_in_every_error_body(testapp, alice, readonly,
+                                                              small_bodies):
     task_id = create_task(alice)["id"]
     for response in every_kind_of_response(testapp, alice, readonly, small_bodies, task_id):
         rid = response.headers["X-Request-Id"]
@@ -408,7 +416,8 @@ def access_lines(caplog, request_id: str) -> list[str]:
 
 def test_access_log_line_for_a_user(testapp, alice, caplog):
     caplog.set_level(logging.INFO, logger="taskservice.access")
-    testapp.get("/tasks?limit=5", headers={**alice.headers, "X-Request-Id": "log-user-1"}, status=200)
+    testapp.get("/tasks?limit=5", headers={**alice.headers, "X-Request-Id": "log-user-1"},
+                status=200)
     [line] = access_lines(caplog, "log-user-1")
     assert re.fullmatch(r"log-user-1 GET /tasks\?limit=5 200 \d+\.\dms user=alice", line), line
 
@@ -422,8 +431,8 @@ def test_access_log_line_for_an_anonymous_error(testapp, caplog):
 
 def test_access_log_line_for_a_refused_write(alice, readonly, caplog):
     caplog.set_level(logging.INFO, logger="taskservice.access")
-    readonly.post_json("/tasks", {"title": "t"}, headers={**alice.headers, "X-Request-Id": "log-ro"},
-                       status=503)
+    readonly.post_json("/tasks", {"title": "t"},
+                       headers={**alice.headers, "X-Request-Id": "log-ro"}, status=503)
     [line] = access_lines(caplog, "log-ro")
     assert re.fullmatch(r"log-ro POST /tasks 503 \d+\.\dms user=\S+", line), line
 

@@ -50,7 +50,7 @@ def shared_with_bob(testapp, alice, bob):
 @pytest.mark.parametrize("sort", SORTS)
 def test_a_sharee_pages_in_order_after_the_owner_changes_every_key(
         testapp, alice, bob, shared_with_bob, sort):
-    for task_id, (_, (title, priority, due_at)) in zip(shared_with_bob, CHANGES):
+    for task_id, (_, (title, priority, due_at)) in zip(shared_with_bob, CHANGES, strict=True):
         send_json(testapp, "PATCH", f"/tasks/{task_id}",
                   {"title": title, "priority": priority, "due_at": due_at},
                   headers=alice.headers, status=200)

@@ -426,7 +426,7 @@ def test_two_clients_never_silently_overwrite_each_other(testapp, alice):
 
 # -- other people's tasks -------------------------------------------------------------------
 
-@pytest.mark.parametrize("method,body", [("GET", None)] + WRITES)
+@pytest.mark.parametrize("method,body", [("GET", None), *WRITES])
 def test_another_users_task_is_404(testapp, alice, bob, method, body):
     task = create_task(bob)
     response = send_json(testapp, method, f"/tasks/{task['id']}", body or b"", alice.headers)

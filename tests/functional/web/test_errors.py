@@ -49,7 +49,7 @@ def test_successful_responses_carry_a_request_id(testapp, alice):
 
 # -- 401 ----------------------------------------------------------------------------
 
-@pytest.mark.parametrize("method,url", PROTECTED + [("GET", "/nowhere"), ("GET", "/tasks/x")])
+@pytest.mark.parametrize("method,url", [*PROTECTED, ("GET", "/nowhere"), ("GET", "/tasks/x")])
 def test_anonymous_requests_get_401_whether_or_not_the_target_exists(testapp, alice, method, url):
     response = send_json(testapp, method, url, {"title": "x"})
     assert_unauthorized(response)
