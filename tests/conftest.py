@@ -44,14 +44,14 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     """
     misplaced = set()
     for item in items:
-        try:
-            parts = item.path.resolve().relative_to(TESTS).parts
-        except ValueError:  # a test from elsewhere, named on the command line
+        path = item.path.resolve()
+        if not path.is_relative_to(TESTS):  # a test from elsewhere, named on the command line
             continue
+        parts = path.relative_to(TESTS).parts
         if len(parts) > 1 and parts[0] in LAYERS:
             item.add_marker(getattr(pytest.mark, parts[0]))
         else:
-            misplaced.add(str(item.path.relative_to(TESTS.parent)))
+            misplaced.add(str(path.relative_to(TESTS.parent)))
     if misplaced:
         folders = ", ".join(f"tests/{layer}/" for layer in LAYERS)
         raise pytest.UsageError(
