@@ -33,3 +33,12 @@ def database_unavailable(exc: Exception) -> bool:
     return isinstance(exc, DBAPIError) and (
         exc.connection_invalidated or isinstance(exc, OperationalError)
     )
+
+
+def failure_reason(error: BaseException, limit: int = 200) -> str:
+    """The first line of a failure's message (the driver's own when SQLAlchemy wraps it).
+
+    For an operator-facing reason; never empty, even for an exception without a message.
+    """
+    text = str(getattr(error, "orig", None) or error).strip()
+    return (text.splitlines() or [type(error).__name__])[0][:limit]

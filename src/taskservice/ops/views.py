@@ -10,6 +10,7 @@ from pyramid.security import NO_PERMISSION_REQUIRED
 from sqlalchemy import text
 
 from ..db.interfaces import IDatabaseEngine
+from ..db.transient import failure_reason
 from ..web.endpoints import SERVICE_ENDPOINTS
 from ..web.errors import error_dict, render_errors
 from ..web.services import api_service
@@ -33,7 +34,7 @@ def check_heartbeat(request: Request) -> dict[str, str] | Response:
         with engine.connect() as connection:
             connection.execute(text("SELECT 1"))
     except Exception as error:  # any failure to reach the database is the answer
-        reason = str(getattr(error, "orig", error)).strip().splitlines()[0][:200]
+        reason = failure_reason(error)
         return render_errors(
             request, 503, [error_dict("request", "database", f"Database unreachable: {reason}")],
             [("Retry-After", "5")],

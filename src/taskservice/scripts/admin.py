@@ -35,6 +35,7 @@ from ..accounts.models import Token, User, username_matches
 from ..accounts.schemas import registration_body
 from ..db.base import utcnow
 from ..db.interfaces import IDatabaseEngine
+from ..db.transient import failure_reason
 
 PROG = "taskservice-admin"
 
@@ -194,8 +195,7 @@ def run(args: argparse.Namespace) -> str:
             handler: Command = args.handler
             return handler(request, args)
         except SQLAlchemyError as error:  # e.g. an unmigrated or unreachable database
-            reason = str(getattr(error, "orig", None) or error).splitlines()[0]
-            raise CommandError(f"database error: {reason}") from None
+            raise CommandError(f"database error: {failure_reason(error)}") from None
 
 
 def main(argv: Sequence[str] | None = None) -> int:

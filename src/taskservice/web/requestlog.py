@@ -24,7 +24,7 @@ from .identity import known_identity
 
 HEADER = "X-Request-Id"
 ENVIRON_KEY = "taskservice.request_id"
-SANE_ID = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
+SANE_ID = re.compile(r"[A-Za-z0-9._:\-]{1,128}")  # used with fullmatch: no trailing newline
 
 access_log = logging.getLogger("taskservice.access")
 
@@ -34,7 +34,7 @@ def request_id(request: Request) -> str:
     rid: str | None = environ.get(ENVIRON_KEY)
     if rid is None:
         offered = request.headers.get(HEADER, "")
-        rid = environ[ENVIRON_KEY] = offered if SANE_ID.match(offered) else uuid.uuid4().hex
+        rid = environ[ENVIRON_KEY] = offered if SANE_ID.fullmatch(offered) else uuid.uuid4().hex
     return rid
 
 
