@@ -11,7 +11,6 @@ table would otherwise rightly be read sequentially, or its one row sorted).
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from datetime import UTC, datetime
 from types import SimpleNamespace
@@ -33,7 +32,6 @@ INDEX_NAMES = {
                "task_tag": "sqlite_autoindex_task_tags_1"},
     "postgresql": {"token_hash": "uq_tokens_token_hash", "task_tag": "ix_task_tags_tag_task"},
 }
-ON_SQLITE = not os.environ.get("TASKSERVICE_TEST_DATABASE_URL", "").startswith("postgresql")
 
 
 def captured_sql(connection: Connection, action: Callable[[], object]) -> list[tuple]:
