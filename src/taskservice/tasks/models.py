@@ -15,7 +15,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from typing import cast
 
+import zope.sqlalchemy
 from sqlalchemy import (
     JSON,
     Boolean,
@@ -27,11 +29,13 @@ from sqlalchemy import (
     SmallInteger,
     SQLColumnExpression,
     String,
+    Table,
     Text,
     case,
+    insert,
     literal_column,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from ..accounts.models import User
 from ..db.base import ID, Base, UTCDateTime, utcnow
@@ -114,6 +118,24 @@ class Task(Base):
         existing = {row.tag: row for row in self.tag_rows}
         self.tag_rows = [existing.get(tag) or TaskTag(tag=tag) for tag in wanted]
 
+    def insert_into(self, session: Session) -> None:
+        """Insert this new task and its tag rows with two statements.
+
+        An INSERT ... RETURNING the id, then the tags in one executemany, instead of the
+        unit of work: flushing a new task with its tags sorted the dependencies and sent
+        one INSERT per row, most of a POST's cost. The task stays out of the session (the
+        response is built from it, nothing else reads it in the request).
+        """
+        self.owner_id = self.owner.id
+        self.version = 1
+        # Core statements are no ORM change: tell the transaction this session wrote.
+        zope.sqlalchemy.mark_changed(session)
+        values = {column.key: getattr(self, column.key) for column in NEW_TASK_COLUMNS}
+        self.id = session.execute(INSERT_TASK, values).scalar_one()
+        if self.tags:
+            rows = [{"task_id": self.id, "tag": tag} for tag in self.tags]
+            session.execute(INSERT_TAGS, rows)
+
     def share_with(self, user: User, permission: str) -> TaskShare:
         """A new share of this task, carrying the copy of its sort keys."""
         share = TaskShare(user=user, permission=permission, **self.sort_key_copy())
@@ -186,3 +208,12 @@ Index("ix_task_shares_user_due", TaskShare.user_id, SHARED_UNDATED, TaskShare.ta
       TaskShare.task_id)
 Index("ix_task_shares_user_due_desc", TaskShare.user_id, SHARED_UNDATED,
       TaskShare.task_due_at.desc(), TaskShare.task_id.desc())
+
+
+TASKS = cast(Table, Task.__table__)
+# Every column of a new task but its id, which the database assigns.
+NEW_TASK_COLUMNS = tuple(column for column in TASKS.columns if column.key != "id")
+# Core statements on the tables: the ORM's bulk-insert machinery is not needed for rows
+# that no object in the session stands for.
+INSERT_TASK = insert(TASKS).returning(TASKS.c.id)
+INSERT_TAGS = insert(cast(Table, TaskTag.__table__))

@@ -78,8 +78,7 @@ def create_task(request: Request) -> dict[str, Any]:
     now = utcnow()
     task_row = Task(owner=request.identity.user, created_at=now, updated_at=now)
     _apply(task_row, request.validated["body"], now)
-    request.dbsession.add(task_row)
-    request.dbsession.flush()
+    task_row.insert_into(request.dbsession)
     request.response.headers["Location"] = absolute_url(request, f"/tasks/{task_row.id}")
     return _task_response(request, task_row, status=201)
 

@@ -3,7 +3,7 @@
 The errors are the ones the drivers really raise, wrapped the way SQLAlchemy wraps them
 (``DBAPIError.instance``): SQLite's "database is locked", PostgreSQL's serialization
 failure (SQLSTATE 40001) and deadlock (40P01), and the ORM's ``StaleDataError`` (a
-versioned UPDATE that a concurrent writer overtook). They are raised from the flush of
+versioned UPDATE that a concurrent writer overtook). They are raised from the INSERT of
 ``POST /tasks`` for the first N attempts, whatever database the suite runs on: what is
 under test is how the service classifies and retries them, not the driver.
 
@@ -22,7 +22,7 @@ import psycopg.errors
 import pytest
 from sqlalchemy import event
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import ORMExecuteState, Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from taskservice.tasks.models import Task
@@ -44,33 +44,38 @@ ERRORS: dict[str, Callable[[], Exception]] = {
 }
 
 
-class FailingFlushes:
-    """Makes the next ``failures`` flushes that insert a task raise ``make_error()``."""
+class FailingTaskInserts:
+    """Makes the next ``failures`` INSERTs into ``tasks`` raise ``make_error()``.
+
+    Hooked on the session's ``do_orm_execute``, which every statement the session runs
+    passes through (the create path's own INSERT, not a unit-of-work flush).
+    """
 
     def __init__(self, make_error: Callable[[], Exception], failures: int) -> None:
         self.make_error = make_error
         self.failures = failures
         self.raised = 0
 
-    def __call__(self, session: Session, _context: object, _instances: object) -> None:
-        if self.raised < self.failures and any(isinstance(o, Task) for o in session.new):
+    def __call__(self, state: ORMExecuteState) -> None:
+        inserts_a_task = state.is_insert and state.statement.table.name == Task.__tablename__
+        if self.raised < self.failures and inserts_a_task:
             self.raised += 1
             raise self.make_error()
 
 
 @pytest.fixture
-def failing_flushes() -> Iterator[Callable[..., FailingFlushes]]:
-    installed: list[FailingFlushes] = []
+def failing_inserts() -> Iterator[Callable[..., FailingTaskInserts]]:
+    installed: list[FailingTaskInserts] = []
 
-    def install(kind: str, failures: int) -> FailingFlushes:
-        listener = FailingFlushes(ERRORS[kind], failures)
-        event.listen(Session, "before_flush", listener)
+    def install(kind: str, failures: int) -> FailingTaskInserts:
+        listener = FailingTaskInserts(ERRORS[kind], failures)
+        event.listen(Session, "do_orm_execute", listener)
         installed.append(listener)
         return listener
 
     yield install
     for listener in installed:
-        event.remove(Session, "before_flush", listener)
+        event.remove(Session, "do_orm_execute", listener)
 
 
 @pytest.fixture
@@ -99,9 +104,9 @@ def test_the_error_classes_are_the_drivers_own():
 @pytest.mark.parametrize("kind", sorted(ERRORS))
 @pytest.mark.parametrize("failures", [1, ATTEMPTS - 1])
 def test_a_transient_error_is_retried_and_the_client_sees_success(
-    alice, failing_flushes, logs, kind, failures
+    alice, failing_inserts, logs, kind, failures
 ):
-    injected = failing_flushes(kind, failures)
+    injected = failing_inserts(kind, failures)
     logs.clear()
     response = alice.testapp.post_json("/tasks", {"title": f"retried {kind}"},
                                        headers=alice.headers, status="*")
@@ -115,9 +120,9 @@ def test_a_transient_error_is_retried_and_the_client_sees_success(
 
 @pytest.mark.parametrize("kind", sorted(ERRORS))
 def test_a_transient_error_that_outlives_the_retries_is_a_503(
-    alice, failing_flushes, logs, kind
+    alice, failing_inserts, logs, kind
 ):
-    injected = failing_flushes(kind, failures=ATTEMPTS + 10)
+    injected = failing_inserts(kind, failures=ATTEMPTS + 10)
     logs.clear()
     response = alice.testapp.post_json("/tasks", {"title": f"never {kind}"},
                                        headers=alice.headers, status="*")
