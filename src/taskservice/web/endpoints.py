@@ -8,6 +8,8 @@ paths let tweens that run before routing (the rate limiter) recognise them.
 
 from __future__ import annotations
 
+from pyramid.request import Request
+
 # route name -> path
 SERVICE_ENDPOINTS: dict[str, str] = {
     "heartbeat": "/__heartbeat__",
@@ -25,6 +27,17 @@ DOCS_ASSETS_PATH = DOCS_PATH + "/"
 _SERVICE_PATHS = frozenset(SERVICE_ENDPOINTS.values())
 
 
+def raw_path(request: Request) -> str:
+    """The request's path as the WSGI server passed it, without decoding it.
+
+    ``request.path_info`` decodes the path as UTF-8 and raises for one that is not, which
+    a client may send (``/users/%ff``); the section 5 paths are ASCII, so comparing them
+    with the undecoded path is exact.
+    """
+    path: str = request.environ.get("PATH_INFO", "")
+    return path
+
+
 def is_service_path(path: str) -> bool:
-    """``path`` (a request's ``path_info``) is a section 5 endpoint or a file of ``/docs``."""
+    """``path`` (from ``raw_path``) is a section 5 endpoint or a file of ``/docs``."""
     return path in _SERVICE_PATHS or path.startswith(DOCS_ASSETS_PATH)

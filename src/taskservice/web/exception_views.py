@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 
 from pyramid.config import Configurator
+from pyramid.exceptions import URLDecodeError
 from pyramid.httpexceptions import HTTPError, HTTPForbidden, HTTPMethodNotAllowed, HTTPNotFound
 from pyramid.location import lineage
 from pyramid.request import Request
@@ -22,7 +23,7 @@ from pyramid_retry import IRetryableError, is_error_retryable, mark_error_retrya
 from ..db.transient import database_unavailable, is_transient
 from ..permissions import Permission
 from ..traversal import IPrivateResource
-from .endpoints import SERVICE_ROUTES, is_service_path
+from .endpoints import SERVICE_ROUTES, is_service_path, raw_path
 from .errors import error_dict, render_errors, unauthorized
 
 log = logging.getLogger(__name__)
@@ -73,7 +74,7 @@ def forbidden_view(exc: HTTPForbidden, request: Request) -> Response:
 def _on_route(request: Request, names: frozenset[str]) -> bool:
     """The request matched one of ``names``, or is for the docs page's files (always open)."""
     route = request.matched_route
-    return (route is not None and route.name in names) or is_service_path(request.path_info)
+    return (route is not None and route.name in names) or is_service_path(raw_path(request))
 
 
 def notfound_view(exc: HTTPNotFound, request: Request) -> Response:
@@ -82,6 +83,17 @@ def notfound_view(exc: HTTPNotFound, request: Request) -> Response:
     if request.identity is None and not _on_route(request, PUBLIC_ROUTES):
         return _unauthorized(request)
     return _not_found(request)
+
+
+def undecodable_path_view(exc: URLDecodeError, request: Request) -> Response:
+    """A path that is not UTF-8 names nothing: a 404, or the 401 of any other unknown path.
+
+    Routing raises while decoding it, before any route or resource is found.
+    """
+    if request.identity is None and not _on_route(request, PUBLIC_ROUTES):
+        return _unauthorized(request)
+    return render_errors(request, 404, [error_dict("path", "", "No such resource: the path "
+                                                    "is not percent-encoded UTF-8")])
 
 
 def _hidden_from_caller(request: Request) -> bool:
@@ -135,3 +147,4 @@ def includeme(config: Configurator) -> None:
     add(forbidden_view, context=HTTPForbidden)
     add(notfound_view, context=HTTPNotFound)
     add(method_not_allowed_view, context=HTTPMethodNotAllowed)
+    add(undecodable_path_view, context=URLDecodeError)

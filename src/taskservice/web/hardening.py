@@ -16,7 +16,7 @@ from pyramid.registry import Registry
 from pyramid.request import Request
 from pyramid.response import Response
 
-from .endpoints import DOCS_PATH
+from .endpoints import DOCS_PATH, raw_path
 
 API_CSP = "default-src 'none'; frame-ancestors 'none'"
 JSON_MEDIA_TYPE = "application/json; charset=utf-8"
@@ -33,7 +33,7 @@ def hardening_tween_factory(
             headers["Content-Type"] = JSON_MEDIA_TYPE
         if request.headers.get("Authorization"):
             headers["Cache-Control"] = "no-store"
-        if not request.path_info.startswith(DOCS_PATH):
+        if not raw_path(request).startswith(DOCS_PATH):
             headers["Content-Security-Policy"] = API_CSP
         return response
 

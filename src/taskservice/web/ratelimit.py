@@ -22,7 +22,7 @@ from pyramid.response import Response
 from pyramid.tweens import EXCVIEW
 
 from ..settings import RateLimit
-from .endpoints import is_service_path
+from .endpoints import is_service_path, raw_path
 from .errors import error_dict, render_errors
 from .interfaces import IRequestLimiter
 
@@ -76,7 +76,7 @@ def ratelimit_tween_factory(
 
     def ratelimit_tween(request: Request) -> Response:
         # Section 5 is never throttled, nor are CORS preflights, which do nothing.
-        if is_service_path(request.path_info) or request.method == "OPTIONS":
+        if is_service_path(raw_path(request)) or request.method == "OPTIONS":
             return handler(request)
         key = client_key(request)
         if not limiter.hit(*key):

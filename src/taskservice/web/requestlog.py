@@ -13,6 +13,7 @@ import re
 import time
 import uuid
 from collections.abc import Callable
+from urllib.parse import quote
 
 from pyramid.config import Configurator
 from pyramid.registry import Registry
@@ -20,6 +21,7 @@ from pyramid.request import Request
 from pyramid.response import Response
 from pyramid.tweens import INGRESS
 
+from .endpoints import raw_path
 from .identity import known_identity
 
 HEADER = "X-Request-Id"
@@ -43,6 +45,17 @@ def _username(request: Request) -> str:
     return identity.username if identity is not None else "-"
 
 
+# What WebOb leaves unquoted in ``request.path_qs``, so log lines read as before.
+PATH_SAFE = "/~!$&'()*+,;=:@"
+
+
+def logged_path(request: Request) -> str:
+    """The path and query string as sent, quoted: never decoded (it may not be UTF-8)."""
+    path = quote(raw_path(request).encode("latin-1"), safe=PATH_SAFE)
+    query = request.environ.get("QUERY_STRING")
+    return f"{path}?{query}" if query else path
+
+
 def access_log_tween_factory(
     handler: Callable[[Request], Response], registry: Registry
 ) -> Callable[[Request], Response]:
@@ -53,7 +66,7 @@ def access_log_tween_factory(
         if access_log.isEnabledFor(logging.INFO):
             access_log.info(
                 '%s %s %s %d %.1fms user=%s',
-                request.request_id, request.method, request.path_qs, response.status_code,
+                request.request_id, request.method, logged_path(request), response.status_code,
                 (time.perf_counter() - started) * 1000, _username(request),
             )
         return response

@@ -374,3 +374,21 @@ def test_an_unknown_query_parameter_is_400_naming_it(testapp, alice, method, pat
     response = send_json(testapp, method, url, {"title": "x"}, alice.headers, status=400)
     assert_error(response, 400, ("querystring", "colour"), ("querystring", "limit"))
     assert testapp.get(f"/tasks/{task['id']}", headers=alice.headers).json == task
+
+
+# -- paths that are not UTF-8 ----------------------------------------------------------------
+
+UNDECODABLE_PATHS = ["/users/%ff", "/tasks/%ff", "/tasks/1%ff", "/tasks/%C0%AF/shares",
+                     "/users/%ED%A0%80", "/tasks/3/shares/%ED%A0%80", "/%ff"]
+
+
+@pytest.mark.parametrize("path", UNDECODABLE_PATHS)
+@pytest.mark.parametrize("method", ["GET", "DELETE", "PATCH"])
+def test_a_path_that_is_not_utf8_is_404_and_401_when_anonymous(testapp, alice, path, method):
+    response = send_json(testapp, method, path, {}, alice.headers, status=404)
+    assert_error(response, 404, ("path", ""))
+    assert_unauthorized(send_json(testapp, method, path, {}, status=401))
+
+
+def test_a_docs_file_that_is_not_utf8_is_404_even_anonymous(testapp):
+    assert_error(testapp.get("/docs/swagger-ui/%ff", status=404), 404, ("path", ""))
