@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import json
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
@@ -71,3 +74,10 @@ def expected_order(tasks: Iterable[dict], sort: str) -> list[dict]:
     empty = [t for t in tasks if t[field] is None]
     return (sorted(valued, key=lambda t: (value(t), by_id(t)), reverse=descending)
             + sorted(empty, key=by_id, reverse=descending))
+
+
+def forged(kind: str, values: list[object]) -> str:
+    """A cursor the service would accept but for its values: the checksum is recomputed."""
+    payload = json.dumps([kind, values], separators=(",", ":")).encode()
+    checksum = hashlib.blake2b(payload, digest_size=8, person=b"tscursor").hexdigest()
+    return base64.urlsafe_b64encode(payload).rstrip(b"=").decode() + "." + checksum

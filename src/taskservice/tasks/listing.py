@@ -27,9 +27,9 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from ..accounts.models import User, username_matches
-from ..vocabulary import PRIORITY_RANK
+from ..vocabulary import PRIORITIES, PRIORITY_RANK
 from ..web import pagination
-from ..web.pagination import DATETIME, INTEGER, OPTIONAL_DATETIME, STRING, Codec
+from ..web.pagination import DATETIME, INTEGER, OPTIONAL_DATETIME, STRING, Codec, integer
 from .models import SHARED_UNDATED, UNDATED, Task, TaskShare, TaskTag
 
 
@@ -50,12 +50,13 @@ def _task_key(name: str, codec: Codec) -> SortKey:
 
 ID_KEY = SortKey(Task.id, TaskShare.task_id, attrgetter("id"), INTEGER)
 # "No due date" sorts last in both directions: a leading key that is 0 for dated tasks.
-UNDATED_KEY = SortKey(UNDATED, SHARED_UNDATED, lambda t: int(t.due_at is None), INTEGER, True)
+UNDATED_KEY = SortKey(UNDATED, SHARED_UNDATED, lambda t: int(t.due_at is None), integer(0, 1),
+                      True)
 
 SORT_KEYS: dict[str, tuple[SortKey, ...]] = {
     "created_at": (_task_key("created_at", DATETIME), ID_KEY),
     "updated_at": (_task_key("updated_at", DATETIME), ID_KEY),
-    "priority": (_task_key("priority", INTEGER), ID_KEY),
+    "priority": (_task_key("priority", integer(0, len(PRIORITIES) - 1)), ID_KEY),
     "title": (_task_key("title", STRING), ID_KEY),
     "due_at": (UNDATED_KEY, _task_key("due_at", OPTIONAL_DATETIME), ID_KEY),
 }

@@ -16,7 +16,7 @@ import hashlib
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, SQLColumnExpression, and_, or_
@@ -36,24 +36,43 @@ class Codec:
     load: Callable[[Any], Any]
 
 
+# A cursor's checksum is no secret, so what it carries is checked as input is: a value
+# the column cannot hold is a 400, never a database error.
+ID_RANGE = (-(2**63), 2**63 - 1)
+
+
 def _load_datetime(value: Any) -> datetime:
+    if not isinstance(value, str):
+        raise ValueError("expected a date-time string")
     parsed = datetime.fromisoformat(value)
     if parsed.tzinfo is None:
         raise ValueError("naive datetime")
-    return parsed
+    try:
+        return parsed.astimezone(UTC)  # as the UTC columns store it
+    except OverflowError:
+        raise ValueError("date-time out of range") from None
 
 
-def _checked(kind: type) -> Callable[[Any], Any]:
-    def load(value: Any) -> Any:
-        if type(value) is not kind:
-            raise ValueError(f"expected {kind.__name__}")
+def _load_string(value: Any) -> str:
+    if type(value) is not str:
+        raise ValueError("expected str")
+    value.encode("utf-8")  # a lone surrogate: UnicodeEncodeError, a ValueError
+    return value
+
+
+def integer(minimum: int = ID_RANGE[0], maximum: int = ID_RANGE[1]) -> Codec:
+    """Whole numbers from ``minimum`` to ``maximum`` (by default, any 64-bit id)."""
+
+    def load(value: Any) -> int:
+        if type(value) is not int or not minimum <= value <= maximum:
+            raise ValueError(f"expected an integer from {minimum} to {maximum}")
         return value
 
-    return load
+    return Codec(dump=int, load=load)
 
 
-INTEGER = Codec(dump=int, load=_checked(int))
-STRING = Codec(dump=str, load=_checked(str))
+INTEGER = integer()
+STRING = Codec(dump=str, load=_load_string)
 DATETIME = Codec(dump=lambda v: v.isoformat(), load=_load_datetime)
 OPTIONAL_DATETIME = Codec(
     dump=lambda v: None if v is None else v.isoformat(),

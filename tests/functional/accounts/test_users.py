@@ -7,6 +7,7 @@ from taskservice.accounts.models import Token, User
 from taskservice.tasks.models import Task, TaskShare, TaskTag
 from tests.support.api import assert_error, assert_unauthorized, create_task
 from tests.support.constants import PASSWORD
+from tests.support.listing import forged
 
 NEW_PASSWORD = "a brand new secret"
 
@@ -215,3 +216,10 @@ def test_listing_users_links_the_next_page_while_there_is_one(testapp, register,
     )
     last = testapp.get("/users", {"limit": "2", "cursor": cursor}, headers=admin.headers)
     assert last.json["next_cursor"] is None and "Link" not in last.headers
+
+
+@pytest.mark.parametrize("after_id", [2**63, -(2**63) - 1, 1.5, "1"])
+def test_listing_users_with_a_forged_cursor_past_any_id_is_400(testapp, admin, after_id):
+    cursor = forged("users", [after_id])
+    response = testapp.get("/users", {"cursor": cursor}, headers=admin.headers, status=400)
+    assert_error(response, 400, ("querystring", "cursor"))

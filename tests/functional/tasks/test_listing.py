@@ -10,7 +10,7 @@ from sqlalchemy import update
 from taskservice.tasks.models import Task
 from taskservice.vocabulary import MAX_TAGS, SORTS
 from tests.support.api import assert_error, create_task
-from tests.support.listing import RANK, expected_order, ids, page, walk
+from tests.support.listing import RANK, expected_order, forged, ids, page, walk
 
 T0 = datetime(2030, 1, 1, tzinfo=UTC)
 
@@ -355,3 +355,29 @@ def test_a_walk_visits_every_surviving_task_exactly_once(testapp, alice, sort):
     assert len(seen) == len(set(seen)), "a task was repeated"
     assert made & alive <= set(seen), "a task that was there all along was skipped"
     assert not vanished & set(seen), "a task deleted before it was reached was listed"
+
+
+# -- cursors forged with a valid checksum (it is no secret) around values no column holds --
+
+@pytest.mark.parametrize("sort,values", [
+    ("-created_at", ["2030-01-01T00:00:00+00:00", 2**63]),
+    ("-created_at", ["2030-01-01T00:00:00+00:00", -(2**63) - 1]),
+    ("priority", [10**19, 1]), ("-priority", [-417990, 14]), ("priority", [4, 1]),
+    ("title", ["p\udc00\ud800rivate", 2]), ("title", [None, 2]),
+    ("-created_at", ["9999-12-31T23:59:59-23:59", 3]),
+    ("created_at", ["0001-01-01T00:00:00+23:59", 3]), ("created_at", [5, 3]),
+    ("due_at", [2, None, 3]), ("-due_at", [True, None, 3]),
+])
+def test_a_forged_cursor_with_values_no_column_holds_is_400(testapp, alice, sort, values):
+    create_task(alice)
+    response = page(testapp, alice, {"sort": sort, "cursor": forged(sort, values)}, status=400)
+    assert_error(response, 400, ("querystring", "cursor"))
+
+
+def test_a_well_forged_cursor_still_pages(testapp, alice):
+    """The checks above refuse only what no column holds: a cursor of real values works."""
+    first, second = create_task(alice, title="a"), create_task(alice, title="b")
+    cursor = forged("title", ["a", int(first["id"])])
+    assert ids(page(testapp, alice, {"sort": "title", "cursor": cursor}).json["items"]) == [
+        second["id"]
+    ]
