@@ -41,7 +41,8 @@ def check_body_size(request: Request, **kwargs: Any) -> None:
 
 def check_json_content_type(request: Request, **kwargs: Any) -> None:
     """415 for a non-empty body that is not ``application/json``."""
-    if request.content_length and request.content_type not in JSON_MEDIA_TYPES:
+    # Media types are case-insensitive (RFC 9110 8.3.1): APPLICATION/JSON is JSON.
+    if request.content_length and request.content_type.lower() not in JSON_MEDIA_TYPES:
         raise error_response(
             415, "header", "Content-Type", "Request bodies must be application/json"
         )

@@ -392,3 +392,10 @@ def test_a_path_that_is_not_utf8_is_404_and_401_when_anonymous(testapp, alice, p
 
 def test_a_docs_file_that_is_not_utf8_is_404_even_anonymous(testapp):
     assert_error(testapp.get("/docs/swagger-ui/%ff", status=404), 404, ("path", ""))
+
+
+@pytest.mark.parametrize("content_type", ["APPLICATION/JSON", "Application/Json; charset=UTF-8"])
+def test_the_json_media_type_is_case_insensitive(testapp, alice, content_type):
+    response = testapp.post("/tasks", json.dumps({"title": "shouted"}), status=201,
+                            headers={**alice.headers, "Content-Type": content_type})
+    assert response.json["title"] == "shouted"
