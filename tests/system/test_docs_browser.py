@@ -128,12 +128,15 @@ def authorize(page, token: str) -> None:
     page.click(".auth-btn-wrapper button.btn-done")
 
 
+# Swagger UI's element id of an operation: its tag and its operationId.
+GET_ME = "#operations-accounts-getCurrentUser"
+
+
 def try_get_me(page) -> str:
     """Runs GET /users/me from the page; the live response's status code."""
-    page.click("#operations-users-get_user_me .opblock-summary")
-    page.click("#operations-users-get_user_me button.execute")
-    status = page.locator("#operations-users-get_user_me .live-responses-table"
-                          " tr.response .response-col_status")
+    page.click(f"{GET_ME} .opblock-summary")
+    page.click(f"{GET_ME} button.execute")
+    status = page.locator(f"{GET_ME} .live-responses-table tr.response .response-col_status")
     status.first.wait_for(timeout=TIMEOUT_MS)
     return status.first.inner_text().strip()
 

@@ -31,6 +31,7 @@ from ..web.validation import (
     reject_query_parameters,
 )
 from .nodes import node_schema
+from .operations import Names, check_unique, names_of
 from .responses import (
     HEADERS,
     HTML,
@@ -63,13 +64,17 @@ header. Any response carries `X-Request-Id`.
 def build_document(registry: Registry) -> dict[str, Any]:
     """The whole document for the services registered in ``registry``."""
     paths: dict[str, dict[str, Any]] = {}
+    named: list[tuple[str, Names]] = []
     for service in registry.cornice_services.values():
         operations = paths.setdefault(openapi_path(service.path), {})
         for method, view, args in service.definitions:
             if method not in UNDOCUMENTED_METHODS:
+                names = names_of(service, method, view)
+                named.append((f"{method} {service.path}", names))
                 operations[method.lower()] = operation(
-                    service, method, view, args, registry.app_settings
+                    service, method, names, args, registry.app_settings
                 )
+    check_unique(named)
     return {
         "openapi": OPENAPI_VERSION,
         "info": {"title": PACKAGE, "version": version(PACKAGE), "description": DESCRIPTION},
@@ -95,17 +100,16 @@ def outcome_of(service: Service, method: str) -> Outcome:
 
 
 def operation(
-    service: Service, method: str, view: Any, args: dict[str, Any], settings: Settings
+    service: Service, method: str, names: Names, args: dict[str, Any], settings: Settings
 ) -> dict[str, Any]:
     """One path item operation: parameters, body and every response the view can give."""
     outcome = outcome_of(service, method)
     schema = args.get("schema")
     request = None if schema is None else schema.bind(settings=settings)
     result: dict[str, Any] = {
-        "operationId": f"{method.lower()}_{service.name}",
-        "summary": summary(view, service),
-        "description": service.description or "",
-        "tags": [tag(service.path)],
+        "operationId": names.operation_id,
+        "summary": names.summary,
+        "tags": [names.tag],
         "parameters": [
             *path_parameters(service.path),
             *query_parameters(child(request, "querystring")),
@@ -131,17 +135,6 @@ ANONYMOUS_PERMISSIONS = frozenset({Permission.REGISTER, Permission.LOGIN, NO_PER
 
 def is_anonymous(args: dict[str, Any]) -> bool:
     return args.get("permission") in ANONYMOUS_PERMISSIONS
-
-
-def summary(view: Any, service: Service) -> str:
-    """The first line of the view's docstring, else what the service is for."""
-    doc = (getattr(view, "__doc__", None) or "").strip()
-    return doc.splitlines()[0].rstrip(".") if doc else service.description or ""
-
-
-def tag(path: str) -> str:
-    """Operations are grouped by their first path segment (``/tasks/{id}/shares``: tasks)."""
-    return path.strip("/").split("/")[0].strip("_") or "root"
 
 
 def child(node: colander.SchemaNode | None, name: str) -> colander.SchemaNode | None:

@@ -75,6 +75,7 @@ def _save(request: Request, task_row: Task, fields: dict[str, Any]) -> dict[str,
     validators=BODY_VALIDATORS,
 )
 def create_task(request: Request) -> dict[str, Any]:
+    """Create a task owned by the caller."""
     now = utcnow()
     task_row = Task(owner=request.identity.user, created_at=now, updated_at=now)
     _apply(task_row, request.validated["body"], now)
@@ -89,6 +90,7 @@ def create_task(request: Request) -> dict[str, Any]:
     validators=QUERY_VALIDATORS,
 )
 def list_tasks(request: Request) -> dict[str, Any]:
+    """List the tasks the caller may view, filtered, sorted and a page at a time."""
     query = request.validated["querystring"]
     sort = Sort(query["sort"])
     after = None
@@ -117,6 +119,7 @@ def list_tasks(request: Request) -> dict[str, Any]:
 
 @task.get(permission=Permission.VIEW, validators=NO_QUERY_VALIDATORS)
 def get_task(request: Request) -> dict[str, Any] | Response:
+    """Read a task (304 when If-None-Match names its current ETag)."""
     task_row = request.context.task
     if not_modified(request, task_row.version):
         response = HTTPNotModified()
@@ -130,6 +133,7 @@ def get_task(request: Request) -> dict[str, Any] | Response:
     validators=BODY_VALIDATORS,
 )
 def patch_task(request: Request) -> dict[str, Any]:
+    """Change some fields of a task."""
     return _save(request, request.context.task, request.validated["body"])
 
 
@@ -138,11 +142,13 @@ def patch_task(request: Request) -> dict[str, Any]:
     validators=BODY_VALIDATORS,
 )
 def replace_task(request: Request) -> dict[str, Any]:
+    """Replace a task: absent fields take their defaults."""
     return _save(request, request.context.task, request.validated["body"])
 
 
 @task.delete(permission=Permission.DELETE, validators=NO_QUERY_VALIDATORS)
 def delete_task(request: Request) -> HTTPNoContent:
+    """Delete a task and its shares."""
     task_row = request.context.task
     require_if_match(request, task_row.version)
     request.dbsession.delete(task_row)
