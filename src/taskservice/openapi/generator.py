@@ -6,6 +6,10 @@ among the validators, and cannot express StrictMapping's unknown-key rejection. 
 ``registry.cornice_services`` and the Colander nodes of each view is short, and the
 document then describes exactly what this app validates.
 
+The document is written for client generators as much as for people: every body and
+enum is a named component (components.py, enums.py), and every operation has its own
+operationId and summary (operations.py).
+
 OpenAPI 3.0 (not 3.1) because the Swagger UI shipped by ``swagger-ui-bundle`` renders 3.0.
 """
 
@@ -13,6 +17,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 from http import HTTPStatus
 from importlib.metadata import version
 from typing import Any
@@ -30,11 +35,14 @@ from ..web.validation import (
     check_json_content_type,
     reject_query_parameters,
 )
+from .components import Schemas
+from .enums import ENUMS
 from .nodes import node_schema
 from .operations import Names, check_unique, names_of
 from .responses import (
     HEADERS,
     HTML,
+    JSON,
     OUTCOMES,
     PATH_PARAMETERS,
     REQUEST_HEADERS,
@@ -58,30 +66,51 @@ A task-management REST service. Authenticate with `Authorization: Bearer <token>
 Every 4xx and 5xx has the body `{"status": "error", "errors": [{"location", "name",
 "description"}], "request_id"}`. A method a path does not list is a 405 with an `Allow`
 header. Any response carries `X-Request-Id`.
+
+Every body, enum and response shape is a named component, for client generators. With
+openapi-typescript, pass `--default-non-nullable false`: a body field with a default is
+optional to send.
 """
+
+
+@dataclass(frozen=True)
+class OperationContext:
+    """What every operation of one document is described with."""
+
+    settings: Settings
+    schemas: Schemas
 
 
 def build_document(registry: Registry) -> dict[str, Any]:
     """The whole document for the services registered in ``registry``."""
-    paths: dict[str, dict[str, Any]] = {}
-    named: list[tuple[str, Names]] = []
-    for service in registry.cornice_services.values():
-        operations = paths.setdefault(openapi_path(service.path), {})
-        for method, view, args in service.definitions:
-            if method not in UNDOCUMENTED_METHODS:
-                names = names_of(service, method, view)
-                named.append((f"{method} {service.path}", names))
-                operations[method.lower()] = operation(
-                    service, method, names, args, registry.app_settings
-                )
-    check_unique(named)
+    schemas = Schemas()
+    schemas.add_all({enum.name: enum.schema() for enum in ENUMS})
+    schemas.add_all(SCHEMAS)
+    paths = build_paths(registry, schemas)
     return {
         "openapi": OPENAPI_VERSION,
         "info": {"title": PACKAGE, "version": version(PACKAGE), "description": DESCRIPTION},
         "paths": paths,
-        "components": components(),
+        "components": components(schemas),
         "security": [{SECURITY_SCHEME: []}],
     }
+
+
+def build_paths(registry: Registry, schemas: Schemas) -> dict[str, dict[str, Any]]:
+    """Every path item; operations with the same id or summary stop start-up."""
+    paths: dict[str, dict[str, Any]] = {}
+    named: list[tuple[str, Names]] = []
+    context = OperationContext(registry.app_settings, schemas)
+    for service in registry.cornice_services.values():
+        item = paths.setdefault(openapi_path(service.path), {})
+        for method, view, args in service.definitions:
+            if method in UNDOCUMENTED_METHODS:
+                continue
+            names = names_of(service, method, view)
+            named.append((f"{method} {service.path}", names))
+            item[method.lower()] = operation(service, method, names, args, context)
+    check_unique(named)
+    return paths
 
 
 def openapi_path(pattern: str) -> str:
@@ -100,26 +129,26 @@ def outcome_of(service: Service, method: str) -> Outcome:
 
 
 def operation(
-    service: Service, method: str, names: Names, args: dict[str, Any], settings: Settings
+    service: Service, method: str, names: Names, args: dict[str, Any], context: OperationContext
 ) -> dict[str, Any]:
     """One path item operation: parameters, body and every response the view can give."""
     outcome = outcome_of(service, method)
     schema = args.get("schema")
-    request = None if schema is None else schema.bind(settings=settings)
+    request = None if schema is None else schema.bind(settings=context.settings)
     result: dict[str, Any] = {
         "operationId": names.operation_id,
         "summary": names.summary,
         "tags": [names.tag],
         "parameters": [
             *path_parameters(service.path),
-            *query_parameters(child(request, "querystring")),
+            *query_parameters(child(request, "querystring"), context.schemas),
             *(REQUEST_HEADERS[name] for name in outcome.request_headers),
         ],
         "responses": responses(outcome, error_statuses(service, args, outcome, request)),
     }
     body = child(request, "body")
     if body is not None:
-        result["requestBody"] = request_body(body)
+        result["requestBody"] = request_body(body, context.schemas, f"{method} {service.path}")
     if not result["parameters"]:
         del result["parameters"]
     if is_anonymous(args):
@@ -151,24 +180,26 @@ def path_parameters(path: str) -> list[dict[str, Any]]:
     ]
 
 
-def query_parameters(query: colander.SchemaNode | None) -> list[dict[str, Any]]:
+def query_parameters(query: colander.SchemaNode | None, schemas: Schemas) -> list[dict[str, Any]]:
     """One parameter per query-string field; a repeatable one is ``?tag=a&tag=b``."""
     parameters = []
     for node in () if query is None else query.children:
-        schema = node_schema(node)
+        schema = node_schema(node, schemas)
         parameter = {"name": node.name, "in": "query", "required": node.required,
                      "schema": schema}
-        if schema["type"] == "array":
+        if schema.get("type") == "array":
             parameter.update(style="form", explode=True)
         parameters.append(parameter)
     return parameters
 
 
-def request_body(body: colander.SchemaNode) -> dict[str, Any]:
-    """A JSON body; optional when no field is required (an empty body is then ``{}``)."""
-    schema = node_schema(body)
-    return {"required": bool(schema.get("required")),
-            "content": {"application/json": {"schema": schema}}}
+def request_body(body: colander.SchemaNode, schemas: Schemas, where: str) -> dict[str, Any]:
+    """A JSON body, always required (an empty one is a 400), named by its ``schema_name``."""
+    schema = node_schema(body, schemas)
+    if "$ref" not in schema:
+        raise LookupError(f"the body of {where} has no name: build its Colander schema "
+                          "with schema_name=... (its component in the document)")
+    return {"required": True, "content": {JSON: {"schema": schema}}}
 
 
 def error_statuses(
@@ -228,9 +259,9 @@ def status_response(status: int) -> dict[str, Any]:
     return response
 
 
-def components() -> dict[str, Any]:
+def components(schemas: Schemas) -> dict[str, Any]:
     return {
-        "schemas": SCHEMAS,
+        "schemas": schemas.sorted(),
         "headers": HEADERS,
         "responses": {response_name(status): status_response(status) for status in STATUSES},
         "securitySchemes": {

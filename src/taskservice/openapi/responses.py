@@ -15,12 +15,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..vocabulary import ID_PATTERN, PRIORITIES, SHARE_PERMISSIONS, USERNAME_PATTERN
+from .components import ref
+from .enums import DATABASE_STATUSES, ERROR_LOCATIONS, ERROR_STATUSES, TOKEN_TYPES, enum_ref
 
 JSON = "application/json"
 HTML = "text/html"
 TIME = {"type": "string", "format": "date-time"}
 STRING = {"type": "string"}
-ERROR_LOCATIONS = ("body", "querystring", "header", "path", "url", "request")
 
 
 def obj(**properties: dict[str, Any]) -> dict[str, Any]:
@@ -29,10 +30,6 @@ def obj(**properties: dict[str, Any]) -> dict[str, Any]:
         "type": "object", "properties": properties,
         "required": list(properties), "additionalProperties": False,
     }
-
-
-def ref(name: str) -> dict[str, Any]:
-    return {"$ref": f"#/components/schemas/{name}"}
 
 
 def page_of(item: str) -> dict[str, Any]:
@@ -44,7 +41,7 @@ def page_of(item: str) -> dict[str, Any]:
 SCHEMAS: dict[str, dict[str, Any]] = {
     "Task": obj(
         id=STRING, title=STRING, description=STRING, done={"type": "boolean"},
-        priority={"type": "string", "enum": list(PRIORITIES)},
+        priority=enum_ref(PRIORITIES),
         due_at={**TIME, "nullable": True}, tags={"type": "array", "items": STRING},
         owner=STRING, created_at=TIME, updated_at=TIME, completed_at={**TIME, "nullable": True},
         version={"type": "integer", "minimum": 1},
@@ -52,20 +49,16 @@ SCHEMAS: dict[str, dict[str, Any]] = {
     "TaskPage": page_of("Task"),
     "User": obj(username=STRING, is_admin={"type": "boolean"}, created_at=TIME),
     "UserPage": page_of("User"),
-    "Share": obj(username=STRING, permission={"type": "string", "enum": list(SHARE_PERMISSIONS)}),
+    "Share": obj(username=STRING, permission=enum_ref(SHARE_PERMISSIONS)),
     "ShareList": obj(items={"type": "array", "items": ref("Share")}),
-    "Token": obj(token=STRING, token_type={"type": "string", "enum": ["Bearer"]},
-                 expires_at=TIME),
-    "Heartbeat": obj(database={"type": "string", "enum": ["ok"]}),
+    "Token": obj(token=STRING, token_type=enum_ref(TOKEN_TYPES), expires_at=TIME),
+    "Heartbeat": obj(database=enum_ref(DATABASE_STATUSES)),
     "LoadBalancerHeartbeat": {"type": "object", "additionalProperties": False, "maxProperties": 0},
     "Version": obj(name=STRING, version=STRING),
     "OpenAPIDocument": {"type": "object", "required": ["openapi", "info", "paths"]},
+    "ErrorDetail": obj(location=enum_ref(ERROR_LOCATIONS), name=STRING, description=STRING),
     "Error": obj(
-        status={"type": "string", "enum": ["error"]},
-        errors={"type": "array", "items": obj(
-            location={"type": "string", "enum": list(ERROR_LOCATIONS)},
-            name=STRING, description=STRING,
-        )},
+        status=enum_ref(ERROR_STATUSES), errors={"type": "array", "items": ref("ErrorDetail")},
         request_id=STRING,
     ),
 }

@@ -21,7 +21,7 @@ from ..web.validation import BODY_VALIDATORS, NO_QUERY_VALIDATORS, QUERY_VALIDAT
 from .listing import Sort, TaskFilters, TaskPageRequest, fetch_task_page
 from .models import Task
 from .representation import task_json
-from .schemas import task_body, task_list_query
+from .schemas import task_create_body, task_list_query, task_patch_body, task_replace_body
 
 tasks = api_service("tasks", "/tasks", "The caller's tasks and the tasks shared with them")
 task = api_service("task", "/tasks/{id}", "One task")
@@ -71,7 +71,7 @@ def _save(request: Request, task_row: Task, fields: dict[str, Any]) -> dict[str,
 
 
 @tasks.post(
-    permission=Permission.CREATE, schema=request_schema(body=task_body()),
+    permission=Permission.CREATE, schema=request_schema(body=task_create_body()),
     validators=BODY_VALIDATORS,
 )
 def create_task(request: Request) -> dict[str, Any]:
@@ -129,7 +129,7 @@ def get_task(request: Request) -> dict[str, Any] | Response:
 
 
 @task.patch(
-    permission=Permission.EDIT, schema=request_schema(body=task_body(partial=True)),
+    permission=Permission.EDIT, schema=request_schema(body=task_patch_body()),
     validators=BODY_VALIDATORS,
 )
 def patch_task(request: Request) -> dict[str, Any]:
@@ -138,7 +138,7 @@ def patch_task(request: Request) -> dict[str, Any]:
 
 
 @task.put(
-    permission=Permission.EDIT, schema=request_schema(body=task_body()),
+    permission=Permission.EDIT, schema=request_schema(body=task_replace_body()),
     validators=BODY_VALIDATORS,
 )
 def replace_task(request: Request) -> dict[str, Any]:

@@ -9,6 +9,7 @@ import webtest
 from openapi_spec_validator import validate
 
 from taskservice.openapi.generator import UNDOCUMENTED_METHODS, openapi_path
+from tests.support.openapi import resolve
 
 
 @pytest.fixture
@@ -18,6 +19,12 @@ def document(testapp):
 
 def operation(document, path, method):
     return document["paths"][path][method]
+
+
+def body_schema(document, path, method):
+    """The (resolved) schema of an operation's JSON request body."""
+    body = operation(document, path, method)["requestBody"]
+    return resolve(document, body["content"]["application/json"]["schema"])
 
 
 def test_document_is_valid_openapi_3(document):
@@ -45,23 +52,23 @@ def test_every_cornice_route_and_method_is_documented(app, document):
 def test_unknown_fields_are_additional_properties_false(document):
     for path, method in [("/tasks", "post"), ("/tasks/{id}", "patch"), ("/users", "post"),
                          ("/tasks/{id}/shares/{username}", "put")]:
-        body = operation(document, path, method)["requestBody"]
-        assert body["content"]["application/json"]["schema"]["additionalProperties"] is False
+        assert body_schema(document, path, method)["additionalProperties"] is False
 
 
 def test_body_fields_come_from_the_colander_schema(document):
-    schema = operation(document, "/tasks", "post")["requestBody"]["content"][
-        "application/json"]["schema"]
+    schema = body_schema(document, "/tasks", "post")
     assert schema["required"] == ["title"]
     assert schema["properties"]["title"]["maxLength"] == 200
-    assert schema["properties"]["priority"]["enum"] == ["low", "normal", "high", "urgent"]
+    priority = schema["properties"]["priority"]
+    assert priority["default"] == "normal"
+    assert resolve(document, priority["allOf"][0])["enum"] == ["low", "normal", "high", "urgent"]
     assert schema["properties"]["due_at"]["nullable"] is True
     assert schema["properties"]["done"] == {"type": "boolean", "default": False}
     assert schema["properties"]["tags"]["maxItems"] == 20  # a custom validator's json_schema
     assert schema["properties"]["tags"]["uniqueItems"] is True
     patch = operation(document, "/tasks/{id}", "patch")["requestBody"]
-    assert patch["required"] is False and "required" not in patch["content"][
-        "application/json"]["schema"]
+    assert patch["required"] is True  # an empty body is a 400: {} is "change nothing"
+    assert "required" not in body_schema(document, "/tasks/{id}", "patch")
 
 
 def test_query_parameters_follow_the_settings(make_app):

@@ -1,20 +1,24 @@
 """Start-up refuses an operation the document could not describe well for clients.
 
-A view without a summary, and two operations with one operationId or one summary, each
-stop ``make_wsgi_app`` (the document is built when the app is created), as a view
-without a documented outcome already did.
+A view without a summary, two operations with one operationId or one summary, and a
+body without a component name each stop ``make_wsgi_app`` (the document is built when
+the app is created), as a view without a documented outcome already did.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+import colander
 import pytest
 import webtest
 
 from taskservice import make_config
 from taskservice.openapi.responses import OUTCOMES, Outcome
+from taskservice.web.schema_types import StrictMapping, StrictString
+from taskservice.web.schemas import request_schema
 from taskservice.web.services import api_service
+from taskservice.web.validation import BODY_VALIDATORS
 from tests.support.constants import TEST_SETTINGS
 
 
@@ -91,3 +95,15 @@ def test_two_operations_with_one_summary_stop_start_up(build):
 
     with pytest.raises(ValueError, match="share a summary: GET /first, GET /second"):
         build(first, second)
+
+
+def test_a_body_without_a_component_name_stops_start_up(build):
+    service = probe_service()
+    body = colander.SchemaNode(StrictMapping(), colander.SchemaNode(StrictString(), name="x"))
+
+    @service.post(**public(schema=request_schema(body=body), validators=BODY_VALIDATORS))
+    def probe(request):
+        """Post to the probe."""
+
+    with pytest.raises(LookupError, match="the body of POST /probe has no name"):
+        build(service)

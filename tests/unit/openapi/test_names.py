@@ -1,9 +1,10 @@
-"""The names client generators see: operationIds and summaries, and their refusals."""
+"""The names client generators see: operationIds, enum member names, refusals."""
 
 from __future__ import annotations
 
 import pytest
 
+from taskservice.openapi.enums import enum_ref, sort_varnames
 from taskservice.openapi.operations import Names, camel_case, check_unique, docstring_summary
 
 
@@ -22,6 +23,15 @@ def test_a_summary_is_the_first_line_of_the_docstring():
 
     assert docstring_summary(view) == "Create a task"
     assert docstring_summary(lambda request: None) is None
+
+
+def test_sorts_get_member_names_a_client_enum_can_have():
+    assert sort_varnames(["title", "-title"]) == ("ASC_TITLE", "DESC_TITLE")
+
+
+def test_an_unregistered_list_of_choices_has_no_reference():
+    with pytest.raises(LookupError, match=r"taskservice\.openapi\.enums\.ENUMS"):
+        enum_ref(["a", "b"])
 
 
 def operation(where: str, summary: str) -> tuple[str, Names]:
