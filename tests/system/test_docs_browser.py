@@ -121,11 +121,15 @@ def listed_operations(page) -> set[tuple[str, str]]:
 
 
 def authorize(page, token: str) -> None:
-    """Swagger UI's Authorize dialog, as a reader would use it."""
+    """Swagger UI's Authorize dialog, as a reader would use it, in the Bearer scheme's form.
+
+    The dialog has one form per security scheme (Bearer, and DRF's "Token <token>").
+    """
     page.click("button.authorize")
-    page.fill(".auth-container input", token)
-    page.click(".auth-btn-wrapper button.authorize")
-    page.click(".auth-btn-wrapper button.btn-done")
+    bearer = page.locator(".auth-container", has_text="bearerAuth")
+    bearer.locator("input").fill(token)
+    bearer.locator("button.authorize").click()
+    bearer.locator("button.btn-done").click()
 
 
 # Swagger UI's element id of an operation: its tag and its operationId.

@@ -7,8 +7,9 @@ among the validators, and cannot express StrictMapping's unknown-key rejection. 
 document then describes exactly what this app validates.
 
 The document is written for client generators as much as for people: every body and
-enum is a named component (components.py, enums.py), and every operation has its own
-operationId and summary (operations.py).
+enum is a named component (components.py, enums.py), every operation has its own
+operationId and summary (operations.py), and every response declares the error shape
+and the headers it carries, so that a generated client is typed end to end.
 
 OpenAPI 3.0 (not 3.1) because the Swagger UI shipped by ``swagger-ui-bundle`` renders 3.0.
 """
@@ -16,9 +17,7 @@ OpenAPI 3.0 (not 3.1) because the Swagger UI shipped by ``swagger-ui-bundle`` re
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass
-from http import HTTPStatus
 from importlib.metadata import version
 from typing import Any
 
@@ -40,16 +39,15 @@ from .enums import ENUMS
 from .nodes import node_schema
 from .operations import Names, check_unique, names_of
 from .responses import (
-    HEADERS,
-    HTML,
     JSON,
     OUTCOMES,
     PATH_PARAMETERS,
     REQUEST_HEADERS,
     SCHEMAS,
-    STATUSES,
     Outcome,
 )
+from .security import SECURITY, SECURITY_SCHEMES
+from .statuses import error_responses, response_components, success_response
 
 OPENAPI_VERSION = "3.0.3"
 PACKAGE = "taskservice"
@@ -57,15 +55,16 @@ PACKAGE = "taskservice"
 PATH_PARAMETER = re.compile(r"\{(\w+)(?::[^}]*)?\}")
 # HEAD is Cornice's automatic twin of GET; OPTIONS answers CORS preflights.
 UNDOCUMENTED_METHODS = frozenset({"HEAD", "OPTIONS"})
-SECURITY_SCHEME = "bearerAuth"
+# Paths are relative to wherever the document was fetched from.
+SERVERS = [{"url": "/", "description": "The server this document is served by"}]
 
 DESCRIPTION = """\
 A task-management REST service. Authenticate with `Authorization: Bearer <token>`
 (`POST /tokens` issues one; `Authorization: Token <token>` is accepted too).
 
 Every 4xx and 5xx has the body `{"status": "error", "errors": [{"location", "name",
-"description"}], "request_id"}`. A method a path does not list is a 405 with an `Allow`
-header. Any response carries `X-Request-Id`.
+"description"}], "request_id"}` (the `Error` schema). A method a path does not list is
+a 405 with an `Allow` header. Every response carries `X-Request-Id`.
 
 Every body, enum and response shape is a named component, for client generators. With
 openapi-typescript, pass `--default-non-nullable false`: a body field with a default is
@@ -90,9 +89,14 @@ def build_document(registry: Registry) -> dict[str, Any]:
     return {
         "openapi": OPENAPI_VERSION,
         "info": {"title": PACKAGE, "version": version(PACKAGE), "description": DESCRIPTION},
+        "servers": SERVERS,
         "paths": paths,
-        "components": components(schemas),
-        "security": [{SECURITY_SCHEME: []}],
+        "components": {
+            "schemas": schemas.sorted(),
+            **response_components(),
+            "securitySchemes": SECURITY_SCHEMES,
+        },
+        "security": SECURITY,
     }
 
 
@@ -144,7 +148,10 @@ def operation(
             *query_parameters(child(request, "querystring"), context.schemas),
             *(REQUEST_HEADERS[name] for name in outcome.request_headers),
         ],
-        "responses": responses(outcome, error_statuses(service, args, outcome, request)),
+        "responses": {
+            **{str(status): success_response(outcome, status) for status in outcome.statuses},
+            **error_responses(error_statuses(service, args, outcome, request)),
+        },
     }
     body = child(request, "body")
     if body is not None:
@@ -217,57 +224,3 @@ def error_statuses(
         503: service.name not in NO_DATABASE_ROUTES,
     }
     return set(outcome.others) | {status for status, applies in derived.items() if applies}
-
-
-def responses(outcome: Outcome, others: Iterable[int]) -> dict[str, Any]:
-    result = {str(status): success_response(outcome, status) for status in outcome.statuses}
-    for status in sorted(others):
-        result[str(status)] = {"$ref": f"#/components/responses/{response_name(status)}"}
-    return result
-
-
-def success_response(outcome: Outcome, status: int) -> dict[str, Any]:
-    response: dict[str, Any] = {"description": HTTPStatus(status).phrase}
-    if outcome.headers:
-        response["headers"] = header_refs(outcome.headers)
-    if outcome.schema is not None:
-        schema = {"$ref": f"#/components/schemas/{outcome.schema}"}
-        response["content"] = {outcome.media_type: {"schema": schema}}
-    elif outcome.media_type == HTML:
-        response["content"] = {HTML: {"schema": {"type": "string"}}}
-    return response
-
-
-def header_refs(names: Iterable[str]) -> dict[str, dict[str, str]]:
-    return {name: {"$ref": f"#/components/headers/{name}"} for name in names}
-
-
-def response_name(status: int) -> str:
-    return HTTPStatus(status).phrase.title().replace(" ", "").replace("-", "")
-
-
-def status_response(status: int) -> dict[str, Any]:
-    """A shared non-success response: the error shape for 4xx/5xx, nothing for 304."""
-    description, headers = STATUSES[status]
-    response: dict[str, Any] = {"description": description}
-    if headers:
-        response["headers"] = header_refs(headers)
-    if status >= 400:
-        response["content"] = {
-            "application/json": {"schema": {"$ref": "#/components/schemas/Error"}}
-        }
-    return response
-
-
-def components(schemas: Schemas) -> dict[str, Any]:
-    return {
-        "schemas": schemas.sorted(),
-        "headers": HEADERS,
-        "responses": {response_name(status): status_response(status) for status in STATUSES},
-        "securitySchemes": {
-            SECURITY_SCHEME: {
-                "type": "http", "scheme": "bearer",
-                "description": "A token from POST /tokens (`Token <token>` is accepted too)",
-            },
-        },
-    }

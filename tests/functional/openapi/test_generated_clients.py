@@ -15,7 +15,7 @@ import pytest
 
 from taskservice.openapi.enums import ENUMS
 from taskservice.vocabulary import PRIORITIES, SHARE_PERMISSIONS, SORTS
-from tests.support.openapi import operations, refs, validate_example, walk
+from tests.support.openapi import operations, refs, resolve, validate_example, walk
 
 OPERATION_IDS = {
     ("/users", "post"): "register", ("/users", "get"): "listUsers",
@@ -115,3 +115,59 @@ def test_every_request_body_is_a_required_named_component_with_an_example(docume
     for name in BODIES.values():
         component = document["components"]["schemas"][name]
         validate_example(document, component, component["example"])
+
+
+def test_every_operation_has_a_default_error_and_every_response_an_x_request_id(document):
+    error = {"$ref": "#/components/schemas/Error"}
+    for path, method, op in operations(document):
+        default = resolve(document, op["responses"]["default"])
+        assert default["content"]["application/json"]["schema"] == error, (path, method)
+        for status, response in op["responses"].items():
+            headers = resolve(document, response)["headers"]
+            assert "X-Request-Id" in headers, (path, method, status)
+
+
+def test_every_error_response_has_a_valid_example(document):
+    for name, response in document["components"]["responses"].items():
+        if "content" not in response:  # a 304 has no body
+            continue
+        content = response["content"]["application/json"]
+        validate_example(document, content["schema"], content["example"])
+        assert content["example"]["errors"], name
+
+
+def test_every_schema_example_is_valid(document):
+    examples = {name: schema["example"]
+                for name, schema in document["components"]["schemas"].items()
+                if "example" in schema}
+    assert {"Task", "TaskPage", "User", "Share", "Token", "Error"} <= set(examples)
+    for name, example in examples.items():
+        validate_example(document, document["components"]["schemas"][name], example)
+
+
+def test_headers_are_declared_where_they_are_sent(document):
+    def headers(path, method, status):
+        response = resolve(document, document["paths"][path][method]["responses"][status])
+        return set(response["headers"])
+
+    assert {"Location", "ETag"} <= headers("/tasks", "post", "201")
+    assert "Location" in headers("/users", "post", "201")
+    assert "Link" in headers("/tasks", "get", "200") & headers("/users", "get", "200")
+    assert "ETag" in headers("/tasks/{id}", "get", "304") & headers("/tasks/{id}", "patch", "412")
+    assert "Retry-After" in headers("/tasks", "get", "429") & headers("/tasks", "get", "503")
+    assert "WWW-Authenticate" in headers("/tasks", "get", "401")
+
+
+def test_path_parameter_patterns_are_anchored(document):
+    """OpenAPI patterns are searched, not matched: unanchored, "x42x" would be an id."""
+    patterns = {parameter["name"]: parameter["schema"]["pattern"]
+                for _path, _method, op in operations(document)
+                for parameter in op.get("parameters", ()) if parameter["in"] == "path"}
+    assert set(patterns) == {"id", "username"}
+    assert all(p.startswith("^") and p.endswith("$") for p in patterns.values())
+    assert re.search(patterns["id"], "42") and not re.search(patterns["id"], "x42x")
+    assert not re.search(patterns["username"], "al/ice bob")
+
+
+def test_servers_are_relative_to_the_document(document):
+    assert document["servers"] == [{**document["servers"][0], "url": "/"}]

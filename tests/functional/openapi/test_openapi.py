@@ -93,10 +93,13 @@ def test_error_statuses_per_operation(document):
     assert "503" in statuses("/__heartbeat__", "get")
 
 
-def test_bearer_security_scheme_and_public_operations(document):
-    scheme = document["components"]["securitySchemes"]["bearerAuth"]
-    assert scheme == {**scheme, "type": "http", "scheme": "bearer"}
-    assert document["security"] == [{"bearerAuth": []}]
+def test_bearer_and_token_security_schemes_and_public_operations(document):
+    schemes = document["components"]["securitySchemes"]
+    assert schemes["bearerAuth"] == {**schemes["bearerAuth"], "type": "http", "scheme": "bearer"}
+    token = schemes["tokenAuth"]  # "Authorization: Token <token>": the whole header value
+    assert token == {**token, "type": "apiKey", "in": "header", "name": "Authorization"}
+    assert "Token <token>" in token["description"]
+    assert document["security"] == [{"bearerAuth": []}, {"tokenAuth": []}]  # either will do
     assert operation(document, "/tokens", "post")["security"] == []
     assert "security" not in operation(document, "/tasks", "get")
 
