@@ -33,7 +33,7 @@ test-fast: $(STAMP)
 
 # ruff on every Python directory, mypy --strict on the package (pyproject.toml has both).
 lint: $(STAMP)
-	$(BIN)/ruff check src tests alembic benchmarks
+	$(BIN)/ruff check src tests alembic benchmarks clients
 	$(BIN)/mypy src
 
 # Hostile input at every endpoint (tests/functional/test_hostile_input.py) with a large

@@ -121,19 +121,26 @@ def listed_operations(page) -> set[tuple[str, str]]:
 
 
 def authorize(page, token: str) -> None:
-    """Swagger UI's Authorize dialog, as a reader would use it."""
+    """Swagger UI's Authorize dialog, as a reader would use it, in the Bearer scheme's form.
+
+    The dialog has one form per security scheme (Bearer, and DRF's "Token <token>").
+    """
     page.click("button.authorize")
-    page.fill(".auth-container input", token)
-    page.click(".auth-btn-wrapper button.authorize")
-    page.click(".auth-btn-wrapper button.btn-done")
+    bearer = page.locator(".auth-container", has_text="bearerAuth")
+    bearer.locator("input").fill(token)
+    bearer.locator("button.authorize").click()
+    bearer.locator("button.btn-done").click()
+
+
+# Swagger UI's element id of an operation: its tag and its operationId.
+GET_ME = "#operations-accounts-getCurrentUser"
 
 
 def try_get_me(page) -> str:
     """Runs GET /users/me from the page; the live response's status code."""
-    page.click("#operations-users-get_user_me .opblock-summary")
-    page.click("#operations-users-get_user_me button.execute")
-    status = page.locator("#operations-users-get_user_me .live-responses-table"
-                          " tr.response .response-col_status")
+    page.click(f"{GET_ME} .opblock-summary")
+    page.click(f"{GET_ME} button.execute")
+    status = page.locator(f"{GET_ME} .live-responses-table tr.response .response-col_status")
     status.first.wait_for(timeout=TIMEOUT_MS)
     return status.first.inner_text().strip()
 

@@ -19,11 +19,16 @@ def _password(name: str) -> colander.SchemaNode:
     )
 
 
+# The OpenAPI document's example of each body (the same user throughout).
+CREDENTIALS = {"username": "alice", "password": "correct horse battery"}
+
+
 def registration_body() -> colander.SchemaNode:
     return colander.SchemaNode(
         StrictMapping(),
         colander.SchemaNode(StrictString(), name="username", validator=USERNAME),
         _password("password"),
+        schema_name="Registration", example=CREDENTIALS,
     )
 
 
@@ -33,6 +38,7 @@ def login_body() -> colander.SchemaNode:
         StrictMapping(),
         colander.SchemaNode(StrictString(), name="username", validator=colander.Length(1, 256)),
         colander.SchemaNode(StrictString(), name="password", validator=colander.Length(1, 1024)),
+        schema_name="Credentials", example=CREDENTIALS,
     )
 
 
@@ -43,4 +49,6 @@ def password_change_body() -> colander.SchemaNode:
             StrictString(), name="current_password", validator=colander.Length(1, 1024)
         ),
         _password("password"),
+        schema_name="PasswordChange",
+        example={"current_password": CREDENTIALS["password"], "password": "a longer passphrase"},
     )

@@ -46,6 +46,7 @@ def _taken() -> HTTPError:
     validators=BODY_VALIDATORS,
 )
 def register(request: Request) -> dict[str, Any]:
+    """Register a user (403 while registration is closed)."""
     if not request.registry.app_settings.registration_open:
         raise error_response(403, "request", "", "Registration is closed on this service")
     body = request.validated["body"]
@@ -71,6 +72,7 @@ def register(request: Request) -> dict[str, Any]:
     validators=QUERY_VALIDATORS,
 )
 def list_users(request: Request) -> dict[str, Any]:
+    """List every user, a page at a time (admins only)."""
     query = request.validated["querystring"]
     statement = select(User).order_by(User.id).limit(query["limit"] + 1)
     if query["cursor"] is not None:
@@ -88,9 +90,11 @@ def list_users(request: Request) -> dict[str, Any]:
     return {"items": [user_json(row) for row in rows], "next_cursor": next_cursor}
 
 
-@me.get(permission=Permission.VIEW, validators=NO_QUERY_VALIDATORS)
+@me.get(permission=Permission.VIEW, validators=NO_QUERY_VALIDATORS,
+        operation_id="getCurrentUser", summary="Read the caller's own account")
 @user.get(permission=Permission.VIEW, validators=NO_QUERY_VALIDATORS)
 def get_user(request: Request) -> dict[str, Any]:
+    """Read a user account (the caller's own, or anyone's for an admin)."""
     return user_json(request.context.user)
 
 
@@ -99,7 +103,7 @@ def get_user(request: Request) -> dict[str, Any]:
     validators=BODY_VALIDATORS,
 )
 def change_password(request: Request) -> dict[str, Any]:
-    """A new password; every other token of the user is revoked."""
+    """Change the caller's password, revoking every other token of theirs."""
     body = request.validated["body"]
     account = request.context.user
     if not request.passwords.verify(account.password_hash, body["current_password"]):
@@ -111,10 +115,14 @@ def change_password(request: Request) -> dict[str, Any]:
     return user_json(account)
 
 
-@me.delete(permission=Permission.DELETE, validators=NO_QUERY_VALIDATORS)
+@me.delete(permission=Permission.DELETE, validators=NO_QUERY_VALIDATORS,
+           operation_id="deleteCurrentUser", summary="Delete the caller's own account")
 @user.delete(permission=Permission.DELETE, validators=NO_QUERY_VALIDATORS)
 def delete_user(request: Request) -> HTTPNoContent:
-    """The account, its tokens, its tasks and every share with it (database cascades)."""
+    """Delete a user account (the caller's own, or anyone's for an admin).
+
+    Its tokens, its tasks and every share with it go too (database cascades).
+    """
     request.dbsession.delete(request.context.user)
     request.dbsession.flush()
     return HTTPNoContent()
@@ -129,6 +137,7 @@ def _wrong_credentials(request: Request) -> Response:
     validators=BODY_VALIDATORS,
 )
 def log_in(request: Request) -> dict[str, str] | Response:
+    """Log in: a username and password for a bearer token."""
     body = request.validated["body"]
     throttle = request.registry.queryUtility(ILoginThrottle)
     if throttle is not None and (refusal := throttle.refusal(request, body["username"])):
@@ -158,6 +167,7 @@ def log_in(request: Request) -> dict[str, str] | Response:
 
 @current.delete(permission=Permission.LOGOUT, validators=NO_QUERY_VALIDATORS)
 def log_out(request: Request) -> HTTPNoContent:
+    """Log out: revoke the token this request carries."""
     request.dbsession.execute(delete(Token).where(Token.id == request.identity.token_id))
     return HTTPNoContent()
 

@@ -65,9 +65,12 @@ PAGE = """<!DOCTYPE html>
 """
 
 
-@openapi.get(permission=NO_PERMISSION_REQUIRED)
+@openapi.get(permission=NO_PERMISSION_REQUIRED, operation_id="getOpenApiDocument")
 def get_document(request: Request) -> Response:
-    """The OpenAPI 3 document, serialised once at start-up."""
+    """The OpenAPI 3 document of this API.
+
+    Serialised once, at start-up.
+    """
     document: Document = request.registry.getUtility(IDocument)
     return Response(body=document.body, content_type="application/json",
                     charset="utf-8")
@@ -75,7 +78,7 @@ def get_document(request: Request) -> Response:
 
 @docs.get(permission=NO_PERMISSION_REQUIRED)
 def get_docs_page(request: Request) -> Response:
-    """Swagger UI, loaded from this server only, on ``/__api__``."""
+    """A page to read and try this API in a browser (Swagger UI, served from here)."""
     page = PAGE.format(
         ui=escape(request.static_path(SWAGGER_UI + "/").rstrip("/")),
         docs_js=escape(request.static_path(ASSETS + "/docs.js")),

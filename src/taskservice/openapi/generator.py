@@ -6,14 +6,18 @@ among the validators, and cannot express StrictMapping's unknown-key rejection. 
 ``registry.cornice_services`` and the Colander nodes of each view is short, and the
 document then describes exactly what this app validates.
 
+The document is written for client generators as much as for people: every body and
+enum is a named component (components.py, enums.py), every operation has its own
+operationId and summary (operations.py), and every response declares the error shape
+and the headers it carries, so that a generated client is typed end to end.
+
 OpenAPI 3.0 (not 3.1) because the Swagger UI shipped by ``swagger-ui-bundle`` renders 3.0.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
-from http import HTTPStatus
+from dataclasses import dataclass
 from importlib.metadata import version
 from typing import Any
 
@@ -30,17 +34,20 @@ from ..web.validation import (
     check_json_content_type,
     reject_query_parameters,
 )
+from .components import Schemas
+from .enums import ENUMS
 from .nodes import node_schema
+from .operations import Names, check_unique, names_of
 from .responses import (
-    HEADERS,
-    HTML,
+    JSON,
     OUTCOMES,
     PATH_PARAMETERS,
     REQUEST_HEADERS,
     SCHEMAS,
-    STATUSES,
     Outcome,
 )
+from .security import SECURITY, SECURITY_SCHEMES
+from .statuses import error_responses, response_components, success_response
 
 OPENAPI_VERSION = "3.0.3"
 PACKAGE = "taskservice"
@@ -48,35 +55,66 @@ PACKAGE = "taskservice"
 PATH_PARAMETER = re.compile(r"\{(\w+)(?::[^}]*)?\}")
 # HEAD is Cornice's automatic twin of GET; OPTIONS answers CORS preflights.
 UNDOCUMENTED_METHODS = frozenset({"HEAD", "OPTIONS"})
-SECURITY_SCHEME = "bearerAuth"
+# Paths are relative to wherever the document was fetched from.
+SERVERS = [{"url": "/", "description": "The server this document is served by"}]
 
 DESCRIPTION = """\
 A task-management REST service. Authenticate with `Authorization: Bearer <token>`
 (`POST /tokens` issues one; `Authorization: Token <token>` is accepted too).
 
 Every 4xx and 5xx has the body `{"status": "error", "errors": [{"location", "name",
-"description"}], "request_id"}`. A method a path does not list is a 405 with an `Allow`
-header. Any response carries `X-Request-Id`.
+"description"}], "request_id"}` (the `Error` schema). A method a path does not list is
+a 405 with an `Allow` header. Every response carries `X-Request-Id`.
+
+Every body, enum and response shape is a named component, for client generators. With
+openapi-typescript, pass `--default-non-nullable false`: a body field with a default is
+optional to send.
 """
+
+
+@dataclass(frozen=True)
+class OperationContext:
+    """What every operation of one document is described with."""
+
+    settings: Settings
+    schemas: Schemas
 
 
 def build_document(registry: Registry) -> dict[str, Any]:
     """The whole document for the services registered in ``registry``."""
-    paths: dict[str, dict[str, Any]] = {}
-    for service in registry.cornice_services.values():
-        operations = paths.setdefault(openapi_path(service.path), {})
-        for method, view, args in service.definitions:
-            if method not in UNDOCUMENTED_METHODS:
-                operations[method.lower()] = operation(
-                    service, method, view, args, registry.app_settings
-                )
+    schemas = Schemas()
+    schemas.add_all({enum.name: enum.schema() for enum in ENUMS})
+    schemas.add_all(SCHEMAS)
+    paths = build_paths(registry, schemas)
     return {
         "openapi": OPENAPI_VERSION,
         "info": {"title": PACKAGE, "version": version(PACKAGE), "description": DESCRIPTION},
+        "servers": SERVERS,
         "paths": paths,
-        "components": components(),
-        "security": [{SECURITY_SCHEME: []}],
+        "components": {
+            "schemas": schemas.sorted(),
+            **response_components(),
+            "securitySchemes": SECURITY_SCHEMES,
+        },
+        "security": SECURITY,
     }
+
+
+def build_paths(registry: Registry, schemas: Schemas) -> dict[str, dict[str, Any]]:
+    """Every path item; operations with the same id or summary stop start-up."""
+    paths: dict[str, dict[str, Any]] = {}
+    named: list[tuple[str, Names]] = []
+    context = OperationContext(registry.app_settings, schemas)
+    for service in registry.cornice_services.values():
+        item = paths.setdefault(openapi_path(service.path), {})
+        for method, view, args in service.definitions:
+            if method in UNDOCUMENTED_METHODS:
+                continue
+            names = names_of(service, method, view)
+            named.append((f"{method} {service.path}", names))
+            item[method.lower()] = operation(service, method, names, args, context)
+    check_unique(named)
+    return paths
 
 
 def openapi_path(pattern: str) -> str:
@@ -95,27 +133,29 @@ def outcome_of(service: Service, method: str) -> Outcome:
 
 
 def operation(
-    service: Service, method: str, view: Any, args: dict[str, Any], settings: Settings
+    service: Service, method: str, names: Names, args: dict[str, Any], context: OperationContext
 ) -> dict[str, Any]:
     """One path item operation: parameters, body and every response the view can give."""
     outcome = outcome_of(service, method)
     schema = args.get("schema")
-    request = None if schema is None else schema.bind(settings=settings)
+    request = None if schema is None else schema.bind(settings=context.settings)
     result: dict[str, Any] = {
-        "operationId": f"{method.lower()}_{service.name}",
-        "summary": summary(view, service),
-        "description": service.description or "",
-        "tags": [tag(service.path)],
+        "operationId": names.operation_id,
+        "summary": names.summary,
+        "tags": [names.tag],
         "parameters": [
             *path_parameters(service.path),
-            *query_parameters(child(request, "querystring")),
+            *query_parameters(child(request, "querystring"), context.schemas),
             *(REQUEST_HEADERS[name] for name in outcome.request_headers),
         ],
-        "responses": responses(outcome, error_statuses(service, args, outcome, request)),
+        "responses": {
+            **{str(status): success_response(outcome, status) for status in outcome.statuses},
+            **error_responses(error_statuses(service, args, outcome, request)),
+        },
     }
     body = child(request, "body")
     if body is not None:
-        result["requestBody"] = request_body(body)
+        result["requestBody"] = request_body(body, context.schemas, f"{method} {service.path}")
     if not result["parameters"]:
         del result["parameters"]
     if is_anonymous(args):
@@ -133,17 +173,6 @@ def is_anonymous(args: dict[str, Any]) -> bool:
     return args.get("permission") in ANONYMOUS_PERMISSIONS
 
 
-def summary(view: Any, service: Service) -> str:
-    """The first line of the view's docstring, else what the service is for."""
-    doc = (getattr(view, "__doc__", None) or "").strip()
-    return doc.splitlines()[0].rstrip(".") if doc else service.description or ""
-
-
-def tag(path: str) -> str:
-    """Operations are grouped by their first path segment (``/tasks/{id}/shares``: tasks)."""
-    return path.strip("/").split("/")[0].strip("_") or "root"
-
-
 def child(node: colander.SchemaNode | None, name: str) -> colander.SchemaNode | None:
     if node is None:
         return None
@@ -158,24 +187,26 @@ def path_parameters(path: str) -> list[dict[str, Any]]:
     ]
 
 
-def query_parameters(query: colander.SchemaNode | None) -> list[dict[str, Any]]:
+def query_parameters(query: colander.SchemaNode | None, schemas: Schemas) -> list[dict[str, Any]]:
     """One parameter per query-string field; a repeatable one is ``?tag=a&tag=b``."""
     parameters = []
     for node in () if query is None else query.children:
-        schema = node_schema(node)
+        schema = node_schema(node, schemas)
         parameter = {"name": node.name, "in": "query", "required": node.required,
                      "schema": schema}
-        if schema["type"] == "array":
+        if schema.get("type") == "array":
             parameter.update(style="form", explode=True)
         parameters.append(parameter)
     return parameters
 
 
-def request_body(body: colander.SchemaNode) -> dict[str, Any]:
-    """A JSON body; optional when no field is required (an empty body is then ``{}``)."""
-    schema = node_schema(body)
-    return {"required": bool(schema.get("required")),
-            "content": {"application/json": {"schema": schema}}}
+def request_body(body: colander.SchemaNode, schemas: Schemas, where: str) -> dict[str, Any]:
+    """A JSON body, always required (an empty one is a 400), named by its ``schema_name``."""
+    schema = node_schema(body, schemas)
+    if "$ref" not in schema:
+        raise LookupError(f"the body of {where} has no name: build its Colander schema "
+                          "with schema_name=... (its component in the document)")
+    return {"required": True, "content": {JSON: {"schema": schema}}}
 
 
 def error_statuses(
@@ -193,57 +224,3 @@ def error_statuses(
         503: service.name not in NO_DATABASE_ROUTES,
     }
     return set(outcome.others) | {status for status, applies in derived.items() if applies}
-
-
-def responses(outcome: Outcome, others: Iterable[int]) -> dict[str, Any]:
-    result = {str(status): success_response(outcome, status) for status in outcome.statuses}
-    for status in sorted(others):
-        result[str(status)] = {"$ref": f"#/components/responses/{response_name(status)}"}
-    return result
-
-
-def success_response(outcome: Outcome, status: int) -> dict[str, Any]:
-    response: dict[str, Any] = {"description": HTTPStatus(status).phrase}
-    if outcome.headers:
-        response["headers"] = header_refs(outcome.headers)
-    if outcome.schema is not None:
-        schema = {"$ref": f"#/components/schemas/{outcome.schema}"}
-        response["content"] = {outcome.media_type: {"schema": schema}}
-    elif outcome.media_type == HTML:
-        response["content"] = {HTML: {"schema": {"type": "string"}}}
-    return response
-
-
-def header_refs(names: Iterable[str]) -> dict[str, dict[str, str]]:
-    return {name: {"$ref": f"#/components/headers/{name}"} for name in names}
-
-
-def response_name(status: int) -> str:
-    return HTTPStatus(status).phrase.title().replace(" ", "").replace("-", "")
-
-
-def status_response(status: int) -> dict[str, Any]:
-    """A shared non-success response: the error shape for 4xx/5xx, nothing for 304."""
-    description, headers = STATUSES[status]
-    response: dict[str, Any] = {"description": description}
-    if headers:
-        response["headers"] = header_refs(headers)
-    if status >= 400:
-        response["content"] = {
-            "application/json": {"schema": {"$ref": "#/components/schemas/Error"}}
-        }
-    return response
-
-
-def components() -> dict[str, Any]:
-    return {
-        "schemas": SCHEMAS,
-        "headers": HEADERS,
-        "responses": {response_name(status): status_response(status) for status in STATUSES},
-        "securitySchemes": {
-            SECURITY_SCHEME: {
-                "type": "http", "scheme": "bearer",
-                "description": "A token from POST /tokens (`Token <token>` is accepted too)",
-            },
-        },
-    }

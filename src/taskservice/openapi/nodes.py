@@ -5,6 +5,11 @@ node type with no translation here is an error at start-up rather than a silentl
 document. A custom validator function may carry a ``json_schema`` dict saying what it
 enforces; one without is left out (the document is then looser than the service, which
 answers 400, never stricter).
+
+Names come from the nodes too: a node built with ``schema_name="TaskCreate"`` is the
+component ``TaskCreate`` and a ``$ref`` wherever it is used, a ``OneOf`` is the enum
+component of its choices (enums.py), and a node's ``example`` is checked against the
+node itself at start-up, so no example in the document is one the service refuses.
 """
 
 from __future__ import annotations
@@ -24,16 +29,18 @@ from ..web.schema_types import (
     StrictMapping,
     StrictString,
 )
+from .components import Schemas, with_siblings
+from .enums import enum_ref
 
 NO_NUL = "^[^\\x00]*$"  # StrictString refuses NUL characters
 DATE_TIME = {"type": "string", "format": "date-time"}
 
 
-def _mapping(node: colander.SchemaNode) -> dict[str, Any]:
+def _mapping(node: colander.SchemaNode, schemas: Schemas) -> dict[str, Any]:
     """An object; StrictMapping and ``unknown="raise"`` reject unknown keys."""
     schema: dict[str, Any] = {
         "type": "object",
-        "properties": {child.name: node_schema(child) for child in node.children},
+        "properties": {child.name: node_schema(child, schemas) for child in node.children},
     }
     required = [child.name for child in node.children if child.required]
     if required:
@@ -43,36 +50,42 @@ def _mapping(node: colander.SchemaNode) -> dict[str, Any]:
     return schema
 
 
-def _sequence(node: colander.SchemaNode) -> dict[str, Any]:
-    return {"type": "array", "items": node_schema(node.children[0])}
+def _sequence(node: colander.SchemaNode, schemas: Schemas) -> dict[str, Any]:
+    return {"type": "array", "items": node_schema(node.children[0], schemas)}
 
 
-def _date_time(node: colander.SchemaNode) -> dict[str, Any]:
+def _date_time(node: colander.SchemaNode, schemas: Schemas) -> dict[str, Any]:
     if getattr(node.typ, "nullable", False):
         return {**DATE_TIME, "nullable": True}
     return dict(DATE_TIME)
 
 
-Translation = Callable[[colander.SchemaNode], dict[str, Any]]
+Translation = Callable[[colander.SchemaNode, Schemas], dict[str, Any]]
+
+
+def _fixed(schema: dict[str, Any]) -> Translation:
+    """A type whose schema is the same for every node."""
+    return lambda node, schemas: dict(schema)
+
 
 # Most specific first: the first isinstance match wins.
 TYPES: tuple[tuple[type | tuple[type, ...], Translation], ...] = (
     (colander.Mapping, _mapping),
     (QueryList, _sequence),
     (colander.Sequence, _sequence),
-    (StrictString, lambda node: {"type": "string", "pattern": NO_NUL}),
-    (colander.String, lambda node: {"type": "string"}),
-    ((StrictBoolean, QueryBoolean, colander.Boolean), lambda node: {"type": "boolean"}),
-    ((QueryInteger, colander.Integer), lambda node: {"type": "integer"}),
-    (colander.Float, lambda node: {"type": "number"}),
+    (StrictString, _fixed({"type": "string", "pattern": NO_NUL})),
+    (colander.String, _fixed({"type": "string"})),
+    ((StrictBoolean, QueryBoolean, colander.Boolean), _fixed({"type": "boolean"})),
+    ((QueryInteger, colander.Integer), _fixed({"type": "integer"})),
+    (colander.Float, _fixed({"type": "number"})),
     ((StrictDateTime, QueryDateTime, colander.DateTime), _date_time),
 )
 
 
-def _type_schema(node: colander.SchemaNode) -> dict[str, Any]:
+def _type_schema(node: colander.SchemaNode, schemas: Schemas) -> dict[str, Any]:
     for kind, translate in TYPES:
         if isinstance(node.typ, kind):
-            return translate(node)
+            return translate(node, schemas)
     raise TypeError(f"no OpenAPI translation for Colander type {type(node.typ).__name__} "
                     f"(node {node.name!r}); add one to taskservice.openapi.nodes.TYPES")
 
@@ -113,7 +126,7 @@ def _validator_schema(validator: Any, schema: dict[str, Any]) -> dict[str, Any]:
     if isinstance(validator, colander.Range):
         return _range(validator, schema)
     if isinstance(validator, colander.OneOf):
-        return {"enum": list(validator.choices)}
+        return {"enum": list(validator.choices)}  # named by enums.py in node_schema
     if isinstance(validator, colander.Regex):
         return {"pattern": ecma_pattern(validator.match_object.pattern)}
     return dict(getattr(validator, "json_schema", {}))
@@ -131,14 +144,45 @@ def _default(node: colander.SchemaNode, schema: dict[str, Any]) -> dict[str, Any
     return {"default": default}
 
 
-def node_schema(node: colander.SchemaNode) -> dict[str, Any]:
-    """The OpenAPI schema object of one bound Colander node."""
-    schema = _type_schema(node)
+def _annotations(node: colander.SchemaNode, schema: dict[str, Any]) -> dict[str, Any]:
+    """What this use of the node adds to its type: a default and a description."""
+    annotations = _default(node, schema)
+    if node.description:
+        annotations["description"] = str(node.description)
+    return annotations
+
+
+def _example(node: colander.SchemaNode) -> dict[str, Any]:
+    """The node's ``example``, once the node itself has accepted it."""
+    example = getattr(node, "example", None)
+    if example is None:
+        return {}
+    try:
+        node.deserialize(example)
+    except colander.Invalid as error:
+        raise ValueError(f"the example of {getattr(node, 'schema_name', node.name)!r} fails "
+                         f"its own schema: {error.asdict()}") from None
+    return {"example": example}
+
+
+def _core_schema(node: colander.SchemaNode, schemas: Schemas) -> dict[str, Any]:
+    """The node's type and what its validators enforce."""
+    schema = _type_schema(node, schemas)
     for validator in _validators(node.validator):
         schema.update(_validator_schema(validator, schema))
-    if "enum" in schema and schema.get("pattern") == NO_NUL:
-        del schema["pattern"]  # the choices already exclude NUL
-    schema.update(_default(node, schema))
-    if node.description:
-        schema["description"] = str(node.description)
     return schema
+
+
+def node_schema(node: colander.SchemaNode, schemas: Schemas) -> dict[str, Any]:
+    """The OpenAPI schema object of one bound Colander node; named ones as ``$ref``s.
+
+    A named node's schema is added to ``schemas`` as a component.
+    """
+    core = _core_schema(node, schemas)
+    annotations = _annotations(node, core)
+    name = getattr(node, "schema_name", None)
+    if name is not None:
+        return with_siblings(schemas.add(name, {**core, **_example(node)}), annotations)
+    if "enum" in core:  # the component holds the choices (its type is a string anyway)
+        return with_siblings(enum_ref(core["enum"], f"node {node.name!r}"), annotations)
+    return {**core, **annotations, **_example(node)}

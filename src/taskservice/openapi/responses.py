@@ -15,12 +15,21 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..vocabulary import ID_PATTERN, PRIORITIES, SHARE_PERMISSIONS, USERNAME_PATTERN
+from ..web.requestlog import SANE_ID
+from . import examples
+from .components import ref
+from .enums import DATABASE_STATUSES, ERROR_LOCATIONS, ERROR_STATUSES, TOKEN_TYPES, enum_ref
 
 JSON = "application/json"
 HTML = "text/html"
 TIME = {"type": "string", "format": "date-time"}
 STRING = {"type": "string"}
-ERROR_LOCATIONS = ("body", "querystring", "header", "path", "url", "request")
+REQUEST_ID = "X-Request-Id"
+
+
+def anchored(pattern: str) -> str:
+    """A pattern matched against the whole value: OpenAPI patterns are searched, not matched."""
+    return f"^(?:{pattern})$"
 
 
 def obj(**properties: dict[str, Any]) -> dict[str, Any]:
@@ -31,70 +40,112 @@ def obj(**properties: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def ref(name: str) -> dict[str, Any]:
-    return {"$ref": f"#/components/schemas/{name}"}
-
-
 def page_of(item: str) -> dict[str, Any]:
     """A page of a keyset-paginated list (``next_cursor`` is null on the last page)."""
     return obj(items={"type": "array", "items": ref(item)},
                next_cursor={"type": "string", "nullable": True})
 
 
+def example(schema: dict[str, Any], value: Any) -> dict[str, Any]:
+    return {**schema, "example": value}
+
+
 SCHEMAS: dict[str, dict[str, Any]] = {
-    "Task": obj(
+    "Task": example(obj(
         id=STRING, title=STRING, description=STRING, done={"type": "boolean"},
-        priority={"type": "string", "enum": list(PRIORITIES)},
-        due_at={**TIME, "nullable": True}, tags={"type": "array", "items": STRING},
-        owner=STRING, created_at=TIME, updated_at=TIME, completed_at={**TIME, "nullable": True},
+        priority=enum_ref(PRIORITIES), due_at={**TIME, "nullable": True},
+        tags={"type": "array", "items": STRING}, owner=STRING, created_at=TIME,
+        updated_at=TIME, completed_at={**TIME, "nullable": True},
         version={"type": "integer", "minimum": 1},
-    ),
-    "TaskPage": page_of("Task"),
-    "User": obj(username=STRING, is_admin={"type": "boolean"}, created_at=TIME),
-    "UserPage": page_of("User"),
-    "Share": obj(username=STRING, permission={"type": "string", "enum": list(SHARE_PERMISSIONS)}),
-    "ShareList": obj(items={"type": "array", "items": ref("Share")}),
-    "Token": obj(token=STRING, token_type={"type": "string", "enum": ["Bearer"]},
-                 expires_at=TIME),
-    "Heartbeat": obj(database={"type": "string", "enum": ["ok"]}),
-    "LoadBalancerHeartbeat": {"type": "object", "additionalProperties": False, "maxProperties": 0},
-    "Version": obj(name=STRING, version=STRING),
+    ), examples.TASK),
+    "TaskPage": example(page_of("Task"), examples.page(examples.TASK)),
+    "User": example(obj(username=STRING, is_admin={"type": "boolean"}, created_at=TIME),
+                    examples.USER),
+    "UserPage": example(page_of("User"), examples.page(examples.USER)),
+    "Share": example(obj(username=STRING, permission=enum_ref(SHARE_PERMISSIONS)),
+                     examples.SHARE),
+    "ShareList": example(obj(items={"type": "array", "items": ref("Share")}),
+                         {"items": [examples.SHARE]}),
+    "Token": example(obj(token=STRING, token_type=enum_ref(TOKEN_TYPES), expires_at=TIME),
+                     examples.TOKEN),
+    "Heartbeat": example(obj(database=enum_ref(DATABASE_STATUSES)), {"database": "ok"}),
+    "LoadBalancerHeartbeat": {"type": "object", "additionalProperties": False,
+                              "maxProperties": 0, "example": {}},
+    "Version": example(obj(name=STRING, version=STRING),
+                       {"name": "taskservice", "version": "0.1.0"}),
     "OpenAPIDocument": {"type": "object", "required": ["openapi", "info", "paths"]},
-    "Error": obj(
-        status={"type": "string", "enum": ["error"]},
-        errors={"type": "array", "items": obj(
-            location={"type": "string", "enum": list(ERROR_LOCATIONS)},
-            name=STRING, description=STRING,
-        )},
+    "ErrorDetail": obj(location=enum_ref(ERROR_LOCATIONS), name=STRING, description=STRING),
+    "Error": example(obj(
+        status=enum_ref(ERROR_STATUSES), errors={"type": "array", "items": ref("ErrorDetail")},
         request_id=STRING,
-    ),
+    ), examples.error("body", "title", "Required")),
 }
 
 HEADERS: dict[str, dict[str, Any]] = {
-    "Location": {"description": "URL of the created resource", "schema": STRING},
-    "ETag": {"description": 'The task\'s version as a strong ETag, e.g. "3"', "schema": STRING},
-    "Link": {"description": 'The next page: <url>; rel="next"', "schema": STRING},
+    REQUEST_ID: {
+        "description": "The request's id: the client's own X-Request-Id when it sent a sane "
+                       "one, else a new one; error bodies carry it as request_id, and the "
+                       "service's log files every line of the request under it",
+        "required": True, "schema": {"type": "string", "pattern": anchored(SANE_ID.pattern)},
+    },
+    "Location": {"description": "URL of the created resource", "required": True,
+                 "schema": STRING},
+    "ETag": {"description": 'The task\'s version as a strong ETag, e.g. "3"', "required": True,
+             "schema": STRING},
+    "Link": {"description": 'The next page, while there is one: <url>; rel="next"',
+             "schema": STRING},
     "Allow": {"description": "The methods this resource accepts", "schema": STRING},
     "Retry-After": {"description": "Seconds to wait before trying again",
                     "schema": {"type": "integer"}},
-    "WWW-Authenticate": {"description": 'Bearer realm="taskservice"', "schema": STRING},
+    "WWW-Authenticate": {"description": 'Bearer realm="taskservice"', "required": True,
+                         "schema": STRING},
 }
 
-# Every status other than a success: its description and the headers it carries.
-STATUSES: dict[int, tuple[str, tuple[str, ...]]] = {
-    304: ("Not modified: the task's ETag is the one sent in If-None-Match", ("ETag",)),
-    400: ("Invalid request: every failing field is listed", ()),
-    401: ("Missing, unknown, revoked or expired token, or bad credentials",
-          ("WWW-Authenticate",)),
-    403: ("Authenticated, but this action is not permitted", ()),
-    404: ("No such resource, or one the caller may not view", ()),
-    409: ("The username is already taken", ()),
-    412: ("If-Match does not name the current ETag", ("ETag",)),
-    413: ("The request body is larger than the service accepts", ()),
-    415: ("The request body is not application/json", ()),
-    429: ("Rate limit exceeded", ("Retry-After",)),
-    503: ("Read-only mode on a write, or the database is unavailable", ("Retry-After",)),
+
+@dataclass(frozen=True)
+class Status:
+    """A shared non-success response: what it means, the error it is an example of
+    (``location``, ``name``, ``description``; None for a response without a body) and
+    the headers it carries besides X-Request-Id."""
+
+    description: str
+    error: tuple[str, str, str] | None
+    headers: tuple[str, ...] = ()
+
+
+STATUSES: dict[int, Status] = {
+    304: Status("Not modified: the task's ETag is the one sent in If-None-Match", None,
+                ("ETag",)),
+    400: Status("Invalid request: every failing field is listed",
+                ("body", "title", "Required")),
+    401: Status("Missing, unknown, revoked or expired token, or bad credentials",
+                ("header", "Authorization", "Send a valid token: Authorization: Bearer <token> "
+                 "(POST /tokens issues one)"), ("WWW-Authenticate",)),
+    403: Status("Authenticated, but this action is not permitted",
+                ("path", "", "You are not allowed to edit this resource")),
+    404: Status("No such resource, or one the caller may not view",
+                ("path", "", "No such resource")),
+    409: Status("The username is already taken",
+                ("body", "username", "This username is already taken")),
+    412: Status("If-Match does not name the current ETag",
+                ("header", "If-Match", 'The task has changed: its current ETag is "3"'),
+                ("ETag",)),
+    413: Status("The request body is larger than the service accepts",
+                ("header", "Content-Length", "Request bodies are limited to 1048576 bytes")),
+    415: Status("The request body is not application/json",
+                ("header", "Content-Type", "Request bodies must be application/json")),
+    429: Status("Rate limit exceeded",
+                ("request", "", "Too many requests; retry in 30 seconds"), ("Retry-After",)),
+    503: Status("Read-only mode on a write, or the database is unavailable",
+                ("request", "", "The service is in read-only mode; try again later"),
+                ("Retry-After",)),
 }
+# Every other answer is an error too, in the same shape: a 405 (with Allow), a 500...
+DEFAULT = Status("Any other error, in the same shape: a 405 with Allow, a 500 with the "
+                 "request id the log files its traceback under",
+                 ("request", "method",
+                 "POST is not allowed here; use DELETE, GET, HEAD, PATCH, PUT"),
+                 ("Allow",))
 
 REQUEST_HEADERS: dict[str, dict[str, Any]] = {
     "If-Match": {"name": "If-Match", "in": "header", "required": False, "schema": STRING,
@@ -105,9 +156,11 @@ REQUEST_HEADERS: dict[str, dict[str, Any]] = {
 }
 
 PATH_PARAMETERS: dict[str, dict[str, Any]] = {
-    "id": {"type": "string", "pattern": ID_PATTERN},
-    "username": {"type": "string", "pattern": USERNAME_PATTERN},
+    "id": {"type": "string", "pattern": anchored(ID_PATTERN), "example": examples.TASK["id"]},
+    "username": {"type": "string", "pattern": anchored(USERNAME_PATTERN),
+                 "example": examples.SHARE["username"]},
 }
+
 
 @dataclass(frozen=True)
 class Outcome:

@@ -28,7 +28,10 @@ PACKAGE = "taskservice"
 
 @heartbeat.get(permission=NO_PERMISSION_REQUIRED)
 def check_heartbeat(request: Request) -> dict[str, str] | Response:
-    """A cheap query on a fresh connection from the pool, outside the request's session."""
+    """Check that the service reaches its database (503 when it does not).
+
+    A cheap query on a fresh connection from the pool, outside the request's session.
+    """
     engine = request.registry.getUtility(IDatabaseEngine)
     try:
         with engine.connect() as connection:
@@ -42,12 +45,16 @@ def check_heartbeat(request: Request) -> dict[str, str] | Response:
     return {"database": "ok"}
 
 
-@lbheartbeat.get(permission=NO_PERMISSION_REQUIRED)
+@lbheartbeat.get(permission=NO_PERMISSION_REQUIRED, operation_id="checkLoadBalancerHeartbeat")
 def check_lbheartbeat(request: Request) -> dict[str, str]:
-    """The process answers: nothing else is touched, so a slow database drops no worker."""
+    """Check that the process answers, without touching the database (for load balancers).
+
+    Nothing else is touched, so a slow database drops no worker.
+    """
     return {}
 
 
 @version_info.get(permission=NO_PERMISSION_REQUIRED)
 def get_version(request: Request) -> dict[str, str]:
+    """Which release is running."""
     return {"name": PACKAGE, "version": version(PACKAGE)}

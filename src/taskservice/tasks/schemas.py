@@ -56,8 +56,14 @@ def _tag() -> colander.SchemaNode:
     )
 
 
-def task_body(partial: bool = False) -> colander.SchemaNode:
-    """A task as a client sends it; ``partial`` (PATCH) makes every field optional."""
+def task_body(
+    schema_name: str, example: dict[str, Any], partial: bool = False
+) -> colander.SchemaNode:
+    """A task as a client sends it; ``partial`` (PATCH) makes every field optional.
+
+    ``schema_name`` and ``example`` are for the OpenAPI document, where each kind of task
+    body is a type of its own in a generated client.
+    """
 
     def missing(default: object) -> object:
         return colander.drop if partial else default
@@ -82,7 +88,25 @@ def task_body(partial: bool = False) -> colander.SchemaNode:
         colander.SchemaNode(
             StrictSequence(), _tag(), name="tags", validator=_distinct, missing=missing([]),
         ),
+        schema_name=schema_name, example=example,
     )
+
+
+def task_create_body() -> colander.SchemaNode:
+    """``POST /tasks``: only the title is required."""
+    return task_body("TaskCreate", {"title": "Buy milk", "priority": "high",
+                                    "due_at": "2030-01-31T18:00:00Z", "tags": ["home"]})
+
+
+def task_replace_body() -> colander.SchemaNode:
+    """``PUT /tasks/<id>``: the whole task; absent fields take their defaults."""
+    return task_body("TaskReplace", {"title": "Buy oat milk", "description": "", "done": False,
+                                     "priority": "normal", "due_at": None, "tags": ["home"]})
+
+
+def task_patch_body() -> colander.SchemaNode:
+    """``PATCH /tasks/<id>``: only the fields sent change."""
+    return task_body("TaskPatch", {"done": True}, partial=True)
 
 
 def task_list_query() -> colander.SchemaNode:
@@ -127,4 +151,5 @@ def share_body() -> colander.SchemaNode:
         colander.SchemaNode(
             StrictString(), name="permission", validator=colander.OneOf(SHARE_PERMISSIONS)
         ),
+        schema_name="ShareRequest", example={"permission": "edit"},
     )

@@ -24,6 +24,7 @@ SERVICES = (shares, share)
 
 @shares.get(permission=Permission.VIEW, validators=NO_QUERY_VALIDATORS)
 def list_shares(request: Request) -> dict[str, Any]:
+    """List who a task is shared with, and as what."""
     return {"items": [share_json(s) for s in request.context.task.shares]}
 
 
@@ -32,7 +33,7 @@ def list_shares(request: Request) -> dict[str, Any]:
     validators=BODY_VALIDATORS,
 )
 def put_share(request: Request) -> dict[str, str]:
-    """Create (201) or change (200) the share; only the owner and admins may."""
+    """Share a task with a user (201), or change the share (200); owner and admins only."""
     context = request.context
     grantee = context.user
     if grantee is None:
@@ -58,7 +59,7 @@ def put_share(request: Request) -> dict[str, str]:
 
 @share.delete(permission=Permission.UNSHARE, validators=NO_QUERY_VALIDATORS)
 def delete_share(request: Request) -> HTTPNoContent:
-    """The owner or an admin removes a share, or its user leaves it."""
+    """Remove a share: its task's owner or an admin, or its user leaving it."""
     existing = request.context.share
     if existing is None:
         raise error_response(404, "path", "username", "The task is not shared with this user")

@@ -21,7 +21,7 @@ from ..web.validation import BODY_VALIDATORS, NO_QUERY_VALIDATORS, QUERY_VALIDAT
 from .listing import Sort, TaskFilters, TaskPageRequest, fetch_task_page
 from .models import Task
 from .representation import task_json
-from .schemas import task_body, task_list_query
+from .schemas import task_create_body, task_list_query, task_patch_body, task_replace_body
 
 tasks = api_service("tasks", "/tasks", "The caller's tasks and the tasks shared with them")
 task = api_service("task", "/tasks/{id}", "One task")
@@ -71,10 +71,11 @@ def _save(request: Request, task_row: Task, fields: dict[str, Any]) -> dict[str,
 
 
 @tasks.post(
-    permission=Permission.CREATE, schema=request_schema(body=task_body()),
+    permission=Permission.CREATE, schema=request_schema(body=task_create_body()),
     validators=BODY_VALIDATORS,
 )
 def create_task(request: Request) -> dict[str, Any]:
+    """Create a task owned by the caller."""
     now = utcnow()
     task_row = Task(owner=request.identity.user, created_at=now, updated_at=now)
     _apply(task_row, request.validated["body"], now)
@@ -88,6 +89,7 @@ def create_task(request: Request) -> dict[str, Any]:
     validators=QUERY_VALIDATORS,
 )
 def list_tasks(request: Request) -> dict[str, Any]:
+    """List the tasks the caller may view, filtered, sorted and a page at a time."""
     query = request.validated["querystring"]
     sort = Sort(query["sort"])
     after = None
@@ -116,6 +118,7 @@ def list_tasks(request: Request) -> dict[str, Any]:
 
 @task.get(permission=Permission.VIEW, validators=NO_QUERY_VALIDATORS)
 def get_task(request: Request) -> dict[str, Any] | Response:
+    """Read a task (304 when If-None-Match names its current ETag)."""
     task_row = request.context.task
     if not_modified(request, task_row.version):
         response = HTTPNotModified()
@@ -125,23 +128,26 @@ def get_task(request: Request) -> dict[str, Any] | Response:
 
 
 @task.patch(
-    permission=Permission.EDIT, schema=request_schema(body=task_body(partial=True)),
+    permission=Permission.EDIT, schema=request_schema(body=task_patch_body()),
     validators=BODY_VALIDATORS,
 )
 def patch_task(request: Request) -> dict[str, Any]:
+    """Change some fields of a task."""
     return _save(request, request.context.task, request.validated["body"])
 
 
 @task.put(
-    permission=Permission.EDIT, schema=request_schema(body=task_body()),
+    permission=Permission.EDIT, schema=request_schema(body=task_replace_body()),
     validators=BODY_VALIDATORS,
 )
 def replace_task(request: Request) -> dict[str, Any]:
+    """Replace a task: absent fields take their defaults."""
     return _save(request, request.context.task, request.validated["body"])
 
 
 @task.delete(permission=Permission.DELETE, validators=NO_QUERY_VALIDATORS)
 def delete_task(request: Request) -> HTTPNoContent:
+    """Delete a task and its shares."""
     task_row = request.context.task
     require_if_match(request, task_row.version)
     request.dbsession.delete(task_row)

@@ -4,6 +4,10 @@ Each domain's ``schemas`` module is the only place its input is validated, and t
 OpenAPI document is generated from the same schemas, so the two cannot drift.
 ``request_schema`` wraps a body and/or query-string schema into the shape Cornice's
 validator expects; ``limit`` and ``cursor`` are what every paginated list takes.
+
+A body schema is built with ``schema_name=`` (its type's name in the OpenAPI document and
+in generated clients; start-up refuses a body without one) and ``example=`` (checked
+against the schema itself at start-up).
 """
 
 from __future__ import annotations

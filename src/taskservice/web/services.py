@@ -44,10 +44,33 @@ class ApiService(Protocol):
     def delete(self, **kwargs: Any) -> Callable[[View], View]: ...
 
 
+# View arguments for the OpenAPI document only (taskservice.openapi.operations).
+OPENAPI_ARGUMENTS = ("operation_id", "summary")
+
+
+class DocumentedService(Service):  # type: ignore[misc]  # Cornice ships no types
+    """A Cornice ``Service`` whose views may name their OpenAPI operation.
+
+    ``@service.get(operation_id=..., summary=...)`` is for a view that cannot be described
+    by its own name and docstring (one function serving two routes). Pyramid's
+    ``add_view`` refuses keywords it does not know, so they are kept here, per method,
+    and never reach it.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.documented: dict[str, dict[str, str]] = {}
+
+    def add_view(self, method: str, view: Any, **kwargs: Any) -> None:
+        documented = {key: kwargs.pop(key) for key in OPENAPI_ARGUMENTS if key in kwargs}
+        super().add_view(method, view, **kwargs)
+        self.documented[method.upper()] = documented
+
+
 def api_service(name: str, path: str, description: str, traverse: bool = True) -> ApiService:
     """A Cornice service on ``path``, traversed from the root, with our error shape."""
     options: dict[str, Any] = {"factory": root_factory, "traverse": path} if traverse else {}
-    service: ApiService = Service(
+    service: ApiService = DocumentedService(
         name=name, path=path, description=description, renderer="json",
         error_handler=cornice_error_handler, cors_headers=EXPOSED_HEADERS, **options,
     )

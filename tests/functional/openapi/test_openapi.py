@@ -9,6 +9,7 @@ import webtest
 from openapi_spec_validator import validate
 
 from taskservice.openapi.generator import UNDOCUMENTED_METHODS, openapi_path
+from tests.support.openapi import resolve
 
 
 @pytest.fixture
@@ -18,6 +19,12 @@ def document(testapp):
 
 def operation(document, path, method):
     return document["paths"][path][method]
+
+
+def body_schema(document, path, method):
+    """The (resolved) schema of an operation's JSON request body."""
+    body = operation(document, path, method)["requestBody"]
+    return resolve(document, body["content"]["application/json"]["schema"])
 
 
 def test_document_is_valid_openapi_3(document):
@@ -45,23 +52,23 @@ def test_every_cornice_route_and_method_is_documented(app, document):
 def test_unknown_fields_are_additional_properties_false(document):
     for path, method in [("/tasks", "post"), ("/tasks/{id}", "patch"), ("/users", "post"),
                          ("/tasks/{id}/shares/{username}", "put")]:
-        body = operation(document, path, method)["requestBody"]
-        assert body["content"]["application/json"]["schema"]["additionalProperties"] is False
+        assert body_schema(document, path, method)["additionalProperties"] is False
 
 
 def test_body_fields_come_from_the_colander_schema(document):
-    schema = operation(document, "/tasks", "post")["requestBody"]["content"][
-        "application/json"]["schema"]
+    schema = body_schema(document, "/tasks", "post")
     assert schema["required"] == ["title"]
     assert schema["properties"]["title"]["maxLength"] == 200
-    assert schema["properties"]["priority"]["enum"] == ["low", "normal", "high", "urgent"]
+    priority = schema["properties"]["priority"]
+    assert priority["default"] == "normal"
+    assert resolve(document, priority["allOf"][0])["enum"] == ["low", "normal", "high", "urgent"]
     assert schema["properties"]["due_at"]["nullable"] is True
     assert schema["properties"]["done"] == {"type": "boolean", "default": False}
     assert schema["properties"]["tags"]["maxItems"] == 20  # a custom validator's json_schema
     assert schema["properties"]["tags"]["uniqueItems"] is True
     patch = operation(document, "/tasks/{id}", "patch")["requestBody"]
-    assert patch["required"] is False and "required" not in patch["content"][
-        "application/json"]["schema"]
+    assert patch["required"] is True  # an empty body is a 400: {} is "change nothing"
+    assert "required" not in body_schema(document, "/tasks/{id}", "patch")
 
 
 def test_query_parameters_follow_the_settings(make_app):
@@ -86,10 +93,13 @@ def test_error_statuses_per_operation(document):
     assert "503" in statuses("/__heartbeat__", "get")
 
 
-def test_bearer_security_scheme_and_public_operations(document):
-    scheme = document["components"]["securitySchemes"]["bearerAuth"]
-    assert scheme == {**scheme, "type": "http", "scheme": "bearer"}
-    assert document["security"] == [{"bearerAuth": []}]
+def test_bearer_and_token_security_schemes_and_public_operations(document):
+    schemes = document["components"]["securitySchemes"]
+    assert schemes["bearerAuth"] == {**schemes["bearerAuth"], "type": "http", "scheme": "bearer"}
+    token = schemes["tokenAuth"]  # "Authorization: Token <token>": the whole header value
+    assert token == {**token, "type": "apiKey", "in": "header", "name": "Authorization"}
+    assert "Token <token>" in token["description"]
+    assert document["security"] == [{"bearerAuth": []}, {"tokenAuth": []}]  # either will do
     assert operation(document, "/tokens", "post")["security"] == []
     assert "security" not in operation(document, "/tasks", "get")
 

@@ -1,0 +1,80 @@
+"""Every enum of the document, each a named component, keyed by its tuple of values.
+
+A Colander ``OneOf`` knows only its choices. Described inline, the same vocabulary word
+became one inline enum per place it appeared, and client generators made as many
+unrelated types of it (``PostTasksBodyPriority``, ``PatchTaskBodyPriority``,
+``GetTasksPriority``...), so a task's priority could not be passed to a PATCH or a
+filter. Keyed by the tuple vocabulary.py defines, a list of choices is the same
+component wherever a request schema or a response uses it; a list of choices missing
+here stops start-up instead of becoming an anonymous type again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from ..vocabulary import PRIORITIES, SHARE_PERMISSIONS, SORTS
+from .components import ref
+
+# Where an error is, as web.errors reports it (the contract's section 1).
+ERROR_LOCATIONS = ("body", "querystring", "header", "path", "url", "request")
+# Values that responses only ever carry one of: named too, so that no generated type is
+# called after the property that happens to hold it (TokenTokenType).
+TOKEN_TYPES = ("Bearer",)
+ERROR_STATUSES = ("error",)
+DATABASE_STATUSES = ("ok",)
+
+
+@dataclass(frozen=True)
+class EnumType:
+    """One enum component; ``varnames`` name values that are not identifiers (``-title``)."""
+
+    name: str
+    values: tuple[str, ...]
+    description: str
+    varnames: tuple[str, ...] = ()
+
+    def schema(self) -> dict[str, Any]:
+        schema: dict[str, Any] = {
+            "type": "string", "enum": list(self.values), "description": self.description,
+        }
+        if self.varnames:
+            schema["x-enum-varnames"] = list(self.varnames)
+        return schema
+
+
+def sort_varnames(sorts: Iterable[str]) -> tuple[str, ...]:
+    """``ASC_TITLE`` for ``title``, ``DESC_TITLE`` for ``-title`` (not ``VALUE_7``)."""
+    return tuple(
+        ("DESC_" + sort[1:] if sort.startswith("-") else "ASC_" + sort).upper() for sort in sorts
+    )
+
+
+ENUMS: tuple[EnumType, ...] = (
+    EnumType("Priority", PRIORITIES,
+             "How urgent a task is; sorting ranks low < normal < high < urgent"),
+    EnumType("SharePermission", SHARE_PERMISSIONS,
+             "What a share lets its user do: view the task, or view and edit it"),
+    EnumType("TaskSort", SORTS, "The order of a task list: a field, ascending, or descending "
+             "with a leading '-'; tasks with no due_at come last; ties are broken by id",
+             sort_varnames(SORTS)),
+    EnumType("ErrorLocation", ERROR_LOCATIONS, "Which part of the request the error concerns"),
+    EnumType("TokenType", TOKEN_TYPES, "How to send the token: Authorization: Bearer <token>"),
+    EnumType("ErrorStatus", ERROR_STATUSES, "Always error: the body is the error shape"),
+    EnumType("DatabaseStatus", DATABASE_STATUSES, "The database answered"),
+)
+BY_VALUES = {enum.values: enum for enum in ENUMS}
+if len(BY_VALUES) != len(ENUMS):
+    raise ValueError("two enums of taskservice.openapi.enums.ENUMS have the same values")
+
+
+def enum_ref(values: Iterable[str], where: str = "a response") -> dict[str, str]:
+    """A ``$ref`` to the component of exactly these values, in this order."""
+    key = tuple(values)
+    enum = BY_VALUES.get(key)
+    if enum is None:
+        raise LookupError(f"the choices {key} of {where} have no name: add them to "
+                          "taskservice.openapi.enums.ENUMS")
+    return ref(enum.name)

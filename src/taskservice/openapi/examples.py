@@ -1,0 +1,42 @@
+"""Examples of what the service answers: one per response body and per error status.
+
+Swagger UI shows them and client generators copy them into their docs. Each is checked
+against its schema by tests/functional/openapi; the request bodies' examples are on
+their Colander schemas instead, checked by those schemas at start-up (nodes.py).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+REQUEST_ID = "0f6b7c1d2e3a4b5c8d9e0f1a2b3c4d5e"
+CREATED = "2030-01-30T08:00:00Z"
+UPDATED = "2030-01-30T08:05:00Z"
+
+TASK: dict[str, Any] = {
+    "id": "42", "title": "Buy milk", "description": "Semi-skimmed", "done": False,
+    "priority": "high", "due_at": "2030-01-31T18:00:00Z", "tags": ["home"],
+    "owner": "alice", "created_at": CREATED, "updated_at": UPDATED,
+    "completed_at": None, "version": 2,
+}
+USER: dict[str, Any] = {"username": "alice", "is_admin": False, "created_at": CREATED}
+SHARE: dict[str, Any] = {"username": "bob", "permission": "edit"}
+TOKEN: dict[str, Any] = {
+    "token": "3q2-7wAAAAB0b2tlbi1leGFtcGxlLW9ubHktbm90LXJlYWw", "token_type": "Bearer",
+    "expires_at": "2030-01-31T08:00:00Z",
+}
+NEXT_CURSOR = "eyJzb3J0IjoiLWNyZWF0ZWRfYXQifQ.c2lnbmVk"
+
+
+def page(item: dict[str, Any]) -> dict[str, Any]:
+    """A page of one item with a next page to fetch."""
+    return {"items": [item], "next_cursor": NEXT_CURSOR}
+
+
+def error(location: str, name: str, description: str) -> dict[str, Any]:
+    """An error body as web.errors renders it."""
+    return {
+        "status": "error",
+        "errors": [{"location": location, "name": name, "description": description}],
+        "request_id": REQUEST_ID,
+    }
