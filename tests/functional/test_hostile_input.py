@@ -63,13 +63,13 @@ from taskservice.tasks.models import Task
 from taskservice.web.pagination import Codec, encode_cursor
 from tests.support.api import Client, assert_error, create_task
 from tests.support.constants import PASSWORD
+from tests.support.openapi import METHODS, resolve
 
 pytestmark = pytest.mark.fuzz
 
 EXAMPLES = int(os.environ.get("TASKSERVICE_FUZZ_EXAMPLES", "400"))
 SEED = os.environ.get("TASKSERVICE_FUZZ_SEED") or None
 
-HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "trace")
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 JSON = "application/json"
 # Stands for the caller's real token in generated headers; replaced when the request is sent.
@@ -96,16 +96,6 @@ class Endpoint:
         return f"{self.method} {self.template}"
 
 
-def _resolve(document: dict, node: dict) -> dict:
-    """``node``, or what its local ``$ref`` names."""
-    while "$ref" in node:
-        target: Any = document
-        for part in node["$ref"].removeprefix("#/").split("/"):
-            target = target[part]
-        node = target
-    return node
-
-
 def _inline(document: dict, node: Any, depth: int = 0) -> Any:
     """``node`` with every local ``$ref`` in it replaced by what it names."""
     if depth > 20:  # a recursive schema: anything will do below this depth
@@ -114,14 +104,14 @@ def _inline(document: dict, node: Any, depth: int = 0) -> Any:
         return [_inline(document, item, depth + 1) for item in node]
     if not isinstance(node, dict):
         return node
-    return {k: _inline(document, v, depth + 1) for k, v in _resolve(document, node).items()}
+    return {k: _inline(document, v, depth + 1) for k, v in resolve(document, node).items()}
 
 
 def _body_schema(document: dict, operation: dict) -> dict | None:
     body = operation.get("requestBody")
     if body is None:
         return None
-    content = _resolve(document, body).get("content", {})
+    content = resolve(document, body).get("content", {})
     media = content.get(JSON) or next(iter(content.values()), {})
     return _inline(document, media.get("schema", {}))
 
@@ -130,10 +120,10 @@ def read_endpoints(document: dict) -> list[Endpoint]:
     """Every operation of an OpenAPI 3 document."""
     found = []
     for template, item in document["paths"].items():
-        for method in (m for m in HTTP_METHODS if m in item):
+        for method in (m for m in METHODS if m in item):
             operation = item[method]
             parameters = [
-                _resolve(document, p)
+                resolve(document, p)
                 for p in item.get("parameters", []) + operation.get("parameters", [])
             ]
             query = tuple(
@@ -799,7 +789,7 @@ class Target:
             raise AssertionError(f"the app raised instead of answering:\n{last_lines(error)}") \
                 from error
 
-    def attack(self, data: st.DataObject, hostile: set[str], among: list[Endpoint],
+    def assert_survives(self, data: st.DataObject, hostile: set[str], among: list[Endpoint],
                favoured: list[Endpoint] | None = None) -> None:
         """One example: a request to one of ``among`` (or, half the time, of ``favoured``)."""
         self.stats.aimed_at.update(map(str, among))
@@ -904,29 +894,29 @@ def fuzz(test: Callable[..., None]) -> Callable[..., None]:
 @fuzz
 def test_hostile_path_segments(target: Target, data: st.DataObject) -> None:
     """Ids of every length and sign, and junk, in every templated path: a 404, never a 500."""
-    target.attack(data, {"path"}, target.templated)
+    target.assert_survives(data, {"path"}, target.templated)
 
 
 @fuzz
 def test_hostile_query_strings(target: Target, data: st.DataObject) -> None:
     """Unknown, repeated, huge, undecodable parameters and forged cursors; half of them go to
     the endpoints that document a query string."""
-    target.attack(data, {"query"}, target.endpoints, favoured=target.with_query)
+    target.assert_survives(data, {"query"}, target.endpoints, favoured=target.with_query)
 
 
 @fuzz
 def test_hostile_headers(target: Target, data: st.DataObject) -> None:
     """If-Match, If-None-Match, Authorization and X-Request-Id garbage, latin-1 bytes included."""
-    target.attack(data, {"headers"}, target.endpoints)
+    target.assert_survives(data, {"headers"}, target.endpoints)
 
 
 @fuzz
 def test_hostile_bodies(target: Target, data: st.DataObject) -> None:
     """Bodies no parser should trust; half of them go to the endpoints that take a body."""
-    target.attack(data, {"body"}, target.endpoints, favoured=target.with_body)
+    target.assert_survives(data, {"body"}, target.endpoints, favoured=target.with_body)
 
 
 @fuzz
 def test_everything_hostile_at_once(target: Target, data: st.DataObject) -> None:
     """Every part hostile together: whichever error wins must still be a well-formed 4xx."""
-    target.attack(data, {"path", "query", "headers", "body"}, target.endpoints)
+    target.assert_survives(data, {"path", "query", "headers", "body"}, target.endpoints)

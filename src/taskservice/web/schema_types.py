@@ -8,6 +8,7 @@ Colander's own types are lenient (``"nope"`` becomes ``True``, ``"12"`` becomes 
 from __future__ import annotations
 
 import re
+from abc import ABC, abstractmethod
 from datetime import UTC, datetime
 from typing import Any
 
@@ -63,7 +64,7 @@ def _reject_unstorable(node: colander.SchemaNode, value: str) -> None:
         ) from None
 
 
-class ScalarType(colander.SchemaType):
+class ScalarType(colander.SchemaType, ABC):
     """A value checked as it is: a missing one stays missing, a present one is ``check``ed.
 
     Serialising hands the value back: responses are built by the representations, never
@@ -78,8 +79,9 @@ class ScalarType(colander.SchemaType):
             return colander.null
         return self.check(node, cstruct)
 
+    @abstractmethod
     def check(self, node: colander.SchemaNode, cstruct: Any) -> Any:
-        raise NotImplementedError
+        """The value, deserialised; ``colander.Invalid`` when it is not acceptable."""
 
 
 class StrictString(ScalarType):
