@@ -13,7 +13,6 @@ operator at a SQL prompt.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import datetime
 from typing import cast
 
@@ -31,11 +30,17 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    bindparam,
     case,
+    delete,
     insert,
     literal_column,
+    update,
 )
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.exc import StaleDataError
 
 from ..accounts.models import User
 from ..db.base import ID, Base, UTCDateTime, utcnow
@@ -93,30 +98,21 @@ class Task(Base):
     version: Mapped[int] = mapped_column(Integer, nullable=False)
 
     owner: Mapped[User] = relationship(lazy="joined", innerjoin=True)
-    tag_rows: Mapped[list[TaskTag]] = relationship(
-        cascade="all, delete-orphan", passive_deletes=True, lazy="select"
-    )
     shares: Mapped[list[TaskShare]] = relationship(
         cascade="all, delete-orphan", passive_deletes=True, lazy="select",
         order_by="TaskShare.user_id",
     )
 
-    # The ORM adds "AND version = :old" to every UPDATE, so two writers that loaded the
-    # same version cannot both succeed: the loser gets StaleDataError, never a lost update.
-    # (No ClassVar: DeclarativeBase already declares __mapper_args__, and mypy refuses a
-    # ClassVar that overrides it.)
+    # The ORM adds "AND version = :old" to its DELETE, as :meth:`update_in` does to its
+    # UPDATE: two writers that loaded the same version cannot both succeed, the loser
+    # gets StaleDataError (and is retried), never a lost update. (No ClassVar:
+    # DeclarativeBase already declares __mapper_args__, and mypy refuses a ClassVar that
+    # overrides it.)
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
 
     @property
     def priority_name(self) -> str:
         return PRIORITIES[self.priority]
-
-    def set_tags(self, tags: Iterable[str]) -> None:
-        """Replace the task's tags, keeping the JSON list and the index rows in step."""
-        wanted = list(dict.fromkeys(tags))
-        self.tags = wanted
-        existing = {row.tag: row for row in self.tag_rows}
-        self.tag_rows = [existing.get(tag) or TaskTag(tag=tag) for tag in wanted]
 
     def insert_into(self, session: Session) -> None:
         """Insert this new task and its tag rows with two statements.
@@ -132,9 +128,35 @@ class Task(Base):
         zope.sqlalchemy.mark_changed(session)
         values = {column.key: getattr(self, column.key) for column in NEW_TASK_COLUMNS}
         self.id = session.execute(INSERT_TASK, values).scalar_one()
-        if self.tags:
-            rows = [{"task_id": self.id, "tag": tag} for tag in self.tags]
-            session.execute(INSERT_TAGS, rows)
+        _insert_tags(session, self.id, self.tags)
+
+    def update_in(self, session: Session, columns: dict[str, object]) -> None:
+        """Write the changed ``columns`` with one versioned UPDATE, then the tag rows.
+
+        Core statements rather than a flush of the loaded task: the unit of work sorted
+        the dependencies, loaded the old tag rows to diff them and sent a statement per
+        row, most of a PATCH's cost. The old tags are already on the task (its JSON copy),
+        so only the tags that went or came are touched. The version check is the UPDATE's
+        WHERE: no row updated means a concurrent writer got there first, the same
+        StaleDataError the ORM raises (the request is retried). The task is then told the
+        new values as committed ones, so the flush at commit finds nothing to write.
+        """
+        values = {column.key: getattr(self, column.key) for column in UPDATABLE_COLUMNS}
+        values.update(columns, version=self.version + 1)
+        zope.sqlalchemy.mark_changed(session)
+        result = session.execute(
+            UPDATE_TASK, {**values, "task_id": self.id, "expected_version": self.version}
+        )
+        if cast(CursorResult[object], result).rowcount != 1:
+            raise StaleDataError(f"Task {self.id} changed since version {self.version}")
+        if "tags" in columns:
+            old, new = set(self.tags), cast(list[str], columns["tags"])
+            gone = [tag for tag in self.tags if tag not in new]
+            if gone:
+                session.execute(DELETE_TAGS, {"task_id": self.id, "tags": gone})
+            _insert_tags(session, self.id, [tag for tag in new if tag not in old])
+        for key, value in values.items():
+            set_committed_value(self, key, value)
 
     def share_with(self, user: User, permission: str) -> TaskShare:
         """A new share of this task, carrying the copy of its sort keys."""
@@ -216,4 +238,23 @@ NEW_TASK_COLUMNS = tuple(column for column in TASKS.columns if column.key != "id
 # Core statements on the tables: the ORM's bulk-insert machinery is not needed for rows
 # that no object in the session stands for.
 INSERT_TASK = insert(TASKS).returning(TASKS.c.id)
-INSERT_TAGS = insert(cast(Table, TaskTag.__table__))
+# What a PATCH or PUT may write: every column but the id, the owner and the creation time.
+UPDATABLE_COLUMNS = tuple(
+    column for column in NEW_TASK_COLUMNS if column.key not in {"owner_id", "created_at"}
+)
+# The SET clause comes from the parameters' keys; the WHERE is the version check.
+UPDATE_TASK = update(TASKS).where(
+    TASKS.c.id == bindparam("task_id"), TASKS.c.version == bindparam("expected_version")
+)
+TASK_TAGS = cast(Table, TaskTag.__table__)
+INSERT_TAGS = insert(TASK_TAGS)
+DELETE_TAGS = delete(TASK_TAGS).where(
+    TASK_TAGS.c.task_id == bindparam("task_id"),
+    TASK_TAGS.c.tag.in_(bindparam("tags", expanding=True)),
+)
+
+
+def _insert_tags(session: Session, task_id: int, tags: list[str]) -> None:
+    """The index rows of a task's new tags, in one executemany."""
+    if tags:
+        session.execute(INSERT_TAGS, [{"task_id": task_id, "tag": tag} for tag in tags])

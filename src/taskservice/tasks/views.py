@@ -38,17 +38,14 @@ def _changed(task_row: Task, fields: dict[str, Any]) -> dict[str, Any]:
     return {name: value for name, value in fields.items() if _current(task_row, name) != value}
 
 
-def _apply(task_row: Task, fields: dict[str, Any], now: datetime) -> None:
-    """Copy validated fields onto the row (absent fields are left alone)."""
-    for name, value in fields.items():
-        if name == "tags":
-            task_row.set_tags(value)
-        elif name == "priority":
-            task_row.priority = PRIORITY_RANK[value]
-        else:
-            setattr(task_row, name, value)
-    if "done" in fields:
-        task_row.completed_at = now if fields["done"] else None
+def _columns(fields: dict[str, Any], now: datetime) -> dict[str, Any]:
+    """Validated fields as column values: priority by rank, ``completed_at`` with ``done``."""
+    columns = dict(fields)
+    if "priority" in columns:
+        columns["priority"] = PRIORITY_RANK[columns["priority"]]
+    if "done" in columns:
+        columns["completed_at"] = now if columns["done"] else None
+    return columns
 
 
 def _task_response(request: Request, task_row: Task, status: int = 200) -> dict[str, Any]:
@@ -62,11 +59,8 @@ def _save(request: Request, task_row: Task, fields: dict[str, Any]) -> dict[str,
     changes = _changed(task_row, fields)
     if changes:
         now = utcnow()
-        # Loading the tag rows must not flush half the change: one UPDATE, one version.
-        with request.dbsession.no_autoflush:
-            _apply(task_row, changes, now)
-            task_row.updated_at = now
-        request.dbsession.flush()  # the versioned UPDATE: a concurrent writer fails here
+        # The versioned UPDATE: a concurrent writer fails here (and is retried).
+        task_row.update_in(request.dbsession, {**_columns(changes, now), "updated_at": now})
     return _task_response(request, task_row)
 
 
@@ -77,8 +71,8 @@ def _save(request: Request, task_row: Task, fields: dict[str, Any]) -> dict[str,
 def create_task(request: Request) -> dict[str, Any]:
     """Create a task owned by the caller."""
     now = utcnow()
-    task_row = Task(owner=request.identity.user, created_at=now, updated_at=now)
-    _apply(task_row, request.validated["body"], now)
+    task_row = Task(owner=request.identity.user, created_at=now, updated_at=now,
+                    **_columns(request.validated["body"], now))
     task_row.insert_into(request.dbsession)
     request.response.headers["Location"] = absolute_url(request, f"/tasks/{task_row.id}")
     return _task_response(request, task_row, status=201)
