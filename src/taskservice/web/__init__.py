@@ -2,7 +2,8 @@
 
 In request order: the request id and access log, security headers, read-only mode, the
 rate limit, then the exception views that put every failure in the contract's shape;
-``add_api_services`` is how a domain adds its Cornice services.
+``add_api_services`` is how a domain adds its Cornice services, whose bodies the ``json``
+renderer encodes.
 """
 
 from __future__ import annotations
@@ -16,4 +17,5 @@ def includeme(config: Configurator) -> None:
     config.include(".readonly")
     config.include(".ratelimit")
     config.include(".exception_views")
+    config.include(".renderer")
     config.include(".services")
