@@ -114,6 +114,11 @@ class Task(Base):
     def priority_name(self) -> str:
         return PRIORITIES[self.priority]
 
+    @property
+    def owner_username(self) -> str:
+        """As a page's rows name it (``listing.PAGE_COLUMNS``), for ``task_json``."""
+        return self.owner.username
+
     def insert_into(self, session: Session) -> None:
         """Insert this new task and its tag rows with two statements.
 

@@ -2,22 +2,53 @@
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import datetime
+from typing import Any, Protocol
 
+from ..vocabulary import PRIORITIES
 from ..web.representation import timestamp
-from .models import Task, TaskShare
+from .models import TaskShare
 
 
-def task_json(task: Task) -> dict[str, Any]:
+class TaskFields(Protocol):
+    """What a task's body is built from: a loaded ``Task``, or a row of a page."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def title(self) -> str: ...
+    @property
+    def description(self) -> str: ...
+    @property
+    def done(self) -> bool: ...
+    @property
+    def priority(self) -> int: ...
+    @property
+    def due_at(self) -> datetime | None: ...
+    @property
+    def tags(self) -> list[str]: ...
+    @property
+    def owner_username(self) -> str: ...
+    @property
+    def created_at(self) -> datetime: ...
+    @property
+    def updated_at(self) -> datetime: ...
+    @property
+    def completed_at(self) -> datetime | None: ...
+    @property
+    def version(self) -> int: ...
+
+
+def task_json(task: TaskFields) -> dict[str, Any]:
     return {
         "id": str(task.id),
         "title": task.title,
         "description": task.description,
         "done": task.done,
-        "priority": task.priority_name,
+        "priority": PRIORITIES[task.priority],
         "due_at": timestamp(task.due_at),
         "tags": list(task.tags),
-        "owner": task.owner.username,
+        "owner": task.owner_username,
         "created_at": timestamp(task.created_at),
         "updated_at": timestamp(task.updated_at),
         "completed_at": timestamp(task.completed_at),
