@@ -7,8 +7,10 @@ side by side, pins both servers to one core and ``wrk`` to the other, and for ev
 scenario runs service, baseline, service, baseline ... so both see the same noise from
 whatever else the machine is doing. Each run reports requests/s, p50/p99 latency and
 the server's CPU milliseconds per request, read from ``/proc`` for the server's whole
-process group. The medians of the rounds, and each as a ratio to the baseline, go to a
-markdown table (printed) and a JSON file in ``benchmarks/results/``.
+process group and, on PostgreSQL (``--database-url``), for the database server too: the
+production database's figure would otherwise leave out the work moved into it. The
+medians of the rounds, and each as a ratio to the baseline, go to a markdown table
+(printed) and a JSON file in ``benchmarks/results/``.
 """
 
 from __future__ import annotations
@@ -73,8 +75,9 @@ class Measurement:
     rps: float
     p50_ms: float
     p99_ms: float
-    cpu_ms_per_request: float
+    cpu_ms_per_request: float  # the server's, plus the database server's when it has one
     errors: int
+    db_cpu_ms_per_request: float = 0.0  # the database server's part of it (PostgreSQL)
 
 
 @dataclass
@@ -152,6 +155,51 @@ def group_cpu_seconds(pgid: int) -> float:
     return ticks / CLOCK_TICKS
 
 
+def database_server_pid(url: str | None) -> int | None:
+    """The PostgreSQL server's main process (postmaster) for ``url``; None for SQLite.
+
+    Found as the parent of a backend of our own connection. Its CPU, and its live
+    children's, is what the database spent: backends, WAL writer, checkpointer.
+    """
+    if not url or not url.startswith("postgresql"):
+        return None
+    import psycopg  # only a PostgreSQL run needs the driver
+    from sqlalchemy.engine import make_url
+
+    dsn = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(dsn) as connection:
+        row = connection.execute("SELECT pg_backend_pid()").fetchone()
+    assert row is not None
+    return int(_stat_fields(row[0])[1])  # the backend's parent process
+
+
+def _stat_fields(pid: int) -> list[str]:
+    """``/proc/<pid>/stat`` after the command name: state, ppid, pgrp ..."""
+    with open(f"/proc/{pid}/stat") as stat:
+        return stat.read().rsplit(")", 1)[1].split()
+
+
+def database_cpu_seconds(postmaster: int) -> float:
+    """CPU of the database server: the postmaster with its reaped children, and the live ones.
+
+    A backend that exits is folded into the postmaster's cutime/cstime when reaped, so a
+    connection closed during a run is still counted. Anything else the server serves
+    meanwhile is counted too: benchmark on a server nothing else uses.
+    """
+    fields = _stat_fields(postmaster)
+    ticks = sum(int(fields[i]) for i in (11, 12, 13, 14))  # utime stime cutime cstime
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            child = _stat_fields(int(entry.name))
+        except OSError:
+            continue
+        if int(child[1]) == postmaster:
+            ticks += int(child[11]) + int(child[12])
+    return ticks / CLOCK_TICKS
+
+
 def rss_mib(pid: int) -> float:
     with open(f"/proc/{pid}/statm") as statm:
         return int(statm.read().split()[1]) * PAGE_SIZE / 2**20
@@ -184,11 +232,14 @@ def wait_until_idle(pgid: int, timeout: float = 60) -> None:
 
 
 def measure(args, server: tuple[int, int], scenario: Scenario, env: dict[str, str],
-            duration: float) -> Measurement:
+            duration: float, database: int | None = None) -> Measurement:
+    """One wrk run; ``database`` is the PostgreSQL server's pid when the server uses one."""
     pgid, port = server
     before = group_cpu_seconds(pgid)
+    db_before = database_cpu_seconds(database) if database else 0.0
     figures = wrk(args, port, scenario.script, env, duration)
-    cpu = group_cpu_seconds(pgid) - before
+    db_cpu = database_cpu_seconds(database) - db_before if database else 0.0
+    cpu = group_cpu_seconds(pgid) - before + db_cpu
     wait_until_idle(pgid)
     requests = max(1, figures["requests"])
     return Measurement(
@@ -196,6 +247,7 @@ def measure(args, server: tuple[int, int], scenario: Scenario, env: dict[str, st
         p50_ms=figures["p50_us"] / 1000, p99_ms=figures["p99_us"] / 1000,
         cpu_ms_per_request=cpu * 1000 / requests,
         errors=figures["socket_errors"] + figures["status_errors"] + figures["timeouts"],
+        db_cpu_ms_per_request=db_cpu * 1000 / requests,
     )
 
 
@@ -209,7 +261,7 @@ def load_env(seeded: Seeded, scenario: Scenario | None = None, **extra: str) -> 
 
 
 def median_of(runs: list[Measurement]) -> dict:
-    keys = ("rps", "p50_ms", "p99_ms", "cpu_ms_per_request")
+    keys = ("rps", "p50_ms", "p99_ms", "cpu_ms_per_request", "db_cpu_ms_per_request")
     summary = {key: statistics.median(getattr(run, key) for run in runs) for key in keys}
     summary["errors"] = sum(run.errors for run in runs)
     return summary
@@ -229,14 +281,16 @@ def run_scenarios(args, servers: dict, seeded: Seeded, names: list[str]) -> list
     list 14x) and the medians mixed the two.
     """
     runs: dict[str, dict[str, list[Measurement]]] = {n: {k: [] for k in servers} for n in names}
+    database = database_server_pid(args.database_url)
     for name in sorted(names, key=lambda n: SCENARIOS[n].writes):
         scenario = SCENARIOS[name]
         env = load_env(seeded, scenario)
         for round_number in range(args.rounds):
             for kind, server in servers.items():
+                db = database if kind == "service" else None  # the baseline is SQLite
                 if round_number == 0 and args.warmup:
-                    measure(args, server, scenario, env, args.warmup)
-                runs[name][kind].append(measure(args, server, scenario, env, args.duration))
+                    measure(args, server, scenario, env, args.warmup, db)
+                runs[name][kind].append(measure(args, server, scenario, env, args.duration, db))
             progress(name, seeded.tasks, round_number, runs[name])
     results = []
     for name in names:
@@ -317,8 +371,8 @@ def memory_check(args) -> dict:
 def table(results: list[Result]) -> str:
     lines = [
         "| scenario | tasks | req/s (svc / base) | p50 ms (svc / base) | p99 ms (svc / base) "
-        "| CPU ms/req (svc / base) | CPU × | p99 × | errors |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| CPU ms/req (svc / base) | of which DB | CPU × | req/s per core | p99 × | errors |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in results:
         s, b, x = r.service, r.baseline, r.ratios
@@ -326,7 +380,8 @@ def table(results: list[Result]) -> str:
             f"| {r.scenario} | {r.tasks:,} | {s['rps']:.0f} / {b['rps']:.0f} "
             f"| {s['p50_ms']:.1f} / {b['p50_ms']:.1f} | {s['p99_ms']:.1f} / {b['p99_ms']:.1f} "
             f"| {s['cpu_ms_per_request']:.2f} / {b['cpu_ms_per_request']:.2f} "
-            f"| {x['cpu_ms_per_request']:.1f} | {x['p99_ms']:.1f} "
+            f"| {s['db_cpu_ms_per_request']:.2f} | {x['cpu_ms_per_request']:.1f} "
+            f"| {1000 / s['cpu_ms_per_request']:.0f} | {x['p99_ms']:.1f} "
             f"| {s['errors']} / {b['errors']} |")
     return "\n".join(lines)
 
@@ -355,10 +410,13 @@ def machine() -> str:
 
 
 def report(args, results: list[Result], memory: dict | None) -> str:
-    parts = [f"Machine: {machine()}. Server: {args.server} "
+    server = args.server + (f" -w {args.workers}" if args.server == "gunicorn" else "")
+    database = "PostgreSQL" if database_server_pid(args.database_url) else "SQLite"
+    parts = [f"Machine: {machine()}. Server: {server} on {database} "
              f"(cores {args.server_cpus}), wrk on core {args.wrk_cpus}, {args.connections} "
              f"connections, {args.rounds} rounds × {args.duration}s, medians; × = service / "
-             "baseline.", "", table(results), ""]
+             "baseline; CPU includes the database server's (\"of which DB\"); req/s per "
+             "core = 1000 / the service's CPU ms per request.", "", table(results), ""]
     parts += scale_lines(results)
     if memory:
         parts.append(f"- RSS after {memory['requests_first']:,} requests "
