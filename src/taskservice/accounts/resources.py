@@ -28,7 +28,8 @@ class UserCollection(Resource):
                 return Resource(self.request, name, self)
             if identity is None:
                 raise KeyError(name)
-            return UserResource(self.request, identity.user, self, name)
+            user = identity.user_row(self.request.dbsession)
+            return UserResource(self.request, user, self, name)
         user = find_user(self.request.dbsession, name)
         if user is None:
             raise KeyError(name)

@@ -27,6 +27,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from ..accounts.models import User, username_matches
+from ..accounts.security import Identity
 from ..vocabulary import PRIORITIES, PRIORITY_RANK
 from ..web import pagination
 from ..web.pagination import DATETIME, INTEGER, OPTIONAL_DATETIME, STRING, Codec, integer
@@ -111,7 +112,7 @@ class TaskFilters:
 
 @dataclass(frozen=True)
 class TaskPageRequest:
-    viewer: User
+    viewer: Identity
     filters: TaskFilters
     sort: Sort
     limit: int
@@ -194,11 +195,11 @@ def _visibility(session: Session, page: TaskPageRequest) -> tuple[str, dict[str,
             return None
     if viewer.is_admin:
         return ("every", {}) if owner_id is None else ("owner", {"owner": owner_id})
-    if owner_id == viewer.id:
-        return "own", {"viewer": viewer.id}
+    if owner_id == viewer.user_id:
+        return "own", {"viewer": viewer.user_id}
     if owner_id is not None:
-        return "owner_shared", {"viewer": viewer.id, "owner": owner_id}
-    return "own_or_shared", {"viewer": viewer.id}
+        return "owner_shared", {"viewer": viewer.user_id, "owner": owner_id}
+    return "own_or_shared", {"viewer": viewer.user_id}
 
 
 @dataclass(frozen=True)

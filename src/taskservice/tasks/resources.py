@@ -67,7 +67,7 @@ class TaskResource(Resource):
         # A generator: ACLHelper stops at the first matching entry, so the owner and
         # admins are answered without loading the task's shares.
         yield (Allow, Principal.ADMIN, ALL_PERMISSIONS)
-        yield (Allow, Principal.user(self.task.owner.username), OWNER_PERMISSIONS)
+        yield (Allow, Principal.user(self.task.owner_username), OWNER_PERMISSIONS)
         for share in self.task.shares:
             yield (Allow, Principal.user(share.user.username), SHARE_GRANTS[share.permission])
         yield DENY_ALL

@@ -71,7 +71,9 @@ def _save(request: Request, task_row: Task, fields: dict[str, Any]) -> dict[str,
 def create_task(request: Request) -> dict[str, Any]:
     """Create a task owned by the caller."""
     now = utcnow()
-    task_row = Task(owner=request.identity.user, created_at=now, updated_at=now,
+    identity = request.identity
+    task_row = Task(owner_id=identity.user_id, owner_username=identity.username,
+                    created_at=now, updated_at=now,
                     **_columns(request.validated["body"], now))
     task_row.insert_into(request.dbsession)
     request.response.headers["Location"] = absolute_url(request, f"/tasks/{task_row.id}")
@@ -101,7 +103,7 @@ def list_tasks(request: Request) -> dict[str, Any]:
         due_before=query.get("due_before"), due_after=query.get("due_after"),
     )
     page = TaskPageRequest(
-        viewer=request.identity.user, filters=filters, sort=sort,
+        viewer=request.identity, filters=filters, sort=sort,
         limit=query["limit"], after=after,
     )
     rows, last = fetch_task_page(request.dbsession, page)

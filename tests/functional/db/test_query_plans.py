@@ -21,7 +21,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from taskservice.accounts import security
-from taskservice.accounts.models import User
+from taskservice.accounts.security import Identity
 from taskservice.tasks import listing, resources
 
 SORTS = {"created_at": "created", "updated_at": "updated", "due_at": "due",
@@ -105,12 +105,14 @@ def names(connection: Connection) -> dict[str, str]:
 
 
 @pytest.fixture
-def viewer() -> User:
-    """Only ``id`` and ``is_admin`` matter to the list query; no row is needed."""
-    return User(id=1, username="viewer", is_admin=False)
+def viewer() -> Identity:
+    """Only ``user_id`` and ``is_admin`` matter to the list query; no row is needed."""
+    return Identity(token_id=1, user_id=1, username="viewer", is_admin=False)
 
 
-def fetch_page(dbsession: Session, viewer: User, sort: str = "-created_at", **filters) -> object:
+def fetch_page(
+    dbsession: Session, viewer: Identity, sort: str = "-created_at", **filters
+) -> object:
     page = listing.TaskPageRequest(viewer=viewer, filters=listing.TaskFilters(**filters),
                                    sort=listing.Sort(sort), limit=20)
     return listing.fetch_task_page(dbsession, page)
@@ -208,7 +210,7 @@ def test_a_deep_shared_page_starts_inside_the_share_index(plans, dbsession, view
 @pytest.mark.parametrize("sort", sorted(SORTS))
 def test_an_admin_list_walks_the_sort_index(plans, dbsession, sort, direction):
     """Every owner's tasks, in any order, without sorting them all."""
-    admin = User(id=1, username="admin", is_admin=True)
+    admin = Identity(token_id=1, user_id=1, username="admin", is_admin=True)
     plan = list_plan(plans, dbsession, admin, sort=direction + sort)
     index = index_of("ix_tasks", sort, direction)
     assert f"{index} " in " ".join(line + " " for line in plan.lines), plan

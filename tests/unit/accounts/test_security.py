@@ -32,7 +32,7 @@ def test_bearer_token_reads_bearer_and_token_schemes_only(header, expected):
 
 
 def _identity(username="alice", is_admin=False):
-    return Identity.of(SimpleNamespace(id=1, username=username, is_admin=is_admin), token_id=7)
+    return Identity(token_id=7, user_id=1, username=username, is_admin=is_admin)
 
 
 def test_principals_of_a_user_and_of_an_admin():
