@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
-from typing import cast
+from typing import Any, cast
 
 import zope.sqlalchemy
 from sqlalchemy import (
@@ -39,6 +39,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from ..accounts.models import User
 from ..db.base import ID, Base, UTCDateTime, utcnow
+from ..lists.models import TaskList
 from ..vocabulary import (
     PRIORITIES,
     SHARE_PERMISSIONS,
@@ -57,12 +58,21 @@ PLAIN_SORT_COLUMNS = {
 
 
 def sort_indexes(prefix: str, scope: tuple[str, ...], column_prefix: str = "",
-                 id_column: str = "id") -> tuple[Index, ...]:
-    """One index per plain sort: ``scope`` (the owner, the sharee, or none), key, id."""
+                 id_column: str = "id", **options: Any) -> tuple[Index, ...]:
+    """One index per plain sort: ``scope`` (the owner, the sharee, or none), key, id.
+
+    ``options`` go to each ``Index`` (a partial index's ``sqlite_where``...).
+    """
     return tuple(
-        Index(f"{prefix}{short}", *scope, column_prefix + column, id_column)
+        Index(f"{prefix}{short}", *scope, column_prefix + column, id_column, **options)
         for short, column in PLAIN_SORT_COLUMNS.items()
     )
+
+
+def in_a_list(column: str = "list_id") -> dict[str, Any]:
+    """Index options for tasks in a list only: most tasks are in none, and pay nothing."""
+    where: ColumnElement[bool] = literal_column(f"{column} IS NOT NULL")
+    return {"sqlite_where": where, "postgresql_where": where}
 
 
 class Task(Base):
@@ -73,6 +83,8 @@ class Task(Base):
         *sort_indexes("ix_tasks_owner_", ("owner_id",)),
         # An admin's list spans every owner: the same sorts without the owner.
         *sort_indexes("ix_tasks_", ()),
+        # The tasks of one list, for its members: the same sorts with the list first.
+        *sort_indexes("ix_tasks_list_", ("list_id",), **in_a_list()),
         {"sqlite_autoincrement": True},  # ids are never reused, even after a delete
     )
 
@@ -91,8 +103,15 @@ class Task(Base):
     # When ``done`` last became true; None while it is false.
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     version: Mapped[int] = mapped_column(Integer, nullable=False)
+    # The list the task is in (contract section 7); its members' rights reach the task
+    # through the resource tree. Deleting the list deletes its tasks.
+    list_id: Mapped[int | None] = mapped_column(
+        ID, ForeignKey("lists.id", ondelete="CASCADE"), nullable=True
+    )
 
     owner: Mapped[User] = relationship(lazy="joined", innerjoin=True)
+    # Loaded only when a permission check reaches the list (resources.py).
+    task_list: Mapped[TaskList | None] = relationship(lazy="select")
     tag_rows: Mapped[list[TaskTag]] = relationship(
         cascade="all, delete-orphan", passive_deletes=True, lazy="select"
     )
@@ -165,6 +184,9 @@ Index("ix_tasks_owner_due", Task.owner_id, UNDATED, Task.due_at, Task.id)
 Index("ix_tasks_owner_due_desc", Task.owner_id, UNDATED, Task.due_at.desc(), Task.id.desc())
 Index("ix_tasks_due", UNDATED, Task.due_at, Task.id)
 Index("ix_tasks_due_desc", UNDATED, Task.due_at.desc(), Task.id.desc())
+Index("ix_tasks_list_due", Task.list_id, UNDATED, Task.due_at, Task.id, **in_a_list())
+Index("ix_tasks_list_due_desc", Task.list_id, UNDATED, Task.due_at.desc(), Task.id.desc(),
+      **in_a_list())
 
 
 class TaskTag(Base):

@@ -1,11 +1,11 @@
-"""Tasks and shares as the contract's JSON bodies show them."""
+"""Tasks as the contract's JSON bodies show them (shares: ``taskservice.sharing``)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from ..web.representation import timestamp
-from .models import Task, TaskShare
+from .models import Task
 
 
 def task_json(task: Task) -> dict[str, Any]:
@@ -17,13 +17,10 @@ def task_json(task: Task) -> dict[str, Any]:
         "priority": task.priority_name,
         "due_at": timestamp(task.due_at),
         "tags": list(task.tags),
+        "list": None if task.list_id is None else str(task.list_id),
         "owner": task.owner.username,
         "created_at": timestamp(task.created_at),
         "updated_at": timestamp(task.updated_at),
         "completed_at": timestamp(task.completed_at),
         "version": task.version,
     }
-
-
-def share_json(share: TaskShare) -> dict[str, str]:
-    return {"username": share.user.username, "permission": share.permission}
