@@ -14,11 +14,7 @@ from ..vocabulary import (
     LIST_SORTS,
 )
 from ..web.schema_types import StrictMapping, StrictString
-from ..web.schemas import cursor_node, limit_node
-
-
-def _strip(value: object) -> object:
-    return value.strip() if isinstance(value, str) else value
+from ..web.schemas import cursor_node, limit_node, trimmed_text
 
 
 def list_body(
@@ -27,11 +23,7 @@ def list_body(
     """A list as a client sends it; ``partial`` (PATCH) makes every field optional."""
     return colander.SchemaNode(
         StrictMapping(),
-        colander.SchemaNode(
-            StrictString(), name="name", preparer=_strip,
-            validator=colander.Length(1, LIST_NAME_MAX_LENGTH),
-            missing=colander.drop if partial else colander.required,
-        ),
+        trimmed_text("name", LIST_NAME_MAX_LENGTH, partial),
         colander.SchemaNode(
             StrictString(), name="description",
             validator=colander.Length(max=LIST_DESCRIPTION_MAX_LENGTH),

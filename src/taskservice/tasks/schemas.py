@@ -28,7 +28,7 @@ from ..web.schema_types import (
     StrictSequence,
     StrictString,
 )
-from ..web.schemas import cursor_node, limit_node
+from ..web.schemas import cursor_node, limit_node, trimmed_text
 
 
 class _DistinctTags:
@@ -45,10 +45,6 @@ class _DistinctTags:
 
 
 _distinct = _DistinctTags()
-
-
-def _strip(value: object) -> object:
-    return value.strip() if isinstance(value, str) else value
 
 
 def _tag() -> colander.SchemaNode:
@@ -73,11 +69,7 @@ def task_body(
 
     return colander.SchemaNode(
         StrictMapping(),
-        colander.SchemaNode(
-            StrictString(), name="title", preparer=_strip,
-            validator=colander.Length(1, TITLE_MAX_LENGTH),
-            missing=colander.drop if partial else colander.required,
-        ),
+        trimmed_text("title", TITLE_MAX_LENGTH, partial),
         colander.SchemaNode(
             StrictString(), name="description",
             validator=colander.Length(max=DESCRIPTION_MAX_LENGTH), missing=missing(""),
