@@ -110,7 +110,8 @@ class Task(Base):
     )
 
     owner: Mapped[User] = relationship(lazy="joined", innerjoin=True)
-    # Loaded only when a permission check reaches the list (resources.py).
+    # Loaded (one SELECT by id) only for a task in a list, whose parent in the resource
+    # tree it is (resources.py); a task in no list never queries it.
     task_list: Mapped[TaskList | None] = relationship(lazy="select")
     tag_rows: Mapped[list[TaskTag]] = relationship(
         cascade="all, delete-orphan", passive_deletes=True, lazy="select"
