@@ -4,7 +4,8 @@ from alembic import context
 from pyramid.paster import get_appsettings, setup_logging
 
 import taskservice.accounts.models
-import taskservice.tasks.models  # noqa: F401  (with the line above: every table Base knows)
+import taskservice.lists.models
+import taskservice.tasks.models  # noqa: F401  (with the lines above: every table Base knows)
 from taskservice.db.base import Base
 from taskservice.db.session import make_engine
 from taskservice.settings import DATABASE_URL_KEY, effective_raw_settings

@@ -30,11 +30,12 @@ PRIORITIES = ("low", "normal", "high", "urgent")
 STORED = "%Y-%m-%d %H:%M:%S.%f"  # how SQLAlchemy stores datetimes on SQLite
 TASK_PATH = re.compile(r"^/tasks/([1-9][0-9]{0,17})$")
 TASK_COLUMNS = ("t.id, t.title, t.description, t.done, t.priority, t.due_at, t.tags, "
-                "u.username, t.created_at, t.updated_at, t.version, t.owner_id")
+                "u.username, t.created_at, t.updated_at, t.version, t.owner_id, t.list_id")
 AUTH_SQL = ("SELECT u.id, u.username, u.is_admin FROM tokens k JOIN users u ON u.id = k.user_id "
             "WHERE k.token_hash = ? AND k.expires_at > ?")
 TASK_SQL = f"SELECT {TASK_COLUMNS} FROM tasks t JOIN users u ON u.id = t.owner_id WHERE t.id = ?"
 SHARE_SQL = "SELECT permission FROM task_shares WHERE task_id = ? AND user_id = ?"
+LIST_SHARE_SQL = "SELECT permission FROM list_shares WHERE list_id = ? AND user_id = ?"
 ORDER = "ORDER BY created_at DESC, id DESC"
 JSON_HEADERS = [("Content-Type", "application/json")]
 HASHER = PasswordHasher()
@@ -73,6 +74,7 @@ def task_json(row: tuple) -> dict:
     return {
         "id": str(row[0]), "title": row[1], "description": row[2], "done": bool(row[3]),
         "priority": PRIORITIES[row[4]], "due_at": stamp(row[5]), "tags": json.loads(row[6]),
+        "list": None if row[12] is None else str(row[12]),
         "owner": row[7], "created_at": stamp(row[8]), "updated_at": stamp(row[9]),
         "version": row[10],
     }
@@ -95,9 +97,11 @@ def visible_task(conn: sqlite3.Connection, user: tuple, task_id: int, edit: bool
         raise HTTPError("404 Not Found")
     if row[11] != user[0] and not user[2]:
         share = conn.execute(SHARE_SQL, (task_id, user[0])).fetchone()
+        if share is None and row[12] is not None:
+            share = conn.execute(LIST_SHARE_SQL, (row[12], user[0])).fetchone()
         if share is None:
             raise HTTPError("404 Not Found")
-        if edit and share[0] != "edit":
+        if edit and share[0] == "view":
             raise HTTPError("403 Forbidden")
     return row
 
@@ -124,8 +128,15 @@ def encode_cursor(row: tuple) -> str:
     return base64.urlsafe_b64encode(payload).rstrip(b"=").decode() + "." + digest
 
 
+MEMBER_LISTS_SQL = ("SELECT id FROM lists WHERE owner_id = ? "
+                    "UNION SELECT list_id FROM list_shares WHERE user_id = ?")
+VIEWABLE_LIST_SQL = ("SELECT 1 FROM lists l WHERE l.id = ? AND (l.owner_id = ? OR EXISTS "
+                     "(SELECT 1 FROM list_shares s WHERE s.list_id = l.id AND s.user_id = ?))")
+
+
 def list_tasks(conn: sqlite3.Connection, user: tuple, query: dict) -> dict:
-    """The service's query: own and shared branches, each ordered and limited, then merged."""
+    """The service's query: own, shared and one branch per list of the caller's, each
+    ordered and limited, then merged (``list=``: that list's branch alone)."""
     limit = int(query.get("limit", 20))
     where, params = [], []
     if "done" in query:
@@ -141,11 +152,21 @@ def list_tasks(conn: sqlite3.Connection, user: tuple, query: dict) -> dict:
     common = "".join(f" AND {w}" for w in where)
     shared = "EXISTS (SELECT 1 FROM task_shares s WHERE s.task_id = tasks.id AND s.user_id = ?)"
     branch = "SELECT id FROM (SELECT id FROM tasks WHERE {} " + common + f" {ORDER} LIMIT ?)"
+    if "list" in query:
+        visible = conn.execute(VIEWABLE_LIST_SQL, (query["list"], user[0], user[0])).fetchone()
+        branches = [(branch.format("list_id = ?"), [query["list"]])] if visible else []
+    else:
+        lists = [row[0] for row in conn.execute(MEMBER_LISTS_SQL, (user[0], user[0]))]
+        branches = [(branch.format("owner_id = ?"), [user[0]]),
+                    (branch.format(shared), [user[0]])]
+        branches += [(branch.format("list_id = ?"), [list_id]) for list_id in lists]
+    if not branches:
+        return {"items": [], "next_cursor": None}
     sql = (f"SELECT {TASK_COLUMNS} FROM tasks t JOIN users u ON u.id = t.owner_id WHERE t.id IN ("
-           f"{branch.format('owner_id = ?')} UNION ALL {branch.format(shared)}) "
+           f"{' UNION ALL '.join(sql for sql, _ in branches)}) "
            f"ORDER BY t.created_at DESC, t.id DESC LIMIT ?")
-    args = [user[0], *params, limit + 1, user[0], *params, limit + 1, limit + 1]
-    rows = conn.execute(sql, args).fetchall()
+    args = [arg for _, first in branches for arg in (*first, *params, limit + 1)]
+    rows = conn.execute(sql, [*args, limit + 1]).fetchall()
     cursor = encode_cursor(rows[limit - 1]) if len(rows) > limit else None
     return {"items": [task_json(r) for r in rows[:limit]], "next_cursor": cursor}
 

@@ -47,12 +47,13 @@ WRK_MISSING = ("wrk is not installed. On Debian/Ubuntu: sudo apt-get install -y 
 class Scenario:
     name: str
     script: str
-    path: str = ""  # for get_path.lua; may name {tag} and {cursor}
+    path: str = ""  # for get_path.lua; may name {tag}, {cursor}, {list} and {list_cursor}
     writes: bool = False
     separate: bool = False  # reported apart from the targets (POST /tokens is slow on purpose)
 
     def url_path(self, seeded: Seeded) -> str:
-        return self.path.format(tag=seeded.filter_tag, cursor=seeded.deep_cursor)
+        return self.path.format(tag=seeded.filter_tag, cursor=seeded.deep_cursor,
+                                list=seeded.list_id, list_cursor=seeded.list_cursor)
 
 
 SCENARIOS = {s.name: s for s in (
@@ -60,13 +61,20 @@ SCENARIOS = {s.name: s for s in (
     Scenario("GET /tasks?limit=20", "get_path.lua", "/tasks?limit=20"),
     Scenario("GET /tasks?limit=20 (deep cursor)", "get_path.lua",
              "/tasks?limit=20&cursor={cursor}"),
+    Scenario("GET /tasks?limit=20&list=<id> (list member)", "get_path.lua",
+             "/tasks?limit=20&list={list}"),
+    Scenario("GET /tasks?limit=20&list=<id> (list member: deep cursor)", "get_path.lua",
+             "/tasks?limit=20&list={list}&cursor={list_cursor}"),
     Scenario("GET /tasks?tag&done=false", "get_path.lua", "/tasks?tag={tag}&done=false&limit=20"),
     Scenario("POST /tasks", "post_task.lua", writes=True),
     Scenario("PATCH /tasks/<id>", "patch_task.lua", writes=True),
     Scenario("POST /tokens", "post_token.lua", writes=True, separate=True),
 )}
-SMOKE_SCENARIOS = ("GET /tasks/<id>", "GET /tasks?limit=20 (deep cursor)", "PATCH /tasks/<id>")
+SMOKE_SCENARIOS = ("GET /tasks/<id>", "GET /tasks?limit=20 (deep cursor)",
+                   "GET /tasks?limit=20&list=<id> (list member: deep cursor)",
+                   "PATCH /tasks/<id>")
 READS = [name for name, s in SCENARIOS.items() if not s.writes]
+LIST_FIRST_PAGE = "GET /tasks?limit=20&list=<id> (list member)"
 
 
 @dataclass
@@ -387,17 +395,26 @@ def table(results: list[Result]) -> str:
 
 
 def scale_lines(results: list[Result]) -> list[str]:
-    """Deep pages and big databases against the 1,000-task first page (target ≤ 1.3×)."""
+    """Deep pages and big databases against the 1,000-task first page (target ≤ 1.3×).
+
+    A list member's pages are also set against the list's own first page at 1,000 tasks.
+    """
     by_key = {(r.scenario, r.tasks): r for r in results}
     reference = by_key.get(("GET /tasks?limit=20", 1000))
     if reference is None:
         return []
+    list_reference = by_key.get((LIST_FIRST_PAGE, 1000))
     lines = []
     for r in results:
         if r.scenario.startswith("GET /tasks?limit=20") and r is not reference:
-            factor = r.service["cpu_ms_per_request"] / reference.service["cpu_ms_per_request"]
-            lines.append(f"- {r.scenario} at {r.tasks:,} tasks: {factor:.2f}× the CPU of the "
-                         f"1,000-task first page (p50 {r.service['p50_ms']:.1f} ms)")
+            cpu = r.service["cpu_ms_per_request"]
+            line = (f"- {r.scenario} at {r.tasks:,} tasks: "
+                    f"{cpu / reference.service['cpu_ms_per_request']:.2f}× the CPU of the "
+                    f"1,000-task first page")
+            if "list member" in r.scenario and list_reference and r is not list_reference:
+                line += (f", {cpu / list_reference.service['cpu_ms_per_request']:.2f}× the "
+                         "list's own")
+            lines.append(f"{line} (p50 {r.service['p50_ms']:.1f} ms)")
     return lines
 
 

@@ -8,8 +8,11 @@ production.
 
 Layout, chosen so every scenario has work to do: the ``bench`` user owns nine tasks in
 ten; the tenth belongs to ``other``, and one in a hundred of those is shared with
-``bench`` (so the list's shared branch is not empty). Task ``i`` was created ``i``
-seconds after a fixed epoch, so the newest task has the highest id.
+``bench`` (so the list's shared branch is not empty). Every task of ``other``'s is in
+``other``'s list, which ``bench`` is a member of (``edit``): the list branch of bench's
+``GET /tasks`` holds a tenth of the tasks, and ``list=`` pages through them as a member
+(the tasks shared directly are in it too, so the union has overlaps to remove). Task
+``i`` was created ``i`` seconds after a fixed epoch, so the newest task has the highest id.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from sqlalchemy.engine import Connection
 from taskservice.accounts.credentials import token_digest
 from taskservice.accounts.models import Token, User
 from taskservice.db.session import make_engine
+from taskservice.lists.models import ListShare, TaskList
 from taskservice.settings import Settings
 from taskservice.tasks.listing import Sort
 from taskservice.tasks.models import Task, TaskShare, TaskTag
@@ -42,6 +46,7 @@ TAGS = ("t0", "t1", "t2", "t3", "t4", "t5", "t6", "t7")
 FILTER_TAG = "t1"  # carried by odd ids only, so every match of tag=t1 is also done=false
 BATCH = 20_000
 USERNAME, OTHER, PASSWORD = "bench", "other", "bench password"
+LIST_ID = 1  # other's list, of which bench is a member
 # A fixed token: the load generator sends it, the database holds only its SHA-256.
 TOKEN = "benchmark-token-0123456789abcdefghijklmnopqrstuvwxyz-ABCDEFGHIJ"
 
@@ -56,6 +61,8 @@ class Seeded:
     token: str
     filter_tag: str
     deep_cursor: str
+    list_id: str
+    list_cursor: str
 
 
 def owner_of(task_id: int) -> int:
@@ -71,7 +78,7 @@ def task_row(task_id: int) -> dict:
         "done": task_id % 2 == 0, "priority": task_id % 4,
         "due_at": None if task_id % 3 == 0 else EPOCH + timedelta(hours=task_id * 7 % 5000),
         "tags": [TAGS[task_id % len(TAGS)]], "created_at": created, "updated_at": created,
-        "version": 1,
+        "version": 1, "list_id": LIST_ID if owner_of(task_id) == 2 else None,
     }
 
 
@@ -110,6 +117,12 @@ def insert_accounts(connection: Connection) -> None:
         "token_hash": token_digest(TOKEN), "user_id": 1, "created_at": EPOCH,
         "expires_at": datetime.now(UTC) + timedelta(days=30),
     }])
+    connection.execute(insert(TaskList.__table__), [{
+        "id": LIST_ID, "owner_id": 2, "name": "Other's list", "description": "",
+        "created_at": EPOCH, "updated_at": EPOCH, "version": 1,
+    }])
+    connection.execute(insert(ListShare.__table__),
+                       [{"list_id": LIST_ID, "user_id": 1, "permission": "edit"}])
 
 
 def insert_tasks(connection: Connection, total: int) -> None:
@@ -123,10 +136,13 @@ def insert_tasks(connection: Connection, total: int) -> None:
             connection.execute(insert(TaskShare.__table__), shared)
 
 
-def deep_cursor(total: int) -> str:
-    """The cursor after bench's task nearest the middle of the default (-created_at) walk."""
+def deep_cursor(total: int, owner: int = 1) -> str:
+    """The cursor after ``owner``'s task nearest the middle of the default (-created_at) walk.
+
+    Bench's own tasks for the default walk; other's (the list's) for a walk of the list.
+    """
     middle = max(1, total // 2)
-    if owner_of(middle) != 1:
+    while owner_of(middle) != owner and middle > 1:
         middle -= 1
     sort = Sort("-created_at")
     return encode_cursor(sort.name, sort.codecs, [task_row(middle)["created_at"], middle])
@@ -142,7 +158,7 @@ def seed(database_url: str, total: int) -> Seeded:
     if engine.dialect.name == "postgresql":
         with engine.begin() as connection:
             connection.exec_driver_sql("ANALYZE")
-            for table in ("users", "tokens", "tasks"):  # ids were given explicitly
+            for table in ("users", "tokens", "tasks", "lists"):  # ids were given explicitly
                 connection.exec_driver_sql(
                     f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                     f"(SELECT max(id) FROM {table}))")
@@ -155,7 +171,8 @@ def seed(database_url: str, total: int) -> Seeded:
             connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
     engine.dispose()
     return Seeded(tasks=total, username=USERNAME, password=PASSWORD, token=TOKEN,
-                  filter_tag=FILTER_TAG, deep_cursor=deep_cursor(total))
+                  filter_tag=FILTER_TAG, deep_cursor=deep_cursor(total),
+                  list_id=str(LIST_ID), list_cursor=deep_cursor(total, owner=2))
 
 
 def main() -> None:

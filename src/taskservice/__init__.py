@@ -41,6 +41,7 @@ def make_config(global_config: dict[str, Any], **raw: Any) -> Configurator:
     config.include(".db")
     config.include(".accounts")
     config.include(".tasks")
+    config.include(".lists")
     config.include(".ops")
     config.include(".openapi")
     return config

@@ -14,6 +14,13 @@ class Permission(StrEnum):
     REGISTER = "register"
     LOGIN = "login"
     LOGOUT = "logout"
+    # A list's own actions, apart from the task permissions its ACL grants on every task
+    # in it (an ``edit`` share edits the tasks, not the list).
+    EDIT_LIST = "edit_list"
+    DELETE_LIST = "delete_list"
+    ADD_TASK = "add_task"  # create a task in the list, or move one into it
+    # Take a task out of its list: the task's own owner (and admins) only, never the list.
+    DETACH = "detach"
 
 
 class Principal:

@@ -38,3 +38,15 @@ DEFAULT_SORT = "-created_at"
 READ_ONLY_FIELDS = frozenset(
     {"id", "owner", "created_at", "updated_at", "completed_at", "version"}
 )
+
+# -- lists (contract section 7) ------------------------------------------------------------
+
+LIST_NAME_MAX_LENGTH = 100
+LIST_DESCRIPTION_MAX_LENGTH = 2000
+# Weakest first: a list share grants what the one before it does, and more.
+LIST_SHARE_PERMISSIONS = ("view", "edit", "manage")
+# The caller's own access to a list, as its ``permission`` field says it.
+LIST_ACCESS = ("owner", *reversed(LIST_SHARE_PERMISSIONS), "admin")
+LIST_SORT_FIELDS = ("name", "created_at")
+LIST_SORTS = tuple(prefix + field for field in LIST_SORT_FIELDS for prefix in ("", "-"))
+DEFAULT_LIST_SORT = "name"

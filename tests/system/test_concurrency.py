@@ -87,6 +87,30 @@ def test_same_if_match_lets_exactly_one_patch_win(owner):
     assert stored["title"] == winner["title"]  # the winner's write is the one kept
 
 
+def test_list_members_with_the_same_if_match_let_exactly_one_patch_win(owner, server):
+    """Members of one list editing one task of it, each through the list's ACL (none owns
+    the task): the first versioned UPDATE wins, every other sees a stale ETag."""
+    suffix = secrets.token_hex(2)
+    members = [ApiUser.register(server.port, f"member{i}x{suffix}") for i in range(RACERS)]
+    status, _, made = owner.request("POST", "/lists", {"name": "race"})
+    assert status == 201, made
+    for member in members:
+        status, _, body = owner.request(
+            "PUT", f"/lists/{made['id']}/shares/{member.username}", {"permission": "edit"})
+        assert status == 201, body
+    status, _, task = owner.request("POST", f"/lists/{made['id']}/tasks", {"title": "shared"})
+    assert status == 201, task
+    path = f"/tasks/{task['id']}"
+    responses = concurrently(RACERS, lambda i: members[i].request(
+        "PATCH", path, {"title": f"member {i}"}, {"If-Match": '"1"'}))
+    counts = statuses(responses)
+    print(f"\nlist members, same If-Match x{RACERS}: {dict(counts)}")
+    assert counts == {200: 1, 412: RACERS - 1}
+    [winner] = [body for status, _, body in responses if status == 200]
+    status, _, stored = members[0].request("GET", path)
+    assert status == 200 and stored["version"] == 2 and stored["title"] == winner["title"]
+
+
 def test_patches_without_if_match_are_all_counted(owner):
     task = owner.create_task()
     path = f"/tasks/{task['id']}"

@@ -15,7 +15,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from ..vocabulary import PRIORITIES, SHARE_PERMISSIONS, SORTS
+from ..vocabulary import (
+    LIST_ACCESS,
+    LIST_SHARE_PERMISSIONS,
+    LIST_SORTS,
+    PRIORITIES,
+    SHARE_PERMISSIONS,
+    SORTS,
+)
 from .components import ref
 
 # Where an error is, as web.errors reports it (the contract's section 1).
@@ -60,6 +67,12 @@ ENUMS: tuple[EnumType, ...] = (
     EnumType("TaskSort", SORTS, "The order of a task list: a field, ascending, or descending "
              "with a leading '-'; tasks with no due_at come last; ties are broken by id",
              sort_varnames(SORTS)),
+    EnumType("ListSharePermission", LIST_SHARE_PERMISSIONS,
+             "What a list share lets its user do on the list and on every task in it"),
+    EnumType("ListAccess", LIST_ACCESS, "The caller's own access to a list: its owner, "
+             "their share's permission, or admin for an admin who has neither"),
+    EnumType("ListSort", LIST_SORTS, "The order of the lists: a field, ascending, or "
+             "descending with a leading '-'; ties are broken by id", sort_varnames(LIST_SORTS)),
     EnumType("ErrorLocation", ERROR_LOCATIONS, "Which part of the request the error concerns"),
     EnumType("TokenType", TOKEN_TYPES, "How to send the token: Authorization: Bearer <token>"),
     EnumType("ErrorStatus", ERROR_STATUSES, "Always error: the body is the error shape"),

@@ -15,12 +15,17 @@ UPDATED = "2030-01-30T08:05:00Z"
 
 TASK: dict[str, Any] = {
     "id": "42", "title": "Buy milk", "description": "Semi-skimmed", "done": False,
-    "priority": "high", "due_at": "2030-01-31T18:00:00Z", "tags": ["home"],
+    "priority": "high", "due_at": "2030-01-31T18:00:00Z", "tags": ["home"], "list": "7",
     "owner": "alice", "created_at": CREATED, "updated_at": UPDATED,
     "completed_at": None, "version": 2,
 }
 USER: dict[str, Any] = {"username": "alice", "is_admin": False, "created_at": CREATED}
 SHARE: dict[str, Any] = {"username": "bob", "permission": "edit"}
+LIST: dict[str, Any] = {
+    "id": "7", "name": "Groceries", "description": "For the weekend", "owner": "alice",
+    "permission": "owner", "created_at": CREATED, "updated_at": UPDATED, "version": 2,
+}
+LIST_SHARE: dict[str, Any] = {"username": "bob", "permission": "manage"}
 TOKEN: dict[str, Any] = {
     "token": "3q2-7wAAAAB0b2tlbi1leGFtcGxlLW9ubHktbm90LXJlYWw", "token_type": "Bearer",
     "expires_at": "2030-01-31T08:00:00Z",

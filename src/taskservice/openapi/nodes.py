@@ -19,6 +19,7 @@ from typing import Any
 
 import colander
 
+from ..vocabulary import ID_PATTERN
 from ..web.schema_types import (
     QueryBoolean,
     QueryDateTime,
@@ -26,11 +27,13 @@ from ..web.schema_types import (
     QueryList,
     StrictBoolean,
     StrictDateTime,
+    StrictId,
     StrictMapping,
     StrictString,
 )
 from .components import Schemas, with_siblings
 from .enums import enum_ref
+from .responses import anchored
 
 NO_NUL = "^[^\\x00]*$"  # StrictString refuses NUL characters
 DATE_TIME = {"type": "string", "format": "date-time"}
@@ -60,6 +63,13 @@ def _date_time(node: colander.SchemaNode, schemas: Schemas) -> dict[str, Any]:
     return dict(DATE_TIME)
 
 
+def _id(node: colander.SchemaNode, schemas: Schemas) -> dict[str, Any]:
+    schema: dict[str, Any] = {"type": "string", "pattern": anchored(ID_PATTERN)}
+    if getattr(node.typ, "nullable", False):
+        schema["nullable"] = True
+    return schema
+
+
 Translation = Callable[[colander.SchemaNode, Schemas], dict[str, Any]]
 
 
@@ -72,6 +82,7 @@ def _fixed(schema: dict[str, Any]) -> Translation:
 TYPES: tuple[tuple[type | tuple[type, ...], Translation], ...] = (
     (colander.Mapping, _mapping),
     (QueryList, _sequence),
+    (StrictId, _id),
     (colander.Sequence, _sequence),
     (StrictString, _fixed({"type": "string", "pattern": NO_NUL})),
     (colander.String, _fixed({"type": "string"})),

@@ -14,7 +14,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ..vocabulary import ID_PATTERN, PRIORITIES, SHARE_PERMISSIONS, USERNAME_PATTERN
+from ..vocabulary import (
+    ID_PATTERN,
+    LIST_ACCESS,
+    LIST_SHARE_PERMISSIONS,
+    PRIORITIES,
+    SHARE_PERMISSIONS,
+    USERNAME_PATTERN,
+)
 from ..web.requestlog import SANE_ID
 from . import examples
 from .components import ref
@@ -54,7 +61,9 @@ SCHEMAS: dict[str, dict[str, Any]] = {
     "Task": example(obj(
         id=STRING, title=STRING, description=STRING, done={"type": "boolean"},
         priority=enum_ref(PRIORITIES), due_at={**TIME, "nullable": True},
-        tags={"type": "array", "items": STRING}, owner=STRING, created_at=TIME,
+        tags={"type": "array", "items": STRING},
+        list={"type": "string", "nullable": True, "pattern": anchored(ID_PATTERN)},
+        owner=STRING, created_at=TIME,
         updated_at=TIME, completed_at={**TIME, "nullable": True},
         version={"type": "integer", "minimum": 1},
     ), examples.TASK),
@@ -66,6 +75,16 @@ SCHEMAS: dict[str, dict[str, Any]] = {
                      examples.SHARE),
     "ShareList": example(obj(items={"type": "array", "items": ref("Share")}),
                          {"items": [examples.SHARE]}),
+    "List": example(obj(
+        id=STRING, name=STRING, description=STRING, owner=STRING,
+        permission=enum_ref(LIST_ACCESS), created_at=TIME, updated_at=TIME,
+        version={"type": "integer", "minimum": 1},
+    ), examples.LIST),
+    "ListPage": example(page_of("List"), examples.page(examples.LIST)),
+    "ListShare": example(obj(username=STRING, permission=enum_ref(LIST_SHARE_PERMISSIONS)),
+                         examples.LIST_SHARE),
+    "ListShareList": example(obj(items={"type": "array", "items": ref("ListShare")}),
+                             {"items": [examples.LIST_SHARE]}),
     "Token": example(obj(token=STRING, token_type=enum_ref(TOKEN_TYPES), expires_at=TIME),
                      examples.TOKEN),
     "Heartbeat": example(obj(database=enum_ref(DATABASE_STATUSES)), {"database": "ok"}),
@@ -90,7 +109,8 @@ HEADERS: dict[str, dict[str, Any]] = {
     },
     "Location": {"description": "URL of the created resource", "required": True,
                  "schema": STRING},
-    "ETag": {"description": 'The task\'s version as a strong ETag, e.g. "3"', "required": True,
+    "ETag": {"description": 'The task\'s or list\'s version as a strong ETag, e.g. "3"',
+             "required": True,
              "schema": STRING},
     "Link": {"description": 'The next page, while there is one: <url>; rel="next"',
              "schema": STRING},
@@ -114,7 +134,7 @@ class Status:
 
 
 STATUSES: dict[int, Status] = {
-    304: Status("Not modified: the task's ETag is the one sent in If-None-Match", None,
+    304: Status("Not modified: the ETag is the one sent in If-None-Match", None,
                 ("ETag",)),
     400: Status("Invalid request: every failing field is listed",
                 ("body", "title", "Required")),
@@ -149,10 +169,10 @@ DEFAULT = Status("Any other error, in the same shape: a 405 with Allow, a 500 wi
 
 REQUEST_HEADERS: dict[str, dict[str, Any]] = {
     "If-Match": {"name": "If-Match", "in": "header", "required": False, "schema": STRING,
-                 "description": 'Only act if the task\'s ETag is this one (or "*"); else 412'},
+                 "description": 'Only act if the ETag is this one (or "*"); else 412'},
     "If-None-Match": {"name": "If-None-Match", "in": "header", "required": False,
                       "schema": STRING,
-                      "description": "304 with no body when the task's ETag is this one"},
+                      "description": "304 with no body when the ETag is this one"},
 }
 
 PATH_PARAMETERS: dict[str, dict[str, Any]] = {
@@ -187,7 +207,7 @@ OUTCOMES: dict[tuple[str, str], Outcome] = {
     ("user", "DELETE"): NO_CONTENT,
     ("tokens", "POST"): Outcome((201,), "Token", others=(401,)),
     ("token_current", "DELETE"): NO_CONTENT,
-    ("tasks", "POST"): Outcome((201,), "Task", ("Location", "ETag")),
+    ("tasks", "POST"): Outcome((201,), "Task", ("Location", "ETag"), others=(403,)),
     ("tasks", "GET"): Outcome((200,), "TaskPage", ("Link",)),
     ("task", "GET"): Outcome((200,), "Task", ("ETag",), others=(304,),
                              request_headers=("If-None-Match",)),
@@ -197,6 +217,18 @@ OUTCOMES: dict[tuple[str, str], Outcome] = {
     ("shares", "GET"): Outcome((200,), "ShareList"),
     ("share", "PUT"): Outcome((200, 201), "Share", others=(403,)),
     ("share", "DELETE"): Outcome((204,), others=(403,)),
+    ("lists", "POST"): Outcome((201,), "List", ("Location", "ETag")),
+    ("lists", "GET"): Outcome((200,), "ListPage", ("Link",)),
+    ("list", "GET"): Outcome((200,), "List", ("ETag",), others=(304,),
+                             request_headers=("If-None-Match",)),
+    ("list", "PATCH"): Outcome((200,), "List", ("ETag",), (403, 412), GUARDED),
+    ("list", "PUT"): Outcome((200,), "List", ("ETag",), (403, 412), GUARDED),
+    ("list", "DELETE"): Outcome((204,), others=(403, 412), request_headers=GUARDED),
+    ("list_tasks", "GET"): Outcome((200,), "TaskPage", ("Link",)),
+    ("list_tasks", "POST"): Outcome((201,), "Task", ("Location", "ETag"), others=(403,)),
+    ("list_shares", "GET"): Outcome((200,), "ListShareList"),
+    ("list_share", "PUT"): Outcome((200, 201), "ListShare", others=(403,)),
+    ("list_share", "DELETE"): Outcome((204,), others=(403,)),
     ("heartbeat", "GET"): Outcome((200,), "Heartbeat"),
     ("lbheartbeat", "GET"): Outcome((200,), "LoadBalancerHeartbeat"),
     ("version", "GET"): Outcome((200,), "Version"),

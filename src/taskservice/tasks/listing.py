@@ -1,8 +1,12 @@
 """The task-list query: what the caller may view, the filters, the sort and the page.
 
 Visibility is decided in SQL: an admin sees every task; anyone else sees the union of
-their own tasks and the tasks shared with them. Each half is ordered and limited on its
-own (so each is an index range scan), and the union is ordered and limited once more.
+their own tasks, the tasks shared with them, and the tasks of each list they own or are a
+member of. Each branch is ordered and limited on its own (so each is an index range scan:
+one per list, led by its id), and the union is ordered and limited once more. A task
+reached by several branches (the caller's own, in a list of theirs, also shared with
+them) is one row: the outer query selects tasks whose id is IN the union, and the first
+page of a union is always within the first pages of its branches.
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 from operator import attrgetter
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import (
     BindParameter,
@@ -21,13 +25,16 @@ from sqlalchemy import (
     SQLColumnExpression,
     bindparam,
     exists,
+    or_,
     select,
+    union,
     union_all,
 )
 from sqlalchemy.orm import Session
 
 from ..accounts.models import User, username_matches
 from ..accounts.security import Identity
+from ..lists.models import ListShare, TaskList
 from ..vocabulary import PRIORITIES, PRIORITY_RANK
 from ..web import pagination
 from ..web.pagination import DATETIME, INTEGER, OPTIONAL_DATETIME, STRING, Codec, integer
@@ -108,6 +115,7 @@ class TaskFilters:
     text: str | None = None
     due_before: datetime | None = None
     due_after: datetime | None = None
+    list_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -140,7 +148,10 @@ class PageShape:
     """
 
     sort: str
-    visibility: str  # every | owner | own | owner_shared | own_or_shared
+    # every | owner | own | owner_shared | own_or_shared | list | list_owner
+    visibility: str
+    # The caller's lists, one branch each (bound as list_0, list_1 ...), or MANY_LISTS.
+    lists: int
     filters: tuple[str, ...]  # the SCALAR_FILTERS given
     tags: int
     cursor_nulls: tuple[bool, ...] | None  # which cursor values are NULL; None on page 1
@@ -180,26 +191,85 @@ def _filter_conditions(shape: PageShape) -> list[ColumnElement[bool]]:
     return conditions
 
 
-def _visibility(session: Session, page: TaskPageRequest) -> tuple[str, dict[str, int]] | None:
-    """Which tasks the viewer may see (narrowed by ``owner=``), and the ids it needs.
+# Past this many lists a caller is a member of, their tasks are one branch (an IN of
+# the lists, sorted), not one index range per list: a UNION of hundreds of branches costs
+# more to plan than it saves, and SQLite allows 500 at most.
+MAX_LIST_BRANCHES = 50
+MANY_LISTS = -1
+VIEWER: BindParameter[int] = bindparam("viewer")
+# The lists the viewer owns or is a member of.
+MEMBER_LISTS = union(
+    select(TaskList.id).where(TaskList.owner_id == VIEWER),
+    select(ListShare.list_id).where(ListShare.user_id == VIEWER),
+)
+VIEWABLE_LIST = select(TaskList.id).where(
+    TaskList.id == bindparam("list"),
+    or_(TaskList.owner_id == VIEWER,
+        exists().where(ListShare.list_id == TaskList.id, ListShare.user_id == VIEWER)),
+)
+ANY_LIST = select(TaskList.id).where(TaskList.id == bindparam("list"))
 
-    ``None`` means nothing matches (an unknown owner).
+
+@dataclass(frozen=True)
+class Visibility:
+    """Which tasks the viewer may see: a kind, the ids it needs, how many list branches."""
+
+    kind: str
+    params: dict[str, int]
+    lists: int = 0
+
+
+def _owner_id(session: Session, page: TaskPageRequest) -> int | None:
+    """The id of the ``owner=`` user; 0 for one that does not exist (it matches nothing)."""
+    if page.filters.owner is None:
+        return None
+    found = session.execute(
+        select(User.id).where(username_matches(page.filters.owner))
+    ).scalar_one_or_none()
+    return 0 if found is None else found
+
+
+def _in_one_list(session: Session, page: TaskPageRequest, owner_id: int | None
+                 ) -> Visibility | None:
+    """``list=``: the list's tasks when the viewer may view it, else nothing at all."""
+    viewer, list_id = page.viewer, page.filters.list_id
+    query = ANY_LIST if viewer.is_admin else VIEWABLE_LIST
+    if session.execute(query, {"list": list_id, "viewer": viewer.user_id}).first() is None:
+        return None
+    if owner_id is None:
+        return Visibility("list", {"list": cast(int, list_id)})
+    return Visibility("list_owner", {"list": cast(int, list_id), "owner": owner_id})
+
+
+def _with_lists(session: Session, kind: str, params: dict[str, int]) -> Visibility:
+    """``kind`` and a branch per list the viewer owns or is a member of."""
+    ids = sorted(session.execute(MEMBER_LISTS, {"viewer": params["viewer"]}).scalars())
+    if len(ids) > MAX_LIST_BRANCHES:
+        return Visibility(kind, params, MANY_LISTS)
+    params.update({f"list_{i}": list_id for i, list_id in enumerate(ids)})
+    return Visibility(kind, params, len(ids))
+
+
+def _visibility(session: Session, page: TaskPageRequest) -> Visibility | None:
+    """Which tasks the viewer may see (narrowed by ``owner=`` and ``list=``).
+
+    ``None`` means nothing matches (an unknown owner, a list the viewer may not view).
     """
     viewer = page.viewer
-    owner_id = None
-    if page.filters.owner is not None:
-        owner_id = session.execute(
-            select(User.id).where(username_matches(page.filters.owner))
-        ).scalar_one_or_none()
-        if owner_id is None:
-            return None
+    owner_id = _owner_id(session, page)
+    if owner_id == 0:
+        return None
+    if page.filters.list_id is not None:
+        return _in_one_list(session, page, owner_id)
     if viewer.is_admin:
-        return ("every", {}) if owner_id is None else ("owner", {"owner": owner_id})
+        if owner_id is None:
+            return Visibility("every", {})
+        return Visibility("owner", {"owner": owner_id})
     if owner_id == viewer.user_id:
-        return "own", {"viewer": viewer.user_id}
+        return Visibility("own", {"viewer": viewer.user_id})
     if owner_id is not None:
-        return "owner_shared", {"viewer": viewer.user_id, "owner": owner_id}
-    return "own_or_shared", {"viewer": viewer.user_id}
+        return _with_lists(session, "owner_shared", {"viewer": viewer.user_id, "owner": owner_id})
+    return _with_lists(session, "own_or_shared", {"viewer": viewer.user_id})
 
 
 @dataclass(frozen=True)
@@ -210,19 +280,31 @@ class Branch:
     shared: bool = False
 
 
-def _visibility_branches(visibility: str) -> list[Branch]:
+def _list_branches(lists: int, *conditions: ColumnElement[bool]) -> list[Branch]:
+    """One branch per list of the viewer's (a range of the list's sort index), or one IN."""
+    if lists == MANY_LISTS:
+        return [Branch((Task.list_id.in_(MEMBER_LISTS), *conditions))]
+    return [Branch((Task.list_id == bindparam(f"list_{i}"), *conditions)) for i in range(lists)]
+
+
+def _visibility_branches(visibility: str, lists: int) -> list[Branch]:
     """The branches whose union is what the viewer may see."""
     # The shared half walks the caller's share rows in sort order (the share's copy of
     # the sort keys is indexed per sort), so it stops after a page like the own half.
-    own = Task.owner_id == bindparam("viewer")
+    own = Task.owner_id == VIEWER
     owner = Task.owner_id == bindparam("owner")
+    in_list = Task.list_id == bindparam("list")
     return {
-        "every": [Branch(())],
-        "owner": [Branch((owner,))],
-        "own": [Branch((own,))],
-        "owner_shared": [Branch((owner,), shared=True)],
-        "own_or_shared": [Branch((own,)), Branch((), shared=True)],
-    }[visibility]
+        "every": lambda: [Branch(())],
+        "owner": lambda: [Branch((owner,))],
+        "own": lambda: [Branch((own,))],
+        "owner_shared": lambda: [Branch((owner,), shared=True),
+                                 *_list_branches(lists, owner)],
+        "own_or_shared": lambda: [Branch((own,)), Branch((), shared=True),
+                                  *_list_branches(lists)],
+        "list": lambda: [Branch((in_list,))],
+        "list_owner": lambda: [Branch((in_list, owner))],
+    }[visibility]()
 
 
 @lru_cache(maxsize=512)
@@ -248,13 +330,13 @@ def _page_statement(shape: PageShape) -> Select[Any]:
         if branch.shared:
             query = (select(TaskShare.task_id.label("id"))
                      .join(Task, Task.id == TaskShare.task_id)
-                     .where(TaskShare.user_id == bindparam("viewer")))
+                     .where(TaskShare.user_id == VIEWER))
         else:
             query = select(Task.id)
         return (query.where(*branch.conditions, *filters, *keyset(branch.shared))
                 .order_by(*sort.order_by(branch.shared)).limit(limit))
 
-    branches = _visibility_branches(shape.visibility)
+    branches = _visibility_branches(shape.visibility, shape.lists)
     query = select(*PAGE_COLUMNS).join(User, User.id == Task.owner_id)
     if len(branches) == 1 and not branches[0].shared:
         query = query.where(*branches[0].conditions, *filters, *keyset(False))
@@ -271,13 +353,13 @@ def fetch_task_page(
     visibility = _visibility(session, page)
     if visibility is None:
         return [], None
-    kind, params = visibility
+    params: dict[str, Any] = dict(visibility.params)
     params.update(_filter_params(page.filters), limit=page.limit + 1)
     after = page.after
     if after is not None:
         params.update({f"after_{i}": v for i, v in enumerate(after) if v is not None})
     shape = PageShape(
-        sort=page.sort.name, visibility=kind,
+        sort=page.sort.name, visibility=visibility.kind, lists=visibility.lists,
         filters=tuple(name for name in SCALAR_FILTERS if name in params),
         tags=len(page.filters.tags),
         cursor_nulls=None if after is None else tuple(v is None for v in after),

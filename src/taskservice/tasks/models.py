@@ -2,7 +2,7 @@
 
 Tags are kept twice on purpose: as a JSON list on the task, so loading a task is one
 query, and as ``task_tags`` rows, so ``tag=`` filters are an indexed lookup on every
-database. :meth:`Task.set_tags` is the only writer of both.
+database. :meth:`Task.insert_into` and :meth:`Task.update_in` write both.
 
 A share keeps a copy of its task's sort keys for the same reason: "tasks shared with me,
 sorted" is then a range of one index however many tasks are shared with the caller.
@@ -14,7 +14,7 @@ operator at a SQL prompt.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import cast
+from typing import Any, cast
 
 import zope.sqlalchemy
 from sqlalchemy import (
@@ -45,6 +45,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from ..accounts.models import User
 from ..db.base import ID, Base, UTCDateTime, utcnow
+from ..lists.models import TaskList
 from ..vocabulary import (
     PRIORITIES,
     SHARE_PERMISSIONS,
@@ -63,12 +64,21 @@ PLAIN_SORT_COLUMNS = {
 
 
 def sort_indexes(prefix: str, scope: tuple[str, ...], column_prefix: str = "",
-                 id_column: str = "id") -> tuple[Index, ...]:
-    """One index per plain sort: ``scope`` (the owner, the sharee, or none), key, id."""
+                 id_column: str = "id", **options: Any) -> tuple[Index, ...]:
+    """One index per plain sort: ``scope`` (the owner, the sharee, or none), key, id.
+
+    ``options`` go to each ``Index`` (a partial index's ``sqlite_where``...).
+    """
     return tuple(
-        Index(f"{prefix}{short}", *scope, column_prefix + column, id_column)
+        Index(f"{prefix}{short}", *scope, column_prefix + column, id_column, **options)
         for short, column in PLAIN_SORT_COLUMNS.items()
     )
+
+
+def in_a_list(column: str = "list_id") -> dict[str, Any]:
+    """Index options for tasks in a list only: most tasks are in none, and pay nothing."""
+    where: ColumnElement[bool] = literal_column(f"{column} IS NOT NULL")
+    return {"sqlite_where": where, "postgresql_where": where}
 
 
 class Task(Base):
@@ -79,6 +89,8 @@ class Task(Base):
         *sort_indexes("ix_tasks_owner_", ("owner_id",)),
         # An admin's list spans every owner: the same sorts without the owner.
         *sort_indexes("ix_tasks_", ()),
+        # The tasks of one list, for its members: the same sorts with the list first.
+        *sort_indexes("ix_tasks_list_", ("list_id",), **in_a_list()),
         {"sqlite_autoincrement": True},  # ids are never reused, even after a delete
     )
 
@@ -97,6 +109,11 @@ class Task(Base):
     # When ``done`` last became true; None while it is false.
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     version: Mapped[int] = mapped_column(Integer, nullable=False)
+    # The list the task is in (contract section 7); its members' rights reach the task
+    # through the resource tree. Deleting the list deletes its tasks.
+    list_id: Mapped[int | None] = mapped_column(
+        ID, ForeignKey("lists.id", ondelete="CASCADE"), nullable=True
+    )
 
     # The owner's name, for the body and the ACL: read with the task in one query (a
     # subquery on the users' primary key) as a plain value, not as a joined User object,
@@ -104,6 +121,9 @@ class Task(Base):
     owner_username: Mapped[str] = column_property(
         select(User.username).where(User.id == owner_id).scalar_subquery()
     )
+    # Loaded (one SELECT by id) only for a task in a list, whose parent in the resource
+    # tree it is (resources.py); a task in no list never queries it.
+    task_list: Mapped[TaskList | None] = relationship(lazy="select")
     shares: Mapped[list[TaskShare]] = relationship(
         cascade="all, delete-orphan", passive_deletes=True, lazy="select",
         order_by="TaskShare.user_id",
@@ -193,6 +213,9 @@ Index("ix_tasks_owner_due", Task.owner_id, UNDATED, Task.due_at, Task.id)
 Index("ix_tasks_owner_due_desc", Task.owner_id, UNDATED, Task.due_at.desc(), Task.id.desc())
 Index("ix_tasks_due", UNDATED, Task.due_at, Task.id)
 Index("ix_tasks_due_desc", UNDATED, Task.due_at.desc(), Task.id.desc())
+Index("ix_tasks_list_due", Task.list_id, UNDATED, Task.due_at, Task.id, **in_a_list())
+Index("ix_tasks_list_due_desc", Task.list_id, UNDATED, Task.due_at.desc(), Task.id.desc(),
+      **in_a_list())
 
 
 class TaskTag(Base):

@@ -1,4 +1,4 @@
-"""Tasks and shares as the contract's JSON bodies show them."""
+"""Tasks as the contract's JSON bodies show them (shares: ``taskservice.sharing``)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ from typing import Any, Protocol
 
 from ..vocabulary import PRIORITIES
 from ..web.representation import timestamp
-from .models import TaskShare
 
 
 class TaskFields(Protocol):
@@ -27,6 +26,8 @@ class TaskFields(Protocol):
     def due_at(self) -> datetime | None: ...
     @property
     def tags(self) -> list[str]: ...
+    @property
+    def list_id(self) -> int | None: ...
     @property
     def owner_username(self) -> str: ...
     @property
@@ -48,13 +49,10 @@ def task_json(task: TaskFields) -> dict[str, Any]:
         "priority": PRIORITIES[task.priority],
         "due_at": timestamp(task.due_at),
         "tags": list(task.tags),
+        "list": None if task.list_id is None else str(task.list_id),
         "owner": task.owner_username,
         "created_at": timestamp(task.created_at),
         "updated_at": timestamp(task.updated_at),
         "completed_at": timestamp(task.completed_at),
         "version": task.version,
     }
-
-
-def share_json(share: TaskShare) -> dict[str, str]:
-    return {"username": share.user.username, "permission": share.permission}

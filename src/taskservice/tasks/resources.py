@@ -1,5 +1,5 @@
 """Tasks and their shares in the resource tree; each task's ACL is its owner, its
-shares and the admins."""
+shares and the admins, and a task in a list inherits the list's ACL after its own."""
 
 from __future__ import annotations
 
@@ -12,16 +12,18 @@ from pyramid.request import Request
 from sqlalchemy import bindparam, select
 from zope.interface import implementer
 
-from ..accounts.models import User, find_user
+from ..lists.resources import ListCollection, ListResource
 from ..permissions import Permission, Principal
+from ..sharing import ShareCollection
 from ..traversal import ACE, ACL, IPrivateResource, Resource
 from ..vocabulary import ID_PATTERN, WRITE_METHODS
-from .models import Task, TaskShare
+from .models import Task
 
 TASK_ID = re.compile(ID_PATTERN)  # used with fullmatch: no trailing newline
 
 OWNER_PERMISSIONS = (
-    Permission.VIEW, Permission.EDIT, Permission.DELETE, Permission.SHARE, Permission.UNSHARE
+    Permission.VIEW, Permission.EDIT, Permission.DELETE, Permission.SHARE, Permission.UNSHARE,
+    Permission.DETACH,
 )
 # What each share permission of the vocabulary grants.
 SHARE_GRANTS = {
@@ -52,16 +54,27 @@ class TaskCollection(Resource):
         task = self.request.dbsession.execute(query, {"id": int(key)}).scalar_one_or_none()
         if task is None:
             raise KeyError(key)
-        return TaskResource(self.request, task, self)
+        return TaskResource(self.request, task, self._parent_of(task))
+
+    def _parent_of(self, task: Task) -> Resource:
+        """The task's list when it is in one (so the ACL walk reaches the list), else this."""
+        if task.list_id is None or task.task_list is None:
+            return self
+        lists = ListCollection(self.request, "lists", self.__parent__)
+        return ListResource(self.request, task.task_list, lists)
 
 
 @implementer(IPrivateResource)
 class TaskResource(Resource):
-    """One task; its ACL is its owner, its shares, and the admins."""
+    """One task; its ACL is its owner, its shares, and the admins, then its list's."""
 
-    def __init__(self, request: Request, task: Task, parent: TaskCollection) -> None:
+    def __init__(self, request: Request, task: Task, parent: Resource) -> None:
         super().__init__(request, str(task.id), parent)
         self.task = task
+
+    @property
+    def shared(self) -> Task:
+        return self.task
 
     def __acl__(self) -> Iterator[ACE]:
         # A generator: ACLHelper stops at the first matching entry, so the owner and
@@ -70,51 +83,10 @@ class TaskResource(Resource):
         yield (Allow, Principal.user(self.task.owner_username), OWNER_PERMISSIONS)
         for share in self.task.shares:
             yield (Allow, Principal.user(share.user.username), SHARE_GRANTS[share.permission])
-        yield DENY_ALL
+        if self.task.list_id is None:
+            yield DENY_ALL  # else the walk goes on to the list's ACL, which ends with it
 
     def __getitem__(self, name: str) -> ShareCollection:
         if name != "shares":
             raise KeyError(name)
         return ShareCollection(self.request, name, self)
-
-
-class ShareCollection(Resource):
-    """The shares of the parent task; its permissions are the task's."""
-
-    __parent__: TaskResource  # always: only TaskResource.__getitem__ makes one
-
-    @property
-    def task(self) -> Task:
-        return self.__parent__.task
-
-    def __getitem__(self, username: str) -> ShareResource:
-        # Any name resolves: one that cannot exist is an unknown user (a 400 on PUT, a 404
-        # on DELETE), judged by the view after the task's ACL, never a 404 for the URL.
-        return ShareResource(self.request, username, self)
-
-
-class ShareResource(Resource):
-    """The share of the parent task with ``username``, which may not exist yet (PUT makes it)."""
-
-    __parent__: ShareCollection  # always: only ShareCollection.__getitem__ makes one
-
-    @property
-    def task(self) -> Task:
-        return self.__parent__.task
-
-    @property
-    def user(self) -> User | None:
-        return find_user(self.request.dbsession, self.__name__)
-
-    @property
-    def share(self) -> TaskShare | None:
-        return next(
-            (s for s in self.task.shares if s.user.username.lower() == self.__name__.lower()),
-            None,
-        )
-
-    def __acl__(self) -> Iterator[ACE]:
-        # Whoever a task is shared with may leave the share; the rest is the task's ACL.
-        share = self.share
-        if share is not None:
-            yield (Allow, Principal.user(share.user.username), (Permission.UNSHARE,))

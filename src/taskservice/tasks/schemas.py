@@ -23,11 +23,12 @@ from ..web.schema_types import (
     QueryList,
     StrictBoolean,
     StrictDateTime,
+    StrictId,
     StrictMapping,
     StrictSequence,
     StrictString,
 )
-from ..web.schemas import cursor_node, limit_node
+from ..web.schemas import cursor_node, limit_node, trimmed_text
 
 
 class _DistinctTags:
@@ -46,10 +47,6 @@ class _DistinctTags:
 _distinct = _DistinctTags()
 
 
-def _strip(value: object) -> object:
-    return value.strip() if isinstance(value, str) else value
-
-
 def _tag() -> colander.SchemaNode:
     return colander.SchemaNode(
         StrictString(), name="tag", validator=colander.Length(1, TAG_MAX_LENGTH)
@@ -57,12 +54,14 @@ def _tag() -> colander.SchemaNode:
 
 
 def task_body(
-    schema_name: str, example: dict[str, Any], partial: bool = False
+    schema_name: str, example: dict[str, Any], partial: bool = False,
+    list_missing: object = None,
 ) -> colander.SchemaNode:
     """A task as a client sends it; ``partial`` (PATCH) makes every field optional.
 
     ``schema_name`` and ``example`` are for the OpenAPI document, where each kind of task
-    body is a type of its own in a generated client.
+    body is a type of its own in a generated client. ``list_missing`` is what an absent
+    ``list`` means (a PUT leaves the task in its list: ``colander.drop``).
     """
 
     def missing(default: object) -> object:
@@ -70,11 +69,7 @@ def task_body(
 
     return colander.SchemaNode(
         StrictMapping(),
-        colander.SchemaNode(
-            StrictString(), name="title", preparer=_strip,
-            validator=colander.Length(1, TITLE_MAX_LENGTH),
-            missing=colander.drop if partial else colander.required,
-        ),
+        trimmed_text("title", TITLE_MAX_LENGTH, partial),
         colander.SchemaNode(
             StrictString(), name="description",
             validator=colander.Length(max=DESCRIPTION_MAX_LENGTH), missing=missing(""),
@@ -88,6 +83,8 @@ def task_body(
         colander.SchemaNode(
             StrictSequence(), _tag(), name="tags", validator=_distinct, missing=missing([]),
         ),
+        colander.SchemaNode(StrictId(nullable=True), name="list",
+                            missing=missing(list_missing)),
         schema_name=schema_name, example=example,
     )
 
@@ -101,7 +98,8 @@ def task_create_body() -> colander.SchemaNode:
 def task_replace_body() -> colander.SchemaNode:
     """``PUT /tasks/<id>``: the whole task; absent fields take their defaults."""
     return task_body("TaskReplace", {"title": "Buy oat milk", "description": "", "done": False,
-                                     "priority": "normal", "due_at": None, "tags": ["home"]})
+                                     "priority": "normal", "due_at": None, "tags": ["home"]},
+                     list_missing=colander.drop)
 
 
 def task_patch_body() -> colander.SchemaNode:
@@ -109,12 +107,17 @@ def task_patch_body() -> colander.SchemaNode:
     return task_body("TaskPatch", {"done": True}, partial=True)
 
 
-def task_list_query() -> colander.SchemaNode:
-    """``GET /tasks``: page, filters (all combinable) and sort."""
+def task_list_query(list_filter: bool = True) -> colander.SchemaNode:
+    """``GET /tasks``: page, filters (all combinable) and sort.
+
+    Without ``list_filter`` for ``GET /lists/<id>/tasks``, whose path names the list.
+    """
+    lists = [colander.SchemaNode(StrictId(), name="list", missing=colander.drop)]
     return colander.SchemaNode(
         StrictMapping(),
         limit_node(),
         cursor_node(),
+        *(lists if list_filter else []),
         colander.SchemaNode(QueryBoolean(), name="done", missing=colander.drop),
         colander.SchemaNode(
             StrictString(), name="priority", validator=colander.OneOf(PRIORITIES),

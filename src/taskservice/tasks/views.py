@@ -5,21 +5,21 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pyramid.httpexceptions import HTTPNoContent, HTTPNotModified
+from pyramid.httpexceptions import HTTPNoContent
 from pyramid.request import Request
 from pyramid.response import Response
 
 from ..db.base import utcnow
 from ..permissions import Permission
 from ..vocabulary import PRIORITY_RANK
-from ..web.conditional import not_modified, require_if_match, set_etag
-from ..web.errors import error_response
-from ..web.pagination import CursorError, decode_cursor, encode_cursor
+from ..web.conditional import not_modified_response, require_if_match, set_etag
+from ..web.pagination import encode_cursor, page_after
 from ..web.schemas import request_schema
 from ..web.services import absolute_url, api_service, link_next_page
 from ..web.validation import BODY_VALIDATORS, NO_QUERY_VALIDATORS, QUERY_VALIDATORS
 from .listing import Sort, TaskFilters, TaskPageRequest, fetch_task_page
 from .models import Task
+from .placement import placed
 from .representation import task_json
 from .schemas import task_create_body, task_list_query, task_patch_body, task_replace_body
 
@@ -70,11 +70,15 @@ def _save(request: Request, task_row: Task, fields: dict[str, Any]) -> dict[str,
 )
 def create_task(request: Request) -> dict[str, Any]:
     """Create a task owned by the caller."""
+    return new_task(request, placed(request, request.validated["body"], None))
+
+
+def new_task(request: Request, fields: dict[str, Any]) -> dict[str, Any]:
+    """Insert a task of the caller's with ``fields`` (its list already checked): the 201."""
     now = utcnow()
     identity = request.identity
     task_row = Task(owner_id=identity.user_id, owner_username=identity.username,
-                    created_at=now, updated_at=now,
-                    **_columns(request.validated["body"], now))
+                    created_at=now, updated_at=now, **_columns(fields, now))
     task_row.insert_into(request.dbsession)
     request.response.headers["Location"] = absolute_url(request, f"/tasks/{task_row.id}")
     return _task_response(request, task_row, status=201)
@@ -86,21 +90,19 @@ def create_task(request: Request) -> dict[str, Any]:
 )
 def list_tasks(request: Request) -> dict[str, Any]:
     """List the tasks the caller may view, filtered, sorted and a page at a time."""
+    return task_page(request, request.validated["querystring"].get("list"))
+
+
+def task_page(request: Request, list_id: int | None) -> dict[str, Any]:
+    """A page of ``GET /tasks`` as the query string asks, in the list ``list_id`` if given."""
     query = request.validated["querystring"]
     sort = Sort(query["sort"])
-    after = None
-    if query["cursor"] is not None:
-        try:
-            after = decode_cursor(query["cursor"], sort.name, sort.codecs)
-        except CursorError:
-            raise error_response(
-                400, "querystring", "cursor",
-                "Invalid cursor: pass the next_cursor of the previous page, with the same sort",
-            ) from None
+    after = page_after(query["cursor"], sort.name, sort.codecs)
     filters = TaskFilters(
         done=query.get("done"), priority=query.get("priority"), tags=query.get("tag", ()),
         owner=query.get("owner"), text=query.get("q"),
         due_before=query.get("due_before"), due_after=query.get("due_after"),
+        list_id=list_id,
     )
     page = TaskPageRequest(
         viewer=request.identity, filters=filters, sort=sort,
@@ -116,11 +118,7 @@ def list_tasks(request: Request) -> dict[str, Any]:
 def get_task(request: Request) -> dict[str, Any] | Response:
     """Read a task (304 when If-None-Match names its current ETag)."""
     task_row = request.context.task
-    if not_modified(request, task_row.version):
-        response = HTTPNotModified()
-        set_etag(response, task_row.version)
-        return response
-    return _task_response(request, task_row)
+    return not_modified_response(request, task_row.version) or _task_response(request, task_row)
 
 
 @task.patch(
@@ -129,7 +127,8 @@ def get_task(request: Request) -> dict[str, Any] | Response:
 )
 def patch_task(request: Request) -> dict[str, Any]:
     """Change some fields of a task."""
-    return _save(request, request.context.task, request.validated["body"])
+    task_row = request.context.task
+    return _save(request, task_row, placed(request, request.validated["body"], task_row))
 
 
 @task.put(
@@ -137,8 +136,9 @@ def patch_task(request: Request) -> dict[str, Any]:
     validators=BODY_VALIDATORS,
 )
 def replace_task(request: Request) -> dict[str, Any]:
-    """Replace a task: absent fields take their defaults."""
-    return _save(request, request.context.task, request.validated["body"])
+    """Replace a task: absent fields take their defaults (an absent list keeps its list)."""
+    task_row = request.context.task
+    return _save(request, task_row, placed(request, request.validated["body"], task_row))
 
 
 @task.delete(permission=Permission.DELETE, validators=NO_QUERY_VALIDATORS)

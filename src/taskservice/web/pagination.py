@@ -21,6 +21,8 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, SQLColumnExpression, and_, or_
 
+from .errors import error_response
+
 CHECKSUM_BYTES = 8
 
 
@@ -105,6 +107,19 @@ def decode_cursor(cursor: str, kind: str, codecs: Sequence[Codec]) -> list[Any]:
         return [codec.load(v) for codec, v in zip(codecs, values, strict=True)]
     except (binascii.Error, ValueError, TypeError) as error:
         raise CursorError(str(error)) from error
+
+
+def page_after(cursor: str | None, kind: str, codecs: Sequence[Codec]) -> list[Any] | None:
+    """The values a page starts after (None on page 1); a 400 for a cursor of anything else."""
+    if cursor is None:
+        return None
+    try:
+        return decode_cursor(cursor, kind, codecs)
+    except CursorError:
+        raise error_response(
+            400, "querystring", "cursor",
+            "Invalid cursor: pass the next_cursor of the previous page, with the same sort",
+        ) from None
 
 
 def after(

@@ -14,7 +14,9 @@ from typing import Any
 
 import colander
 
-from ..vocabulary import READ_ONLY_FIELDS
+from ..vocabulary import ID_PATTERN, READ_ONLY_FIELDS
+
+ID = re.compile(ID_PATTERN)  # used with fullmatch: no trailing newline
 
 
 class StrictMapping(colander.Mapping):
@@ -92,6 +94,23 @@ class StrictString(ScalarType):
             raise colander.Invalid(node, "Must be a string")
         _reject_unstorable(node, cstruct)
         return cstruct
+
+
+class StrictId(ScalarType):
+    """An id as the API writes them, a string of digits, given as its number; or ``null``
+    when ``nullable``. The same in a body and in a query string."""
+
+    def __init__(self, nullable: bool = False) -> None:
+        self.nullable = nullable
+
+    def check(self, node: colander.SchemaNode, cstruct: Any) -> Any:
+        if cstruct is None and self.nullable:
+            return None
+        if not isinstance(cstruct, str) or not ID.fullmatch(cstruct):
+            raise colander.Invalid(
+                node, "Must be an id: a string of up to 18 digits, not starting with 0"
+            )
+        return int(cstruct)
 
 
 class StrictBoolean(ScalarType):

@@ -70,6 +70,21 @@ def cursor_node() -> colander.SchemaNode:
     )
 
 
+def _strip(value: object) -> object:
+    return value.strip() if isinstance(value, str) else value
+
+
+def trimmed_text(name: str, max_length: int, partial: bool = False) -> colander.SchemaNode:
+    """A required title or name, trimmed and then 1 to ``max_length`` code points.
+
+    ``partial`` (PATCH) makes it optional.
+    """
+    return colander.SchemaNode(
+        StrictString(), name=name, preparer=_strip, validator=colander.Length(1, max_length),
+        missing=colander.drop if partial else colander.required,
+    )
+
+
 def page_query() -> colander.SchemaNode:
     """A plain paginated list: ``limit`` and ``cursor`` only."""
     return colander.SchemaNode(StrictMapping(), limit_node(), cursor_node(), missing={})

@@ -14,7 +14,14 @@ from collections import Counter
 import pytest
 
 from taskservice.openapi.enums import ENUMS
-from taskservice.vocabulary import PRIORITIES, SHARE_PERMISSIONS, SORTS
+from taskservice.vocabulary import (
+    LIST_ACCESS,
+    LIST_SHARE_PERMISSIONS,
+    LIST_SORTS,
+    PRIORITIES,
+    SHARE_PERMISSIONS,
+    SORTS,
+)
 from tests.support.openapi import operations, refs, resolve, validate_example, walk
 
 OPERATION_IDS = {
@@ -29,6 +36,14 @@ OPERATION_IDS = {
     ("/tasks/{id}/shares", "get"): "listShares",
     ("/tasks/{id}/shares/{username}", "put"): "putShare",
     ("/tasks/{id}/shares/{username}", "delete"): "deleteShare",
+    ("/lists", "post"): "createList", ("/lists", "get"): "listLists",
+    ("/lists/{id}", "get"): "getList", ("/lists/{id}", "patch"): "patchList",
+    ("/lists/{id}", "put"): "replaceList", ("/lists/{id}", "delete"): "deleteList",
+    ("/lists/{id}/tasks", "get"): "listListTasks",
+    ("/lists/{id}/tasks", "post"): "createListTask",
+    ("/lists/{id}/shares", "get"): "listListShares",
+    ("/lists/{id}/shares/{username}", "put"): "putListShare",
+    ("/lists/{id}/shares/{username}", "delete"): "deleteListShare",
     ("/__heartbeat__", "get"): "checkHeartbeat",
     ("/__lbheartbeat__", "get"): "checkLoadBalancerHeartbeat",
     ("/__version__", "get"): "getVersion",
@@ -40,6 +55,9 @@ BODIES = {
     ("/tokens", "post"): "Credentials", ("/tasks", "post"): "TaskCreate",
     ("/tasks/{id}", "put"): "TaskReplace", ("/tasks/{id}", "patch"): "TaskPatch",
     ("/tasks/{id}/shares/{username}", "put"): "ShareRequest",
+    ("/lists", "post"): "ListCreate", ("/lists/{id}", "put"): "ListReplace",
+    ("/lists/{id}", "patch"): "ListPatch", ("/lists/{id}/tasks", "post"): "TaskCreate",
+    ("/lists/{id}/shares/{username}", "put"): "ListShareRequest",
 }
 
 
@@ -60,11 +78,13 @@ def test_operations_are_tagged_by_domain(document):
     tags = {path: op["tags"] for path, _method, op in operations(document)}
     assert tags["/tasks/{id}/shares"] == tags["/tasks"] == ["tasks"]
     assert tags["/tokens"] == tags["/users/me"] == ["accounts"]
+    assert tags["/lists/{id}/shares"] == tags["/lists/{id}/tasks"] == ["lists"]
     assert {tag for tagged in tags.values() for tag in tagged} == {
-        "accounts", "tasks", "ops", "openapi"}
+        "accounts", "tasks", "lists", "ops", "openapi"}
 
 
-@pytest.mark.parametrize("values", [PRIORITIES, SHARE_PERMISSIONS, SORTS])
+@pytest.mark.parametrize("values", [PRIORITIES, SHARE_PERMISSIONS, SORTS,
+                                    LIST_SHARE_PERMISSIONS, LIST_SORTS, LIST_ACCESS])
 def test_each_vocabulary_enum_is_exactly_one_component(document, values):
     components = document["components"]["schemas"].values()
     assert len([schema for schema in components if schema.get("enum") == list(values)]) == 1
@@ -140,7 +160,8 @@ def test_every_schema_example_is_valid(document):
     examples = {name: schema["example"]
                 for name, schema in document["components"]["schemas"].items()
                 if "example" in schema}
-    assert {"Task", "TaskPage", "User", "Share", "Token", "Error"} <= set(examples)
+    assert {"Task", "TaskPage", "User", "Share", "Token", "Error", "List", "ListPage",
+            "ListShare", "ListShareList"} <= set(examples)
     for name, example in examples.items():
         validate_example(document, document["components"]["schemas"][name], example)
 
@@ -151,6 +172,10 @@ def test_headers_are_declared_where_they_are_sent(document):
         return set(response["headers"])
 
     assert {"Location", "ETag"} <= headers("/tasks", "post", "201")
+    assert {"Location", "ETag"} <= headers("/lists", "post", "201")
+    assert {"Location", "ETag"} <= headers("/lists/{id}/tasks", "post", "201")
+    assert "ETag" in headers("/lists/{id}", "get", "304") & headers("/lists/{id}", "put", "412")
+    assert "Link" in headers("/lists", "get", "200") & headers("/lists/{id}/tasks", "get", "200")
     assert "Location" in headers("/users", "post", "201")
     assert "Link" in headers("/tasks", "get", "200") & headers("/users", "get", "200")
     assert "ETag" in headers("/tasks/{id}", "get", "304") & headers("/tasks/{id}", "patch", "412")

@@ -16,8 +16,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from taskservice.accounts.models import User
+from taskservice.sharing import ShareResource
 from taskservice.tasks.models import TaskShare
-from taskservice.tasks.resources import ShareResource
 from tests.support.api import Client
 
 

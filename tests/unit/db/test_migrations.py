@@ -1,11 +1,12 @@
-"""Migrations 0003 (the share rows' copy of the sort keys), 0005 (64-bit ids) and 0006
-(completed_at) on a database that has data, up and down."""
+"""Migrations 0003 (the share rows' copy of the sort keys), 0005 (64-bit ids), 0006
+(completed_at) and 0007 (lists) on a database that has data, up and down."""
 
 from __future__ import annotations
 
 from alembic import command
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, inspect, text
 
+from taskservice.db.session import make_engine
 from tests.support.database import alembic_config
 
 PAST_32_BITS = 2**40
@@ -143,3 +144,53 @@ def test_migration_0003_downgrades_to_the_shares_it_found(empty_database):
         columns = connection.execute(text("SELECT * FROM task_shares")).keys()
         command.upgrade(alembic_config(connection), "head")
     assert list(columns) == ["task_id", "user_id", "permission"]
+
+
+# -- 0007: lists, list shares, the list a task is in ---------------------------------------
+
+LIST = ("INSERT INTO lists (id, owner_id, name, description, created_at, updated_at, version)"
+        " VALUES (3, 1, 'groceries', '', '2030-01-06 00:00:00', '2030-01-06 00:00:00', 1)")
+LIST_SHARE = "INSERT INTO list_shares (list_id, user_id, permission) VALUES (3, 2, 'manage')"
+
+
+def test_0007_keeps_every_task_in_no_list_and_cascades_from_a_list(empty_database):
+    populated_at_0004(empty_database)
+    with empty_database.begin() as connection:
+        command.upgrade(alembic_config(connection), "0006")
+        command.upgrade(alembic_config(connection), "0007")
+        lists = connection.execute(text("SELECT id, list_id FROM tasks ORDER BY id")).all()
+        connection.execute(text(LIST))
+        connection.execute(text(LIST_SHARE))
+        connection.execute(text("UPDATE tasks SET list_id = 3 WHERE id = 7"))
+        # the trigger of 0003 still keeps the share rows' copy in step
+        connection.execute(text("UPDATE tasks SET title = 'renamed' WHERE id = 7"))
+        copy = connection.execute(text("SELECT task_title FROM task_shares")).scalar_one()
+    # As the app connects (SQLite enforces foreign keys only when told to, per connection).
+    app_engine = make_engine(empty_database.url.render_as_string(hide_password=False))
+    with app_engine.begin() as connection:
+        connection.execute(text("DELETE FROM lists WHERE id = 3"))
+        left = connection.execute(text(
+            "SELECT (SELECT count(*) FROM tasks), (SELECT count(*) FROM task_tags),"
+            " (SELECT count(*) FROM task_shares), (SELECT count(*) FROM list_shares)")).one()
+    app_engine.dispose()
+    assert [tuple(row) for row in lists] == [(7, None), (8, None)]
+    assert copy == "renamed"
+    assert tuple(left) == (1, 0, 0, 0)  # task 7 went with its list, with its tag and share
+
+
+def test_0007_downgrades_to_the_schema_it_found(empty_database):
+    populated_at_0004(empty_database)
+    with empty_database.begin() as connection:
+        command.upgrade(alembic_config(connection), "head")
+        connection.execute(text(LIST))
+        connection.execute(text("UPDATE tasks SET list_id = 3 WHERE id = 8"))
+        command.downgrade(alembic_config(connection), "0006")
+        columns = list(connection.execute(text("SELECT * FROM tasks")).keys())
+        tasks = connection.execute(text("SELECT count(*) FROM tasks")).scalar_one()
+        tables = set(inspect(connection).get_table_names())
+        connection.execute(text("UPDATE tasks SET title = 'again' WHERE id = 7"))
+        copy = connection.execute(text("SELECT task_title FROM task_shares")).scalar_one()
+        command.upgrade(alembic_config(connection), "head")
+    assert "list_id" not in columns and tasks == 2
+    assert not tables & {"lists", "list_shares"}
+    assert copy == "again"  # the 0003 trigger survived the round trip

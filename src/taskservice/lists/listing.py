@@ -1,0 +1,73 @@
+"""The list-list query: the lists the caller may view, sorted, a keyset page at a time.
+
+A user has few lists, so unlike tasks (tasks/listing.py) one statement does: the
+caller's own lists and those shared with them, with the caller's share joined in, so
+each row says its ``permission`` without another query. An admin's page is a range of
+the sort's index over every list.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import SQLColumnExpression, and_, or_, select
+from sqlalchemy.orm import Session
+
+from ..accounts.security import Identity
+from ..web import pagination
+from ..web.pagination import DATETIME, INTEGER, STRING, Codec
+from .models import ListShare, TaskList
+
+SORT_COLUMNS: dict[str, tuple[SQLColumnExpression[Any], Codec]] = {
+    "name": (TaskList.name, STRING),
+    "created_at": (TaskList.created_at, DATETIME),
+}
+
+
+@dataclass(frozen=True)
+class ListSort:
+    """A sort as the client names it (``-name``), then the id that makes it total."""
+
+    name: str
+
+    @property
+    def kind(self) -> str:
+        """What its cursors are issued for: never the same as a task sort's."""
+        return f"lists:{self.name}"
+
+    @property
+    def keys(self) -> list[tuple[SQLColumnExpression[Any], bool]]:
+        column, _ = SORT_COLUMNS[self.name.lstrip("-")]
+        descending = self.name.startswith("-")
+        return [(column, descending), (TaskList.id, descending)]
+
+    @property
+    def codecs(self) -> list[Codec]:
+        return [SORT_COLUMNS[self.name.lstrip("-")][1], INTEGER]
+
+    def values(self, row: TaskList) -> list[Any]:
+        return [getattr(row, self.name.lstrip("-")), row.id]
+
+
+Row = tuple[TaskList, str | None]
+
+
+def fetch_list_page(session: Session, viewer: Identity, sort: ListSort, limit: int,
+                    after: Sequence[Any] | None) -> tuple[list[Row], list[Any] | None]:
+    """One page of (list, the viewer's share permission) and the values to continue after."""
+    share = and_(ListShare.list_id == TaskList.id, ListShare.user_id == viewer.user_id)
+    query = select(TaskList, ListShare.permission).outerjoin(ListShare, share)
+    if not viewer.is_admin:
+        mine = TaskList.owner_id == viewer.user_id
+        query = query.where(or_(mine, ListShare.user_id.is_not(None)))
+    if after is not None:
+        query = query.where(pagination.after(sort.keys, after))
+    order = [column.desc() if descending else column.asc() for column, descending in sort.keys]
+    rows: list[Row] = [(row, permission) for row, permission in
+                       session.execute(query.order_by(*order).limit(limit + 1))]
+    if len(rows) <= limit:
+        return rows, None
+    rows = rows[:limit]
+    return rows, sort.values(rows[-1][0])
