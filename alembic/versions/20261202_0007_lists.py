@@ -13,7 +13,7 @@ writes nothing into them.
 
 Revision ID: 0007
 Revises: 0006
-Create Date: 2026-12-15
+Create Date: 2026-12-02
 """
 import sqlalchemy as sa
 from alembic import op
