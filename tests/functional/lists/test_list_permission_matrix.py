@@ -17,6 +17,7 @@ import webtest
 
 from tests.support.api import Client, assert_error, send_json
 from tests.support.lists import create_list, share_list
+from tests.support.matrix import cells, covers_every_action
 
 ANONYMOUS: dict[str, str] = {}
 LIST_ROLES = {"manage": "manager", "edit": "editor", "view": "viewer"}
@@ -143,16 +144,11 @@ EXPECTED: dict[str, dict[str, int]] = {
     "stranger": {**dict.fromkeys(ALL_OK, 404), "post_task_in_list": 400},
     "anonymous": dict.fromkeys(ALL_OK, 401),
 }
-CELLS = [
-    pytest.param(role, action, status, id=f"{role}-{action}-{status}")
-    for role, row in EXPECTED.items()
-    for action, status in row.items()
-]
+CELLS = cells(EXPECTED)
 
 
 def test_matrix_covers_every_role_and_action():
-    """A role or action added to one table but not the other would silently go untested."""
-    assert all(set(row) == set(ACTIONS) for row in EXPECTED.values())
+    assert covers_every_action(EXPECTED, ACTIONS)
 
 
 @pytest.mark.parametrize(("role", "action", "status"), CELLS)

@@ -15,6 +15,7 @@ import pytest
 import webtest
 
 from tests.support.api import Client
+from tests.support.matrix import cells, covers_every_action
 
 ANONYMOUS: dict[str, str] = {}
 NEW_TITLE = {"title": "Changed"}
@@ -112,16 +113,11 @@ EXPECTED: dict[str, dict[str, int]] = {
     "stranger": dict(view=404, list=200, patch=404, put=404, delete=404, share=404, unshare=404),
     "anonymous": dict(view=401, list=401, patch=401, put=401, delete=401, share=401, unshare=401),
 }
-CELLS = [
-    pytest.param(role, action, status, id=f"{role}-{action}-{status}")
-    for role, row in EXPECTED.items()
-    for action, status in row.items()
-]
+CELLS = cells(EXPECTED)
 
 
 def test_matrix_covers_every_role_and_action():
-    """A role or action added to one table but not the other would silently go untested."""
-    assert all(set(row) == set(ACTIONS) for row in EXPECTED.values())
+    assert covers_every_action(EXPECTED, ACTIONS)
 
 
 @pytest.mark.parametrize(("role", "action", "status"), CELLS)
