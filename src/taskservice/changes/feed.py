@@ -12,9 +12,9 @@ range of the log (models.py), never a scan of everyone's changes:
 1. rows of objects the caller owns (``owner_id``);
 2. rows addressed to the caller (``user_id``): their shares given, changed or removed,
    tombstones of tasks shared with them and of lists they were members of;
-3. rows of the lists they are a member of now, or lost or gained in the range
-   (``list_id``): those lists' own changes, and those of every task that is, came or was
-   moved out of the list;
+3. rows of the lists they are a member of now, or gained or lost since the token (even
+   after the sync's end: membership is judged now) (``list_id``): those lists' own
+   changes, and those of every task that is, came or was moved out of the list;
 4. rows of the tasks shared with them now (``task_id``);
 5. derived, not logged: when they gained or lost a list at position ``n``, every task in
    the list now, and every task the log shows in the list after ``n``, at position ``n``.
@@ -78,17 +78,24 @@ TASK: ColumnElement[str] = literal_column("'task'")
 LIST_SHARE_ACTIONS = ("shared", "unshared", "deleted")
 
 
-def _in_range(seq: Any, from_after: bool = True) -> ColumnElement[bool]:
-    bounds = [seq > SINCE, seq <= UNTIL]
-    if from_after:
-        bounds.append(seq >= AFTER)
-    return and_(*bounds)
+def _in_range(seq: Any) -> ColumnElement[bool]:
+    """In the sync's range, from the page's start."""
+    return and_(seq > SINCE, seq <= UNTIL, seq >= AFTER)
 
 
-def _list_events(from_after: bool) -> CompoundSelect[Any]:
-    """The lists the viewer gained, lost or saw deleted in the range, with the position."""
+def _list_events(in_range: bool) -> CompoundSelect[Any]:
+    """The lists the viewer gained, lost or saw deleted, with the position.
+
+    ``in_range``: in the page's range (positions of derived changes). Else every such
+    event since the token, committed before this read *or after the sync's end*: the
+    membership a branch-3 row is judged by is today's, so a list lost after ``until``
+    must still count, or a task that left it before ``until`` (moved or deleted, its row
+    in this range) would be judged by a membership the viewer no longer has, and the
+    loss's own derived tombstones (next sync) would no longer find it in the list.
+    """
     columns = (C.object_id.label("list_id"), C.seq.label("seq"))
-    common = (C.kind == "list", C.action.in_(LIST_SHARE_ACTIONS), _in_range(C.seq, from_after))
+    when = _in_range(C.seq) if in_range else C.seq > SINCE
+    common = (C.kind == "list", C.action.in_(LIST_SHARE_ACTIONS), when)
     return union(
         select(*columns).where(C.user_id == VIEWER, *common),
         select(*columns).where(C.owner_id == VIEWER, *common),
