@@ -19,7 +19,11 @@ from collections.abc import Iterator
 
 import pytest
 from sqlalchemy import create_engine, text
+from sqlalchemy.orm import Session
 
+from taskservice.changes import log
+from taskservice.db.session import make_engine
+from taskservice.db.sqlite import SQLITE_IMMEDIATE
 from tests.support.load import ApiUser, error_lines, server_database, start_server
 from tests.support.servers import PserveProcess
 from tests.support.sync import Replica, full_copy
@@ -202,3 +206,34 @@ def test_clients_that_sync_while_others_write_end_with_a_full_sync(server, datab
               f"syncs {dict(sync_counts)}, copies {[len(c.objects) for c in copies.values()]}")
     assert sum(world.statuses.values()) > 100
     assert error_lines(server.output()) == []
+
+
+def test_a_log_append_waits_until_the_one_before_it_has_committed(database):
+    """Positions are commit order: while one transaction holds an appended, uncommitted
+    row, another's append waits (SQLite: for the write lock; PostgreSQL: for the log's
+    advisory lock), so no reader can see a higher position while a lower one is pending.
+    (The race test above rarely catches a missing lock: its window is a few statements.)"""
+    engine = make_engine(database)
+    done = threading.Event()
+    positions: dict[str, int] = {}
+
+    def append_as(name: str, session: Session) -> None:
+        session.connection(execution_options={SQLITE_IMMEDIATE: True})
+        log.append(session, [log.row("list", 1, "updated", owner_id=1, list_id=1)])
+        positions[name] = session.execute(text("SELECT max(seq) FROM changes")).scalar_one()
+        session.commit()
+
+    try:
+        with Session(engine) as first, Session(engine) as second:
+            first.connection(execution_options={SQLITE_IMMEDIATE: True})
+            log.append(first, [log.row("list", 1, "updated", owner_id=1, list_id=1)])
+            positions["first"] = first.execute(text("SELECT max(seq) FROM changes")).scalar_one()
+            waiter = threading.Thread(target=lambda: (append_as("second", second), done.set()))
+            waiter.start()
+            assert not done.wait(1.0), "the second append did not wait for the first's commit"
+            first.commit()
+            assert done.wait(10.0)
+            waiter.join()
+    finally:
+        engine.dispose()
+    assert positions["second"] > positions["first"]
