@@ -171,6 +171,36 @@ def list_tasks(conn: sqlite3.Connection, user: tuple, query: dict) -> dict:
     return {"items": [task_json(r) for r in rows[:limit]], "next_cursor": cursor}
 
 
+CHANGED_SQL = ("SELECT kind, object_id, max(seq) AS position FROM changes "
+               "WHERE owner_id = ? AND seq > ? AND seq <= ? GROUP BY kind, object_id "
+               "ORDER BY position, kind, object_id LIMIT ?")
+
+
+def sync_changes(conn: sqlite3.Connection, user: tuple, query: dict) -> dict:
+    """GET /changes from a kept token: the caller's own changed tasks, a page of them.
+
+    The minimum of the service's feed: the token's position (checksum checked), the
+    highest position, one grouped range of the log, the tasks of the page.
+    """
+    limit = int(query.get("limit", 20))
+    encoded, _, checksum = query["token"].partition(".")
+    payload = base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4))
+    if hashlib.blake2b(payload, digest_size=8, person=b"tscursor").hexdigest() != checksum:
+        raise HTTPError("400 Bad Request")
+    since = json.loads(payload)[1][3]
+    until = conn.execute("SELECT coalesce(max(seq), 0) FROM changes").fetchone()[0]
+    changed = conn.execute(CHANGED_SQL, (user[0], since, until, limit + 1)).fetchall()
+    ids = [row[1] for row in changed[:limit]]
+    marks = ", ".join("?" * len(ids))
+    rows = {row[0]: row for row in conn.execute(
+        f"SELECT {TASK_COLUMNS} FROM tasks t JOIN users u ON u.id = t.owner_id "
+        f"WHERE t.id IN ({marks})", ids)}
+    changes = [{"kind": "task", "id": str(i), "deleted": False, "task": task_json(rows[i])}
+               if i in rows else {"kind": "task", "id": str(i), "deleted": True,
+                                  "reason": "deleted"} for i in ids]
+    return {"changes": changes, "next_token": query["token"], "more": len(changed) > limit}
+
+
 def create_task(conn: sqlite3.Connection, user: tuple, body: dict) -> tuple:
     stamp_now, tags = now(), list(dict.fromkeys(body.get("tags", [])))
     conn.execute("BEGIN IMMEDIATE")
@@ -231,6 +261,9 @@ def dispatch(environ: dict) -> tuple[str, object, list]:
         parts = environ["QUERY_STRING"].split("&")
         query = dict(part.partition("=")[::2] for part in parts if part)
         return "200 OK", list_tasks(conn, user, query), []
+    if path == "/changes" and method == "GET":
+        parts = environ["QUERY_STRING"].split("&")
+        return "200 OK", sync_changes(conn, user, dict(p.partition("=")[::2] for p in parts)), []
     if path == "/tasks" and method == "POST":
         row = create_task(conn, user, read_body(environ))
         return "201 Created", task_json(row), [("Location", f"/tasks/{row[0]}"),

@@ -47,13 +47,15 @@ WRK_MISSING = ("wrk is not installed. On Debian/Ubuntu: sudo apt-get install -y 
 class Scenario:
     name: str
     script: str
-    path: str = ""  # for get_path.lua; may name {tag}, {cursor}, {list} and {list_cursor}
+    # For get_path.lua; may name {tag}, {cursor}, {list}, {list_cursor} and {sync_token}.
+    path: str = ""
     writes: bool = False
     separate: bool = False  # reported apart from the targets (POST /tokens is slow on purpose)
 
     def url_path(self, seeded: Seeded) -> str:
         return self.path.format(tag=seeded.filter_tag, cursor=seeded.deep_cursor,
-                                list=seeded.list_id, list_cursor=seeded.list_cursor)
+                                list=seeded.list_id, list_cursor=seeded.list_cursor,
+                                sync_token=seeded.sync_token)
 
 
 SCENARIOS = {s.name: s for s in (
@@ -66,6 +68,10 @@ SCENARIOS = {s.name: s for s in (
     Scenario("GET /tasks?limit=20&list=<id> (list member: deep cursor)", "get_path.lua",
              "/tasks?limit=20&list={list}&cursor={list_cursor}"),
     Scenario("GET /tasks?tag&done=false", "get_path.lua", "/tasks?tag={tag}&done=false&limit=20"),
+    # A sync page costs what a list page of the same size does (contract section 8).
+    Scenario("GET /tasks?limit=100", "get_path.lua", "/tasks?limit=100"),
+    Scenario("GET /changes?limit=100 (a page of 100 changes)", "get_path.lua",
+             "/changes?limit=100&token={sync_token}"),
     Scenario("POST /tasks", "post_task.lua", writes=True),
     Scenario("PATCH /tasks/<id>", "patch_task.lua", writes=True),
     Scenario("POST /tokens", "post_token.lua", writes=True, separate=True),

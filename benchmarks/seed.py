@@ -32,6 +32,8 @@ from sqlalchemy.engine import Connection
 
 from taskservice.accounts.credentials import token_digest
 from taskservice.accounts.models import Token, User
+from taskservice.changes.models import Change
+from taskservice.changes.tokens import KEPT, SyncToken
 from taskservice.db.session import make_engine
 from taskservice.lists.models import ListShare, TaskList
 from taskservice.settings import Settings
@@ -63,6 +65,7 @@ class Seeded:
     deep_cursor: str
     list_id: str
     list_cursor: str
+    sync_token: str
 
 
 def owner_of(task_id: int) -> int:
@@ -136,6 +139,31 @@ def insert_tasks(connection: Connection, total: int) -> None:
             connection.execute(insert(TaskShare.__table__), shared)
 
 
+# Change-log rows for bench's first tasks: GET /changes from the seeded token reads pages
+# of 100 of them (the log starts empty, as after migration 0008, and holds only these).
+CHANGED_TASKS = 300
+
+
+def insert_changes(connection: Connection, total: int) -> None:
+    rows = []
+    for task_id in range(1, min(total, CHANGED_TASKS * 10 // 9) + 1):
+        if owner_of(task_id) != 1:
+            continue
+        task = task_row(task_id)
+        rows.append({
+            "at": task["updated_at"], "kind": "task", "object_id": task_id, "action": "updated",
+            "owner_id": 1, "list_id": None, "user_id": None, "task_id": task_id,
+            "actor": USERNAME, "version": 1,
+            "detail": {"changes": {"title": {"from": "old", "to": task["title"]}}},
+        })
+    connection.execute(insert(Change.__table__), rows)
+
+
+def sync_token() -> str:
+    """Bench's kept token from before every seeded change (valid for the retention)."""
+    return SyncToken(1, datetime.now(UTC), False, KEPT, since=0).encode()
+
+
 def deep_cursor(total: int, owner: int = 1) -> str:
     """The cursor after ``owner``'s task nearest the middle of the default (-created_at) walk.
 
@@ -155,6 +183,7 @@ def seed(database_url: str, total: int) -> Seeded:
     with engine.begin() as connection:
         insert_accounts(connection)
         insert_tasks(connection, total)
+        insert_changes(connection, total)
     if engine.dialect.name == "postgresql":
         with engine.begin() as connection:
             connection.exec_driver_sql("ANALYZE")
@@ -172,7 +201,8 @@ def seed(database_url: str, total: int) -> Seeded:
     engine.dispose()
     return Seeded(tasks=total, username=USERNAME, password=PASSWORD, token=TOKEN,
                   filter_tag=FILTER_TAG, deep_cursor=deep_cursor(total),
-                  list_id=str(LIST_ID), list_cursor=deep_cursor(total, owner=2))
+                  list_id=str(LIST_ID), list_cursor=deep_cursor(total, owner=2),
+                  sync_token=sync_token())
 
 
 def main() -> None:

@@ -42,6 +42,7 @@ def make_config(global_config: dict[str, Any], **raw: Any) -> Configurator:
     config.include(".accounts")
     config.include(".tasks")
     config.include(".lists")
+    config.include(".changes")
     config.include(".ops")
     config.include(".openapi")
     return config

@@ -57,6 +57,7 @@ class Settings:
     argon2_time_cost: int = 3
     argon2_memory_cost: int = 65536
     argon2_parallelism: int = 4
+    changes_retention: int = 2592000
 
     @property
     def registration_open(self) -> bool:
@@ -170,6 +171,9 @@ OPTIONS: tuple[Option, ...] = (
            "client address) before a 429; empty is off"),
     Option("taskservice.cors_origins", _origins, "",
            "space-separated origins allowed by CORS; empty is off"),
+    Option("taskservice.changes.retention", _positive_int(100 * 365 * 86400), "2592000",
+           "seconds (30 days) the change log keeps entries and tombstones; an older sync "
+           "token is a 410"),
     Option("taskservice.argon2.time_cost", _positive_int(100), "3",
            "argon2id iterations for new password hashes"),
     Option("taskservice.argon2.memory_cost", _positive_int(4 * 1024 * 1024), "65536",

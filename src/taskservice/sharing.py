@@ -19,6 +19,7 @@ from pyramid_retry import mark_error_retryable
 from sqlalchemy.exc import IntegrityError
 
 from .accounts.models import User, find_user
+from .changes import log
 from .permissions import Permission, Principal
 from .traversal import ACE, Resource
 from .web.errors import error_response
@@ -34,7 +35,9 @@ class ShareRow(Protocol):
 class Shareable(Protocol):
     """A task or a list: an owner, and its shares."""
 
+    id: int
     owner_id: int
+    version: int
 
     @property
     def shares(self) -> list[Any]: ...
@@ -113,6 +116,7 @@ def put_share(request: Request, what: str) -> dict[str, str]:
         raise error_response(400, "path", "username", f"A {what} cannot be shared with its owner")
     permission = request.validated["body"]["permission"]
     existing = context.share
+    previous = None if existing is None else existing.permission
     if existing is None:
         existing = context.shared.share_with(grantee, permission)
         request.response.status_code = 201
@@ -125,7 +129,21 @@ def put_share(request: Request, what: str) -> dict[str, str]:
         # the retried request sees it and answers 200 (or 400), never a 500.
         mark_error_retryable(error)
         raise
+    if previous != permission:  # a share that changes nothing is no change (nor history)
+        _log_share(request, what, grantee.id, grantee.username, permission, previous)
     return share_json(existing)
+
+
+def _log_share(request: Request, what: str, user_id: int, username: str,
+               permission: str | None, previous: str | None) -> None:
+    """The change-log row of a share put or removed, after everything else it wrote."""
+    shared, actor = request.context.shared, request.identity.username
+    share = log.share_json(username, permission, previous)
+    if what == "task":
+        rows = log.task_share_changed(shared.id, shared.version, user_id, share, actor)
+    else:
+        rows = log.list_share_changed(shared.id, user_id, share, actor)
+    log.append(request.dbsession, rows)
 
 
 def delete_share(request: Request, what: str) -> HTTPNoContent:
@@ -134,6 +152,9 @@ def delete_share(request: Request, what: str) -> HTTPNoContent:
     existing = context.share
     if existing is None:
         raise error_response(404, "path", "username", f"The {what} is not shared with this user")
+    user = existing.user
+    user_id, username, previous = user.id, user.username, existing.permission
     context.shared.shares.remove(existing)
     request.dbsession.flush()
+    _log_share(request, what, user_id, username, None, previous)
     return HTTPNoContent()

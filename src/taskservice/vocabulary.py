@@ -50,3 +50,11 @@ LIST_ACCESS = ("owner", *reversed(LIST_SHARE_PERMISSIONS), "admin")
 LIST_SORT_FIELDS = ("name", "created_at")
 LIST_SORTS = tuple(prefix + field for field in LIST_SORT_FIELDS for prefix in ("", "-"))
 DEFAULT_LIST_SORT = "name"
+
+# -- changes (contract section 8) ----------------------------------------------------------
+
+# What a change of the sync feed is about, and why a tombstone is one.
+CHANGE_KINDS = ("task", "list")
+TOMBSTONE_REASONS = ("deleted", "access_revoked")
+# What a task's history entry records.
+HISTORY_ACTIONS = ("created", "updated", "shared", "unshared")

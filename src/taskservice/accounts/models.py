@@ -24,6 +24,9 @@ class User(Base):
         Boolean, nullable=False, default=False, server_default=false()
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    # When ``is_admin`` last changed (None: never since the account was made). A sync
+    # token issued before it is a 410: what the caller may view changed wholesale.
+    role_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
 # Usernames are unique case-insensitively; the database enforces it, so two concurrent

@@ -14,6 +14,7 @@ from pyramid.httpexceptions import HTTPNoContent
 from pyramid.request import Request
 from pyramid.response import Response
 
+from ..changes import log
 from ..db.base import utcnow
 from ..permissions import Permission
 from ..tasks.schemas import task_create_body, task_list_query
@@ -52,6 +53,8 @@ def _save(request: Request, row: TaskList, fields: dict[str, Any]) -> dict[str, 
             setattr(row, name, value)
         row.updated_at = utcnow()
         request.dbsession.flush()  # the versioned UPDATE: a concurrent writer fails here
+        log.append(request.dbsession,
+                   log.list_changed(row, "updated", request.identity.username))
     return _list_response(request, row)
 
 
@@ -67,6 +70,7 @@ def create_list(request: Request) -> dict[str, Any]:
                    **request.validated["body"])
     request.dbsession.add(row)
     request.dbsession.flush()
+    log.append(request.dbsession, log.list_changed(row, "created", owner.username))
     request.response.headers["Location"] = absolute_url(request, f"/lists/{row.id}")
     return _list_response(request, row, status=201)
 
@@ -122,8 +126,11 @@ def delete_list(request: Request) -> HTTPNoContent:
     """
     row = request.context.list
     require_if_match(request, row.version, "list")
-    request.dbsession.delete(row)
-    request.dbsession.flush()
+    session = request.dbsession
+    tombstones = log.lists_deleted(session, TaskList.id == row.id, request.identity.username)
+    session.delete(row)
+    session.flush()
+    log.append(session, tombstones)
     return HTTPNoContent()
 
 

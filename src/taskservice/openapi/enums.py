@@ -16,12 +16,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..vocabulary import (
+    CHANGE_KINDS,
+    HISTORY_ACTIONS,
     LIST_ACCESS,
     LIST_SHARE_PERMISSIONS,
     LIST_SORTS,
     PRIORITIES,
     SHARE_PERMISSIONS,
     SORTS,
+    TOMBSTONE_REASONS,
 )
 from .components import ref
 
@@ -73,6 +76,10 @@ ENUMS: tuple[EnumType, ...] = (
              "their share's permission, or admin for an admin who has neither"),
     EnumType("ListSort", LIST_SORTS, "The order of the lists: a field, ascending, or "
              "descending with a leading '-'; ties are broken by id", sort_varnames(LIST_SORTS)),
+    EnumType("ChangeKind", CHANGE_KINDS, "What a change of the sync feed is about"),
+    EnumType("TombstoneReason", TOMBSTONE_REASONS, "Why the object is gone from the "
+             "caller's copy: deleted, or no longer visible to them"),
+    EnumType("HistoryAction", HISTORY_ACTIONS, "What a history entry records"),
     EnumType("ErrorLocation", ERROR_LOCATIONS, "Which part of the request the error concerns"),
     EnumType("TokenType", TOKEN_TYPES, "How to send the token: Authorization: Bearer <token>"),
     EnumType("ErrorStatus", ERROR_STATUSES, "Always error: the body is the error shape"),

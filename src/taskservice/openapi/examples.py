@@ -45,3 +45,22 @@ def error(location: str, name: str, description: str) -> dict[str, Any]:
         "errors": [{"location": location, "name": name, "description": description}],
         "request_id": REQUEST_ID,
     }
+SYNC_TOKEN = "WzEsIjIwMzAtMDEtMzBUMDg6MDU6MDArMDA6MDAiLDAsMTcsMCwia2VwdCIsbnVsbF0.1f2e3d4c5b6a7988"
+CHANGE_PAGE: dict[str, Any] = {
+    "changes": [
+        {"kind": "task", "id": TASK["id"], "deleted": False, "task": TASK},
+        {"kind": "list", "id": LIST["id"], "deleted": False, "list": LIST},
+        {"kind": "task", "id": "9", "deleted": True, "reason": "deleted"},
+        {"kind": "list", "id": "3", "deleted": True, "reason": "access_revoked"},
+    ],
+    "next_token": SYNC_TOKEN, "more": False,
+}
+HISTORY_ENTRY: dict[str, Any] = {
+    "version": 3, "action": "updated", "at": UPDATED, "by": "bob",
+    "changes": {"done": {"from": False, "to": True},
+                "completed_at": {"from": None, "to": UPDATED}},
+}
+SHARE_ENTRY: dict[str, Any] = {
+    "version": 3, "action": "shared", "at": UPDATED, "by": "alice",
+    "share": {"username": "bob", "permission": "edit", "previous": None},
+}

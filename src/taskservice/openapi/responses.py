@@ -15,11 +15,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..vocabulary import (
+    CHANGE_KINDS,
+    HISTORY_ACTIONS,
     ID_PATTERN,
     LIST_ACCESS,
     LIST_SHARE_PERMISSIONS,
     PRIORITIES,
     SHARE_PERMISSIONS,
+    TOMBSTONE_REASONS,
     USERNAME_PATTERN,
 )
 from ..web.requestlog import SANE_ID
@@ -32,6 +35,9 @@ HTML = "text/html"
 TIME = {"type": "string", "format": "date-time"}
 STRING = {"type": "string"}
 REQUEST_ID = "X-Request-Id"
+# Any JSON value, null included (a history entry's old and new value of a field).
+ANY: dict[str, Any] = {"nullable": True}
+NULLABLE_STRING = {"type": "string", "nullable": True}
 
 
 def anchored(pattern: str) -> str:
@@ -85,6 +91,34 @@ SCHEMAS: dict[str, dict[str, Any]] = {
                          examples.LIST_SHARE),
     "ListShareList": example(obj(items={"type": "array", "items": ref("ListShare")}),
                              {"items": [examples.LIST_SHARE]}),
+    # One change of the sync feed: an upsert carries the object (task or list) as GET shows
+    # it, a tombstone its reason instead.
+    "Change": example({
+        "type": "object", "required": ["kind", "id", "deleted"], "additionalProperties": False,
+        "properties": {
+            "kind": enum_ref(CHANGE_KINDS), "id": STRING, "deleted": {"type": "boolean"},
+            "task": ref("Task"), "list": ref("List"), "reason": enum_ref(TOMBSTONE_REASONS),
+        },
+    }, examples.CHANGE_PAGE["changes"][2]),
+    "ChangePage": example(obj(changes={"type": "array", "items": ref("Change")},
+                              next_token=STRING, more={"type": "boolean"}),
+                          examples.CHANGE_PAGE),
+    "FieldChange": example(obj(**{"from": ANY, "to": ANY}), {"from": False, "to": True}),
+    "HistoryShare": example(obj(username=STRING, permission=NULLABLE_STRING,
+                                previous=NULLABLE_STRING),
+                            examples.SHARE_ENTRY["share"]),
+    # A task's history entry: ``changes`` for created/updated, ``share`` for (un)shared.
+    "HistoryEntry": example({
+        "type": "object", "required": ["version", "action", "at", "by"],
+        "additionalProperties": False,
+        "properties": {
+            "version": {"type": "integer", "minimum": 1}, "action": enum_ref(HISTORY_ACTIONS),
+            "at": TIME, "by": STRING,
+            "changes": {"type": "object", "additionalProperties": ref("FieldChange")},
+            "share": ref("HistoryShare"),
+        },
+    }, examples.HISTORY_ENTRY),
+    "HistoryPage": example(page_of("HistoryEntry"), examples.page(examples.HISTORY_ENTRY)),
     "Token": example(obj(token=STRING, token_type=enum_ref(TOKEN_TYPES), expires_at=TIME),
                      examples.TOKEN),
     "Heartbeat": example(obj(database=enum_ref(DATABASE_STATUSES)), {"database": "ok"}),
@@ -147,6 +181,10 @@ STATUSES: dict[int, Status] = {
                 ("path", "", "No such resource")),
     409: Status("The username is already taken",
                 ("body", "username", "This username is already taken")),
+    410: Status("The sync token is older than the change log keeps, or was issued before "
+                "the caller's admin role changed: drop the copy and sync in full",
+                ("querystring", "token", "This token is older than the change log keeps "
+                 "(2592000 seconds): drop the copy and sync in full (without token)")),
     412: Status("If-Match does not name the current ETag",
                 ("header", "If-Match", 'The task has changed: its current ETag is "3"'),
                 ("ETag",)),
@@ -229,6 +267,8 @@ OUTCOMES: dict[tuple[str, str], Outcome] = {
     ("list_shares", "GET"): Outcome((200,), "ListShareList"),
     ("list_share", "PUT"): Outcome((200, 201), "ListShare", others=(403,)),
     ("list_share", "DELETE"): Outcome((204,), others=(403,)),
+    ("changes", "GET"): Outcome((200,), "ChangePage", others=(410,)),
+    ("task_history", "GET"): Outcome((200,), "HistoryPage", ("Link",)),
     ("heartbeat", "GET"): Outcome((200,), "Heartbeat"),
     ("lbheartbeat", "GET"): Outcome((200,), "LoadBalancerHeartbeat"),
     ("version", "GET"): Outcome((200,), "Version"),

@@ -7,6 +7,7 @@ Like Pyramid's own ``pshell`` and ``pserve`` it takes the ini file first::
     taskservice-admin development.ini unset-admin NAME
     taskservice-admin development.ini revoke-tokens NAME
     taskservice-admin development.ini purge-tokens
+    taskservice-admin development.ini purge-changes
 
 The application is bootstrapped from the ini, so the settings are validated exactly as
 at start-up (``DATABASE_URL`` and ``TASKSERVICE_*`` included) and passwords are hashed
@@ -22,6 +23,7 @@ import getpass
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from datetime import timedelta
 from functools import partial
 
 import colander
@@ -33,11 +35,14 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from ..accounts.models import Token, User, username_matches
 from ..accounts.schemas import registration_body
+from ..changes.models import Change
 from ..db.base import utcnow
 from ..db.interfaces import IDatabaseEngine
 from ..db.transient import failure_reason
 
 PROG = "taskservice-admin"
+# How much older than the retention a change-log row must be before purge-changes deletes it.
+PURGE_MARGIN = timedelta(hours=1)
 
 Command = Callable[[Request, argparse.Namespace], str]
 
@@ -134,7 +139,10 @@ def set_admin_flag(request: Request, args: argparse.Namespace, is_admin: bool) -
     """Takes effect at the user's next request: the flag is read with every token."""
     with request.tm:
         user = find_user(request, args.username)
-        user.is_admin = is_admin
+        if user.is_admin != is_admin:
+            user.is_admin = is_admin
+            # Their sync tokens are now a 410: what they may view changed wholesale.
+            user.role_changed_at = utcnow()
         username = user.username
     return f"{username} is {'now' if is_admin else 'no longer'} an admin"
 
@@ -156,12 +164,30 @@ def purge_tokens(request: Request, args: argparse.Namespace) -> str:
     return f"purged {count} expired token(s)"
 
 
+def purge_changes(request: Request, args: argparse.Namespace) -> str:
+    """Deletes the change log's rows older than ``taskservice.changes.retention``.
+
+    A sync token that old is a 410 already. The rows of the last PURGE_MARGIN before the
+    cutoff stay too: a row is timed when its transaction writes it, and the token that
+    starts after it may be issued up to a transaction's length before it commits (see
+    changes/tokens.py). A task's history rows stay as long as the task (they go with it):
+    only the feed's own rows -- tombstones, moves -- are purged.
+    """
+    retention = request.registry.app_settings.changes_retention
+    cutoff = utcnow() - timedelta(seconds=retention) - PURGE_MARGIN
+    old = delete(Change).where(Change.at < cutoff, Change.task_id.is_(None))
+    with request.tm:
+        count = request.dbsession.execute(old).rowcount
+    return f"purged {count} change(s) older than {retention} seconds"
+
+
 # --- the command line -----------------------------------------------------------------------
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog=PROG, description="Manage taskservice users and tokens.", allow_abbrev=False,
+        prog=PROG, description="Manage taskservice users, tokens and the change log.",
+        allow_abbrev=False,
         epilog=f"example: {PROG} development.ini create-user alice --admin",
     )
     parser.add_argument("ini", help="the application's ini file, e.g. development.ini")
@@ -185,6 +211,9 @@ def build_parser() -> argparse.ArgumentParser:
     command("unset-admin", partial(set_admin_flag, is_admin=False), "make an admin a plain user")
     command("revoke-tokens", revoke_tokens, "delete all of a user's tokens")
     command("purge-tokens", purge_tokens, "delete every expired token", username=False)
+    command("purge-changes", purge_changes,
+            "delete the change log's entries older than taskservice.changes.retention",
+            username=False)
     return parser
 
 

@@ -86,7 +86,19 @@ class TaskResource(Resource):
         if self.task.list_id is None:
             yield DENY_ALL  # else the walk goes on to the list's ACL, which ends with it
 
-    def __getitem__(self, name: str) -> ShareCollection:
-        if name != "shares":
-            raise KeyError(name)
-        return ShareCollection(self.request, name, self)
+    def __getitem__(self, name: str) -> Resource:
+        if name == "shares":
+            return ShareCollection(self.request, name, self)
+        if name == "history":
+            return TaskHistory(self.request, name, self)
+        raise KeyError(name)
+
+
+class TaskHistory(Resource):
+    """``/tasks/<id>/history``: whoever may view the task may read it (the task's ACL)."""
+
+    __parent__: TaskResource  # always: only TaskResource.__getitem__ makes one
+
+    @property
+    def task(self) -> Task:
+        return self.__parent__.task

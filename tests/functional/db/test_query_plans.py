@@ -309,3 +309,27 @@ def test_a_list_branch_without_its_index_fails_the_check(plans, dbsession, membe
     plan = list_plan(plans, dbsession, member, sort="created_at", done=True, priority="high")
     with pytest.raises(AssertionError):
         assert_reads_each_list_from(plan, "ix_tasks_list_created", lists=2)
+
+
+# -- the sync feed (contract section 8) -------------------------------------------------------
+
+
+def test_the_feed_reads_only_the_callers_ranges_of_the_log(plans, dbsession, viewer):
+    """Each branch of a member's feed is a range of its own index of the log, led by
+    whom the rows concern: never a scan of everyone's changes."""
+    from taskservice.changes import feed
+
+    [plan] = plans(lambda: feed.change_page(dbsession, viewer, 0, 10, feed.FIRST, 100))
+    for index in ("ix_changes_owner_seq", "ix_changes_user_seq", "ix_changes_list_seq",
+                  "ix_changes_task_seq"):
+        assert plan.searches("changes", index) or plan.searches("later", index), (index, plan)
+    assert not plan.full_scans("changes"), plan
+    assert not plan.full_scans("tasks"), plan
+
+
+def test_a_task_history_page_is_a_range_of_the_task_index(plans, dbsession):
+    from taskservice.changes import views
+
+    [plan] = plans(lambda: dbsession.execute(views.HISTORY, {"task_id": 7, "limit": 21}).all())
+    assert plan.searches("changes", "ix_changes_task_seq"), plan
+    assert not plan.full_scans("changes"), plan

@@ -44,6 +44,7 @@ OPERATION_IDS = {
     ("/lists/{id}/shares", "get"): "listListShares",
     ("/lists/{id}/shares/{username}", "put"): "putListShare",
     ("/lists/{id}/shares/{username}", "delete"): "deleteListShare",
+    ("/changes", "get"): "syncChanges", ("/tasks/{id}/history", "get"): "getTaskHistory",
     ("/__heartbeat__", "get"): "checkHeartbeat",
     ("/__lbheartbeat__", "get"): "checkLoadBalancerHeartbeat",
     ("/__version__", "get"): "getVersion",
@@ -79,8 +80,9 @@ def test_operations_are_tagged_by_domain(document):
     assert tags["/tasks/{id}/shares"] == tags["/tasks"] == ["tasks"]
     assert tags["/tokens"] == tags["/users/me"] == ["accounts"]
     assert tags["/lists/{id}/shares"] == tags["/lists/{id}/tasks"] == ["lists"]
+    assert tags["/changes"] == tags["/tasks/{id}/history"] == ["changes"]
     assert {tag for tagged in tags.values() for tag in tagged} == {
-        "accounts", "tasks", "lists", "ops", "openapi"}
+        "accounts", "tasks", "lists", "changes", "ops", "openapi"}
 
 
 @pytest.mark.parametrize("values", [PRIORITIES, SHARE_PERMISSIONS, SORTS,

@@ -25,10 +25,12 @@ from sqlalchemy.orm import Session
 from taskservice import main as make_app
 from taskservice.accounts.credentials import new_token, token_digest
 from taskservice.accounts.models import Token, User
+from taskservice.changes.models import Change
 from taskservice.db.base import utcnow
 from taskservice.db.interfaces import IDatabaseEngine
 from taskservice.db.session import make_engine
 from taskservice.scripts.admin import main
+from taskservice.tasks.models import Task
 from tests.support.cli import write_ini
 from tests.support.constants import PASSWORD, TEST_SETTINGS
 from tests.support.database import migrated_database
@@ -209,6 +211,10 @@ def test_admin_flag(ini, db, capsys, subcommand, before, after, report):
     assert main([ini, subcommand, "ALICE"]) == 0
     assert capsys.readouterr().out == report + "\n"
     assert users(db) == {"alice": after, "bob": before}
+    # Only a change of role makes the user's sync tokens stale (a 410).
+    changed = {u.username: u.role_changed_at for u in db.execute(select(User)).scalars()}
+    assert changed["bob"] is None
+    assert (changed["alice"] is not None) == (before != after)
 
 
 # --- tokens ---------------------------------------------------------------------------------
@@ -234,6 +240,34 @@ def test_purge_tokens_deletes_only_expired_tokens(ini, db, capsys):
     assert token_owners(db) == ["bob"]
     assert main([ini, "purge-tokens"]) == 0
     assert capsys.readouterr().out == "purged 0 expired token(s)\n"
+
+
+def add_change(db: Session, age: timedelta, object_id: int, task_id: int | None = None) -> None:
+    db.add(Change(at=utcnow() - age, kind="task", object_id=object_id, task_id=task_id,
+                  action="updated" if task_id else "deleted"))
+    db.commit()
+
+
+def test_purge_changes_deletes_what_is_older_than_the_retention(tmp_path, database_url, db,
+                                                                capsys):
+    ini = write_ini(tmp_path / "short.ini", database_url,
+                    **{"taskservice.changes.retention": "600"})
+    for object_id, age in enumerate((timedelta(days=40), timedelta(hours=2),
+                                     timedelta(minutes=30), timedelta(minutes=5)), 1):
+        add_change(db, age, object_id)
+    alice = add_user(db, "alice")
+    task = Task(owner_id=alice.id, title="kept", description="", done=False, priority=1,
+                tags=[], created_at=utcnow(), updated_at=utcnow(), version=1)
+    db.add(task)
+    db.commit()
+    add_change(db, timedelta(days=40), task.id, task_id=task.id)  # its history: kept
+    assert main([str(ini), "purge-changes"]) == 0
+    # Older than the retention and its margin of an hour: only the first two.
+    assert capsys.readouterr().out == "purged 2 change(s) older than 600 seconds\n"
+    db.expire_all()
+    assert set(db.execute(select(Change.object_id)).scalars()) == {3, 4, task.id}
+    assert main([str(ini), "purge-changes"]) == 0
+    assert capsys.readouterr().out == "purged 0 change(s) older than 600 seconds\n"
 
 
 @pytest.mark.parametrize("subcommand", ["set-admin", "unset-admin", "revoke-tokens"])

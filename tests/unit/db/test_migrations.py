@@ -1,5 +1,6 @@
 """Migrations 0003 (the share rows' copy of the sort keys), 0005 (64-bit ids), 0006
-(completed_at) and 0007 (lists) on a database that has data, up and down."""
+(completed_at), 0007 (lists) and 0008 (the change log) on a database that has data, up and
+down."""
 
 from __future__ import annotations
 
@@ -194,3 +195,39 @@ def test_0007_downgrades_to_the_schema_it_found(empty_database):
     assert "list_id" not in columns and tasks == 2
     assert not tables & {"lists", "list_shares"}
     assert copy == "again"  # the 0003 trigger survived the round trip
+
+
+# -- 0008: the change log, and when a user's role changed -----------------------------------
+
+CHANGE = ("INSERT INTO changes (at, kind, object_id, action, owner_id, task_id) VALUES"
+          " ('2030-01-07 00:00:00', 'task', 7, 'created', 1, 7),"
+          " ('2030-01-07 00:00:00', 'task', 7, 'deleted', 1, NULL)")
+
+
+def test_0008_starts_an_empty_log_whose_history_rows_go_with_their_task(empty_database):
+    populated_at_0004(empty_database)
+    with empty_database.begin() as connection:
+        command.upgrade(alembic_config(connection), "0007")
+        command.upgrade(alembic_config(connection), "0008")
+        empty = connection.execute(text("SELECT count(*) FROM changes")).scalar_one()
+        roles = connection.execute(text("SELECT role_changed_at FROM users")).scalars().all()
+        connection.execute(text(CHANGE))
+    app_engine = make_engine(empty_database.url.render_as_string(hide_password=False))
+    with app_engine.begin() as connection:
+        connection.execute(text("DELETE FROM tasks WHERE id = 7"))
+        left = connection.execute(text("SELECT action, task_id FROM changes")).all()
+    app_engine.dispose()
+    assert empty == 0 and roles == [None, None]
+    assert [tuple(row) for row in left] == [("deleted", None)]  # the tombstone stays
+
+
+def test_0008_downgrades_to_the_schema_it_found(empty_database):
+    populated_at_0004(empty_database)
+    with empty_database.begin() as connection:
+        command.upgrade(alembic_config(connection), "head")
+        connection.execute(text(CHANGE))
+        command.downgrade(alembic_config(connection), "0007")
+        tables = set(inspect(connection).get_table_names())
+        columns = [c["name"] for c in inspect(connection).get_columns("users")]
+        command.upgrade(alembic_config(connection), "head")
+    assert "changes" not in tables and "role_changed_at" not in columns

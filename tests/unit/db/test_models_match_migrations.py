@@ -19,6 +19,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.sql.elements import UnaryExpression
 
 import taskservice.accounts.models
+import taskservice.changes.models
 import taskservice.lists.models
 import taskservice.tasks.models  # noqa: F401  (with the lines above: every table Base knows)
 from taskservice.db.base import Base

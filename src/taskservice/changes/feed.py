@@ -1,0 +1,231 @@
+"""The sync feed: what changed for one caller between two positions of the log.
+
+A sync reads the log between the position its token carries (``since``, exclusive) and
+the position it fixed when its first page was asked for (``until``, inclusive: the
+highest position visible then, below which every row has committed, see log.py). A
+sync that pages keeps ``until``, so it ends even under constant writes; what comes
+after it is the next sync's.
+
+Which rows concern the caller is decided in SQL, by branches that are each an index
+range of the log (models.py), never a scan of everyone's changes:
+
+1. rows of objects the caller owns (``owner_id``);
+2. rows addressed to the caller (``user_id``): their shares given, changed or removed,
+   tombstones of tasks shared with them and of lists they were members of;
+3. rows of the lists they are a member of now, or gained or lost since the token (even
+   after the sync's end: membership is judged now) (``list_id``): those lists' own
+   changes, and those of every task that is, came or was moved out of the list;
+4. rows of the tasks shared with them now (``task_id``);
+5. derived, not logged: when they gained or lost a list at position ``n``, every task in
+   the list now, and every task the log shows in the list after ``n``, at position ``n``.
+   Losing a list of a million tasks writes one row; the feed finds its tasks.
+
+An admin may view everything: every row of the range concerns them.
+
+Each object comes once, at its latest position in the range, in the order of those
+positions (ties by kind and id); the page then reads each object's current state: an
+object the caller may view now is an upsert (its body exactly as ``GET`` shows it), any
+other a tombstone, ``deleted`` when it no longer exists, else ``access_revoked``. So the
+feed never shows what the caller may not view, and a tombstone may name an id the client
+never had. Every candidate of a page is within ``[after, until]``: a page costs what its
+own rows cost, not what the sync's earlier pages did.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    CompoundSelect,
+    Select,
+    and_,
+    bindparam,
+    exists,
+    func,
+    literal_column,
+    or_,
+    select,
+    true,
+    union,
+    union_all,
+)
+from sqlalchemy.orm import Session
+
+from ..accounts.models import User
+from ..accounts.security import Identity
+from ..lists.models import ListShare, TaskList
+from ..lists.representation import access, list_json
+from ..tasks.listing import MEMBER_LISTS, PAGE_COLUMNS
+from ..tasks.models import TASKS, Task, TaskShare
+from ..tasks.representation import task_json
+from .models import CHANGES
+
+C = CHANGES.c
+VIEWER: BindParameter[int] = bindparam("viewer")  # the name tasks.listing binds too
+SINCE: BindParameter[int] = bindparam("since")
+UNTIL: BindParameter[int] = bindparam("until")
+# The page's start: the position of the previous page's last object (inclusive: several
+# objects may share it), 0 on a first page; then its kind and id.
+AFTER: BindParameter[int] = bindparam("after_pos")
+AFTER_KIND: BindParameter[str] = bindparam("after_kind")
+AFTER_ID: BindParameter[int] = bindparam("after_id")
+LIMIT: BindParameter[int] = bindparam("limit")
+TASK: ColumnElement[str] = literal_column("'task'")
+LIST_SHARE_ACTIONS = ("shared", "unshared", "deleted")
+
+
+def _in_range(seq: Any) -> ColumnElement[bool]:
+    """In the sync's range, from the page's start."""
+    return and_(seq > SINCE, seq <= UNTIL, seq >= AFTER)
+
+
+def _list_events(in_range: bool) -> CompoundSelect[Any]:
+    """The lists the viewer gained, lost or saw deleted, with the position.
+
+    ``in_range``: in the page's range (positions of derived changes). Else every such
+    event since the token, committed before this read *or after the sync's end*: the
+    membership a branch-3 row is judged by is today's, so a list lost after ``until``
+    must still count, or a task that left it before ``until`` (moved or deleted, its row
+    in this range) would be judged by a membership the viewer no longer has, and the
+    loss's own derived tombstones (next sync) would no longer find it in the list.
+    """
+    columns = (C.object_id.label("list_id"), C.seq.label("seq"))
+    when = _in_range(C.seq) if in_range else C.seq > SINCE
+    common = (C.kind == "list", C.action.in_(LIST_SHARE_ACTIONS), when)
+    return union(
+        select(*columns).where(C.user_id == VIEWER, *common),
+        select(*columns).where(C.owner_id == VIEWER, *common),
+    )
+
+
+def _member_branches() -> list[Select[Any]]:
+    """Branches 1-5 of the module docstring: (kind, object_id, seq) of a viewer's rows."""
+    logged = (C.kind, C.object_id, C.seq)
+    # MEMBER_LISTS and the lists of the range, as one compound (SQLite nests none).
+    lists_now_or_then = union(
+        select(TaskList.id).where(TaskList.owner_id == VIEWER),
+        select(ListShare.list_id).where(ListShare.user_id == VIEWER),
+        select(_list_events(False).subquery().c.list_id),
+    )
+    shared_tasks = select(TaskShare.task_id).where(TaskShare.user_id == VIEWER)
+    events = _list_events(True).subquery()
+    later = CHANGES.alias("later")
+    return [
+        select(*logged).where(C.owner_id == VIEWER, _in_range(C.seq)),
+        select(*logged).where(C.user_id == VIEWER, _in_range(C.seq)),
+        select(*logged).where(C.list_id.in_(lists_now_or_then), _in_range(C.seq)),
+        select(*logged).where(C.task_id.in_(shared_tasks), _in_range(C.seq)),
+        select(TASK, TASKS.c.id, events.c.seq)
+        .join_from(events, TASKS, TASKS.c.list_id == events.c.list_id),
+        select(TASK, later.c.object_id, events.c.seq)
+        .join_from(events, later, and_(later.c.list_id == events.c.list_id,
+                                       later.c.kind == "task", later.c.seq > events.c.seq)),
+    ]
+
+
+def _positions(branches: list[Select[Any]]) -> Select[Any]:
+    """Each object once, at its latest position, the page after the previous one."""
+    candidates = union_all(*branches).subquery()
+    kind, object_id = candidates.c.kind, candidates.c.object_id
+    position = func.max(candidates.c.seq)
+    after = or_(position > AFTER, and_(position == AFTER, or_(
+        kind > AFTER_KIND, and_(kind == AFTER_KIND, object_id > AFTER_ID))))
+    return (select(kind, object_id, position.label("position"))
+            .group_by(kind, object_id).having(after)
+            .order_by(position, kind, object_id).limit(LIMIT))
+
+
+# Built once each (SQLAlchemy then memoizes their cache keys): only the values differ.
+ADMIN_POSITIONS = _positions([select(C.kind, C.object_id, C.seq).where(_in_range(C.seq))])
+MEMBER_POSITIONS = _positions(_member_branches())
+LAST_POSITION = select(func.coalesce(func.max(C.seq), 0))
+
+IDS: BindParameter[list[int]] = bindparam("ids", expanding=True)
+VIEWABLE_TASK = or_(
+    Task.owner_id == VIEWER,
+    Task.list_id.in_(MEMBER_LISTS),
+    exists().where(TaskShare.task_id == Task.id, TaskShare.user_id == VIEWER),
+)
+TASKS_OF_PAGE = (select(*PAGE_COLUMNS, VIEWABLE_TASK.label("viewable"))
+                 .join(User, User.id == Task.owner_id).where(Task.id.in_(IDS)))
+ADMIN_TASKS_OF_PAGE = (select(*PAGE_COLUMNS, true().label("viewable"))
+                       .join(User, User.id == Task.owner_id).where(Task.id.in_(IDS)))
+LISTS_OF_PAGE = (
+    select(TaskList, ListShare.permission)
+    .outerjoin(ListShare, and_(ListShare.list_id == TaskList.id, ListShare.user_id == VIEWER))
+    .where(TaskList.id.in_(IDS))
+)
+
+
+@dataclass(frozen=True)
+class Position:
+    """Where a page of changes ends: an object's position, then its kind and id."""
+
+    seq: int
+    kind: str
+    object_id: int
+
+
+FIRST = Position(0, "", 0)
+
+
+def last_position(session: Session) -> int:
+    """The highest position visible now: every row at or below it has committed."""
+    last: int = session.execute(LAST_POSITION).scalar_one()
+    return last
+
+
+def change_page(session: Session, viewer: Identity, since: int, until: int,
+                after: Position, limit: int) -> tuple[list[dict[str, Any]], Position | None]:
+    """One page of the feed and where the next starts (None when this is the last)."""
+    query = ADMIN_POSITIONS if viewer.is_admin else MEMBER_POSITIONS
+    params = {"viewer": viewer.user_id, "since": since, "until": until, "after_pos": after.seq,
+              "after_kind": after.kind, "after_id": after.object_id, "limit": limit + 1}
+    rows = session.execute(query, params).all()
+    more = len(rows) > limit
+    rows = rows[:limit]
+    bodies = _current(session, viewer, rows)
+    items = [bodies.get((kind, object_id)) or _tombstone(kind, object_id, bodies)
+             for kind, object_id, _ in rows]
+    if not more:
+        return items, None
+    kind, object_id, seq = rows[-1]
+    return items, Position(seq, kind, object_id)
+
+
+# Marks an object that exists but that the viewer may not view (see _tombstone).
+HIDDEN: dict[str, Any] = {}
+
+
+def _current(session: Session, viewer: Identity, rows: Sequence[Any]
+             ) -> dict[tuple[str, int], dict[str, Any]]:
+    """The upsert of each object of the page the viewer may view; HIDDEN for the rest."""
+    found: dict[tuple[str, int], dict[str, Any]] = {}
+    task_ids = [object_id for kind, object_id, _ in rows if kind == "task"]
+    list_ids = [object_id for kind, object_id, _ in rows if kind == "list"]
+    if task_ids:
+        query = ADMIN_TASKS_OF_PAGE if viewer.is_admin else TASKS_OF_PAGE
+        for task in session.execute(query, {"ids": task_ids, "viewer": viewer.user_id}):
+            found["task", task.id] = (upsert("task", task.id, task_json(task))
+                                      if task.viewable else HIDDEN)
+    if list_ids:
+        params = {"ids": list_ids, "viewer": viewer.user_id}
+        for row, permission in session.execute(LISTS_OF_PAGE, params):
+            viewable = viewer.is_admin or row.owner_id == viewer.user_id or permission
+            found["list", row.id] = (upsert("list", row.id, list_json(
+                row, access(row, viewer, permission))) if viewable else HIDDEN)
+    return found
+
+
+def upsert(kind: str, object_id: int, body: dict[str, Any]) -> dict[str, Any]:
+    return {"kind": kind, "id": str(object_id), "deleted": False, kind: body}
+
+
+def _tombstone(kind: str, object_id: int, found: dict[tuple[str, int], Any]) -> dict[str, Any]:
+    reason = "access_revoked" if (kind, object_id) in found else "deleted"
+    return {"kind": kind, "id": str(object_id), "deleted": True, "reason": reason}
+

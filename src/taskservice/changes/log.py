@@ -1,0 +1,204 @@
+"""Appending to the change log, in the transaction of each change.
+
+Every view that changes a task, a list or a share ends with :func:`append`: one Core
+executemany of the rows this module builds, after every other statement of the request
+(an ORM change is flushed first). That is the write path's whole extra cost.
+
+Commit order
+------------
+A reader keeps a position (``seq``) and later asks for what came after it, so a
+position must never be handed out to a transaction that commits after a higher one has
+become visible: the reader would pass the lower one before it exists and miss it forever.
+Both databases are made to number the log in commit order:
+
+- SQLite has one writer at a time: a writing request begins with ``BEGIN IMMEDIATE`` (and
+  this process's writers queue on a lock, db/sqlite.py), so a transaction that inserts
+  ``seq = n`` commits before the next writer even begins, and AUTOINCREMENT hands out
+  ``n + 1`` to that one. A reader's snapshot that sees ``n`` sees everything below it.
+- PostgreSQL has concurrent writers, and a sequence value is taken when the row is
+  inserted, not when it commits. So appends are serialised: :func:`append` takes the
+  transaction-level advisory lock ``pg_advisory_xact_lock(LOG_LOCK)`` right before its
+  INSERT. The lock is held until the transaction ends, and PostgreSQL makes a commit
+  visible before it releases the transaction's locks, so the next appender draws its
+  numbers only after the previous one is visible (or rolled back, leaving a gap that no
+  row will ever fill). Hence: once ``n`` is visible, so is every logged ``m < n``, and a
+  reader that fixes its end at the highest visible position never skips a row.
+
+The lock is the last thing a writer takes (the append is the request's last statement),
+so it is held only for the commit itself, and no writer ever waits for a row lock while
+holding it: the append writes only rows of the log, and a history row's foreign key
+names a task the same transaction already holds locked. Read-only requests never take it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+import zope.sqlalchemy
+from sqlalchemy import ColumnElement, Select, select, text, union
+from sqlalchemy.orm import Session
+
+from ..db.base import utcnow
+from ..lists.models import ListShare, TaskList
+from ..tasks.models import TASKS, Task, TaskShare
+from ..tasks.representation import task_json
+from .models import CHANGES, INSERT_CHANGES, ROW_COLUMNS
+
+# Any constant the service uses for nothing else; the lock is per database.
+LOG_LOCK = 0x74736368  # "tsch"
+TAKE_LOG_LOCK = text(f"SELECT pg_advisory_xact_lock({LOG_LOCK})")
+
+# What a task's history shows: the writable fields (all of them, from null, on creation)
+# and completed_at, which follows done.
+CREATED_FIELDS = ("title", "description", "done", "priority", "due_at", "tags", "list")
+HISTORY_FIELDS = (*CREATED_FIELDS, "completed_at")
+
+Row = dict[str, Any]
+
+
+def append(session: Session, rows: Sequence[Row]) -> None:
+    """Insert ``rows`` into the log, numbered in commit order (see the module docstring)."""
+    if not rows:
+        return
+    zope.sqlalchemy.mark_changed(session)
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(TAKE_LOG_LOCK)
+    session.execute(INSERT_CHANGES, list(rows))
+
+
+def row(kind: str, object_id: int, action: str, at: datetime | None = None,
+        **values: Any) -> Row:
+    """One log row; the columns not given are NULL (every row has every key: executemany)."""
+    full: Row = dict.fromkeys(ROW_COLUMNS)
+    full.update(values, kind=kind, object_id=object_id, action=action, at=at or utcnow())
+    return full
+
+
+# --- tasks ----------------------------------------------------------------------------------
+
+
+def task_fields(task: Task) -> dict[str, Any]:
+    """The fields a history entry compares, as the task's body shows them."""
+    body = task_json(task)
+    return {name: body[name] for name in HISTORY_FIELDS}
+
+
+def task_created(task: Task, actor: str) -> list[Row]:
+    after = task_fields(task)
+    changes = {name: {"from": None, "to": after[name]} for name in CREATED_FIELDS}
+    return [_task_row(task, "created", actor, {"changes": changes})]
+
+
+def task_updated(task: Task, before: dict[str, Any], old_list_id: int | None,
+                 actor: str) -> list[Row]:
+    """The history row of an update; a move out of a list also tells the list it left."""
+    after = task_fields(task)
+    changes = {name: {"from": before[name], "to": after[name]}
+               for name in HISTORY_FIELDS if before[name] != after[name]}
+    rows = [_task_row(task, "updated", actor, {"changes": changes})]
+    if old_list_id is not None and old_list_id != task.list_id:
+        rows.append(row("task", task.id, "moved", list_id=old_list_id, actor=actor))
+    return rows
+
+
+def task_share_changed(task_id: int, version: int, user_id: int, share: dict[str, Any],
+                       actor: str) -> list[Row]:
+    """``shared`` (a new or changed permission) or ``unshared`` (``permission`` None).
+
+    For the grantee alone (and the task's history): the task's body does not change.
+    """
+    action = "unshared" if share["permission"] is None else "shared"
+    return [row("task", task_id, action, user_id=user_id, task_id=task_id, actor=actor,
+                version=version, detail={"share": share})]
+
+
+def _task_row(task: Task, action: str, actor: str, detail: dict[str, Any]) -> Row:
+    # At the task's own time of the change: its history says what its updated_at says.
+    return row("task", task.id, action, task.updated_at, owner_id=task.owner_id,
+               list_id=task.list_id,
+               task_id=task.id, actor=actor, version=task.version, detail=detail)
+
+
+def tasks_deleted(session: Session, condition: ColumnElement[bool], actor: str) -> list[Row]:
+    """The tombstone rows of the tasks ``condition`` selects, read before they are deleted.
+
+    One row per task for its owner, its list's members and the admins, and one per user
+    it is or was shared with (a share of the log: a user who has left it may still hold
+    the task; a tombstone for a task they no longer have is harmless), since those shares
+    go with the task. Two queries, whatever the number of tasks.
+    """
+    ids = select(TASKS.c.id).where(condition)
+    # Locked first (PostgreSQL; SQLite has one writer anyway): no share of them can be
+    # given until this transaction ends, so the audience read next is the whole of it.
+    tasks = session.execute(
+        select(TASKS.c.id, TASKS.c.owner_id, TASKS.c.list_id).where(condition)
+        .with_for_update()
+    ).all()
+    if not tasks:
+        return []
+    audience = union(
+        select(TaskShare.task_id, TaskShare.user_id).where(TaskShare.task_id.in_(ids)),
+        select(CHANGES.c.task_id, CHANGES.c.user_id).where(
+            CHANGES.c.task_id.in_(ids), CHANGES.c.user_id.is_not(None)),
+    )
+    now = utcnow()
+    rows = [row("task", task_id, "deleted", now, owner_id=owner_id, list_id=list_id,
+                actor=actor) for task_id, owner_id, list_id in tasks]
+    rows += [row("task", task_id, "deleted", now, user_id=user_id, actor=actor)
+             for task_id, user_id in session.execute(audience)]
+    return rows
+
+
+# --- lists ----------------------------------------------------------------------------------
+
+
+def list_changed(row_: TaskList, action: str, actor: str) -> list[Row]:
+    """``created`` or ``updated``: for the list's owner, its members and the admins."""
+    return [row("list", row_.id, action, owner_id=row_.owner_id, list_id=row_.id,
+                actor=actor, version=row_.version)]
+
+
+def list_share_changed(list_id: int, user_id: int, share: dict[str, Any],
+                       actor: str) -> list[Row]:
+    """For the member alone: the feed derives what they gained or lost (every task in it)."""
+    action = "unshared" if share["permission"] is None else "shared"
+    return [row("list", list_id, action, user_id=user_id, actor=actor,
+                detail={"share": share})]
+
+
+def lists_deleted(session: Session, condition: ColumnElement[bool], actor: str) -> list[Row]:
+    """The tombstone rows of the lists ``condition`` selects and of every task in them.
+
+    Read before the delete: the lists' shares and tasks go with them (cascades). Each
+    member gets a row of their own, the owner the list's row; both then see the tasks'
+    own tombstones, which name the list.
+    """
+    lists = session.execute(
+        select(TaskList.id, TaskList.owner_id).where(condition).with_for_update()).all()
+    if not lists:
+        return []
+    ids: Select[Any] = select(TaskList.id).where(condition)
+    now = utcnow()
+    rows = [row("list", list_id, "deleted", now, owner_id=owner_id, list_id=list_id,
+                actor=actor) for list_id, owner_id in lists]
+    members = session.execute(
+        select(ListShare.list_id, ListShare.user_id).where(ListShare.list_id.in_(ids)))
+    rows += [row("list", list_id, "deleted", now, user_id=user_id, actor=actor)
+             for list_id, user_id in members]
+    return rows + tasks_deleted(session, TASKS.c.list_id.in_(ids), actor)
+
+
+def user_deleted(session: Session, user_id: int, actor: str) -> list[Row]:
+    """Everything that goes with a user: their lists (with every task in them), their tasks."""
+    rows = lists_deleted(session, TaskList.owner_id == user_id, actor)
+    in_their_lists = select(TaskList.id).where(TaskList.owner_id == user_id)
+    theirs_elsewhere = (TASKS.c.owner_id == user_id) & (
+        TASKS.c.list_id.is_(None) | TASKS.c.list_id.not_in(in_their_lists))
+    return rows + tasks_deleted(session, theirs_elsewhere, actor)
+
+
+def share_json(username: str, permission: str | None, previous: str | None) -> dict[str, Any]:
+    return {"username": username, "permission": permission, "previous": previous}
+
