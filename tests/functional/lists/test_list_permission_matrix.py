@@ -200,8 +200,12 @@ def test_a_member_may_leave_and_then_sees_neither_the_list_nor_its_tasks(world: 
 @pytest.mark.parametrize("action", [a for a in ACTIONS if "list" in a and a != "post_task_in_list"])
 def test_a_missing_list_is_404_for_every_authenticated_role(world: World, role: str,
                                                             action: str):
+    before, real_list = world.state(), world.list_id
     world.list_id = "999999999"
-    ACTIONS[action](world, world.headers(role), 404)
+    response = ACTIONS[action](world, world.headers(role), 404)
+    assert_error(response, 404)
+    world.list_id = real_list
+    assert world.state() == before  # the existing list and its task are untouched
 
 
 @pytest.mark.parametrize("role", ["owner", "admin", "stranger"])

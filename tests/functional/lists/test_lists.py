@@ -209,11 +209,18 @@ def test_sharing_with_an_unknown_user_or_the_owner_is_400_naming_username(testap
     assert_error(response, 400, ("path", "username"))
 
 
-@pytest.mark.parametrize("body", [{}, {"permission": "owner"}, {"permission": "admin"},
-                                  {"permission": "view", "extra": 1}, {"permission": None}])
-def test_a_bad_share_body_is_400(testapp, alice, bob, body):
+@pytest.mark.parametrize(("body", "named"), [
+    ({}, "permission"), ({"permission": "owner"}, "permission"),
+    ({"permission": "admin"}, "permission"), ({"permission": "view", "extra": 1}, "extra"),
+    ({"permission": None}, "permission"),
+])
+def test_a_bad_share_body_is_400(testapp, alice, bob, body, named):
     made = create_list(alice)
-    send_json(testapp, "PUT", f"/lists/{made['id']}/shares/bob", body, alice.headers, 400)
+    response = send_json(testapp, "PUT", f"/lists/{made['id']}/shares/bob", body,
+                         alice.headers, 400)
+    assert_error(response, 400, ("body", named))
+    shares = testapp.get(f"/lists/{made['id']}/shares", headers=alice.headers).json
+    assert shares["items"] == []
 
 
 def test_deleting_a_share_that_does_not_exist_is_404(testapp, alice, bob):
