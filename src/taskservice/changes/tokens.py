@@ -1,7 +1,8 @@
-"""Sync tokens: where a client's copy stands, opaque and checksummed like every cursor.
+"""Sync tokens: where a client's copy stands, opaque and signed.
 
-A token is a cursor of ``web.pagination`` (the same encoding and checksum, defined once
-there), so an altered one is a 400. It carries:
+A token is a cursor of ``web.pagination`` (the same encoding, defined once there) whose
+checksum is keyed with the service's ``sync_tokens`` key (db/service_keys.py): an altered
+or forged one is a 400, so a client cannot re-date a token past the retention. It carries:
 
 - the user it was issued to (another user's token is a 400) and whether they were an
   admin then, and when the sync began (``issued_at``): a token older than the retention,
@@ -86,20 +87,20 @@ class SyncToken:
         seq, kind, object_id = self.after
         return Position(seq, kind, object_id)
 
-    def encode(self) -> str:
+    def encode(self, key: bytes) -> str:
         after = None
         if self.after is not None:
             codecs = AFTER_CODECS[self.phase]
             after = [codec.dump(value) for codec, value in zip(codecs, self.after, strict=True)]
         values = [self.user_id, self.issued_at, int(self.is_admin), self.since, self.until,
                   self.phase, after]
-        return encode_cursor(TOKEN_KIND, TOKEN_CODECS, values)
+        return encode_cursor(TOKEN_KIND, TOKEN_CODECS, values, key)
 
 
-def decode_token(text: str) -> SyncToken:
-    """The token ``text`` encodes; :class:`CursorError` for anything this service did not issue."""
+def decode_token(text: str, key: bytes) -> SyncToken:
+    """The token ``text`` encodes; :class:`CursorError` for anything this service did not sign."""
     user_id, issued_at, is_admin, since, until, phase, after = decode_cursor(
-        text, TOKEN_KIND, TOKEN_CODECS)
+        text, TOKEN_KIND, TOKEN_CODECS, key)
     loaded = None
     if after is not None:
         codecs = AFTER_CODECS.get(phase)

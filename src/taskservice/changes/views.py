@@ -13,6 +13,7 @@ from sqlalchemy import bindparam, select
 
 from ..accounts.models import User
 from ..db.base import utcnow
+from ..db.service_keys import SYNC_TOKENS, service_key
 from ..lists.listing import ListSort, fetch_list_page
 from ..lists.representation import access, list_json
 from ..permissions import Permission
@@ -70,7 +71,7 @@ def _stale(description: str) -> HTTPError:
 def _checked(request: Request, text: str) -> SyncToken:
     """The token, if it is this caller's and still good: else a 400 or a 410."""
     try:
-        token = decode_token(text)
+        token = decode_token(text, service_key(request, SYNC_TOKENS))
     except CursorError:
         raise error_response(400, "querystring", "token", "Invalid token: pass the "
                              "next_token of a previous sync, unchanged") from None
@@ -116,7 +117,8 @@ def sync_changes(request: Request) -> dict[str, Any]:
         following = token.kept() if after is None else token.next(CHANGES, after)
     else:
         items, following = _full_sync_page(request, token, limit)
-    return {"changes": items, "next_token": following.encode(), "more": following.phase != KEPT}
+    return {"changes": items, "next_token": following.encode(service_key(request, SYNC_TOKENS)),
+            "more": following.phase != KEPT}
 
 
 def _full_sync_page(request: Request, token: SyncToken, limit: int

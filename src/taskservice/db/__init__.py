@@ -2,7 +2,8 @@
 
 ``includeme`` registers the engine and the session factory as utilities (by interface:
 tests swap the factory for one bound to their rolled-back connection) and adds
-``request.dbsession``. Models live with their domain; they share ``base.Base``.
+``request.dbsession``. Models live with their domain; they share ``base.Base``. The
+keys the service signs with are read once per process into ``registry.service_keys``.
 """
 
 from __future__ import annotations
@@ -28,3 +29,4 @@ def includeme(config: Configurator) -> None:
     config.registry.registerUtility(make_session_factory(engine), ISessionFactory)
     config.registry.registerUtility(threading.Lock(), ISQLiteWriteTurn)
     config.add_request_method(request_dbsession, "dbsession", reify=True)
+    config.registry.service_keys = {}

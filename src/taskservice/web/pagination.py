@@ -5,7 +5,8 @@ next page is "rows strictly after those values in the sort order", which an inde
 scan answers at the same cost on page 1 and page 10 000, and which never skips or
 repeats a row when others are inserted or deleted between pages. The checksum turns an
 altered cursor into a 400 instead of a silently different page; it is not a secret,
-since every page is filtered to what the caller may view anyway.
+since every page is filtered to what the caller may view anyway. A value that must not be
+forged (a sync token) passes a ``key``, and its checksum becomes a keyed BLAKE2b MAC.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import hmac
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -24,6 +26,7 @@ from sqlalchemy import ColumnElement, SQLColumnExpression, and_, or_
 from .errors import error_response
 
 CHECKSUM_BYTES = 8
+SIGNATURE_BYTES = 16
 
 
 class CursorError(ValueError):
@@ -82,24 +85,26 @@ OPTIONAL_DATETIME = Codec(
 )
 
 
-def _checksum(payload: bytes) -> str:
-    return hashlib.blake2b(payload, digest_size=CHECKSUM_BYTES, person=b"tscursor").hexdigest()
+def _checksum(payload: bytes, key: bytes) -> str:
+    size = SIGNATURE_BYTES if key else CHECKSUM_BYTES
+    return hashlib.blake2b(payload, digest_size=size, key=key, person=b"tscursor").hexdigest()
 
 
-def encode_cursor(kind: str, codecs: Sequence[Codec], values: Sequence[Any]) -> str:
+def encode_cursor(kind: str, codecs: Sequence[Codec], values: Sequence[Any],
+                  key: bytes = b"") -> str:
     payload = json.dumps(
         [kind, [codec.dump(v) for codec, v in zip(codecs, values, strict=True)]],
         separators=(",", ":"),
     ).encode()
-    return base64.urlsafe_b64encode(payload).rstrip(b"=").decode() + "." + _checksum(payload)
+    return base64.urlsafe_b64encode(payload).rstrip(b"=").decode() + "." + _checksum(payload, key)
 
 
-def decode_cursor(cursor: str, kind: str, codecs: Sequence[Codec]) -> list[Any]:
+def decode_cursor(cursor: str, kind: str, codecs: Sequence[Codec], key: bytes = b"") -> list[Any]:
     """The sort-key values a cursor carries; :class:`CursorError` for anything else."""
     encoded, _, checksum = cursor.partition(".")
     try:
         payload = base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4))
-        if _checksum(payload) != checksum:
+        if not hmac.compare_digest(_checksum(payload, key), checksum):
             raise CursorError("checksum mismatch")
         cursor_kind, values = json.loads(payload)
         if cursor_kind != kind:

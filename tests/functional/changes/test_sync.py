@@ -16,6 +16,7 @@ from sqlalchemy import update
 from taskservice.accounts.models import User
 from taskservice.changes.tokens import KEPT, SyncToken, decode_token
 from taskservice.db.base import utcnow
+from taskservice.db.service_keys import SYNC_TOKENS, read_service_key
 from tests.support.api import assert_error, assert_unauthorized, create_task
 from tests.support.lists import create_list, share_list
 from tests.support.sync import Replica, full_copy
@@ -84,10 +85,10 @@ def test_a_full_sync_pages_with_limit_and_gives_each_object_once(alice):
     assert set(ids) == ({("list", x["id"]) for x in lists} | {("task", t["id"]) for t in tasks})
 
 
-def test_an_empty_account_syncs_to_nothing_and_gets_a_token(alice):
+def test_an_empty_account_syncs_to_nothing_and_gets_a_token(alice, sync_key):
     page = fetcher(alice)({})
     assert page["changes"] == [] and page["more"] is False
-    assert decode_token(page["next_token"]).phase == KEPT
+    assert decode_token(page["next_token"], sync_key).phase == KEPT
 
 
 # --- incremental sync ------------------------------------------------------------------------
@@ -342,11 +343,41 @@ def test_random_writes_by_several_users_converge_to_a_full_sync(alice, bob, regi
 # --- tokens ----------------------------------------------------------------------------------
 
 
-def token_of(client, **changes):
-    """``client``'s kept token, re-issued with ``changes`` (the service's own encoding)."""
-    token = decode_token(replica(client).token)
-    values = {**token.__dict__, **changes}
-    return SyncToken(**values).encode()
+@pytest.fixture
+def sync_key(dbsession):
+    """The key the service signs sync tokens with (made by the migration)."""
+    return read_service_key(dbsession, SYNC_TOKENS)
+
+
+@pytest.fixture
+def token_of(sync_key):
+    def reissue(client, **changes):
+        """``client``'s kept token, re-issued with ``changes`` (signed as the service signs)."""
+        token = decode_token(replica(client).token, sync_key)
+        return SyncToken(**{**token.__dict__, **changes}).encode(sync_key)
+    return reissue
+
+
+def test_a_token_signed_without_the_services_key_is_a_400(alice, sync_key, token_of):
+    """Knowing the encoding is not enough to re-date a token past the retention."""
+    young = decode_token(token_of(alice, issued_at=utcnow()), sync_key)
+    for key in (b"", b"x" * 32):
+        forged = young.encode(key)
+        response = alice.testapp.get("/changes", {"token": forged}, headers=alice.headers,
+                                     status=400)
+        assert_error(response, 400, ("querystring", "token"))
+    alice.testapp.get("/changes", {"token": young.encode(sync_key)}, headers=alice.headers,
+                      status=200)
+
+
+def test_every_process_signs_with_the_same_key(make_app, alice):
+    """A token from one worker is good at another (each reads the key from the database)."""
+    import webtest
+
+    other = webtest.TestApp(make_app(), extra_environ={"HTTP_HOST": "example.com"})
+    token = replica(alice).token
+    page = other.get("/changes", {"token": token}, headers=alice.headers, status=200).json
+    assert page["changes"] == [] and page["more"] is False
 
 
 def test_an_altered_token_is_a_400(alice):
@@ -365,7 +396,7 @@ def test_another_users_token_is_a_400(alice, bob):
     assert_error(response, 400, ("querystring", "token"))
 
 
-def test_a_token_older_than_the_retention_is_a_410(alice):
+def test_a_token_older_than_the_retention_is_a_410(alice, token_of):
     old = token_of(alice, issued_at=utcnow() - timedelta(seconds=2592000 + 5))
     response = alice.testapp.get("/changes", {"token": old}, headers=alice.headers, status=410)
     assert_error(response, 410, ("querystring", "token"))
@@ -373,7 +404,7 @@ def test_a_token_older_than_the_retention_is_a_410(alice):
     alice.testapp.get("/changes", {"token": young}, headers=alice.headers, status=200)
 
 
-def test_the_retention_is_the_setting(make_app, alice):
+def test_the_retention_is_the_setting(make_app, alice, token_of):
     import webtest
 
     short = webtest.TestApp(make_app(taskservice__changes__retention="60"),

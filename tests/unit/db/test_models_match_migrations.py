@@ -20,6 +20,7 @@ from sqlalchemy.sql.elements import UnaryExpression
 
 import taskservice.accounts.models
 import taskservice.changes.models
+import taskservice.db.service_keys
 import taskservice.lists.models
 import taskservice.tasks.models  # noqa: F401  (with the lines above: every table Base knows)
 from taskservice.db.base import Base

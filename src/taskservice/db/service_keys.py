@@ -1,0 +1,39 @@
+"""Secrets the service makes for itself and keeps in its database.
+
+A sync token is signed, not just checksummed: a client who knows the encoding could
+otherwise re-date its token past the retention, or forge one at any position. Signing
+needs a secret every worker and machine shares, and the contract keeps secrets out of
+ini files; the database is the one thing every process already shares. So the migration
+that creates ``service_keys`` also generates each key (``secrets.token_bytes``): a fresh
+database has its keys, no request ever writes one, and each process reads a key once.
+Recreating the database makes new keys, which turns old tokens into 400s, as it should.
+"""
+
+from __future__ import annotations
+
+from pyramid.request import Request
+from sqlalchemy import LargeBinary, String, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from .base import Base
+
+SYNC_TOKENS = "sync_tokens"
+
+
+class ServiceKey(Base):
+    __tablename__ = "service_keys"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    secret: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+def read_service_key(session: Session, name: str) -> bytes:
+    return session.execute(select(ServiceKey.secret).where(ServiceKey.name == name)).scalar_one()
+
+
+def service_key(request: Request, name: str) -> bytes:
+    """The key ``name``, read from the database on this process's first use."""
+    cache: dict[str, bytes] = request.registry.service_keys
+    if name not in cache:
+        cache[name] = read_service_key(request.dbsession, name)
+    return cache[name]
