@@ -18,16 +18,20 @@ import pstats
 import statistics
 import tempfile
 import time
+from dataclasses import asdict
 
 from pyramid.paster import get_app
 from webob import Request
 
-from .seed import seed
+from .seed import Seeded, seed
 
 
-def build_request(method: str, path: str, token: str, body: str | None, n: int) -> Request:
+def build_request(method: str, path: str, seeded: Seeded, body: str | None, n: int) -> Request:
+    """``{n}`` in the path becomes a task id, ``{<field>}`` that field of the seed."""
+    for name, value in asdict(seeded).items():
+        path = path.replace("{" + name + "}", str(value))
     request = Request.blank(path.replace("{n}", str(n % 900 + 1)), method=method,
-                            headers={"Authorization": f"Bearer {token}"})
+                            headers={"Authorization": f"Bearer {seeded.token}"})
     if body is not None:
         request.body = body.encode()
         request.content_type = "application/json"
@@ -69,7 +73,8 @@ def profile(app, requests: list[Request], top: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("method")
-    parser.add_argument("path", help="{n} is replaced by a task id that changes per request")
+    parser.add_argument("path", help="{n} is replaced by a task id that changes per request, "
+                        "{sync_token}, {list_id} ... by the seed's values")
     parser.add_argument("--body")
     parser.add_argument("-n", type=int, default=2000)
     parser.add_argument("--ini", default="production.ini")
@@ -79,10 +84,10 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         url = f"sqlite:///{tmp}/profile.sqlite"
-        token = seed(url, 1000).token
+        seeded = seed(url, 1000)
         os.environ["DATABASE_URL"] = url
         app = get_app(args.ini)
-        requests = [build_request(args.method, args.path, token, args.body, n)
+        requests = [build_request(args.method, args.path, seeded, args.body, n)
                     for n in range(args.n)]
         for request in requests[:50]:  # warm caches (compiled SQL, reified properties)
             request.copy().get_response(app)

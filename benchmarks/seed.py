@@ -34,6 +34,7 @@ from taskservice.accounts.credentials import token_digest
 from taskservice.accounts.models import Token, User
 from taskservice.changes.models import Change
 from taskservice.changes.tokens import KEPT, SyncToken
+from taskservice.db.service_keys import SYNC_TOKENS, read_service_key
 from taskservice.db.session import make_engine
 from taskservice.lists.models import ListShare, TaskList
 from taskservice.settings import Settings
@@ -159,9 +160,10 @@ def insert_changes(connection: Connection, total: int) -> None:
     connection.execute(insert(Change.__table__), rows)
 
 
-def sync_token() -> str:
+def sync_token(connection: Connection) -> str:
     """Bench's kept token from before every seeded change (valid for the retention)."""
-    return SyncToken(1, datetime.now(UTC), False, KEPT, since=0).encode()
+    key = read_service_key(connection, SYNC_TOKENS)
+    return SyncToken(1, datetime.now(UTC), False, KEPT, since=0).encode(key)
 
 
 def deep_cursor(total: int, owner: int = 1) -> str:
@@ -184,6 +186,7 @@ def seed(database_url: str, total: int) -> Seeded:
         insert_accounts(connection)
         insert_tasks(connection, total)
         insert_changes(connection, total)
+        token = sync_token(connection)
     if engine.dialect.name == "postgresql":
         with engine.begin() as connection:
             connection.exec_driver_sql("ANALYZE")
@@ -202,7 +205,7 @@ def seed(database_url: str, total: int) -> Seeded:
     return Seeded(tasks=total, username=USERNAME, password=PASSWORD, token=TOKEN,
                   filter_tag=FILTER_TAG, deep_cursor=deep_cursor(total),
                   list_id=str(LIST_ID), list_cursor=deep_cursor(total, owner=2),
-                  sync_token=sync_token())
+                  sync_token=token)
 
 
 def main() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, cast
 
 from pyramid.authorization import ACLHelper, Authenticated, Everyone
@@ -35,6 +36,9 @@ class Identity:
     user_id: int
     username: str
     is_admin: bool
+    # When an admin granted or took back the admin role last (None: never): a sync token
+    # issued before it is stale (changes.views). One more column costs less than a query.
+    role_changed_at: datetime | None = None
 
     def user_row(self, session: Session) -> User:
         """The caller's ``User`` row, loaded in ``session``."""
@@ -64,7 +68,7 @@ def bearer_token(request: Request) -> str | None:
 TOKENS, USERS = cast(Table, Token.__table__), cast(Table, User.__table__)
 TOKEN_USER = (
     select(TOKENS.c.id.label("token_id"), USERS.c.id.label("user_id"), USERS.c.username,
-           USERS.c.is_admin)
+           USERS.c.is_admin, USERS.c.role_changed_at)
     .join(TOKENS, TOKENS.c.user_id == USERS.c.id)
     .where(TOKENS.c.token_hash == bindparam("digest"), TOKENS.c.expires_at > bindparam("now"))
 )

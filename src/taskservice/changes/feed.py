@@ -33,7 +33,6 @@ own rows cost, not what the sync's earlier pages did.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -139,21 +138,31 @@ def _positions(branches: list[Select[Any]]) -> Select[Any]:
             .order_by(position, kind, object_id).limit(LIMIT))
 
 
-# Built once each (SQLAlchemy then memoizes their cache keys): only the values differ.
-ADMIN_POSITIONS = _positions([select(C.kind, C.object_id, C.seq).where(_in_range(C.seq))])
-MEMBER_POSITIONS = _positions(_member_branches())
-LAST_POSITION = select(func.coalesce(func.max(C.seq), 0))
-
 IDS: BindParameter[list[int]] = bindparam("ids", expanding=True)
 VIEWABLE_TASK = or_(
     Task.owner_id == VIEWER,
     Task.list_id.in_(MEMBER_LISTS),
     exists().where(TaskShare.task_id == Task.id, TaskShare.user_id == VIEWER),
 )
-TASKS_OF_PAGE = (select(*PAGE_COLUMNS, VIEWABLE_TASK.label("viewable"))
-                 .join(User, User.id == Task.owner_id).where(Task.id.in_(IDS)))
-ADMIN_TASKS_OF_PAGE = (select(*PAGE_COLUMNS, true().label("viewable"))
-                       .join(User, User.id == Task.owner_id).where(Task.id.in_(IDS)))
+
+
+def _with_tasks(positions: Select[Any], viewable: ColumnElement[bool]) -> Select[Any]:
+    """The page's positions, each with its task's current state (NULLs for a list or a
+    task that is gone): one statement, so a page's tasks cost no second round trip."""
+    page = positions.subquery()
+    return (select(page.c.kind, page.c.object_id, page.c.position, *PAGE_COLUMNS,
+                   viewable.label("viewable"))
+            .select_from(page)
+            .outerjoin(Task, and_(page.c.kind == TASK, Task.id == page.c.object_id))
+            .outerjoin(User, User.id == Task.owner_id)
+            .order_by(page.c.position, page.c.kind, page.c.object_id))
+
+
+# Built once each (SQLAlchemy then memoizes their cache keys): only the values differ.
+ADMIN_PAGE = _with_tasks(_positions([select(C.kind, C.object_id, C.seq).where(_in_range(C.seq))]),
+                         true())
+MEMBER_PAGE = _with_tasks(_positions(_member_branches()), VIEWABLE_TASK)
+LAST_POSITION = select(func.coalesce(func.max(C.seq), 0))
 LISTS_OF_PAGE = (
     select(TaskList, ListShare.permission)
     .outerjoin(ListShare, and_(ListShare.list_id == TaskList.id, ListShare.user_id == VIEWER))
@@ -181,43 +190,43 @@ def last_position(session: Session) -> int:
 
 def change_page(session: Session, viewer: Identity, since: int, until: int,
                 after: Position, limit: int) -> tuple[list[dict[str, Any]], Position | None]:
-    """One page of the feed and where the next starts (None when this is the last)."""
-    query = ADMIN_POSITIONS if viewer.is_admin else MEMBER_POSITIONS
+    """One page of the feed and where the next starts (None when this is the last).
+
+    Each object is an upsert if the viewer may view it now, else a tombstone: ``deleted``
+    when it no longer exists, ``access_revoked`` when it does.
+    """
+    query = ADMIN_PAGE if viewer.is_admin else MEMBER_PAGE
     params = {"viewer": viewer.user_id, "since": since, "until": until, "after_pos": after.seq,
               "after_kind": after.kind, "after_id": after.object_id, "limit": limit + 1}
     rows = session.execute(query, params).all()
     more = len(rows) > limit
     rows = rows[:limit]
-    bodies = _current(session, viewer, rows)
-    items = [bodies.get((kind, object_id)) or _tombstone(kind, object_id, bodies)
-             for kind, object_id, _ in rows]
+    lists = _lists(session, viewer, [row.object_id for row in rows if row.kind == "list"])
+    items = []
+    for row in rows:
+        if row.kind == "task":
+            found = row.id is not None
+            body = task_json(row) if found and row.viewable else None
+        else:
+            found = row.object_id in lists
+            body = lists.get(row.object_id)
+        items.append(upsert(row.kind, row.object_id, body) if body is not None
+                     else _tombstone(row.kind, row.object_id, found))
     if not more:
         return items, None
-    kind, object_id, seq = rows[-1]
-    return items, Position(seq, kind, object_id)
+    last = rows[-1]
+    return items, Position(last.position, last.kind, last.object_id)
 
 
-# Marks an object that exists but that the viewer may not view (see _tombstone).
-HIDDEN: dict[str, Any] = {}
-
-
-def _current(session: Session, viewer: Identity, rows: Sequence[Any]
-             ) -> dict[tuple[str, int], dict[str, Any]]:
-    """The upsert of each object of the page the viewer may view; HIDDEN for the rest."""
-    found: dict[tuple[str, int], dict[str, Any]] = {}
-    task_ids = [object_id for kind, object_id, _ in rows if kind == "task"]
-    list_ids = [object_id for kind, object_id, _ in rows if kind == "list"]
-    if task_ids:
-        query = ADMIN_TASKS_OF_PAGE if viewer.is_admin else TASKS_OF_PAGE
-        for task in session.execute(query, {"ids": task_ids, "viewer": viewer.user_id}):
-            found["task", task.id] = (upsert("task", task.id, task_json(task))
-                                      if task.viewable else HIDDEN)
-    if list_ids:
-        params = {"ids": list_ids, "viewer": viewer.user_id}
-        for row, permission in session.execute(LISTS_OF_PAGE, params):
-            viewable = viewer.is_admin or row.owner_id == viewer.user_id or permission
-            found["list", row.id] = (upsert("list", row.id, list_json(
-                row, access(row, viewer, permission))) if viewable else HIDDEN)
+def _lists(session: Session, viewer: Identity, ids: list[int]
+           ) -> dict[int, dict[str, Any] | None]:
+    """Each of these lists that exists: its body if the viewer may view it, else None."""
+    if not ids:
+        return {}
+    found: dict[int, dict[str, Any] | None] = {}
+    for row, permission in session.execute(LISTS_OF_PAGE, {"ids": ids, "viewer": viewer.user_id}):
+        viewable = viewer.is_admin or row.owner_id == viewer.user_id or permission
+        found[row.id] = list_json(row, access(row, viewer, permission)) if viewable else None
     return found
 
 
@@ -225,7 +234,7 @@ def upsert(kind: str, object_id: int, body: dict[str, Any]) -> dict[str, Any]:
     return {"kind": kind, "id": str(object_id), "deleted": False, kind: body}
 
 
-def _tombstone(kind: str, object_id: int, found: dict[tuple[str, int], Any]) -> dict[str, Any]:
-    reason = "access_revoked" if (kind, object_id) in found else "deleted"
+def _tombstone(kind: str, object_id: int, exists_now: bool) -> dict[str, Any]:
+    reason = "access_revoked" if exists_now else "deleted"
     return {"kind": kind, "id": str(object_id), "deleted": True, "reason": reason}
 

@@ -11,7 +11,6 @@ from pyramid.httpexceptions import HTTPError
 from pyramid.request import Request
 from sqlalchemy import bindparam, select
 
-from ..accounts.models import User
 from ..db.base import utcnow
 from ..db.service_keys import SYNC_TOKENS, service_key
 from ..lists.listing import ListSort, fetch_list_page
@@ -44,7 +43,6 @@ HISTORY_CURSOR = "history"
 HISTORY = (select(Change).where(Change.task_id == bindparam("task_id"))
            .order_by(Change.seq.desc()).limit(bindparam("limit")))
 HISTORY_AFTER = HISTORY.where(Change.seq < bindparam("before"))
-ROLE_CHANGED_AT = select(User.role_changed_at).where(User.id == bindparam("user_id"))
 
 
 class ChangeFeed(Resource):
@@ -79,8 +77,7 @@ def _checked(request: Request, text: str) -> SyncToken:
     if token.user_id != viewer.user_id:
         raise error_response(400, "querystring", "token", "This token was issued to another "
                              "user: sync in full to get one of your own")
-    role_changed_at = request.dbsession.execute(
-        ROLE_CHANGED_AT, {"user_id": viewer.user_id}).scalar_one_or_none()
+    role_changed_at = viewer.role_changed_at
     if token.is_admin != viewer.is_admin or (
             role_changed_at is not None and role_changed_at >= token.issued_at):
         raise _stale("This token was issued before your admin role changed")

@@ -12,7 +12,7 @@ Recreating the database makes new keys, which turns old tokens into 400s, as it 
 from __future__ import annotations
 
 from pyramid.request import Request
-from sqlalchemy import LargeBinary, String, select
+from sqlalchemy import Connection, LargeBinary, String, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from .base import Base
@@ -27,8 +27,8 @@ class ServiceKey(Base):
     secret: Mapped[bytes] = mapped_column(LargeBinary)
 
 
-def read_service_key(session: Session, name: str) -> bytes:
-    return session.execute(select(ServiceKey.secret).where(ServiceKey.name == name)).scalar_one()
+def read_service_key(database: Session | Connection, name: str) -> bytes:
+    return database.execute(select(ServiceKey.secret).where(ServiceKey.name == name)).scalar_one()
 
 
 def service_key(request: Request, name: str) -> bytes:
