@@ -74,7 +74,9 @@ AFTER_KIND: BindParameter[str] = bindparam("after_kind")
 AFTER_ID: BindParameter[int] = bindparam("after_id")
 LIMIT: BindParameter[int] = bindparam("limit")
 TASK: ColumnElement[str] = literal_column("'task'")
-LIST_SHARE_ACTIONS = ("shared", "unshared", "deleted")
+# Inline literals: a tuple would be an expanding parameter, rendered anew on every request.
+LIST_SHARE_ACTIONS = tuple(literal_column(f"'{action}'")
+                           for action in ("shared", "unshared", "deleted"))
 
 
 def _in_range(seq: Any) -> ColumnElement[bool]:
@@ -110,14 +112,19 @@ def _member_branches() -> list[Select[Any]]:
         select(ListShare.list_id).where(ListShare.user_id == VIEWER),
         select(_list_events(False).subquery().c.list_id),
     )
-    shared_tasks = select(TaskShare.task_id).where(TaskShare.user_id == VIEWER)
+    # Joins, not IN (subquery): with IN, SQLite's planner walked the whole range of the
+    # log by position instead of probing the list and task indexes once per id.
+    member_lists = lists_now_or_then.subquery()
+    shared_tasks = select(TaskShare.task_id).where(TaskShare.user_id == VIEWER).subquery()
     events = _list_events(True).subquery()
     later = CHANGES.alias("later")
     return [
         select(*logged).where(C.owner_id == VIEWER, _in_range(C.seq)),
         select(*logged).where(C.user_id == VIEWER, _in_range(C.seq)),
-        select(*logged).where(C.list_id.in_(lists_now_or_then), _in_range(C.seq)),
-        select(*logged).where(C.task_id.in_(shared_tasks), _in_range(C.seq)),
+        select(*logged).join_from(member_lists, CHANGES, C.list_id == member_lists.c.id)
+        .where(_in_range(C.seq)),
+        select(*logged).join_from(shared_tasks, CHANGES, C.task_id == shared_tasks.c.task_id)
+        .where(_in_range(C.seq)),
         select(TASK, TASKS.c.id, events.c.seq)
         .join_from(events, TASKS, TASKS.c.list_id == events.c.list_id),
         select(TASK, later.c.object_id, events.c.seq)

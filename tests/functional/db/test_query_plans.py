@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from taskservice.accounts import security
 from taskservice.accounts.models import User
 from taskservice.accounts.security import Identity
+from taskservice.db.base import utcnow
 from taskservice.lists.models import TaskList
 from taskservice.tasks import listing, resources
 
@@ -325,6 +326,27 @@ def test_the_feed_reads_only_the_callers_ranges_of_the_log(plans, dbsession, vie
         assert plan.searches("changes", index) or plan.searches("later", index), (index, plan)
     assert not plan.full_scans("changes"), plan
     assert not plan.full_scans("tasks"), plan
+
+
+def test_the_feed_keeps_to_its_indexes_once_the_log_has_statistics(plans, dbsession, viewer,
+                                                                    connection):
+    """With the statistics of a log full of one user's own rows (as ANALYZE leaves it),
+    SQLite once preferred walking every position of the range to probing the list and
+    task indexes; each branch must still be a range of its own index."""
+    from taskservice.changes import feed
+    from taskservice.changes.models import CHANGES
+
+    dbsession.execute(CHANGES.insert(), [
+        {"at": utcnow(), "kind": "task", "object_id": n, "action": "updated", "owner_id": 1}
+        for n in range(1, 301)])
+    connection.exec_driver_sql("ANALYZE")
+    [plan] = plans(lambda: feed.change_page(dbsession, viewer, 0, 10**6, feed.FIRST, 100))
+    by_position = [line for line in plan.lines
+                   if "changes USING INTEGER PRIMARY KEY" in line or "Index Scan using pk_changes"
+                   in line]
+    assert not by_position, plan
+    for index in ("ix_changes_list_seq", "ix_changes_task_seq"):
+        assert plan.searches("changes", index), (index, plan)
 
 
 def test_a_task_history_page_is_a_range_of_the_task_index(plans, dbsession):
