@@ -75,8 +75,8 @@ AFTER_ID: BindParameter[int] = bindparam("after_id")
 LIMIT: BindParameter[int] = bindparam("limit")
 TASK: ColumnElement[str] = literal_column("'task'")
 # Inline literals: a tuple would be an expanding parameter, rendered anew on every request.
-LIST_SHARE_ACTIONS = tuple(literal_column(f"'{action}'")
-                           for action in ("shared", "unshared", "deleted"))
+LIST_SHARE_ACTIONS: tuple[ColumnElement[str], ...] = tuple(
+    literal_column(f"'{action}'") for action in ("shared", "unshared", "deleted"))
 
 
 def _in_range(seq: Any) -> ColumnElement[bool]:
