@@ -32,7 +32,7 @@ def scraped_registry(metrics: Metrics) -> CollectorRegistry:
     if MULTIPROCESS_DIR_ENV not in os.environ:
         return metrics.registry
     registry = CollectorRegistry()
-    MultiProcessCollector(registry)
+    MultiProcessCollector(registry)  # type: ignore[no-untyped-call]  # untyped upstream
     registry.register(QueueDepthCollector(metrics))
     return registry
 
