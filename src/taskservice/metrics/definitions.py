@@ -44,6 +44,8 @@ class Metrics:
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
         self.queue_depth_source: QueueDepthSource | None = None
+        # The children of each label set seen (bounded: the labels are).
+        self._series: dict[tuple[str, str, int], tuple[Counter, Histogram]] = {}
         self.requests = Counter(
             "taskservice_http_requests", "HTTP requests answered, by route pattern",
             ("method", "route", "status"), registry=self.registry)
@@ -66,8 +68,14 @@ class Metrics:
 
     def observe(self, method: str, route: str, status: int, seconds: float) -> None:
         method = method if method in METHODS else OTHER_METHOD
-        self.requests.labels(method, route, str(status)).inc()
-        self.duration.labels(method, route).observe(seconds)
+        key = (method, route, status)
+        series = self._series.get(key)
+        if series is None:  # labels() validates and locks: once per series, not per request
+            series = self._series[key] = (self.requests.labels(method, route, str(status)),
+                                          self.duration.labels(method, route))
+        requests, duration = series
+        requests.inc()
+        duration.observe(seconds)
 
 
 class QueueDepthCollector:
