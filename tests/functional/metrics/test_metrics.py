@@ -5,9 +5,14 @@ Each test builds its own app, so its registry starts at zero and counts are exac
 
 from __future__ import annotations
 
+import sqlite3
+
 import pytest
 import webtest
 from pyramid.interfaces import ITweens
+from sqlalchemy import event
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import ORMExecuteState, Session
 
 from taskservice.db.interfaces import IDatabaseEngine
 from taskservice.metrics import (
@@ -246,3 +251,30 @@ def test_metrics_answer_without_credentials_when_the_database_is_down(client_for
     testapp.get("/__heartbeat__", status=503)
     samples = scrape(testapp)
     assert value(samples, REQUESTS, method="GET", route="/__heartbeat__", status="503") == 1
+
+
+@pytest.mark.parametrize(("failures", "status", "counted"), [(2, "201", 1), (10, "503", 1)])
+def test_a_retried_request_counts_once_with_its_last_attempts_status(
+    metered, failures, status, counted
+):
+    """pyramid_retry runs an attempt that hit a transient conflict again: one request."""
+    headers = log_in(metered, "retried")
+    raised = []
+
+    def locked(state: ORMExecuteState) -> None:
+        if state.is_insert and state.statement.table.name == "tasks" and len(raised) < failures:
+            raised.append(1)
+            raise DBAPIError.instance("INSERT INTO tasks", {},
+                                      sqlite3.OperationalError("database is locked"),
+                                      sqlite3.Error)
+
+    event.listen(Session, "do_orm_execute", locked)
+    try:
+        response = metered.post_json("/tasks", {"title": "x"}, headers=headers, status="*")
+    finally:
+        event.remove(Session, "do_orm_execute", locked)
+    assert str(response.status_int) == status and len(raised) == min(failures, 3)
+    samples = scrape(metered)
+    assert total(samples, REQUESTS, method="POST", route="/tasks") == counted
+    assert value(samples, REQUESTS, method="POST", route="/tasks", status=status) == counted
+    assert value(samples, DURATION_COUNT, method="POST", route="/tasks") == counted
