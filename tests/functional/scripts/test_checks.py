@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from alembic import command
+from alembic.script import ScriptDirectory
 
 from taskservice.db.session import make_engine
 from taskservice.scripts.admin import main
@@ -22,6 +23,10 @@ from tests.support.database import alembic_config, migrated_database
 PREFIX = "taskservice-admin: error: "
 OK = "ok: every setting is valid, the database answers, its schema is at the latest migration\n"
 UNREACHABLE = "postgresql+psycopg://nobody:pa55word@127.0.0.1:1/nothing?connect_timeout=2"
+# The latest migration and the one before it, whatever the chain grows to.
+SCRIPTS = ScriptDirectory.from_config(alembic_config())
+HEAD = SCRIPTS.get_current_head()
+BEFORE_HEAD = SCRIPTS.get_revision(HEAD).down_revision
 
 
 @pytest.fixture(autouse=True)
@@ -76,7 +81,7 @@ def test_check_reports_a_bad_setting_and_an_unmigrated_database_together(tmp_pat
     assert (code, out, len(err)) == (1, "", 2)
     assert err[0].startswith(PREFIX + "invalid setting taskservice.registration = 'maybe'")
     assert err[1] == (PREFIX + "database schema is at no migration, not at the latest "
-                      f"migration 0008: run alembic -c {ini} upgrade head")
+                      f"migration {HEAD}: run alembic -c {ini} upgrade head")
 
 
 def test_check_fails_for_an_unreachable_database_without_showing_its_password(tmp_path, capsys):
@@ -91,13 +96,13 @@ def test_check_fails_for_a_schema_behind_the_latest_migration(tmp_path, capsys):
     url = f"sqlite:///{tmp_path / 'old.sqlite'}"
     engine = make_engine(url)
     with engine.begin() as connection:
-        command.upgrade(alembic_config(connection), "0007")
+        command.upgrade(alembic_config(connection), BEFORE_HEAD)
     engine.dispose()
     ini = ini_on(tmp_path, url)
     code, out, err = run(capsys, ini, "check")
     assert (code, out) == (1, "")
-    assert err == [PREFIX + "database schema is at 0007, not at the latest migration 0008: "
-                            f"run alembic -c {ini} upgrade head"]
+    assert err == [PREFIX + f"database schema is at {BEFORE_HEAD}, not at the latest migration "
+                            f"{HEAD}: run alembic -c {ini} upgrade head"]
 
 
 def test_check_never_creates_a_missing_sqlite_file(tmp_path, capsys):
