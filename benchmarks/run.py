@@ -36,6 +36,8 @@ from .seed import Seeded, seed
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 RESULTS = HERE / "results"
+# PROMETHEUS_MULTIPROC_DIR of a gunicorn service run with --metrics.
+MULTIPROCESS_DIR = RESULTS / "metrics-multiprocess"
 LUA = HERE / "lua"
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
@@ -130,6 +132,8 @@ def server_command(kind: str, args: argparse.Namespace, port: int) -> list[str]:
     if args.server == "gunicorn":
         gunicorn = str(Path(python).with_name("gunicorn"))
         target = ["benchmarks.baseline_app:app"] if kind == "baseline" else ["--paste", args.ini]
+        if kind == "service" and args.metrics:  # multiprocess mode: empty the directory first
+            target = ["-c", "python:taskservice.metrics.gunicorn_hooks", *target]
         return [gunicorn, *target, "-b", f"127.0.0.1:{port}", "-w", str(args.workers),
                 "-k", "gthread", "--threads", "8"]
     return [python, "-m", "benchmarks.serve", kind, args.ini, f"127.0.0.1:{port}"]
@@ -338,16 +342,22 @@ def seeded_databases(args, tasks: int) -> tuple[Seeded, dict[str, str], str]:
     return seeded, {"service": service_url, "baseline": str(sqlite_path)}, service_url
 
 
-def server_env(urls: dict[str, str], kind: str) -> dict[str, str]:
+def server_env(args, urls: dict[str, str], kind: str) -> dict[str, str]:
     if kind == "baseline":
         return dict(os.environ, BENCH_SQLITE=urls["baseline"])
-    return dict(os.environ, DATABASE_URL=urls["service"])
+    env = dict(os.environ, DATABASE_URL=urls["service"])
+    if args.metrics:
+        env["TASKSERVICE_METRICS"] = "prometheus"
+        if args.server == "gunicorn":  # the workers' counts add up through these files
+            MULTIPROCESS_DIR.mkdir(exist_ok=True)
+            env["PROMETHEUS_MULTIPROC_DIR"] = str(MULTIPROCESS_DIR)
+    return env
 
 
 @contextmanager
 def both_servers(args, urls: dict[str, str]) -> Iterator[dict]:
-    with running_server("service", args, server_env(urls, "service")) as service, \
-            running_server("baseline", args, server_env(urls, "baseline")) as baseline:
+    with running_server("service", args, server_env(args, urls, "service")) as service, \
+            running_server("baseline", args, server_env(args, urls, "baseline")) as baseline:
         yield {"service": service, "baseline": baseline}
 
 
@@ -369,7 +379,7 @@ def memory_check(args) -> dict:
     """RSS of a fresh service after the first N/10 requests and after N (mixed load)."""
     seeded, urls, _ = seeded_databases(args, 1000)
     env = load_env(seeded)
-    with running_server("service", args, server_env(urls, "service")) as (pid, port):
+    with running_server("service", args, server_env(args, urls, "service")) as (pid, port):
         first = load_until(args, port, env, args.memory_requests // 10)
         rss_first = rss_mib(pid)
         total = first + load_until(args, port, env, args.memory_requests - first)
@@ -434,6 +444,7 @@ def machine() -> str:
 
 def report(args, results: list[Result], memory: dict | None) -> str:
     server = args.server + (f" -w {args.workers}" if args.server == "gunicorn" else "")
+    server += " with taskservice.metrics = prometheus" if args.metrics else ""
     database = "PostgreSQL" if database_server_pid(args.database_url) else "SQLite"
     parts = [f"Machine: {machine()}. Server: {server} on {database} "
              f"(cores {args.server_cpus}), wrk on core {args.wrk_cpus}, {args.connections} "
@@ -480,6 +491,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="PostgreSQL for the service (default: $DATABASE_URL, else SQLite)")
     parser.add_argument("--memory-requests", type=int, default=100_000,
                         help="requests of the RSS check (0 skips it)")
+    parser.add_argument("--metrics", action="store_true",
+                        help="run the service with taskservice.metrics = prometheus")
     parser.add_argument("--scenarios", default="", help="comma-separated subset of scenarios")
     parser.add_argument("--smoke", action="store_true",
                         help="a few seconds for CI: 1,000 tasks, one 1 s round of "

@@ -22,6 +22,10 @@ DATABASE_URL_ENV = "DATABASE_URL"
 RATELIMIT_PATTERN = re.compile(r"^\s*(\d+)\s*/\s*(second|minute|hour)\s*$")
 STORAGE_PATTERN = re.compile(r"^(memory://|(redis|rediss|redis\+unix)://\S+)$")
 ORIGIN_PATTERN = re.compile(r"^https?://[A-Za-z0-9.\-]+(:\d{1,5})?$")
+# A bearer token's characters (RFC 6750's b64token, which a header carries as is).
+TOKEN_PATTERN = re.compile(r"^[A-Za-z0-9\-._~+/]+=*$")
+# Keys whose values `taskservice-admin settings` never shows: a token, secret or password.
+SECRET_KEY_PATTERN = re.compile(r"[._](token|secret|password)$")
 
 
 class SettingsError(ValueError):
@@ -58,6 +62,9 @@ class Settings:
     argon2_memory_cost: int = 65536
     argon2_parallelism: int = 4
     changes_retention: int = 2592000
+    metrics: str = "off"
+    metrics_token: str = ""
+    log_format: str = "text"
 
     @property
     def registration_open(self) -> bool:
@@ -80,6 +87,16 @@ class Option:
     @property
     def env(self) -> str:
         return env_name(self.key)
+
+    @property
+    def secret(self) -> bool:
+        """A value to mask wherever settings are shown (its name says it is a secret)."""
+        return SECRET_KEY_PATTERN.search(self.key) is not None
+
+
+def default_database_url(here: str) -> str:
+    """An SQLite file beside the ini (``here`` is the ini's directory)."""
+    return f"sqlite:///{here}/taskservice.sqlite"
 
 
 def env_name(key: str) -> str:
@@ -147,6 +164,15 @@ def _origins(key: str, value: str) -> tuple[str, ...]:
     return origins
 
 
+def _token(key: str, value: str) -> str:
+    text = value.strip()
+    if text and not TOKEN_PATTERN.match(text):
+        # The value is a secret: the message names the key and the rule, not the value.
+        raise _fail(key, "<hidden>",
+                    "must be empty (none) or a bearer token (A-Z a-z 0-9 - . _ ~ + /)")
+    return text
+
+
 OPTIONS: tuple[Option, ...] = (
     Option("taskservice.registration", _choice("open", "closed"), "open",
            "`open` or `closed`: whether `POST /users` registers anyone (closed: 403)"),
@@ -180,6 +206,14 @@ OPTIONS: tuple[Option, ...] = (
            "argon2id memory in KiB for new password hashes"),
     Option("taskservice.argon2.parallelism", _positive_int(64), "4",
            "argon2id lanes for new password hashes"),
+    Option("taskservice.metrics", _choice("off", "prometheus"), "off",
+           "`off` or `prometheus`: serve `GET /__metrics__` (off: a 404, and nothing is "
+           "counted)"),
+    Option("taskservice.metrics.token", _token, "",
+           "when set, `GET /__metrics__` needs `Authorization: Bearer <this value>` "
+           "(else a 401); empty: no token"),
+    Option("taskservice.log_format", _choice("text", "json"), "text",
+           "`text` (the ini's formatters) or `json` (one JSON object per log line)"),
 )
 
 OPTIONS_BY_KEY = {option.key: option for option in OPTIONS}
@@ -203,6 +237,30 @@ def effective_raw_settings(
         if name in environ:
             merged[key] = environ[name]
     return merged
+
+
+def settings_problems(
+    raw: Mapping[str, Any], environ: Mapping[str, str] | None = None
+) -> list[str]:
+    """Every line :func:`load_settings` could refuse ``raw`` with, not only the first.
+
+    Each option is converted on its own (a bad one then stands back at its default), and
+    what is left -- unknown keys, the database URL, the checks across keys -- is
+    :func:`load_settings`'s own first refusal, if any.
+    """
+    merged = effective_raw_settings(raw, environ)
+    problems = []
+    for option in OPTIONS:
+        try:
+            option.convert(option.key, str(merged.get(option.key, option.default)))
+        except SettingsError as error:
+            problems.append(str(error))
+            merged.pop(option.key, None)
+    try:
+        load_settings(merged, {})
+    except SettingsError as error:
+        problems.append(str(error))
+    return problems
 
 
 def load_settings(raw: Mapping[str, Any], environ: Mapping[str, str] | None = None) -> Settings:

@@ -19,7 +19,7 @@ import subprocess
 import tempfile
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -88,8 +88,8 @@ def migrate(database_url: str, ini: str = "production.ini") -> None:
     assert result.returncode == 0, result.stderr
 
 
-def pserve_command(ini: str, port: int) -> list[str]:
-    return [str(VENV_BIN / "pserve"), ini, f"http_port={port}"]
+def pserve_command(ini: str, port: int, *options: str) -> list[str]:
+    return [str(VENV_BIN / "pserve"), *options, ini, f"http_port={port}"]
 
 
 def server_environment(env: dict[str, str]) -> dict[str, str]:
@@ -100,14 +100,21 @@ def server_environment(env: dict[str, str]) -> dict[str, str]:
 
 
 class PserveProcess:
-    """``pserve <ini> http_port=<free port>`` with ``env``; a context manager."""
+    """``pserve <ini> http_port=<free port>`` with ``env``; a context manager.
+
+    Its stdout and stderr go to one log, or with ``stderr_apart`` stderr (where the ini's
+    logging writes) to ``stderr_path`` alone. ``options`` go to pserve (``-q``).
+    """
 
     def __init__(self, workdir: Path, env: dict[str, str], ini: str = "production.ini",
-                 name: str = "server") -> None:
+                 name: str = "server", stderr_apart: bool = False,
+                 options: tuple[str, ...] = ()) -> None:
         self.port = free_port()
         self.env = server_environment(env)
         self.ini = ini
+        self.options = options
         self.log_path = workdir / f"{name}-{self.port}.log"
+        self.stderr_path = workdir / f"{name}-{self.port}.stderr" if stderr_apart else None
         self.process: subprocess.Popen | None = None
 
     def __enter__(self) -> PserveProcess:
@@ -118,10 +125,13 @@ class PserveProcess:
         self.stop()
 
     def start(self) -> None:
-        with open(self.log_path, "wb") as log:
+        with ExitStack() as files:
+            log = files.enter_context(open(self.log_path, "wb"))
+            stderr = (files.enter_context(open(self.stderr_path, "wb"))
+                      if self.stderr_path else subprocess.STDOUT)
             self.process = subprocess.Popen(
-                pserve_command(self.ini, self.port), cwd=ROOT, env=self.env,
-                stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                pserve_command(self.ini, self.port, *self.options), cwd=ROOT, env=self.env,
+                stdout=log, stderr=stderr, stdin=subprocess.DEVNULL,
             )
         try:
             self.wait_until_listening()
@@ -147,7 +157,8 @@ class PserveProcess:
             stop_process(self.process)
 
     def output(self) -> str:
-        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+        paths = (self.log_path, self.stderr_path)
+        return "".join(p.read_text(errors="replace") for p in paths if p and p.exists())
 
     def request(self, method: str, path: str, body: Any = None, headers: dict | None = None,
                 source: str | None = None) -> tuple[int, dict, Any]:

@@ -12,7 +12,9 @@ from pathlib import Path
 import pytest
 
 from tests.support.cli import write_ini
+from tests.support.constants import ROOT
 from tests.support.database import migrated_database
+from tests.support.servers import server_environment
 
 
 @pytest.fixture
@@ -35,3 +37,21 @@ def test_the_console_script_exits_with_mains_status(ini):
     assert (result.returncode, result.stdout, result.stderr) == (
         1, "", "taskservice-admin: error: no user named 'nobody'\n"
     )
+
+
+def test_check_before_pserve_as_a_deploy_script_runs_it(tmp_path):
+    """``taskservice-admin production.ini check && pserve production.ini``: the exit status
+    of the command, run as a process, is what stops the deploy."""
+    fresh = tmp_path / "fresh.sqlite"
+    fresh.touch()  # an empty database: not migrated
+    command = [sys.executable, "-m", "taskservice.scripts.admin", "production.ini", "check"]
+    runs = {}
+    for name, url in (("unmigrated", f"sqlite:///{fresh}"),
+                      ("migrated", migrated_database(tmp_path / "ok.sqlite"))):
+        env = {**server_environment({}), "DATABASE_URL": url}
+        runs[name] = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True,
+                                    timeout=60)
+    assert runs["unmigrated"].returncode == 1 and runs["unmigrated"].stdout == ""
+    assert runs["unmigrated"].stderr.startswith("taskservice-admin: error: database schema is at ")
+    assert (runs["migrated"].returncode, runs["migrated"].stderr) == (0, "")
+    assert runs["migrated"].stdout.startswith("ok: ")

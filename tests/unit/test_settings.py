@@ -22,6 +22,7 @@ from taskservice.settings import (
     SettingsError,
     env_name,
     load_settings,
+    settings_problems,
 )
 from tests.support.constants import ROOT
 
@@ -45,6 +46,9 @@ EXPECTED_DEFAULTS = {
     "taskservice.argon2.time_cost": 3,
     "taskservice.argon2.memory_cost": 65536,
     "taskservice.argon2.parallelism": 4,
+    "taskservice.metrics": "off",
+    "taskservice.metrics.token": "",
+    "taskservice.log_format": "text",
 }
 
 # key, environment variable, its value, the typed result (the ini says something else).
@@ -66,6 +70,10 @@ OVERRIDES = [
     ("taskservice.argon2.time_cost", "TASKSERVICE_ARGON2_TIME_COST", "2", 2),
     ("taskservice.argon2.memory_cost", "TASKSERVICE_ARGON2_MEMORY_COST", "1024", 1024),
     ("taskservice.argon2.parallelism", "TASKSERVICE_ARGON2_PARALLELISM", "2", 2),
+    ("taskservice.metrics", "TASKSERVICE_METRICS", "prometheus", "prometheus"),
+    ("taskservice.metrics.token", "TASKSERVICE_METRICS_TOKEN", "s3cr3t-From.env",
+     "s3cr3t-From.env"),
+    ("taskservice.log_format", "TASKSERVICE_LOG_FORMAT", "JSON", "json"),
 ]
 
 # Something valid but different for the ini, so that the test sees which one won.
@@ -84,6 +92,9 @@ INI_VALUES = {
     "taskservice.argon2.time_cost": "1",
     "taskservice.argon2.memory_cost": "512",
     "taskservice.argon2.parallelism": "1",
+    "taskservice.metrics": "off",
+    "taskservice.metrics.token": "ini-token",
+    "taskservice.log_format": "text",
 }
 
 # key, bad value, a phrase the message must use to say what is allowed.
@@ -115,6 +126,8 @@ BAD_VALUES = [
     ("taskservice.argon2.time_cost", "fast", "whole number"),
     ("taskservice.argon2.memory_cost", "4", "8 KiB per lane"),
     ("taskservice.token_ttl", "ab\ncd", "whole number"),
+    ("taskservice.metrics", "statsd", "off, prometheus"),
+    ("taskservice.log_format", "xml", "text, json"),
     (DATABASE_URL_KEY, "mysql://db/tasks", "sqlite:// or postgresql://"),
     (DATABASE_URL_KEY, "not a url", "sqlite:// or postgresql://"),
 ]
@@ -255,6 +268,39 @@ def test_shipped_ini_files_are_valid_and_use_the_defaults(ini):
     settings = load_settings(get_appsettings(str(ROOT / ini), name="main"), {})
     assert settings == Settings(database_url=settings.database_url)
     assert settings.database_url == f"sqlite:///{ROOT}/taskservice.sqlite"
+
+
+@pytest.mark.parametrize("value", ["has space", "tab\tin", "quote\"", "é-accent", "a=b"])
+def test_a_bad_metrics_token_is_refused_without_showing_it(value):
+    with pytest.raises(SettingsError) as caught:
+        load({"taskservice.metrics.token": value})
+    message = str(caught.value)
+    assert "taskservice.metrics.token" in message and "bearer token" in message
+    assert value not in message and "\n" not in message
+
+
+def test_settings_problems_lists_every_bad_value_once_each():
+    problems = settings_problems({**DB, "taskservice.token_ttl": "abc",
+                                  "taskservice.metrics": "statsd"},
+                                 {"TASKSERVICE_LOG_FORMAT": "xml"})
+    assert [p.split(" = ")[0] for p in problems] == [
+        "invalid setting taskservice.token_ttl", "invalid setting taskservice.metrics",
+        "invalid setting taskservice.log_format"]
+
+
+def test_settings_problems_ends_with_what_only_load_settings_checks():
+    problems = settings_problems({"taskservice.token_ttl": "abc", "taskservice.nope": "1"}, {})
+    assert len(problems) == 2
+    assert "taskservice.token_ttl" in problems[0]
+    assert "unknown setting" in problems[1] and "taskservice.nope" in problems[1]
+
+
+def test_settings_problems_is_empty_for_good_settings():
+    assert settings_problems({**DB, **INI_VALUES}, {}) == []
+
+
+def test_secret_options_are_the_ones_named_like_secrets():
+    assert {option.key for option in OPTIONS if option.secret} == {"taskservice.metrics.token"}
 
 
 # -- the README's settings table ------------------------------------------------------------

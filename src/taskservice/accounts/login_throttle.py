@@ -10,6 +10,7 @@ from pyramid.config import Configurator
 from pyramid.request import Request
 from pyramid.response import Response
 
+from ..metrics import record_login_refusal
 from ..settings import RateLimit
 from ..web.ratelimit import Limiter, too_many_requests
 from .interfaces import ILoginThrottle
@@ -35,6 +36,7 @@ class LoginThrottle:
         """A 429 while this username or this address has too many recent failed logins."""
         for limiter, key in self._keyed(request, username):
             if not limiter.allows(*key):
+                record_login_refusal(request.registry)
                 return too_many_requests(request, limiter, key, name="username")
         return None
 

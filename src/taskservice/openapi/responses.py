@@ -32,6 +32,7 @@ from .enums import DATABASE_STATUSES, ERROR_LOCATIONS, ERROR_STATUSES, TOKEN_TYP
 
 JSON = "application/json"
 HTML = "text/html"
+TEXT = "text/plain"
 TIME = {"type": "string", "format": "date-time"}
 STRING = {"type": "string"}
 REQUEST_ID = "X-Request-Id"
@@ -274,4 +275,5 @@ OUTCOMES: dict[tuple[str, str], Outcome] = {
     ("version", "GET"): Outcome((200,), "Version"),
     ("openapi", "GET"): Outcome((200,), "OpenAPIDocument"),
     ("docs", "GET"): Outcome((200,), media_type=HTML),
+    ("metrics", "GET"): Outcome((200,), others=(401,), media_type=TEXT),
 }

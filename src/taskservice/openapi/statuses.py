@@ -14,7 +14,7 @@ from typing import Any
 
 from . import examples
 from .components import ref
-from .responses import DEFAULT, HEADERS, HTML, JSON, REQUEST_ID, STATUSES, Outcome, Status
+from .responses import DEFAULT, HEADERS, JSON, REQUEST_ID, STATUSES, Outcome, Status
 
 RESPONSES_PREFIX = "#/components/responses/"
 DEFAULT_NAME = "OtherError"
@@ -31,8 +31,8 @@ def success_response(outcome: Outcome, status: int) -> dict[str, Any]:
     }
     if outcome.schema is not None:
         response["content"] = {outcome.media_type: {"schema": ref(outcome.schema)}}
-    elif outcome.media_type == HTML:
-        response["content"] = {HTML: {"schema": {"type": "string"}}}
+    elif outcome.media_type != JSON:  # a page or a text format: a string
+        response["content"] = {outcome.media_type: {"schema": {"type": "string"}}}
     return response
 
 

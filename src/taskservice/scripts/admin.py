@@ -8,12 +8,16 @@ Like Pyramid's own ``pshell`` and ``pserve`` it takes the ini file first::
     taskservice-admin development.ini revoke-tokens NAME
     taskservice-admin development.ini purge-tokens
     taskservice-admin development.ini purge-changes
+    taskservice-admin development.ini check       # before pserve: settings, database, schema
+    taskservice-admin development.ini settings    # effective values and their sources
 
 The application is bootstrapped from the ini, so the settings are validated exactly as
 at start-up (``DATABASE_URL`` and ``TASKSERVICE_*`` included) and passwords are hashed
 with the configured cost. Each command runs in one transaction: it is committed whole, or
 on any error aborted whole, so a failed command never leaves anything half-written.
-Exit status: 0 done, 1 refused (one line on stderr says why), 2 bad usage.
+``check`` and ``settings`` read the ini without building the application (scripts/checks.py),
+so they answer when it would not start. Exit status: 0 done, 1 refused (one line on stderr
+per problem), 2 bad usage.
 """
 
 from __future__ import annotations
@@ -27,7 +31,6 @@ from datetime import timedelta
 from functools import partial
 
 import colander
-from plaster.exceptions import PlasterError
 from pyramid.paster import bootstrap
 from pyramid.request import Request
 from sqlalchemy import delete, select
@@ -39,16 +42,16 @@ from ..changes.models import Change
 from ..db.base import utcnow
 from ..db.interfaces import IDatabaseEngine
 from ..db.transient import failure_reason
+from .checks import check, show_settings
+from .errors import CommandError, loading
 
 PROG = "taskservice-admin"
 # How much older than the retention a change-log row must be before purge-changes deletes it.
 PURGE_MARGIN = timedelta(hours=1)
 
 Command = Callable[[Request, argparse.Namespace], str]
-
-
-class CommandError(Exception):
-    """Why a command was refused, in one line; nothing has been written."""
+# A command that reads the ini alone, without building the application.
+IniCommand = Callable[[str], str]
 
 
 # --- input ----------------------------------------------------------------------------------
@@ -87,14 +90,8 @@ def read_password(from_stdin: bool) -> str:
 @contextmanager
 def bootstrapped(ini: str) -> Iterator[Request]:
     """A request of the application the ini describes; the database is released after."""
-    try:
+    with loading(ini):
         env = bootstrap(ini)
-    except SystemExit as error:  # the app factory's one-line message for a bad setting
-        raise CommandError(str(error.code).removeprefix("taskservice: ")) from None
-    except FileNotFoundError as error:
-        raise CommandError(f"cannot read {ini}: {error.strerror}") from None
-    except (LookupError, PlasterError) as error:
-        raise CommandError(f"cannot load the application from {ini}: {error}") from None
     try:
         yield env["request"]
     finally:
@@ -186,7 +183,8 @@ def purge_changes(request: Request, args: argparse.Namespace) -> str:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog=PROG, description="Manage taskservice users, tokens and the change log.",
+        prog=PROG,
+        description="Manage taskservice users, tokens and the change log; check a deployment.",
         allow_abbrev=False,
         epilog=f"example: {PROG} development.ini create-user alice --admin",
     )
@@ -214,11 +212,22 @@ def build_parser() -> argparse.ArgumentParser:
     command("purge-changes", purge_changes,
             "delete the change log's entries older than taskservice.changes.retention",
             username=False)
+    for name, ini_handler, summary in (
+        ("check", check, "exit 0 when every setting is valid, the database answers and its "
+                         "schema is at the latest migration; else one line per problem"),
+        ("settings", show_settings,
+         "each setting's effective value and source (default, ini or env), secrets masked"),
+    ):
+        commands.add_parser(name, help=summary, description=summary, allow_abbrev=False
+                            ).set_defaults(ini_handler=ini_handler)
     return parser
 
 
 def run(args: argparse.Namespace) -> str:
-    """The command's one-line report; :class:`CommandError` when it was refused."""
+    """The command's report; :class:`CommandError` when it was refused."""
+    ini_handler: IniCommand | None = getattr(args, "ini_handler", None)
+    if ini_handler is not None:
+        return ini_handler(args.ini)
     with bootstrapped(args.ini) as request:
         try:
             handler: Command = args.handler
@@ -236,7 +245,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         print(run(args))
     except CommandError as error:
-        print(f"{PROG}: error: {error}", file=sys.stderr)
+        if error.output:
+            print(error.output)
+        for line in str(error).splitlines():
+            print(f"{PROG}: error: {line}", file=sys.stderr)
         return 1
     return 0
 

@@ -17,6 +17,7 @@ SERVICE_ENDPOINTS: dict[str, str] = {
     "version": "/__version__",
     "openapi": "/__api__",
     "docs": "/docs",
+    "metrics": "/__metrics__",  # routed only when taskservice.metrics is on
 }
 SERVICE_ROUTES = frozenset(SERVICE_ENDPOINTS)
 # Every one but the heartbeat answers without the database.

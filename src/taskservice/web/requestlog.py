@@ -2,7 +2,8 @@
 
 Every request gets an ``X-Request-Id`` -- the client's own when it is sane, else a new
 one -- echoed in the response, in every error body, in the access-log line (method, path,
-status, duration, user) and in any error logged while serving it. It lives in the WSGI
+status, duration, user; also as the record's fields, for JSON logs) and in any error
+logged while serving it. It lives in the WSGI
 environ so that a retried attempt of the same request keeps the same id.
 """
 
@@ -64,10 +65,14 @@ def access_log_tween_factory(
         response = handler(request)
         response.headers[HEADER] = request.request_id
         if access_log.isEnabledFor(logging.INFO):
+            path, status = logged_path(request), response.status_code
+            duration_ms, user = round((time.perf_counter() - started) * 1000, 1), _username(request)
+            # The fields again as ``extra``: a JSON line (web/logformat.py) has them apart.
             access_log.info(
                 '%s %s %s %d %.1fms user=%s',
-                request.request_id, request.method, logged_path(request), response.status_code,
-                (time.perf_counter() - started) * 1000, _username(request),
+                request.request_id, request.method, path, status, duration_ms, user,
+                extra={"method": request.method, "path": path, "status": status,
+                       "duration_ms": duration_ms, "user": user},
             )
         return response
 

@@ -252,14 +252,14 @@ def test_ratelimit_counts_users_not_their_address(alice, bob, client_for):
     limited.get("/tasks", status=401)  # the same address, anonymous: its own count
 
 
-# Every section 5 endpoint, and the files the /docs page loads.
+# Every section 5 endpoint (/__metrics__ with metrics on), and the files the /docs page loads.
 UNCOUNTED = (*SERVICE_ENDPOINTS.values(), "/docs/assets/docs.js",
              "/docs/swagger-ui/swagger-ui-bundle.js")
 
 
 def test_ratelimit_does_not_count_service_endpoints_or_preflights(client_for):
     limited = client_for(taskservice__ratelimit="2/minute",
-                         taskservice__cors_origins=ORIGIN)
+                         taskservice__cors_origins=ORIGIN, taskservice__metrics="prometheus")
     for _ in range(5):
         for path in UNCOUNTED:
             limited.get(path, status=200)

@@ -1,0 +1,50 @@
+"""Prometheus metrics (``taskservice.metrics = prometheus``), section 11 of the contract.
+
+When off, nothing of this package runs per request: no tween, no ``/__metrics__`` route
+(a 404 like any unknown path), no pool listeners, and the feeding functions of
+``definitions`` find no ``Metrics`` and return. When on: the metrics of ``definitions``,
+the request tween (``tween``), database pool listeners and ``GET /__metrics__``
+(``views``). Several worker processes (gunicorn) add up through prometheus_client's
+multiprocess mode; see ``gunicorn_hooks`` and the README.
+"""
+
+from __future__ import annotations
+
+from pyramid.config import Configurator
+from pyramid.tweens import INGRESS
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from ..db.interfaces import IDatabaseEngine
+from .definitions import (
+    IMetrics,
+    Metrics,
+    record_login_refusal,
+    record_webhook_delivery,
+    set_webhook_queue_depth_source,
+)
+from .views import metrics_service
+
+__all__ = ["record_login_refusal", "record_webhook_delivery", "set_webhook_queue_depth_source"]
+
+
+def watch_pool(engine: Engine, metrics: Metrics) -> None:
+    """Keep the connection gauges current from the pool's own events."""
+    opened, in_use = metrics.db_connections_open, metrics.db_connections_in_use
+    event.listen(engine, "connect", lambda *_: opened.inc())
+    event.listen(engine, "close", lambda *_: opened.dec())
+    event.listen(engine, "close_detached", lambda *_: opened.dec())
+    event.listen(engine, "checkout", lambda *_: in_use.inc())
+    event.listen(engine, "checkin", lambda *_: in_use.dec())
+
+
+def includeme(config: Configurator) -> None:
+    if config.registry.app_settings.metrics != "prometheus":
+        return
+    metrics = Metrics()
+    config.registry.registerUtility(metrics, IMetrics)
+    watch_pool(config.registry.getUtility(IDatabaseEngine), metrics)
+    # Outermost but for the WSGI server: the duration covers every other tween.
+    config.add_tween("taskservice.metrics.tween.metrics_tween_factory", under=INGRESS,
+                     over="taskservice.web.requestlog.access_log_tween_factory")
+    config.add_api_services(metrics_service)

@@ -1,0 +1,136 @@
+"""``check`` and ``settings``: what an operator runs before ``pserve`` (section 11).
+
+Neither builds the application: they must answer precisely when it would not start.
+``check`` lists every problem at once, one line each -- each bad setting, a database that
+does not answer, a schema that is not at the latest migration -- so a deploy script can
+run ``taskservice-admin production.ini check && pserve production.ini``. ``settings``
+shows each setting's effective value and its source (``default``, ``ini`` or ``env``),
+with secrets masked; it never prints a password or a token.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from alembic.util import CommandError as AlembicError
+from pyramid.paster import get_appsettings
+from sqlalchemy import make_url
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+
+from ..db.session import make_engine
+from ..db.transient import failure_reason
+from ..settings import (
+    DATABASE_URL_KEY,
+    OPTIONS,
+    default_database_url,
+    effective_raw_settings,
+    env_name,
+    settings_problems,
+)
+from .errors import CommandError, loading
+
+MASK = "****"
+
+
+def ini_settings(ini: str) -> tuple[dict[str, Any], dict[str, str]]:
+    """The ini's ``[app:main]`` settings, and every setting's default text (the database's
+    is a file beside the ini, as in the app factory)."""
+    with loading(ini):
+        raw = get_appsettings(ini, name="main")
+    here = str(raw.global_conf.get("here", "."))
+    defaults = {DATABASE_URL_KEY: default_database_url(here),
+                **{option.key: option.default for option in OPTIONS}}
+    return dict(raw), defaults
+
+
+# --- check ----------------------------------------------------------------------------------
+
+
+def latest_revisions(ini: str) -> set[str]:
+    """The heads of the migrations the ini's ``[alembic]`` section points to."""
+    try:
+        return set(ScriptDirectory.from_config(Config(ini)).get_heads())
+    except AlembicError as error:
+        raise CommandError(f"cannot read the migrations named by {ini}: {error}") from None
+
+
+def database_problems(url: str, ini: str) -> list[str]:
+    """Whether the database answers and its schema is at the latest migration."""
+    parsed = make_url(url)
+    on_file = parsed.get_backend_name() == "sqlite" and parsed.database not in ("", ":memory:")
+    if on_file and parsed.database and not Path(parsed.database).exists():
+        return [f"database file {parsed.database} does not exist"]  # connecting would create it
+    engine = make_engine(url)
+    try:
+        with engine.connect() as connection:
+            current = set(MigrationContext.configure(connection).get_current_heads())
+    except SQLAlchemyError as error:
+        return [f"database unreachable: {failure_reason(error)}"]
+    finally:
+        engine.dispose()
+    latest = latest_revisions(ini)
+    if current != latest:
+        at = ", ".join(sorted(current)) or "no migration"
+        return [f"database schema is at {at}, not at the latest migration "
+                f"{', '.join(sorted(latest))}: run alembic -c {ini} upgrade head"]
+    return []
+
+
+def check(ini: str) -> str:
+    raw, defaults = ini_settings(ini)
+    raw.setdefault(DATABASE_URL_KEY, defaults[DATABASE_URL_KEY])
+    problems = settings_problems(raw)
+    if not any(DATABASE_URL_KEY in problem for problem in problems):
+        problems += database_problems(str(effective_raw_settings(raw)[DATABASE_URL_KEY]), ini)
+    if problems:
+        raise CommandError("\n".join(problems))
+    return "ok: every setting is valid, the database answers, its schema is at the latest migration"
+
+
+# --- settings -------------------------------------------------------------------------------
+
+
+def masked_url(url: str) -> str:
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:  # not a URL: it could be anything, a password included
+        return MASK
+
+
+def shown(key: str, value: str, secret: bool) -> str:
+    if key == DATABASE_URL_KEY:
+        return masked_url(value)
+    return MASK if secret and value else value
+
+
+def source_of(key: str, raw: Mapping[str, Any], environ: Mapping[str, str]) -> str:
+    if env_name(key) in environ:
+        return "env"
+    return "ini" if key in raw else "default"
+
+
+def setting_lines(raw: Mapping[str, Any], defaults: Mapping[str, str],
+                  environ: Mapping[str, str]) -> list[str]:
+    """``key = value (source)`` for the database and each option, in the README's order."""
+    effective = effective_raw_settings({**defaults, **raw}, environ)
+    secret = {option.key: option.secret for option in OPTIONS}
+    return [
+        f"{key} = {shown(key, str(effective[key]), secret.get(key, False))} "
+        f"({source_of(key, raw, environ)})"
+        for key in defaults
+    ]
+
+
+def show_settings(ini: str) -> str:
+    raw, defaults = ini_settings(ini)
+    listing = "\n".join(setting_lines(raw, defaults, os.environ))
+    problems = settings_problems({**defaults, **raw})
+    if problems:
+        raise CommandError("\n".join(problems), output=listing)
+    return listing
