@@ -7,8 +7,11 @@ writers queue on a thread lock instead of in SQLite's sleeping busy handler.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
+from pyramid.registry import Registry
 from pyramid.request import Request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
@@ -63,3 +66,24 @@ def take_sqlite_write_turn(request: Request, session: Session) -> None:
     if lock.acquire(timeout=SQLITE_BUSY_TIMEOUT_MS / 1000):
         request.add_finished_callback(lambda _request: lock.release())
     session.connection(execution_options={SQLITE_IMMEDIATE: True})
+
+
+@contextmanager
+def short_write_transaction(registry: Registry, session: Session) -> Iterator[None]:
+    """``session``'s one transaction, committed when the block ends; on SQLite it holds
+    the write turn for that long only, not for a whole request.
+
+    The turn is re-entrant for its thread: a request whose own transaction has ended (its
+    turn is released only when it finishes) may still write in a session of its own.
+    """
+    sqlite = session.get_bind().dialect.name == "sqlite"
+    lock = registry.getUtility(ISQLiteWriteTurn)
+    taken = sqlite and lock.acquire(timeout=SQLITE_BUSY_TIMEOUT_MS / 1000)
+    try:
+        with session.begin():
+            if sqlite:
+                session.connection(execution_options={SQLITE_IMMEDIATE: True})
+            yield
+    finally:
+        if taken:
+            lock.release()

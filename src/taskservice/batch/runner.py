@@ -1,0 +1,137 @@
+"""Running a batch's sub-requests through the application itself, as the batch's caller.
+
+Each sub-request is a request of its own handed to ``invoke_subrequest`` with every
+tween: the access log, the security headers, read-only mode, the rate limit, the
+exception views; then traversal, the ACL, Cornice's validation and the view with its
+conditional checks. No view function is ever called directly, so a sub-request meets
+every check a direct request does. What differs is only where the transaction is:
+
+- each on its own (``atomic: false``): the envelope ends its own (read-only)
+  transaction first, and pyramid_tm gives each sub-request one of its own, committed or
+  rolled back as a direct request's would be;
+- all in one (``atomic: true``): the envelope's transaction, joined by one session every
+  sub-request shares (so each sees what the ones before it wrote, and on SQLite the
+  batch takes the write turn once, never twice on one thread); pyramid_tm is told the
+  sub-requests are already managed, and the first failure dooms the transaction.
+
+A conflicting write (a ``StaleDataError``, a PostgreSQL serialization failure) is not
+retried inside a batch: pyramid_retry retries whole requests, and a sub-request is not
+one. It is answered as on a direct request's last attempt, a 503 with ``Retry-After``,
+which ends an atomic batch like any other failure.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+from pyramid.request import Request
+from pyramid.response import Response
+from sqlalchemy.orm import Session
+
+from ..db.interfaces import ISessionFactory
+from ..db.sqlite import take_sqlite_write_turn
+from ..vocabulary import WRITE_METHODS
+from ..web.errors import error_dict
+from ..web.identity import identity_cache
+from ..web.requestlog import ENVIRON_KEY as REQUEST_ID_KEY
+
+# Marks a sub-request's environ (with the batch's request id): a batch never nests.
+PARENT_KEY = "taskservice.batch.parent"
+# The response headers a sub-response carries, when it has them.
+KEPT_HEADERS = ("ETag", "Location", "Link", "Retry-After")
+# The envelope's environ a sub-request shares: the client's address (the anonymous
+# rate-limit key and the logs) and its credentials.
+SHARED_ENVIRON = ("REMOTE_ADDR", "HTTP_AUTHORIZATION")
+
+SubResponse = dict[str, Any]
+
+
+def _subrequest(request: Request, index: int, item: dict[str, Any]) -> Request:
+    """The sub-request ``item`` of the batch, authenticated as the batch's caller."""
+    environ = {key: request.environ[key] for key in SHARED_ENVIRON if key in request.environ}
+    environ[PARENT_KEY] = request.request_id
+    environ[REQUEST_ID_KEY] = f"{request.request_id}.{index + 1}"  # its log lines say whose
+    sub = Request.blank(item["path"], environ=environ, base_url=request.application_url,
+                        method=item["method"], headers=item["headers"])
+    if item["body"] is not None:
+        sub.content_type = "application/json"
+        sub.body = json.dumps(item["body"]).encode("utf-8")
+    identity_cache.set(sub, request.identity)  # the token was checked once, for the batch
+    return sub
+
+
+def _body(response: Response) -> Any:
+    if not response.body:
+        return None
+    if response.content_type == "application/json":
+        return json.loads(response.body)
+    return response.text
+
+
+def sub_response(response: Response) -> SubResponse:
+    headers = {name: response.headers[name] for name in KEPT_HEADERS if name in response.headers}
+    return {"status": response.status_code, "headers": headers, "body": _body(response)}
+
+
+def not_run(request: Request, failed: int) -> SubResponse:
+    """The 424 of a sub-request an earlier failure kept from running."""
+    description = (f"Not run: request {failed + 1} of this atomic batch failed, "
+                   "so nothing was committed")
+    body = {"status": "error", "errors": [error_dict("request", "", description)],
+            "request_id": request.request_id}
+    return {"status": 424, "headers": {}, "body": body}
+
+
+@contextmanager
+def _outside_own_transaction(request: Request) -> Iterator[None]:
+    """End the envelope's transaction (it has only read its caller) for the block's length,
+    so that each sub-request's pyramid_tm begins one of its own; begin another after it
+    for pyramid_tm to end."""
+    request.tm.commit()
+    try:
+        yield
+    finally:
+        request.tm.begin()
+
+
+def run_each(request: Request, items: Sequence[dict[str, Any]]) -> list[SubResponse]:
+    """``atomic: false``: in order, each in its own transaction, whatever the others do."""
+    with _outside_own_transaction(request):
+        return [sub_response(request.invoke_subrequest(_subrequest(request, index, item),
+                                                       use_tweens=True))
+                for index, item in enumerate(items)]
+
+
+def _shared_session(request: Request, items: Sequence[dict[str, Any]]) -> Session:
+    """One session in the envelope's transaction, with the write turn if anything writes."""
+    session: Session = request.registry.getUtility(ISessionFactory)()
+    writes = any(item["method"] in WRITE_METHODS for item in items)
+    if writes and session.get_bind().dialect.name == "sqlite":
+        take_sqlite_write_turn(request, session)
+    return session
+
+
+def run_atomic(request: Request, items: Sequence[dict[str, Any]]) -> tuple[list[SubResponse], bool]:
+    """``atomic: true``: in order, in one transaction, up to the first 4xx or 5xx.
+
+    Returns the sub-responses and whether everything succeeded (and so will commit).
+    """
+    session = _shared_session(request, items)
+    responses: list[SubResponse] = []
+    failed: int | None = None
+    for index, item in enumerate(items):
+        if failed is not None:
+            responses.append(not_run(request, failed))
+            continue
+        sub = _subrequest(request, index, item)
+        sub.environ["tm.active"] = True  # pyramid_tm: the batch's transaction manages it
+        sub.dbsession = session
+        response = request.invoke_subrequest(sub, use_tweens=True)
+        responses.append(sub_response(response))
+        if response.status_code >= 400:
+            failed = index
+            request.tm.doom()  # pyramid_tm aborts, however the envelope itself is answered
+    return responses, failed is None
