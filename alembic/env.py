@@ -4,6 +4,7 @@ from alembic import context
 from pyramid.paster import get_appsettings, setup_logging
 
 import taskservice.accounts.models
+import taskservice.idempotency.models
 import taskservice.lists.models
 import taskservice.tasks.models  # noqa: F401  (with the lines above: every table Base knows)
 from taskservice.db.base import Base

@@ -29,7 +29,7 @@ class BatchEndpoint(Resource):
 
 @batch.post(permission=Permission.BATCH, schema=request_schema(body=batch_body()),
             validators=BODY_VALIDATORS)
-def post_batch(request: Request) -> dict[str, Any]:
+def run_batch(request: Request) -> dict[str, Any]:
     """Run the requests in order, each in its own transaction or all in one (``atomic``)."""
     if PARENT_KEY in request.environ:  # the envelope schema refuses /batch; this, any alias
         raise error_response(400, "body", "requests", "A batch cannot contain another batch")

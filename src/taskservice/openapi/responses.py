@@ -175,7 +175,7 @@ HEADERS: dict[str, dict[str, Any]] = {
                          "schema": STRING},
     REPLAYED: {"description": "true on the kept response of an earlier request "
                                            "with the same Idempotency-Key, replayed",
-                            "schema": {"type": "string", "enum": ["true"]}},
+                            "schema": {"type": "string", "pattern": "^true$"}},
 }
 
 

@@ -8,6 +8,7 @@ Like Pyramid's own ``pshell`` and ``pserve`` it takes the ini file first::
     taskservice-admin development.ini revoke-tokens NAME
     taskservice-admin development.ini purge-tokens
     taskservice-admin development.ini purge-changes
+    taskservice-admin development.ini purge-idempotency-keys
 
 The application is bootstrapped from the ini, so the settings are validated exactly as
 at start-up (``DATABASE_URL`` and ``TASKSERVICE_*`` included) and passwords are hashed
@@ -39,6 +40,7 @@ from ..changes.models import Change
 from ..db.base import utcnow
 from ..db.interfaces import IDatabaseEngine
 from ..db.transient import failure_reason
+from ..idempotency.store import purge_expired
 
 PROG = "taskservice-admin"
 # How much older than the retention a change-log row must be before purge-changes deletes it.
@@ -181,6 +183,13 @@ def purge_changes(request: Request, args: argparse.Namespace) -> str:
     return f"purged {count} change(s) older than {retention} seconds"
 
 
+def purge_idempotency_keys(request: Request, args: argparse.Namespace) -> str:
+    """Expired keys are already treated as absent (and replaced); this reclaims their rows."""
+    with request.tm:
+        count = purge_expired(request.dbsession)
+    return f"purged {count} expired idempotency key(s)"
+
+
 # --- the command line -----------------------------------------------------------------------
 
 
@@ -213,6 +222,9 @@ def build_parser() -> argparse.ArgumentParser:
     command("purge-tokens", purge_tokens, "delete every expired token", username=False)
     command("purge-changes", purge_changes,
             "delete the change log's entries older than taskservice.changes.retention",
+            username=False)
+    command("purge-idempotency-keys", purge_idempotency_keys,
+            "delete the Idempotency-Key responses older than taskservice.idempotency.ttl",
             username=False)
     return parser
 
