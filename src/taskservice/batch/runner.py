@@ -6,13 +6,14 @@ exception views; then traversal, the ACL, Cornice's validation and the view with
 conditional checks. No view function is ever called directly, so a sub-request meets
 every check a direct request does. What differs is only where the transaction is:
 
-- each on its own (``atomic: false``): the envelope ends its own (read-only)
-  transaction first, and pyramid_tm gives each sub-request one of its own, committed or
-  rolled back as a direct request's would be;
-- all in one (``atomic: true``): the envelope's transaction, joined by one session every
-  sub-request shares (so each sees what the ones before it wrote, and on SQLite the
-  batch takes the write turn once, never twice on one thread); pyramid_tm is told the
-  sub-requests are already managed, and the first failure dooms the transaction.
+- each on its own (``atomic: false``): the envelope commits its own transaction first
+  (it has only read its caller), and pyramid_tm gives each sub-request one of its own,
+  committed or rolled back as a direct request's would be;
+- all in one (``atomic: true``): after that commit, one transaction that the envelope's
+  pyramid_tm ends, with one session every sub-request shares (so each sees what the
+  ones before it wrote, and on SQLite the batch takes the write turn once, never twice on
+  one thread); each sub-request's pyramid_tm is told it is already managed, and the first
+  failure dooms the transaction.
 
 A conflicting write (a ``StaleDataError``, a PostgreSQL serialization failure) is not
 retried inside a batch: pyramid_retry retries whole requests, and a sub-request is not
@@ -23,8 +24,7 @@ which ends an atomic batch like any other failure.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from typing import Any
 
 from pyramid.request import Request
@@ -85,24 +85,24 @@ def not_run(request: Request, failed: int) -> SubResponse:
     return {"status": 424, "headers": {}, "body": body}
 
 
-@contextmanager
-def _outside_own_transaction(request: Request) -> Iterator[None]:
-    """End the envelope's transaction (it has only read its caller) for the block's length,
-    so that each sub-request's pyramid_tm begins one of its own; begin another after it
-    for pyramid_tm to end."""
+def _end_envelope_transaction(request: Request) -> None:
+    """Commit what the envelope did before any sub-request runs: it only read its caller.
+
+    Then the sub-requests' writes are all a transaction holds, and no session of the
+    envelope's is left open beside theirs.
+    """
     request.tm.commit()
-    try:
-        yield
-    finally:
-        request.tm.begin()
 
 
 def run_each(request: Request, items: Sequence[dict[str, Any]]) -> list[SubResponse]:
     """``atomic: false``: in order, each in its own transaction, whatever the others do."""
-    with _outside_own_transaction(request):
+    _end_envelope_transaction(request)
+    try:  # each sub-request's pyramid_tm begins and ends its own
         return [sub_response(request.invoke_subrequest(_subrequest(request, index, item),
                                                        use_tweens=True))
                 for index, item in enumerate(items)]
+    finally:
+        request.tm.begin()  # for the envelope's pyramid_tm to end
 
 
 def _shared_session(request: Request, items: Sequence[dict[str, Any]]) -> Session:
@@ -119,6 +119,8 @@ def run_atomic(request: Request, items: Sequence[dict[str, Any]]) -> tuple[list[
 
     Returns the sub-responses and whether everything succeeded (and so will commit).
     """
+    _end_envelope_transaction(request)
+    request.tm.begin()  # the batch's one transaction, which the envelope's pyramid_tm ends
     session = _shared_session(request, items)
     responses: list[SubResponse] = []
     failed: int | None = None
