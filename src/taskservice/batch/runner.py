@@ -23,10 +23,10 @@ which ends an atomic batch like any other failure.
 
 from __future__ import annotations
 
-import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
+import orjson
 from pyramid.request import Request
 from pyramid.response import Response
 from sqlalchemy.orm import Session
@@ -49,25 +49,28 @@ SHARED_ENVIRON = ("REMOTE_ADDR", "HTTP_AUTHORIZATION")
 SubResponse = dict[str, Any]
 
 
-def _subrequest(request: Request, index: int, item: dict[str, Any]) -> Request:
-    """The sub-request ``item`` of the batch, authenticated as the batch's caller."""
-    environ = {key: request.environ[key] for key in SHARED_ENVIRON if key in request.environ}
-    environ[PARENT_KEY] = request.request_id
-    environ[REQUEST_ID_KEY] = f"{request.request_id}.{index + 1}"  # its log lines say whose
-    sub = Request.blank(item["path"], environ=environ, base_url=request.application_url,
-                        method=item["method"], headers=item["headers"])
-    if item["body"] is not None:
-        sub.content_type = "application/json"
-        sub.body = json.dumps(item["body"]).encode("utf-8")
-    identity_cache.set(sub, request.identity)  # the token was checked once, for the batch
-    return sub
+def _subrequests(request: Request, items: Sequence[dict[str, Any]]) -> Iterator[Request]:
+    """Each sub-request of the batch, authenticated as the batch's caller, when its turn
+    comes (so that none is built after an atomic batch has stopped)."""
+    shared = {key: request.environ[key] for key in SHARED_ENVIRON if key in request.environ}
+    base_url, identity = request.application_url, request.identity
+    for index, item in enumerate(items):
+        environ = {**shared, PARENT_KEY: request.request_id,
+                   REQUEST_ID_KEY: f"{request.request_id}.{index + 1}"}  # its log lines
+        sub = Request.blank(item["path"], environ=environ, base_url=base_url,
+                            method=item["method"], headers=item["headers"])
+        if item["body"] is not None:
+            sub.content_type = "application/json"
+            sub.body = orjson.dumps(item["body"])
+        identity_cache.set(sub, identity)  # the token was checked once, for the batch
+        yield sub
 
 
 def _body(response: Response) -> Any:
     if not response.body:
         return None
     if response.content_type == "application/json":
-        return json.loads(response.body)
+        return orjson.loads(response.body)
     return response.text
 
 
@@ -98,9 +101,8 @@ def run_each(request: Request, items: Sequence[dict[str, Any]]) -> list[SubRespo
     """``atomic: false``: in order, each in its own transaction, whatever the others do."""
     _end_envelope_transaction(request)
     try:  # each sub-request's pyramid_tm begins and ends its own
-        return [sub_response(request.invoke_subrequest(_subrequest(request, index, item),
-                                                       use_tweens=True))
-                for index, item in enumerate(items)]
+        return [sub_response(request.invoke_subrequest(sub, use_tweens=True))
+                for sub in _subrequests(request, items)]
     finally:
         request.tm.begin()  # for the envelope's pyramid_tm to end
 
@@ -123,17 +125,13 @@ def run_atomic(request: Request, items: Sequence[dict[str, Any]]) -> tuple[list[
     request.tm.begin()  # the batch's one transaction, which the envelope's pyramid_tm ends
     session = _shared_session(request, items)
     responses: list[SubResponse] = []
-    failed: int | None = None
-    for index, item in enumerate(items):
-        if failed is not None:
-            responses.append(not_run(request, failed))
-            continue
-        sub = _subrequest(request, index, item)
+    for sub in _subrequests(request, items):
         sub.environ["tm.active"] = True  # pyramid_tm: the batch's transaction manages it
         sub.dbsession = session
         response = request.invoke_subrequest(sub, use_tweens=True)
         responses.append(sub_response(response))
         if response.status_code >= 400:
-            failed = index
             request.tm.doom()  # pyramid_tm aborts, however the envelope itself is answered
-    return responses, failed is None
+            failed = len(responses) - 1
+            return responses + [not_run(request, failed)] * (len(items) - len(responses)), False
+    return responses, True

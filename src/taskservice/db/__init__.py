@@ -26,6 +26,5 @@ def includeme(config: Configurator) -> None:
     engine = make_engine(settings.database_url)
     config.registry.registerUtility(engine, IDatabaseEngine)
     config.registry.registerUtility(make_session_factory(engine), ISessionFactory)
-    # Re-entrant: see sqlite.short_write_transaction.
-    config.registry.registerUtility(threading.RLock(), ISQLiteWriteTurn)
+    config.registry.registerUtility(threading.Lock(), ISQLiteWriteTurn)
     config.add_request_method(request_dbsession, "dbsession", reify=True)

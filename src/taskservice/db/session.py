@@ -76,10 +76,11 @@ def own_transaction(request: Request) -> Iterator[Session]:
 
     For a write other requests must see before this one ends, or that must outlive this
     one's rollback (an ``Idempotency-Key``'s lease). It does not join the request's
-    transaction; on SQLite it takes the write turn for its own length only.
+    transaction: use it before that begins or after it has ended, never while it is open
+    (on SQLite the two would wait for each other's write lock).
     """
     factory: sessionmaker[Session] = request.registry.getUtility(ISessionFactory)
-    with Session(**factory.kw) as session, short_write_transaction(request.registry, session):
+    with Session(**factory.kw) as session, short_write_transaction(request, session):
         yield session
 
 

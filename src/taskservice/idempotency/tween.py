@@ -30,6 +30,8 @@ from .store import Claim, KeptResponse, Outcome, claim, give_up, keep, new_lease
 # (pyramid_retry) holds the key already.
 LEASE_KEY = "taskservice.idempotency.lease"
 REPLAYED_HEADER = "Idempotent-Replayed"
+# The header as WSGI names it: one dict lookup, cheaper than WebOb's header mapping.
+ENVIRON_HEADER = "HTTP_" + IDEMPOTENCY_KEY_HEADER.upper().replace("-", "_")
 RETRY_AFTER_SECONDS = "1"
 
 
@@ -106,7 +108,7 @@ def idempotency_tween_factory(
     ttl = registry.app_settings.idempotency_ttl
 
     def idempotency_tween(request: Request) -> Response:
-        key = request.headers.get(IDEMPOTENCY_KEY_HEADER)
+        key = request.environ.get(ENVIRON_HEADER)
         if key is None or request.method != "POST":
             return handler(request)
         return _keyed(request, handler, key, ttl)
