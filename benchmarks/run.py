@@ -81,7 +81,7 @@ SCENARIOS = {s.name: s for s in (
     Scenario("PATCH /tasks/<id>", "patch_task.lua", writes=True),
     Scenario("POST /tokens", "post_token.lua", writes=True, separate=True),
     # Contract section 10: at most 1/3 (atomic) and 1/2 (each its own) of 25 POST /tasks.
-    *(Scenario(f"POST /batch (25 creations, {kind})", "post_batch.lua", writes=True,
+    *(Scenario(f"POST /batch of 25 creations ({kind})", "post_batch.lua", writes=True,
                env=(("BENCH_BATCH_SIZE", "25"), ("BENCH_BATCH_ATOMIC", atomic)),
                items=25, per_of="POST /tasks")
       for kind, atomic in (("atomic", "true"), ("non-atomic", "false"))),
