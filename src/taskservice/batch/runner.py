@@ -23,6 +23,7 @@ which ends an atomic batch like any other failure.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -46,7 +47,10 @@ KEPT_HEADERS = ("ETag", "Location", "Link", "Retry-After")
 # rate-limit key and the logs) and its credentials.
 SHARED_ENVIRON = ("REMOTE_ADDR", "HTTP_AUTHORIZATION")
 
-SubResponse = dict[str, Any]
+# A sub-response as the JSON text of the envelope's item: its body is the bytes its
+# endpoint rendered, spliced in unparsed (never decoded and encoded again, which would
+# also cost a 500 on what orjson refuses, such as an error naming a lone surrogate).
+SubResponse = bytes
 
 
 def _subrequests(request: Request, items: Sequence[dict[str, Any]]) -> Iterator[Request]:
@@ -61,22 +65,29 @@ def _subrequests(request: Request, items: Sequence[dict[str, Any]]) -> Iterator[
                             method=item["method"], headers=item["headers"])
         if item["body"] is not None:
             sub.content_type = "application/json"
-            sub.body = orjson.dumps(item["body"])
+            # The standard encoder: any JSON value, integers past 64 bits included, and
+            # lone surrogates escaped, for the endpoint to refuse as it would directly.
+            sub.body = json.dumps(item["body"]).encode("ascii")
         identity_cache.set(sub, identity)  # the token was checked once, for the batch
         yield sub
 
 
-def _body(response: Response) -> Any:
+def _body(response: Response) -> bytes:
+    """The body as JSON text: as rendered, ``null`` for none, a string for a page."""
     if not response.body:
-        return None
+        return b"null"
     if response.content_type == "application/json":
-        return orjson.loads(response.body)
-    return response.text
+        return bytes(response.body)
+    return json.dumps(response.text).encode("ascii")
+
+
+def _item(status: int, headers: dict[str, str], body: bytes) -> SubResponse:
+    return b'{"status":%d,"headers":%b,"body":%b}' % (status, orjson.dumps(headers), body)
 
 
 def sub_response(response: Response) -> SubResponse:
     headers = {name: response.headers[name] for name in KEPT_HEADERS if name in response.headers}
-    return {"status": response.status_code, "headers": headers, "body": _body(response)}
+    return _item(response.status_code, headers, _body(response))
 
 
 def not_run(request: Request, failed: int) -> SubResponse:
@@ -85,7 +96,7 @@ def not_run(request: Request, failed: int) -> SubResponse:
                    "so nothing was committed")
     body = {"status": "error", "errors": [error_dict("request", "", description)],
             "request_id": request.request_id}
-    return {"status": 424, "headers": {}, "body": body}
+    return _item(424, {}, orjson.dumps(body))
 
 
 def _end_envelope_transaction(request: Request) -> None:

@@ -17,6 +17,12 @@ from ..web.schema_types import AnyJson, StrictBoolean, StrictMapping, StrictSequ
 
 PATH_MAX_LENGTH = 2000
 HEADER_MAX_LENGTH = 1000
+# What an ETag list is made of: visible ASCII and spaces (a header is latin-1 on the wire,
+# and a sub-request's is built as one).
+HEADER_VALUE = colander.All(
+    colander.Length(1, HEADER_MAX_LENGTH),
+    colander.Regex(r"\A[ -~]*\Z", "Must be visible ASCII characters and spaces"),
+)
 
 
 class _ApiPath:
@@ -49,7 +55,7 @@ def _sub_headers() -> colander.SchemaNode:
     return colander.SchemaNode(
         StrictMapping(),
         *(colander.SchemaNode(StrictString(), name=name, missing=colander.drop,
-                              validator=colander.Length(1, HEADER_MAX_LENGTH))
+                              validator=HEADER_VALUE)
           for name in BATCH_SUB_HEADERS),
         name="headers", missing={},
         description="Only If-Match and If-None-Match; the caller is the batch's",

@@ -134,6 +134,21 @@ def test_validation_routing_and_methods_answer_as_directly(alice):
     assert titles(alice) == []
 
 
+def test_hostile_sub_request_bodies_get_the_400_a_direct_request_would(alice):
+    """Values no JSON encoder of ours would write back (a lone surrogate in an unknown
+    field's name, an integer past 64 bits) reach the endpoint and come back as its 400."""
+    raw = ('{"requests": [{"method": "POST", "path": "/tasks", '
+           '"body": {"title": "x", "\\ud800": 1}}, {"method": "POST", "path": "/tasks", '
+           '"body": {"title": 123456789012345678901234567890}}]}')
+    response = alice.testapp.post("/batch", raw.encode(), headers={
+        **alice.headers, "Content-Type": "application/json"}, status=200)
+    assert statuses(response) == [400, 400]
+    surrogate, big = response.json["responses"]
+    assert [e["name"] for e in surrogate["body"]["errors"]] == ["\ud800"]
+    assert [e["name"] for e in big["body"]["errors"]] == ["title"]
+    assert titles(alice) == []
+
+
 def test_read_only_mode_refuses_each_write_sub_request_and_answers_the_batch(
         alice, app_with):
     task = create_task(alice)
@@ -236,6 +251,8 @@ ENVELOPES = [
      [("body", "requests.0.headers.Authorization")]),
     ({"requests": [{**ONE, "headers": {"If-Match": 1}}]},
      [("body", "requests.0.headers.If-Match")]),
+    ({"requests": [{**ONE, "headers": {"If-None-Match": "\u00e8\u0005"}}]},
+     [("body", "requests.0.headers.If-None-Match")]),
     ({"requests": [{**ONE, "surprise": True}]}, [("body", "requests.0.surprise")]),
     ({"requests": [{"path": "/tasks"}]}, [("body", "requests.0.method")]),
     ({"requests": [ONE] * 26}, [("body", "requests")]),
