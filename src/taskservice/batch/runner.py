@@ -119,7 +119,7 @@ def run_each(request: Request, items: Sequence[dict[str, Any]]) -> list[SubRespo
 
 
 def _shared_session(request: Request, items: Sequence[dict[str, Any]]) -> Session:
-    """One session in the envelope's transaction, with the write turn if anything writes."""
+    """One session in the batch's transaction, with the write turn if anything writes."""
     session: Session = request.registry.getUtility(ISessionFactory)()
     writes = any(item["method"] in WRITE_METHODS for item in items)
     if writes and session.get_bind().dialect.name == "sqlite":
