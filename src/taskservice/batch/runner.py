@@ -15,10 +15,11 @@ every check a direct request does. What differs is only where the transaction is
   one thread); each sub-request's pyramid_tm is told it is already managed, and the first
   failure dooms the transaction.
 
-A conflicting write (a ``StaleDataError``, a PostgreSQL serialization failure) is not
-retried inside a batch: pyramid_retry retries whole requests, and a sub-request is not
-one. It is answered as on a direct request's last attempt, a 503 with ``Retry-After``,
-which ends an atomic batch like any other failure.
+A conflicting write (a ``StaleDataError``, a PostgreSQL serialization failure) is
+retried as a direct request's is, by pyramid_retry, which retries whole requests: an
+atomic batch, which has committed nothing, is retried whole; in a non-atomic one the
+sub-request that met it is answered as on a direct request's last attempt, a 503 with
+``Retry-After`` (the ones before it are committed, and running them again is not a retry).
 """
 
 from __future__ import annotations
@@ -30,10 +31,12 @@ from typing import Any
 import orjson
 from pyramid.request import Request
 from pyramid.response import Response
+from pyramid_retry import IRetryableError, is_last_attempt
 from sqlalchemy.orm import Session
 
 from ..db.interfaces import ISessionFactory
 from ..db.sqlite import take_sqlite_write_turn
+from ..db.transient import is_transient
 from ..vocabulary import WRITE_METHODS
 from ..web.errors import error_dict
 from ..web.identity import identity_cache
@@ -127,6 +130,19 @@ def _shared_session(request: Request, items: Sequence[dict[str, Any]]) -> Sessio
     return session
 
 
+def _retry_whole_batch(request: Request, sub: Request) -> None:
+    """Raise the conflict a sub-request met, for pyramid_retry to run the batch again.
+
+    Nothing of an atomic batch is committed, so running it again is what retrying a
+    direct request is; on the last attempt the sub-request's 503 answers instead.
+    """
+    exc = getattr(sub, "exception", None)
+    if not isinstance(exc, Exception) or is_last_attempt(request):
+        return
+    if is_transient(exc) or IRetryableError.providedBy(exc):
+        raise exc
+
+
 def run_atomic(request: Request, items: Sequence[dict[str, Any]]) -> tuple[list[SubResponse], bool]:
     """``atomic: true``: in order, in one transaction, up to the first 4xx or 5xx.
 
@@ -142,6 +158,7 @@ def run_atomic(request: Request, items: Sequence[dict[str, Any]]) -> tuple[list[
         response = request.invoke_subrequest(sub, use_tweens=True)
         responses.append(sub_response(response))
         if response.status_code >= 400:
+            _retry_whole_batch(request, sub)
             request.tm.doom()  # pyramid_tm aborts, however the envelope itself is answered
             failed = len(responses) - 1
             return responses + [not_run(request, failed)] * (len(items) - len(responses)), False

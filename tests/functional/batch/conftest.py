@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 import webtest
 
+from tests.functional.db.test_transient_errors import failing_inserts  # noqa: F401 (fixture)
 from tests.support.api import Client
 
 

@@ -276,3 +276,37 @@ def test_the_largest_batch_follows_the_setting(alice, app_with):
     small = app_with(taskservice__batch__max_requests="2")
     assert_error(batch(alice, [ONE] * 3, testapp=small, status=400), 400, ("body", "requests"))
     assert statuses(batch(alice, [ONE] * 2, testapp=small)) == [201, 201]
+
+
+# -- a conflict: an atomic batch is retried whole, as a direct request is -------------------
+
+
+def test_an_atomic_batch_that_meets_a_conflict_is_retried_whole(
+        alice, failing_inserts, dbsession):
+    injected = failing_inserts("stale versioned row", failures=1)
+    response = batch(alice, [
+        {"method": "POST", "path": "/tasks", "body": {"title": "a"}},
+        {"method": "POST", "path": "/tasks", "body": {"title": "b"}},
+    ], atomic=True)
+    assert injected.raised == 1
+    assert statuses(response) == [201, 201] and response.json["committed"] is True
+    assert titles(alice) == ["a", "b"]  # each created once: the failed attempt left nothing
+    assert count(dbsession, Change) == 2
+
+
+def test_an_atomic_batch_whose_conflict_outlives_the_retries_commits_nothing(
+        alice, failing_inserts):
+    failing_inserts("stale versioned row", failures=100)
+    response = batch(alice, [{"method": "POST", "path": "/tasks", "body": {"title": "a"}},
+                             {"method": "GET", "path": "/tasks"}], atomic=True)
+    assert statuses(response) == [503, 424] and response.json["committed"] is False
+    assert int(response.json["responses"][0]["headers"]["Retry-After"]) >= 1
+    assert titles(alice) == []
+
+
+def test_in_a_non_atomic_batch_a_conflict_is_that_sub_requests_503(alice, failing_inserts):
+    failing_inserts("stale versioned row", failures=1)
+    response = batch(alice, [{"method": "POST", "path": "/tasks", "body": {"title": "a"}},
+                             {"method": "POST", "path": "/tasks", "body": {"title": "b"}}])
+    assert statuses(response) == [503, 201]
+    assert titles(alice) == ["b"]
