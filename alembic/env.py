@@ -6,6 +6,7 @@ from pyramid.paster import get_appsettings, setup_logging
 import taskservice.accounts.models
 import taskservice.changes.models
 import taskservice.db.service_keys
+import taskservice.idempotency.models
 import taskservice.lists.models
 import taskservice.tasks.models  # noqa: F401  (with the lines above: every table Base knows)
 from taskservice.db.base import Base

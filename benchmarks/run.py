@@ -53,6 +53,11 @@ class Scenario:
     path: str = ""
     writes: bool = False
     separate: bool = False  # reported apart from the targets (POST /tokens is slow on purpose)
+    env: tuple[tuple[str, str], ...] = ()  # for the script
+    # What one request does of ``per_of``'s work (a batch of 25 creations is 25 POST
+    # /tasks): the report sets its CPU per item against that scenario's CPU per request.
+    items: int = 1
+    per_of: str = ""
 
     def url_path(self, seeded: Seeded) -> str:
         return self.path.format(tag=seeded.filter_tag, cursor=seeded.deep_cursor,
@@ -77,6 +82,11 @@ SCENARIOS = {s.name: s for s in (
     Scenario("POST /tasks", "post_task.lua", writes=True),
     Scenario("PATCH /tasks/<id>", "patch_task.lua", writes=True),
     Scenario("POST /tokens", "post_token.lua", writes=True, separate=True),
+    # Contract section 10: at most 1/3 (atomic) and 1/2 (each its own) of 25 POST /tasks.
+    *(Scenario(f"POST /batch of 25 creations ({kind})", "post_batch.lua", writes=True,
+               env=(("BENCH_BATCH_SIZE", "25"), ("BENCH_BATCH_ATOMIC", atomic)),
+               items=25, per_of="POST /tasks")
+      for kind, atomic in (("atomic", "true"), ("non-atomic", "false"))),
 )}
 SMOKE_SCENARIOS = ("GET /tasks/<id>", "GET /tasks?limit=20 (deep cursor)",
                    "GET /tasks?limit=20&list=<id> (list member: deep cursor)",
@@ -275,6 +285,7 @@ def load_env(seeded: Seeded, scenario: Scenario | None = None, **extra: str) -> 
                BENCH_PASSWORD=seeded.password, **extra)
     if scenario is not None:
         env["BENCH_PATH"] = scenario.url_path(seeded)
+        env.update(scenario.env)
     return env
 
 
@@ -434,6 +445,22 @@ def scale_lines(results: list[Result]) -> list[str]:
     return lines
 
 
+def per_item_lines(results: list[Result]) -> list[str]:
+    """A batch's CPU per item against the CPU of one request of the work it batches."""
+    by_key = {(r.scenario, r.tasks): r for r in results}
+    lines = []
+    for r in results:
+        scenario = SCENARIOS[r.scenario]
+        single = by_key.get((scenario.per_of, r.tasks))
+        if scenario.items == 1 or single is None:
+            continue
+        per_item = r.service["cpu_ms_per_request"] / scenario.items
+        lines.append(f"- {r.scenario}: {per_item:.2f} ms CPU per item, "
+                     f"{per_item / single.service['cpu_ms_per_request']:.2f}× one "
+                     f"{scenario.per_of} ({single.service['cpu_ms_per_request']:.2f} ms)")
+    return lines
+
+
 def machine() -> str:
     with open("/proc/cpuinfo") as cpuinfo:
         cpu = next((line.split(":", 1)[1].strip() for line in cpuinfo
@@ -452,6 +479,7 @@ def report(args, results: list[Result], memory: dict | None) -> str:
              "baseline; CPU includes the database server's (\"of which DB\"); req/s per "
              "core = 1000 / the service's CPU ms per request.", "", table(results), ""]
     parts += scale_lines(results)
+    parts += per_item_lines(results)
     if memory:
         parts.append(f"- RSS after {memory['requests_first']:,} requests "
                      f"{memory['rss_first_mib']:.1f} MiB, after {memory['requests_total']:,} "

@@ -44,6 +44,8 @@ def make_config(global_config: dict[str, Any], **raw: Any) -> Configurator:
     config.include(".tasks")
     config.include(".lists")
     config.include(".changes")
+    config.include(".batch")
+    config.include(".idempotency")
     config.include(".ops")
     config.include(".openapi")
     return config

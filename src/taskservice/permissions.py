@@ -21,6 +21,7 @@ class Permission(StrEnum):
     ADD_TASK = "add_task"  # create a task in the list, or move one into it
     # Take a task out of its list: the task's own owner (and admins) only, never the list.
     DETACH = "detach"
+    BATCH = "batch"  # send a batch of requests, each then checked on its own
 
 
 class Principal:

@@ -65,6 +65,8 @@ class Settings:
     metrics: str = "off"
     metrics_token: str = ""
     log_format: str = "text"
+    batch_max_requests: int = 25
+    idempotency_ttl: int = 86400
 
     @property
     def registration_open(self) -> bool:
@@ -200,6 +202,10 @@ OPTIONS: tuple[Option, ...] = (
     Option("taskservice.changes.retention", _positive_int(100 * 365 * 86400), "2592000",
            "seconds (30 days) the change log keeps entries and tombstones; an older sync "
            "token is a 410"),
+    Option("taskservice.batch.max_requests", _positive_int(1000), "25",
+           "the most sub-requests one `POST /batch` may carry"),
+    Option("taskservice.idempotency.ttl", _positive_int(365 * 86400), "86400",
+           "seconds a response is kept for replay under its `Idempotency-Key`"),
     Option("taskservice.argon2.time_cost", _positive_int(100), "3",
            "argon2id iterations for new password hashes"),
     Option("taskservice.argon2.memory_cost", _positive_int(4 * 1024 * 1024), "65536",

@@ -58,3 +58,12 @@ CHANGE_KINDS = ("task", "list")
 TOMBSTONE_REASONS = ("deleted", "access_revoked")
 # What a task's history entry records.
 HISTORY_ACTIONS = ("created", "updated", "shared", "unshared")
+
+# -- batch requests and safe retries (contract section 10) --------------------------------
+
+BATCH_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+# The only headers a sub-request may carry: the conditional ones (its caller's
+# Authorization is the batch's).
+BATCH_SUB_HEADERS = ("If-Match", "If-None-Match")
+IDEMPOTENCY_KEY_HEADER = "Idempotency-Key"
+IDEMPOTENCY_KEY_MAX_LENGTH = 255

@@ -179,3 +179,59 @@ def test_short_mixed_traffic_has_no_5xx(server):
     assert report.server_errors == 0, report.samples
     assert report.unexpected == 0, report.samples
     assert report.connection_errors == 0, report.samples
+
+
+def tasks_titled(database: str, title: str) -> int:
+    engine = create_engine(database)
+    try:
+        with engine.connect() as connection:
+            return connection.execute(text("SELECT count(*) FROM tasks WHERE title = :t"),
+                                      {"t": title}).scalar_one()
+    finally:
+        engine.dispose()
+
+
+def test_concurrent_posts_with_one_idempotency_key_create_one_task(owner, database):
+    """One creation; every other racer gets its replay or a 409 while it runs."""
+    title = f"once {secrets.token_hex(4)}"
+    key = {"Idempotency-Key": secrets.token_hex(8)}
+    responses = concurrently(RACERS, lambda i: owner.request(
+        "POST", "/tasks", {"title": title}, key))
+    counts = statuses(responses)
+    print(f"\nsame Idempotency-Key x{RACERS}: {dict(counts)}")
+    assert set(counts) <= {201, 409}
+    created = [(headers, body) for status, headers, body in responses if status == 201]
+    assert len([h for h, _ in created if "Idempotent-Replayed" not in h]) == 1
+    assert len({body["id"] for _, body in created}) == 1
+    assert all(headers["Retry-After"] == "1" for status, headers, _ in responses
+               if status == 409)
+    status, headers, body = owner.request("POST", "/tasks", {"title": title}, key)
+    assert (status, headers["Idempotent-Replayed"]) == (201, "true")
+    assert body["id"] == created[0][1]["id"]
+    assert tasks_titled(database, title) == 1
+
+
+def test_concurrent_batches_each_and_all_in_one_never_deadlock(owner, database):
+    """Atomic and non-atomic batches of creations at once: every sub-request commits."""
+    title = f"batched {secrets.token_hex(4)}"
+    creations = [{"method": "POST", "path": "/tasks", "body": {"title": title}}] * 5
+    responses = concurrently(16, lambda i: owner.request(
+        "POST", "/batch", {"requests": creations, "atomic": i % 2 == 0}))
+    assert statuses(responses) == {200: 16}
+    subs = Counter(item["status"] for _, _, body in responses for item in body["responses"])
+    assert subs == {201: 16 * 5}
+    assert all(body.get("committed", True) for _, _, body in responses)
+    assert tasks_titled(database, title) == 16 * 5
+
+
+def test_concurrent_atomic_batches_with_one_idempotency_key_run_once(owner, database):
+    title = f"batch once {secrets.token_hex(4)}"
+    key = {"Idempotency-Key": secrets.token_hex(8)}
+    envelope = {"requests": [{"method": "POST", "path": "/tasks", "body": {"title": title}}] * 3,
+                "atomic": True}
+    responses = concurrently(RACERS, lambda i: owner.request("POST", "/batch", envelope, key))
+    assert set(statuses(responses)) <= {200, 409}
+    ran = [body for status, headers, body in responses
+           if status == 200 and "Idempotent-Replayed" not in headers]
+    assert len(ran) == 1 and ran[0]["committed"] is True
+    assert tasks_titled(database, title) == 3

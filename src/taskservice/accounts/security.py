@@ -75,11 +75,15 @@ TOKEN_USER = (
 
 
 def _authenticate(request: Request) -> Identity | None:
+    return authenticate(request, request.dbsession)
+
+
+def authenticate(request: Request, session: Session) -> Identity | None:
     """One indexed query: the user holding the unexpired token with that hash."""
     token = bearer_token(request)
     if token is None:
         return None
-    row = request.dbsession.execute(
+    row = session.execute(
         TOKEN_USER, {"digest": token_digest(token), "now": utcnow()}
     ).one_or_none()
     return None if row is None else Identity(**row._mapping)

@@ -6,6 +6,8 @@ is ready; zope.sqlalchemy joins each session to it, so a view never commits.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import zope.sqlalchemy
@@ -17,8 +19,9 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from ..vocabulary import WRITE_METHODS
+from ..web.endpoints import writes_itself
 from .interfaces import ISessionFactory
-from .sqlite import configure_sqlite, take_sqlite_write_turn
+from .sqlite import configure_sqlite, short_write_transaction, take_sqlite_write_turn
 
 
 def make_engine(database_url: str, **kwargs: Any) -> Engine:
@@ -44,9 +47,13 @@ def make_session_factory(bind: Engine | Connection, **options: Any) -> sessionma
 
 
 def request_dbsession(request: Request) -> Session:
-    """``request.dbsession``: commit and abort follow pyramid_tm."""
+    """``request.dbsession``: commit and abort follow pyramid_tm.
+
+    A batch envelope only reads (its caller): holding SQLite's write lock while its
+    sub-requests wait for it would deadlock them.
+    """
     session: Session = request.registry.getUtility(ISessionFactory)()
-    if request.method in WRITE_METHODS and session.get_bind().dialect.name == "sqlite":
+    if writes_itself(request) and session.get_bind().dialect.name == "sqlite":
         take_sqlite_write_turn(request, session)
     return session
 
@@ -61,6 +68,20 @@ def read_outside_transaction(request: Request) -> Session:
     """
     factory: sessionmaker[Session] = request.registry.getUtility(ISessionFactory)
     return Session(**factory.kw)
+
+
+@contextmanager
+def own_transaction(request: Request) -> Iterator[Session]:
+    """A short session of its own that commits when the block ends (rolls back on error).
+
+    For a write other requests must see before this one ends, or that must outlive this
+    one's rollback (an ``Idempotency-Key``'s lease). It does not join the request's
+    transaction: use it before that begins or after it has ended, never while it is open
+    (on SQLite the two would wait for each other's write lock).
+    """
+    factory: sessionmaker[Session] = request.registry.getUtility(ISessionFactory)
+    with Session(**factory.kw) as session, short_write_transaction(request, session):
+        yield session
 
 
 def commit_veto(request: Request, response: Response) -> bool:

@@ -7,6 +7,8 @@ writers queue on a thread lock instead of in SQLite's sleeping busy handler.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from pyramid.request import Request
@@ -19,6 +21,8 @@ from .interfaces import ISQLiteWriteTurn
 SQLITE_BUSY_TIMEOUT_MS = 5000
 # A connection execution option: begin this SQLite transaction with BEGIN IMMEDIATE.
 SQLITE_IMMEDIATE = "taskservice_sqlite_immediate"
+# In a request's environ while it holds the write turn (until it finishes).
+HOLDS_TURN = "taskservice.sqlite_write_turn"
 
 
 def configure_sqlite(engine: Engine) -> None:
@@ -61,5 +65,33 @@ def take_sqlite_write_turn(request: Request, session: Session) -> None:
     """
     lock = request.registry.getUtility(ISQLiteWriteTurn)
     if lock.acquire(timeout=SQLITE_BUSY_TIMEOUT_MS / 1000):
-        request.add_finished_callback(lambda _request: lock.release())
+        request.environ[HOLDS_TURN] = True
+
+        def release(request: Request) -> None:
+            del request.environ[HOLDS_TURN]
+            lock.release()
+
+        request.add_finished_callback(release)
     session.connection(execution_options={SQLITE_IMMEDIATE: True})
+
+
+@contextmanager
+def short_write_transaction(request: Request, session: Session) -> Iterator[None]:
+    """``session``'s one transaction, committed when the block ends; on SQLite it holds
+    the write turn for that long only, not for the whole request.
+
+    A request that holds the turn already (released only when it finishes) writes in it,
+    which is sound only once its own transaction has ended: SQLite has one writer.
+    """
+    sqlite = session.get_bind().dialect.name == "sqlite"
+    lock = request.registry.getUtility(ISQLiteWriteTurn)
+    taken = sqlite and HOLDS_TURN not in request.environ and lock.acquire(
+        timeout=SQLITE_BUSY_TIMEOUT_MS / 1000)
+    try:
+        with session.begin():
+            if sqlite:
+                session.connection(execution_options={SQLITE_IMMEDIATE: True})
+            yield
+    finally:
+        if taken:
+            lock.release()

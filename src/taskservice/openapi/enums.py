@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..vocabulary import (
+    BATCH_METHODS,
     CHANGE_KINDS,
     HISTORY_ACTIONS,
     LIST_ACCESS,
@@ -80,6 +81,7 @@ ENUMS: tuple[EnumType, ...] = (
     EnumType("TombstoneReason", TOMBSTONE_REASONS, "Why the object is gone from the "
              "caller's copy: deleted, or no longer visible to them"),
     EnumType("HistoryAction", HISTORY_ACTIONS, "What a history entry records"),
+    EnumType("BatchMethod", BATCH_METHODS, "The HTTP method of a batch sub-request"),
     EnumType("ErrorLocation", ERROR_LOCATIONS, "Which part of the request the error concerns"),
     EnumType("TokenType", TOKEN_TYPES, "How to send the token: Authorization: Bearer <token>"),
     EnumType("ErrorStatus", ERROR_STATUSES, "Always error: the body is the error shape"),

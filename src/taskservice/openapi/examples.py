@@ -64,3 +64,6 @@ SHARE_ENTRY: dict[str, Any] = {
     "version": 3, "action": "shared", "at": UPDATED, "by": "alice",
     "share": {"username": "bob", "permission": "edit", "previous": None},
 }
+
+SUB_RESPONSE = {"status": 201, "headers": {"ETag": '"1"', "Location": "https://tasks.example.com"
+                                           f"/tasks/{TASK['id']}"}, "body": TASK}

@@ -28,6 +28,7 @@ from pyramid.security import NO_PERMISSION_REQUIRED
 
 from ..permissions import Permission
 from ..settings import Settings
+from ..vocabulary import IDEMPOTENCY_KEY_HEADER
 from ..web.endpoints import NO_DATABASE_ROUTES, SERVICE_ROUTES
 from ..web.validation import (
     check_body_size,
@@ -137,6 +138,7 @@ def operation(
 ) -> dict[str, Any]:
     """One path item operation: parameters, body and every response the view can give."""
     outcome = outcome_of(service, method)
+    idempotent = is_idempotent(method, args)
     schema = args.get("schema")
     request = None if schema is None else schema.bind(settings=context.settings)
     result: dict[str, Any] = {
@@ -147,10 +149,13 @@ def operation(
             *path_parameters(service.path),
             *query_parameters(child(request, "querystring"), context.schemas),
             *(REQUEST_HEADERS[name] for name in outcome.request_headers),
+            *([REQUEST_HEADERS[IDEMPOTENCY_KEY_HEADER]] if idempotent else []),
         ],
         "responses": {
-            **{str(status): success_response(outcome, status) for status in outcome.statuses},
-            **error_responses(error_statuses(service, args, outcome, request)),
+            **{str(status): success_response(outcome, status, idempotent)
+               for status in outcome.statuses},
+            **error_responses(error_statuses(service, args, outcome, request)
+                              | ({409, 422} if idempotent else set())),
         },
     }
     body = child(request, "body")
@@ -171,6 +176,11 @@ ANONYMOUS_PERMISSIONS = frozenset({Permission.REGISTER, Permission.LOGIN, NO_PER
 
 def is_anonymous(args: dict[str, Any]) -> bool:
     return args.get("permission") in ANONYMOUS_PERMISSIONS
+
+
+def is_idempotent(method: str, args: dict[str, Any]) -> bool:
+    """An authenticated POST: it may carry an ``Idempotency-Key`` (section 10)."""
+    return method == "POST" and not is_anonymous(args)
 
 
 def child(node: colander.SchemaNode | None, name: str) -> colander.SchemaNode | None:

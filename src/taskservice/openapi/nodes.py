@@ -21,6 +21,7 @@ import colander
 
 from ..vocabulary import ID_PATTERN
 from ..web.schema_types import (
+    AnyJson,
     QueryBoolean,
     QueryDateTime,
     QueryInteger,
@@ -89,6 +90,7 @@ TYPES: tuple[tuple[type | tuple[type, ...], Translation], ...] = (
     ((StrictBoolean, QueryBoolean, colander.Boolean), _fixed({"type": "boolean"})),
     ((QueryInteger, colander.Integer), _fixed({"type": "integer"})),
     (colander.Float, _fixed({"type": "number"})),
+    (AnyJson, _fixed({"nullable": True, "description": "Any JSON value"})),
     ((StrictDateTime, QueryDateTime, colander.DateTime), _date_time),
 )
 

@@ -14,10 +14,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from ..batch.runner import KEPT_HEADERS as BATCH_RESPONSE_HEADERS
 from ..vocabulary import (
     CHANGE_KINDS,
     HISTORY_ACTIONS,
     ID_PATTERN,
+    IDEMPOTENCY_KEY_HEADER,
+    IDEMPOTENCY_KEY_MAX_LENGTH,
     LIST_ACCESS,
     LIST_SHARE_PERMISSIONS,
     PRIORITIES,
@@ -36,6 +39,7 @@ TEXT = "text/plain"
 TIME = {"type": "string", "format": "date-time"}
 STRING = {"type": "string"}
 REQUEST_ID = "X-Request-Id"
+REPLAYED = "Idempotent-Replayed"
 # Any JSON value, null included (a history entry's old and new value of a field).
 ANY: dict[str, Any] = {"nullable": True}
 NULLABLE_STRING = {"type": "string", "nullable": True}
@@ -122,6 +126,22 @@ SCHEMAS: dict[str, dict[str, Any]] = {
     "HistoryPage": example(page_of("HistoryEntry"), examples.page(examples.HISTORY_ENTRY)),
     "Token": example(obj(token=STRING, token_type=enum_ref(TOKEN_TYPES), expires_at=TIME),
                      examples.TOKEN),
+    "SubResponse": example({
+        "type": "object", "required": ["status", "headers", "body"],
+        "additionalProperties": False,
+        "properties": {
+            "status": {"type": "integer", "minimum": 100, "maximum": 599},
+            "headers": {"type": "object", "additionalProperties": False,
+                        "properties": {name: STRING for name in BATCH_RESPONSE_HEADERS}},
+            "body": ANY,
+        },
+    }, examples.SUB_RESPONSE),
+    # ``committed`` only in an atomic batch's answer.
+    "BatchResponse": example({
+        "type": "object", "required": ["responses"], "additionalProperties": False,
+        "properties": {"responses": {"type": "array", "items": ref("SubResponse")},
+                       "committed": {"type": "boolean"}},
+    }, {"responses": [examples.SUB_RESPONSE], "committed": True}),
     "Heartbeat": example(obj(database=enum_ref(DATABASE_STATUSES)), {"database": "ok"}),
     "LoadBalancerHeartbeat": {"type": "object", "additionalProperties": False,
                               "maxProperties": 0, "example": {}},
@@ -154,6 +174,9 @@ HEADERS: dict[str, dict[str, Any]] = {
                     "schema": {"type": "integer"}},
     "WWW-Authenticate": {"description": 'Bearer realm="taskservice"', "required": True,
                          "schema": STRING},
+    REPLAYED: {"description": "true on the kept response of an earlier request "
+                                           "with the same Idempotency-Key, replayed",
+                            "schema": {"type": "string", "pattern": "^true$"}},
 }
 
 
@@ -180,8 +203,9 @@ STATUSES: dict[int, Status] = {
                 ("path", "", "You are not allowed to edit this resource")),
     404: Status("No such resource, or one the caller may not view",
                 ("path", "", "No such resource")),
-    409: Status("The username is already taken",
-                ("body", "username", "This username is already taken")),
+    409: Status("The username is already taken, or the first request with this "
+                "Idempotency-Key is still running (retry after Retry-After)",
+                ("body", "username", "This username is already taken"), ("Retry-After",)),
     410: Status("The sync token is older than the change log keeps, or was issued before "
                 "the caller's admin role changed: drop the copy and sync in full",
                 ("querystring", "token", "This token is older than the change log keeps "
@@ -193,6 +217,9 @@ STATUSES: dict[int, Status] = {
                 ("header", "Content-Length", "Request bodies are limited to 1048576 bytes")),
     415: Status("The request body is not application/json",
                 ("header", "Content-Type", "Request bodies must be application/json")),
+    422: Status("The Idempotency-Key was used before with another method, path or body",
+                ("header", IDEMPOTENCY_KEY_HEADER, "This Idempotency-Key was used with a "
+                 "different request")),
     429: Status("Rate limit exceeded",
                 ("request", "", "Too many requests; retry in 30 seconds"), ("Retry-After",)),
     503: Status("Read-only mode on a write, or the database is unavailable",
@@ -212,6 +239,14 @@ REQUEST_HEADERS: dict[str, dict[str, Any]] = {
     "If-None-Match": {"name": "If-None-Match", "in": "header", "required": False,
                       "schema": STRING,
                       "description": "304 with no body when the ETag is this one"},
+    IDEMPOTENCY_KEY_HEADER: {
+        "name": IDEMPOTENCY_KEY_HEADER, "in": "header", "required": False,
+        "schema": {"type": "string", "pattern": "^[!-~]+$",
+                   "maxLength": IDEMPOTENCY_KEY_MAX_LENGTH},
+        "description": "Makes a retried POST safe: the same key with the same request "
+                       "replays the first response (409 while it runs, 422 for another "
+                       "request)",
+    },
 }
 
 PATH_PARAMETERS: dict[str, dict[str, Any]] = {
@@ -270,6 +305,7 @@ OUTCOMES: dict[tuple[str, str], Outcome] = {
     ("list_share", "DELETE"): Outcome((204,), others=(403,)),
     ("changes", "GET"): Outcome((200,), "ChangePage", others=(410,)),
     ("task_history", "GET"): Outcome((200,), "HistoryPage", ("Link",)),
+    ("batch", "POST"): Outcome((200,), "BatchResponse"),
     ("heartbeat", "GET"): Outcome((200,), "Heartbeat"),
     ("lbheartbeat", "GET"): Outcome((200,), "LoadBalancerHeartbeat"),
     ("version", "GET"): Outcome((200,), "Version"),

@@ -14,7 +14,16 @@ from typing import Any
 
 from . import examples
 from .components import ref
-from .responses import DEFAULT, HEADERS, JSON, REQUEST_ID, STATUSES, Outcome, Status
+from .responses import (
+    DEFAULT,
+    HEADERS,
+    JSON,
+    REPLAYED,
+    REQUEST_ID,
+    STATUSES,
+    Outcome,
+    Status,
+)
 
 RESPONSES_PREFIX = "#/components/responses/"
 DEFAULT_NAME = "OtherError"
@@ -25,9 +34,11 @@ def header_refs(names: Iterable[str]) -> dict[str, dict[str, str]]:
     return {name: {"$ref": f"#/components/headers/{name}"} for name in (REQUEST_ID, *names)}
 
 
-def success_response(outcome: Outcome, status: int) -> dict[str, Any]:
+def success_response(outcome: Outcome, status: int, replayable: bool = False) -> dict[str, Any]:
+    """``replayable``: it may be the replay of a kept one (``Idempotent-Replayed``)."""
+    headers = (*outcome.headers, *((REPLAYED,) if replayable else ()))
     response: dict[str, Any] = {
-        "description": HTTPStatus(status).phrase, "headers": header_refs(outcome.headers),
+        "description": HTTPStatus(status).phrase, "headers": header_refs(headers),
     }
     if outcome.schema is not None:
         response["content"] = {outcome.media_type: {"schema": ref(outcome.schema)}}

@@ -8,6 +8,7 @@ Like Pyramid's own ``pshell`` and ``pserve`` it takes the ini file first::
     taskservice-admin development.ini revoke-tokens NAME
     taskservice-admin development.ini purge-tokens
     taskservice-admin development.ini purge-changes
+    taskservice-admin development.ini purge-idempotency-keys
     taskservice-admin development.ini check       # before pserve: settings, database, schema
     taskservice-admin development.ini settings    # effective values and their sources
 
@@ -42,6 +43,7 @@ from ..changes.models import Change
 from ..db.base import utcnow
 from ..db.interfaces import IDatabaseEngine
 from ..db.transient import failure_reason
+from ..idempotency.store import purge_expired
 from .checks import check, show_settings
 from .errors import CommandError, loading
 
@@ -178,6 +180,13 @@ def purge_changes(request: Request, args: argparse.Namespace) -> str:
     return f"purged {count} change(s) older than {retention} seconds"
 
 
+def purge_idempotency_keys(request: Request, args: argparse.Namespace) -> str:
+    """Expired keys are already treated as absent (and replaced); this reclaims their rows."""
+    with request.tm:
+        count = purge_expired(request.dbsession)
+    return f"purged {count} expired idempotency key(s)"
+
+
 # --- the command line -----------------------------------------------------------------------
 
 
@@ -211,6 +220,9 @@ def build_parser() -> argparse.ArgumentParser:
     command("purge-tokens", purge_tokens, "delete every expired token", username=False)
     command("purge-changes", purge_changes,
             "delete the change log's entries older than taskservice.changes.retention",
+            username=False)
+    command("purge-idempotency-keys", purge_idempotency_keys,
+            "delete the Idempotency-Key responses older than taskservice.idempotency.ttl",
             username=False)
     for name, ini_handler, summary in (
         ("check", check, "exit 0 when every setting is valid, the database answers and its "

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from pyramid.request import Request
 
+from ..vocabulary import WRITE_METHODS
+
 # route name -> path
 SERVICE_ENDPOINTS: dict[str, str] = {
     "heartbeat": "/__heartbeat__",
@@ -26,6 +28,9 @@ DOCS_PATH = SERVICE_ENDPOINTS["docs"]
 # The page's own files (Swagger UI and its start-up script) are served below it.
 DOCS_ASSETS_PATH = DOCS_PATH + "/"
 _SERVICE_PATHS = frozenset(SERVICE_ENDPOINTS.values())
+# ``POST /batch`` (contract section 10) writes nothing itself: its sub-requests do, each
+# judged as a request of its own (read-only mode, the SQLite write turn).
+BATCH_PATH = "/batch"
 
 
 def raw_path(request: Request) -> str:
@@ -42,3 +47,8 @@ def raw_path(request: Request) -> str:
 def is_service_path(path: str) -> bool:
     """``path`` (from ``raw_path``) is a section 5 endpoint or a file of ``/docs``."""
     return path in _SERVICE_PATHS or path.startswith(DOCS_ASSETS_PATH)
+
+
+def writes_itself(request: Request) -> bool:
+    """A write method, except the batch envelope, whose sub-requests are the writes."""
+    return request.method in WRITE_METHODS and raw_path(request) != BATCH_PATH

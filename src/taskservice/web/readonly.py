@@ -1,7 +1,8 @@
 """Read-only mode (``taskservice.readonly = true``): every write is a 503, reads go on.
 
 For maintenance, or when the database is a read-only replica. Logins write a token, so
-they are refused too; requests with existing tokens keep reading.
+they are refused too; requests with existing tokens keep reading. A batch is answered:
+each of its write sub-requests meets this tween on its own and is a 503 there.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from pyramid.registry import Registry
 from pyramid.request import Request
 from pyramid.response import Response
 
-from ..vocabulary import WRITE_METHODS
+from .endpoints import writes_itself
 from .errors import error_dict, render_errors
 
 RETRY_AFTER_SECONDS = "60"
@@ -23,7 +24,7 @@ def readonly_tween_factory(
     handler: Callable[[Request], Response], registry: Registry
 ) -> Callable[[Request], Response]:
     def readonly_tween(request: Request) -> Response:
-        if request.method in WRITE_METHODS:
+        if writes_itself(request):
             return render_errors(
                 request, 503,
                 [error_dict("request", "", "The service is in read-only mode; try again later")],

@@ -96,6 +96,14 @@ class StrictString(ScalarType):
         return cstruct
 
 
+class AnyJson(ScalarType):
+    """Any JSON value, handed on as it is: a batch sub-request's body, which the endpoint
+    it is sent to validates as it would a direct request's."""
+
+    def check(self, node: colander.SchemaNode, cstruct: Any) -> Any:
+        return cstruct
+
+
 class StrictId(ScalarType):
     """An id as the API writes them, a string of digits, given as its number; or ``null``
     when ``nullable``. The same in a body and in a query string."""

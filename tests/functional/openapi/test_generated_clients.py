@@ -45,6 +45,7 @@ OPERATION_IDS = {
     ("/lists/{id}/shares/{username}", "put"): "putListShare",
     ("/lists/{id}/shares/{username}", "delete"): "deleteListShare",
     ("/changes", "get"): "syncChanges", ("/tasks/{id}/history", "get"): "getTaskHistory",
+    ("/batch", "post"): "runBatch",
     ("/__heartbeat__", "get"): "checkHeartbeat",
     ("/__lbheartbeat__", "get"): "checkLoadBalancerHeartbeat",
     ("/__version__", "get"): "getVersion",
@@ -59,6 +60,7 @@ BODIES = {
     ("/lists", "post"): "ListCreate", ("/lists/{id}", "put"): "ListReplace",
     ("/lists/{id}", "patch"): "ListPatch", ("/lists/{id}/tasks", "post"): "TaskCreate",
     ("/lists/{id}/shares/{username}", "put"): "ListShareRequest",
+    ("/batch", "post"): "BatchRequest",
 }
 
 
@@ -82,7 +84,7 @@ def test_operations_are_tagged_by_domain(document):
     assert tags["/lists/{id}/shares"] == tags["/lists/{id}/tasks"] == ["lists"]
     assert tags["/changes"] == tags["/tasks/{id}/history"] == ["changes"]
     assert {tag for tagged in tags.values() for tag in tagged} == {
-        "accounts", "tasks", "lists", "changes", "ops", "openapi"}
+        "accounts", "tasks", "lists", "changes", "batch", "ops", "openapi"}
 
 
 @pytest.mark.parametrize("values", [PRIORITIES, SHARE_PERMISSIONS, SORTS,

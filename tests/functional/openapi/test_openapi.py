@@ -138,3 +138,32 @@ def test_docs_page_uses_only_local_assets(testapp):
 def test_docs_script_does_not_call_the_online_validator(testapp):
     script = testapp.get("/docs/assets/docs.js", status=200).text
     assert "validatorUrl: null" in script
+
+
+def test_every_authenticated_post_takes_an_idempotency_key(document):
+    """Section 10: the header, its 409 and 422, and the replay's header on success."""
+    posts = {path: op for path, item in document["paths"].items()
+             for method, op in item.items() if method == "post"}
+    for path, op in posts.items():
+        names = {p["name"] for p in op.get("parameters", ()) if p["in"] == "header"}
+        anonymous = op.get("security") == []
+        assert ("Idempotency-Key" in names) is not anonymous, path
+        assert ({"409", "422"} <= set(op["responses"])) is not anonymous, path
+        successes = [r for status, r in op["responses"].items() if status.startswith("2")]
+        assert all(("Idempotent-Replayed" in r["headers"]) is not anonymous
+                   for r in successes), path
+    assert {"/batch", "/tasks", "/lists", "/lists/{id}/tasks"} <= set(posts)
+
+
+def test_the_batch_is_documented_from_its_envelope_schema(document, testapp, alice):
+    envelope = body_schema(document, "/batch", "post")
+    assert envelope["required"] == ["requests"]
+    assert envelope["properties"]["requests"]["maxItems"] == 25
+    item = resolve(document, envelope["properties"]["requests"]["items"])
+    assert set(item["properties"]["headers"]["properties"]) == {"If-Match", "If-None-Match"}
+    answer = testapp.post_json("/batch", {"requests": [
+        {"method": "POST", "path": "/tasks", "body": {"title": "x"}}], "atomic": True},
+        headers=alice.headers).json
+    documented = document["components"]["schemas"]
+    assert set(answer) <= set(documented["BatchResponse"]["properties"])
+    assert set(answer["responses"][0]) == set(documented["SubResponse"]["required"])

@@ -29,6 +29,7 @@ from taskservice.changes.models import Change
 from taskservice.db.base import utcnow
 from taskservice.db.interfaces import IDatabaseEngine
 from taskservice.db.session import make_engine
+from taskservice.idempotency.models import IdempotencyKey
 from taskservice.scripts.admin import main
 from taskservice.tasks.models import Task
 from tests.support.cli import write_ini
@@ -268,6 +269,19 @@ def test_purge_changes_deletes_what_is_older_than_the_retention(tmp_path, databa
     assert set(db.execute(select(Change.object_id)).scalars()) == {3, 4, task.id}
     assert main([str(ini), "purge-changes"]) == 0
     assert capsys.readouterr().out == "purged 0 change(s) older than 600 seconds\n"
+
+
+def test_purge_idempotency_keys_deletes_only_expired_ones(ini, db, capsys):
+    alice = add_user(db, "alice")
+    for key, expires_in in (("old", -timedelta(seconds=5)), ("lease", -timedelta(hours=1)),
+                            ("kept", timedelta(hours=1))):
+        db.add(IdempotencyKey(user_id=alice.id, key=key, fingerprint="0" * 64,
+                              expires_at=utcnow() + expires_in))
+    db.commit()
+    assert main([ini, "purge-idempotency-keys"]) == 0
+    assert capsys.readouterr().out == "purged 2 expired idempotency key(s)\n"
+    db.expire_all()
+    assert db.scalars(select(IdempotencyKey.key)).all() == ["kept"]
 
 
 @pytest.mark.parametrize("subcommand", ["set-admin", "unset-admin", "revoke-tokens"])
