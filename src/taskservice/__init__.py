@@ -43,6 +43,7 @@ def make_config(global_config: dict[str, Any], **raw: Any) -> Configurator:
     config.include(".tasks")
     config.include(".lists")
     config.include(".changes")
+    config.include(".webhooks")
     config.include(".ops")
     config.include(".openapi")
     return config

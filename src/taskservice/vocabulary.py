@@ -58,3 +58,13 @@ CHANGE_KINDS = ("task", "list")
 TOMBSTONE_REASONS = ("deleted", "access_revoked")
 # What a task's history entry records.
 HISTORY_ACTIONS = ("created", "updated", "shared", "unshared")
+
+# -- webhooks (contract section 9) ---------------------------------------------------------
+
+# What a webhook may subscribe to; "*" is every one of them. A ping is sent on request only.
+OBJECT_EVENTS = tuple(f"{kind}.{action}" for kind in ("task", "list")
+                      for action in ("created", "updated", "deleted", "shared", "unshared"))
+EVENT_TYPES = (*OBJECT_EVENTS, "ping")
+ALL_EVENTS = "*"
+DELIVERY_OUTCOMES = ("succeeded", "failed")
+WEBHOOK_URL_MAX_LENGTH = 2000

@@ -43,9 +43,15 @@ def make_session_factory(bind: Engine | Connection, **options: Any) -> sessionma
     return factory
 
 
+# ``session.info`` key of a request's session: the app's typed settings, for code that
+# has only the session (the webhook outbox asks whether webhooks are on).
+SETTINGS_INFO = "taskservice.settings"
+
+
 def request_dbsession(request: Request) -> Session:
     """``request.dbsession``: commit and abort follow pyramid_tm."""
     session: Session = request.registry.getUtility(ISessionFactory)()
+    session.info[SETTINGS_INFO] = request.registry.app_settings
     if request.method in WRITE_METHODS and session.get_bind().dialect.name == "sqlite":
         take_sqlite_write_turn(request, session)
     return session

@@ -1,0 +1,56 @@
+"""``taskservice.webhooks.delivery = thread``: the web process delivers in a thread.
+
+Started once the application is created (so ``make run`` needs nothing else), it runs the
+same loop as ``taskservice-worker`` on sessions of its own (never a request's), taking
+this process's SQLite write turn like a request does. It is a daemon thread: a process
+that stops mid-attempt leaves the event leased, and it is retried when the lease ends.
+"""
+
+from __future__ import annotations
+
+import atexit
+import threading
+from functools import partial
+
+from pyramid.config import Configurator
+from pyramid.events import ApplicationCreated
+from pyramid.registry import Registry
+from sqlalchemy.orm import Session, sessionmaker
+
+from ..db.interfaces import ISessionFactory, ISQLiteWriteTurn
+from . import delivery
+
+STOP_WAIT_SECONDS = 5.0
+
+
+def store_of(registry: Registry) -> delivery.Store:
+    """Sessions like the app's (same bind and options) that do not join a request."""
+    factory: sessionmaker[Session] = registry.getUtility(ISessionFactory)
+    return delivery.Store(partial(Session, **factory.kw),
+                          registry.queryUtility(ISQLiteWriteTurn))
+
+
+def start(registry: Registry) -> threading.Event:
+    """Start the delivery thread; setting the returned event stops it."""
+    stop = threading.Event()
+    thread = threading.Thread(
+        target=delivery.run, args=(store_of(registry), registry.app_settings, stop),
+        name="webhook-delivery", daemon=True)
+    thread.start()
+
+    def stop_thread() -> None:
+        stop.set()
+        thread.join(STOP_WAIT_SECONDS)
+
+    atexit.register(stop_thread)
+    return stop
+
+
+def _on_created(event: ApplicationCreated) -> None:
+    registry = event.app.registry
+    if registry.app_settings.webhooks_delivery == "thread":
+        start(registry)
+
+
+def includeme(config: Configurator) -> None:
+    config.add_subscriber(_on_created, ApplicationCreated)
