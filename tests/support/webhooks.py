@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -41,16 +42,28 @@ class Receiver:
     """An HTTP server that records every POST and answers with ``statuses`` in turn
     (the last one for ever after)."""
 
-    def __init__(self, *statuses: int) -> None:
+    def __init__(self, *statuses: int, delay: float = 0.0) -> None:
         self.statuses = list(statuses or (204,))
         self.deliveries: list[Received] = []
+        self.delay = delay  # seconds each answer waits
+        self.in_flight: dict[str, int] = {}
+        self.overlaps: list[str] = []  # ids received while another copy was in flight
+        self.lock = threading.Lock()
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:  # noqa: N802  (the http.server name)
                 length = int(self.headers.get("Content-Length", 0))
-                receiver.deliveries.append(
-                    Received(dict(self.headers.items()), self.rfile.read(length)))
+                event_id = self.headers.get("webhook-id", "")
+                with receiver.lock:
+                    receiver.deliveries.append(
+                        Received(dict(self.headers.items()), self.rfile.read(length)))
+                    if receiver.in_flight.get(event_id):
+                        receiver.overlaps.append(event_id)
+                    receiver.in_flight[event_id] = receiver.in_flight.get(event_id, 0) + 1
+                time.sleep(receiver.delay)
+                with receiver.lock:
+                    receiver.in_flight[event_id] -= 1
                 status = receiver.statuses.pop(0) if len(receiver.statuses) > 1 \
                     else receiver.statuses[0]
                 self.send_response(status)
@@ -75,8 +88,16 @@ class Receiver:
         self.server.shutdown()
         self.server.server_close()
 
-    def of_type(self, event_type: str) -> list[Received]:
-        return [d for d in self.deliveries if d.json["type"] == event_type]
+    def ids(self) -> set[str]:
+        with self.lock:
+            return {d.headers["webhook-id"] for d in self.deliveries}
+
+    def wait_for(self, count: int, timeout: float) -> set[str]:
+        """The distinct event ids received, once there are ``count`` (or at the timeout)."""
+        deadline = time.monotonic() + timeout
+        while len(self.ids()) < count and time.monotonic() < deadline:
+            time.sleep(0.05)
+        return self.ids()
 
 
 def deliver(app: Any, rounds: int = 20) -> int:

@@ -45,7 +45,7 @@ from .models import DELIVERIES, EVENTS, WEBHOOKS
 log = logging.getLogger(__name__)
 
 BATCH = 20
-LEASE_MARGIN = timedelta(seconds=30)
+LEASE_MARGIN = timedelta(seconds=5)
 JITTER = 0.1
 POLL_SECONDS = 0.5
 PING = "ping"
