@@ -231,7 +231,7 @@ OPTIONS: tuple[Option, ...] = (
     Option("taskservice.webhooks.delivery", _choice("thread", "worker"), "thread",
            "`thread`: the web process delivers in a background thread; `worker`: "
            "`taskservice-worker <ini>` processes deliver (several on PostgreSQL, one on "
-           "SQLite)"),
+           "SQLite); production.ini sets `worker`"),
     Option("taskservice.webhooks.timeout", _positive_seconds(300), "10",
            "seconds a receiver has to answer (the whole attempt: connect, send, read)"),
     Option("taskservice.webhooks.retry_delays", _delays, "10 60 300 1800 7200 21600",

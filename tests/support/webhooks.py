@@ -52,7 +52,7 @@ class Receiver:
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802  (the http.server name)
+            def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length", 0))
                 event_id = self.headers.get("webhook-id", "")
                 with receiver.lock:

@@ -21,7 +21,7 @@ from sqlalchemy import insert, select
 from taskservice.accounts.models import User
 from taskservice.db.base import utcnow
 from taskservice.db.session import make_engine
-from taskservice.webhooks.models import EVENTS, DELIVERIES
+from taskservice.webhooks.models import DELIVERIES, EVENTS
 from tests.support.constants import FAST_HASHING, PASSWORD, ROOT
 from tests.support.servers import PserveProcess, migrate, server_environment, stop_process
 from tests.support.webhooks import Receiver

@@ -21,10 +21,13 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+import ssl
 import time
 from dataclasses import dataclass
+from functools import cache
 from urllib.parse import SplitResult, urlsplit, urlunsplit
 
+import certifi
 import httpx
 
 from ..settings import Settings
@@ -135,6 +138,13 @@ def _status_error(status: int) -> str:
     return f"The receiver answered {status}, not a 2xx"
 
 
+@cache
+def _tls_context() -> ssl.SSLContext:
+    """The TLS settings of every attempt, built once: loading the CA bundle costs more than
+    a delivery to a nearby receiver."""
+    return ssl.create_default_context(cafile=certifi.where())
+
+
 def _send(parts: SplitResult, address: IPAddress, headers: dict[str, str], body: bytes,
           timeout: float, started: float) -> int:
     host = f"[{address}]" if address.version == 6 else str(address)
@@ -144,7 +154,7 @@ def _send(parts: SplitResult, address: IPAddress, headers: dict[str, str], body:
     extensions = {"sni_hostname": parts.hostname} if parts.scheme == "https" else {}
     # A client per attempt: a pooled connection is keyed by address, and must never carry
     # one host's TLS session to another host on the same address.
-    with httpx.Client(follow_redirects=False, trust_env=False,
+    with httpx.Client(follow_redirects=False, trust_env=False, verify=_tls_context(),
                       timeout=httpx.Timeout(timeout)) as client, client.stream(
             "POST", target, content=body, headers={**headers, "Host": netloc_host},
             extensions=extensions) as response:

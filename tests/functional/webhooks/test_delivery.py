@@ -75,6 +75,7 @@ def test_the_retry_schedule_comes_from_the_settings_with_jitter(make_app, regist
                    taskservice__webhooks__allow_private="true",
                    taskservice__webhooks__retry_delays="100 1000")
     import webtest
+
     from tests.support.api import Client
     testapp = webtest.TestApp(app, extra_environ={"HTTP_HOST": "example.com"})
     alice = register("alice")
