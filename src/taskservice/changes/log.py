@@ -168,14 +168,10 @@ def tasks_deleted(session: Session, condition: ColumnElement[bool], actor: str) 
     One row per task for its owner, its list's members and the admins, and one per user
     it is or was shared with (a share of the log: a user who has left it may still hold
     the task; a tombstone for a task they no longer have is harmless), since those shares
-    go with the task. Two queries, whatever the number of tasks.
+    go with the task. Two queries, whatever the number of tasks; their webhook events
+    (:func:`_queue_deleted_tasks`) are queued here too, while the tasks and shares exist.
     """
     ids = select(TASKS.c.id).where(condition)
-    if outbox.watched(session):
-        deleted = session.execute(select(*TASKS.columns, User.username.label(
-            "owner_username")).join(User, User.id == TASKS.c.owner_id).where(condition))
-        outbox.queue(session, [task_event("deleted", task, task.owner_id, actor)
-                               for task in deleted])
     # Locked first (PostgreSQL; SQLite has one writer anyway): no share of them can be
     # given until this transaction ends, so the audience read next is the whole of it.
     tasks = session.execute(
@@ -184,6 +180,7 @@ def tasks_deleted(session: Session, condition: ColumnElement[bool], actor: str) 
     ).all()
     if not tasks:
         return []
+    _queue_deleted_tasks(session, condition, actor)
     audience = union(
         select(TaskShare.task_id, TaskShare.user_id).where(TaskShare.task_id.in_(ids)),
         select(CHANGES.c.task_id, CHANGES.c.user_id).where(
@@ -195,6 +192,15 @@ def tasks_deleted(session: Session, condition: ColumnElement[bool], actor: str) 
     rows += [row("task", task_id, "deleted", now, user_id=user_id, actor=actor)
              for task_id, user_id in session.execute(audience)]
     return rows
+
+
+def _queue_deleted_tasks(session: Session, condition: ColumnElement[bool], actor: str) -> None:
+    """``task.deleted`` of each task, as it is now; only read when a webhook is active."""
+    if outbox.watched(session):
+        deleted = session.execute(select(*TASKS.columns, User.username.label(
+            "owner_username")).join(User, User.id == TASKS.c.owner_id).where(condition))
+        outbox.queue(session, [task_event("deleted", task, task.owner_id, actor)
+                               for task in deleted])
 
 
 # --- lists ----------------------------------------------------------------------------------

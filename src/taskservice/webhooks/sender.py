@@ -19,6 +19,7 @@ accepted (it is checked again at every attempt).
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import socket
 import ssl
@@ -40,6 +41,10 @@ class Refused(ValueError):
     """The URL or its address may not be called; the message says why, for a person."""
 
 
+class Unresolved(Refused):
+    """The host does not resolve (now): refused at an attempt, accepted at creation."""
+
+
 @dataclass(frozen=True)
 class Answer:
     """What an attempt got: the receiver's status, or why there was none."""
@@ -55,14 +60,14 @@ class Answer:
 
 def parse(url: str, settings: Settings) -> SplitResult:
     """``url`` split, if its scheme and form may be called at all."""
-    parts = urlsplit(url)
     schemes = ("https", "http") if settings.webhooks_allow_http else ("https",)
-    if parts.scheme not in schemes:
-        raise Refused("The URL must start with " + " or ".join(f"{s}://" for s in schemes))
     try:
+        parts = urlsplit(url)
         parts.port  # noqa: B018  (raises for a port out of range)
     except ValueError:
-        raise Refused("The URL's port is not a valid port number") from None
+        raise Refused("The URL is malformed or its port is not a valid port number") from None
+    if parts.scheme not in schemes:
+        raise Refused("The URL must start with " + " or ".join(f"{s}://" for s in schemes))
     if not parts.hostname or parts.username is not None or parts.fragment:
         raise Refused("The URL must name a host, with no credentials and no #fragment")
     return parts
@@ -91,8 +96,8 @@ def checked_address(parts: SplitResult, settings: Settings) -> IPAddress:
     host, port = parts.hostname or "", _port(parts)
     try:
         addresses = resolve(host, port)
-    except (socket.gaierror, UnicodeError) as error:
-        raise Refused(f"The host {host} does not resolve ({error})") from None
+    except (OSError, UnicodeError, ValueError) as error:  # gaierror, bad IDNA, a NUL...
+        raise Unresolved(f"The host {host} does not resolve ({error})") from None
     if not settings.webhooks_allow_private:
         for address in addresses:
             reason = why_refused(address)
@@ -104,11 +109,8 @@ def checked_address(parts: SplitResult, settings: Settings) -> IPAddress:
 def check_url(url: str, settings: Settings) -> None:
     """At creation: ``Refused`` for a URL that could never be delivered to."""
     parts = parse(url, settings)
-    try:
+    with contextlib.suppress(Unresolved):
         checked_address(parts, settings)
-    except Refused as refused:
-        if "does not resolve" not in str(refused):
-            raise
 
 
 def _port(parts: SplitResult) -> int:

@@ -187,3 +187,14 @@ def test_a_refused_connection_is_a_failed_attempt(app, alice):
     log = alice.testapp.get(f"/webhooks/{hook.id}/deliveries",
                             headers=alice.headers).json["items"]
     assert len(log) == 3 and all(d["outcome"] == "failed" and d["error"] for d in log)
+
+
+@pytest.mark.parametrize("url", ["http://[::1", "https://[zz]/", "https://a\x00b.example/",
+                                 "https://\ud800.example/", "https://" + "a" * 300 + ".com/",
+                                 "https://hooks.example.com:0x50/"])
+def test_a_malformed_url_is_a_400_or_accepted_unresolved_never_a_500(alice, url):
+    response = alice.testapp.post_json("/webhooks", {"url": url, "events": ["*"]},
+                                       headers=alice.headers, expect_errors=True)
+    assert response.status_int in (201, 400), response.body
+    if response.status_int == 400:
+        assert_error(response, 400, ("body", "url"))
