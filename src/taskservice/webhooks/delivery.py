@@ -4,7 +4,8 @@ The same loop runs in the web process's thread (``delivery = thread``) and in ea
 ``taskservice-worker`` process. A deliverer never holds a transaction across an HTTP
 call:
 
-1. **claim**: one short transaction takes up to ``BATCH`` due events, counts the attempt
+1. **claim**: when a plain read finds something due (so an idle deliverer never takes
+   SQLite's write lock), one short transaction takes up to ``BATCH`` due events, counts the attempt
    and pushes their ``next_attempt_at`` past a lease (the timeout plus a margin), then
    commits. On PostgreSQL the rows are read ``FOR UPDATE SKIP LOCKED``, so workers
    claiming at the same moment take different rows; after the commit the lease keeps
@@ -31,7 +32,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import delete, func, insert, or_, select, update
+from sqlalchemy import Select, delete, func, insert, or_, select, update
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
@@ -39,6 +40,7 @@ from sqlalchemy.orm import Session
 from ..db.base import utcnow
 from ..db.sqlite import SQLITE_IMMEDIATE
 from ..settings import Settings
+from ..web.representation import timestamp
 from . import sender, signing
 from .models import DELIVERIES, EVENTS, WEBHOOKS
 
@@ -67,7 +69,7 @@ class Claimed:
 
     def body(self) -> bytes:
         head = json.dumps({"id": str(self.id), "type": self.type,
-                           "occurred_at": self.occurred_at.isoformat().replace("+00:00", "Z"),
+                           "occurred_at": timestamp(self.occurred_at),
                            "actor": self.actor}, separators=(",", ":"))
         return (head[:-1] + ',"data":' + self.data + "}").encode()
 
@@ -89,6 +91,19 @@ class Store:
             yield session
 
 
+def _due() -> Select[tuple[int]]:
+    """The events an attempt may be made on now (a ping even to an inactive webhook)."""
+    event, webhook = EVENTS.c, WEBHOOKS.c
+    return (select(event.id).join(WEBHOOKS, webhook.id == event.webhook_id)
+            .where(event.next_attempt_at <= utcnow(), or_(webhook.active, event.type == PING)))
+
+
+def anything_due(store: Store) -> bool:
+    """A read, before the claim's write transaction: an idle deliverer never writes."""
+    with store.session_factory() as session:
+        return session.execute(_due().limit(1)).first() is not None
+
+
 def signing_secrets(secret: str, previous: str | None, expires: datetime | None,
                     now: datetime) -> tuple[str, ...]:
     """The secrets a delivery is signed with: the old one too until its overlap ends."""
@@ -102,11 +117,9 @@ def claim(session: Session, settings: Settings, limit: int = BATCH) -> list[Clai
     now = utcnow()
     event, webhook = EVENTS.c, WEBHOOKS.c
     query = (
-        select(event.id, event.webhook_id, event.type, event.occurred_at, event.actor,
-               event.data, event.attempt, webhook.url, webhook.secret,
-               webhook.previous_secret, webhook.previous_secret_expires_at)
-        .join(WEBHOOKS, webhook.id == event.webhook_id)
-        .where(event.next_attempt_at <= now, or_(webhook.active, event.type == PING))
+        _due().add_columns(event.webhook_id, event.type, event.occurred_at, event.actor,
+                           event.data, event.attempt, webhook.url, webhook.secret,
+                           webhook.previous_secret, webhook.previous_secret_expires_at)
         .order_by(event.next_attempt_at).limit(limit)
     )
     if session.get_bind().dialect.name == "postgresql":
@@ -204,6 +217,8 @@ def deliver_due(store: Store, settings: Settings, stop: threading.Event | None =
     When ``stop`` is set the round ends after the attempt under way; the rest of the
     batch waits for its lease to run out.
     """
+    if not anything_due(store):
+        return 0
     with store.writing() as session:
         batch = claim(session, settings)
     for claimed in batch:
