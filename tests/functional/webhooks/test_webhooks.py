@@ -198,3 +198,13 @@ def test_a_malformed_url_is_a_400_or_accepted_unresolved_never_a_500(alice, url)
     assert response.status_int in (201, 400), response.body
     if response.status_int == 400:
         assert_error(response, 400, ("body", "url"))
+
+
+def test_anonymous_is_a_401_and_a_malformed_id_a_404(testapp, alice, receiver):
+    from tests.support.api import assert_unauthorized
+    hook = make_hook(alice, receiver.url)
+    for path in ("/webhooks", f"/webhooks/{hook.id}", f"/webhooks/{hook.id}/deliveries"):
+        assert_unauthorized(testapp.get(path, status=401))
+    assert_unauthorized(testapp.post(f"/webhooks/{hook.id}/ping", status=401))
+    for path in ("/webhooks/abc", f"/webhooks/{hook.id}/nothing", "/webhooks/99999999"):
+        assert_error(alice.testapp.get(path, headers=alice.headers, status=404), 404)
