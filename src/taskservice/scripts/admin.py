@@ -39,6 +39,7 @@ from ..changes.models import Change
 from ..db.base import utcnow
 from ..db.interfaces import IDatabaseEngine
 from ..db.transient import failure_reason
+from ..webhooks import runner
 
 PROG = "taskservice-admin"
 # How much older than the retention a change-log row must be before purge-changes deletes it.
@@ -95,6 +96,7 @@ def bootstrapped(ini: str) -> Iterator[Request]:
         raise CommandError(f"cannot read {ini}: {error.strerror}") from None
     except (LookupError, PlasterError) as error:
         raise CommandError(f"cannot load the application from {ini}: {error}") from None
+    runner.stop(env["registry"])  # development.ini's delivery thread: commands never deliver
     try:
         yield env["request"]
     finally:

@@ -16,11 +16,16 @@ from pyramid.config import Configurator
 from pyramid.events import ApplicationCreated
 from pyramid.registry import Registry
 from sqlalchemy.orm import Session, sessionmaker
+from zope.interface import Interface
 
 from ..db.interfaces import ISessionFactory, ISQLiteWriteTurn
 from . import delivery
 
 STOP_WAIT_SECONDS = 5.0
+
+
+class IDeliveryThread(Interface):
+    """The running delivery thread's stop function (a utility while one runs)."""
 
 
 def store_of(registry: Registry) -> delivery.Store:
@@ -30,8 +35,8 @@ def store_of(registry: Registry) -> delivery.Store:
                           registry.queryUtility(ISQLiteWriteTurn))
 
 
-def start(registry: Registry) -> threading.Event:
-    """Start the delivery thread; setting the returned event stops it."""
+def start(registry: Registry) -> None:
+    """Start the delivery thread; :func:`stop` (or the process's exit) stops it."""
     stop = threading.Event()
     thread = threading.Thread(
         target=delivery.run, args=(store_of(registry), registry.app_settings, stop),
@@ -43,7 +48,15 @@ def start(registry: Registry) -> threading.Event:
         thread.join(STOP_WAIT_SECONDS)
 
     atexit.register(stop_thread)
-    return stop
+    registry.registerUtility(stop_thread, IDeliveryThread)
+
+
+def stop(registry: Registry) -> None:
+    """Stop the registry's delivery thread, if one runs: for a command that bootstraps the
+    app (``taskservice-admin``) and must not deliver while it works."""
+    stop_thread = registry.queryUtility(IDeliveryThread)
+    if stop_thread is not None:
+        stop_thread()
 
 
 def _on_created(event: ApplicationCreated) -> None:
