@@ -114,7 +114,8 @@ def deliver(app: Any, rounds: int = 20) -> int:
 
 
 def queued(app: Any) -> int:
-    with runner.store_of(app.registry).writing() as session:
+    """The app's queue depth: events waiting for delivery."""
+    with runner.store_of(app.registry).session_factory() as session:
         return delivery.queue_depth(session)
 
 
