@@ -8,7 +8,8 @@ import taskservice.changes.models
 import taskservice.db.service_keys
 import taskservice.idempotency.models
 import taskservice.lists.models
-import taskservice.tasks.models  # noqa: F401  (with the lines above: every table Base knows)
+import taskservice.tasks.models
+import taskservice.webhooks.models  # noqa: F401  (with the lines above: every table Base knows)
 from taskservice.db.base import Base
 from taskservice.db.session import make_engine
 from taskservice.settings import DATABASE_URL_KEY, effective_raw_settings

@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import cProfile
 import io
+import json
 import os
 import pstats
 import statistics
@@ -79,6 +80,9 @@ def main() -> None:
     parser.add_argument("-n", type=int, default=2000)
     parser.add_argument("--ini", default="production.ini")
     parser.add_argument("--top", type=int, default=35)
+    parser.add_argument("--webhook", action="store_true",
+                        help="with one webhook of the user's subscribed to every event "
+                             "(production.ini delivers by worker: nothing is delivered)")
     parser.add_argument("--cpu", action="store_true",
                         help="no profiler: CPU ms per request, median of 5 batches of n/5")
     args = parser.parse_args()
@@ -87,6 +91,10 @@ def main() -> None:
         seeded = seed(url, 1000)
         os.environ["DATABASE_URL"] = url
         app = get_app(args.ini)
+        if args.webhook:
+            subscribe = build_request("POST", "/webhooks", seeded, json.dumps(
+                {"url": "https://hooks.example.com/profile", "events": ["*"]}), 0)
+            assert subscribe.get_response(app).status_code == 201
         requests = [build_request(args.method, args.path, seeded, args.body, n)
                     for n in range(args.n)]
         for request in requests[:50]:  # warm caches (compiled SQL, reified properties)

@@ -26,8 +26,9 @@ import statistics
 import subprocess
 import sys
 import time
+import urllib.request
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -58,6 +59,10 @@ class Scenario:
     # /tasks): the report sets its CPU per item against that scenario's CPU per request.
     items: int = 1
     per_of: str = ""
+    # Runs with one webhook of the bench user's subscribed to every event. No worker runs
+    # (production.ini delivers by worker), so it measures what a write pays to queue its
+    # event in the outbox, not the delivery.
+    webhook: bool = False
 
     def url_path(self, seeded: Seeded) -> str:
         return self.path.format(tag=seeded.filter_tag, cursor=seeded.deep_cursor,
@@ -80,6 +85,8 @@ SCENARIOS = {s.name: s for s in (
     Scenario("GET /changes?limit=100 (a page of 100 changes)", "get_path.lua",
              "/changes?limit=100&token={sync_token}"),
     Scenario("POST /tasks", "post_task.lua", writes=True),
+    Scenario("POST /tasks (one webhook subscribed)", "post_task.lua", writes=True,
+             webhook=True),
     Scenario("PATCH /tasks/<id>", "patch_task.lua", writes=True),
     Scenario("POST /tokens", "post_token.lua", writes=True, separate=True),
     # Contract section 10: at most 1/3 (atomic) and 1/2 (each its own) of 25 POST /tasks.
@@ -314,19 +321,41 @@ def run_scenarios(args, servers: dict, seeded: Seeded, names: list[str]) -> list
     for name in sorted(names, key=lambda n: SCENARIOS[n].writes):
         scenario = SCENARIOS[name]
         env = load_env(seeded, scenario)
-        for round_number in range(args.rounds):
-            for kind, server in servers.items():
-                db = database if kind == "service" else None  # the baseline is SQLite
-                if round_number == 0 and args.warmup:
-                    measure(args, server, scenario, env, args.warmup, db)
-                runs[name][kind].append(measure(args, server, scenario, env, args.duration, db))
-            progress(name, seeded.tasks, round_number, runs[name])
+        subscribed = subscribed_webhook(servers["service"][1], seeded) if scenario.webhook \
+            else nullcontext()
+        with subscribed:
+            for round_number in range(args.rounds):
+                for kind, server in servers.items():
+                    db = database if kind == "service" else None  # the baseline is SQLite
+                    if round_number == 0 and args.warmup:
+                        measure(args, server, scenario, env, args.warmup, db)
+                    runs[name][kind].append(
+                        measure(args, server, scenario, env, args.duration, db))
+                progress(name, seeded.tasks, round_number, runs[name])
     results = []
     for name in names:
         service, baseline = median_of(runs[name]["service"]), median_of(runs[name]["baseline"])
         results.append(Result(name, seeded.tasks, service, baseline, ratios(service, baseline),
                               {k: [asdict(m) for m in v] for k, v in runs[name].items()}))
     return results
+
+
+@contextmanager
+def subscribed_webhook(port: int, seeded: Seeded) -> Iterator[None]:
+    """A webhook of the bench user's on every event while the block runs (the service only:
+    the baseline has none). Its host need not answer: no worker delivers during the run."""
+    headers = {"Authorization": f"Bearer {seeded.token}", "Content-Type": "application/json"}
+    body = json.dumps({"url": "https://hooks.example.com/bench", "events": ["*"]}).encode()
+    base = f"http://127.0.0.1:{port}"
+    request = urllib.request.Request(f"{base}/webhooks", body, headers, method="POST")
+    with urllib.request.urlopen(request, timeout=30) as response:
+        webhook_id = json.load(response)["id"]
+    try:
+        yield
+    finally:
+        request = urllib.request.Request(f"{base}/webhooks/{webhook_id}", None, headers,
+                                         method="DELETE")
+        urllib.request.urlopen(request, timeout=30).close()
 
 
 def progress(name: str, tasks: int, round_number: int, runs: dict) -> None:

@@ -4,7 +4,7 @@ Each key is made by this migration, so a database at head always has them and no
 request ever has to write one (see taskservice/db/service_keys.py).
 
 Revision ID: 0011
-Revises: 0008
+Revises: 0010
 Create Date: 2026-12-02
 """
 import secrets
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0011"
-down_revision = "0008"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 

@@ -46,6 +46,7 @@ def make_config(global_config: dict[str, Any], **raw: Any) -> Configurator:
     config.include(".changes")
     config.include(".batch")
     config.include(".idempotency")
+    config.include(".webhooks")
     config.include(".ops")
     config.include(".openapi")
     return config

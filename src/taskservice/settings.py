@@ -67,6 +67,13 @@ class Settings:
     log_format: str = "text"
     batch_max_requests: int = 25
     idempotency_ttl: int = 86400
+    webhooks: bool = True
+    webhooks_delivery: str = "thread"
+    webhooks_timeout: float = 10.0
+    webhooks_retry_delays: tuple[float, ...] = (10, 60, 300, 1800, 7200, 21600)
+    webhooks_disable_after: int = 50
+    webhooks_allow_http: bool = False
+    webhooks_allow_private: bool = False
 
     @property
     def registration_open(self) -> bool:
@@ -141,6 +148,51 @@ def _boolean(key: str, value: str) -> bool:
     raise _fail(key, value, "must be true or false")
 
 
+def _on_off(key: str, value: str) -> bool:
+    return _choice("on", "off")(key, value) == "on"
+
+
+def _seconds(maximum: float) -> Callable[[str, str], float]:
+    """A duration in seconds, fractions allowed (tests use tiny ones), 0 to ``maximum``."""
+
+    def convert(key: str, value: str) -> float:
+        try:
+            seconds = float(value.strip())
+        except ValueError:
+            seconds = -1.0
+        if not 0 <= seconds <= maximum:  # NaN fails this too
+            raise _fail(key, value, f"must be a number of seconds from 0 to {maximum:g}")
+        return seconds
+
+    return convert
+
+
+def _positive_seconds(maximum: float) -> Callable[[str, str], float]:
+    def convert(key: str, value: str) -> float:
+        seconds = _seconds(maximum)(key, value)
+        if seconds == 0:
+            raise _fail(key, value, f"must be a number of seconds above 0, up to {maximum:g}")
+        return seconds
+
+    return convert
+
+
+MAX_RETRIES = 20
+RETRY_DELAY_MAX = 7 * 86400
+
+
+def _delays(key: str, value: str) -> tuple[float, ...]:
+    """Space-separated seconds before each retry; empty: a failed attempt is final."""
+    words = value.split()
+    if len(words) > MAX_RETRIES:
+        raise _fail(key, value, f"must be at most {MAX_RETRIES} delays")
+    try:
+        return tuple(_seconds(RETRY_DELAY_MAX)(key, word) for word in words)
+    except SettingsError:
+        raise _fail(key, value, "must be space-separated seconds (fractions allowed), each "
+                    f"from 0 to {RETRY_DELAY_MAX}") from None
+
+
 def _ratelimit(key: str, value: str) -> RateLimit | None:
     if not value.strip():
         return None
@@ -206,6 +258,24 @@ OPTIONS: tuple[Option, ...] = (
            "the most sub-requests one `POST /batch` may carry"),
     Option("taskservice.idempotency.ttl", _positive_int(365 * 86400), "86400",
            "seconds a response is kept for replay under its `Idempotency-Key`"),
+    Option("taskservice.webhooks", _on_off, "on",
+           "`on` or `off` (off: `/webhooks` is a 404 and no event is queued)"),
+    Option("taskservice.webhooks.delivery", _choice("thread", "worker"), "thread",
+           "`thread`: the web process delivers in a background thread; `worker`: "
+           "`taskservice-worker <ini>` processes deliver (several on PostgreSQL, one on "
+           "SQLite); production.ini sets `worker`"),
+    Option("taskservice.webhooks.timeout", _positive_seconds(300), "10",
+           "seconds a receiver has to answer (the whole attempt: connect, send, read)"),
+    Option("taskservice.webhooks.retry_delays", _delays, "10 60 300 1800 7200 21600",
+           "seconds before each retry of a failed delivery (± up to 10% jitter; fractions "
+           "allowed); after the last one the delivery has failed"),
+    Option("taskservice.webhooks.disable_after", _positive_int(10**6), "50",
+           "consecutive failed deliveries after which a webhook is disabled"),
+    Option("taskservice.webhooks.allow_http", _boolean, "false",
+           "allow `http://` receivers (else `https://` only)"),
+    Option("taskservice.webhooks.allow_private", _boolean, "false",
+           "allow receivers on loopback, private, link-local and other non-public "
+           "addresses"),
     Option("taskservice.argon2.time_cost", _positive_int(100), "3",
            "argon2id iterations for new password hashes"),
     Option("taskservice.argon2.memory_cost", _positive_int(4 * 1024 * 1024), "65536",

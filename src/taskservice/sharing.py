@@ -140,9 +140,9 @@ def _log_share(request: Request, what: str, user_id: int, username: str,
     shared, actor = request.context.shared, request.identity.username
     share = log.share_json(username, permission, previous)
     if what == "task":
-        rows = log.task_share_changed(shared.id, shared.version, user_id, share, actor)
+        rows = log.task_share_changed(shared, user_id, share, actor)
     else:
-        rows = log.list_share_changed(shared.id, user_id, share, actor)
+        rows = log.list_share_changed(shared, user_id, share, actor)
     log.append(request.dbsession, rows)
 
 

@@ -67,3 +67,12 @@ BATCH_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 BATCH_SUB_HEADERS = ("If-Match", "If-None-Match")
 IDEMPOTENCY_KEY_HEADER = "Idempotency-Key"
 IDEMPOTENCY_KEY_MAX_LENGTH = 255
+# -- webhooks (contract section 9) ---------------------------------------------------------
+
+# What a webhook may subscribe to; "*" is every one of them. A ping is sent on request only.
+OBJECT_EVENTS = tuple(f"{kind}.{action}" for kind in ("task", "list")
+                      for action in ("created", "updated", "deleted", "shared", "unshared"))
+EVENT_TYPES = (*OBJECT_EVENTS, "ping")
+ALL_EVENTS = "*"
+DELIVERY_OUTCOMES = ("succeeded", "failed")
+WEBHOOK_URL_MAX_LENGTH = 2000

@@ -17,6 +17,9 @@ TEST_SETTINGS = {
     "taskservice.argon2.memory_cost": "8",
     "taskservice.argon2.parallelism": "1",
     "taskservice.login_ratelimit": "",
+    # Deliveries are driven by the tests themselves (tests/support/webhooks.py): no thread
+    # of the app may use the test's one connection behind their back.
+    "taskservice.webhooks.delivery": "worker",
 }
 
 # The same cheap argon2 as environment variables, for a server process started from an

@@ -45,6 +45,13 @@ EXPECTED_DEFAULTS = {
     "taskservice.changes.retention": 2592000,
     "taskservice.batch.max_requests": 25,
     "taskservice.idempotency.ttl": 86400,
+    "taskservice.webhooks": True,
+    "taskservice.webhooks.delivery": "thread",
+    "taskservice.webhooks.timeout": 10.0,
+    "taskservice.webhooks.retry_delays": (10, 60, 300, 1800, 7200, 21600),
+    "taskservice.webhooks.disable_after": 50,
+    "taskservice.webhooks.allow_http": False,
+    "taskservice.webhooks.allow_private": False,
     "taskservice.argon2.time_cost": 3,
     "taskservice.argon2.memory_cost": 65536,
     "taskservice.argon2.parallelism": 4,
@@ -71,6 +78,14 @@ OVERRIDES = [
     ("taskservice.changes.retention", "TASKSERVICE_CHANGES_RETENTION", "600", 600),
     ("taskservice.batch.max_requests", "TASKSERVICE_BATCH_MAX_REQUESTS", "50", 50),
     ("taskservice.idempotency.ttl", "TASKSERVICE_IDEMPOTENCY_TTL", "3600", 3600),
+    ("taskservice.webhooks", "TASKSERVICE_WEBHOOKS", "off", False),
+    ("taskservice.webhooks.delivery", "TASKSERVICE_WEBHOOKS_DELIVERY", "worker", "worker"),
+    ("taskservice.webhooks.timeout", "TASKSERVICE_WEBHOOKS_TIMEOUT", "2.5", 2.5),
+    ("taskservice.webhooks.retry_delays", "TASKSERVICE_WEBHOOKS_RETRY_DELAYS", "0 0.5 3",
+     (0, 0.5, 3)),
+    ("taskservice.webhooks.disable_after", "TASKSERVICE_WEBHOOKS_DISABLE_AFTER", "3", 3),
+    ("taskservice.webhooks.allow_http", "TASKSERVICE_WEBHOOKS_ALLOW_HTTP", "true", True),
+    ("taskservice.webhooks.allow_private", "TASKSERVICE_WEBHOOKS_ALLOW_PRIVATE", "true", True),
     ("taskservice.argon2.time_cost", "TASKSERVICE_ARGON2_TIME_COST", "2", 2),
     ("taskservice.argon2.memory_cost", "TASKSERVICE_ARGON2_MEMORY_COST", "1024", 1024),
     ("taskservice.argon2.parallelism", "TASKSERVICE_ARGON2_PARALLELISM", "2", 2),
@@ -95,6 +110,13 @@ INI_VALUES = {
     "taskservice.changes.retention": "86400",
     "taskservice.batch.max_requests": "10",
     "taskservice.idempotency.ttl": "600",
+    "taskservice.webhooks": "on",
+    "taskservice.webhooks.delivery": "thread",
+    "taskservice.webhooks.timeout": "5",
+    "taskservice.webhooks.retry_delays": "1 2",
+    "taskservice.webhooks.disable_after": "10",
+    "taskservice.webhooks.allow_http": "false",
+    "taskservice.webhooks.allow_private": "false",
     "taskservice.argon2.time_cost": "1",
     "taskservice.argon2.memory_cost": "512",
     "taskservice.argon2.parallelism": "1",
@@ -132,6 +154,15 @@ BAD_VALUES = [
     ("taskservice.cors_origins", "example.com", "origins"),
     ("taskservice.cors_origins", "*", "origins"),
     ("taskservice.cors_origins", "https://a.example.com/path", "origins"),
+    ("taskservice.webhooks", "yes", "on, off"),
+    ("taskservice.webhooks.delivery", "cron", "thread, worker"),
+    ("taskservice.webhooks.timeout", "0", "above 0"),
+    ("taskservice.webhooks.timeout", "ten", "seconds from 0"),
+    ("taskservice.webhooks.retry_delays", "10 -1", "space-separated seconds"),
+    ("taskservice.webhooks.retry_delays", "10,60", "space-separated seconds"),
+    ("taskservice.webhooks.retry_delays", "nan", "space-separated seconds"),
+    ("taskservice.webhooks.retry_delays", " ".join(["1"] * 21), "at most 20"),
+    ("taskservice.webhooks.disable_after", "0", "whole number"),
     ("taskservice.argon2.time_cost", "fast", "whole number"),
     ("taskservice.argon2.memory_cost", "4", "8 KiB per lane"),
     ("taskservice.token_ttl", "ab\ncd", "whole number"),
@@ -272,10 +303,14 @@ def test_keys_of_other_packages_are_left_alone():
     assert load({"pyramid.reload_templates": "true", "retry.attempts": "3"}) == load()
 
 
+# Where a shipped ini departs from the defaults, on purpose (contract section 6).
+SHIPPED_DIFFERENCES = {"production.ini": {"webhooks_delivery": "worker"}, "development.ini": {}}
+
+
 @pytest.mark.parametrize("ini", ["production.ini", "development.ini"])
 def test_shipped_ini_files_are_valid_and_use_the_defaults(ini):
     settings = load_settings(get_appsettings(str(ROOT / ini), name="main"), {})
-    assert settings == Settings(database_url=settings.database_url)
+    assert settings == Settings(database_url=settings.database_url, **SHIPPED_DIFFERENCES[ini])
     assert settings.database_url == f"sqlite:///{ROOT}/taskservice.sqlite"
 
 

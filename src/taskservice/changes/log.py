@@ -32,6 +32,7 @@ names a task the same transaction already holds locked. Read-only requests never
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -40,10 +41,14 @@ import zope.sqlalchemy
 from sqlalchemy import ColumnElement, Select, select, text, union
 from sqlalchemy.orm import Session
 
+from ..accounts.models import User
 from ..db.base import utcnow
 from ..lists.models import ListShare, TaskList
+from ..lists.representation import list_json
 from ..tasks.models import TASKS, Task, TaskShare
-from ..tasks.representation import task_json
+from ..tasks.representation import TaskFields, task_json
+from ..webhooks import outbox
+from ..webhooks.outbox import Event
 from .models import CHANGES, INSERT_CHANGES, ROW_COLUMNS
 
 # Any constant the service uses for nothing else; the lock is per database.
@@ -56,13 +61,20 @@ CREATED_FIELDS = ("title", "description", "done", "priority", "due_at", "tags", 
 HISTORY_FIELDS = (*CREATED_FIELDS, "completed_at")
 
 Row = dict[str, Any]
+# The key of a row that carries a webhook event (taken out before the row is inserted).
+EVENT = "event"
 
 
 def append(session: Session, rows: Sequence[Row]) -> None:
-    """Insert ``rows`` into the log, numbered in commit order (see the module docstring)."""
+    """Insert ``rows`` into the log, numbered in commit order (see the module docstring).
+
+    Their events are queued first: the outbox's INSERT takes key-share locks on webhook
+    rows, which must never be waited for while holding the log's lock.
+    """
     if not rows:
         return
     zope.sqlalchemy.mark_changed(session)
+    outbox.queue(session, [event for r in rows if (event := r.pop(EVENT, None))])
     if session.get_bind().dialect.name == "postgresql":
         session.execute(TAKE_LOG_LOCK)
     session.execute(INSERT_CHANGES, list(rows))
@@ -76,6 +88,12 @@ def row(kind: str, object_id: int, action: str, at: datetime | None = None,
     return full
 
 
+def _carrying(row_: Row, event: Event) -> Row:
+    """``row_`` with the webhook event it reports (taken out again by :func:`append`)."""
+    row_[EVENT] = event
+    return row_
+
+
 # --- tasks ----------------------------------------------------------------------------------
 
 
@@ -85,10 +103,18 @@ def task_fields(task: Task) -> dict[str, Any]:
     return {name: body[name] for name in HISTORY_FIELDS}
 
 
+def task_event(name: str, task: TaskFields, owner_id: int, actor: str,
+               **data: Any) -> Event:
+    """A ``task.*`` event: the task as GET shows it, and ``data``'s other keys."""
+    return Event(f"task.{name}", actor, {"task": task_json(task), **data}, owner_id,
+                 task.list_id, task_id=task.id)
+
+
 def task_created(task: Task, actor: str) -> list[Row]:
     after = task_fields(task)
     changes = {name: {"from": None, "to": after[name]} for name in CREATED_FIELDS}
-    return [_task_row(task, "created", actor, {"changes": changes})]
+    return [_carrying(_task_row(task, "created", actor, {"changes": changes}),
+                      task_event("created", task, task.owner_id, actor))]
 
 
 def task_updated(task: Task, before: dict[str, Any], old_list_id: int | None,
@@ -97,21 +123,36 @@ def task_updated(task: Task, before: dict[str, Any], old_list_id: int | None,
     after = task_fields(task)
     changes = {name: {"from": before[name], "to": after[name]}
                for name in HISTORY_FIELDS if before[name] != after[name]}
-    rows = [_task_row(task, "updated", actor, {"changes": changes})]
+    previous = {name: before[name] for name in changes}
+    rows = [_carrying(_task_row(task, "updated", actor, {"changes": changes}),
+                      task_event("updated", task, task.owner_id, actor, previous=previous))]
     if old_list_id is not None and old_list_id != task.list_id:
         rows.append(row("task", task.id, "moved", list_id=old_list_id, actor=actor))
     return rows
 
 
-def task_share_changed(task_id: int, version: int, user_id: int, share: dict[str, Any],
+def task_share_changed(task: Task, user_id: int, share: dict[str, Any],
                        actor: str) -> list[Row]:
     """``shared`` (a new or changed permission) or ``unshared`` (``permission`` None).
 
     For the grantee alone (and the task's history): the task's body does not change.
     """
-    action = "unshared" if share["permission"] is None else "shared"
-    return [row("task", task_id, action, user_id=user_id, task_id=task_id, actor=actor,
-                version=version, detail={"share": share})]
+    action = _share_action(share)
+    event = task_event(action, task, task.owner_id, actor, share=share)
+    return [_carrying(row("task", task.id, action, user_id=user_id, task_id=task.id,
+                          actor=actor, version=task.version, detail={"share": share}),
+                      _unshared_by(event, user_id))]
+
+
+def _share_action(share: dict[str, Any]) -> str:
+    return "unshared" if share["permission"] is None else "shared"
+
+
+def _unshared_by(event: Event, user_id: int) -> Event:
+    """A removed share's event also reaches the grantee, who could view it just before."""
+    if event.type.endswith(".unshared"):
+        return dataclasses.replace(event, grantee_id=user_id)
+    return event
 
 
 def _task_row(task: Task, action: str, actor: str, detail: dict[str, Any]) -> Row:
@@ -127,7 +168,8 @@ def tasks_deleted(session: Session, condition: ColumnElement[bool], actor: str) 
     One row per task for its owner, its list's members and the admins, and one per user
     it is or was shared with (a share of the log: a user who has left it may still hold
     the task; a tombstone for a task they no longer have is harmless), since those shares
-    go with the task. Two queries, whatever the number of tasks.
+    go with the task. Two queries, whatever the number of tasks; their webhook events
+    (:func:`_queue_deleted_tasks`) are queued here too, while the tasks and shares exist.
     """
     ids = select(TASKS.c.id).where(condition)
     # Locked first (PostgreSQL; SQLite has one writer anyway): no share of them can be
@@ -138,6 +180,7 @@ def tasks_deleted(session: Session, condition: ColumnElement[bool], actor: str) 
     ).all()
     if not tasks:
         return []
+    _queue_deleted_tasks(session, condition, actor)
     audience = union(
         select(TaskShare.task_id, TaskShare.user_id).where(TaskShare.task_id.in_(ids)),
         select(CHANGES.c.task_id, CHANGES.c.user_id).where(
@@ -151,21 +194,38 @@ def tasks_deleted(session: Session, condition: ColumnElement[bool], actor: str) 
     return rows
 
 
+def _queue_deleted_tasks(session: Session, condition: ColumnElement[bool], actor: str) -> None:
+    """``task.deleted`` of each task, as it is now; only read when a webhook is active."""
+    if outbox.watched(session):
+        deleted = session.execute(select(*TASKS.columns, User.username.label(
+            "owner_username")).join(User, User.id == TASKS.c.owner_id).where(condition))
+        outbox.queue(session, [task_event("deleted", task, task.owner_id, actor)
+                               for task in deleted])
+
+
 # --- lists ----------------------------------------------------------------------------------
+
+
+def list_event(name: str, row_: TaskList, actor: str, **data: Any) -> Event:
+    """A ``list.*`` event: the list as GET shows it, less ``permission`` (whose would it
+    be?), and ``data``'s other keys."""
+    body = {k: v for k, v in list_json(row_, "owner").items() if k != "permission"}
+    return Event(f"list.{name}", actor, {"list": body, **data}, row_.owner_id, row_.id)
 
 
 def list_changed(row_: TaskList, action: str, actor: str) -> list[Row]:
     """``created`` or ``updated``: for the list's owner, its members and the admins."""
-    return [row("list", row_.id, action, owner_id=row_.owner_id, list_id=row_.id,
-                actor=actor, version=row_.version)]
+    return [_carrying(row("list", row_.id, action, owner_id=row_.owner_id, list_id=row_.id,
+                          actor=actor, version=row_.version), list_event(action, row_, actor))]
 
 
-def list_share_changed(list_id: int, user_id: int, share: dict[str, Any],
+def list_share_changed(row_: TaskList, user_id: int, share: dict[str, Any],
                        actor: str) -> list[Row]:
     """For the member alone: the feed derives what they gained or lost (every task in it)."""
-    action = "unshared" if share["permission"] is None else "shared"
-    return [row("list", list_id, action, user_id=user_id, actor=actor,
-                detail={"share": share})]
+    action = _share_action(share)
+    event = _unshared_by(list_event(action, row_, actor, share=share), user_id)
+    return [_carrying(row("list", row_.id, action, user_id=user_id, actor=actor,
+                          detail={"share": share}), event)]
 
 
 def lists_deleted(session: Session, condition: ColumnElement[bool], actor: str) -> list[Row]:
@@ -179,6 +239,9 @@ def lists_deleted(session: Session, condition: ColumnElement[bool], actor: str) 
         select(TaskList.id, TaskList.owner_id).where(condition).with_for_update()).all()
     if not lists:
         return []
+    if outbox.watched(session):
+        deleted = session.scalars(select(TaskList).where(condition))
+        outbox.queue(session, [list_event("deleted", row_, actor) for row_ in deleted])
     ids: Select[Any] = select(TaskList.id).where(condition)
     now = utcnow()
     rows = [row("list", list_id, "deleted", now, owner_id=owner_id, list_id=list_id,

@@ -66,6 +66,9 @@ class Metrics:
             multiprocess_mode="livesum", registry=self.registry)
         self.registry.register(QueueDepthCollector(self))
 
+    def count_delivery(self, outcome: str) -> None:
+        self.webhook_deliveries.labels(outcome).inc()
+
     def observe(self, method: str, route: str, status: int, seconds: float) -> None:
         method = method if method in METHODS else OTHER_METHOD
         key = (method, route, status)
@@ -106,7 +109,7 @@ def record_webhook_delivery(registry: Registry, outcome: str) -> None:
     """Count one delivery attempt (``outcome``: ``succeeded`` or ``failed``, as in §9)."""
     metrics: Metrics | None = registry.queryUtility(IMetrics)
     if metrics is not None:
-        metrics.webhook_deliveries.labels(outcome).inc()
+        metrics.count_delivery(outcome)
 
 
 def record_login_refusal(registry: Registry) -> None:

@@ -16,12 +16,16 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..vocabulary import (
+    ALL_EVENTS,
     BATCH_METHODS,
     CHANGE_KINDS,
+    DELIVERY_OUTCOMES,
+    EVENT_TYPES,
     HISTORY_ACTIONS,
     LIST_ACCESS,
     LIST_SHARE_PERMISSIONS,
     LIST_SORTS,
+    OBJECT_EVENTS,
     PRIORITIES,
     SHARE_PERMISSIONS,
     SORTS,
@@ -82,6 +86,10 @@ ENUMS: tuple[EnumType, ...] = (
              "caller's copy: deleted, or no longer visible to them"),
     EnumType("HistoryAction", HISTORY_ACTIONS, "What a history entry records"),
     EnumType("BatchMethod", BATCH_METHODS, "The HTTP method of a batch sub-request"),
+    EnumType("WebhookSubscription", (*OBJECT_EVENTS, ALL_EVENTS),
+             "An event a webhook subscribes to; * is every one of them"),
+    EnumType("WebhookEventType", EVENT_TYPES, "What a delivered event reports"),
+    EnumType("DeliveryOutcome", DELIVERY_OUTCOMES, "How a delivery attempt ended"),
     EnumType("ErrorLocation", ERROR_LOCATIONS, "Which part of the request the error concerns"),
     EnumType("TokenType", TOKEN_TYPES, "How to send the token: Authorization: Bearer <token>"),
     EnumType("ErrorStatus", ERROR_STATUSES, "Always error: the body is the error shape"),

@@ -67,3 +67,13 @@ SHARE_ENTRY: dict[str, Any] = {
 
 SUB_RESPONSE = {"status": 201, "headers": {"ETag": '"1"', "Location": "https://tasks.example.com"
                                            f"/tasks/{TASK['id']}"}, "body": TASK}
+WEBHOOK: dict[str, Any] = {
+    "id": "5", "url": "https://hooks.example.com/taskservice",
+    "events": ["task.created", "task.updated"], "list": None, "active": True,
+    "disabled_reason": None, "created_at": CREATED,
+}
+SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+DELIVERY: dict[str, Any] = {
+    "id": "8", "event_id": "42", "event_type": "task.updated", "attempt": 1, "at": UPDATED,
+    "outcome": "succeeded", "response_status": 204, "duration_ms": 31, "error": None,
+}

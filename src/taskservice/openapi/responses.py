@@ -16,13 +16,17 @@ from typing import Any
 
 from ..batch.runner import KEPT_HEADERS as BATCH_RESPONSE_HEADERS
 from ..vocabulary import (
+    ALL_EVENTS,
     CHANGE_KINDS,
+    DELIVERY_OUTCOMES,
+    EVENT_TYPES,
     HISTORY_ACTIONS,
     ID_PATTERN,
     IDEMPOTENCY_KEY_HEADER,
     IDEMPOTENCY_KEY_MAX_LENGTH,
     LIST_ACCESS,
     LIST_SHARE_PERMISSIONS,
+    OBJECT_EVENTS,
     PRIORITIES,
     SHARE_PERMISSIONS,
     TOMBSTONE_REASONS,
@@ -67,6 +71,14 @@ def page_of(item: str) -> dict[str, Any]:
 def example(schema: dict[str, Any], value: Any) -> dict[str, Any]:
     return {**schema, "example": value}
 
+
+SECRET = {"type": "string", "pattern": "^whsec_[A-Za-z0-9+/]+={0,2}$"}
+WEBHOOK: dict[str, dict[str, Any]] = {
+    "id": STRING, "url": STRING,
+    "events": {"type": "array", "items": enum_ref((*OBJECT_EVENTS, ALL_EVENTS)), "minItems": 1},
+    "list": {"type": "string", "nullable": True, "pattern": anchored(ID_PATTERN)},
+    "active": {"type": "boolean"}, "disabled_reason": NULLABLE_STRING, "created_at": TIME,
+}
 
 SCHEMAS: dict[str, dict[str, Any]] = {
     "Task": example(obj(
@@ -124,6 +136,19 @@ SCHEMAS: dict[str, dict[str, Any]] = {
         },
     }, examples.HISTORY_ENTRY),
     "HistoryPage": example(page_of("HistoryEntry"), examples.page(examples.HISTORY_ENTRY)),
+    "Webhook": example(obj(**WEBHOOK), examples.WEBHOOK),
+    "NewWebhook": example(obj(**WEBHOOK, secret=SECRET),
+                          {**examples.WEBHOOK, "secret": examples.SECRET}),
+    "WebhookPage": example(page_of("Webhook"), examples.page(examples.WEBHOOK)),
+    "WebhookSecret": example(obj(secret=SECRET), {"secret": examples.SECRET}),
+    "WebhookPing": example(obj(event_id=STRING), {"event_id": "42"}),
+    "WebhookDelivery": example(obj(
+        id=STRING, event_id=STRING, event_type=enum_ref(EVENT_TYPES),
+        attempt={"type": "integer", "minimum": 1}, at=TIME,
+        outcome=enum_ref(DELIVERY_OUTCOMES), response_status={"type": "integer", "nullable": True},
+        duration_ms={"type": "integer", "minimum": 0}, error=NULLABLE_STRING,
+    ), examples.DELIVERY),
+    "WebhookDeliveryPage": example(page_of("WebhookDelivery"), examples.page(examples.DELIVERY)),
     "Token": example(obj(token=STRING, token_type=enum_ref(TOKEN_TYPES), expires_at=TIME),
                      examples.TOKEN),
     "SubResponse": example({
@@ -306,6 +331,14 @@ OUTCOMES: dict[tuple[str, str], Outcome] = {
     ("changes", "GET"): Outcome((200,), "ChangePage", others=(410,)),
     ("task_history", "GET"): Outcome((200,), "HistoryPage", ("Link",)),
     ("batch", "POST"): Outcome((200,), "BatchResponse"),
+    ("webhooks", "POST"): Outcome((201,), "NewWebhook", ("Location",)),
+    ("webhooks", "GET"): Outcome((200,), "WebhookPage", ("Link",)),
+    ("webhook", "GET"): Outcome((200,), "Webhook"),
+    ("webhook", "PATCH"): Outcome((200,), "Webhook"),
+    ("webhook", "DELETE"): NO_CONTENT,
+    ("webhook_rotate_secret", "POST"): Outcome((200,), "WebhookSecret"),
+    ("webhook_ping", "POST"): Outcome((202,), "WebhookPing"),
+    ("webhook_deliveries", "GET"): Outcome((200,), "WebhookDeliveryPage", ("Link",)),
     ("heartbeat", "GET"): Outcome((200,), "Heartbeat"),
     ("lbheartbeat", "GET"): Outcome((200,), "LoadBalancerHeartbeat"),
     ("version", "GET"): Outcome((200,), "Version"),

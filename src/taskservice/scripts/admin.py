@@ -44,6 +44,7 @@ from ..db.base import utcnow
 from ..db.interfaces import IDatabaseEngine
 from ..db.transient import failure_reason
 from ..idempotency.store import purge_expired
+from ..webhooks import runner
 from .checks import check, show_settings
 from .errors import CommandError, loading
 
@@ -94,6 +95,7 @@ def bootstrapped(ini: str) -> Iterator[Request]:
     """A request of the application the ini describes; the database is released after."""
     with loading(ini):
         env = bootstrap(ini)
+    runner.stop(env["registry"])  # development.ini's delivery thread: commands never deliver
     try:
         yield env["request"]
     finally:

@@ -46,6 +46,12 @@ OPERATION_IDS = {
     ("/lists/{id}/shares/{username}", "delete"): "deleteListShare",
     ("/changes", "get"): "syncChanges", ("/tasks/{id}/history", "get"): "getTaskHistory",
     ("/batch", "post"): "runBatch",
+    ("/webhooks", "post"): "createWebhook", ("/webhooks", "get"): "listWebhooks",
+    ("/webhooks/{id}", "get"): "getWebhook", ("/webhooks/{id}", "patch"): "patchWebhook",
+    ("/webhooks/{id}", "delete"): "deleteWebhook",
+    ("/webhooks/{id}/rotate-secret", "post"): "rotateWebhookSecret",
+    ("/webhooks/{id}/ping", "post"): "pingWebhook",
+    ("/webhooks/{id}/deliveries", "get"): "listWebhookDeliveries",
     ("/__heartbeat__", "get"): "checkHeartbeat",
     ("/__lbheartbeat__", "get"): "checkLoadBalancerHeartbeat",
     ("/__version__", "get"): "getVersion",
@@ -59,6 +65,7 @@ BODIES = {
     ("/tasks/{id}/shares/{username}", "put"): "ShareRequest",
     ("/lists", "post"): "ListCreate", ("/lists/{id}", "put"): "ListReplace",
     ("/lists/{id}", "patch"): "ListPatch", ("/lists/{id}/tasks", "post"): "TaskCreate",
+    ("/webhooks", "post"): "WebhookCreate", ("/webhooks/{id}", "patch"): "WebhookPatch",
     ("/lists/{id}/shares/{username}", "put"): "ListShareRequest",
     ("/batch", "post"): "BatchRequest",
 }
@@ -83,8 +90,9 @@ def test_operations_are_tagged_by_domain(document):
     assert tags["/tokens"] == tags["/users/me"] == ["accounts"]
     assert tags["/lists/{id}/shares"] == tags["/lists/{id}/tasks"] == ["lists"]
     assert tags["/changes"] == tags["/tasks/{id}/history"] == ["changes"]
+    assert tags["/webhooks"] == tags["/webhooks/{id}/deliveries"] == ["webhooks"]
     assert {tag for tagged in tags.values() for tag in tagged} == {
-        "accounts", "tasks", "lists", "changes", "batch", "ops", "openapi"}
+        "accounts", "tasks", "lists", "changes", "batch", "webhooks", "ops", "openapi"}
 
 
 @pytest.mark.parametrize("values", [PRIORITIES, SHARE_PERMISSIONS, SORTS,

@@ -231,3 +231,41 @@ def test_0008_downgrades_to_the_schema_it_found(empty_database):
         columns = [c["name"] for c in inspect(connection).get_columns("users")]
         command.upgrade(alembic_config(connection), "head")
     assert "changes" not in tables and "role_changed_at" not in columns
+
+
+# -- 0009: webhooks, their outbox and their deliveries log ------------------------------------
+
+WEBHOOK = ("INSERT INTO webhooks (id, owner_id, url, events, event_mask, active, secret,"
+           " consecutive_failures, created_at) VALUES (1, 1, 'https://h.example/', '[\"*\"]',"
+           " 1023, true, 'whsec_x', 0, '2030-01-09 00:00:00')")
+EVENT = ("INSERT INTO webhook_events (webhook_id, type, occurred_at, data, attempt,"
+         " next_attempt_at) VALUES (1, 'ping', '2030-01-09 00:00:00', '{}', 0,"
+         " '2030-01-09 00:00:00')")
+
+
+def test_0009_starts_empty_and_a_users_webhooks_go_with_the_user(empty_database):
+    populated_at_0004(empty_database)
+    with empty_database.begin() as connection:
+        command.upgrade(alembic_config(connection), "0008")
+        command.upgrade(alembic_config(connection), "0009")
+        empty = connection.execute(text("SELECT count(*) FROM webhooks")).scalar_one()
+        connection.execute(text(WEBHOOK))
+        connection.execute(text(EVENT))
+    app_engine = make_engine(empty_database.url.render_as_string(hide_password=False))
+    with app_engine.begin() as connection:
+        connection.execute(text("DELETE FROM users WHERE id = 1"))
+        left = [connection.execute(text(f"SELECT count(*) FROM {table}")).scalar_one()
+                for table in ("webhooks", "webhook_events")]
+    app_engine.dispose()
+    assert empty == 0 and left == [0, 0]
+
+
+def test_0009_downgrades_to_the_schema_it_found(empty_database):
+    populated_at_0004(empty_database)
+    with empty_database.begin() as connection:
+        command.upgrade(alembic_config(connection), "head")
+        connection.execute(text(WEBHOOK))
+        command.downgrade(alembic_config(connection), "0008")
+        tables = set(inspect(connection).get_table_names())
+        command.upgrade(alembic_config(connection), "head")
+    assert not tables & {"webhooks", "webhook_events", "webhook_deliveries"}

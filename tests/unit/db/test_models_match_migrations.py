@@ -21,8 +21,10 @@ from sqlalchemy.sql.elements import UnaryExpression
 import taskservice.accounts.models
 import taskservice.changes.models
 import taskservice.db.service_keys
+import taskservice.idempotency.models
 import taskservice.lists.models
-import taskservice.tasks.models  # noqa: F401  (with the lines above: every table Base knows)
+import taskservice.tasks.models
+import taskservice.webhooks.models  # noqa: F401  (with the lines above: every table Base knows)
 from taskservice.db.base import Base
 from tests.support.database import alembic_config
 

@@ -1,0 +1,28 @@
+"""Webhooks (contract section 9): integrations told about changes as they commit.
+
+- outbox.py: events queued in the transaction of each change (the change log's seam);
+- delivery.py: claiming, sending and recording attempts, the retries and disabling;
+- sender.py: the SSRF-guarded HTTP POST; signing.py: Standard Webhooks signatures;
+- runner.py: the ``thread`` delivery of the web process; worker.py: ``taskservice-worker``;
+- resources.py, schemas.py, views.py: ``/webhooks``.
+
+With ``taskservice.webhooks = off`` none of it is included: ``/webhooks`` is a 404 and the
+outbox queues nothing.
+"""
+
+from __future__ import annotations
+
+from pyramid.config import Configurator
+
+
+def includeme(config: Configurator) -> None:
+    # Imported here, not above: the change log imports the outbox, and these import the
+    # tasks and lists packages, whose views import the change log.
+    from . import runner, views
+    from .resources import WebhookCollection
+
+    if not config.registry.app_settings.webhooks:
+        return
+    config.add_root_child("webhooks", WebhookCollection)
+    config.add_api_services(*views.SERVICES)
+    runner.includeme(config)

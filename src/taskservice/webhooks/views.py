@@ -1,0 +1,197 @@
+"""``/webhooks`` and ``/webhooks/<id>`` with its ``rotate-secret``, ``ping`` and
+``deliveries`` (contract section 9). Who may call them is the resources' ACL."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any, TypeVar
+
+import zope.sqlalchemy
+from pyramid.httpexceptions import HTTPNoContent
+from pyramid.request import Request
+from sqlalchemy import Select, exists, insert, or_, select
+from sqlalchemy.orm import InstrumentedAttribute
+
+from ..accounts.models import User
+from ..db.base import utcnow
+from ..lists.models import ListShare, TaskList
+from ..permissions import Permission
+from ..web.errors import error_response
+from ..web.pagination import INTEGER, after, encode_cursor, page_after
+from ..web.representation import timestamp
+from ..web.schemas import page_query, request_schema
+from ..web.services import absolute_url, api_service, link_next_page
+from ..web.validation import BODY_VALIDATORS, NO_QUERY_VALIDATORS, QUERY_VALIDATORS
+from . import delivery, sender, signing
+from .models import EVENTS, Webhook, WebhookDelivery
+from .outbox import dump, event_mask
+from .schemas import webhook_create_body, webhook_patch_body
+
+webhooks = api_service("webhooks", "/webhooks", "The caller's webhooks")
+webhook = api_service("webhook", "/webhooks/{id}", "One webhook")
+rotate = api_service("webhook_rotate_secret", "/webhooks/{id}/rotate-secret",
+                     "A new signing secret for a webhook")
+ping = api_service("webhook_ping", "/webhooks/{id}/ping", "A ping event for a webhook")
+deliveries = api_service("webhook_deliveries", "/webhooks/{id}/deliveries",
+                         "A webhook's delivery attempts")
+SERVICES = (webhooks, webhook, rotate, ping, deliveries)
+
+ROTATION_OVERLAP = timedelta(hours=24)
+Row = TypeVar("Row", Webhook, WebhookDelivery)
+
+
+def webhook_json(row: Webhook) -> dict[str, Any]:
+    return {
+        "id": str(row.id), "url": row.url, "events": list(row.events),
+        "list": None if row.list_id is None else str(row.list_id), "active": row.active,
+        "disabled_reason": row.disabled_reason, "created_at": timestamp(row.created_at),
+    }
+
+
+def delivery_json(row: WebhookDelivery) -> dict[str, Any]:
+    return {
+        "id": str(row.id), "event_id": str(row.event_id), "event_type": row.event_type,
+        "attempt": row.attempt, "at": timestamp(row.at), "outcome": row.outcome,
+        "response_status": row.response_status, "duration_ms": row.duration_ms,
+        "error": row.error,
+    }
+
+
+def _check_url(request: Request, url: str) -> str:
+    try:
+        sender.check_url(url, request.registry.app_settings)
+    except sender.Refused as refused:
+        raise error_response(400, "body", "url", str(refused)) from None
+    return url
+
+
+def _check_list(request: Request, owner_id: int, list_id: int | None) -> int | None:
+    """``list_id`` if the webhook's owner may view that list; else a 400 naming ``list``."""
+    if list_id is None:
+        return None
+    viewer = select(User.id).where(User.id == owner_id)
+    visible = exists().where(TaskList.id == list_id, or_(
+        TaskList.owner_id == owner_id,
+        exists().where(ListShare.list_id == list_id, ListShare.user_id == owner_id),
+        exists(viewer.where(User.is_admin)),
+    ))
+    if not request.dbsession.execute(select(visible)).scalar():
+        raise error_response(400, "body", "list", "No list with this id that the webhook's "
+                             "owner may view")
+    return list_id
+
+
+def _id_page(request: Request, statement: Select[Row], id_column: InstrumentedAttribute[int],
+             kind: str, to_json: Callable[[Row], dict[str, Any]],
+             descending: bool = False) -> dict[str, Any]:
+    """A page of ``statement``'s rows in id order, as ``limit`` and ``cursor`` ask."""
+    query = request.validated["querystring"]
+    keys = [(id_column, descending)]
+    start = page_after(query["cursor"], kind, [INTEGER])
+    if start is not None:
+        statement = statement.where(after(keys, start))
+    order = id_column.desc() if descending else id_column.asc()
+    rows = list(request.dbsession.scalars(statement.order_by(order).limit(query["limit"] + 1)))
+    next_cursor = None
+    if len(rows) > query["limit"]:
+        rows = rows[:query["limit"]]
+        next_cursor = encode_cursor(kind, [INTEGER], [rows[-1].id])
+    link_next_page(request, next_cursor)
+    return {"items": [to_json(row) for row in rows], "next_cursor": next_cursor}
+
+
+@webhooks.post(permission=Permission.CREATE, schema=request_schema(body=webhook_create_body()),
+               validators=BODY_VALIDATORS)
+def create_webhook(request: Request) -> dict[str, Any]:
+    """Create a webhook of the caller's; the only response that shows its secret."""
+    body = request.validated["body"]
+    owner = request.identity.user_row(request.dbsession)
+    row = Webhook(owner=owner, url=_check_url(request, body["url"]), events=body["events"],
+                  event_mask=event_mask(body["events"]),
+                  list_id=_check_list(request, owner.id, body["list"]), active=True,
+                  secret=signing.new_secret(), consecutive_failures=0, created_at=utcnow())
+    request.dbsession.add(row)
+    request.dbsession.flush()
+    request.response.status_code = 201
+    request.response.headers["Location"] = absolute_url(request, f"/webhooks/{row.id}")
+    return {**webhook_json(row), "secret": row.secret}
+
+
+@webhooks.get(permission=Permission.LIST, schema=request_schema(querystring=page_query()),
+              validators=QUERY_VALIDATORS)
+def list_webhooks(request: Request) -> dict[str, Any]:
+    """List the caller's own webhooks (an admin's too), oldest first."""
+    mine = select(Webhook).where(Webhook.owner_id == request.identity.user_id)
+    return _id_page(request, mine, Webhook.id, "webhooks", webhook_json)
+
+
+@webhook.get(permission=Permission.VIEW, validators=NO_QUERY_VALIDATORS)
+def get_webhook(request: Request) -> dict[str, Any]:
+    """Read a webhook (never its secret)."""
+    return webhook_json(request.context.webhook)
+
+
+@webhook.patch(permission=Permission.EDIT, schema=request_schema(body=webhook_patch_body()),
+               validators=BODY_VALIDATORS)
+def patch_webhook(request: Request) -> dict[str, Any]:
+    """Change a webhook's url, events, list or active (true re-enables a disabled one)."""
+    row: Webhook = request.context.webhook
+    body = request.validated["body"]
+    if "url" in body:
+        row.url = _check_url(request, body["url"])
+    if "events" in body:
+        row.events, row.event_mask = body["events"], event_mask(body["events"])
+    if "list" in body:
+        row.list_id = _check_list(request, row.owner_id, body["list"])
+    if body.get("active") is True and not row.active:
+        row.active, row.disabled_reason, row.consecutive_failures = True, None, 0
+    request.dbsession.flush()
+    if body.get("active") is False and row.active:
+        zope.sqlalchemy.mark_changed(request.dbsession)
+        delivery.disable(request.dbsession, row.id,
+                         f"Disabled by {request.identity.username}")
+        request.dbsession.refresh(row)
+    return webhook_json(row)
+
+
+@webhook.delete(permission=Permission.DELETE, validators=NO_QUERY_VALIDATORS)
+def delete_webhook(request: Request) -> HTTPNoContent:
+    """Delete a webhook, with its queued events and its deliveries log."""
+    request.dbsession.delete(request.context.webhook)
+    request.dbsession.flush()
+    return HTTPNoContent()
+
+
+@rotate.post(permission=Permission.EDIT, validators=NO_QUERY_VALIDATORS)
+def rotate_webhook_secret(request: Request) -> dict[str, str]:
+    """Give a webhook a new secret; for 24 hours deliveries are signed with both."""
+    row: Webhook = request.context.webhook
+    row.previous_secret, row.previous_secret_expires_at = row.secret, utcnow() + ROTATION_OVERLAP
+    row.secret = signing.new_secret()
+    request.dbsession.flush()
+    return {"secret": row.secret}
+
+
+@ping.post(permission=Permission.EDIT, validators=NO_QUERY_VALIDATORS)
+def ping_webhook(request: Request) -> dict[str, str]:
+    """Queue a ping event for a webhook: delivered once, never retried."""
+    row: Webhook = request.context.webhook
+    now = utcnow()
+    zope.sqlalchemy.mark_changed(request.dbsession)  # a Core INSERT: commit it
+    event_id = request.dbsession.execute(insert(EVENTS).values(
+        webhook_id=row.id, type=delivery.PING, occurred_at=now,
+        actor=request.identity.username, data=dump({"webhook": webhook_json(row)}),
+        attempt=0, next_attempt_at=now).returning(EVENTS.c.id)).scalar_one()
+    request.response.status_code = 202
+    return {"event_id": str(event_id)}
+
+
+@deliveries.get(permission=Permission.VIEW, schema=request_schema(querystring=page_query()),
+                validators=QUERY_VALIDATORS)
+def list_webhook_deliveries(request: Request) -> dict[str, Any]:
+    """List a webhook's delivery attempts, newest first."""
+    attempts = select(WebhookDelivery).where(
+        WebhookDelivery.webhook_id == request.context.webhook.id)
+    return _id_page(request, attempts, WebhookDelivery.id, "deliveries", delivery_json,
+                    descending=True)

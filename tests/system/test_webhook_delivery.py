@@ -1,0 +1,173 @@
+"""Webhook delivery across real processes: events committed before a ``kill -9`` of the
+server or of a worker all arrive after a restart, and two workers on one PostgreSQL
+database never deliver the same attempt at the same time.
+
+SQLite by default; PostgreSQL as well when ``TASKSERVICE_TEST_DATABASE_URL`` is set
+(that database is migrated to head here; the rows these tests add are their own).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import insert, select
+
+from taskservice.accounts.models import User
+from taskservice.db.base import utcnow
+from taskservice.db.session import make_engine
+from taskservice.webhooks.models import DELIVERIES, EVENTS
+from tests.support.constants import FAST_HASHING, PASSWORD, ROOT
+from tests.support.servers import PserveProcess, migrate, server_environment, stop_process
+from tests.support.webhooks import Receiver
+
+DELIVERY_TIMEOUT = 60.0
+EVENTS_AT_ONCE = 20
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'hooks.sqlite'}"
+    else:
+        url = os.environ.get("TASKSERVICE_TEST_DATABASE_URL", "")
+        if not url:
+            pytest.skip("PostgreSQL: set TASKSERVICE_TEST_DATABASE_URL")
+    migrate(url)
+    return url
+
+
+def environment(url: str, delivery: str) -> dict[str, str]:
+    return {**FAST_HASHING, "DATABASE_URL": url, "TASKSERVICE_LOGIN_RATELIMIT": "",
+            "TASKSERVICE_WEBHOOKS_DELIVERY": delivery,
+            "TASKSERVICE_WEBHOOKS_ALLOW_HTTP": "true", "TASKSERVICE_WEBHOOKS_ALLOW_PRIVATE": "true",
+            "TASKSERVICE_WEBHOOKS_TIMEOUT": "2", "TASKSERVICE_WEBHOOKS_RETRY_DELAYS": "0 0 0"}
+
+
+class Worker:
+    """``python -m taskservice.webhooks.worker production.ini``: the console script's code."""
+
+    def __init__(self, workdir: Path, env: dict[str, str], name: str = "worker") -> None:
+        self.log_path = workdir / f"{name}.log"
+        with open(self.log_path, "wb") as log:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "taskservice.webhooks.worker", "production.ini"],
+                cwd=ROOT, env=server_environment(env), stdout=log, stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL)
+
+    def output(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+
+@pytest.fixture
+def workers() -> Iterator[list[Worker]]:
+    started: list[Worker] = []
+    yield started
+    for worker in started:
+        stop_process(worker.process)
+
+
+def sign_up(server: PserveProcess, username: str) -> dict[str, str]:
+    credentials = {"username": username, "password": PASSWORD}
+    status, _, _ = server.request("POST", "/users", credentials)
+    assert status == 201
+    _, _, token = server.request("POST", "/tokens", credentials)
+    return {"Authorization": f"Bearer {token['token']}"}
+
+
+def commit_events(server: PserveProcess, receiver: Receiver, username: str) -> set[str]:
+    """A webhook and ``EVENTS_AT_ONCE`` created tasks, committed; the task ids."""
+    headers = sign_up(server, username)
+    status, _, _ = server.request("POST", "/webhooks", {"url": receiver.url,
+                                                        "events": ["task.created"]}, headers)
+    assert status == 201
+    ids = set()
+    for number in range(EVENTS_AT_ONCE):
+        status, _, task = server.request("POST", "/tasks", {"title": f"t{number}"}, headers)
+        assert status == 201
+        ids.add(task["id"])
+    return ids
+
+
+def delivered_tasks(receiver: Receiver) -> set[str]:
+    return {d.json["data"]["task"]["id"] for d in receiver.deliveries}
+
+
+def test_killed_server_events_arrive_after_a_restart(tmp_path, database_url):
+    username = f"kill{os.getpid()}{database_url[:3]}"
+    with Receiver() as receiver:
+        # Delivery by workers, of which none runs: nothing can be delivered before the kill.
+        server = PserveProcess(tmp_path, environment(database_url, "worker"), name="first")
+        with server:
+            tasks = commit_events(server, receiver, username)
+            server.process.send_signal(signal.SIGKILL)
+            server.process.wait(timeout=10)
+        assert receiver.deliveries == []
+        with PserveProcess(tmp_path, environment(database_url, "thread"), name="second"):
+            receiver.wait_for(EVENTS_AT_ONCE, DELIVERY_TIMEOUT)
+    assert delivered_tasks(receiver) == tasks
+
+
+def test_a_worker_killed_mid_delivery_leaves_the_attempt_to_be_retried(
+        tmp_path, database_url, workers):
+    username = f"wkill{os.getpid()}{database_url[:3]}"
+    env = environment(database_url, "worker")
+    with Receiver(delay=0.5) as receiver, PserveProcess(tmp_path, env) as server:
+        tasks = commit_events(server, receiver, username)
+        workers.append(Worker(tmp_path, env, "first"))
+        receiver.wait_for(1, DELIVERY_TIMEOUT)  # an attempt is under way (0.5 s each)
+        workers[0].process.send_signal(signal.SIGKILL)
+        workers[0].process.wait(timeout=10)
+        assert len(delivered_tasks(receiver)) < EVENTS_AT_ONCE
+        workers.append(Worker(tmp_path, env, "second"))
+        receiver.delay = 0
+        receiver.wait_for(EVENTS_AT_ONCE, DELIVERY_TIMEOUT)
+        workers[1].process.send_signal(signal.SIGTERM)  # a graceful stop
+        assert workers[1].process.wait(timeout=10) == 0, workers[1].output()
+    assert delivered_tasks(receiver) == tasks
+    assert "event_id=" in workers[1].output()  # each attempt is logged with its event id
+
+
+def test_two_workers_deliver_1000_events_never_the_same_one_at_once(tmp_path, workers):
+    url = os.environ.get("TASKSERVICE_TEST_DATABASE_URL", "")
+    if not url.startswith("postgresql"):
+        pytest.skip("several workers are for PostgreSQL: set TASKSERVICE_TEST_DATABASE_URL")
+    migrate(url)
+    count = 1000
+    env = environment(url, "worker")
+    with Receiver(delay=0.002) as receiver:
+        with PserveProcess(tmp_path, env) as server:
+            headers = sign_up(server, f"two{os.getpid()}")
+            _, _, hook = server.request("POST", "/webhooks", {"url": receiver.url,
+                                                               "events": ["*"]}, headers)
+        engine = make_engine(url)
+        now = utcnow()
+        with engine.begin() as connection:
+            ids = connection.execute(insert(EVENTS).returning(EVENTS.c.id), [
+                {"webhook_id": int(hook["id"]), "type": "task.created", "occurred_at": now,
+                 "actor": "x", "data": "{}", "attempt": 0, "next_attempt_at": now}
+                for _ in range(count)]).scalars().all()
+        workers.extend(Worker(tmp_path, env, f"w{n}") for n in range(2))
+        received = receiver.wait_for(count, DELIVERY_TIMEOUT * 2)
+        for worker in workers:
+            worker.process.send_signal(signal.SIGTERM)
+            assert worker.process.wait(timeout=10) == 0
+        with engine.connect() as connection:
+            attempts = connection.execute(select(DELIVERIES.c.event_id, DELIVERIES.c.attempt)
+                                          .where(DELIVERIES.c.webhook_id == int(hook["id"]))
+                                          ).all()
+            connection.execute(User.__table__.delete().where(User.id.in_(
+                select(User.id).where(User.username == f"two{os.getpid()}"))))
+            connection.commit()
+        engine.dispose()
+    assert received == {str(i) for i in ids}
+    assert receiver.overlaps == []
+    assert len(receiver.deliveries) == count  # each once: no attempt was ever repeated
+    assert sorted(attempts) == sorted((i, 1) for i in ids)
+    for worker in workers:  # both took part
+        assert "outcome=succeeded" in worker.output()
