@@ -176,16 +176,29 @@ CHANGED_SQL = ("SELECT kind, object_id, max(seq) AS position FROM changes "
                "ORDER BY position, kind, object_id LIMIT ?")
 
 
+_keys: dict[str, bytes] = {}
+
+
+def sync_key(conn: sqlite3.Connection) -> bytes:
+    """The key sync tokens are signed with, read from the database once (as the service)."""
+    if "sync_tokens" not in _keys:
+        _keys["sync_tokens"] = conn.execute(
+            "SELECT secret FROM service_keys WHERE name = 'sync_tokens'").fetchone()[0]
+    return _keys["sync_tokens"]
+
+
 def sync_changes(conn: sqlite3.Connection, user: tuple, query: dict) -> dict:
     """GET /changes from a kept token: the caller's own changed tasks, a page of them.
 
-    The minimum of the service's feed: the token's position (checksum checked), the
+    The minimum of the service's feed: the token's position (signature checked), the
     highest position, one grouped range of the log, the tasks of the page.
     """
     limit = int(query.get("limit", 20))
     encoded, _, checksum = query["token"].partition(".")
     payload = base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4))
-    if hashlib.blake2b(payload, digest_size=8, person=b"tscursor").hexdigest() != checksum:
+    key = sync_key(conn)
+    digest = hashlib.blake2b(payload, digest_size=16, key=key, person=b"tscursor")
+    if digest.hexdigest() != checksum:
         raise HTTPError("400 Bad Request")
     since = json.loads(payload)[1][3]
     until = conn.execute("SELECT coalesce(max(seq), 0) FROM changes").fetchone()[0]
