@@ -45,6 +45,7 @@ from ..accounts.models import User
 from ..db.base import utcnow
 from ..lists.models import ListShare, TaskList
 from ..lists.representation import list_json
+from ..tasks.listing import PAGE_COLUMNS
 from ..tasks.models import TASKS, Task, TaskShare
 from ..tasks.representation import TaskFields, task_json
 from ..webhooks import outbox
@@ -197,8 +198,8 @@ def tasks_deleted(session: Session, condition: ColumnElement[bool], actor: str) 
 def _queue_deleted_tasks(session: Session, condition: ColumnElement[bool], actor: str) -> None:
     """``task.deleted`` of each task, as it is now; only read when a webhook is active."""
     if outbox.watched(session):
-        deleted = session.execute(select(*TASKS.columns, User.username.label(
-            "owner_username")).join(User, User.id == TASKS.c.owner_id).where(condition))
+        deleted = session.execute(select(*PAGE_COLUMNS).join(User, User.id == TASKS.c.owner_id)
+                                  .where(condition))
         outbox.queue(session, [task_event("deleted", task, task.owner_id, actor)
                                for task in deleted])
 
