@@ -55,6 +55,29 @@ def root_factory(request: Request) -> Root:
     return Root(request)
 
 
+class RouteOnly(Resource):
+    """A tree with every path in it, naming no object: what a CORS preflight walks.
+
+    A preflight carries no credentials (the Fetch standard forbids them), so it is answered
+    from the route alone -- the methods and headers the route allows -- and must never look
+    an object up: whether ``/users/root`` exists is nobody's business before they log in.
+    """
+
+    def __getitem__(self, name: str) -> RouteOnly:
+        return RouteOnly(self.request, name, self)
+
+
+def preflight_root_factory(request: Request) -> Resource:
+    """The root for an app with CORS on: ``RouteOnly`` for OPTIONS, else the real tree.
+
+    With CORS on, OPTIONS is the preflight (Cornice's view answers it); with CORS off it is
+    an unsupported method like any other, judged on the real tree (404 before 405).
+    """
+    if request.method == "OPTIONS":
+        return RouteOnly(request)
+    return root_factory(request)
+
+
 def add_root_child(config: Configurator, name: str, factory: Callable[..., Resource]) -> None:
     """The ``config.add_root_child`` directive: ``/<name>`` is a ``factory`` resource."""
     config.registry.registerUtility(factory, IRootChild, name=name)

@@ -23,9 +23,6 @@ class UserCollection(Resource):
     def __getitem__(self, name: str) -> Resource:
         if name == "me":
             identity = self.request.identity
-            if identity is None and self.request.method == "OPTIONS":
-                # A CORS preflight never carries credentials; it needs a route, not a user.
-                return Resource(self.request, name, self)
             if identity is None:
                 raise KeyError(name)
             user = identity.user_row(self.request.dbsession)

@@ -16,7 +16,7 @@ from cornice import Service
 from pyramid.config import Configurator
 from pyramid.request import Request
 
-from ..traversal import root_factory
+from ..traversal import preflight_root_factory, root_factory
 from .errors import cornice_error_handler
 
 # Response headers a browser script may read when CORS is on.
@@ -82,7 +82,9 @@ def _with_cors(service: Service, origins: tuple[str, ...]) -> Service:
 
     Cornice reads CORS settings from the service object, adds an OPTIONS view to it and
     inserts its origin check into each definition's validators, so the copy gets its own
-    view lists and argument dicts: the module-level service is never changed.
+    view lists and argument dicts: the module-level service is never changed. A traversed
+    service answers OPTIONS without looking its object up (``preflight_root_factory``), so a
+    preflight is the same whether or not the URL names something.
     """
     if not origins:
         return service
@@ -93,6 +95,8 @@ def _with_cors(service: Service, origins: tuple[str, ...]) -> Service:
     ]
     clone.defined_methods = list(service.defined_methods)
     clone.cors_origins = origins
+    if getattr(service, "factory", None) is root_factory:
+        clone.factory = preflight_root_factory
     return clone
 
 
