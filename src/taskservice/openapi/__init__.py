@@ -7,7 +7,9 @@ being served undocumented. Both endpoints are Cornice services themselves, so th
 described in the document like every other endpoint.
 
 Swagger UI's files come from the ``swagger-ui-bundle`` package and are served by this
-app, so the page works with no internet access.
+app, so the page works with no internet access -- only the three the page loads: the
+package's other files include a stock page that loads the petstore from the internet and
+an OAuth2 redirect target, which have no business on this origin.
 """
 
 from __future__ import annotations
@@ -15,26 +17,32 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from html import escape
+from pathlib import Path
 
 from pyramid.config import Configurator
 from pyramid.events import ApplicationCreated
+from pyramid.httpexceptions import HTTPNotFound
 from pyramid.request import Request
-from pyramid.response import Response
+from pyramid.response import FileResponse, Response
 from pyramid.security import NO_PERMISSION_REQUIRED
 from swagger_ui_bundle import swagger_ui_path
 from zope.interface import Interface
 
-from ..web.endpoints import DOCS_ASSETS_PATH, DOCS_PATH, SERVICE_ENDPOINTS
+from ..web.endpoints import DOCS_ASSETS_PATH, DOCS_PATH, DOCS_ROUTE, SERVICE_ENDPOINTS
 from ..web.services import api_service
 from .generator import build_document
 
-SWAGGER_UI = str(swagger_ui_path)
+SWAGGER_UI = Path(swagger_ui_path)
+# The files of Swagger UI that PAGE loads, by its name for each; nothing else is served.
+SWAGGER_UI_FILES = {"css": "swagger-ui.css", "bundle": "swagger-ui-bundle.js",
+                    "icon": "favicon-32x32.png"}
+SWAGGER_UI_ROUTE = "docs_swagger_ui"
 ASSETS = "taskservice.openapi:static"
 STATIC_MAX_AGE = 3600
 
 openapi = api_service("openapi", SERVICE_ENDPOINTS["openapi"],
                       "The OpenAPI 3 document of this API", traverse=False)
-docs = api_service("docs", DOCS_PATH, "A page to read and try this API in a browser",
+docs = api_service(DOCS_ROUTE, DOCS_PATH, "A page to read and try this API in a browser",
                    traverse=False)
 SERVICES = (openapi, docs)
 
@@ -53,12 +61,12 @@ PAGE = """<!DOCTYPE html>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>taskservice API</title>
-<link rel="stylesheet" href="{ui}/swagger-ui.css">
-<link rel="icon" type="image/png" href="{ui}/favicon-32x32.png">
+<link rel="stylesheet" href="{css}">
+<link rel="icon" type="image/png" href="{icon}">
 </head>
 <body>
 <div id="swagger-ui" data-spec-url="{spec}"></div>
-<script src="{ui}/swagger-ui-bundle.js"></script>
+<script src="{bundle}"></script>
 <script src="{docs_js}"></script>
 </body>
 </html>
@@ -79,12 +87,20 @@ def get_document(request: Request) -> Response:
 @docs.get(permission=NO_PERMISSION_REQUIRED)
 def get_docs_page(request: Request) -> Response:
     """A page to read and try this API in a browser (Swagger UI, served from here)."""
-    page = PAGE.format(
-        ui=escape(request.static_path(SWAGGER_UI + "/").rstrip("/")),
-        docs_js=escape(request.static_path(ASSETS + "/docs.js")),
-        spec=escape(request.route_path("openapi")),
-    )
+    urls = {key: request.route_path(SWAGGER_UI_ROUTE, name=name)
+            for key, name in SWAGGER_UI_FILES.items()}
+    urls.update(docs_js=request.static_path(ASSETS + "/docs.js"),
+                spec=request.route_path("openapi"))
+    page = PAGE.format(**{key: escape(url) for key, url in urls.items()})
     return Response(page, content_type="text/html", charset="utf-8")
+
+
+def get_swagger_ui_file(request: Request) -> Response:
+    """One of the files of Swagger UI that the page loads; any other name is a 404."""
+    name = request.matchdict["name"]
+    if name not in SWAGGER_UI_FILES.values():
+        raise HTTPNotFound()
+    return FileResponse(str(SWAGGER_UI / name), request, cache_max_age=STATIC_MAX_AGE)
 
 
 def publish_document(event: ApplicationCreated) -> None:
@@ -98,6 +114,8 @@ def includeme(config: Configurator) -> None:
     for service in SERVICES:
         config.add_cornice_service(service)
     assets_url = DOCS_ASSETS_PATH.lstrip("/")
-    config.add_static_view(assets_url + "swagger-ui", SWAGGER_UI, cache_max_age=STATIC_MAX_AGE)
+    config.add_route(SWAGGER_UI_ROUTE, DOCS_ASSETS_PATH + "swagger-ui/{name}")
+    config.add_view(get_swagger_ui_file, route_name=SWAGGER_UI_ROUTE,
+                    permission=NO_PERMISSION_REQUIRED, request_method=("GET", "HEAD"))
     config.add_static_view(assets_url + "assets", ASSETS, cache_max_age=STATIC_MAX_AGE)
     config.add_subscriber(publish_document, ApplicationCreated)

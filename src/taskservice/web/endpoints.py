@@ -24,7 +24,8 @@ SERVICE_ENDPOINTS: dict[str, str] = {
 SERVICE_ROUTES = frozenset(SERVICE_ENDPOINTS)
 # Every one but the heartbeat answers without the database.
 NO_DATABASE_ROUTES = SERVICE_ROUTES - {"heartbeat"}
-DOCS_PATH = SERVICE_ENDPOINTS["docs"]
+DOCS_ROUTE = "docs"
+DOCS_PATH = SERVICE_ENDPOINTS[DOCS_ROUTE]
 # The page's own files (Swagger UI and its start-up script) are served below it.
 DOCS_ASSETS_PATH = DOCS_PATH + "/"
 _SERVICE_PATHS = frozenset(SERVICE_ENDPOINTS.values())

@@ -117,6 +117,18 @@ def test_a_missing_docs_asset_is_a_404_even_anonymously(testapp):
     assert response.json["errors"][0]["location"] == "path"
 
 
+# Swagger UI's stock files that this page does not use: a page that loads the petstore,
+# an OAuth2 redirect target, other builds, source maps.
+STOCK_FILES = ["index.html", "oauth2-redirect.html", "swagger-initializer.js", "index.j2",
+               "index.css", "swagger-ui.js", "swagger-ui-es-bundle.js",
+               "swagger-ui-standalone-preset.js", "swagger-ui-bundle.js.map", "favicon-16x16.png"]
+
+
+@pytest.mark.parametrize("name", STOCK_FILES)
+def test_swagger_ui_files_the_page_does_not_load_are_not_served(testapp, name):
+    testapp.get(f"/docs/swagger-ui/{name}", status=404)
+
+
 def test_documented_task_matches_a_real_one(testapp, alice, document):
     """The hand-described response schema names exactly the fields the service returns."""
     task = testapp.post_json("/tasks", {"title": "x"}, headers=alice.headers).json

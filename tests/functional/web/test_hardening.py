@@ -36,5 +36,37 @@ def test_api_responses_forbid_all_content(testapp, alice, path):
 
 
 def test_the_docs_page_may_load_its_own_scripts(testapp):
-    response = testapp.get("/docs", status=200)
-    assert API_CSP not in response.headers.get("Content-Security-Policy", "")
+    directives = csp_directives(testapp.get("/docs", status=200))
+    assert directives["script-src"] == {"'self'"}
+
+
+def csp_directives(response) -> dict[str, set[str]]:
+    """The response's Content-Security-Policy as {directive: its sources}."""
+    policy = response.headers["Content-Security-Policy"]
+    parts = (part.split() for part in policy.split(";") if part.strip())
+    return {name: set(sources) for name, *sources in parts}
+
+
+def test_the_docs_page_has_a_strict_policy_of_its_own(testapp):
+    """Swagger UI may load what this server serves, nothing inline, and is never framed."""
+    directives = csp_directives(testapp.get("/docs", status=200))
+    assert directives["default-src"] == {"'none'"}
+    assert directives["frame-ancestors"] == {"'none'"}
+    for kind in ("script-src", "style-src", "connect-src"):
+        assert directives[kind] == {"'self'"}, kind
+    assert not any(source.startswith(("'unsafe", "http", "*"))
+                   for sources in directives.values() for source in sources)
+
+
+# Paths that start like the docs page but are not it keep the API's policy.
+NOT_THE_DOCS_PAGE = ["/docsx", "/docs/", "/docs/../", "/docs/..%2f", "/docs/../tasks",
+                     "/docs/nothing", "/docs/assets/", "/docs/swagger-ui/",
+                     "/docs/swagger-ui/oauth2-redirect.html", "/docs/swagger-ui/index.html",
+                     "/docs/assets/docs.js", "/docs/swagger-ui/swagger-ui-bundle.js"]
+
+
+@pytest.mark.parametrize("path", NOT_THE_DOCS_PAGE)
+def test_only_the_docs_page_escapes_the_api_policy(testapp, path):
+    response = testapp.get(path, status="*")
+    assert response.headers["Content-Security-Policy"].startswith(API_CSP)
+    assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
