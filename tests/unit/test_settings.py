@@ -6,6 +6,7 @@ README's settings table from ``settings.OPTIONS``: that is how the table is made
 
 from __future__ import annotations
 
+import configparser
 import re
 import sys
 
@@ -312,6 +313,21 @@ def test_shipped_ini_files_are_valid_and_use_the_defaults(ini):
     settings = load_settings(get_appsettings(str(ROOT / ini), name="main"), {})
     assert settings == Settings(database_url=settings.database_url, **SHIPPED_DIFFERENCES[ini])
     assert settings.database_url == f"sqlite:///{ROOT}/taskservice.sqlite"
+
+
+@pytest.mark.parametrize("ini", ["production.ini", "development.ini"])
+def test_shipped_ini_files_cap_waitress_bodies_just_above_the_apps_limit(ini):
+    """waitress reads a whole body before the app sees it, up to 1 GiB unless told.
+
+    Its cap is a backstop: above ``taskservice.max_body_bytes`` (so that a body just over
+    the app's limit gets the app's 413 in the contract's shape), and not far above it.
+    """
+    server = configparser.RawConfigParser()
+    server.read(ROOT / ini)
+    assert server.get("server:main", "use") == "egg:waitress#main"
+    server_limit = server.getint("server:main", "max_request_body_size")
+    app_limit = load_settings(get_appsettings(str(ROOT / ini), name="main"), {}).max_body_bytes
+    assert app_limit < server_limit <= 2 * app_limit
 
 
 @pytest.mark.parametrize("value", ["has space", "tab\tin", "quote\"", "é-accent", "a=b"])
