@@ -451,15 +451,27 @@ def test_heartbeat_ok(testapp):
     assert testapp.get("/__heartbeat__", status=200).json == {"database": "ok"}
 
 
-@pytest.mark.parametrize("url", [
-    "postgresql+psycopg://nobody@127.0.0.1:1/nothing?connect_timeout=2",
-    "sqlite:////nonexistent-directory/for/sure/x.sqlite",
-])
-def test_heartbeat_503_when_the_database_is_unreachable(client_for, url):
+# Unreachable databases, and what the driver's message says about each: the log's business.
+UNREACHABLE = {
+    "postgresql+psycopg://nobody@127.0.0.1:1/nothing?connect_timeout=2": "127.0.0.1",
+    "sqlite:////nonexistent-directory/for/sure/x.sqlite": "unable to open database file",
+}
+
+
+@pytest.mark.parametrize("url", sorted(UNREACHABLE))
+def test_heartbeat_503_when_the_database_is_unreachable(client_for, url, caplog):
+    """Anyone may ask, so the answer names no host, port, path or driver; the log does."""
+    caplog.set_level(logging.WARNING, logger="taskservice")
     response = client_for(sqlalchemy__url=url).get("/__heartbeat__", status=503)
     [error] = assert_error(response, 503, ("request", "database"))
     assert error["description"].startswith("Database unreachable")
     assert_retry_after(response, 1, 60)
+    for detail in (UNREACHABLE[url], "127.0.0.1", "port", "nonexistent", "psycopg", "sqlite",
+                   "file", "connect"):
+        assert detail not in error["description"].lower()
+    logged = [r.getMessage() for r in caplog.records]
+    assert any(UNREACHABLE[url] in line and response.json["request_id"] in line
+               for line in logged), logged
 
 
 @pytest.mark.parametrize("overrides", [
