@@ -14,6 +14,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 PREFIX = "taskservice."
 DATABASE_URL_KEY = "sqlalchemy.url"
@@ -22,6 +23,8 @@ DATABASE_URL_ENV = "DATABASE_URL"
 RATELIMIT_PATTERN = re.compile(r"^\s*(\d+)\s*/\s*(second|minute|hour)\s*$")
 STORAGE_PATTERN = re.compile(r"^(memory://|(redis|rediss|redis\+unix)://\S+)$")
 ORIGIN_PATTERN = re.compile(r"^https?://[A-Za-z0-9.\-]+(:\d{1,5})?$")
+# A URL path's characters (RFC 3986 pchar and "/"), so the value is safe in any header.
+URL_PATH_PATTERN = re.compile(r"^[A-Za-z0-9\-._~!$&'()*+,;=:@%/]*$")
 # A bearer token's characters (RFC 6750's b64token, which a header carries as is).
 TOKEN_PATTERN = re.compile(r"^[A-Za-z0-9\-._~+/]+=*$")
 # Keys whose values `taskservice-admin settings` never shows: a token, secret or password.
@@ -58,6 +61,7 @@ class Settings:
     ratelimit_storage: str = "memory://"
     login_ratelimit: RateLimit | None = RateLimit(10, "minute")
     cors_origins: tuple[str, ...] = ()
+    public_url: str = ""
     argon2_time_cost: int = 3
     argon2_memory_cost: int = 65536
     argon2_parallelism: int = 4
@@ -218,6 +222,38 @@ def _origins(key: str, value: str) -> tuple[str, ...]:
     return origins
 
 
+def _url_problem(text: str) -> str | None:
+    """What is wrong with ``text`` as the service's public URL, if anything."""
+    try:
+        parts = urlsplit(text)
+        port = parts.port
+    except ValueError:  # an out-of-range port, a broken IPv6 literal
+        return "a host and a port from 1 to 65535"
+    if parts.scheme not in ("http", "https"):
+        return "http:// or https:// only"
+    if "@" in parts.netloc:
+        return "no user or password"
+    if not ORIGIN_PATTERN.match(f"{parts.scheme}://{parts.netloc}") or port == 0:
+        return "a host and a port from 1 to 65535"
+    if "?" in text or "#" in text:
+        return "no query and no fragment"
+    if not URL_PATH_PATTERN.match(parts.path):
+        return "a path of URL characters only"
+    return None
+
+
+def _public_url(key: str, value: str) -> str:
+    """The URL clients reach the service at, without its trailing slash; empty: none."""
+    text = value.strip()
+    if not text:
+        return ""
+    problem = _url_problem(text)
+    if problem:
+        raise _fail(key, value, f"must be empty or a URL such as https://tasks.example.com "
+                    f"({problem})")
+    return text.rstrip("/")
+
+
 def _token(key: str, value: str) -> str:
     text = value.strip()
     if text and not TOKEN_PATTERN.match(text):
@@ -251,6 +287,10 @@ OPTIONS: tuple[Option, ...] = (
            "client address) before a 429; empty is off"),
     Option("taskservice.cors_origins", _origins, "",
            "space-separated origins allowed by CORS; empty is off"),
+    Option("taskservice.public_url", _public_url, "",
+           "the URL clients reach the service at (e.g. `https://tasks.example.com`): every "
+           "absolute URL the service writes (`Location`, `Link`) starts with it; empty: the "
+           "request's `Host`, which a client chooses (set it behind a proxy)"),
     Option("taskservice.changes.retention", _positive_int(100 * 365 * 86400), "2592000",
            "seconds (30 days) the change log keeps entries and tombstones; an older sync "
            "token is a 410"),

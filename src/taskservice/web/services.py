@@ -100,9 +100,20 @@ def _with_cors(service: Service, origins: tuple[str, ...]) -> Service:
     return clone
 
 
+def application_url(request: Request) -> str:
+    """Where clients reach this service: ``taskservice.public_url``, else the request's own.
+
+    The request's is built from its ``Host`` header, which the client chooses; behind a
+    proxy that passes any host on, only the configured URL is trustworthy.
+    """
+    public_url: str = request.registry.app_settings.public_url
+    request_url: str = request.application_url
+    return public_url or request_url
+
+
 def absolute_url(request: Request, path: str) -> str:
-    application_url: str = request.application_url
-    return application_url + path
+    """``path`` (from the service's root, ``/tasks/1``) as an absolute URL for clients."""
+    return application_url(request) + path
 
 
 def link_next_page(request: Request, next_cursor: str | None) -> None:
@@ -113,7 +124,9 @@ def link_next_page(request: Request, next_cursor: str | None) -> None:
     if next_cursor is None:
         return
     params = [(k, v) for k, v in request.GET.items() if k != "cursor"] + [("cursor", next_cursor)]
-    request.response.headers["Link"] = f'<{request.path_url}?{urlencode(params)}>; rel="next"'
+    path = request.path_url[len(request.application_url):]  # the path as sent, quoted
+    url = absolute_url(request, path)
+    request.response.headers["Link"] = f'<{url}?{urlencode(params)}>; rel="next"'
 
 
 def add_api_services(config: Configurator, *services: Service) -> None:
