@@ -34,7 +34,7 @@ from taskservice.accounts.credentials import token_digest
 from taskservice.accounts.models import Token, User
 from taskservice.changes.models import Change
 from taskservice.changes.tokens import KEPT, SyncToken
-from taskservice.db.service_keys import SYNC_TOKENS, read_service_key
+from taskservice.db.service_keys import CURSORS, SYNC_TOKENS, read_service_key
 from taskservice.db.session import make_engine
 from taskservice.lists.models import ListShare, TaskList
 from taskservice.settings import Settings
@@ -166,16 +166,17 @@ def sync_token(connection: Connection) -> str:
     return SyncToken(1, datetime.now(UTC), False, KEPT, since=0).encode(key)
 
 
-def deep_cursor(total: int, owner: int = 1) -> str:
+def deep_cursor(total: int, key: bytes, owner: int = 1) -> str:
     """The cursor after ``owner``'s task nearest the middle of the default (-created_at) walk.
 
     Bench's own tasks for the default walk; other's (the list's) for a walk of the list.
+    Signed with the database's ``key``, as the service signs cursors.
     """
     middle = max(1, total // 2)
     while owner_of(middle) != owner and middle > 1:
         middle -= 1
     sort = Sort("-created_at")
-    return encode_cursor(sort.name, sort.codecs, [task_row(middle)["created_at"], middle])
+    return encode_cursor(sort.name, sort.codecs, [task_row(middle)["created_at"], middle], key)
 
 
 def seed(database_url: str, total: int) -> Seeded:
@@ -187,6 +188,7 @@ def seed(database_url: str, total: int) -> Seeded:
         insert_tasks(connection, total)
         insert_changes(connection, total)
         token = sync_token(connection)
+        cursor_key = read_service_key(connection, CURSORS)
     if engine.dialect.name == "postgresql":
         with engine.begin() as connection:
             connection.exec_driver_sql("ANALYZE")
@@ -203,8 +205,8 @@ def seed(database_url: str, total: int) -> Seeded:
             connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
     engine.dispose()
     return Seeded(tasks=total, username=USERNAME, password=PASSWORD, token=TOKEN,
-                  filter_tag=FILTER_TAG, deep_cursor=deep_cursor(total),
-                  list_id=str(LIST_ID), list_cursor=deep_cursor(total, owner=2),
+                  filter_tag=FILTER_TAG, deep_cursor=deep_cursor(total, cursor_key),
+                  list_id=str(LIST_ID), list_cursor=deep_cursor(total, cursor_key, owner=2),
                   sync_token=token)
 
 

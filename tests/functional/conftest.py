@@ -17,6 +17,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from taskservice.accounts.models import User
+from taskservice.db.service_keys import CURSORS, read_service_key
 from tests.support.api import Client
 from tests.support.constants import PASSWORD
 
@@ -37,6 +38,12 @@ def dbsession(connection: Connection) -> Iterator[Session]:
     session = Session(bind=connection, join_transaction_mode="create_savepoint")
     yield session
     session.close()
+
+
+@pytest.fixture
+def cursor_key(dbsession: Session) -> bytes:
+    """The key the service signs list cursors with, for tests that forge one."""
+    return read_service_key(dbsession, CURSORS)
 
 
 _names = itertools.count(1)

@@ -17,8 +17,9 @@ requests carry the token of a real user (the owner of real tasks, a user one of 
 shared with, an admin), some none. What successful requests leave behind (tasks created,
 users deleted, tokens revoked) carries over to later examples: the database check is per
 request, and a caller logged out or deleted by an earlier example is registered anew.
-Cursors the app issued are forged anew around a hostile value, with a valid checksum (it is
-no secret, see pagination.py), so that the value inside reaches the database.
+Cursors the app issued are forged anew around a hostile value, signed with the service's
+key (read from the database, see pagination.py), so that the value inside reaches the
+database.
 
 Budget and reproducibility:
 
@@ -59,6 +60,7 @@ from sqlalchemy.engine import Connection
 
 import taskservice
 from taskservice.accounts.models import User
+from taskservice.db.service_keys import CURSORS, read_service_key
 from taskservice.tasks.models import Task
 from taskservice.web.pagination import Codec, encode_cursor
 from tests.support.api import Client, assert_error, create_task
@@ -387,19 +389,20 @@ class IssuedCursor:
     query: str  # the query string of the page that carried it
     kind: str
     values: tuple[Any, ...]
+    key: bytes  # the service's, which signs cursors
 
     @classmethod
-    def parse(cls, query: str, cursor: str) -> IssuedCursor:
+    def parse(cls, query: str, cursor: str, key: bytes) -> IssuedCursor:
         encoded = cursor.partition(".")[0]
         kind, values = json.loads(base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4)))
-        return cls(query, kind, tuple(values))
+        return cls(query, kind, tuple(values), key)
 
     def forged(self, at: int, value: Any, kind: str | None) -> str:
         """The same page asked for with one value (and maybe the kind) of its cursor replaced."""
         values = list(self.values)
         if values:
             values[at % len(values)] = value
-        cursor = encode_cursor(kind or self.kind, [ANY_VALUE] * len(values), values)
+        cursor = encode_cursor(kind or self.kind, [ANY_VALUE] * len(values), values, self.key)
         return f"{self.query}&{_param('cursor', cursor)}"
 
 
@@ -708,7 +711,8 @@ class Target:
                                     headers=self.callers["admin"].headers, status="*")
             cursor = page.json.get("next_cursor") if page.status_int == 200 else None
             if cursor:
-                issued.append(IssuedCursor.parse(query, cursor))
+                key = read_service_key(self.connection, CURSORS)
+                issued.append(IssuedCursor.parse(query, cursor, key))
         return issued
 
     # -- strategies that depend on the current rows

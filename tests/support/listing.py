@@ -76,8 +76,8 @@ def expected_order(tasks: Iterable[dict], sort: str) -> list[dict]:
             + sorted(empty, key=by_id, reverse=descending))
 
 
-def forged(kind: str, values: list[object]) -> str:
-    """A cursor the service would accept but for its values: the checksum is recomputed."""
+def forged(kind: str, values: list[object], key: bytes) -> str:
+    """A cursor the service would accept but for its values: signed with its ``key``."""
     payload = json.dumps([kind, values], separators=(",", ":")).encode()
-    checksum = hashlib.blake2b(payload, digest_size=8, person=b"tscursor").hexdigest()
+    checksum = hashlib.blake2b(payload, digest_size=16, key=key, person=b"tscursor").hexdigest()
     return base64.urlsafe_b64encode(payload).rstrip(b"=").decode() + "." + checksum

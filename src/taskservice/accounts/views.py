@@ -16,7 +16,7 @@ from ..db.base import utcnow
 from ..db.session import read_outside_transaction
 from ..permissions import Permission
 from ..web.errors import error_response, unauthorized
-from ..web.pagination import INTEGER, CursorError, decode_cursor, encode_cursor
+from ..web.pagination import INTEGER, cursor_for, page_after
 from ..web.representation import timestamp
 from ..web.schemas import page_query, request_schema
 from ..web.services import absolute_url, api_service, link_next_page
@@ -75,17 +75,14 @@ def list_users(request: Request) -> dict[str, Any]:
     """List every user, a page at a time (admins only)."""
     query = request.validated["querystring"]
     statement = select(User).order_by(User.id).limit(query["limit"] + 1)
-    if query["cursor"] is not None:
-        try:
-            (after_id,) = decode_cursor(query["cursor"], USER_CURSOR, [INTEGER])
-        except CursorError:
-            raise error_response(400, "querystring", "cursor", "Invalid cursor") from None
-        statement = statement.where(User.id > after_id)
+    after = page_after(request, query["cursor"], USER_CURSOR, [INTEGER])
+    if after is not None:
+        statement = statement.where(User.id > after[0])
     rows = list(request.dbsession.execute(statement).scalars())
     next_cursor = None
     if len(rows) > query["limit"]:
         rows = rows[: query["limit"]]
-        next_cursor = encode_cursor(USER_CURSOR, [INTEGER], [rows[-1].id])
+        next_cursor = cursor_for(request, USER_CURSOR, [INTEGER], [rows[-1].id])
     link_next_page(request, next_cursor)
     return {"items": [user_json(row) for row in rows], "next_cursor": next_cursor}
 

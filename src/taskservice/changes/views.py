@@ -20,7 +20,7 @@ from ..tasks.listing import Sort, TaskFilters, TaskPageRequest, fetch_task_page
 from ..tasks.representation import task_json
 from ..traversal import ACL, Resource
 from ..web.errors import error_response
-from ..web.pagination import INTEGER, CursorError, encode_cursor, page_after
+from ..web.pagination import INTEGER, CursorError, cursor_for, page_after
 from ..web.representation import timestamp
 from ..web.schema_types import StrictMapping, StrictString
 from ..web.schemas import limit_node, page_query, request_schema
@@ -151,7 +151,7 @@ def _full_sync_page(request: Request, token: SyncToken, limit: int
 def get_task_history(request: Request) -> dict[str, Any]:
     """Read a task's history, newest first, a page at a time."""
     query = request.validated["querystring"]
-    after = page_after(query["cursor"], HISTORY_CURSOR, [INTEGER])
+    after = page_after(request, query["cursor"], HISTORY_CURSOR, [INTEGER])
     params = {"task_id": request.context.task.id, "limit": query["limit"] + 1}
     statement = HISTORY if after is None else HISTORY_AFTER
     if after is not None:
@@ -160,7 +160,7 @@ def get_task_history(request: Request) -> dict[str, Any]:
     next_cursor = None
     if len(rows) > query["limit"]:
         rows = rows[: query["limit"]]
-        next_cursor = encode_cursor(HISTORY_CURSOR, [INTEGER], [rows[-1].seq])
+        next_cursor = cursor_for(request, HISTORY_CURSOR, [INTEGER], [rows[-1].seq])
     link_next_page(request, next_cursor)
     return {"items": [history_json(row) for row in rows], "next_cursor": next_cursor}
 

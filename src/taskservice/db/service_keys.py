@@ -1,7 +1,8 @@
 """Secrets the service makes for itself and keeps in its database.
 
 A sync token is signed, not just checksummed: a client who knows the encoding could
-otherwise re-date its token past the retention, or forge one at any position. Signing
+otherwise re-date its token past the retention, or forge one at any position (and edit a
+list's cursor, which the same key signs). Signing
 needs a secret every worker and machine shares, and the contract keeps secrets out of
 ini files; the database is the one thing every process already shares. So the migration
 that creates ``service_keys`` also generates each key (``secrets.token_bytes``): a fresh
@@ -18,6 +19,9 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from .base import Base
 
 SYNC_TOKENS = "sync_tokens"
+# List cursors are signed with the same key (web/pagination.py): the kind each payload
+# names ("sync", a sort, "users"...) keeps a cursor from passing for a token or another list's.
+CURSORS = SYNC_TOKENS
 
 
 class ServiceKey(Base):

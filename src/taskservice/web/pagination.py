@@ -4,9 +4,10 @@ A cursor holds the sort name and the sort-key values of the last row of a page. 
 next page is "rows strictly after those values in the sort order", which an index range
 scan answers at the same cost on page 1 and page 10 000, and which never skips or
 repeats a row when others are inserted or deleted between pages. The checksum turns an
-altered cursor into a 400 instead of a silently different page; it is not a secret,
-since every page is filtered to what the caller may view anyway. A value that must not be
-forged (a sync token) passes a ``key``, and its checksum becomes a keyed BLAKE2b MAC.
+altered cursor into a 400 instead of a silently different page. It is a BLAKE2b MAC keyed
+with the service's ``cursors`` key (db/service_keys.py): a checksum anyone can recompute
+would let a client edit the payload and re-checksum it. Sync tokens are the same encoding,
+signed with the same key; the kind each payload names keeps one from passing for another.
 """
 
 from __future__ import annotations
@@ -21,12 +22,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from pyramid.request import Request
 from sqlalchemy import ColumnElement, SQLColumnExpression, and_, or_
 
+from ..db.service_keys import CURSORS, service_key
 from .errors import error_response
 
-CHECKSUM_BYTES = 8
 SIGNATURE_BYTES = 16
+INVALID_CURSOR = "Invalid cursor: pass the next_cursor of the previous page, with the same sort"
 
 
 class CursorError(ValueError):
@@ -41,8 +44,8 @@ class Codec:
     load: Callable[[Any], Any]
 
 
-# A cursor's checksum is no secret, so what it carries is checked as input is: a value
-# the column cannot hold is a 400, never a database error.
+# What a cursor carries is checked as input is, signed or not: a value the column cannot
+# hold is a 400, never a database error.
 ID_RANGE = (-(2**63), 2**63 - 1)
 
 
@@ -86,12 +89,11 @@ OPTIONAL_DATETIME = Codec(
 
 
 def _checksum(payload: bytes, key: bytes) -> str:
-    size = SIGNATURE_BYTES if key else CHECKSUM_BYTES
-    return hashlib.blake2b(payload, digest_size=size, key=key, person=b"tscursor").hexdigest()
+    return hashlib.blake2b(payload, digest_size=SIGNATURE_BYTES, key=key,
+                           person=b"tscursor").hexdigest()
 
 
-def encode_cursor(kind: str, codecs: Sequence[Codec], values: Sequence[Any],
-                  key: bytes = b"") -> str:
+def encode_cursor(kind: str, codecs: Sequence[Codec], values: Sequence[Any], key: bytes) -> str:
     payload = json.dumps(
         [kind, [codec.dump(v) for codec, v in zip(codecs, values, strict=True)]],
         separators=(",", ":"),
@@ -99,7 +101,7 @@ def encode_cursor(kind: str, codecs: Sequence[Codec], values: Sequence[Any],
     return base64.urlsafe_b64encode(payload).rstrip(b"=").decode() + "." + _checksum(payload, key)
 
 
-def decode_cursor(cursor: str, kind: str, codecs: Sequence[Codec], key: bytes = b"") -> list[Any]:
+def decode_cursor(cursor: str, kind: str, codecs: Sequence[Codec], key: bytes) -> list[Any]:
     """The sort-key values a cursor carries; :class:`CursorError` for anything else."""
     encoded, _, checksum = cursor.partition(".")
     try:
@@ -114,17 +116,21 @@ def decode_cursor(cursor: str, kind: str, codecs: Sequence[Codec], key: bytes = 
         raise CursorError(str(error)) from error
 
 
-def page_after(cursor: str | None, kind: str, codecs: Sequence[Codec]) -> list[Any] | None:
+def cursor_for(request: Request, kind: str, codecs: Sequence[Codec],
+               values: Sequence[Any]) -> str:
+    """The cursor of the page after the one whose last row has sort-key ``values``."""
+    return encode_cursor(kind, codecs, values, service_key(request, CURSORS))
+
+
+def page_after(request: Request, cursor: str | None, kind: str,
+               codecs: Sequence[Codec]) -> list[Any] | None:
     """The values a page starts after (None on page 1); a 400 for a cursor of anything else."""
     if cursor is None:
         return None
     try:
-        return decode_cursor(cursor, kind, codecs)
+        return decode_cursor(cursor, kind, codecs, service_key(request, CURSORS))
     except CursorError:
-        raise error_response(
-            400, "querystring", "cursor",
-            "Invalid cursor: pass the next_cursor of the previous page, with the same sort",
-        ) from None
+        raise error_response(400, "querystring", "cursor", INVALID_CURSOR) from None
 
 
 def after(

@@ -18,7 +18,7 @@ from ..db.base import utcnow
 from ..lists.models import ListShare, TaskList
 from ..permissions import Permission
 from ..web.errors import error_response
-from ..web.pagination import INTEGER, after, encode_cursor, page_after
+from ..web.pagination import INTEGER, after, cursor_for, page_after
 from ..web.representation import timestamp
 from ..web.schemas import page_query, request_schema
 from ..web.services import absolute_url, api_service, link_next_page
@@ -88,7 +88,7 @@ def _id_page(request: Request, statement: Select[Row], id_column: InstrumentedAt
     """A page of ``statement``'s rows in id order, as ``limit`` and ``cursor`` ask."""
     query = request.validated["querystring"]
     keys = [(id_column, descending)]
-    start = page_after(query["cursor"], kind, [INTEGER])
+    start = page_after(request, query["cursor"], kind, [INTEGER])
     if start is not None:
         statement = statement.where(after(keys, start))
     order = id_column.desc() if descending else id_column.asc()
@@ -96,7 +96,7 @@ def _id_page(request: Request, statement: Select[Row], id_column: InstrumentedAt
     next_cursor = None
     if len(rows) > query["limit"]:
         rows = rows[:query["limit"]]
-        next_cursor = encode_cursor(kind, [INTEGER], [rows[-1].id])
+        next_cursor = cursor_for(request, kind, [INTEGER], [rows[-1].id])
     link_next_page(request, next_cursor)
     return {"items": [to_json(row) for row in rows], "next_cursor": next_cursor}
 

@@ -219,7 +219,8 @@ def test_listing_users_links_the_next_page_while_there_is_one(testapp, register,
 
 
 @pytest.mark.parametrize("after_id", [2**63, -(2**63) - 1, 1.5, "1"])
-def test_listing_users_with_a_forged_cursor_past_any_id_is_400(testapp, admin, after_id):
-    cursor = forged("users", [after_id])
+def test_listing_users_with_a_forged_cursor_past_any_id_is_400(testapp, admin, after_id,
+                                                               cursor_key):
+    cursor = forged("users", [after_id], cursor_key)
     response = testapp.get("/users", {"cursor": cursor}, headers=admin.headers, status=400)
     assert_error(response, 400, ("querystring", "cursor"))
