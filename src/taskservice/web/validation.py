@@ -57,8 +57,20 @@ def _parse_body(request: Request) -> Any:
     except UnicodeDecodeError:
         request.errors.add("body", "", "The body must be UTF-8 encoded JSON")
     except (ValueError, RecursionError) as error:
-        request.errors.add("body", "", f"Malformed JSON: {error}")
+        request.errors.add("body", "", _malformed(error))
     return colander.null
+
+
+def _malformed(error: Exception) -> str:
+    """Where the body stops being JSON, if the parser knows: never its message.
+
+    A parser's message is its own vocabulary (and may quote the input back, as the
+    rejection of ``NaN`` does); the client needs only to know that and where.
+    """
+    where = ""
+    if isinstance(error, json.JSONDecodeError):
+        where = f" (line {error.lineno}, column {error.colno})"
+    return f"Malformed JSON: the body is not valid JSON{where}"
 
 
 def _undecodable_names(query_string: str) -> list[str]:

@@ -214,6 +214,33 @@ def test_malformed_json_is_400(testapp, alice, body):
     assert_error(response, 400, ("body", ""))
 
 
+# What Python's parser would say; an error describes the body, never the parser.
+PARSER_WORDS = ("expecting", "delimiter", "char ", "nan", "infinity", "recursion",
+                "unterminated", "extra data", "property name", "control character")
+
+
+@pytest.mark.parametrize("body", [
+    b"{not json", b'{"title": "x",}', b'{"title": "x"', b"NaN", b'{"title": NaN}',
+    b'{"title": -Infinity}', b'{"title": "a\x01b"}', b'{"title": "x"} {"secret-ish": 1}',
+    b"[" * 100000 + b"]" * 100000,
+])
+def test_a_malformed_json_error_shows_neither_the_parser_message_nor_the_input(
+    testapp, alice, body
+):
+    response = send_json(testapp, "POST", "/tasks", body, alice.headers)
+    [error] = assert_error(response, 400, ("body", ""))
+    description = error["description"]
+    assert description.startswith("Malformed JSON: the body is not valid JSON")
+    assert not any(word in description.lower() for word in PARSER_WORDS), description
+    assert "secret-ish" not in description and "title" not in description
+
+
+def test_a_malformed_json_error_says_where(testapp, alice):
+    response = send_json(testapp, "POST", "/tasks", b'{\n  "title": "x",\n}', alice.headers)
+    [error] = assert_error(response, 400, ("body", ""))
+    assert error["description"].endswith("(line 3, column 1)")
+
+
 @pytest.mark.parametrize("body", ["[]", '["title"]', '"title"', "42", "null", "true"])
 def test_json_that_is_not_an_object_is_400(testapp, alice, body):
     response = send_json(testapp, "POST", "/tasks", body, alice.headers)
