@@ -14,6 +14,9 @@ from pyramid.request import Request
 from pyramid.response import Response
 
 REALM = 'Bearer realm="taskservice"'
+# Every failing field is listed, up to this many; then one entry says how many more. A
+# request with thousands of unknown names would otherwise get a body hundreds of KB long.
+MAX_LISTED_ERRORS = 20
 
 
 def error_dict(location: str, name: str, description: str) -> dict[str, str]:
@@ -29,6 +32,16 @@ def error_response(
     return exc
 
 
+def _listed(errors: Iterable[dict[str, str]]) -> list[dict[str, str]]:
+    """The first ``MAX_LISTED_ERRORS`` errors, and one saying how many are left out."""
+    errors = list(errors)
+    if len(errors) <= MAX_LISTED_ERRORS:
+        return errors
+    more = len(errors) - MAX_LISTED_ERRORS
+    return [*errors[:MAX_LISTED_ERRORS],
+            error_dict("request", "", f"{more} more errors are not listed; fix these first")]
+
+
 def render_errors(
     request: Request, status: int, errors: Iterable[dict[str, str]],
     headers: Iterable[tuple[str, str]] = (),
@@ -36,7 +49,7 @@ def render_errors(
     response = Response(status=status, charset="utf-8", content_type="application/json")
     response.json_body = {
         "status": "error",
-        "errors": list(errors),
+        "errors": _listed(errors),
         "request_id": request.request_id,
     }
     for name, value in headers:

@@ -403,6 +403,40 @@ def test_an_unknown_query_parameter_is_400_naming_it(testapp, alice, method, pat
     assert testapp.get(f"/tasks/{task['id']}", headers=alice.headers).json == task
 
 
+MANY = [f"x{i}" for i in range(5000)]
+SHOWN_ERRORS = 20  # then one entry saying how many more there are
+
+
+@pytest.mark.parametrize("method,path,where", [
+    ("GET", "/tasks", "querystring"), ("GET", "/users/me", "querystring"),
+    ("POST", "/tasks", "body"), ("PATCH", "/tasks/{id}", "body"), ("POST", "/batch", "body"),
+])
+def test_thousands_of_unknown_names_get_a_short_list_of_errors(testapp, alice, method, path,
+                                                                where):
+    """Every failing field is listed -- up to a point: 5,000 of them made a 359 KB body."""
+    url = path.format(id=create_task(alice)["id"])
+    body = {"title": "x", **dict.fromkeys(MANY, 1)}
+    if where == "querystring":
+        url, body = url + "?" + "&".join(f"{name}=1" for name in MANY), None
+    elif path == "/batch":
+        body = {"requests": [{"method": "GET", "path": "/tasks"}], **dict.fromkeys(MANY, 1)}
+    response = send_json(testapp, method, url, body or "", alice.headers, status=400)
+    errors = assert_error(response, 400)
+    assert [(e["location"], e["name"]) for e in errors[:SHOWN_ERRORS]] == [
+        (where, name) for name in MANY[:SHOWN_ERRORS]]
+    assert len(errors) == SHOWN_ERRORS + 1
+    assert errors[-1]["location"] == "request" and errors[-1]["name"] == ""
+    assert f"{len(MANY) - SHOWN_ERRORS} more" in errors[-1]["description"]
+    assert len(response.body) < 4096
+
+
+def test_a_few_errors_are_all_listed(testapp, alice):
+    names = MANY[:SHOWN_ERRORS]
+    url = "/tasks?" + "&".join(f"{name}=1" for name in names)
+    errors = assert_error(testapp.get(url, headers=alice.headers, status=400), 400)
+    assert [e["name"] for e in errors] == names
+
+
 # -- paths that are not UTF-8 ----------------------------------------------------------------
 
 UNDECODABLE_PATHS = ["/users/%ff", "/tasks/%ff", "/tasks/1%ff", "/tasks/%C0%AF/shares",
