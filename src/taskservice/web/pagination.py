@@ -5,9 +5,10 @@ next page is "rows strictly after those values in the sort order", which an inde
 scan answers at the same cost on page 1 and page 10 000, and which never skips or
 repeats a row when others are inserted or deleted between pages. The checksum turns an
 altered cursor into a 400 instead of a silently different page. It is a BLAKE2b MAC keyed
-with the service's ``cursors`` key (db/service_keys.py): a checksum anyone can recompute
-would let a client edit the payload and re-checksum it. Sync tokens are the same encoding,
-signed with the same key; the kind each payload names keeps one from passing for another.
+with a key of the service's (``CURSORS`` in db/service_keys.py): a checksum anyone can
+recompute would let a client edit the payload and re-checksum it. Sync tokens are the same
+encoding, signed with the same key; the kind each payload names keeps one from passing for
+another.
 """
 
 from __future__ import annotations
