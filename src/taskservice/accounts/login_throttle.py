@@ -29,7 +29,7 @@ class LoginThrottle:
     def _keyed(self, request: Request, username: str) -> list[tuple[Limiter, tuple[str, str]]]:
         return [
             (self.by_user, ("user", username.lower())),
-            (self.by_address, ("addr", request.client_addr or "unknown")),
+            (self.by_address, ("addr", request.client_address)),
         ]
 
     def refusal(self, request: Request, username: str) -> Response | None:

@@ -66,7 +66,7 @@ def client_key(request: Request) -> tuple[str, ...]:
     identity = request.identity
     if identity is not None:
         return ("user", str(identity.user_id))
-    return ("addr", request.client_addr or "unknown")
+    return ("addr", request.client_address)
 
 
 def ratelimit_tween_factory(
