@@ -258,8 +258,9 @@ OPTIONS: tuple[Option, ...] = (
            "where rate-limit counters live: `memory://` (one process) or "
            "`redis://host:port/db` (shared by all workers)"),
     Option("taskservice.login_ratelimit", _ratelimit, "10/minute",
-           "failed `POST /tokens` attempts allowed per username (ten times as many per "
-           "client address) before a 429; empty is off"),
+           "failed password checks (`POST /tokens`, `PATCH /users/me`) allowed per account "
+           "from one client address, and per token, before a 429 (ten times as many per "
+           "client address over all accounts); empty is off"),
     Option("taskservice.trusted_proxies", _networks, "",
            "space-separated addresses or networks (`10.0.0.0/8`) of the reverse proxies in "
            "front of the service: only a request from one of them has its client address "

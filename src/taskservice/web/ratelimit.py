@@ -1,4 +1,4 @@
-"""Rate limits: requests per user (or client address); ``Limiter`` counts failed logins too.
+"""Rate limits: requests per user (or client address); the password throttle uses ``Limiter``.
 
 Counters live where ``taskservice.ratelimit.storage`` says: ``memory://`` for a single
 process, ``redis://...`` so that every worker process and machine shares one count.

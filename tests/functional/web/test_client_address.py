@@ -86,6 +86,7 @@ def test_batch_sub_requests_count_against_the_forwarded_client(make_app, alice):
     assert [item["status"] for item in batch["responses"]] == [401, 401, 429]
     right = {"username": "alice", "password": PASSWORD}
     app.post_json("/tokens", right, status=429, **forwarded(PROXY, client))
+    app.post_json("/tokens", right, status=201, **forwarded(PROXY, next(_forged)))
 
 
 def test_the_access_log_names_the_client(make_app, caplog):
