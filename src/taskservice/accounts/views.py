@@ -104,17 +104,23 @@ def get_user(request: Request) -> dict[str, Any]:
 def change_password(request: Request) -> dict[str, Any] | Response:
     """Change the caller's password, revoking every other token of theirs.
 
-    The current password is checked through the password throttle: a stolen token must
-    not become a way to guess it.
+    The current password is checked (throttled: a stolen token must not become a way to
+    guess it) and the new one hashed before the request's transaction begins; on SQLite
+    that transaction holds the write turn, which argon2 must not keep from other writers.
     """
     body, caller, throttle = request.validated["body"], request.identity, request.password_throttle
     if refusal := throttle.refusal(request, caller.username, "current_password", caller.token_id):
         return refusal
-    account = request.context.user
-    if not request.passwords.verify(account.password_hash, body["current_password"]):
+    with read_outside_transaction(request) as session:
+        checked_hash = session.scalar(select(User.password_hash).where(User.id == caller.user_id))
+    if not request.passwords.verify(checked_hash, body["current_password"]):
         throttle.record_failure(request, caller.username, caller.token_id)
         raise _wrong_current_password()
-    account.password_hash = request.passwords.hash(body["password"])
+    new_hash = request.passwords.hash(body["password"])
+    account = request.context.user  # the request's transaction (and write turn) begins here
+    if account.password_hash != checked_hash:  # changed by another request meanwhile
+        raise _wrong_current_password()
+    account.password_hash = new_hash
     request.dbsession.execute(
         delete(Token).where(Token.user_id == account.id, Token.id != caller.token_id)
     )
