@@ -34,6 +34,8 @@ current = api_service("token_current", "/tokens/current", "The token this reques
 
 
 USER_CURSOR = "users"
+# A response carrying a token is kept by no cache, nor by an HTTP/1.0 one (RFC 6749 5.1).
+NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
 
 def _taken() -> HTTPError:
@@ -183,6 +185,7 @@ def log_in(request: Request) -> dict[str, str] | Response:
     except IntegrityError:  # the account was deleted while its password was being checked
         return _wrong_credentials(request)
     request.response.status_code = 201
+    request.response.headers.update(NO_STORE)
     return {"token": token, "token_type": "Bearer", "expires_at": timestamp(expires_at)}
 
 

@@ -196,4 +196,3 @@ def test_a_concurrent_password_change_between_check_and_write_is_refused(
     assert_error(response, 400, ("body", "current_password"))
     testapp.post_json("/tokens", {"username": "alice", "password": "changed meanwhile"},
                       status=201)
-
