@@ -13,6 +13,7 @@ import os
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from ipaddress import IPv4Network, IPv6Network, ip_network
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -60,6 +61,7 @@ class Settings:
     ratelimit: RateLimit | None = None
     ratelimit_storage: str = "memory://"
     login_ratelimit: RateLimit | None = RateLimit(10, "minute")
+    trusted_proxies: tuple[IPv4Network | IPv6Network, ...] = ()
     cors_origins: tuple[str, ...] = ()
     public_url: str = ""
     argon2_time_cost: int = 3
@@ -263,6 +265,15 @@ def _token(key: str, value: str) -> str:
     return text
 
 
+def _networks(key: str, value: str) -> tuple[IPv4Network | IPv6Network, ...]:
+    """Space-separated IP addresses or CIDR networks (an address is a network of one)."""
+    try:
+        return tuple(ip_network(word) for word in value.split())
+    except ValueError:
+        raise _fail(key, value, "must be space-separated IP addresses or networks such as "
+                    "10.0.0.0/8 (no host bits set), or empty") from None
+
+
 OPTIONS: tuple[Option, ...] = (
     Option("taskservice.registration", _choice("open", "closed"), "open",
            "`open` or `closed`: whether `POST /users` registers anyone (closed: 403)"),
@@ -283,8 +294,13 @@ OPTIONS: tuple[Option, ...] = (
            "where rate-limit counters live: `memory://` (one process) or "
            "`redis://host:port/db` (shared by all workers)"),
     Option("taskservice.login_ratelimit", _ratelimit, "10/minute",
-           "failed `POST /tokens` attempts allowed per username (ten times as many per "
-           "client address) before a 429; empty is off"),
+           "failed password checks (`POST /tokens`, `PATCH /users/me`) allowed per account "
+           "from one client address, and per token, before a 429 (ten times as many per "
+           "client address over all accounts); empty is off"),
+    Option("taskservice.trusted_proxies", _networks, "",
+           "space-separated addresses or networks (`10.0.0.0/8`) of the reverse proxies in "
+           "front of the service: only a request from one of them has its client address "
+           "taken from `X-Forwarded-For`; empty: never"),
     Option("taskservice.cors_origins", _origins, "",
            "space-separated origins allowed by CORS; empty is off"),
     Option("taskservice.public_url", _public_url, "",

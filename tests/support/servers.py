@@ -130,7 +130,7 @@ class PserveProcess:
             stderr = (files.enter_context(open(self.stderr_path, "wb"))
                       if self.stderr_path else subprocess.STDOUT)
             self.process = subprocess.Popen(
-                pserve_command(self.ini, self.port, *self.options), cwd=ROOT, env=self.env,
+                self.command(), cwd=ROOT, env=self.env,
                 stdout=log, stderr=stderr, stdin=subprocess.DEVNULL,
             )
         try:
@@ -138,6 +138,9 @@ class PserveProcess:
         except BaseException:
             self.stop()
             raise
+
+    def command(self) -> list[str]:
+        return pserve_command(self.ini, self.port, *self.options)
 
     def wait_until_listening(self, timeout: float = START_TIMEOUT) -> None:
         deadline = time.monotonic() + timeout
@@ -163,6 +166,15 @@ class PserveProcess:
     def request(self, method: str, path: str, body: Any = None, headers: dict | None = None,
                 source: str | None = None) -> tuple[int, dict, Any]:
         return http_request(self.port, method, path, body, headers, source)
+
+
+class GunicornProcess(PserveProcess):
+    """``gunicorn --paste <ini>`` instead of pserve: the README's server for several workers
+    (``options`` go to gunicorn: ``-w 2``)."""
+
+    def command(self) -> list[str]:
+        return [str(VENV_BIN / "gunicorn"), "--paste", self.ini,
+                "-b", f"127.0.0.1:{self.port}", *self.options]
 
 
 def run_pserve_to_exit(env: dict[str, str], ini: str = "production.ini",

@@ -9,6 +9,7 @@ from __future__ import annotations
 import configparser
 import re
 import sys
+from ipaddress import ip_network
 
 import pytest
 from pyramid.paster import get_appsettings
@@ -42,6 +43,7 @@ EXPECTED_DEFAULTS = {
     "taskservice.ratelimit": None,
     "taskservice.ratelimit.storage": "memory://",
     "taskservice.login_ratelimit": RateLimit(10, "minute"),
+    "taskservice.trusted_proxies": (),
     "taskservice.cors_origins": (),
     "taskservice.public_url": "",
     "taskservice.changes.retention": 2592000,
@@ -74,6 +76,8 @@ OVERRIDES = [
     ("taskservice.ratelimit.storage", "TASKSERVICE_RATELIMIT_STORAGE",
      "redis://127.0.0.1:6379/3", "redis://127.0.0.1:6379/3"),
     ("taskservice.login_ratelimit", "TASKSERVICE_LOGIN_RATELIMIT", "3/hour", RateLimit(3, "hour")),
+    ("taskservice.trusted_proxies", "TASKSERVICE_TRUSTED_PROXIES", " 10.0.0.0/8  ::1 ",
+     (ip_network("10.0.0.0/8"), ip_network("::1/128"))),
     ("taskservice.cors_origins", "TASKSERVICE_CORS_ORIGINS",
      "https://a.example.com http://b.example.com:8080",
      ("https://a.example.com", "http://b.example.com:8080")),
@@ -110,6 +114,7 @@ INI_VALUES = {
     "taskservice.ratelimit": "10/second",
     "taskservice.ratelimit.storage": "memory://",
     "taskservice.login_ratelimit": "5/minute",
+    "taskservice.trusted_proxies": "127.0.0.1",
     "taskservice.cors_origins": "https://ini.example.com",
     "taskservice.public_url": "http://ini.example.com",
     "taskservice.changes.retention": "86400",
@@ -156,6 +161,10 @@ BAD_VALUES = [
     ("taskservice.ratelimit.storage", "mysql://db/0", "redis://"),
     ("taskservice.ratelimit.storage", "redis://", "redis://"),
     ("taskservice.ratelimit.storage", "127.0.0.1:6379", "redis://"),
+    ("taskservice.trusted_proxies", "10.0.0.1/8", "no host bits set"),
+    ("taskservice.trusted_proxies", "proxy.internal", "IP addresses or networks"),
+    ("taskservice.trusted_proxies", "*", "IP addresses or networks"),
+    ("taskservice.trusted_proxies", "10.0.0.0/8,192.168.0.0/16", "space-separated"),
     ("taskservice.cors_origins", "example.com", "origins"),
     ("taskservice.cors_origins", "*", "origins"),
     ("taskservice.cors_origins", "https://a.example.com/path", "origins"),

@@ -1,6 +1,6 @@
 """Accounts: users, their passwords and tokens, and who is calling.
 
-``/users`` and ``/tokens``, the argon2 password hasher, the failed-login throttle, and
+``/users`` and ``/tokens``, the argon2 password hasher, the failed-password throttle, and
 the security policy that turns a bearer token into an identity and an ACL decision.
 """
 
@@ -15,7 +15,7 @@ from .views import SERVICES
 
 def includeme(config: Configurator) -> None:
     config.include(".credentials")
-    config.include(".login_throttle")
+    config.include(".password_throttle")
     config.set_security_policy(SecurityPolicy())
     config.add_root_child("users", UserCollection)
     config.add_root_child("tokens", TokenCollection)

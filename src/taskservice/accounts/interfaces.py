@@ -9,5 +9,5 @@ class IPasswords(Interface):
     """Hashes and checks passwords (``credentials.Passwords``)."""
 
 
-class ILoginThrottle(Interface):
-    """Counts failed logins per username and per address (``login_throttle.LoginThrottle``)."""
+class IPasswordThrottle(Interface):
+    """Counts failed password checks (``password_throttle.PasswordThrottle``)."""

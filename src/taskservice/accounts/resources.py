@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import cached_property
 from typing import ClassVar
 
 from pyramid.authorization import ALL_PERMISSIONS, DENY_ALL, Allow, Authenticated, Everyone
@@ -25,28 +27,39 @@ class UserCollection(Resource):
             identity = self.request.identity
             if identity is None:
                 raise KeyError(name)
-            user = identity.user_row(self.request.dbsession)
-            return UserResource(self.request, user, self, name)
+            return UserResource(self.request, identity.username, self, name,
+                                lambda: identity.user_row(self.request.dbsession))
         user = find_user(self.request.dbsession, name)
         if user is None:
             raise KeyError(name)
-        return UserResource(self.request, user, self, name)
+        return UserResource(self.request, user.username, self, name, lambda: user)
 
 
 @implementer(IPrivateResource)
 class UserResource(Resource):
-    """One user account: visible and deletable by that user and by admins."""
+    """One user account: visible and deletable by that user and by admins.
 
-    def __init__(self, request: Request, user: User, parent: UserCollection, name: str) -> None:
+    The caller's own (``/users/me``) is loaded only when a view asks for its row: a
+    password change checks the password first, before its writing transaction begins.
+    """
+
+    def __init__(self, request: Request, username: str, parent: UserCollection, name: str,
+                 load: Callable[[], User]) -> None:
         super().__init__(request, name, parent)
-        self.user = user
+        self.username = username
+        self._load = load
+
+    @cached_property
+    def user(self) -> User:
+        """The account's row, in the request's session."""
+        return self._load()
 
     def __acl__(self) -> list[ACE]:
         # A method, not a property (Pyramid calls a callable ACL): the base class declares
         # the attribute, which a read-only property may not override.
         return [
             (Allow, Principal.ADMIN, ALL_PERMISSIONS),
-            (Allow, Principal.user(self.user.username),
+            (Allow, Principal.user(self.username),
              (Permission.VIEW, Permission.EDIT, Permission.DELETE)),
             DENY_ALL,
         ]

@@ -13,7 +13,9 @@ from sqlalchemy import Table, bindparam, select
 from sqlalchemy.orm import Session
 
 from ..db.base import utcnow
+from ..db.session import read_outside_transaction
 from ..permissions import Principal
+from ..web.endpoints import checks_password
 from ..web.identity import identity_cache
 from .credentials import token_digest
 from .models import Token, User
@@ -75,6 +77,17 @@ TOKEN_USER = (
 
 
 def _authenticate(request: Request) -> Identity | None:
+    """The identity, looked up in the request's session -- except where that would hold
+    the SQLite write turn through argon2 (``web.endpoints.PASSWORD_ENDPOINTS``).
+
+    Without a token there is nothing to look up, and no session is opened: on SQLite a
+    writing request's session takes the write turn.
+    """
+    if bearer_token(request) is None:
+        return None
+    if checks_password(request):
+        with read_outside_transaction(request) as session:
+            return authenticate(request, session)
     return authenticate(request, request.dbsession)
 
 

@@ -22,7 +22,6 @@ from ..web.schemas import page_query, request_schema
 from ..web.services import absolute_url, api_service, link_next_page
 from ..web.validation import BODY_VALIDATORS, NO_QUERY_VALIDATORS, QUERY_VALIDATORS
 from .credentials import new_token, token_digest
-from .interfaces import ILoginThrottle
 from .models import Token, User, username_matches
 from .representation import user_json
 from .schemas import login_body, password_change_body, registration_body
@@ -35,6 +34,8 @@ current = api_service("token_current", "/tokens/current", "The token this reques
 
 
 USER_CURSOR = "users"
+# A response carrying a token is kept by no cache, nor by an HTTP/1.0 one (RFC 6749 5.1).
+NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
 
 def _taken() -> HTTPError:
@@ -99,17 +100,34 @@ def get_user(request: Request) -> dict[str, Any]:
     permission=Permission.EDIT, schema=request_schema(body=password_change_body()),
     validators=BODY_VALIDATORS,
 )
-def change_password(request: Request) -> dict[str, Any]:
-    """Change the caller's password, revoking every other token of theirs."""
-    body = request.validated["body"]
-    account = request.context.user
-    if not request.passwords.verify(account.password_hash, body["current_password"]):
-        raise error_response(400, "body", "current_password", "The current password is wrong")
-    account.password_hash = request.passwords.hash(body["password"])
+def change_password(request: Request) -> dict[str, Any] | Response:
+    """Change the caller's password, revoking every other token of theirs.
+
+    The current password is checked (throttled: a stolen token must not become a way to
+    guess it) and the new one hashed before the request's transaction begins; on SQLite
+    that transaction holds the write turn, which argon2 must not keep from other writers.
+    """
+    body, caller, throttle = request.validated["body"], request.identity, request.password_throttle
+    if refusal := throttle.refusal(request, caller.username, "current_password", caller.token_id):
+        return refusal
+    with read_outside_transaction(request) as session:
+        checked_hash = session.scalar(select(User.password_hash).where(User.id == caller.user_id))
+    if not request.passwords.verify(checked_hash, body["current_password"]):
+        throttle.record_failure(request, caller.username, caller.token_id)
+        raise _wrong_current_password()
+    new_hash = request.passwords.hash(body["password"])
+    account = request.context.user  # the request's transaction (and write turn) begins here
+    if account.password_hash != checked_hash:  # changed by another request meanwhile
+        raise _wrong_current_password()
+    account.password_hash = new_hash
     request.dbsession.execute(
-        delete(Token).where(Token.user_id == account.id, Token.id != request.identity.token_id)
+        delete(Token).where(Token.user_id == account.id, Token.id != caller.token_id)
     )
     return user_json(account)
+
+
+def _wrong_current_password() -> HTTPError:
+    return error_response(400, "body", "current_password", "The current password is wrong")
 
 
 @me.delete(permission=Permission.DELETE, validators=NO_QUERY_VALIDATORS,
@@ -142,9 +160,8 @@ def _wrong_credentials(request: Request) -> Response:
 )
 def log_in(request: Request) -> dict[str, str] | Response:
     """Log in: a username and password for a bearer token."""
-    body = request.validated["body"]
-    throttle = request.registry.queryUtility(ILoginThrottle)
-    if throttle is not None and (refusal := throttle.refusal(request, body["username"])):
+    body, throttle = request.validated["body"], request.password_throttle
+    if refusal := throttle.refusal(request, body["username"], "username"):
         return refusal
     with read_outside_transaction(request) as session:
         account = session.execute(
@@ -153,8 +170,7 @@ def log_in(request: Request) -> dict[str, str] | Response:
     # The hash check runs whether or not the user exists: same answer, same time.
     verified: bool = request.passwords.verify(account and account.password_hash, body["password"])
     if not verified or account is None:  # (an unknown user is never verified)
-        if throttle is not None:
-            throttle.record_failure(request, body["username"])
+        throttle.record_failure(request, body["username"])
         return _wrong_credentials(request)
     token = new_token()
     expires_at = utcnow() + timedelta(seconds=request.registry.app_settings.token_ttl)
@@ -166,6 +182,7 @@ def log_in(request: Request) -> dict[str, str] | Response:
     except IntegrityError:  # the account was deleted while its password was being checked
         return _wrong_credentials(request)
     request.response.status_code = 201
+    request.response.headers.update(NO_STORE)
     return {"token": token, "token_type": "Bearer", "expires_at": timestamp(expires_at)}
 
 

@@ -46,9 +46,9 @@ from ..web.requestlog import ENVIRON_KEY as REQUEST_ID_KEY
 PARENT_KEY = "taskservice.batch.parent"
 # The response headers a sub-response carries, when it has them.
 KEPT_HEADERS = ("ETag", "Location", "Link", "Retry-After")
-# The envelope's environ a sub-request shares: the client's address (the anonymous
-# rate-limit key and the logs) and its credentials.
-SHARED_ENVIRON = ("REMOTE_ADDR", "HTTP_AUTHORIZATION")
+# The envelope's environ a sub-request shares: the client's address (the peer, and whom
+# a trusted proxy forwarded for: web.client_address) and its credentials.
+SHARED_ENVIRON = ("REMOTE_ADDR", "HTTP_X_FORWARDED_FOR", "HTTP_AUTHORIZATION")
 
 # A sub-response as the JSON text of the envelope's item: its body is the bytes its
 # endpoint rendered, spliced in unparsed (never decoded and encoded again, which would

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
+from urllib.parse import unquote
 
 from pyramid.authorization import Allow, Authenticated
 from pyramid.request import Request
@@ -10,7 +11,7 @@ from pyramid.response import Response
 
 from ..permissions import Permission
 from ..traversal import ACL, Resource
-from ..web.endpoints import BATCH_PATH
+from ..web.endpoints import BATCH_PATH, is_password_endpoint
 from ..web.errors import error_response
 from ..web.schemas import request_schema
 from ..web.services import api_service
@@ -45,4 +46,21 @@ def run_batch(request: Request) -> Response:
     body = request.validated["body"]
     if not body["atomic"]:
         return _answer(run_each(request, body["requests"]))
+    _refuse_password_work(body["requests"])
     return _answer(*run_atomic(request, body["requests"]))
+
+
+def _refuse_password_work(items: list[dict[str, Any]]) -> None:
+    """A 400 for an atomic batch that would check or hash a password (issue 24).
+
+    Its one transaction holds the SQLite write turn (and on any database the locks of what
+    it wrote) from its first sub-request to its last, and argon2 is slow on purpose:
+    every other writer would wait for it. Alone or in a non-atomic batch the same request
+    does that work before its own transaction begins.
+    """
+    for index, item in enumerate(items):
+        if is_password_endpoint(item["method"], unquote(item["path"].partition("?")[0])):
+            raise error_response(
+                400, "body", f"requests.{index}.path",
+                f"{item['method']} {item['path']} checks or sets a password, which an atomic "
+                "batch cannot carry: send it on its own or in a batch with \"atomic\": false")

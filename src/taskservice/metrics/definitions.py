@@ -56,7 +56,8 @@ class Metrics:
             "taskservice_webhook_deliveries", "Webhook delivery attempts, by outcome",
             ("outcome",), registry=self.registry)
         self.login_refusals = Counter(
-            "taskservice_login_refusals", "POST /tokens refused by the failed-login throttle",
+            "taskservice_login_refusals",
+            "Password checks (POST /tokens, PATCH /users/me) refused by the password throttle",
             registry=self.registry)
         self.db_connections_open = Gauge(
             "taskservice_db_connections_open", "Database connections the pools hold open",
@@ -113,7 +114,7 @@ def record_webhook_delivery(registry: Registry, outcome: str) -> None:
 
 
 def record_login_refusal(registry: Registry) -> None:
-    """Count one login refused by the failed-login throttle (a 429)."""
+    """Count one password check (a login or a password change) refused by the throttle."""
     metrics: Metrics | None = registry.queryUtility(IMetrics)
     if metrics is not None:
         metrics.login_refusals.inc()

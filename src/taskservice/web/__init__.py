@@ -1,6 +1,7 @@
 """The plumbing every domain shares: tweens, the error shape, validation, services.
 
-In request order: the request id and access log (and, for JSON logs, the id in each
+``request.client_address`` is who the client is (behind trusted proxies too). In
+request order: the request id and access log (and, for JSON logs, the id in each
 line), security headers, read-only mode, the
 rate limit, then the exception views that put every failure in the contract's shape;
 ``add_api_services`` is how a domain adds its Cornice services, whose bodies the ``json``
@@ -13,6 +14,7 @@ from pyramid.config import Configurator
 
 
 def includeme(config: Configurator) -> None:
+    config.include(".client_address")
     config.include(".requestlog")
     config.include(".logformat")
     config.include(".hardening")

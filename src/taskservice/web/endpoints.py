@@ -53,3 +53,25 @@ def is_service_path(path: str) -> bool:
 def writes_itself(request: Request) -> bool:
     """A write method, except the batch envelope, whose sub-requests are the writes."""
     return request.method in WRITE_METHODS and raw_path(request) != BATCH_PATH
+
+
+# The endpoints that check or hash a password (argon2: tens of milliseconds, by design).
+# They do that work before their writing transaction begins, never while they hold the
+# SQLite write turn, which every other writer would wait for: authenticating them reads in
+# a short session of its own (accounts.security), and an atomic batch may not carry them
+# (batch.views), since its one transaction holds the turn from its start.
+PASSWORD_ENDPOINTS = frozenset({("POST", "/users"), ("POST", "/tokens"), ("PATCH", "/users/me")})
+
+
+def is_password_endpoint(method: str, path: str) -> bool:
+    """``method`` on ``path`` (decoded, without its query) checks or hashes a password."""
+    return (method, path) in PASSWORD_ENDPOINTS
+
+
+def checks_password(request: Request) -> bool:
+    """The request is one of the password endpoints (matched as its route is, decoded)."""
+    try:
+        path: str = request.path_info
+    except UnicodeDecodeError:  # no route matches it either: a 404
+        return False
+    return is_password_endpoint(request.method, path)

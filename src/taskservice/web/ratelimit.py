@@ -1,4 +1,4 @@
-"""Rate limits: requests per user (or client address); ``Limiter`` counts failed logins too.
+"""Rate limits: requests per user (or client address); the password throttle uses ``Limiter``.
 
 Counters live where ``taskservice.ratelimit.storage`` says: ``memory://`` for a single
 process, ``redis://...`` so that every worker process and machine shares one count.
@@ -66,7 +66,7 @@ def client_key(request: Request) -> tuple[str, ...]:
     identity = request.identity
     if identity is not None:
         return ("user", str(identity.user_id))
-    return ("addr", request.client_addr or "unknown")
+    return ("addr", request.client_address)
 
 
 def ratelimit_tween_factory(

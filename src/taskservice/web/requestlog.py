@@ -2,7 +2,7 @@
 
 Every request gets an ``X-Request-Id`` -- the client's own when it is sane, else a new
 one -- echoed in the response, in every error body, in the access-log line (method, path,
-status, duration, user; also as the record's fields, for JSON logs) and in any error
+status, duration, user, client address; also as the record's fields, for JSON logs) and in any error
 logged while serving it. It lives in the WSGI
 environ so that a retried attempt of the same request keeps the same id.
 """
@@ -67,12 +67,13 @@ def access_log_tween_factory(
         if access_log.isEnabledFor(logging.INFO):
             path, status = logged_path(request), response.status_code
             duration_ms, user = round((time.perf_counter() - started) * 1000, 1), _username(request)
+            client = request.client_address
             # The fields again as ``extra``: a JSON line (web/logformat.py) has them apart.
             access_log.info(
-                '%s %s %s %d %.1fms user=%s',
-                request.request_id, request.method, path, status, duration_ms, user,
+                '%s %s %s %d %.1fms user=%s client=%s',
+                request.request_id, request.method, path, status, duration_ms, user, client,
                 extra={"method": request.method, "path": path, "status": status,
-                       "duration_ms": duration_ms, "user": user},
+                       "duration_ms": duration_ms, "user": user, "client": client},
             )
         return response
 

@@ -116,6 +116,19 @@ def test_login_issues_a_bearer_token(testapp, dbsession):
     assert token_digest(body["token"]) in stored and body["token"] not in stored
 
 
+def test_a_token_response_is_never_stored_by_a_cache(testapp, alice):
+    """Issue 24, #10: no browser or proxy cache may keep a bearer token (RFC 6749 5.1),
+    whether it comes alone or in a batch's sub-response."""
+    response = login(testapp, "alice")
+    assert response.headers["Cache-Control"] == "no-store"
+    assert response.headers["Pragma"] == "no-cache"
+    in_batch = testapp.post_json("/batch", {"requests": [
+        {"method": "POST", "path": "/tokens", "body": {"username": "alice", "password": PASSWORD}}
+    ]}, headers=alice.headers, status=200)
+    assert [item["status"] for item in in_batch.json["responses"]] == [201]
+    assert in_batch.headers["Cache-Control"] == "no-store"
+
+
 def test_each_login_issues_a_new_token(testapp):
     signup(testapp, "twice")
     assert login(testapp, "twice").json["token"] != login(testapp, "twice").json["token"]

@@ -141,7 +141,8 @@ def list_plan(plans, dbsession, viewer, **kwargs) -> Plan:
 
 
 def test_token_lookup_is_one_search_of_the_hash_index(plans, dbsession, names):
-    request = SimpleNamespace(headers={"Authorization": "Bearer some-token"}, dbsession=dbsession)
+    request = SimpleNamespace(headers={"Authorization": "Bearer some-token"}, dbsession=dbsession,
+                              method="GET", path_info="/tasks")
     [plan] = plans(lambda: security._authenticate(request))
     assert plan.searches("tokens", names["token_hash"]), plan
     assert not plan.full_scans("tokens"), plan

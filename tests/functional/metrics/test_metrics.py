@@ -221,6 +221,14 @@ def test_logins_refused_by_the_throttle_are_counted(client_for):
     assert value(samples, REQUESTS, method="POST", route="/tokens", status="429") == 2
 
 
+def test_password_changes_refused_by_the_throttle_are_counted(client_for, alice):
+    testapp = client_for(**ON, taskservice__login_ratelimit="1/minute")
+    wrong = {"current_password": "not the password", "password": "a brand new passphrase"}
+    for status in (400, 429):
+        testapp.patch_json("/users/me", wrong, headers=alice.headers, status=status)
+    assert value(scrape(testapp), "taskservice_login_refusals_total") == 1
+
+
 def test_database_connections_follow_the_pool(make_app):
     app = make_app(**ON)
     testapp = webtest.TestApp(app)

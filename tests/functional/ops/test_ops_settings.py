@@ -421,14 +421,15 @@ def test_access_log_line_for_a_user(testapp, alice, caplog):
     testapp.get("/tasks?limit=5", headers={**alice.headers, "X-Request-Id": "log-user-1"},
                 status=200)
     [line] = access_lines(caplog, "log-user-1")
-    assert re.fullmatch(r"log-user-1 GET /tasks\?limit=5 200 \d+\.\dms user=alice", line), line
+    assert re.fullmatch(r"log-user-1 GET /tasks\?limit=5 200 \d+\.\dms user=alice client=\S+",
+                        line), line
 
 
 def test_access_log_line_for_an_anonymous_error(testapp, caplog):
     caplog.set_level(logging.INFO, logger="taskservice.access")
     testapp.get("/tasks/1", headers={"X-Request-Id": "log-anon-1"}, status=401)
     [line] = access_lines(caplog, "log-anon-1")
-    assert re.fullmatch(r"log-anon-1 GET /tasks/1 401 \d+\.\dms user=-", line), line
+    assert re.fullmatch(r"log-anon-1 GET /tasks/1 401 \d+\.\dms user=- client=\S+", line), line
 
 
 def test_access_log_line_for_a_refused_write(alice, readonly, caplog):
@@ -436,7 +437,7 @@ def test_access_log_line_for_a_refused_write(alice, readonly, caplog):
     readonly.post_json("/tasks", {"title": "t"},
                        headers={**alice.headers, "X-Request-Id": "log-ro"}, status=503)
     [line] = access_lines(caplog, "log-ro")
-    assert re.fullmatch(r"log-ro POST /tasks 503 \d+\.\dms user=\S+", line), line
+    assert re.fullmatch(r"log-ro POST /tasks 503 \d+\.\dms user=\S+ client=\S+", line), line
 
 
 # -- section 5 -------------------------------------------------------------------------------

@@ -2,7 +2,7 @@
 
 Checked in-process (webtest). The limits waitress enforces are in
 tests/system/test_hardening.py; brute force on logins in
-tests/functional/accounts/test_login_throttle.py.
+tests/functional/accounts/test_password_throttle.py.
 """
 
 from __future__ import annotations

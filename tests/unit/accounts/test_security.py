@@ -48,7 +48,8 @@ def _policy_request(identity):
 
 
 def _user_resource(username):
-    return UserResource(DummyRequest(), SimpleNamespace(username=username), None, username)
+    return UserResource(DummyRequest(), username, None, username,
+                        lambda: SimpleNamespace(username=username))
 
 
 @pytest.mark.parametrize(
