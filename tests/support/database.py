@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy.engine import Connection
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import Connection, make_url
 
 from taskservice.db.session import make_engine
 from tests.support.constants import ROOT
@@ -32,3 +36,31 @@ def migrated_database(path: Path) -> str:
         command.upgrade(alembic_config(connection), "head")
     engine.dispose()
     return url
+
+
+@contextmanager
+def own_database(database_url: str, tmp_path: Path) -> Iterator[str]:
+    """The URL of a database of the test's own, migrated to head, beside the suite's one.
+
+    For an app built on real connections (a race between threads, which the suite's one
+    rolled-back connection would serialise): a SQLite file in ``tmp_path``, or on a
+    PostgreSQL run a schema of its own on that server, dropped afterwards.
+    """
+    if database_url.startswith("sqlite"):
+        yield migrated_database(tmp_path / "own.sqlite")
+        return
+    schema = f"own_{secrets.token_hex(6)}"
+    admin = create_engine(database_url)
+    with admin.begin() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    url = make_url(database_url).update_query_dict({"options": f"-csearch_path={schema}"})
+    engine = make_engine(url.render_as_string(hide_password=False))
+    try:
+        with engine.begin() as connection:
+            command.upgrade(alembic_config(connection), "head")
+        yield url.render_as_string(hide_password=False)
+    finally:
+        engine.dispose()
+        with admin.begin() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()

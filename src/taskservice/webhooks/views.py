@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 import zope.sqlalchemy
 from pyramid.httpexceptions import HTTPNoContent
 from pyramid.request import Request
-from sqlalchemy import Select, exists, insert, or_, select
+from sqlalchemy import Select, exists, func, insert, or_, select
 from sqlalchemy.orm import InstrumentedAttribute
 
 from ..accounts.models import User
@@ -82,6 +82,27 @@ def _check_list(request: Request, owner_id: int, list_id: int | None) -> int | N
     return list_id
 
 
+def _owner_with_room(request: Request) -> User:
+    """The caller's row if they may have one more webhook (else a 400), locked until the
+    request's transaction ends.
+
+    The lock makes two creations at the cap take turns, so both cannot count the same
+    number and pass (on SQLite the write turn already serializes them). ``FOR NO KEY
+    UPDATE``: what merely references the user (a new task's foreign key) is not held up.
+    """
+    owner = request.dbsession.execute(
+        select(User).where(User.id == request.identity.user_id)
+        .with_for_update(key_share=True)).scalar_one()
+    held = request.dbsession.execute(
+        select(func.count()).select_from(Webhook).where(Webhook.owner_id == owner.id)
+    ).scalar_one()
+    limit = request.registry.app_settings.webhooks_max_per_user
+    if held >= limit:
+        raise error_response(400, "body", "", f"A user may have at most {limit} webhooks; "
+                             "delete one first")
+    return owner
+
+
 def _id_page(request: Request, statement: Select[Row], id_column: InstrumentedAttribute[int],
              kind: str, to_json: Callable[[Row], dict[str, Any]],
              descending: bool = False) -> dict[str, Any]:
@@ -106,10 +127,10 @@ def _id_page(request: Request, statement: Select[Row], id_column: InstrumentedAt
 def create_webhook(request: Request) -> dict[str, Any]:
     """Create a webhook of the caller's; the only response that shows its secret."""
     body = request.validated["body"]
-    owner = request.identity.user_row(request.dbsession)
-    row = Webhook(owner=owner, url=_check_url(request, body["url"]), events=body["events"],
-                  event_mask=event_mask(body["events"]),
-                  list_id=_check_list(request, owner.id, body["list"]), active=True,
+    url = _check_url(request, body["url"])
+    list_id = _check_list(request, request.identity.user_id, body["list"])
+    row = Webhook(owner=_owner_with_room(request), url=url, events=body["events"],
+                  event_mask=event_mask(body["events"]), list_id=list_id, active=True,
                   secret=signing.new_secret(), consecutive_failures=0, created_at=utcnow())
     request.dbsession.add(row)
     request.dbsession.flush()
