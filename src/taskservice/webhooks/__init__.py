@@ -4,7 +4,8 @@
 - delivery.py: claiming, sending and recording attempts, the retries and disabling;
 - sender.py: the SSRF-guarded HTTP POST; signing.py: Standard Webhooks signatures;
 - runner.py: the ``thread`` delivery of the web process; worker.py: ``taskservice-worker``;
-- resources.py, schemas.py, views.py: ``/webhooks``.
+- resources.py, schemas.py, views.py: ``/webhooks``; url_checks.py: their URLs' hosts
+  resolved before the request's transaction begins.
 
 With ``taskservice.webhooks = off`` none of it is included: ``/webhooks`` is a 404 and the
 outbox queues nothing.
@@ -25,4 +26,5 @@ def includeme(config: Configurator) -> None:
         return
     config.add_root_child("webhooks", WebhookCollection)
     config.add_api_services(*views.SERVICES)
+    config.include(".url_checks")
     runner.includeme(config)

@@ -23,7 +23,7 @@ from ..web.representation import timestamp
 from ..web.schemas import page_query, request_schema
 from ..web.services import absolute_url, api_service, link_next_page
 from ..web.validation import BODY_VALIDATORS, NO_QUERY_VALIDATORS, QUERY_VALIDATORS
-from . import delivery, sender, signing
+from . import delivery, signing, url_checks
 from .models import EVENTS, Webhook, WebhookDelivery
 from .outbox import dump, event_mask
 from .schemas import webhook_create_body, webhook_patch_body
@@ -59,10 +59,11 @@ def delivery_json(row: WebhookDelivery) -> dict[str, Any]:
 
 
 def _check_url(request: Request, url: str) -> str:
-    try:
-        sender.check_url(url, request.registry.app_settings)
-    except sender.Refused as refused:
-        raise error_response(400, "body", "url", str(refused)) from None
+    """``url``, or a 400 naming ``url``; its host was resolved before the request's
+    transaction began (url_checks.py)."""
+    refused = url_checks.refusal(url, request.registry.app_settings)
+    if refused is not None:
+        raise error_response(400, "body", "url", refused)
     return url
 
 
@@ -90,7 +91,7 @@ def _owner_with_room(request: Request) -> User:
     number and pass (on SQLite the write turn already serializes them). ``FOR NO KEY
     UPDATE``: what merely references the user (a new task's foreign key) is not held up.
     """
-    owner = request.dbsession.execute(
+    owner: User = request.dbsession.execute(
         select(User).where(User.id == request.identity.user_id)
         .with_for_update(key_share=True)).scalar_one()
     held = request.dbsession.execute(
