@@ -1,4 +1,5 @@
-"""Alembic run by the tests themselves, on a connection they hold."""
+"""Alembic run by the tests themselves, databases of a test's own, and a search of every
+column of every table."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import Connection, make_url
 
 from taskservice.db.session import make_engine
@@ -64,3 +65,23 @@ def own_database(database_url: str, tmp_path: Path) -> Iterator[str]:
         with admin.begin() as connection:
             connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
+
+
+def columns_holding(connection: Connection, needle: str) -> list[str]:
+    """``table.column`` of every value in the database that contains ``needle``: every
+    column of every table, whatever its type (text, bytes, JSON), read on ``connection``
+    (so a test's own uncommitted rows are searched too)."""
+    found = []
+    for table in inspect(connection).get_table_names():
+        result = connection.execute(text(f'SELECT * FROM "{table}"'))
+        names = list(result.keys())
+        for row in result:
+            found += [f"{table}.{name}" for name, value in zip(names, row, strict=True)
+                      if needle in _as_text(value)]
+    return sorted(set(found))
+
+
+def _as_text(value: object) -> str:
+    if isinstance(value, (bytes, memoryview)):
+        return bytes(value).decode("latin-1")  # every byte stands for itself
+    return value if isinstance(value, str) else repr(value)

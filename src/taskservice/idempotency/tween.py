@@ -23,7 +23,7 @@ from ..db.session import own_transaction
 from ..vocabulary import IDEMPOTENCY_KEY_HEADER, IDEMPOTENCY_KEY_MAX_LENGTH
 from ..web.errors import error_dict, render_errors
 from ..web.identity import identity_cache
-from .fingerprint import fingerprint, well_formed
+from .fingerprint import carries_password, fingerprint, well_formed
 from .store import Claim, KeptResponse, Outcome, claim, give_up, keep, new_lease
 
 # The lease of this request, kept in the environ: a retried attempt of the same request
@@ -109,7 +109,7 @@ def idempotency_tween_factory(
 
     def idempotency_tween(request: Request) -> Response:
         key = request.environ.get(ENVIRON_HEADER)
-        if key is None or request.method != "POST":
+        if key is None or request.method != "POST" or carries_password(request):
             return handler(request)
         return _keyed(request, handler, key, ttl)
 
