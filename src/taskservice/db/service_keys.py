@@ -18,6 +18,8 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from .base import Base
 
 SYNC_TOKENS = "sync_tokens"
+# Encrypts webhook signing secrets at rest (webhooks/sealing.py; made by migration 0012).
+WEBHOOK_SECRETS = "webhook_secrets"
 
 
 class ServiceKey(Base):

@@ -19,6 +19,7 @@ from pyramid.config import Configurator
 def includeme(config: Configurator) -> None:
     # Imported here, not above: the change log imports the outbox, and these import the
     # tasks and lists packages, whose views import the change log.
+    from ..idempotency.withheld import ISecretSource
     from . import runner, views
     from .resources import WebhookCollection
 
@@ -27,4 +28,6 @@ def includeme(config: Configurator) -> None:
     config.add_root_child("webhooks", WebhookCollection)
     config.add_api_services(*views.SERVICES)
     config.include(".url_checks")
+    config.registry.registerUtility(views.secret_read_again, ISecretSource,
+                                    name=views.SECRET_SOURCE)
     runner.includeme(config)

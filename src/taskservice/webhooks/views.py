@@ -8,13 +8,16 @@ from datetime import timedelta
 from typing import Any, TypeVar
 
 import zope.sqlalchemy
+from pyramid.authorization import ACLHelper
 from pyramid.httpexceptions import HTTPNoContent
 from pyramid.request import Request
 from sqlalchemy import Select, exists, func, insert, or_, select
-from sqlalchemy.orm import InstrumentedAttribute
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from ..accounts.models import User
+from ..accounts.security import Identity
 from ..db.base import utcnow
+from ..idempotency.withheld import withhold
 from ..lists.models import ListShare, TaskList
 from ..permissions import Permission
 from ..web.errors import error_response
@@ -23,9 +26,10 @@ from ..web.representation import timestamp
 from ..web.schemas import page_query, request_schema
 from ..web.services import absolute_url, api_service, link_next_page
 from ..web.validation import BODY_VALIDATORS, NO_QUERY_VALIDATORS, QUERY_VALIDATORS
-from . import delivery, signing, url_checks
+from . import delivery, sealing, signing, url_checks
 from .models import EVENTS, Webhook, WebhookDelivery
 from .outbox import dump, event_mask
+from .resources import WebhookCollection, WebhookResource
 from .schemas import webhook_create_body, webhook_patch_body
 
 webhooks = api_service("webhooks", "/webhooks", "The caller's webhooks")
@@ -38,6 +42,8 @@ deliveries = api_service("webhook_deliveries", "/webhooks/{id}/deliveries",
 SERVICES = (webhooks, webhook, rotate, ping, deliveries)
 
 ROTATION_OVERLAP = timedelta(hours=24)
+# Where a replayed answer reads a webhook's secret again (idempotency.withheld).
+SECRET_SOURCE = "webhook"
 Row = TypeVar("Row", Webhook, WebhookDelivery)
 
 
@@ -123,6 +129,35 @@ def _id_page(request: Request, statement: Select[Row], id_column: InstrumentedAt
     return {"items": [to_json(row) for row in rows], "next_cursor": next_cursor}
 
 
+def _new_secret(request: Request) -> tuple[str, str]:
+    """A new signing secret, and its sealed form, which is what the table keeps."""
+    secret = signing.new_secret()
+    return secret, sealing.seal(sealing.sealing_key(request.dbsession), secret)
+
+
+def _shown(request: Request, row: Webhook, secret: str) -> str:
+    """``secret``, in the answer only: the idempotency store keeps null in its place, and
+    a replay reads the webhook's current secret again (:func:`secret_read_again`)."""
+    withhold(request, "secret", secret, f"{SECRET_SOURCE}:{row.id}")
+    return secret
+
+
+def secret_read_again(request: Request, session: Session, identity: Identity,
+                      reference: str) -> str | None:
+    """For a replayed creation or rotation: the webhook's current secret, while its ACL
+    still lets the caller manage it; else None (the webhook is gone, or not theirs)."""
+    row = session.get(Webhook, int(reference)) if reference.isdigit() else None
+    if row is None:
+        return None
+    resource = WebhookResource(request, row, WebhookCollection(request, "webhooks"))
+    if not ACLHelper().permits(resource, identity.principals, Permission.EDIT):
+        return None
+    try:
+        return sealing.unseal(sealing.sealing_key(session), row.secret)
+    except sealing.Unsealable:
+        return None
+
+
 @webhooks.post(permission=Permission.CREATE, schema=request_schema(body=webhook_create_body()),
                validators=BODY_VALIDATORS)
 def create_webhook(request: Request) -> dict[str, Any]:
@@ -130,14 +165,15 @@ def create_webhook(request: Request) -> dict[str, Any]:
     body = request.validated["body"]
     url = _check_url(request, body["url"])
     list_id = _check_list(request, request.identity.user_id, body["list"])
+    secret, sealed = _new_secret(request)
     row = Webhook(owner=_owner_with_room(request), url=url, events=body["events"],
                   event_mask=event_mask(body["events"]), list_id=list_id, active=True,
-                  secret=signing.new_secret(), consecutive_failures=0, created_at=utcnow())
+                  secret=sealed, consecutive_failures=0, created_at=utcnow())
     request.dbsession.add(row)
     request.dbsession.flush()
     request.response.status_code = 201
     request.response.headers["Location"] = absolute_url(request, f"/webhooks/{row.id}")
-    return {**webhook_json(row), "secret": row.secret}
+    return {**webhook_json(row), "secret": _shown(request, row, secret)}
 
 
 @webhooks.get(permission=Permission.LIST, schema=request_schema(querystring=page_query()),
@@ -190,9 +226,9 @@ def rotate_webhook_secret(request: Request) -> dict[str, str]:
     """Give a webhook a new secret; for 24 hours deliveries are signed with both."""
     row: Webhook = request.context.webhook
     row.previous_secret, row.previous_secret_expires_at = row.secret, utcnow() + ROTATION_OVERLAP
-    row.secret = signing.new_secret()
+    secret, row.secret = _new_secret(request)
     request.dbsession.flush()
-    return {"secret": row.secret}
+    return {"secret": _shown(request, row, secret)}
 
 
 @ping.post(permission=Permission.EDIT, validators=NO_QUERY_VALIDATORS)
