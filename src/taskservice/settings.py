@@ -78,6 +78,7 @@ class Settings:
     webhooks_timeout: float = 10.0
     webhooks_retry_delays: tuple[float, ...] = (10, 60, 300, 1800, 7200, 21600)
     webhooks_disable_after: int = 50
+    webhooks_max_per_user: int = 20
     webhooks_allow_http: bool = False
     webhooks_allow_private: bool = False
 
@@ -327,6 +328,9 @@ OPTIONS: tuple[Option, ...] = (
            "allowed); after the last one the delivery has failed"),
     Option("taskservice.webhooks.disable_after", _positive_int(10**6), "50",
            "consecutive failed deliveries after which a webhook is disabled"),
+    Option("taskservice.webhooks.max_per_user", _positive_int(10**6), "20",
+           "the most webhooks one user may have (active or not); `POST /webhooks` past it "
+           "is a 400"),
     Option("taskservice.webhooks.allow_http", _boolean, "false",
            "allow `http://` receivers (else `https://` only)"),
     Option("taskservice.webhooks.allow_private", _boolean, "false",

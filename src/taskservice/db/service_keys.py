@@ -22,6 +22,8 @@ SYNC_TOKENS = "sync_tokens"
 # List cursors are signed with the same key (web/pagination.py): the kind each payload
 # names ("sync", a sort, "users"...) keeps a cursor from passing for a token or another list's.
 CURSORS = SYNC_TOKENS
+# Encrypts webhook signing secrets at rest (webhooks/sealing.py; made by migration 0012).
+WEBHOOK_SECRETS = "webhook_secrets"
 
 
 class ServiceKey(Base):

@@ -4,6 +4,7 @@ A row is first a lease (``lease`` set, ``status`` null): the request holding it 
 running, until ``expires_at``, after which a crashed holder no longer blocks the key.
 Then it is the kept response (``status``, ``body``, ``location``, ``etag``; ``lease``
 null) until ``expires_at`` again, now ``taskservice.idempotency.ttl`` after it was kept.
+A secret the response showed is never kept (``withheld``; see withheld.py).
 An expired row counts as absent: the next request with its key replaces it.
 """
 
@@ -34,4 +35,7 @@ class IdempotencyKey(Base):
     body: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
     location: Mapped[str | None] = mapped_column(Text, nullable=True)
     etag: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    # The secrets the kept body shows as null, and where a replay reads each again:
+    # {"<field>": "<source>:<reference>"} as JSON (withheld.py).
+    withheld: Mapped[str | None] = mapped_column(Text, nullable=True)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, index=True)

@@ -64,7 +64,7 @@ def _take_over(session: Session, row: IdempotencyKey, fingerprint: str, lease: s
         .where(IdempotencyKey.user_id == row.user_id, IdempotencyKey.key == row.key,
                IdempotencyKey.expires_at == row.expires_at)
         .values(fingerprint=fingerprint, lease=lease, status=None, body=None, location=None,
-                etag=None, expires_at=utcnow() + LEASE)
+                etag=None, withheld=None, expires_at=utcnow() + LEASE)
         .execution_options(synchronize_session=False)
     ))
     return taken.rowcount == 1
@@ -104,12 +104,14 @@ def _held(user_id: int, key: str, lease: str) -> ColumnElement[bool]:
 
 @dataclass(frozen=True)
 class KeptResponse:
-    """What is kept of a response: enough to answer it again."""
+    """What is kept of a response: enough to answer it again (``withheld``: the secrets
+    its body shows as null, and where a replay reads them again; see withheld.py)."""
 
     status: int
     body: bytes | None
     location: str | None
     etag: str | None
+    withheld: str | None = None
 
 
 def keep(session: Session, user_id: int, key: str, lease: str, response: KeptResponse,
@@ -117,7 +119,7 @@ def keep(session: Session, user_id: int, key: str, lease: str, response: KeptRes
     session.execute(
         update(IdempotencyKey).where(_held(user_id, key, lease))
         .values(lease=None, status=response.status, body=response.body,
-                location=response.location, etag=response.etag,
+                location=response.location, etag=response.etag, withheld=response.withheld,
                 expires_at=utcnow() + timedelta(seconds=ttl))
         .execution_options(synchronize_session=False)
     )

@@ -6,6 +6,9 @@ on SQLite, whose one writer at a time is the request, neither waits for the othe
 key's owner is the caller, found here in the lease's own transaction and handed to the
 request (``web.identity``), which then does not look the token up again.
 
+What is never kept: a request that carries a password (fingerprint.carries_password),
+which runs as if it had no key, and each secret an answer shows (withheld.py).
+
 A POST without the header, and every other method, pays one dictionary lookup.
 """
 
@@ -23,8 +26,9 @@ from ..db.session import own_transaction
 from ..vocabulary import IDEMPOTENCY_KEY_HEADER, IDEMPOTENCY_KEY_MAX_LENGTH
 from ..web.errors import error_dict, render_errors
 from ..web.identity import identity_cache
-from .fingerprint import fingerprint, well_formed
+from .fingerprint import carries_password, fingerprint, well_formed
 from .store import Claim, KeptResponse, Outcome, claim, give_up, keep, new_lease
+from .withheld import recording, redact, replayed_body
 
 # The lease of this request, kept in the environ: a retried attempt of the same request
 # (pyramid_retry) holds the key already.
@@ -41,8 +45,8 @@ def _refusal(request: Request, status: int, description: str,
                                                       description)], headers)
 
 
-def _answer(request: Request, claimed: Claim) -> Response:
-    """The answer to a request that may not run: a replay, a 409 or a 422."""
+def _answer(request: Request, claimed: Claim, body: bytes | None) -> Response:
+    """The answer to a request that may not run: a replay (of ``body``), a 409 or a 422."""
     if claimed.outcome is Outcome.BUSY:
         return _refusal(request, 409, "The first request with this Idempotency-Key is still "
                         "running; retry shortly", (("Retry-After", RETRY_AFTER_SECONDS),))
@@ -52,9 +56,9 @@ def _answer(request: Request, claimed: Claim) -> Response:
     kept = claimed.kept
     assert kept is not None and kept.status is not None
     response = Response(status=kept.status)
-    if kept.body is not None:
+    if body is not None:
         response.content_type, response.charset = "application/json", "utf-8"
-        response.body = kept.body
+        response.body = body
     for name, value in (("Location", kept.location), ("ETag", kept.etag)):
         if value is not None:
             response.headers[name] = value
@@ -76,9 +80,12 @@ def _keyed(request: Request, handler: Callable[[Request], Response], key: str,
     lease = request.environ.setdefault(LEASE_KEY, new_lease())
     with own_transaction(request) as session:  # ended before the request begins its own
         identity = authenticate(request, session)
-        claimed = None
+        claimed, replayed = None, None
         if identity is not None and well_formed(key):
             claimed = claim(session, identity.user_id, key, fingerprint(request), lease)
+            if claimed.kept is not None:  # a replay: its withheld secrets read again
+                replayed = replayed_body(request, session, identity, claimed.kept.body,
+                                         claimed.kept.withheld)
     identity_cache.set(request, identity)
     if identity is None:  # the request's own 401 (or an anonymous endpoint's answer)
         return handler(request)
@@ -86,19 +93,29 @@ def _keyed(request: Request, handler: Callable[[Request], Response], key: str,
         return _refusal(request, 400, f"Must be 1 to {IDEMPOTENCY_KEY_MAX_LENGTH} visible "
                         "ASCII characters")
     if claimed.outcome is not Outcome.RUN:
-        return _answer(request, claimed)
+        return _answer(request, claimed, replayed)
+    return _run(request, handler, identity.user_id, key, lease, ttl)
+
+
+def _run(request: Request, handler: Callable[[Request], Response], user_id: int, key: str,
+         lease: str, ttl: int) -> Response:
+    """Run the request holding the key, then keep its answer, secrets withheld (or give
+    the key up: after a 5xx, or when a secret cannot be left out for sure)."""
     try:
-        response = handler(request)
+        with recording() as withheld:
+            response = handler(request)
     except BaseException:
         with own_transaction(request) as session:
-            give_up(session, identity.user_id, key, lease)
+            give_up(session, user_id, key, lease)
         raise
     kept = kept_response(response)
+    if kept is not None and withheld:
+        kept = redact(kept, withheld, request)
     with own_transaction(request) as session:
         if kept is None:
-            give_up(session, identity.user_id, key, lease)
+            give_up(session, user_id, key, lease)
         else:
-            keep(session, identity.user_id, key, lease, kept, ttl)
+            keep(session, user_id, key, lease, kept, ttl)
     return response
 
 
@@ -109,7 +126,7 @@ def idempotency_tween_factory(
 
     def idempotency_tween(request: Request) -> Response:
         key = request.environ.get(ENVIRON_HEADER)
-        if key is None or request.method != "POST":
+        if key is None or request.method != "POST" or carries_password(request):
             return handler(request)
         return _keyed(request, handler, key, ttl)
 

@@ -72,7 +72,9 @@ def example(schema: dict[str, Any], value: Any) -> dict[str, Any]:
     return {**schema, "example": value}
 
 
-SECRET = {"type": "string", "pattern": "^whsec_[A-Za-z0-9+/]+={0,2}$"}
+# Null only on the replay of an Idempotency-Key request when the webhook is gone or no
+# longer the caller's to manage, or inside a replayed batch (idempotency/withheld.py).
+SECRET = {"type": "string", "pattern": "^whsec_[A-Za-z0-9+/]+={0,2}$", "nullable": True}
 WEBHOOK: dict[str, dict[str, Any]] = {
     "id": STRING, "url": STRING,
     "events": {"type": "array", "items": enum_ref((*OBJECT_EVENTS, ALL_EVENTS)), "minItems": 1},

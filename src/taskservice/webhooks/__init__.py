@@ -4,7 +4,8 @@
 - delivery.py: claiming, sending and recording attempts, the retries and disabling;
 - sender.py: the SSRF-guarded HTTP POST; signing.py: Standard Webhooks signatures;
 - runner.py: the ``thread`` delivery of the web process; worker.py: ``taskservice-worker``;
-- resources.py, schemas.py, views.py: ``/webhooks``.
+- resources.py, schemas.py, views.py: ``/webhooks``; url_checks.py: their URLs' hosts
+  resolved before the request's transaction begins.
 
 With ``taskservice.webhooks = off`` none of it is included: ``/webhooks`` is a 404 and the
 outbox queues nothing.
@@ -18,6 +19,7 @@ from pyramid.config import Configurator
 def includeme(config: Configurator) -> None:
     # Imported here, not above: the change log imports the outbox, and these import the
     # tasks and lists packages, whose views import the change log.
+    from ..idempotency.withheld import ISecretSource
     from . import runner, views
     from .resources import WebhookCollection
 
@@ -25,4 +27,7 @@ def includeme(config: Configurator) -> None:
         return
     config.add_root_child("webhooks", WebhookCollection)
     config.add_api_services(*views.SERVICES)
+    config.include(".url_checks")
+    config.registry.registerUtility(views.secret_read_again, ISecretSource,
+                                    name=views.SECRET_SOURCE)
     runner.includeme(config)

@@ -41,7 +41,7 @@ from ..db.base import utcnow
 from ..db.sqlite import SQLITE_IMMEDIATE
 from ..settings import Settings
 from ..web.representation import timestamp
-from . import sender, signing
+from . import sealing, sender, signing
 from .models import DELIVERIES, EVENTS, WEBHOOKS
 
 log = logging.getLogger(__name__)
@@ -106,12 +106,14 @@ def anything_due(store: Store) -> bool:
         return session.execute(_due().limit(1)).first() is not None
 
 
-def signing_secrets(secret: str, previous: str | None, expires: datetime | None,
-                    now: datetime) -> tuple[str, ...]:
-    """The secrets a delivery is signed with: the old one too until its overlap ends."""
+def signing_secrets(session: Session, secret: str, previous: str | None,
+                    expires: datetime | None, now: datetime) -> tuple[str, ...]:
+    """The secrets a delivery is signed with, opened from their sealed form (sealing.py):
+    the old one too until its overlap ends."""
+    sealed = [secret]
     if previous is not None and expires is not None and expires > now:
-        return (secret, previous)
-    return (secret,)
+        sealed.append(previous)
+    return sealing.opened(sealing.sealing_key(session), sealed)
 
 
 def claim(session: Session, settings: Settings, limit: int = BATCH) -> list[Claimed]:
@@ -133,7 +135,7 @@ def claim(session: Session, settings: Settings, limit: int = BATCH) -> list[Clai
     session.execute(update(EVENTS).where(event.id.in_([r.id for r in rows]))
                     .values(attempt=event.attempt + 1, next_attempt_at=lease))
     return [Claimed(r.id, r.webhook_id, r.type, r.occurred_at, r.actor, r.data, r.attempt + 1,
-                    r.url, signing_secrets(r.secret, r.previous_secret,
+                    r.url, signing_secrets(session, r.secret, r.previous_secret,
                                            r.previous_secret_expires_at, now))
             for r in rows]
 

@@ -98,11 +98,10 @@ def checked_address(parts: SplitResult, settings: Settings) -> IPAddress:
         addresses = resolve(host, port)
     except (OSError, UnicodeError, ValueError) as error:  # gaierror, bad IDNA, a NUL...
         raise Unresolved(f"The host {host} does not resolve ({error})") from None
-    if not settings.webhooks_allow_private:
-        for address in addresses:
-            reason = why_refused(address)
-            if reason is not None:
-                raise Refused(f"The host {host} resolves to {address}, {reason}")
+    # The message names neither the address nor its kind: a user must not learn through
+    # it what an internal name resolves to (a DNS oracle).
+    if not settings.webhooks_allow_private and any(map(why_refused, addresses)):
+        raise Refused(f"The host {host} is or resolves to a non-public address")
     return addresses[0]
 
 

@@ -8,13 +8,16 @@ from datetime import timedelta
 from typing import Any, TypeVar
 
 import zope.sqlalchemy
+from pyramid.authorization import ACLHelper
 from pyramid.httpexceptions import HTTPNoContent
 from pyramid.request import Request
-from sqlalchemy import Select, exists, insert, or_, select
-from sqlalchemy.orm import InstrumentedAttribute
+from sqlalchemy import Select, exists, func, insert, or_, select
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from ..accounts.models import User
+from ..accounts.security import Identity
 from ..db.base import utcnow
+from ..idempotency.withheld import withhold
 from ..lists.models import ListShare, TaskList
 from ..permissions import Permission
 from ..web.errors import error_response
@@ -23,9 +26,10 @@ from ..web.representation import timestamp
 from ..web.schemas import page_query, request_schema
 from ..web.services import absolute_url, api_service, link_next_page
 from ..web.validation import BODY_VALIDATORS, NO_QUERY_VALIDATORS, QUERY_VALIDATORS
-from . import delivery, sender, signing
+from . import delivery, sealing, signing, url_checks
 from .models import EVENTS, Webhook, WebhookDelivery
 from .outbox import dump, event_mask
+from .resources import WebhookCollection, WebhookResource
 from .schemas import webhook_create_body, webhook_patch_body
 
 webhooks = api_service("webhooks", "/webhooks", "The caller's webhooks")
@@ -38,6 +42,8 @@ deliveries = api_service("webhook_deliveries", "/webhooks/{id}/deliveries",
 SERVICES = (webhooks, webhook, rotate, ping, deliveries)
 
 ROTATION_OVERLAP = timedelta(hours=24)
+# Where a replayed answer reads a webhook's secret again (idempotency.withheld).
+SECRET_SOURCE = "webhook"
 Row = TypeVar("Row", Webhook, WebhookDelivery)
 
 
@@ -59,10 +65,11 @@ def delivery_json(row: WebhookDelivery) -> dict[str, Any]:
 
 
 def _check_url(request: Request, url: str) -> str:
-    try:
-        sender.check_url(url, request.registry.app_settings)
-    except sender.Refused as refused:
-        raise error_response(400, "body", "url", str(refused)) from None
+    """``url``, or a 400 naming ``url``; its host was resolved before the request's
+    transaction began (url_checks.py)."""
+    refused = url_checks.refusal(url, request.registry.app_settings)
+    if refused is not None:
+        raise error_response(400, "body", "url", refused)
     return url
 
 
@@ -80,6 +87,27 @@ def _check_list(request: Request, owner_id: int, list_id: int | None) -> int | N
         raise error_response(400, "body", "list", "No list with this id that the webhook's "
                              "owner may view")
     return list_id
+
+
+def _owner_with_room(request: Request) -> User:
+    """The caller's row if they may have one more webhook (else a 400), locked until the
+    request's transaction ends.
+
+    The lock makes two creations at the cap take turns, so both cannot count the same
+    number and pass (on SQLite the write turn already serializes them). ``FOR NO KEY
+    UPDATE``: what merely references the user (a new task's foreign key) is not held up.
+    """
+    owner: User = request.dbsession.execute(
+        select(User).where(User.id == request.identity.user_id)
+        .with_for_update(key_share=True)).scalar_one()
+    held = request.dbsession.execute(
+        select(func.count()).select_from(Webhook).where(Webhook.owner_id == owner.id)
+    ).scalar_one()
+    limit = request.registry.app_settings.webhooks_max_per_user
+    if held >= limit:
+        raise error_response(400, "body", "", f"A user may have at most {limit} webhooks; "
+                             "delete one first")
+    return owner
 
 
 def _id_page(request: Request, statement: Select[Row], id_column: InstrumentedAttribute[int],
@@ -101,21 +129,51 @@ def _id_page(request: Request, statement: Select[Row], id_column: InstrumentedAt
     return {"items": [to_json(row) for row in rows], "next_cursor": next_cursor}
 
 
+def _new_secret(request: Request) -> tuple[str, str]:
+    """A new signing secret, and its sealed form, which is what the table keeps."""
+    secret = signing.new_secret()
+    return secret, sealing.seal(sealing.sealing_key(request.dbsession), secret)
+
+
+def _shown(request: Request, row: Webhook, secret: str) -> str:
+    """``secret``, in the answer only: the idempotency store keeps null in its place, and
+    a replay reads the webhook's current secret again (:func:`secret_read_again`)."""
+    withhold(request, "secret", secret, f"{SECRET_SOURCE}:{row.id}")
+    return secret
+
+
+def secret_read_again(request: Request, session: Session, identity: Identity,
+                      reference: str) -> str | None:
+    """For a replayed creation or rotation: the webhook's current secret, while its ACL
+    still lets the caller manage it; else None (the webhook is gone, or not theirs)."""
+    row = session.get(Webhook, int(reference)) if reference.isdigit() else None
+    if row is None:
+        return None
+    resource = WebhookResource(request, row, WebhookCollection(request, "webhooks"))
+    if not ACLHelper().permits(resource, identity.principals, Permission.EDIT):
+        return None
+    try:
+        return sealing.unseal(sealing.sealing_key(session), row.secret)
+    except sealing.Unsealable:
+        return None
+
+
 @webhooks.post(permission=Permission.CREATE, schema=request_schema(body=webhook_create_body()),
                validators=BODY_VALIDATORS)
 def create_webhook(request: Request) -> dict[str, Any]:
     """Create a webhook of the caller's; the only response that shows its secret."""
     body = request.validated["body"]
-    owner = request.identity.user_row(request.dbsession)
-    row = Webhook(owner=owner, url=_check_url(request, body["url"]), events=body["events"],
-                  event_mask=event_mask(body["events"]),
-                  list_id=_check_list(request, owner.id, body["list"]), active=True,
-                  secret=signing.new_secret(), consecutive_failures=0, created_at=utcnow())
+    url = _check_url(request, body["url"])
+    list_id = _check_list(request, request.identity.user_id, body["list"])
+    secret, sealed = _new_secret(request)
+    row = Webhook(owner=_owner_with_room(request), url=url, events=body["events"],
+                  event_mask=event_mask(body["events"]), list_id=list_id, active=True,
+                  secret=sealed, consecutive_failures=0, created_at=utcnow())
     request.dbsession.add(row)
     request.dbsession.flush()
     request.response.status_code = 201
     request.response.headers["Location"] = absolute_url(request, f"/webhooks/{row.id}")
-    return {**webhook_json(row), "secret": row.secret}
+    return {**webhook_json(row), "secret": _shown(request, row, secret)}
 
 
 @webhooks.get(permission=Permission.LIST, schema=request_schema(querystring=page_query()),
@@ -168,9 +226,9 @@ def rotate_webhook_secret(request: Request) -> dict[str, str]:
     """Give a webhook a new secret; for 24 hours deliveries are signed with both."""
     row: Webhook = request.context.webhook
     row.previous_secret, row.previous_secret_expires_at = row.secret, utcnow() + ROTATION_OVERLAP
-    row.secret = signing.new_secret()
+    secret, row.secret = _new_secret(request)
     request.dbsession.flush()
-    return {"secret": row.secret}
+    return {"secret": _shown(request, row, secret)}
 
 
 @ping.post(permission=Permission.EDIT, validators=NO_QUERY_VALIDATORS)

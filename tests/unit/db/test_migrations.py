@@ -1,13 +1,16 @@
 """Migrations 0003 (the share rows' copy of the sort keys), 0005 (64-bit ids), 0006
-(completed_at), 0007 (lists) and 0008 (the change log) on a database that has data, up and
-down."""
+(completed_at), 0007 (lists), 0008 (the change log), 0009 (webhooks) and 0012 (webhook
+secrets encrypted) on a database that has data, up and down."""
 
 from __future__ import annotations
 
+import pytest
 from alembic import command
 from sqlalchemy import Engine, inspect, text
 
+from taskservice.db.service_keys import WEBHOOK_SECRETS, read_service_key
 from taskservice.db.session import make_engine
+from taskservice.webhooks.sealing import unseal
 from tests.support.database import alembic_config
 
 PAST_32_BITS = 2**40
@@ -269,3 +272,61 @@ def test_0009_downgrades_to_the_schema_it_found(empty_database):
         tables = set(inspect(connection).get_table_names())
         command.upgrade(alembic_config(connection), "head")
     assert not tables & {"webhooks", "webhook_events", "webhook_deliveries"}
+
+
+# -- 0012: webhook secrets encrypted at rest ------------------------------------------------
+
+SECRETS = {"secret": "whsec_" + "Q" * 43 + "=", "previous_secret": "whsec_" + "w" * 43 + "="}
+ROTATED = ("INSERT INTO webhooks (id, owner_id, url, events, event_mask, active, secret,"
+           " previous_secret, previous_secret_expires_at, consecutive_failures, created_at)"
+           " VALUES (2, 1, 'https://h.example/', '[\"*\"]', 1023, true, :secret,"
+           " :previous_secret, '2030-01-10 00:00:00', 0, '2030-01-09 00:00:00')")
+
+
+def populated_at_0011(engine: Engine) -> None:
+    populated_at_0004(engine)
+    with engine.begin() as connection:
+        command.upgrade(alembic_config(connection), "0011")
+        connection.execute(text(ROTATED), SECRETS)
+        connection.execute(text(EVENT.replace("VALUES (1,", "VALUES (2,")))
+
+
+def stored_secrets(connection) -> dict[str, str]:
+    row = connection.execute(text("SELECT secret, previous_secret FROM webhooks")).one()
+    return dict(row._mapping)
+
+
+def test_0012_encrypts_the_secrets_it_finds_with_a_key_of_another_table(empty_database):
+    populated_at_0011(empty_database)
+    with empty_database.begin() as connection:
+        command.upgrade(alembic_config(connection), "0012")
+        stored = stored_secrets(connection)
+        key = read_service_key(connection, WEBHOOK_SECRETS)
+        events = connection.execute(text("SELECT count(*) FROM webhook_events")).scalar_one()
+    assert all(not value.startswith("whsec_") and SECRETS[name][6:20] not in value
+               for name, value in stored.items())
+    assert {name: unseal(key, value) for name, value in stored.items()} == SECRETS
+    assert events == 1  # nothing was rebuilt, so nothing cascaded
+
+
+def test_0012_downgrades_to_the_secrets_it_found(empty_database):
+    populated_at_0011(empty_database)
+    with empty_database.begin() as connection:
+        command.upgrade(alembic_config(connection), "head")
+        command.downgrade(alembic_config(connection), "0011")
+        stored = stored_secrets(connection)
+        keys = connection.execute(text("SELECT name FROM service_keys")).scalars().all()
+        columns = [c["name"] for c in inspect(connection).get_columns("idempotency_keys")]
+        command.upgrade(alembic_config(connection), "head")
+    assert stored == SECRETS and keys == ["sync_tokens"] and "withheld" not in columns
+
+
+def test_0012_refuses_a_secret_it_cannot_encrypt_and_changes_nothing(empty_database):
+    populated_at_0011(empty_database)
+    with empty_database.begin() as connection:
+        connection.execute(text("UPDATE webhooks SET secret = 'whsec_x'"))
+    with pytest.raises(RuntimeError, match="webhook 2"), empty_database.begin() as connection:
+        command.upgrade(alembic_config(connection), "0012")
+    with empty_database.connect() as connection:
+        version = connection.execute(text("SELECT version_num FROM alembic_version"))
+        assert version.scalar_one() == "0011"
