@@ -9,7 +9,7 @@ class Permission(StrEnum):
     CREATE = "create"
     EDIT = "edit"
     DELETE = "delete"
-    SHARE = "share"
+    SHARE = "share"  # share a task, or move it to another list (which is sharing it)
     UNSHARE = "unshare"
     REGISTER = "register"
     LOGIN = "login"

@@ -10,10 +10,13 @@ import pytest
 Expected = Mapping[str, Mapping[str, int]]
 
 
-def cells(expected: Expected) -> list[Any]:
-    """One ``pytest.param(role, action, status)`` per cell, named ``role-action-status``."""
+def cells(expected: Expected, *leading: str) -> list[Any]:
+    """One ``pytest.param(*leading, role, action, status)`` per cell, named
+    ``[leading-]role-action-status``: ``leading`` tells apart grids one test runs over
+    (the same roles and actions on a task in a list and on one in none)."""
     return [
-        pytest.param(role, action, status, id=f"{role}-{action}-{status}")
+        pytest.param(*leading, role, action, status,
+                     id="-".join((*leading, role, action, str(status))))
         for role, row in expected.items()
         for action, status in row.items()
     ]

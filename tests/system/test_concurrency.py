@@ -235,3 +235,23 @@ def test_concurrent_atomic_batches_with_one_idempotency_key_run_once(owner, data
            if status == 200 and "Idempotent-Replayed" not in headers]
     assert len(ran) == 1 and ran[0]["committed"] is True
     assert tasks_titled(database, title) == 3
+
+
+def test_concurrent_batches_that_end_their_caller_run_the_rest_unauthenticated(server, database):
+    """Each sub-request looks its token up again, in its batch's session (atomic) or its
+    own transaction: a log-out or self-deletion midway makes the rest 401s (an atomic
+    batch stops and keeps nothing), with no 5xx and no sub-request waiting on its batch."""
+    title = f"after the end {secrets.token_hex(4)}"
+    users = [ApiUser.register(server.port, f"ending{i}_{secrets.token_hex(3)}") for i in range(8)]
+    create = {"method": "POST", "path": "/tasks", "body": {"title": title}}
+    ends = [{"method": "DELETE", "path": "/tokens/current"},
+            {"method": "DELETE", "path": "/users/me"}]
+    responses = concurrently(len(users), lambda i: users[i].request("POST", "/batch", {
+        "requests": [create, ends[i % 2], create], "atomic": i % 4 < 2}))
+    assert statuses(responses) == {200: len(users)}
+    assert [[item["status"] for item in body["responses"]] for _, _, body in responses] == [
+        [201, 204, 401]] * len(users)
+    assert [body.get("committed") for _, _, body in responses] == [False, False, None, None] * 2
+    # Kept: the first creation of the two non-atomic batches that logged out (an account
+    # deleted takes its tasks with it; an atomic batch keeps nothing).
+    assert tasks_titled(database, title) == 2

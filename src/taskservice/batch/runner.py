@@ -2,9 +2,11 @@
 
 Each sub-request is a request of its own handed to ``invoke_subrequest`` with every
 tween: the access log, the security headers, read-only mode, the rate limit, the
-exception views; then traversal, the ACL, Cornice's validation and the view with its
-conditional checks. No view function is ever called directly, so a sub-request meets
-every check a direct request does. What differs is only where the transaction is:
+exception views; then authentication (the batch's token, looked up again by each, in
+the session it runs in: an earlier sub-request may have revoked it or deleted its
+user), traversal, the ACL, Cornice's validation and the view with its conditional
+checks. No view function is ever called directly, so a sub-request meets every check a
+direct request does. What differs is only where the transaction is:
 
 - each on its own (``atomic: false``): the envelope commits its own transaction first
   (it has only read its caller), and pyramid_tm gives each sub-request one of its own,
@@ -39,7 +41,6 @@ from ..db.sqlite import take_sqlite_write_turn
 from ..db.transient import is_transient
 from ..vocabulary import WRITE_METHODS
 from ..web.errors import error_dict
-from ..web.identity import identity_cache
 from ..web.requestlog import ENVIRON_KEY as REQUEST_ID_KEY
 
 # Marks a sub-request's environ (with the batch's request id): a batch never nests.
@@ -57,10 +58,17 @@ SubResponse = bytes
 
 
 def _subrequests(request: Request, items: Sequence[dict[str, Any]]) -> Iterator[Request]:
-    """Each sub-request of the batch, authenticated as the batch's caller, when its turn
-    comes (so that none is built after an atomic batch has stopped)."""
+    """Each sub-request of the batch, with the batch's credentials, when its turn comes
+    (so that none is built after an atomic batch has stopped).
+
+    Each looks its token up itself, in its own session (in an atomic batch, the one
+    they share): a token revoked or an account deleted by an earlier sub-request is gone
+    for the later ones (401), never a caller that no longer exists. The lookup is one
+    more query in the session the sub-request uses anyway, so it takes no second SQLite
+    write turn and opens no transaction beside the batch's.
+    """
     shared = {key: request.environ[key] for key in SHARED_ENVIRON if key in request.environ}
-    base_url, identity = request.application_url, request.identity
+    base_url = request.application_url
     for index, item in enumerate(items):
         environ = {**shared, PARENT_KEY: request.request_id,
                    REQUEST_ID_KEY: f"{request.request_id}.{index + 1}"}  # its log lines
@@ -71,7 +79,6 @@ def _subrequests(request: Request, items: Sequence[dict[str, Any]]) -> Iterator[
             # The standard encoder: any JSON value, integers past 64 bits included, and
             # lone surrogates escaped, for the endpoint to refuse as it would directly.
             sub.body = json.dumps(item["body"]).encode("ascii")
-        identity_cache.set(sub, identity)  # the token was checked once, for the batch
         yield sub
 
 

@@ -38,7 +38,8 @@ ON_THE_LIST = {
     "edit": (Permission.VIEW, Permission.ADD_TASK),
     "view": (Permission.VIEW,),
 }
-# ... and on every task in it (a task's owner has the owner's rights from the task's ACL).
+# ... and on every task in it (a task's owner has the owner's rights from the task's ACL);
+# ``share`` there is also what moving the task to another list needs (tasks.placement).
 ON_ITS_TASKS = {
     "owner": (Permission.EDIT, Permission.DELETE, Permission.SHARE, Permission.UNSHARE),
     "manage": (Permission.EDIT, Permission.DELETE, Permission.SHARE, Permission.UNSHARE),

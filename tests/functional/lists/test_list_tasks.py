@@ -84,14 +84,16 @@ def test_moving_needs_the_right_to_add_to_the_target(testapp, alice, bob, regist
     testapp.get(url, headers=alice.headers, status=404)
 
 
-def test_an_editor_of_the_list_may_move_anothers_task_to_a_list_they_may_add_to(
+def test_an_editor_of_the_list_may_not_move_anothers_task_even_to_a_list_of_their_own(
         testapp, alice, bob, groceries):
+    """Moving needs the right to share the task, which an ``edit`` role does not give."""
     task = create_task(alice, list=groceries["id"])
     bobs = create_list(bob)
-    moved = testapp.patch_json(f"/tasks/{task['id']}", {"list": bobs["id"]},
-                               headers=bob.headers, status=200).json
-    assert moved["list"] == bobs["id"] and moved["owner"] == "alice"
-    testapp.get(f"/tasks/{task['id']}", headers=alice.headers, status=200)  # still the owner
+    response = send_json(testapp, "PATCH", f"/tasks/{task['id']}", {"list": bobs["id"]},
+                         bob.headers, 403)
+    assert_error(response, 403, ("body", "list"))
+    kept = testapp.get(f"/tasks/{task['id']}", headers=alice.headers, status=200).json
+    assert kept == task
 
 
 def test_sending_the_list_a_task_is_in_needs_no_right_and_changes_nothing(
