@@ -34,6 +34,7 @@ from pyramid.registry import Registry
 from pyramid.request import Request
 from pyramid.response import Response
 from pyramid.traversal import split_path_info
+from sqlalchemy.exc import SQLAlchemyError
 
 from ..accounts.security import authenticate
 from ..db.session import read_outside_transaction
@@ -130,8 +131,11 @@ def _may_resolve(request: Request) -> bool:
     its own when nothing has looked it up yet)."""
     identity = identity_cache.get(request, _NOT_LOOKED_UP)
     if identity is _NOT_LOOKED_UP:
-        with read_outside_transaction(request) as session:
-            identity = authenticate(request, session)
+        try:
+            with read_outside_transaction(request) as session:
+                identity = authenticate(request, session)
+        except SQLAlchemyError:  # the request meets the same database and answers (a 503):
+            return False  # no exception view would, up here
         identity_cache.set(request, identity)
     if identity is None:
         return False

@@ -111,3 +111,19 @@ def test_a_malformed_body_is_the_views_400_never_a_500(resolving, alice, body):
     for path in ("/webhooks", "/batch"):
         response = send_json(app, "POST", path, body, alice.headers)
         assert_error(response, 400)
+
+
+def test_a_failed_early_lookup_leaves_the_request_to_answer_for_itself(resolving, alice,
+                                                                       monkeypatch):
+    """Above pyramid_tm no exception view would turn a database error into its 503."""
+    from sqlalchemy.exc import OperationalError
+
+    from taskservice.webhooks import url_checks
+
+    def unreachable(*args):
+        raise OperationalError("SELECT", {}, Exception("the database is gone"))
+
+    monkeypatch.setattr(url_checks, "authenticate", unreachable)
+    testapp, _resolver = resolving
+    testapp.post_json("/webhooks", {"url": "https://a.example/", "events": ["*"]},
+                      headers=alice.headers, status=201)
