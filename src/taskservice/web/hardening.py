@@ -8,6 +8,11 @@ scripts, styles and calls from this server only, nothing inline, never in a fram
 the page itself (its route, answered 200) gets it; any other path, ``/docsx`` or
 ``/docs/../`` or the page's own files, keeps the API's. JSON bodies name their charset, as
 the contract's media type does, so no client has to guess it.
+
+Pyramid's traversal and URL generation believe the ``X-Vhm-Root`` and ``X-Vhm-Host``
+request headers (virtual hosting set by a trusted front end). This service is never
+mounted that way, and a client could send them to re-root traversal or, with a value that
+is not UTF-8, to raise an error in the router: they are dropped before anything reads them.
 """
 
 from __future__ import annotations
@@ -27,12 +32,16 @@ API_CSP = "default-src 'none'; frame-ancestors 'none'"
 DOCS_CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
             "connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
 JSON_MEDIA_TYPE = "application/json; charset=utf-8"
+# The WSGI names of Pyramid's virtual hosting headers.
+VIRTUAL_HOSTING_ENVIRON = ("HTTP_X_VHM_ROOT", "HTTP_X_VHM_HOST")
 
 
 def hardening_tween_factory(
     handler: Callable[[Request], Response], registry: Registry
 ) -> Callable[[Request], Response]:
     def hardening_tween(request: Request) -> Response:
+        for key in VIRTUAL_HOSTING_ENVIRON:
+            request.environ.pop(key, None)
         response = handler(request)
         headers = response.headers
         headers["X-Content-Type-Options"] = "nosniff"

@@ -35,6 +35,16 @@ def test_api_responses_forbid_all_content(testapp, alice, path):
     assert response.headers["Content-Security-Policy"].startswith(API_CSP)
 
 
+@pytest.mark.parametrize("root", ["/tasks", "/nosuch", "\xff\xfe"])
+def test_virtual_hosting_headers_from_a_client_are_ignored(testapp, alice, root):
+    """``X-Vhm-Root`` would re-root traversal (every path a 404) or, not UTF-8, a 500."""
+    task = testapp.post_json("/tasks", {"title": "a"}, headers=alice.headers).json
+    headers = {**alice.headers, "X-Vhm-Root": root, "X-Vhm-Host": "http://evil.example"}
+    assert testapp.get(f"/tasks/{task['id']}", headers=headers).json["id"] == task["id"]
+    created = testapp.post_json("/tasks", {"title": "b"}, headers=headers, status=201)
+    assert created.headers["Location"].startswith("http://example.com/tasks/")
+
+
 def test_the_docs_page_may_load_its_own_scripts(testapp):
     directives = csp_directives(testapp.get("/docs", status=200))
     assert directives["script-src"] == {"'self'"}
