@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from taskservice.webhooks import delivery, runner
+from taskservice.webhooks import deliverer, delivery, runner
 
 # What an app under test needs to deliver to a Receiver: plain http on 127.0.0.1, retries
 # without waiting, and a short timeout.
@@ -164,7 +164,7 @@ def deliver(app: Any, rounds: int = 20) -> int:
     store = runner.store_of(app.registry)
     total = 0
     for _ in range(rounds):
-        attempted = delivery.deliver_due(store, app.registry.app_settings)
+        attempted = deliverer.deliver_due(store, app.registry.app_settings)
         if not attempted:
             return total
         total += attempted
