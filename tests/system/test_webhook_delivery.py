@@ -224,3 +224,21 @@ def subscribe(server: PserveProcess, headers: dict[str, str], url: str) -> None:
     status, _, _ = server.request("POST", "/webhooks", {"url": url, "events": ["task.created"]},
                                   headers)
     assert status == 201
+
+
+def test_writes_go_on_while_an_attempt_waits_for_its_receiver(tmp_path, database_url):
+    """An attempt holds no transaction, lock or SQLite write turn: while the delivery thread's
+    attempt waits for a receiver that has not answered, another user's write completes."""
+    answer = threading.Event()
+    env = {**environment(database_url, "thread"), "TASKSERVICE_WEBHOOKS_TIMEOUT": "60"}
+    with Receiver(delay=DELIVERY_TIMEOUT, gate=answer) as receiver, \
+            PserveProcess(tmp_path, env) as server:
+        hooked, other = (sign_up(server, f"{name}{os.getpid()}{database_url[:3]}")
+                         for name in ("lh", "lo"))
+        subscribe(server, hooked, receiver.url)
+        assert server.request("POST", "/tasks", {"title": "a"}, hooked)[0] == 201
+        receiver.wait_for(1, DELIVERY_TIMEOUT)  # the attempt is under way, unanswered
+        status, _, _ = server.request("POST", "/tasks", {"title": "b"}, other)
+        unanswered = receiver.intervals == []
+        answer.set()
+    assert status == 201 and unanswered
