@@ -76,6 +76,8 @@ class Settings:
     webhooks: bool = True
     webhooks_delivery: str = "thread"
     webhooks_timeout: float = 10.0
+    webhooks_concurrency: int = 16
+    webhooks_concurrency_per_user: int = 4
     webhooks_retry_delays: tuple[float, ...] = (10, 60, 300, 1800, 7200, 21600)
     webhooks_disable_after: int = 50
     webhooks_max_per_user: int = 20
@@ -323,6 +325,13 @@ OPTIONS: tuple[Option, ...] = (
            "SQLite); production.ini sets `worker`"),
     Option("taskservice.webhooks.timeout", _positive_seconds(300), "10",
            "seconds a receiver has to answer (the whole attempt: connect, send, read)"),
+    Option("taskservice.webhooks.concurrency", _positive_int(1000), "16",
+           "attempts one deliverer (the delivery thread, or each `taskservice-worker`) "
+           "makes at once, each in a thread; one at a time per webhook"),
+    Option("taskservice.webhooks.concurrency_per_user", _positive_int(1000), "4",
+           "of those, at most this many to one user's webhooks, so that one user's slow "
+           "receivers leave the other users their turn; at most "
+           "`taskservice.webhooks.concurrency`"),
     Option("taskservice.webhooks.retry_delays", _delays, "10 60 300 1800 7200 21600",
            "seconds before each retry of a failed delivery (± up to 10% jitter; fractions "
            "allowed); after the last one the delivery has failed"),
@@ -426,4 +435,9 @@ def load_settings(raw: Mapping[str, Any], environ: Mapping[str, str] | None = No
     if settings.argon2_memory_cost < 8 * settings.argon2_parallelism:
         raise _fail("taskservice.argon2.memory_cost", str(settings.argon2_memory_cost),
                     f"must be at least 8 KiB per lane ({8 * settings.argon2_parallelism})")
+    if settings.webhooks_concurrency_per_user > settings.webhooks_concurrency:
+        raise _fail("taskservice.webhooks.concurrency_per_user",
+                    str(settings.webhooks_concurrency_per_user),
+                    f"must be at most taskservice.webhooks.concurrency "
+                    f"({settings.webhooks_concurrency})")
     return settings

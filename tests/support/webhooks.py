@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from taskservice.webhooks import delivery, runner
+from taskservice.webhooks import deliverer, delivery, runner
 
 # What an app under test needs to deliver to a Receiver: plain http on 127.0.0.1, retries
 # without waiting, and a short timeout.
@@ -40,37 +40,57 @@ class Received:
 
 class Receiver:
     """An HTTP server that records every POST and answers with ``statuses`` in turn
-    (the last one for ever after)."""
+    (the last one for ever after).
 
-    def __init__(self, *statuses: int, delay: float = 0.0) -> None:
+    Each answer waits ``delay`` seconds first (less when ``gate`` is set meanwhile), and
+    with ``trickle`` its status line and headers are written one byte every ``trickle``
+    seconds: ``cut`` lists the ids whose sender closed the connection before the end.
+    ``intervals`` holds each request's (``webhook-id``, start, end): ``overlaps`` names the
+    ids received while another copy was in flight. Receivers given one ``journal`` list
+    write ``("arrived" | "answered", name, webhook-id)`` to it in the order things happen;
+    a receiver with ``opens`` sets that event when a request arrives.
+    """
+
+    def __init__(self, *statuses: int, delay: float = 0.0, trickle: float | None = None,
+                 gate: threading.Event | None = None, opens: threading.Event | None = None,
+                 journal: list[tuple[str, str, str]] | None = None,
+                 name: str = "receiver") -> None:
         self.statuses = list(statuses or (204,))
         self.deliveries: list[Received] = []
         self.delay = delay  # seconds each answer waits
-        self.in_flight: dict[str, int] = {}
-        self.overlaps: list[str] = []  # ids received while another copy was in flight
-        self.lock = threading.Lock()
+        self.trickle = trickle
+        self.gate = gate or threading.Event()
+        self.opens = opens
+        self.journal = [] if journal is None else journal
+        self.name = name
+        self.intervals: list[tuple[str, float, float]] = []
+        self.cut: list[str] = []
+        self.busy = 0  # requests being handled
+        self.lock = threading.Condition()
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
+                started = time.monotonic()
                 length = int(self.headers.get("Content-Length", 0))
                 event_id = self.headers.get("webhook-id", "")
                 with receiver.lock:
+                    receiver.busy += 1
                     receiver.deliveries.append(
                         Received(dict(self.headers.items()), self.rfile.read(length)))
-                    if receiver.in_flight.get(event_id):
-                        receiver.overlaps.append(event_id)
-                    receiver.in_flight[event_id] = receiver.in_flight.get(event_id, 0) + 1
-                time.sleep(receiver.delay)
-                with receiver.lock:
-                    receiver.in_flight[event_id] -= 1
-                status = receiver.statuses.pop(0) if len(receiver.statuses) > 1 \
-                    else receiver.statuses[0]
-                self.send_response(status)
-                if 300 <= status < 400:
-                    self.send_header("Location", "http://127.0.0.1:1/")
-                self.send_header("Content-Length", "0")
-                self.end_headers()
+                    receiver.journal.append(("arrived", receiver.name, event_id))
+                try:
+                    if receiver.opens is not None:
+                        receiver.opens.set()
+                    receiver.gate.wait(receiver.delay)
+                    with receiver.lock:
+                        receiver.intervals.append((event_id, started, time.monotonic()))
+                        receiver.journal.append(("answered", receiver.name, event_id))
+                    receiver.answer(self, event_id)
+                finally:
+                    with receiver.lock:
+                        receiver.busy -= 1
+                        receiver.lock.notify_all()
 
             def log_message(self, *args: Any) -> None:
                 pass
@@ -80,11 +100,49 @@ class Receiver:
         self.url = f"http://127.0.0.1:{self.port}/hook"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
+    def answer(self, handler: BaseHTTPRequestHandler, event_id: str) -> None:
+        status = self.statuses.pop(0) if len(self.statuses) > 1 else self.statuses[0]
+        if self.trickle is None:
+            handler.send_response(status)
+            if 300 <= status < 400:
+                handler.send_header("Location", "http://127.0.0.1:1/")
+            handler.send_header("Content-Length", "0")
+            handler.end_headers()
+            return
+        handler.close_connection = True
+        head = f"HTTP/1.1 {status} OK\r\nX-Slowly: {'.' * 40}\r\nContent-Length: 0\r\n\r\n"
+        try:
+            for byte in head.encode():
+                handler.wfile.write(bytes([byte]))
+                time.sleep(self.trickle)
+        except OSError:  # BrokenPipeError, ConnectionResetError: the sender hung up
+            with self.lock:
+                self.cut.append(event_id)
+
+    @property
+    def overlaps(self) -> list[str]:
+        """The ids of requests that arrived while another request of that id was in flight."""
+        with self.lock:
+            intervals = sorted(self.intervals, key=lambda interval: interval[1])
+        open_until: dict[str, float] = {}
+        found = []
+        for event_id, start, end in intervals:
+            if start < open_until.get(event_id, start):
+                found.append(event_id)
+            open_until[event_id] = max(end, open_until.get(event_id, end))
+        return found
+
+    def wait_idle(self, timeout: float) -> None:
+        """Until no request is being handled (or the timeout)."""
+        with self.lock:
+            self.lock.wait_for(lambda: self.busy == 0, timeout)
+
     def __enter__(self) -> Receiver:
         self.thread.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
+        self.gate.set()
         self.server.shutdown()
         self.server.server_close()
 
@@ -106,7 +164,7 @@ def deliver(app: Any, rounds: int = 20) -> int:
     store = runner.store_of(app.registry)
     total = 0
     for _ in range(rounds):
-        attempted = delivery.deliver_due(store, app.registry.app_settings)
+        attempted = deliverer.deliver_due(store, app.registry.app_settings)
         if not attempted:
             return total
         total += attempted

@@ -12,6 +12,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -171,3 +172,73 @@ def test_two_workers_deliver_1000_events_never_the_same_one_at_once(tmp_path, wo
     assert sorted(attempts) == sorted((i, 1) for i in ids)
     for worker in workers:  # both took part
         assert "outcome=succeeded" in worker.output()
+
+
+def test_two_workers_and_a_slow_receiver_never_deliver_one_event_twice_at_once(
+        tmp_path, database_url, workers):
+    """Each attempt takes most of the timeout: the claim's lease must outlast every attempt
+    of the claim, or the other worker takes the event again while it is under way."""
+    username = f"slow{os.getpid()}{database_url[:3]}"
+    env = environment(database_url, "worker")
+    with Receiver(delay=1.0) as receiver, PserveProcess(tmp_path, env) as server:
+        tasks = commit_events(server, receiver, username)
+        workers.extend(Worker(tmp_path, env, f"w{n}") for n in range(2))
+        receiver.wait_for(EVENTS_AT_ONCE, DELIVERY_TIMEOUT)
+        for worker in workers:  # each records the attempt under way, then stops
+            worker.process.send_signal(signal.SIGTERM)
+            assert worker.process.wait(timeout=10) == 0, worker.output()
+    assert delivered_tasks(receiver) == tasks
+    assert receiver.overlaps == []
+    assert len(receiver.deliveries) == EVENTS_AT_ONCE  # none was taken again
+
+
+def test_a_worker_turns_to_another_users_event_while_slow_receivers_hold_theirs(
+        tmp_path, database_url, workers):
+    """Alice's ten webhooks answer slowly (at once when bob's delivery arrives); bob's
+    event, committed while hers are under way, is attempted before hers are all answered."""
+    journal: list[tuple[str, str, str]] = []
+    bob_arrived = threading.Event()
+    env = environment(database_url, "worker")
+    with Receiver(delay=1.0, gate=bob_arrived, journal=journal, name="alice") as slow, \
+            Receiver(opens=bob_arrived, journal=journal, name="bob") as fast, \
+            PserveProcess(tmp_path, env) as server:
+        alice, bob = (sign_up(server, f"{name}{os.getpid()}{database_url[:3]}")
+                      for name in ("fa", "fb"))
+        for number in range(10):
+            subscribe(server, alice, f"{slow.url}?n={number}")
+        subscribe(server, bob, fast.url)
+        assert server.request("POST", "/tasks", {"title": "a"}, alice)[0] == 201
+        workers.append(Worker(tmp_path, env))
+        slow.wait_for(1, DELIVERY_TIMEOUT)  # alice's deliveries are under way
+        assert server.request("POST", "/tasks", {"title": "b"}, bob)[0] == 201
+        fast.wait_for(1, DELIVERY_TIMEOUT)
+        slow.wait_for(10, DELIVERY_TIMEOUT)
+        slow.wait_idle(DELIVERY_TIMEOUT)
+    names = [(what, name) for what, name, _ in journal]
+    assert names.count(("answered", "alice")) == 10
+    last_alice_answer = len(names) - 1 - names[::-1].index(("answered", "alice"))
+    assert names.index(("arrived", "bob")) < last_alice_answer, names
+
+
+def subscribe(server: PserveProcess, headers: dict[str, str], url: str) -> None:
+    status, _, _ = server.request("POST", "/webhooks", {"url": url, "events": ["task.created"]},
+                                  headers)
+    assert status == 201
+
+
+def test_writes_go_on_while_an_attempt_waits_for_its_receiver(tmp_path, database_url):
+    """An attempt holds no transaction, lock or SQLite write turn: while the delivery thread's
+    attempt waits for a receiver that has not answered, another user's write completes."""
+    answer = threading.Event()
+    env = {**environment(database_url, "thread"), "TASKSERVICE_WEBHOOKS_TIMEOUT": "60"}
+    with Receiver(delay=DELIVERY_TIMEOUT, gate=answer) as receiver, \
+            PserveProcess(tmp_path, env) as server:
+        hooked, other = (sign_up(server, f"{name}{os.getpid()}{database_url[:3]}")
+                         for name in ("lh", "lo"))
+        subscribe(server, hooked, receiver.url)
+        assert server.request("POST", "/tasks", {"title": "a"}, hooked)[0] == 201
+        receiver.wait_for(1, DELIVERY_TIMEOUT)  # the attempt is under way, unanswered
+        status, _, _ = server.request("POST", "/tasks", {"title": "b"}, other)
+        unanswered = receiver.intervals == []
+        answer.set()
+    assert status == 201 and unanswered

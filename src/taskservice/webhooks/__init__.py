@@ -1,8 +1,10 @@
 """Webhooks (contract section 9): integrations told about changes as they commit.
 
 - outbox.py: events queued in the transaction of each change (the change log's seam);
-- delivery.py: claiming, sending and recording attempts, the retries and disabling;
-- sender.py: the SSRF-guarded HTTP POST; signing.py: Standard Webhooks signatures;
+- delivery.py: claiming (fairly), attempting and recording, the retries and disabling;
+- deliverer.py: the loop, with its attempts under way in a pool of threads;
+- sender.py: the SSRF-guarded HTTP POST, within the attempt's deadline (deadline.py);
+  signing.py: Standard Webhooks signatures;
 - runner.py: the ``thread`` delivery of the web process; worker.py: ``taskservice-worker``;
 - resources.py, schemas.py, views.py: ``/webhooks``; url_checks.py: their URLs' hosts
   resolved before the request's transaction begins.

@@ -1,20 +1,26 @@
-"""Delivering the outbox: claim due events, POST them, record each attempt's outcome.
+"""Claiming due events, attempting them and recording each attempt's outcome.
 
-The same loop runs in the web process's thread (``delivery = thread``) and in each
-``taskservice-worker`` process. A deliverer never holds a transaction across an HTTP
-call:
+The same deliverer (deliverer.py) runs in the web process's thread (``delivery = thread``)
+and in each ``taskservice-worker`` process. It never holds a transaction, a lock or
+SQLite's write turn across a DNS lookup or an HTTP call:
 
-1. **claim**: when a plain read finds something due (so an idle deliverer never takes
-   SQLite's write lock), one short transaction takes up to ``BATCH`` due events, counts the attempt
-   and pushes their ``next_attempt_at`` past a lease (the timeout plus a margin), then
-   commits. On PostgreSQL the rows are read ``FOR UPDATE SKIP LOCKED``, so workers
-   claiming at the same moment take different rows; after the commit the lease keeps
-   them away. On SQLite the claim is one ``BEGIN IMMEDIATE`` writer at a time.
-2. **send** each one (sender.py), outside any transaction.
+1. **claim**: when a plain read finds something claimable (so an idle deliverer never
+   takes SQLite's write lock), one short transaction takes due events for its free
+   slots, counts each attempt and pushes the event's ``next_attempt_at`` past a lease (the
+   timeout plus a margin), then commits. Turns go round the owners: each webhook's
+   soonest event, an owner at most ``concurrency_per_user`` at once (counting those under
+   way), the owners with the fewest under way first (:func:`fair`). On PostgreSQL the
+   rows are read ``FOR UPDATE SKIP LOCKED``, so workers claiming at the same moment take
+   different rows; after the commit the lease keeps them away. On SQLite the claim is one
+   ``BEGIN IMMEDIATE`` writer at a time.
+2. **attempt** each one at once, in a thread, outside any transaction, with a deadline of
+   the timeout from the claim (sender.py, deadline.py): it ends before its lease does, so
+   no other deliverer can claim the event while the attempt may still be sending.
 3. **record** the outcome in another short transaction (:func:`record`, the only place an
    outcome is decided): success deletes the event; a failure schedules the next retry
    with jitter, or, after the last, deletes it and counts a failed delivery against the
-   webhook. The event is only touched if its ``attempt`` is still the one claimed.
+   webhook. The claim's attempt number fences it: only if the event still carries that
+   number is anything recorded, so a deliverer whose claim was lost records nothing.
 
 A deliverer killed at any point leaves the event in the table with its lease; when the
 lease runs out it is claimed again: delivery is at least once, never lost.
@@ -25,16 +31,26 @@ from __future__ import annotations
 import json
 import logging
 import random
-import threading
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Select, delete, func, insert, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Delete,
+    Select,
+    Update,
+    delete,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.engine import CursorResult
-from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from ..db.base import utcnow
@@ -46,10 +62,10 @@ from .models import DELIVERIES, EVENTS, WEBHOOKS
 
 log = logging.getLogger(__name__)
 
-BATCH = 20
+# How much longer than the attempt's deadline its lease lasts: room for the scheduler and
+# for the clocks of deliverers on different machines (keep them in step: NTP).
 LEASE_MARGIN = timedelta(seconds=5)
 JITTER = 0.1
-POLL_SECONDS = 0.5
 PING = "ping"
 
 
@@ -100,10 +116,44 @@ def _due() -> Select[tuple[int]]:
             .where(event.next_attempt_at <= utcnow(), or_(webhook.active, event.type == PING)))
 
 
-def anything_due(store: Store) -> bool:
-    """A read, before the claim's write transaction: an idle deliverer never writes."""
+def fair(limit: int, per_user: int, busy: frozenset[int]) -> Select[tuple[int]]:
+    """The ids of up to ``limit`` due events to claim next, in turns across owners.
+
+    ``busy`` are the webhooks this deliverer has an attempt under way to: none of their
+    events is taken (one attempt at a time per webhook, in the queue's order); of every
+    other webhook, its soonest due event. Then each owner's in turn, counting the owner's
+    busy webhooks, up to ``per_user``: one user's slow receivers take at most that many
+    of the deliverer's slots, and an owner with fewer under way goes first.
+    """
+    event, webhook = EVENTS.c, WEBHOOKS.c
+    heads = _due().add_columns(webhook.owner_id, event.next_attempt_at, func.row_number().over(
+        partition_by=event.webhook_id, order_by=(event.next_attempt_at, event.id)).label("place"))
+    if busy:
+        heads = heads.where(event.webhook_id.not_in(busy))
+    head = heads.subquery()
+    turn = _under_way(head.c.owner_id, busy) + func.row_number().over(
+        partition_by=head.c.owner_id, order_by=(head.c.next_attempt_at, head.c.id))
+    ranked = (select(head.c.id, head.c.next_attempt_at, turn.label("turn"))
+              .where(head.c.place == 1).subquery())
+    return (select(ranked.c.id).where(ranked.c.turn <= per_user)
+            .order_by(ranked.c.turn, ranked.c.next_attempt_at, ranked.c.id).limit(limit))
+
+
+def _under_way(owner: ColumnElement[int], busy: frozenset[int]) -> ColumnElement[int]:
+    """How many of the ``busy`` webhooks ``owner`` has: the owner's attempts under way."""
+    if not busy:
+        return literal(0)
+    mine = WEBHOOKS.alias("busy")
+    return (select(func.count()).select_from(mine)
+            .where(mine.c.owner_id == owner, mine.c.id.in_(busy)).scalar_subquery())
+
+
+def anything_due(store: Store, settings: Settings, busy: frozenset[int]) -> bool:
+    """A read, before the claim's write transaction: an idle deliverer never writes, nor
+    does one whose due events all wait for their owner's turn."""
     with store.session_factory() as session:
-        return session.execute(_due().limit(1)).first() is not None
+        query = fair(1, settings.webhooks_concurrency_per_user, busy)
+        return session.execute(query).first() is not None
 
 
 def signing_secrets(session: Session, secret: str, previous: str | None,
@@ -116,15 +166,18 @@ def signing_secrets(session: Session, secret: str, previous: str | None,
     return sealing.opened(sealing.sealing_key(session), sealed)
 
 
-def claim(session: Session, settings: Settings, limit: int = BATCH) -> list[Claimed]:
-    """Take up to ``limit`` due events for this deliverer (see the module docstring)."""
+def claim(session: Session, settings: Settings, limit: int,
+          busy: frozenset[int] = frozenset()) -> list[Claimed]:
+    """Take up to ``limit`` due events for this deliverer, which has attempts under way to
+    the ``busy`` webhooks (see the module docstring)."""
     now = utcnow()
     event, webhook = EVENTS.c, WEBHOOKS.c
     query = (
         _due().add_columns(event.webhook_id, event.type, event.occurred_at, event.actor,
                            event.data, event.attempt, webhook.url, webhook.secret,
                            webhook.previous_secret, webhook.previous_secret_expires_at)
-        .order_by(event.next_attempt_at).limit(limit)
+        .where(event.id.in_(fair(limit, settings.webhooks_concurrency_per_user, busy)))
+        .order_by(event.next_attempt_at)
     )
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(of=EVENTS, skip_locked=True)
@@ -140,41 +193,46 @@ def claim(session: Session, settings: Settings, limit: int = BATCH) -> list[Clai
             for r in rows]
 
 
-def attempt(claimed: Claimed, settings: Settings) -> sender.Answer:
-    """POST one claimed event, signed, to its webhook."""
+def attempt(claimed: Claimed, settings: Settings, deadline: float) -> sender.Answer:
+    """POST one claimed event, signed, to its webhook, giving up at ``deadline``: a
+    ``time.monotonic()`` value, the timeout from before the claim, so the attempt ends
+    before the claim's lease does."""
     body = claimed.body()
     timestamp = int(utcnow().timestamp())
     headers = signing.headers(claimed.secrets, str(claimed.id), timestamp, body)
-    return sender.post(claimed.url, headers, body, settings)
+    return sender.post(claimed.url, headers, body, settings, deadline)
 
 
 def record(session: Session, claimed: Claimed, answer: sender.Answer,
-           settings: Settings) -> str:
-    """Record one attempt and decide what follows; returns its outcome.
+           settings: Settings) -> str | None:
+    """Record one attempt and decide what follows; returns its outcome, or None when the
+    claim was lost (the event was claimed again, or dropped, meanwhile): then nothing is.
 
     The one place an outcome is decided (a metric of outcomes belongs here).
     """
     now = utcnow()
     outcome = "succeeded" if answer.succeeded else "failed"
+    delays = settings.webhooks_retry_delays
+    # The delivery has failed after the last retry. A ping is sent once and counts for nothing.
+    final = claimed.type == PING or claimed.attempt > len(delays)
+    mine = (EVENTS.c.id == claimed.id) & (EVENTS.c.attempt == claimed.attempt)
+    if answer.succeeded or final:
+        settle: Delete | Update = delete(EVENTS).where(mine)
+    else:
+        delay = delays[claimed.attempt - 1] * random.uniform(1 - JITTER, 1 + JITTER)
+        settle = update(EVENTS).where(mine).values(next_attempt_at=now + timedelta(seconds=delay))
+    if not cast(CursorResult[Any], session.execute(settle)).rowcount:
+        log.warning("webhook delivery event_id=%s attempt=%s: its claim was lost, nothing "
+                    "recorded", claimed.id, claimed.attempt)
+        return None
     session.execute(insert(DELIVERIES).values(
         webhook_id=claimed.webhook_id, event_id=claimed.id, event_type=claimed.type,
         attempt=claimed.attempt, at=now, outcome=outcome, response_status=answer.status,
         duration_ms=answer.duration_ms, error=answer.error))
-    mine = (EVENTS.c.id == claimed.id) & (EVENTS.c.attempt == claimed.attempt)
-    delays = settings.webhooks_retry_delays
-    if answer.succeeded:
-        session.execute(delete(EVENTS).where(mine))
-        if claimed.type != PING:
-            _set_failures(session, claimed.webhook_id, 0)
-    elif claimed.type == PING or claimed.attempt > len(delays):
-        # The delivery has failed. A ping is sent once and counts for nothing.
-        gone = cast(CursorResult[Any], session.execute(delete(EVENTS).where(mine))).rowcount
-        if gone and claimed.type != PING:
-            _count_failed_delivery(session, claimed, answer, settings)
-    else:
-        delay = delays[claimed.attempt - 1] * random.uniform(1 - JITTER, 1 + JITTER)
-        session.execute(update(EVENTS).where(mine).values(
-            next_attempt_at=now + timedelta(seconds=delay)))
+    if claimed.type != PING and answer.succeeded:
+        _set_failures(session, claimed.webhook_id, 0)
+    elif claimed.type != PING and final:
+        _count_failed_delivery(session, claimed, answer, settings)
     log.info("webhook delivery event_id=%s webhook_id=%s type=%s attempt=%s outcome=%s "
              "status=%s duration_ms=%s error=%s", claimed.id, claimed.webhook_id,
              claimed.type, claimed.attempt, outcome, answer.status, answer.duration_ms,
@@ -213,38 +271,3 @@ def disable(session: Session, webhook_id: int, reason: str) -> None:
 def queue_depth(session: Session) -> int:
     """How many events wait for delivery (due or not, leased or not)."""
     return session.execute(select(func.count()).select_from(EVENTS)).scalar_one()
-
-
-def deliver_due(store: Store, settings: Settings, stop: threading.Event | None = None) -> int:
-    """One round: claim a batch, attempt each, record each; how many were claimed.
-
-    When ``stop`` is set the round ends after the attempt under way; the rest of the
-    batch waits for its lease to run out.
-    """
-    if not anything_due(store):
-        return 0
-    with store.writing() as session:
-        batch = claim(session, settings)
-    for claimed in batch:
-        if stop is not None and stop.is_set():
-            break
-        answer = attempt(claimed, settings)
-        with store.writing() as session:
-            outcome = record(session, claimed, answer, settings)
-        if store.on_outcome is not None:
-            store.on_outcome(outcome)
-    return len(batch)
-
-
-def run(store: Store, settings: Settings, stop: threading.Event) -> None:
-    """Deliver until ``stop`` is set; the attempt under way is finished and recorded first."""
-    log.info("webhook delivery started")
-    while not stop.is_set():
-        try:
-            attempted = deliver_due(store, settings, stop)
-        except SQLAlchemyError:
-            log.exception("webhook delivery: the database failed; trying again")
-            attempted = 0
-        if not attempted:
-            stop.wait(POLL_SECONDS)
-    log.info("webhook delivery stopped")

@@ -21,7 +21,7 @@ from zope.interface import Interface
 
 from ..db.interfaces import ISessionFactory, ISQLiteWriteTurn
 from ..metrics import record_webhook_delivery, set_webhook_queue_depth_source
-from . import delivery
+from . import deliverer, delivery
 
 STOP_WAIT_SECONDS = 5.0
 
@@ -42,7 +42,7 @@ def start(registry: Registry) -> None:
     """Start the delivery thread; :func:`stop` (or the process's exit) stops it."""
     stop = threading.Event()
     thread = threading.Thread(
-        target=delivery.run, args=(store_of(registry), registry.app_settings, stop),
+        target=deliverer.run, args=(store_of(registry), registry.app_settings, stop),
         name="webhook-delivery", daemon=True)
     thread.start()
 

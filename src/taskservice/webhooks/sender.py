@@ -11,7 +11,9 @@ its own network (server-side request forgery). Every attempt therefore:
   (certificates are verified against the name): a DNS answer that changes between the
   check and the connection (rebinding) cannot redirect it;
 - follows no redirect (a 3xx is a failure), reads at most ``MAX_RESPONSE_BYTES`` of the
-  answer, ignores proxy variables, and gives up after ``taskservice.webhooks.timeout``.
+  answer, ignores proxy variables, and gives up at the attempt's deadline,
+  ``taskservice.webhooks.timeout`` after its claim: the whole attempt, however slowly the
+  receiver connects or answers (deadline.py).
 
 ``check_url`` is the same check at creation, where a host that does not resolve is
 accepted (it is checked again at every attempt).
@@ -29,11 +31,16 @@ from functools import cache
 from urllib.parse import SplitResult, urlsplit, urlunsplit
 
 import certifi
-import httpx
+import httpcore
 
 from ..settings import Settings
+from .deadline import DeadlineBackend
 
 MAX_RESPONSE_BYTES = 64 * 1024
+# What an attempt may fail with besides a timeout: the connection, the receiver's HTTP, or
+# a URL the HTTP client cannot send (a host name it cannot encode).
+FAILURES = (httpcore.NetworkError, httpcore.ProtocolError, httpcore.UnsupportedProtocol,
+            httpcore.ConnectionNotAvailable, UnicodeError)
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 
@@ -116,19 +123,23 @@ def _port(parts: SplitResult) -> int:
     return parts.port or (443 if parts.scheme == "https" else 80)
 
 
-def post(url: str, headers: dict[str, str], body: bytes, settings: Settings) -> Answer:
-    """POST ``body`` to ``url`` as the module docstring says; never raises."""
+def post(url: str, headers: dict[str, str], body: bytes, settings: Settings,
+         deadline: float | None = None) -> Answer:
+    """POST ``body`` to ``url`` as the module docstring says, giving up at ``deadline`` (a
+    ``time.monotonic()`` value; by default the timeout from now); never raises."""
     started = time.monotonic()
+    if deadline is None:
+        deadline = started + settings.webhooks_timeout
     try:
         parts = parse(url, settings)
         address = checked_address(parts, settings)
-        status = _send(parts, address, headers, body, settings.webhooks_timeout, started)
+        status = _send(parts, address, headers, body, deadline)
         error = None if 200 <= status < 300 else _status_error(status)
     except Refused as refused:
         status, error = None, str(refused)
-    except httpx.TimeoutException:
+    except httpcore.TimeoutException:
         status, error = None, f"No answer within {settings.webhooks_timeout:g} seconds"
-    except httpx.HTTPError as failure:
+    except FAILURES as failure:
         status, error = None, f"{type(failure).__name__}: {failure}"[:500]
     return Answer(status, error, round((time.monotonic() - started) * 1000))
 
@@ -147,23 +158,21 @@ def _tls_context() -> ssl.SSLContext:
 
 
 def _send(parts: SplitResult, address: IPAddress, headers: dict[str, str], body: bytes,
-          timeout: float, started: float) -> int:
+          deadline: float) -> int:
     host = f"[{address}]" if address.version == 6 else str(address)
     target = urlunsplit((parts.scheme, f"{host}:{_port(parts)}", parts.path or "/",
                          parts.query, ""))
     netloc_host = parts.netloc.rpartition("@")[2]
     extensions = {"sni_hostname": parts.hostname} if parts.scheme == "https" else {}
-    # A client per attempt: a pooled connection is keyed by address, and must never carry
+    # A pool per attempt: a pooled connection is keyed by address, and must never carry
     # one host's TLS session to another host on the same address.
-    with httpx.Client(follow_redirects=False, trust_env=False, verify=_tls_context(),
-                      timeout=httpx.Timeout(timeout)) as client, client.stream(
-            "POST", target, content=body, headers={**headers, "Host": netloc_host},
-            extensions=extensions) as response:
+    with httpcore.ConnectionPool(ssl_context=_tls_context(),
+                                 network_backend=DeadlineBackend(deadline)) as pool, \
+            pool.stream("POST", target, content=body, extensions=extensions,
+                        headers=[*headers.items(), ("Host", netloc_host)]) as response:
         received = 0
-        for chunk in response.iter_raw():
+        for chunk in response.iter_stream():
             received += len(chunk)
-            if received >= MAX_RESPONSE_BYTES or time.monotonic() - started > timeout:
+            if received >= MAX_RESPONSE_BYTES:
                 break
-        if time.monotonic() - started > timeout:
-            raise httpx.ReadTimeout("the answer took too long")
-        return response.status_code
+        return response.status

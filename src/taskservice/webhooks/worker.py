@@ -23,7 +23,7 @@ from sqlalchemy.orm import sessionmaker
 from ..db.session import make_engine
 from ..metrics.definitions import Metrics
 from ..settings import Settings, SettingsError, load_settings
-from . import delivery
+from . import deliverer, delivery
 
 PROG = "taskservice-worker"
 
@@ -56,7 +56,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     signal.signal(signal.SIGINT, request_stop)
     try:
         store = delivery.Store(sessionmaker(bind=engine), on_outcome=_outcome_counter(settings))
-        delivery.run(store, settings, stop)
+        deliverer.run(store, settings, stop)
     finally:
         engine.dispose()
     return 0
