@@ -98,8 +98,8 @@ def _password_throttle(request: Request) -> PasswordThrottle | NoThrottle:
 
 def includeme(config: Configurator) -> None:
     settings = config.registry.app_settings
-    limit = settings.login_ratelimit
-    throttle = NoThrottle() if limit is None else PasswordThrottle(limit,
-                                                                   settings.ratelimit_storage)
+    throttle: PasswordThrottle | NoThrottle = NoThrottle()
+    if settings.login_ratelimit is not None:
+        throttle = PasswordThrottle(settings.login_ratelimit, settings.ratelimit_storage)
     config.registry.registerUtility(throttle, IPasswordThrottle)
     config.add_request_method(_password_throttle, "password_throttle", reify=True)

@@ -117,17 +117,16 @@ def find_user(request: Request, username: str) -> User:
 
 
 def create_user(request: Request, args: argparse.Namespace) -> str:
-    """Name and password are read and checked before the transaction opens: no database
-    transaction stays open while a person types at the prompt."""
+    """Name and password are read, checked and hashed before the transaction opens: no
+    database transaction stays open while a person types at the prompt, nor through argon2."""
     username = validated("username", args.username)
-    password = validated("password", read_password(args.password_stdin))
+    password_hash = request.passwords.hash(validated("password",
+                                                     read_password(args.password_stdin)))
     with request.tm:
         session = request.dbsession
         if session.execute(select(User.id).where(username_matches(username))).first():
             raise CommandError(f"the username {username!r} is already taken")
-        user = User(
-            username=username, password_hash=request.passwords.hash(password), is_admin=args.admin
-        )
+        user = User(username=username, password_hash=password_hash, is_admin=args.admin)
         session.add(user)
         try:
             session.flush()

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 import webtest
+from argon2 import PasswordHasher
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
@@ -30,6 +31,7 @@ from taskservice.db.base import utcnow
 from taskservice.db.interfaces import IDatabaseEngine
 from taskservice.db.session import make_engine
 from taskservice.idempotency.models import IdempotencyKey
+from taskservice.scripts import admin
 from taskservice.scripts.admin import main
 from taskservice.tasks.models import Task
 from tests.support.cli import write_ini
@@ -145,6 +147,34 @@ def test_the_created_user_can_log_in_through_the_api(ini, database_url, stdin):
         app.post_json("/tokens", {"username": "alice", "password": PASSWORD + "x"}, status=401)
     finally:
         app.app.registry.getUtility(IDatabaseEngine).dispose()
+
+
+def test_create_user_hashes_the_password_before_its_transaction_opens(ini, db, stdin,
+                                                                      monkeypatch):
+    """argon2 is slow on purpose: no transaction (nor SQLite lock) waits on it (issue 24)."""
+    events: list[str] = []
+    real_read, real_hash, real_execute = admin.read_password, PasswordHasher.hash, Session.execute
+
+    def read_password(from_stdin: bool) -> str:
+        events.append("read")
+        return real_read(from_stdin)
+
+    def hash_password(self, password: str, **kwargs) -> str:
+        events.append("hash")
+        return real_hash(self, password, **kwargs)
+
+    def execute(self, statement, *args, **kwargs):
+        events.append("query")
+        return real_execute(self, statement, *args, **kwargs)
+
+    monkeypatch.setattr(admin, "read_password", read_password)
+    monkeypatch.setattr(PasswordHasher, "hash", hash_password)
+    monkeypatch.setattr(Session, "execute", execute)
+    stdin(PASSWORD + "\n")
+    assert main([ini, "create-user", "alice", "--password-stdin"]) == 0
+    monkeypatch.undo()
+    assert events[events.index("read"):][:3] == ["read", "hash", "query"]
+    assert users(db) == {"alice": False}
 
 
 def test_create_user_prompts_twice_for_the_password(ini, db, prompts, capsys):
