@@ -92,11 +92,19 @@ def _authenticate(request: Request) -> Identity | None:
 
 
 def authenticate(request: Request, session: Session) -> Identity | None:
-    """One indexed query: the user holding the unexpired token with that hash."""
+    """One indexed query: the user holding the unexpired token with that hash.
+
+    Run on the session's connection, past the ORM's execution path (the statement
+    selects Core columns, so the ORM adds nothing but per-call overhead, paid on every
+    request and on every sub-request of a batch). What the session has pending is
+    flushed first, as its own ``execute`` would: in an atomic batch an earlier
+    sub-request may have added or revoked a token.
+    """
     token = bearer_token(request)
     if token is None:
         return None
-    row = session.execute(
+    session.flush()
+    row = session.connection().execute(
         TOKEN_USER, {"digest": token_digest(token), "now": utcnow()}
     ).one_or_none()
     return None if row is None else Identity(**row._mapping)
