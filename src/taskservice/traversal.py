@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable
 from typing import ClassVar
 
 from pyramid.config import Configurator
+from pyramid.httpexceptions import HTTPNotFound
 from pyramid.request import Request
 from zope.interface import Interface
 
@@ -51,7 +52,20 @@ class Root(Resource):
         return child(self.request, name, self)
 
 
+# Path segments traversal would resolve as a file system does instead of looking them up.
+DOT_SEGMENTS = frozenset({".", ".."})
+
+
 def root_factory(request: Request) -> Root:
+    """The tree's root, for a route whose placeholders each name a resource.
+
+    A route matches ``/tasks/5/shares/..`` with ``username = ".."``, and traversal would
+    collapse that segment and land on the task under the share's route and view: a dot
+    segment names nothing, so it is a 404 (the 401 of any unknown path when anonymous).
+    """
+    matchdict = request.matchdict or {}
+    if any(value in DOT_SEGMENTS for value in matchdict.values() if isinstance(value, str)):
+        raise HTTPNotFound()
     return Root(request)
 
 
