@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..vocabulary import (
-    ALL_EVENTS,
     BATCH_METHODS,
     CHANGE_KINDS,
     DELIVERY_OUTCOMES,
@@ -25,10 +24,10 @@ from ..vocabulary import (
     LIST_ACCESS,
     LIST_SHARE_PERMISSIONS,
     LIST_SORTS,
-    OBJECT_EVENTS,
     PRIORITIES,
     SHARE_PERMISSIONS,
     SORTS,
+    SUBSCRIPTIONS,
     TOMBSTONE_REASONS,
 )
 from .components import ref
@@ -86,8 +85,9 @@ ENUMS: tuple[EnumType, ...] = (
              "caller's copy: deleted, or no longer visible to them"),
     EnumType("HistoryAction", HISTORY_ACTIONS, "What a history entry records"),
     EnumType("BatchMethod", BATCH_METHODS, "The HTTP method of a batch sub-request"),
-    EnumType("WebhookSubscription", (*OBJECT_EVENTS, ALL_EVENTS),
-             "An event a webhook subscribes to; * is every one of them"),
+    EnumType("WebhookSubscription", SUBSCRIPTIONS,
+             "An event a webhook subscribes to; * is every one of them (a ping is sent on "
+             "request, whatever the events)"),
     EnumType("WebhookEventType", EVENT_TYPES, "What a delivered event reports"),
     EnumType("DeliveryOutcome", DELIVERY_OUTCOMES, "How a delivery attempt ended"),
     EnumType("ErrorLocation", ERROR_LOCATIONS, "Which part of the request the error concerns"),

@@ -16,7 +16,6 @@ from typing import Any
 
 from ..batch.runner import KEPT_HEADERS as BATCH_RESPONSE_HEADERS
 from ..vocabulary import (
-    ALL_EVENTS,
     CHANGE_KINDS,
     DELIVERY_OUTCOMES,
     EVENT_TYPES,
@@ -26,9 +25,9 @@ from ..vocabulary import (
     IDEMPOTENCY_KEY_MAX_LENGTH,
     LIST_ACCESS,
     LIST_SHARE_PERMISSIONS,
-    OBJECT_EVENTS,
     PRIORITIES,
     SHARE_PERMISSIONS,
+    SUBSCRIPTIONS,
     TOMBSTONE_REASONS,
     USERNAME_PATTERN,
 )
@@ -77,7 +76,7 @@ def example(schema: dict[str, Any], value: Any) -> dict[str, Any]:
 SECRET = {"type": "string", "pattern": "^whsec_[A-Za-z0-9+/]+={0,2}$", "nullable": True}
 WEBHOOK: dict[str, dict[str, Any]] = {
     "id": STRING, "url": STRING,
-    "events": {"type": "array", "items": enum_ref((*OBJECT_EVENTS, ALL_EVENTS)), "minItems": 1},
+    "events": {"type": "array", "items": enum_ref(SUBSCRIPTIONS), "minItems": 1},
     "list": {"type": "string", "nullable": True, "pattern": anchored(ID_PATTERN)},
     "active": {"type": "boolean"}, "disabled_reason": NULLABLE_STRING, "created_at": TIME,
 }
