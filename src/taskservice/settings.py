@@ -117,6 +117,12 @@ def default_database_url(here: str) -> str:
     return f"sqlite:///{here}/taskservice.sqlite"
 
 
+def with_default_database(raw: Mapping[str, Any], here: str) -> dict[str, Any]:
+    """``raw`` with :func:`default_database_url` when it names no database: what every
+    reader of an ini (the app factory, the worker, ``check``) starts from."""
+    return {DATABASE_URL_KEY: default_database_url(here), **raw}
+
+
 def env_name(key: str) -> str:
     """The environment variable that overrides ``key`` (the contract's naming rule)."""
     if key == DATABASE_URL_KEY:

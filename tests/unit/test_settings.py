@@ -347,6 +347,18 @@ def test_keys_of_other_packages_are_left_alone():
 SHIPPED_DIFFERENCES = {"production.ini": {"webhooks_delivery": "worker"}, "development.ini": {}}
 
 
+def test_an_ini_without_a_database_means_the_same_file_to_the_app_and_the_worker(tmp_path):
+    from taskservice import make_config
+    from taskservice.webhooks import worker
+
+    ini = tmp_path / "bare.ini"
+    ini.write_text("[app:main]\nuse = egg:taskservice\n")
+    expected = f"sqlite:///{tmp_path}/taskservice.sqlite"
+    assert worker.load(str(ini)).database_url == expected
+    config = make_config({"here": str(tmp_path)})
+    assert config.registry.app_settings.database_url == expected
+
+
 @pytest.mark.parametrize("ini", ["production.ini", "development.ini"])
 def test_shipped_ini_files_are_valid_and_use_the_defaults(ini):
     settings = load_settings(get_appsettings(str(ROOT / ini), name="main"), {})
