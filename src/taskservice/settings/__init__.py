@@ -37,8 +37,9 @@ from .converters import (
 
 __all__ = [
     "DATABASE_URL_ENV", "DATABASE_URL_KEY", "OPTIONS", "OPTIONS_BY_KEY", "PREFIX", "Option",
-    "RateLimit", "Settings", "SettingsError", "default_database_url", "effective_raw_settings",
-    "env_name", "load_settings", "settings_problems", "with_default_database",
+    "RateLimit", "Settings", "SettingsError", "default_database_url", "default_settings",
+    "effective_raw_settings", "env_name", "load_settings", "settings_problems",
+    "with_default_database",
 ]
 
 PREFIX = "taskservice."
@@ -51,40 +52,44 @@ SECRET_KEY_PATTERN = re.compile(r"[._](token|secret|password)$")
 
 @dataclass(frozen=True)
 class Settings:
-    """The typed settings; field ``x_y`` comes from key ``taskservice.x.y``."""
+    """The typed settings; field ``x_y`` comes from key ``taskservice.x.y``.
+
+    No field has a default: each key's default is its ``Option``'s, in ``OPTIONS`` alone
+    (:func:`default_settings` is every one of them).
+    """
 
     database_url: str
-    registration: str = "open"
-    token_ttl: int = 86400
-    page_size_default: int = 20
-    page_size_max: int = 100
-    max_body_bytes: int = 1048576
-    readonly: bool = False
-    ratelimit: RateLimit | None = None
-    ratelimit_storage: str = "memory://"
-    login_ratelimit: RateLimit | None = RateLimit(10, "minute")  # noqa: RUF009
-    trusted_proxies: tuple[IPv4Network | IPv6Network, ...] = ()
-    cors_origins: tuple[str, ...] = ()
-    public_url: str = ""
-    argon2_time_cost: int = 3
-    argon2_memory_cost: int = 65536
-    argon2_parallelism: int = 4
-    changes_retention: int = 2592000
-    metrics: str = "off"
-    metrics_token: str = ""
-    log_format: str = "text"
-    batch_max_requests: int = 25
-    idempotency_ttl: int = 86400
-    webhooks: bool = True
-    webhooks_delivery: str = "thread"
-    webhooks_timeout: float = 10.0
-    webhooks_concurrency: int = 16
-    webhooks_concurrency_per_user: int = 4
-    webhooks_retry_delays: tuple[float, ...] = (10, 60, 300, 1800, 7200, 21600)
-    webhooks_disable_after: int = 50
-    webhooks_max_per_user: int = 20
-    webhooks_allow_http: bool = False
-    webhooks_allow_private: bool = False
+    registration: str
+    token_ttl: int
+    page_size_default: int
+    page_size_max: int
+    max_body_bytes: int
+    readonly: bool
+    ratelimit: RateLimit | None
+    ratelimit_storage: str
+    login_ratelimit: RateLimit | None
+    trusted_proxies: tuple[IPv4Network | IPv6Network, ...]
+    cors_origins: tuple[str, ...]
+    public_url: str
+    argon2_time_cost: int
+    argon2_memory_cost: int
+    argon2_parallelism: int
+    changes_retention: int
+    metrics: str
+    metrics_token: str
+    log_format: str
+    batch_max_requests: int
+    idempotency_ttl: int
+    webhooks: bool
+    webhooks_delivery: str
+    webhooks_timeout: float
+    webhooks_concurrency: int
+    webhooks_concurrency_per_user: int
+    webhooks_retry_delays: tuple[float, ...]
+    webhooks_disable_after: int
+    webhooks_max_per_user: int
+    webhooks_allow_http: bool
+    webhooks_allow_private: bool
 
     @property
     def registration_open(self) -> bool:
@@ -117,6 +122,11 @@ class Option:
 def default_database_url(here: str) -> str:
     """An SQLite file beside the ini (``here`` is the ini's directory)."""
     return f"sqlite:///{here}/taskservice.sqlite"
+
+
+def default_settings(database_url: str) -> Settings:
+    """Every setting at its default, on ``database_url``."""
+    return load_settings({DATABASE_URL_KEY: database_url}, {})
 
 
 def with_default_database(raw: Mapping[str, Any], here: str) -> dict[str, Any]:
