@@ -38,8 +38,8 @@ from taskservice.db.service_keys import CURSORS, SYNC_TOKENS, read_service_key
 from taskservice.db.session import make_engine
 from taskservice.lists.models import ListShare, TaskList
 from taskservice.settings import default_settings
-from taskservice.tasks.listing import Sort
 from taskservice.tasks.models import Task, TaskShare, TaskTag
+from taskservice.tasks.sorting import Sort
 from taskservice.vocabulary import SORT_FIELDS
 from taskservice.web.pagination import encode_cursor
 
