@@ -37,9 +37,9 @@ from taskservice.changes.tokens import KEPT, SyncToken
 from taskservice.db.service_keys import CURSORS, SYNC_TOKENS, read_service_key
 from taskservice.db.session import make_engine
 from taskservice.lists.models import ListShare, TaskList
-from taskservice.settings import Settings
-from taskservice.tasks.listing import Sort
+from taskservice.settings import default_settings
 from taskservice.tasks.models import Task, TaskShare, TaskTag
+from taskservice.tasks.sorting import Sort
 from taskservice.vocabulary import SORT_FIELDS
 from taskservice.web.pagination import encode_cursor
 
@@ -106,7 +106,7 @@ def migrate(connection: Connection) -> None:
 
 
 def insert_accounts(connection: Connection) -> None:
-    defaults = Settings(database_url="sqlite://")
+    defaults = default_settings("sqlite://")
     hasher = PasswordHasher(time_cost=defaults.argon2_time_cost,
                             memory_cost=defaults.argon2_memory_cost,
                             parallelism=defaults.argon2_parallelism)

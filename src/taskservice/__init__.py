@@ -13,7 +13,7 @@ from typing import Any
 from pyramid.config import Configurator
 from pyramid.router import Router
 
-from .settings import DATABASE_URL_KEY, SettingsError, default_database_url, load_settings
+from .settings import SettingsError, load_settings, with_default_database
 from .traversal import root_factory
 
 # Framework settings this service depends on for correctness; an ini may still override.
@@ -28,8 +28,7 @@ FRAMEWORK_DEFAULTS = {
 
 def make_config(global_config: dict[str, Any], **raw: Any) -> Configurator:
     """The configured, not yet committed Configurator (tests add views to it)."""
-    here = global_config.get("here", ".")
-    raw.setdefault(DATABASE_URL_KEY, default_database_url(here))
+    raw = with_default_database(raw, global_config.get("here", "."))
     for key, value in FRAMEWORK_DEFAULTS.items():
         raw.setdefault(key, value)
     app_settings = load_settings(raw)

@@ -69,10 +69,13 @@ IDEMPOTENCY_KEY_HEADER = "Idempotency-Key"
 IDEMPOTENCY_KEY_MAX_LENGTH = 255
 # -- webhooks (contract section 9) ---------------------------------------------------------
 
-# What a webhook may subscribe to; "*" is every one of them. A ping is sent on request only.
+# What a webhook may subscribe to; "*" is every one of them, ping included. A ping is sent
+# on request only (POST /webhooks/<id>/ping), to the webhook asked, whatever its events.
 OBJECT_EVENTS = tuple(f"{kind}.{action}" for kind in ("task", "list")
                       for action in ("created", "updated", "deleted", "shared", "unshared"))
-EVENT_TYPES = (*OBJECT_EVENTS, "ping")
+PING_EVENT = "ping"
+EVENT_TYPES = (*OBJECT_EVENTS, PING_EVENT)
 ALL_EVENTS = "*"
+SUBSCRIPTIONS = (*EVENT_TYPES, ALL_EVENTS)
 DELIVERY_OUTCOMES = ("succeeded", "failed")
 WEBHOOK_URL_MAX_LENGTH = 2000

@@ -58,9 +58,10 @@ from ..accounts.models import User
 from ..accounts.security import Identity
 from ..lists.models import ListShare, TaskList
 from ..lists.representation import access, list_json
-from ..tasks.listing import MEMBER_LISTS, PAGE_COLUMNS
+from ..tasks.listing import PAGE_COLUMNS
 from ..tasks.models import TASKS, Task, TaskShare
 from ..tasks.representation import task_json
+from ..tasks.visibility import MEMBER_LISTS
 from .models import CHANGES
 
 C = CHANGES.c

@@ -16,8 +16,9 @@ from ..db.service_keys import SYNC_TOKENS, service_key
 from ..lists.listing import ListSort, fetch_list_page
 from ..lists.representation import access, list_json
 from ..permissions import Permission
-from ..tasks.listing import Sort, TaskFilters, TaskPageRequest, fetch_task_page
+from ..tasks.listing import TaskFilters, TaskPageRequest, fetch_task_page
 from ..tasks.representation import task_json
+from ..tasks.sorting import Sort
 from ..traversal import ACL, Resource
 from ..web.errors import error_response
 from ..web.pagination import INTEGER, CursorError, cursor_for, page_after

@@ -58,7 +58,7 @@ def take_sqlite_write_turn(request: Request, session: Session) -> None:
     """Queue this process's SQLite writers on a lock, released when the request finishes.
 
     A BEGIN IMMEDIATE that finds the write lock taken waits in SQLite's busy handler,
-    which sleeps 1, 2, 5 ... 100 ms between attempts, so a writer goes on sleeping long
+    which sleeps ever longer between attempts, so a writer goes on sleeping long
     after the lock is free. A thread lock hands the turn over the moment the previous
     writer is done. Other processes still meet the busy timeout; after that long the
     request tries anyway.

@@ -36,7 +36,8 @@ LEASE_KEY = "taskservice.idempotency.lease"
 REPLAYED_HEADER = "Idempotent-Replayed"
 # The header as WSGI names it: one dict lookup, cheaper than WebOb's header mapping.
 ENVIRON_HEADER = "HTTP_" + IDEMPOTENCY_KEY_HEADER.upper().replace("-", "_")
-RETRY_AFTER_SECONDS = "1"
+# A request with this key still running: it is most likely done very soon.
+KEY_BUSY_RETRY_AFTER_SECONDS = "1"
 
 
 def _refusal(request: Request, status: int, description: str,
@@ -49,7 +50,8 @@ def _answer(request: Request, claimed: Claim, body: bytes | None) -> Response:
     """The answer to a request that may not run: a replay (of ``body``), a 409 or a 422."""
     if claimed.outcome is Outcome.BUSY:
         return _refusal(request, 409, "The first request with this Idempotency-Key is still "
-                        "running; retry shortly", (("Retry-After", RETRY_AFTER_SECONDS),))
+                        "running; retry shortly",
+                        (("Retry-After", KEY_BUSY_RETRY_AFTER_SECONDS),))
     if claimed.outcome is Outcome.MISMATCH:
         return _refusal(request, 422, "This Idempotency-Key was used with a different method, "
                         "path or body; use a new key for a new request")

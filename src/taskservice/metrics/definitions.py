@@ -27,7 +27,7 @@ log = logging.getLogger(__name__)
 # A request's labels: a method outside these is "other", so no client can add series.
 METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 OTHER_METHOD = "other"
-# Seconds; the service answers most requests in a few milliseconds.
+# Seconds; fine-grained at the low end, where most requests fall.
 DURATION_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 QUEUE_DEPTH = "taskservice_webhook_queue_depth"
 

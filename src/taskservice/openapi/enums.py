@@ -11,6 +11,7 @@ here stops start-up instead of becoming an anonymous type again.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -25,10 +26,10 @@ from ..vocabulary import (
     LIST_ACCESS,
     LIST_SHARE_PERMISSIONS,
     LIST_SORTS,
-    OBJECT_EVENTS,
     PRIORITIES,
     SHARE_PERMISSIONS,
     SORTS,
+    SUBSCRIPTIONS,
     TOMBSTONE_REASONS,
 )
 from .components import ref
@@ -42,22 +43,44 @@ ERROR_STATUSES = ("error",)
 DATABASE_STATUSES = ("ok",)
 
 
+# What openapi-python-client accepts as a member name from x-enum-varnames.
+MEMBER_NAME = re.compile(r"[A-Z][A-Z0-9]*(_[A-Z0-9]+)*")
+
+
+def member_name(value: str) -> str:
+    """``TASK_CREATED`` for ``task.created``: the value's words in upper case, joined by
+    ``_``; empty for a value with no word (``*``), which must be given a name."""
+    return "_".join(re.findall(r"[A-Za-z0-9]+", value)).upper()
+
+
 @dataclass(frozen=True)
 class EnumType:
-    """One enum component; ``varnames`` name values that are not identifiers (``-title``)."""
+    """One enum component, with a member name for each value (``x-enum-varnames``).
+
+    Generators name a member after its value when the value starts with a letter, and
+    ``VALUE_<n>`` otherwise (``*``, ``-title``). ``varnames`` names the values in order;
+    left out, each is :func:`member_name` of its value. An enum whose names are not
+    identifiers, or not distinct, stops start-up.
+    """
 
     name: str
     values: tuple[str, ...]
     description: str
     varnames: tuple[str, ...] = ()
 
+    def __post_init__(self) -> None:
+        if not self.varnames:
+            object.__setattr__(self, "varnames", tuple(map(member_name, self.values)))
+        bad = [name for name in self.varnames if not MEMBER_NAME.fullmatch(name)]
+        if bad or len(self.varnames) != len(self.values) \
+                or len(set(self.varnames)) != len(self.varnames):
+            raise ValueError(f"enum {self.name}: member names {self.varnames} for "
+                             f"{self.values} must be distinct upper-case identifiers, one "
+                             "per value (pass varnames)")
+
     def schema(self) -> dict[str, Any]:
-        schema: dict[str, Any] = {
-            "type": "string", "enum": list(self.values), "description": self.description,
-        }
-        if self.varnames:
-            schema["x-enum-varnames"] = list(self.varnames)
-        return schema
+        return {"type": "string", "enum": list(self.values), "description": self.description,
+                "x-enum-varnames": list(self.varnames)}
 
 
 def sort_varnames(sorts: Iterable[str]) -> tuple[str, ...]:
@@ -86,8 +109,11 @@ ENUMS: tuple[EnumType, ...] = (
              "caller's copy: deleted, or no longer visible to them"),
     EnumType("HistoryAction", HISTORY_ACTIONS, "What a history entry records"),
     EnumType("BatchMethod", BATCH_METHODS, "The HTTP method of a batch sub-request"),
-    EnumType("WebhookSubscription", (*OBJECT_EVENTS, ALL_EVENTS),
-             "An event a webhook subscribes to; * is every one of them"),
+    EnumType("WebhookSubscription", SUBSCRIPTIONS,
+             "An event a webhook subscribes to; * is every one of them (a ping is sent on "
+             "request, whatever the events)",
+             tuple(member_name(value) if value != ALL_EVENTS else "ALL"
+                   for value in SUBSCRIPTIONS)),
     EnumType("WebhookEventType", EVENT_TYPES, "What a delivered event reports"),
     EnumType("DeliveryOutcome", DELIVERY_OUTCOMES, "How a delivery attempt ended"),
     EnumType("ErrorLocation", ERROR_LOCATIONS, "Which part of the request the error concerns"),

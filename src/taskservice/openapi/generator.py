@@ -39,12 +39,11 @@ from .components import Schemas
 from .enums import ENUMS
 from .nodes import node_schema
 from .operations import Names, check_unique, names_of
+from .response_schemas import JSON, SCHEMAS
 from .responses import (
-    JSON,
     OUTCOMES,
     PATH_PARAMETERS,
     REQUEST_HEADERS,
-    SCHEMAS,
     Outcome,
 )
 from .security import SECURITY, SECURITY_SCHEMES

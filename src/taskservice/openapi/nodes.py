@@ -34,7 +34,7 @@ from ..web.schema_types import (
 )
 from .components import Schemas, with_siblings
 from .enums import enum_ref
-from .responses import anchored
+from .response_schemas import anchored
 
 NO_NUL = "^[^\\x00]*$"  # StrictString refuses NUL characters
 DATE_TIME = {"type": "string", "format": "date-time"}

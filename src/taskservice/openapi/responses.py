@@ -1,12 +1,10 @@
 """What the Colander schemas cannot tell the generator: responses and path parameters.
 
 Requests are validated by Colander, so their part of the document is generated
-(generator.py). Responses are plain dicts built by representations.py, so their shapes
-are described here by hand, next to the one table that says, per operation, the
-success status and the errors only that view's own logic produces. Errors that follow
-from the route itself (401, 404, 413, 415, 429, 503) are derived by the generator.
-Response objects forbid unknown properties, so the API fuzz notices any drift between
-this module and representations.py.
+(generator.py); the response bodies' shapes are response_schemas.py's. Here is the one
+table that says, per operation, the success status and the errors only that view's own
+logic produces, with the headers and the shared error statuses. Errors that follow from
+the route itself (401, 404, 413, 415, 429, 503) are derived by the generator.
 """
 
 from __future__ import annotations
@@ -14,173 +12,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ..batch.runner import KEPT_HEADERS as BATCH_RESPONSE_HEADERS
 from ..vocabulary import (
-    ALL_EVENTS,
-    CHANGE_KINDS,
-    DELIVERY_OUTCOMES,
-    EVENT_TYPES,
-    HISTORY_ACTIONS,
     ID_PATTERN,
     IDEMPOTENCY_KEY_HEADER,
     IDEMPOTENCY_KEY_MAX_LENGTH,
-    LIST_ACCESS,
-    LIST_SHARE_PERMISSIONS,
-    OBJECT_EVENTS,
-    PRIORITIES,
-    SHARE_PERMISSIONS,
-    TOMBSTONE_REASONS,
     USERNAME_PATTERN,
 )
 from ..web.requestlog import SANE_ID
 from . import examples
-from .components import ref
-from .enums import DATABASE_STATUSES, ERROR_LOCATIONS, ERROR_STATUSES, TOKEN_TYPES, enum_ref
+from .response_schemas import HTML, JSON, STRING, TEXT, anchored
 
-JSON = "application/json"
-HTML = "text/html"
-TEXT = "text/plain"
-TIME = {"type": "string", "format": "date-time"}
-STRING = {"type": "string"}
 REQUEST_ID = "X-Request-Id"
 REPLAYED = "Idempotent-Replayed"
-# Any JSON value, null included (a history entry's old and new value of a field).
-ANY: dict[str, Any] = {"nullable": True}
-NULLABLE_STRING = {"type": "string", "nullable": True}
-
-
-def anchored(pattern: str) -> str:
-    """A pattern matched against the whole value: OpenAPI patterns are searched, not matched."""
-    return f"^(?:{pattern})$"
-
-
-def obj(**properties: dict[str, Any]) -> dict[str, Any]:
-    """A closed JSON object whose properties are all present in every response."""
-    return {
-        "type": "object", "properties": properties,
-        "required": list(properties), "additionalProperties": False,
-    }
-
-
-def page_of(item: str) -> dict[str, Any]:
-    """A page of a keyset-paginated list (``next_cursor`` is null on the last page)."""
-    return obj(items={"type": "array", "items": ref(item)},
-               next_cursor={"type": "string", "nullable": True})
-
-
-def example(schema: dict[str, Any], value: Any) -> dict[str, Any]:
-    return {**schema, "example": value}
-
-
-# Null only on the replay of an Idempotency-Key request when the webhook is gone or no
-# longer the caller's to manage, or inside a replayed batch (idempotency/withheld.py).
-SECRET = {"type": "string", "pattern": "^whsec_[A-Za-z0-9+/]+={0,2}$", "nullable": True}
-WEBHOOK: dict[str, dict[str, Any]] = {
-    "id": STRING, "url": STRING,
-    "events": {"type": "array", "items": enum_ref((*OBJECT_EVENTS, ALL_EVENTS)), "minItems": 1},
-    "list": {"type": "string", "nullable": True, "pattern": anchored(ID_PATTERN)},
-    "active": {"type": "boolean"}, "disabled_reason": NULLABLE_STRING, "created_at": TIME,
-}
-
-SCHEMAS: dict[str, dict[str, Any]] = {
-    "Task": example(obj(
-        id=STRING, title=STRING, description=STRING, done={"type": "boolean"},
-        priority=enum_ref(PRIORITIES), due_at={**TIME, "nullable": True},
-        tags={"type": "array", "items": STRING},
-        list={"type": "string", "nullable": True, "pattern": anchored(ID_PATTERN)},
-        owner=STRING, created_at=TIME,
-        updated_at=TIME, completed_at={**TIME, "nullable": True},
-        version={"type": "integer", "minimum": 1},
-    ), examples.TASK),
-    "TaskPage": example(page_of("Task"), examples.page(examples.TASK)),
-    "User": example(obj(username=STRING, is_admin={"type": "boolean"}, created_at=TIME),
-                    examples.USER),
-    "UserPage": example(page_of("User"), examples.page(examples.USER)),
-    "Share": example(obj(username=STRING, permission=enum_ref(SHARE_PERMISSIONS)),
-                     examples.SHARE),
-    "ShareList": example(obj(items={"type": "array", "items": ref("Share")}),
-                         {"items": [examples.SHARE]}),
-    "List": example(obj(
-        id=STRING, name=STRING, description=STRING, owner=STRING,
-        permission=enum_ref(LIST_ACCESS), created_at=TIME, updated_at=TIME,
-        version={"type": "integer", "minimum": 1},
-    ), examples.LIST),
-    "ListPage": example(page_of("List"), examples.page(examples.LIST)),
-    "ListShare": example(obj(username=STRING, permission=enum_ref(LIST_SHARE_PERMISSIONS)),
-                         examples.LIST_SHARE),
-    "ListShareList": example(obj(items={"type": "array", "items": ref("ListShare")}),
-                             {"items": [examples.LIST_SHARE]}),
-    # One change of the sync feed: an upsert carries the object (task or list) as GET shows
-    # it, a tombstone its reason instead.
-    "Change": example({
-        "type": "object", "required": ["kind", "id", "deleted"], "additionalProperties": False,
-        "properties": {
-            "kind": enum_ref(CHANGE_KINDS), "id": STRING, "deleted": {"type": "boolean"},
-            "task": ref("Task"), "list": ref("List"), "reason": enum_ref(TOMBSTONE_REASONS),
-        },
-    }, examples.CHANGE_PAGE["changes"][2]),
-    "ChangePage": example(obj(changes={"type": "array", "items": ref("Change")},
-                              next_token=STRING, more={"type": "boolean"}),
-                          examples.CHANGE_PAGE),
-    "FieldChange": example(obj(**{"from": ANY, "to": ANY}), {"from": False, "to": True}),
-    "HistoryShare": example(obj(username=STRING, permission=NULLABLE_STRING,
-                                previous=NULLABLE_STRING),
-                            examples.SHARE_ENTRY["share"]),
-    # A task's history entry: ``changes`` for created/updated, ``share`` for (un)shared.
-    "HistoryEntry": example({
-        "type": "object", "required": ["version", "action", "at", "by"],
-        "additionalProperties": False,
-        "properties": {
-            "version": {"type": "integer", "minimum": 1}, "action": enum_ref(HISTORY_ACTIONS),
-            "at": TIME, "by": STRING,
-            "changes": {"type": "object", "additionalProperties": ref("FieldChange")},
-            "share": ref("HistoryShare"),
-        },
-    }, examples.HISTORY_ENTRY),
-    "HistoryPage": example(page_of("HistoryEntry"), examples.page(examples.HISTORY_ENTRY)),
-    "Webhook": example(obj(**WEBHOOK), examples.WEBHOOK),
-    "NewWebhook": example(obj(**WEBHOOK, secret=SECRET),
-                          {**examples.WEBHOOK, "secret": examples.SECRET}),
-    "WebhookPage": example(page_of("Webhook"), examples.page(examples.WEBHOOK)),
-    "WebhookSecret": example(obj(secret=SECRET), {"secret": examples.SECRET}),
-    "WebhookPing": example(obj(event_id=STRING), {"event_id": "42"}),
-    "WebhookDelivery": example(obj(
-        id=STRING, event_id=STRING, event_type=enum_ref(EVENT_TYPES),
-        attempt={"type": "integer", "minimum": 1}, at=TIME,
-        outcome=enum_ref(DELIVERY_OUTCOMES), response_status={"type": "integer", "nullable": True},
-        duration_ms={"type": "integer", "minimum": 0}, error=NULLABLE_STRING,
-    ), examples.DELIVERY),
-    "WebhookDeliveryPage": example(page_of("WebhookDelivery"), examples.page(examples.DELIVERY)),
-    "Token": example(obj(token=STRING, token_type=enum_ref(TOKEN_TYPES), expires_at=TIME),
-                     examples.TOKEN),
-    "SubResponse": example({
-        "type": "object", "required": ["status", "headers", "body"],
-        "additionalProperties": False,
-        "properties": {
-            "status": {"type": "integer", "minimum": 100, "maximum": 599},
-            "headers": {"type": "object", "additionalProperties": False,
-                        "properties": {name: STRING for name in BATCH_RESPONSE_HEADERS}},
-            "body": ANY,
-        },
-    }, examples.SUB_RESPONSE),
-    # ``committed`` only in an atomic batch's answer.
-    "BatchResponse": example({
-        "type": "object", "required": ["responses"], "additionalProperties": False,
-        "properties": {"responses": {"type": "array", "items": ref("SubResponse")},
-                       "committed": {"type": "boolean"}},
-    }, {"responses": [examples.SUB_RESPONSE], "committed": True}),
-    "Heartbeat": example(obj(database=enum_ref(DATABASE_STATUSES)), {"database": "ok"}),
-    "LoadBalancerHeartbeat": {"type": "object", "additionalProperties": False,
-                              "maxProperties": 0, "example": {}},
-    "Version": example(obj(name=STRING, version=STRING),
-                       {"name": "taskservice", "version": "0.1.0"}),
-    "OpenAPIDocument": {"type": "object", "required": ["openapi", "info", "paths"]},
-    "ErrorDetail": obj(location=enum_ref(ERROR_LOCATIONS), name=STRING, description=STRING),
-    "Error": example(obj(
-        status=enum_ref(ERROR_STATUSES), errors={"type": "array", "items": ref("ErrorDetail")},
-        request_id=STRING,
-    ), examples.error("body", "title", "Required")),
-}
 
 HEADERS: dict[str, dict[str, Any]] = {
     REQUEST_ID: {

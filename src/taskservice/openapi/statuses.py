@@ -14,10 +14,10 @@ from typing import Any
 
 from . import examples
 from .components import ref
+from .response_schemas import JSON
 from .responses import (
     DEFAULT,
     HEADERS,
-    JSON,
     REPLAYED,
     REQUEST_ID,
     STATUSES,

@@ -18,11 +18,12 @@ from ..web.pagination import cursor_for, page_after
 from ..web.schemas import request_schema
 from ..web.services import absolute_url, api_service, link_next_page
 from ..web.validation import BODY_VALIDATORS, NO_QUERY_VALIDATORS, QUERY_VALIDATORS
-from .listing import Sort, TaskFilters, TaskPageRequest, fetch_task_page
+from .listing import TaskFilters, TaskPageRequest, fetch_task_page
 from .models import TASKS, Task
 from .placement import placed
 from .representation import task_json
 from .schemas import task_create_body, task_list_query, task_patch_body, task_replace_body
+from .sorting import Sort
 
 tasks = api_service("tasks", "/tasks", "The caller's tasks and the tasks shared with them")
 task = api_service("task", "/tasks/{id}", "One task")

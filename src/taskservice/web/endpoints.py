@@ -55,7 +55,7 @@ def writes_itself(request: Request) -> bool:
     return request.method in WRITE_METHODS and raw_path(request) != BATCH_PATH
 
 
-# The endpoints that check or hash a password (argon2: tens of milliseconds, by design).
+# The endpoints that check or hash a password (argon2 is slow by design).
 # They do that work before their writing transaction begins, never while they hold the
 # SQLite write turn, which every other writer would wait for: authenticating them reads in
 # a short session of its own (accounts.security), and an atomic batch may not carry them

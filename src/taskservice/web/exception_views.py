@@ -28,7 +28,8 @@ from .errors import error_dict, render_errors, unauthorized
 
 log = logging.getLogger(__name__)
 
-RETRY_AFTER_SECONDS = "2"
+# A busy or unreachable database: worth another try soon.
+DATABASE_BUSY_RETRY_AFTER_SECONDS = "2"
 # Routes an anonymous caller may use (POST /users, POST /tokens, section 5); elsewhere an
 # anonymous request is a 401.
 PUBLIC_ROUTES = SERVICE_ROUTES | {"users", "tokens"}
@@ -131,7 +132,7 @@ def unexpected_error_view(exc: Exception, request: Request) -> Response:
         return render_errors(
             request, 503,
             [error_dict("request", "", "The database is busy or unavailable; try again shortly")],
-            [("Retry-After", RETRY_AFTER_SECONDS)],
+            [("Retry-After", DATABASE_BUSY_RETRY_AFTER_SECONDS)],
         )
     log.error("unexpected error in request %s", request.request_id, exc_info=exc)
     return render_errors(

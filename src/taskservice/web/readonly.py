@@ -17,7 +17,8 @@ from pyramid.response import Response
 from .endpoints import writes_itself
 from .errors import error_dict, render_errors
 
-RETRY_AFTER_SECONDS = "60"
+# Read-only mode is an operator's decision (maintenance, a replica): ask for a long wait.
+READONLY_RETRY_AFTER_SECONDS = "60"
 
 
 def readonly_tween_factory(
@@ -28,7 +29,7 @@ def readonly_tween_factory(
             return render_errors(
                 request, 503,
                 [error_dict("request", "", "The service is in read-only mode; try again later")],
-                [("Retry-After", RETRY_AFTER_SECONDS)],
+                [("Retry-After", READONLY_RETRY_AFTER_SECONDS)],
             )
         return handler(request)
 

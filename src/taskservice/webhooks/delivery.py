@@ -56,6 +56,7 @@ from sqlalchemy.orm import Session
 from ..db.base import utcnow
 from ..db.sqlite import SQLITE_IMMEDIATE
 from ..settings import Settings
+from ..vocabulary import PING_EVENT
 from ..web.representation import timestamp
 from . import sealing, sender, signing
 from .models import DELIVERIES, EVENTS, WEBHOOKS
@@ -66,7 +67,6 @@ log = logging.getLogger(__name__)
 # for the clocks of deliverers on different machines (keep them in step: NTP).
 LEASE_MARGIN = timedelta(seconds=5)
 JITTER = 0.1
-PING = "ping"
 
 
 @dataclass(frozen=True)
@@ -113,7 +113,8 @@ def _due() -> Select[tuple[int]]:
     """The events an attempt may be made on now (a ping even to an inactive webhook)."""
     event, webhook = EVENTS.c, WEBHOOKS.c
     return (select(event.id).join(WEBHOOKS, webhook.id == event.webhook_id)
-            .where(event.next_attempt_at <= utcnow(), or_(webhook.active, event.type == PING)))
+            .where(event.next_attempt_at <= utcnow(),
+                   or_(webhook.active, event.type == PING_EVENT)))
 
 
 def fair(limit: int, per_user: int, busy: frozenset[int]) -> Select[tuple[int]]:
@@ -214,7 +215,7 @@ def record(session: Session, claimed: Claimed, answer: sender.Answer,
     outcome = "succeeded" if answer.succeeded else "failed"
     delays = settings.webhooks_retry_delays
     # The delivery has failed after the last retry. A ping is sent once and counts for nothing.
-    final = claimed.type == PING or claimed.attempt > len(delays)
+    final = claimed.type == PING_EVENT or claimed.attempt > len(delays)
     mine = (EVENTS.c.id == claimed.id) & (EVENTS.c.attempt == claimed.attempt)
     if answer.succeeded or final:
         settle: Delete | Update = delete(EVENTS).where(mine)
@@ -229,9 +230,9 @@ def record(session: Session, claimed: Claimed, answer: sender.Answer,
         webhook_id=claimed.webhook_id, event_id=claimed.id, event_type=claimed.type,
         attempt=claimed.attempt, at=now, outcome=outcome, response_status=answer.status,
         duration_ms=answer.duration_ms, error=answer.error))
-    if claimed.type != PING and answer.succeeded:
+    if claimed.type != PING_EVENT and answer.succeeded:
         _set_failures(session, claimed.webhook_id, 0)
-    elif claimed.type != PING and final:
+    elif claimed.type != PING_EVENT and final:
         _count_failed_delivery(session, claimed, answer, settings)
     log.info("webhook delivery event_id=%s webhook_id=%s type=%s attempt=%s outcome=%s "
              "status=%s duration_ms=%s error=%s", claimed.id, claimed.webhook_id,
@@ -264,7 +265,7 @@ def disable(session: Session, webhook_id: int, reason: str) -> None:
     session.execute(update(WEBHOOKS).where(WEBHOOKS.c.id == webhook_id)
                     .values(active=False, disabled_reason=reason))
     session.execute(delete(EVENTS).where(EVENTS.c.webhook_id == webhook_id,
-                                         EVENTS.c.type != PING))
+                                         EVENTS.c.type != PING_EVENT))
     log.warning("webhook disabled webhook_id=%s reason=%s", webhook_id, reason)
 
 

@@ -1,7 +1,7 @@
 """Webhooks, the outbox of events waiting to be delivered, and the log of attempts.
 
-- ``webhooks``: a subscription. ``event_mask`` has one bit per event type (vocabulary
-  order), so the outbox's INSERT … SELECT matches a webhook with one AND. ``list_id`` has
+- ``webhooks``: a subscription. ``event_mask`` has one bit per event type (``EVENT_BITS``),
+  so the outbox's INSERT … SELECT matches a webhook with one AND. ``list_id`` has
   no foreign key on purpose: a webhook scoped to a list still receives that list's
   ``list.deleted``, queued before the delete, and then simply matches nothing more.
 - ``webhook_events``: the transactional outbox. A row is one event for one webhook, written
@@ -16,6 +16,7 @@ All three go with their webhook, and webhooks with their owner (``ON DELETE CASC
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import cast
 
@@ -33,7 +34,37 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..accounts.models import User
 from ..db.base import ID, Base, UTCDateTime
-from ..vocabulary import WEBHOOK_URL_MAX_LENGTH
+from ..vocabulary import ALL_EVENTS, EVENT_TYPES, WEBHOOK_URL_MAX_LENGTH
+
+# The bit of each event type in ``webhooks.event_mask``, pinned: stored masks keep meaning
+# what they meant, so an event added to the vocabulary takes a new bit here and moves no
+# other (tests/unit/webhooks/test_event_bits.py holds these values).
+EVENT_BITS: dict[str, int] = {
+    "task.created": 0, "task.updated": 1, "task.deleted": 2, "task.shared": 3,
+    "task.unshared": 4, "list.created": 5, "list.updated": 6, "list.deleted": 7,
+    "list.shared": 8, "list.unshared": 9, "ping": 10,
+}
+if set(EVENT_BITS) != set(EVENT_TYPES) or len(set(EVENT_BITS.values())) != len(EVENT_BITS):
+    raise ValueError("every event type of taskservice.vocabulary.EVENT_TYPES needs a bit of "
+                     "its own in taskservice.webhooks.models.EVENT_BITS")
+
+
+def event_bit(name: str) -> int:
+    return 1 << EVENT_BITS[name]
+
+
+def event_mask(names: Iterable[str]) -> int:
+    """The bits of ``names``; ``*`` is every event type, ``ping`` included.
+
+    The ping bit is kept for what the subscription says, and matches nothing: pings are
+    queued by ``POST /webhooks/<id>/ping`` for the webhook asked, never through
+    ``outbox.queue``, so a webhook is pinged on request whatever its events.
+    """
+    wanted = EVENT_TYPES if ALL_EVENTS in names else names
+    mask = 0
+    for name in wanted:
+        mask |= event_bit(name)
+    return mask
 
 
 class Webhook(Base):

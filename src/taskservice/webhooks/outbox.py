@@ -17,7 +17,7 @@ webhook at all it inserts nothing, and that is the whole cost of the feature on 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
@@ -43,21 +43,7 @@ from ..db.session import SETTINGS_INFO
 from ..lists.models import ListShare, TaskList
 from ..settings import Settings
 from ..tasks.models import TaskShare
-from ..vocabulary import ALL_EVENTS, EVENT_TYPES, OBJECT_EVENTS
-from .models import EVENTS, WEBHOOKS
-
-
-def event_bit(name: str) -> int:
-    return 1 << EVENT_TYPES.index(name)
-
-
-def event_mask(names: Iterable[str]) -> int:
-    """The bits of ``names``; ``*`` is every object event (a ping is never subscribed to)."""
-    wanted = OBJECT_EVENTS if ALL_EVENTS in names else names
-    mask = 0
-    for name in wanted:
-        mask |= event_bit(name)
-    return mask
+from .models import EVENTS, WEBHOOKS, event_bit
 
 
 @dataclass(frozen=True)

@@ -6,10 +6,9 @@ from typing import Any, ClassVar
 
 import colander
 
-from ..vocabulary import ALL_EVENTS, EVENT_TYPES, OBJECT_EVENTS, WEBHOOK_URL_MAX_LENGTH
+from ..vocabulary import ALL_EVENTS, PING_EVENT, SUBSCRIPTIONS, WEBHOOK_URL_MAX_LENGTH
 from ..web.schema_types import StrictBoolean, StrictId, StrictMapping, StrictSequence, StrictString
 
-SUBSCRIBABLE = (*OBJECT_EVENTS, ALL_EVENTS)
 EXAMPLE = {"url": "https://hooks.example.com/taskservice",
            "events": ["task.created", "task.updated"], "list": None}
 
@@ -28,9 +27,9 @@ class _Events:
 
 def _event() -> colander.SchemaNode:
     return colander.SchemaNode(
-        StrictString(), name="event", validator=colander.OneOf(SUBSCRIBABLE),
-        description=f"One of {', '.join(SUBSCRIBABLE)} ({ALL_EVENTS} is all; "
-                    f"{EVENT_TYPES[-1]} is sent on request only)",
+        StrictString(), name="event", validator=colander.OneOf(SUBSCRIPTIONS),
+        description=f"One of {', '.join(SUBSCRIPTIONS)} ({ALL_EVENTS} is all of them; a "
+                    f"{PING_EVENT} is sent on request only, whatever the events)",
     )
 
 

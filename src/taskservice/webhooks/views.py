@@ -20,6 +20,7 @@ from ..db.base import utcnow
 from ..idempotency.withheld import withhold
 from ..lists.models import ListShare, TaskList
 from ..permissions import Permission
+from ..vocabulary import PING_EVENT
 from ..web.errors import error_response
 from ..web.pagination import INTEGER, after, cursor_for, page_after
 from ..web.representation import timestamp
@@ -27,8 +28,8 @@ from ..web.schemas import page_query, request_schema
 from ..web.services import absolute_url, api_service, link_next_page
 from ..web.validation import BODY_VALIDATORS, NO_QUERY_VALIDATORS, QUERY_VALIDATORS
 from . import delivery, sealing, signing, url_checks
-from .models import EVENTS, Webhook, WebhookDelivery
-from .outbox import dump, event_mask
+from .models import EVENTS, Webhook, WebhookDelivery, event_mask
+from .outbox import dump
 from .resources import WebhookCollection, WebhookResource
 from .schemas import webhook_create_body, webhook_patch_body
 
@@ -238,7 +239,7 @@ def ping_webhook(request: Request) -> dict[str, str]:
     now = utcnow()
     zope.sqlalchemy.mark_changed(request.dbsession)  # a Core INSERT: commit it
     event_id = request.dbsession.execute(insert(EVENTS).values(
-        webhook_id=row.id, type=delivery.PING, occurred_at=now,
+        webhook_id=row.id, type=PING_EVENT, occurred_at=now,
         actor=request.identity.username, data=dump({"webhook": webhook_json(row)}),
         attempt=0, next_attempt_at=now).returning(EVENTS.c.id)).scalar_one()
     request.response.status_code = 202

@@ -22,7 +22,7 @@ from sqlalchemy.orm import sessionmaker
 
 from ..db.session import make_engine
 from ..metrics.definitions import Metrics
-from ..settings import Settings, SettingsError, load_settings
+from ..settings import Settings, SettingsError, load_settings, with_default_database
 from . import deliverer, delivery
 
 PROG = "taskservice-worker"
@@ -34,15 +34,19 @@ def _outcome_counter(settings: Settings) -> Callable[[str], None] | None:
     return Metrics().count_delivery if settings.metrics == "prometheus" else None
 
 
+def load(ini: str) -> Settings:
+    """The settings of ``ini``'s ``[app:main]``, read as the app factory reads them."""
+    raw = get_appsettings(ini)
+    return load_settings(with_default_database(raw, str(raw.global_conf.get("here", "."))))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog=PROG, description="Deliver webhook events.")
     parser.add_argument("ini", help="the ini file, as for pserve")
     options = parser.parse_args(argv)
     try:
         setup_logging(options.ini)
-        raw = dict(get_appsettings(options.ini))
-        raw.setdefault("sqlalchemy.url", raw.get("here", ".") + "/taskservice.sqlite")
-        settings = load_settings(raw)
+        settings = load(options.ini)
     except (PlasterError, SettingsError, OSError) as error:
         print(f"{PROG}: {error}", file=sys.stderr)
         return 1

@@ -25,7 +25,7 @@ from taskservice.accounts.models import User
 from taskservice.accounts.security import Identity
 from taskservice.db.base import utcnow
 from taskservice.lists.models import TaskList
-from taskservice.tasks import listing, resources
+from taskservice.tasks import listing, resources, sorting, visibility
 
 SORTS = {"created_at": "created", "updated_at": "updated", "due_at": "due",
          "priority": "priority", "title": "title"}
@@ -117,7 +117,7 @@ def fetch_page(
     dbsession: Session, viewer: Identity, sort: str = "-created_at", **filters
 ) -> object:
     page = listing.TaskPageRequest(viewer=viewer, filters=listing.TaskFilters(**filters),
-                                   sort=listing.Sort(sort), limit=20)
+                                   sort=sorting.Sort(sort), limit=20)
     return listing.fetch_task_page(dbsession, page)
 
 
@@ -171,7 +171,7 @@ def test_own_tasks_are_a_range_of_the_owner_sort_index(plans, dbsession, viewer,
 def test_a_deep_page_starts_inside_the_owner_index(plans, dbsession, viewer):
     def deep_page() -> None:
         page = listing.TaskPageRequest(
-            viewer=viewer, filters=listing.TaskFilters(), sort=listing.Sort("-created_at"),
+            viewer=viewer, filters=listing.TaskFilters(), sort=sorting.Sort("-created_at"),
             limit=20, after=[datetime(2026, 1, 1, tzinfo=UTC), 500])
         listing.fetch_task_page(dbsession, page)
 
@@ -201,7 +201,7 @@ def test_shared_tasks_are_a_range_of_the_share_sort_index(plans, dbsession, view
 def test_a_deep_shared_page_starts_inside_the_share_index(plans, dbsession, viewer):
     def deep_page() -> None:
         page = listing.TaskPageRequest(
-            viewer=viewer, filters=listing.TaskFilters(), sort=listing.Sort("title"),
+            viewer=viewer, filters=listing.TaskFilters(), sort=sorting.Sort("title"),
             limit=20, after=["m", 500])
         listing.fetch_task_page(dbsession, page)
 
@@ -245,7 +245,7 @@ def member(dbsession: Session) -> Identity:
 
 
 def list_ids(dbsession: Session, viewer: Identity) -> list[int]:
-    return sorted(dbsession.scalars(listing.MEMBER_LISTS, {"viewer": viewer.user_id}))
+    return sorted(dbsession.scalars(visibility.MEMBER_LISTS, {"viewer": viewer.user_id}))
 
 
 def test_the_callers_lists_are_found_through_indexes(plans, dbsession, member):
@@ -293,7 +293,7 @@ def test_a_deep_page_of_a_list_starts_inside_the_list_index(plans, dbsession, me
     def deep_page() -> None:
         page = listing.TaskPageRequest(
             viewer=member, filters=listing.TaskFilters(list_id=list_id),
-            sort=listing.Sort("title"), limit=20, after=["m", 500])
+            sort=sorting.Sort("title"), limit=20, after=["m", 500])
         listing.fetch_task_page(dbsession, page)
 
     *_, plan = plans(deep_page)

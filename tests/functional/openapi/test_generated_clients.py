@@ -208,3 +208,26 @@ def test_path_parameter_patterns_are_anchored(document):
 
 def test_servers_are_relative_to_the_document(document):
     assert document["servers"] == [{**document["servers"][0], "url": "/"}]
+
+
+def test_every_enum_names_its_members_for_client_generators(document):
+    """openapi-python-client names a member after x-enum-varnames, else after its value
+    when that starts with a letter, else VALUE_<n>: every enum gives the names itself."""
+    enums = {name: schema for name, schema in document["components"]["schemas"].items()
+             if "enum" in schema}
+    assert set(enums) == {enum.name for enum in ENUMS}
+    for name, schema in enums.items():
+        varnames = schema.get("x-enum-varnames")
+        assert varnames is not None and len(varnames) == len(schema["enum"]), name
+        assert len(set(varnames)) == len(varnames), name
+        assert all(re.fullmatch(r"[A-Z][A-Z0-9]*(_[A-Z0-9]+)*", varname)
+                   and not varname.startswith("VALUE_") for varname in varnames), name
+
+
+def test_webhook_events_have_readable_member_names(document):
+    schemas = document["components"]["schemas"]
+    subscription = dict(zip(schemas["WebhookSubscription"]["enum"],
+                            schemas["WebhookSubscription"]["x-enum-varnames"], strict=True))
+    assert subscription["*"] == "ALL" and subscription["ping"] == "PING"
+    assert subscription["task.created"] == "TASK_CREATED"
+    assert subscription["list.unshared"] == "LIST_UNSHARED"

@@ -4,8 +4,10 @@ bad input is a 400 that creates nothing; ``taskservice.webhooks = off`` is a 404
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import select
 
-from taskservice.webhooks import sender
+from taskservice.webhooks import runner, sender
+from taskservice.webhooks.models import WEBHOOKS
 from tests.support.api import assert_error, create_task
 from tests.support.webhooks import Receiver, deliver, make_hook, queued
 
@@ -53,7 +55,7 @@ def test_webhooks_page_by_limit_and_cursor(alice, receiver):
     ({"events": ["*"]}, "url"),
     ({"url": "http://127.0.0.1/", "events": ["task.exploded"]}, "events.0"),
     ({"url": "http://127.0.0.1/", "events": []}, "events"),
-    ({"url": "http://127.0.0.1/", "events": ["ping"]}, "events.0"),
+    ({"url": "http://127.0.0.1/", "events": ["ping", "ping"]}, "events"),
     ({"url": "http://127.0.0.1/", "events": "task.created"}, "events"),
     ({"url": "http://127.0.0.1/", "events": ["*"], "secret": "mine"}, "secret"),
     ({"url": "http://127.0.0.1/", "events": ["*"], "active": False}, "active"),
@@ -62,6 +64,39 @@ def test_a_bad_body_is_a_400_naming_the_field(alice, body, name):
     response = alice.testapp.post_json("/webhooks", body, headers=alice.headers, status=400)
     assert_error(response, 400, ("body", name))
     assert alice.testapp.get("/webhooks", headers=alice.headers).json["items"] == []
+
+
+def stored_mask(app, hook_id: str) -> int:
+    with runner.store_of(app.registry).session_factory() as session:
+        return session.execute(select(WEBHOOKS.c.event_mask)
+                               .where(WEBHOOKS.c.id == int(hook_id))).scalar_one()
+
+
+def test_ping_may_be_subscribed_to_and_pings_come_on_request_only(app, alice, receiver):
+    """Section 9 lists ping among the events: accepted, stored and shown as sent. A ping
+    is queued by POST …/ping alone, so subscribing to it adds none."""
+    hook = make_hook(alice, receiver.url, ["ping"])
+    assert hook.body["events"] == ["ping"] and stored_mask(app, hook.id) == 1 << 10
+    create_task(alice)
+    assert queued(app) == 0
+    alice.testapp.post(f"/webhooks/{hook.id}/ping", headers=alice.headers, status=202)
+    assert deliver(app) == 1 and [d.json["type"] for d in receiver.deliveries] == ["ping"]
+    changed = alice.testapp.patch_json(f"/webhooks/{hook.id}",
+                                       {"events": ["task.created", "ping"]},
+                                       headers=alice.headers).json
+    assert changed["events"] == ["task.created", "ping"]
+    assert stored_mask(app, hook.id) == 1 | 1 << 10
+    create_task(alice)
+    assert queued(app) == 1
+
+
+def test_all_events_is_shown_as_sent_and_includes_ping(app, alice, receiver):
+    hook = make_hook(alice, receiver.url, ["*"])
+    assert hook.body["events"] == ["*"]
+    assert stored_mask(app, hook.id) == (1 << 11) - 1  # the ten object events and ping
+    alice.testapp.patch_json(f"/webhooks/{hook.id}", {"events": ["ping", "*"]},
+                             headers=alice.headers, status=200)
+    assert stored_mask(app, hook.id) == (1 << 11) - 1
 
 
 def test_deleting_a_webhook_drops_what_was_queued_for_it(app, alice, receiver):

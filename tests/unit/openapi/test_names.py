@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from taskservice.openapi.enums import enum_ref, sort_varnames
+from taskservice.openapi.enums import EnumType, enum_ref, member_name, sort_varnames
 from taskservice.openapi.operations import Names, camel_case, check_unique, docstring_summary
 
 
@@ -27,6 +27,23 @@ def test_a_summary_is_the_first_line_of_the_docstring():
 
 def test_sorts_get_member_names_a_client_enum_can_have():
     assert sort_varnames(["title", "-title"]) == ("ASC_TITLE", "DESC_TITLE")
+
+
+def test_member_names_are_the_words_of_the_value():
+    assert member_name("task.created") == "TASK_CREATED"
+    assert member_name("access_revoked") == "ACCESS_REVOKED"
+    assert EnumType("E", ("a.b", "c"), "").varnames == ("A_B", "C")
+
+
+@pytest.mark.parametrize(("values", "varnames"), [
+    (("*", "a"), ()),            # "*" has no word to name it by
+    (("a.b", "a_b"), ()),        # two values, one name
+    (("a", "b"), ("A",)),        # a name short
+    (("a", "b"), ("A", "b")),    # not upper case
+])
+def test_an_enum_whose_members_have_no_usable_names_is_refused(values, varnames):
+    with pytest.raises(ValueError, match="enum E: member names"):
+        EnumType("E", values, "", varnames)
 
 
 def test_an_unregistered_list_of_choices_has_no_reference():

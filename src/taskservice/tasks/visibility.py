@@ -1,0 +1,133 @@
+"""Which tasks a caller may see, as the branches of a page's UNION.
+
+An admin sees every task; anyone else sees their own tasks, the tasks shared with them,
+and the tasks of each list they own or are a member of, one branch each (so each is an
+index range scan, led by the list's id). ``owner=`` and ``list=`` narrow that first: an
+unknown owner or a list the caller may not view matches nothing, without a page query.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import BindParameter, ColumnElement, bindparam, exists, or_, select, union
+from sqlalchemy.orm import Session
+
+from ..accounts.models import User, username_matches
+from ..accounts.security import Identity
+from ..lists.models import ListShare, TaskList
+from .models import Task
+
+# Past this many lists a caller is a member of, their tasks are one branch (an IN of
+# the lists, sorted), not one index range per list: a UNION of hundreds of branches costs
+# more to plan than it saves, and SQLite allows 500 at most.
+MAX_LIST_BRANCHES = 50
+MANY_LISTS = -1
+VIEWER: BindParameter[int] = bindparam("viewer")
+# The lists the viewer owns or is a member of.
+MEMBER_LISTS = union(
+    select(TaskList.id).where(TaskList.owner_id == VIEWER),
+    select(ListShare.list_id).where(ListShare.user_id == VIEWER),
+)
+VIEWABLE_LIST = select(TaskList.id).where(
+    TaskList.id == bindparam("list"),
+    or_(TaskList.owner_id == VIEWER,
+        exists().where(ListShare.list_id == TaskList.id, ListShare.user_id == VIEWER)),
+)
+ANY_LIST = select(TaskList.id).where(TaskList.id == bindparam("list"))
+
+
+@dataclass(frozen=True)
+class Visibility:
+    """Which tasks the viewer may see: a kind, the ids it needs, how many list branches."""
+
+    kind: str
+    params: dict[str, int]
+    lists: int = 0
+
+
+def _owner_id(session: Session, owner: str | None) -> int | None:
+    """The id of the ``owner=`` user; 0 for one that does not exist (it matches nothing)."""
+    if owner is None:
+        return None
+    found = session.execute(
+        select(User.id).where(username_matches(owner))
+    ).scalar_one_or_none()
+    return 0 if found is None else found
+
+
+def _in_one_list(session: Session, viewer: Identity, list_id: int, owner_id: int | None
+                 ) -> Visibility | None:
+    """``list=``: the list's tasks when the viewer may view it, else nothing at all."""
+    query = ANY_LIST if viewer.is_admin else VIEWABLE_LIST
+    if session.execute(query, {"list": list_id, "viewer": viewer.user_id}).first() is None:
+        return None
+    if owner_id is None:
+        return Visibility("list", {"list": list_id})
+    return Visibility("list_owner", {"list": list_id, "owner": owner_id})
+
+
+def _with_lists(session: Session, kind: str, params: dict[str, int]) -> Visibility:
+    """``kind`` and a branch per list the viewer owns or is a member of."""
+    ids = sorted(session.execute(MEMBER_LISTS, {"viewer": params["viewer"]}).scalars())
+    if len(ids) > MAX_LIST_BRANCHES:
+        return Visibility(kind, params, MANY_LISTS)
+    params.update({f"list_{i}": list_id for i, list_id in enumerate(ids)})
+    return Visibility(kind, params, len(ids))
+
+
+def visibility(session: Session, viewer: Identity, owner: str | None, list_id: int | None
+               ) -> Visibility | None:
+    """Which tasks ``viewer`` may see, narrowed by ``owner=`` and ``list=``.
+
+    ``None`` means nothing matches (an unknown owner, a list the viewer may not view).
+    """
+    owner_id = _owner_id(session, owner)
+    if owner_id == 0:
+        return None
+    if list_id is not None:
+        return _in_one_list(session, viewer, list_id, owner_id)
+    if viewer.is_admin:
+        if owner_id is None:
+            return Visibility("every", {})
+        return Visibility("owner", {"owner": owner_id})
+    if owner_id == viewer.user_id:
+        return Visibility("own", {"viewer": viewer.user_id})
+    if owner_id is not None:
+        return _with_lists(session, "owner_shared", {"viewer": viewer.user_id, "owner": owner_id})
+    return _with_lists(session, "own_or_shared", {"viewer": viewer.user_id})
+
+
+@dataclass(frozen=True)
+class Branch:
+    """One half of a list: a condition on tasks, and whether it walks the caller's shares."""
+
+    conditions: tuple[ColumnElement[bool], ...]
+    shared: bool = False
+
+
+def _list_branches(lists: int, *conditions: ColumnElement[bool]) -> list[Branch]:
+    """One branch per list of the viewer's (a range of the list's sort index), or one IN."""
+    if lists == MANY_LISTS:
+        return [Branch((Task.list_id.in_(MEMBER_LISTS), *conditions))]
+    return [Branch((Task.list_id == bindparam(f"list_{i}"), *conditions)) for i in range(lists)]
+
+
+def visibility_branches(visibility: str, lists: int) -> list[Branch]:
+    """The branches whose union is what the viewer may see."""
+    # The shared half walks the caller's share rows in sort order (the share's copy of
+    # the sort keys is indexed per sort), so it stops after a page like the own half.
+    own = Task.owner_id == VIEWER
+    owner = Task.owner_id == bindparam("owner")
+    in_list = Task.list_id == bindparam("list")
+    return {
+        "every": lambda: [Branch(())],
+        "owner": lambda: [Branch((owner,))],
+        "own": lambda: [Branch((own,))],
+        "owner_shared": lambda: [Branch((owner,), shared=True),
+                                 *_list_branches(lists, owner)],
+        "own_or_shared": lambda: [Branch((own,)), Branch((), shared=True),
+                                  *_list_branches(lists)],
+        "list": lambda: [Branch((in_list,))],
+        "list_owner": lambda: [Branch((in_list, owner))],
+    }[visibility]()
