@@ -91,7 +91,7 @@ class Settings:
 
 @dataclass(frozen=True)
 class Option:
-    """One ``taskservice.*`` key: its converter, default and what it does (for the README)."""
+    """One ``taskservice.*`` key: its converter, default and what it does (for docs/settings.md)."""
 
     key: str
     convert: Callable[[str, str], Any]
