@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-# The repository: production.ini, development.ini, alembic/, README.md and .venv/ live here.
+# The repository: production.ini, development.ini, alembic/, README.md, docs/ and .venv/
+# live here.
 ROOT = Path(__file__).resolve().parents[2]
 
 # Every test user's password (long enough for the registration rules).

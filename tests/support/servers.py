@@ -169,8 +169,8 @@ class PserveProcess:
 
 
 class GunicornProcess(PserveProcess):
-    """``gunicorn --paste <ini>`` instead of pserve: the README's server for several workers
-    (``options`` go to gunicorn: ``-w 2``)."""
+    """``gunicorn --paste <ini>`` instead of pserve: the server docs/operations.md names for
+    several workers (``options`` go to gunicorn: ``-w 2``)."""
 
     def command(self) -> list[str]:
         return [str(VENV_BIN / "gunicorn"), "--paste", self.ini,

@@ -1,7 +1,7 @@
-"""load_settings: defaults, environment overrides, one-line errors, and the README table.
+"""load_settings: defaults, environment overrides, one-line errors, and the settings table.
 
 Run ``python -m tests.unit.test_settings`` from the repository's root to print the
-README's settings table from ``settings.OPTIONS``: that is how the table is made.
+settings table of docs/settings.md from ``settings.OPTIONS``: that is how the table is made.
 """
 
 from __future__ import annotations
@@ -420,7 +420,7 @@ def test_secret_options_are_the_ones_named_like_secrets():
     assert {option.key for option in OPTIONS if option.secret} == {"taskservice.metrics.token"}
 
 
-# -- the README's settings table ------------------------------------------------------------
+# -- the settings table of docs/settings.md --------------------------------------------------
 
 
 def _cell(text: str) -> str:
@@ -428,7 +428,7 @@ def _cell(text: str) -> str:
 
 
 def table_rows() -> list[tuple[str, str, str, str]]:
-    """(key, env variable, default, effect) for every setting, as the README shows them."""
+    """(key, env variable, default, effect) for every setting, as docs/settings.md shows them."""
     rows = [(DATABASE_URL_KEY, DATABASE_URL_ENV, DATABASE_DEFAULT, DATABASE_EFFECT)]
     rows += [(o.key, o.env, o.default, o.effect) for o in OPTIONS]
     return rows
@@ -446,11 +446,14 @@ def _uncell(text: str) -> str:
     return "" if text.startswith("empty") else text.strip("`")
 
 
-def readme_table() -> list[tuple[str, str, str, str]]:
-    readme = ROOT / "README.md"
-    assert readme.exists(), "README.md is missing"
-    section = re.search(r"^## Settings\n(.*?)(?=^## |\Z)", readme.read_text(), re.M | re.S)
-    assert section, "README.md has no '## Settings' section"
+SETTINGS_DOC = ROOT / "docs" / "settings.md"
+
+
+def documented_table() -> list[tuple[str, str, str, str]]:
+    assert SETTINGS_DOC.exists(), "docs/settings.md is missing"
+    text = SETTINGS_DOC.read_text()
+    section = re.search(r"^## All settings\n(.*?)(?=^## |\Z)", text, re.M | re.S)
+    assert section, "docs/settings.md has no '## All settings' section"
     lines = [line for line in section.group(1).splitlines() if line.startswith("|")]
     header = [cell.strip() for cell in lines[0].strip("|").split("|")]
     assert header == ["key", "env variable", "default", "effect"]
@@ -461,16 +464,16 @@ def readme_table() -> list[tuple[str, str, str, str]]:
     return rows
 
 
-def test_readme_settings_table_matches_the_settings_module():
-    """Every column of every row; the database row's effect is the README's own prose."""
-    readme = readme_table()
-    assert [row[:3] for row in readme] == [row[:3] for row in table_rows()]
-    assert readme[0][3], "sqlalchemy.url needs an effect"
-    assert readme[1:] == table_rows()[1:]
+def test_documented_settings_table_matches_the_settings_module():
+    """Every column of every row; the database row's effect is the document's own prose."""
+    documented = documented_table()
+    assert [row[:3] for row in documented] == [row[:3] for row in table_rows()]
+    assert documented[0][3], "sqlalchemy.url needs an effect"
+    assert documented[1:] == table_rows()[1:]
 
 
-def test_readme_table_names_every_key_and_env_variable():
-    documented = {(key, env) for key, env, _, _ in readme_table()}
+def test_documented_table_names_every_key_and_env_variable():
+    documented = {(key, env) for key, env, _, _ in documented_table()}
     expected = {(key, contract_env_name(key)) for key in (DATABASE_URL_KEY, *OPTIONS_BY_KEY)}
     assert documented == expected
 

@@ -5,7 +5,7 @@ When off, nothing of this package runs per request: no tween, no ``/__metrics__`
 ``definitions`` find no ``Metrics`` and return. When on: the metrics of ``definitions``,
 the request tween (``tween``), database pool listeners and ``GET /__metrics__``
 (``views``). Several worker processes (gunicorn) add up through prometheus_client's
-multiprocess mode; see ``gunicorn_hooks`` and the README.
+multiprocess mode; see ``gunicorn_hooks`` and docs/operations.md.
 """
 
 from __future__ import annotations

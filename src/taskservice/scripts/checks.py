@@ -117,7 +117,7 @@ def source_of(key: str, raw: Mapping[str, Any], environ: Mapping[str, str]) -> s
 
 def setting_lines(raw: Mapping[str, Any], defaults: Mapping[str, str],
                   environ: Mapping[str, str]) -> list[str]:
-    """``key = value (source)`` for the database and each option, in the README's order."""
+    """``key = value (source)`` for the database and each option, in docs/settings.md order."""
     effective = effective_raw_settings({**defaults, **raw}, environ)
     secret = {option.key: option.secret for option in OPTIONS}
     return [

@@ -1,7 +1,7 @@
 """The declaration of every setting: the typed :class:`Settings`, and ``OPTIONS``, the
 table of each ``taskservice.*`` key with its converter, its default and what it does.
 
-A key's default is its Option's and nowhere else; the README's settings table is made
+A key's default is its Option's and nowhere else; the settings table of docs/settings.md is made
 from this one (tests/unit/test_settings.py).
 """
 
@@ -85,7 +85,7 @@ class Settings:
 
 @dataclass(frozen=True)
 class Option:
-    """One ``taskservice.*`` key: its converter, default and what it does (for the README)."""
+    """One ``taskservice.*`` key: its converter, default and what it does (for docs/settings.md)."""
 
     key: str
     convert: Callable[[str, str], Any]

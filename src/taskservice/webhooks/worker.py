@@ -30,7 +30,7 @@ PROG = "taskservice-worker"
 
 def _outcome_counter(settings: Settings) -> Callable[[str], None] | None:
     """With metrics on, this process counts its attempts; with PROMETHEUS_MULTIPROC_DIR
-    shared with the web processes, their ``/__metrics__`` adds them up (README)."""
+    shared with the web processes, their ``/__metrics__`` adds them up (docs/operations.md)."""
     return Metrics().count_delivery if settings.metrics == "prometheus" else None
 
 
