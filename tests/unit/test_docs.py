@@ -4,7 +4,7 @@ README.md is the first page (what the service is, the two commands, the curl tou
 links to docs/ for the rest; these tests keep it that way and check that every relative
 link in README.md, docs/*.md and benchmarks/README.md names a file that exists and, when
 it has a ``#anchor``, a heading of that file. (The settings table in docs/settings.md is
-compared with settings.py by tests/unit/test_settings.py.)
+compared with settings/options.py by tests/unit/test_settings.py.)
 """
 
 from __future__ import annotations
