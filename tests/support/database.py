@@ -40,6 +40,23 @@ def migrated_database(path: Path) -> str:
 
 
 @contextmanager
+def postgresql_schema(database_url: str, prefix: str) -> Iterator[str]:
+    """The URL of a new, empty schema on ``database_url``'s PostgreSQL server, for a test
+    that needs real connections beside the suite's one; dropped afterwards."""
+    schema = f"{prefix}_{secrets.token_hex(6)}"
+    admin = create_engine(database_url)
+    with admin.begin() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    url = make_url(database_url).update_query_dict({"options": f"-csearch_path={schema}"})
+    try:
+        yield url.render_as_string(hide_password=False)
+    finally:
+        with admin.begin() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@contextmanager
 def own_database(database_url: str, tmp_path: Path) -> Iterator[str]:
     """The URL of a database of the test's own, migrated to head, beside the suite's one.
 
@@ -50,21 +67,14 @@ def own_database(database_url: str, tmp_path: Path) -> Iterator[str]:
     if database_url.startswith("sqlite"):
         yield migrated_database(tmp_path / "own.sqlite")
         return
-    schema = f"own_{secrets.token_hex(6)}"
-    admin = create_engine(database_url)
-    with admin.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    url = make_url(database_url).update_query_dict({"options": f"-csearch_path={schema}"})
-    engine = make_engine(url.render_as_string(hide_password=False))
-    try:
-        with engine.begin() as connection:
-            command.upgrade(alembic_config(connection), "head")
-        yield url.render_as_string(hide_password=False)
-    finally:
-        engine.dispose()
-        with admin.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    with postgresql_schema(database_url, "own") as url:
+        engine = make_engine(url)
+        try:
+            with engine.begin() as connection:
+                command.upgrade(alembic_config(connection), "head")
+            yield url
+        finally:
+            engine.dispose()
 
 
 def columns_holding(connection: Connection, needle: str) -> list[str]:
