@@ -111,21 +111,25 @@ def read_body(environ: dict) -> dict:
     return json.loads(environ["wsgi.input"].read(length) or b"{}")
 
 
-def decode_cursor(cursor: str) -> tuple[str, int]:
+def cursor_checksum(payload: bytes, key: bytes) -> str:
+    """Keyed with the database's key, as the service signs list cursors and sync tokens."""
+    return hashlib.blake2b(payload, digest_size=16, key=key, person=b"tscursor").hexdigest()
+
+
+def decode_cursor(cursor: str, key: bytes) -> tuple[str, int]:
     encoded, _, checksum = cursor.partition(".")
     payload = base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4))
-    digest = hashlib.blake2b(payload, digest_size=8, person=b"tscursor").hexdigest()
-    if digest != checksum:
+    if cursor_checksum(payload, key) != checksum:
         raise HTTPError("400 Bad Request")
     _, (created, task_id) = json.loads(payload)
     return datetime.fromisoformat(created).astimezone(UTC).strftime(STORED), task_id
 
 
-def encode_cursor(row: tuple) -> str:
+def encode_cursor(row: tuple, key: bytes) -> str:
     created = datetime.strptime(row[8], STORED).replace(tzinfo=UTC).isoformat()
     payload = json.dumps(["-created_at", [created, row[0]]], separators=(",", ":")).encode()
-    digest = hashlib.blake2b(payload, digest_size=8, person=b"tscursor").hexdigest()
-    return base64.urlsafe_b64encode(payload).rstrip(b"=").decode() + "." + digest
+    return (base64.urlsafe_b64encode(payload).rstrip(b"=").decode() + "."
+            + cursor_checksum(payload, key))
 
 
 MEMBER_LISTS_SQL = ("SELECT id FROM lists WHERE owner_id = ? "
@@ -146,7 +150,7 @@ def list_tasks(conn: sqlite3.Connection, user: tuple, query: dict) -> dict:
         where.append("EXISTS (SELECT 1 FROM task_tags g WHERE g.task_id = tasks.id AND g.tag = ?)")
         params.append(query["tag"])
     if "cursor" in query:
-        created, task_id = decode_cursor(query["cursor"])
+        created, task_id = decode_cursor(query["cursor"], sync_key(conn))
         where.append("(created_at < ? OR (created_at = ? AND id < ?))")
         params += [created, created, task_id]
     common = "".join(f" AND {w}" for w in where)
@@ -167,7 +171,7 @@ def list_tasks(conn: sqlite3.Connection, user: tuple, query: dict) -> dict:
            f"ORDER BY t.created_at DESC, t.id DESC LIMIT ?")
     args = [arg for _, first in branches for arg in (*first, *params, limit + 1)]
     rows = conn.execute(sql, [*args, limit + 1]).fetchall()
-    cursor = encode_cursor(rows[limit - 1]) if len(rows) > limit else None
+    cursor = encode_cursor(rows[limit - 1], sync_key(conn)) if len(rows) > limit else None
     return {"items": [task_json(r) for r in rows[:limit]], "next_cursor": cursor}
 
 
@@ -196,9 +200,7 @@ def sync_changes(conn: sqlite3.Connection, user: tuple, query: dict) -> dict:
     limit = int(query.get("limit", 20))
     encoded, _, checksum = query["token"].partition(".")
     payload = base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4))
-    key = sync_key(conn)
-    digest = hashlib.blake2b(payload, digest_size=16, key=key, person=b"tscursor")
-    if digest.hexdigest() != checksum:
+    if cursor_checksum(payload, sync_key(conn)) != checksum:
         raise HTTPError("400 Bad Request")
     since = json.loads(payload)[1][3]
     until = conn.execute("SELECT coalesce(max(seq), 0) FROM changes").fetchone()[0]
