@@ -1,0 +1,221 @@
+"""Domain events: the domains say what changed; whoever must know subscribes.
+
+The domains (accounts, tasks, lists, sharing) never call the packages that react to a
+change (the change log, the webhook outbox, a plugin): they emit the events below and
+each consumer subscribes in its own ``includeme``, so a consumer can be left out, or
+added from the ini, without touching a domain. This module imports no domain.
+
+Three moments of a write:
+
+- :class:`ResourcesDeleting` is notified at once, before a DELETE statement: whoever
+  must be told of a deletion reads who that is while the rows that say so (shares,
+  memberships) still exist. A domain whose objects go with another's subscribes too
+  (the tasks of a deleted list are deleted tasks).
+- :class:`ResourceChanged`, one per change, is collected by :func:`notify_changed` and
+  handed to subscribers once the view has answered and pyramid_tm is about to commit,
+  in the order the changes were made: inside the transaction, so what they write
+  commits or rolls back with the change; a request that fails (a 4xx, a doomed batch)
+  tells nobody. Then :class:`BeforeCommit` carries all of them, for the one subscriber
+  whose statement must be the transaction's last (the change log: ``changes/log.py``).
+- :class:`AfterCommit`, for work that must only ever see committed data.
+
+Changes are collected per transaction, not per request: the sub-requests of an atomic
+batch share one, and are handed over together when the batch commits. The hand-over is
+the innermost tween, right around the view, not a before-commit hook of the
+transaction: a subscriber's failure is then the view's, which the exception views answer
+(with the request id) and pyramid_tm rolls back, like any other; a hook's failure would
+leave the transaction neither committed nor aborted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import transaction
+from pyramid.config import Configurator
+from pyramid.path import DottedNameResolver
+from pyramid.registry import Registry
+from pyramid.request import Request
+from pyramid.response import Response
+from pyramid.tweens import EXCVIEW, MAIN
+from sqlalchemy import ColumnElement
+from sqlalchemy.orm import Session
+
+Body = Mapping[str, Any]
+Handler = Callable[[Request], Response]
+
+
+@dataclass(frozen=True, slots=True)
+class ShareChange:
+    """A share given, changed (``previous`` set) or removed (``permission`` None)."""
+
+    user_id: int
+    username: str
+    permission: str | None
+    previous: str | None
+
+    @property
+    def action(self) -> str:
+        return "unshared" if self.permission is None else "shared"
+
+    def json(self) -> dict[str, Any]:
+        return {"username": self.username, "permission": self.permission,
+                "previous": self.previous}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ResourceChanged:
+    """One change of one object, as its API body shows it before and after.
+
+    ``kind`` is ``task``, ``list`` or ``user``; ``action`` is ``created``, ``updated``,
+    ``deleted``, or (a task's or list's ``share``) ``shared`` and ``unshared``, which
+    leave the body as it was. ``owner_id`` and ``list_id`` (a task's list, a list
+    itself) say whose it is, for consumers that decide who may be told.
+    """
+
+    kind: str
+    action: str
+    object_id: int
+    owner_id: int
+    list_id: int | None
+    version: int | None
+    before: Body | None
+    after: Body | None
+    actor: str
+    request: Request
+    at: datetime
+    share: ShareChange | None = None
+
+    @property
+    def body(self) -> Body:
+        """The object as it is now, or, deleted, as it was."""
+        body = self.after if self.after is not None else self.before
+        assert body is not None, "a change has a state before or after it"
+        return body
+
+
+@dataclass(frozen=True, slots=True)
+class ResourcesDeleting:
+    """``kind`` objects that ``condition`` selects are about to be deleted (with what
+    cascades from them), in the transaction of ``request``; ``changes`` are their
+    ``deleted`` changes, which subscribers will also hear of as the transaction commits."""
+
+    kind: str
+    condition: ColumnElement[bool]
+    changes: tuple[ResourceChanged, ...]
+    request: Request
+
+
+@dataclass(frozen=True, slots=True)
+class BeforeCommit:
+    """Every change of a transaction, after each was notified, as it commits."""
+
+    session: Session
+    changes: tuple[ResourceChanged, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class AfterCommit:
+    """The changes of a transaction that has committed."""
+
+    registry: Registry
+    changes: tuple[ResourceChanged, ...]
+
+
+@dataclass
+class _Collected:
+    registry: Registry
+    changes: list[ResourceChanged] = field(default_factory=list)
+    handed_over: bool = False
+
+
+_COLLECTED_KEY = object()  # the key of a transaction's _Collected in its data
+
+
+def notify_changed(event: ResourceChanged) -> None:
+    """Collect ``event`` for the subscribers, who are told as the transaction commits."""
+    txn = transaction.get()
+    try:
+        collected: _Collected = txn.data(_COLLECTED_KEY)
+    except KeyError:
+        collected = _Collected(event.request.registry)
+        txn.set_data(_COLLECTED_KEY, collected)
+        txn.addAfterCommitHook(_after_commit, (collected,))
+    collected.changes.append(event)
+
+
+def notify_deleting(event: ResourcesDeleting) -> None:
+    """Tell the subscribers now, while what goes with the objects is still there."""
+    event.request.registry.notify(event)
+
+
+def _hand_over(collected: _Collected) -> None:
+    collected.handed_over = True
+    for event in collected.changes:
+        collected.registry.notify(event)
+    session: Session = collected.changes[0].request.dbsession
+    collected.registry.notify(BeforeCommit(session, tuple(collected.changes)))
+
+
+def _after_commit(committed: bool, collected: _Collected) -> None:
+    if committed and collected.handed_over:
+        collected.registry.notify(AfterCommit(collected.registry, tuple(collected.changes)))
+
+
+def events_tween_factory(handler: Handler, registry: Registry) -> Handler:
+    """Hand the transaction's changes over when pyramid_tm is about to commit it.
+
+    Only in the request whose transaction pyramid_tm manages (``tm.manager`` in its
+    environ; not in an atomic batch's sub-requests, which share the batch's), and only
+    when it commits: not doomed, not vetoed (a read, an error response).
+    """
+    veto = DottedNameResolver().maybe_resolve(registry.settings.get("tm.commit_veto"))
+
+    def events_tween(request: Request) -> Response:
+        response = handler(request)
+        if "tm.manager" not in request.environ or request.tm.isDoomed():
+            return response
+        if veto is not None and veto(request, response):
+            return response
+        try:
+            collected: _Collected = transaction.get().data(_COLLECTED_KEY)
+        except KeyError:
+            return response
+        _hand_over(collected)
+        return response
+
+    return events_tween
+
+
+class _AttributePredicate:
+    """``add_subscriber(..., kind="task")``: only the events of that kind (or action)."""
+
+    attribute = ""
+
+    def __init__(self, value: str, config: Configurator) -> None:
+        self.value = value
+
+    def text(self) -> str:
+        return f"{self.attribute} = {self.value}"
+
+    phash = text
+
+    def __call__(self, event: Any) -> bool:
+        return bool(getattr(event, self.attribute, None) == self.value)
+
+
+class KindPredicate(_AttributePredicate):
+    attribute = "kind"
+
+
+class ActionPredicate(_AttributePredicate):
+    attribute = "action"
+
+
+def includeme(config: Configurator) -> None:
+    config.add_tween("taskservice.events.events_tween_factory", under=EXCVIEW, over=MAIN)
+    config.add_subscriber_predicate("kind", KindPredicate)
+    config.add_subscriber_predicate("action", ActionPredicate)
