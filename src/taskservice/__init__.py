@@ -35,6 +35,7 @@ def make_config(global_config: dict[str, Any], **raw: Any) -> Configurator:
     config = Configurator(settings=raw, root_factory=root_factory)
     config.registry.app_settings = app_settings
     config.include("cornice")
+    config.include(".events")
     config.include(".traversal")
     config.include(".web")
     config.include(".db")

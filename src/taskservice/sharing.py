@@ -19,7 +19,7 @@ from pyramid_retry import mark_error_retryable
 from sqlalchemy.exc import IntegrityError
 
 from .accounts.models import User, find_user
-from .changes import log
+from .events import ShareChange
 from .permissions import Permission, Principal
 from .traversal import ACE, Resource
 from .web.errors import error_response
@@ -46,10 +46,12 @@ class Shareable(Protocol):
 
 
 class SharingParent(Protocol):
-    """The resource a ``shares`` collection hangs under."""
+    """The resource a ``shares`` collection hangs under; its domain tells of a change."""
 
     @property
     def shared(self) -> Shareable: ...
+
+    def share_changed(self, share: ShareChange) -> None: ...
 
 
 class ShareCollection(Resource):
@@ -87,6 +89,10 @@ class ShareResource(Resource):
             (s for s in self.shared.shares if s.user.username.lower() == wanted), None
         )
         return found
+
+    def tell(self, share: ShareChange) -> None:
+        """Have the parent's domain tell of this share's change."""
+        self.__parent__.__parent__.share_changed(share)
 
     def __acl__(self) -> Iterator[ACE]:
         # Whoever holds a share may leave it; the rest is the parent's ACL.
@@ -130,20 +136,8 @@ def put_share(request: Request, what: str) -> dict[str, str]:
         mark_error_retryable(error)
         raise
     if previous != permission:  # a share that changes nothing is no change (nor history)
-        _log_share(request, what, grantee.id, grantee.username, permission, previous)
+        context.tell(ShareChange(grantee.id, grantee.username, permission, previous))
     return share_json(existing)
-
-
-def _log_share(request: Request, what: str, user_id: int, username: str,
-               permission: str | None, previous: str | None) -> None:
-    """The change-log row of a share put or removed, after everything else it wrote."""
-    shared, actor = request.context.shared, request.identity.username
-    share = log.share_json(username, permission, previous)
-    if what == "task":
-        rows = log.task_share_changed(shared, user_id, share, actor)
-    else:
-        rows = log.list_share_changed(shared, user_id, share, actor)
-    log.append(request.dbsession, rows)
 
 
 def delete_share(request: Request, what: str) -> HTTPNoContent:
@@ -153,8 +147,8 @@ def delete_share(request: Request, what: str) -> HTTPNoContent:
     if existing is None:
         raise error_response(404, "path", "username", f"The {what} is not shared with this user")
     user = existing.user
-    user_id, username, previous = user.id, user.username, existing.permission
+    change = ShareChange(user.id, user.username, None, existing.permission)
     context.shared.shares.remove(existing)
     request.dbsession.flush()
-    _log_share(request, what, user_id, username, None, previous)
+    context.tell(change)
     return HTTPNoContent()

@@ -22,6 +22,8 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.orm import Session
 
 from taskservice.changes import log
+from taskservice.changes.rows import row as log_row
+from taskservice.db.base import utcnow
 from taskservice.db.session import make_engine
 from taskservice.db.sqlite import SQLITE_IMMEDIATE
 from tests.support.load import ApiUser, error_lines, server_database, start_server
@@ -219,14 +221,14 @@ def test_a_log_append_waits_until_the_one_before_it_has_committed(database):
 
     def append_as(name: str, session: Session) -> None:
         session.connection(execution_options={SQLITE_IMMEDIATE: True})
-        log.append(session, [log.row("list", 1, "updated", owner_id=1, list_id=1)])
+        log.append(session, [log_row("list", 1, "updated", utcnow(), owner_id=1, list_id=1)])
         positions[name] = session.execute(text("SELECT max(seq) FROM changes")).scalar_one()
         session.commit()
 
     try:
         with Session(engine) as first, Session(engine) as second:
             first.connection(execution_options={SQLITE_IMMEDIATE: True})
-            log.append(first, [log.row("list", 1, "updated", owner_id=1, list_id=1)])
+            log.append(first, [log_row("list", 1, "updated", utcnow(), owner_id=1, list_id=1)])
             positions["first"] = first.execute(text("SELECT max(seq) FROM changes")).scalar_one()
             waiter = threading.Thread(target=lambda: (append_as("second", second), done.set()))
             waiter.start()

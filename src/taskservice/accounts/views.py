@@ -22,6 +22,7 @@ from ..web.schemas import page_query, request_schema
 from ..web.services import absolute_url, api_service, link_next_page
 from ..web.validation import BODY_VALIDATORS, NO_QUERY_VALIDATORS, QUERY_VALIDATORS
 from .credentials import new_token, token_digest
+from .events import user_changed, user_deleting
 from .models import Token, User, username_matches
 from .representation import user_json
 from .schemas import login_body, password_change_body, registration_body
@@ -63,6 +64,7 @@ def register(request: Request) -> dict[str, Any]:
         request.dbsession.flush()
     except IntegrityError:  # registered by a concurrent request since the check above
         raise _taken() from None
+    user_changed(request, account, "created")
     request.response.status_code = 201
     request.response.headers["Location"] = absolute_url(request, f"/users/{account.username}")
     return user_json(account)
@@ -120,6 +122,7 @@ def change_password(request: Request) -> dict[str, Any] | Response:
     if account.password_hash != checked_hash:  # changed by another request meanwhile
         raise _wrong_current_password()
     account.password_hash = new_hash
+    user_changed(request, account, "updated", before=user_json(account))
     request.dbsession.execute(
         delete(Token).where(Token.user_id == account.id, Token.id != caller.token_id)
     )
@@ -137,16 +140,12 @@ def delete_user(request: Request) -> HTTPNoContent:
     """Delete a user account (the caller's own, or anyone's for an admin).
 
     Its tokens, its tasks, its lists (with every task in them) and every share with it go
-    too (database cascades); the change log keeps a tombstone of each task and list.
+    too (database cascades), each told of first (accounts/events.py).
     """
-    # Here, not at the top: the change log knows the tasks and lists, which know accounts.
-    from ..changes import log
-
     session, user_row = request.dbsession, request.context.user
-    tombstones = log.user_deleted(session, user_row.id, request.identity.username)
+    user_deleting(request, user_row)
     session.delete(user_row)
     session.flush()
-    log.append(session, tombstones)
     return HTTPNoContent()
 
 

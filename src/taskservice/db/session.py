@@ -46,11 +46,6 @@ def make_session_factory(bind: Engine | Connection, **options: Any) -> sessionma
     return factory
 
 
-# ``session.info`` key of a request's session: the app's typed settings, for code that
-# has only the session (the webhook outbox asks whether webhooks are on).
-SETTINGS_INFO = "taskservice.settings"
-
-
 def request_dbsession(request: Request) -> Session:
     """``request.dbsession``: commit and abort follow pyramid_tm.
 
@@ -58,7 +53,6 @@ def request_dbsession(request: Request) -> Session:
     sub-requests wait for it would deadlock them.
     """
     session: Session = request.registry.getUtility(ISessionFactory)()
-    session.info[SETTINGS_INFO] = request.registry.app_settings
     if writes_itself(request) and session.get_bind().dialect.name == "sqlite":
         take_sqlite_write_turn(request, session)
     return session

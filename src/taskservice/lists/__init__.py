@@ -14,8 +14,9 @@ def includeme(config: Configurator) -> None:
     # Imported here, not above: the tasks package imports this package's models, and
     # these views import the tasks package's, so importing them with the package would
     # make "import taskservice.lists.models" import the tasks views half-initialised.
-    from . import share_views, views
+    from . import events, share_views, views
     from .resources import ListCollection
 
     config.add_root_child("lists", ListCollection)
     config.add_api_services(*views.SERVICES, *share_views.SERVICES)
+    config.include(events)

@@ -21,10 +21,12 @@ from pyramid.request import Request
 from sqlalchemy import bindparam, select
 from zope.interface import implementer
 
+from ..events import ShareChange
 from ..permissions import Permission, Principal
 from ..sharing import ShareCollection
 from ..traversal import ACE, ACL, IPrivateResource, Resource
 from ..vocabulary import ID_PATTERN, WRITE_METHODS
+from .events import list_share_changed
 from .models import TaskList
 
 LIST_ID = re.compile(ID_PATTERN)  # used with fullmatch: no trailing newline
@@ -83,6 +85,9 @@ class ListResource(Resource):
     @property
     def shared(self) -> TaskList:
         return self.list
+
+    def share_changed(self, share: ShareChange) -> None:
+        list_share_changed(self.request, self.list, share)
 
     def __acl__(self) -> Iterator[ACE]:
         yield (Allow, Principal.ADMIN, ALL_PERMISSIONS)

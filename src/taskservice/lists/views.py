@@ -14,7 +14,6 @@ from pyramid.httpexceptions import HTTPNoContent
 from pyramid.request import Request
 from pyramid.response import Response
 
-from ..changes import log
 from ..db.base import utcnow
 from ..permissions import Permission
 from ..tasks.schemas import task_create_body, task_list_query
@@ -25,6 +24,7 @@ from ..web.pagination import cursor_for, page_after
 from ..web.schemas import request_schema
 from ..web.services import absolute_url, api_service, link_next_page
 from ..web.validation import BODY_VALIDATORS, NO_QUERY_VALIDATORS, QUERY_VALIDATORS
+from .events import list_body, list_changed, lists_deleting
 from .listing import ListSort, fetch_list_page
 from .models import TaskList
 from .representation import access, list_json
@@ -49,12 +49,12 @@ def _save(request: Request, row: TaskList, fields: dict[str, Any]) -> dict[str, 
     require_if_match(request, row.version, "list")
     changes = {name: value for name, value in fields.items() if getattr(row, name) != value}
     if changes:
+        before = list_body(row)
         for name, value in changes.items():
             setattr(row, name, value)
         row.updated_at = utcnow()
         request.dbsession.flush()  # the versioned UPDATE: a concurrent writer fails here
-        log.append(request.dbsession,
-                   log.list_changed(row, "updated", request.identity.username))
+        list_changed(request, row, "updated", before)
     return _list_response(request, row)
 
 
@@ -70,7 +70,7 @@ def create_list(request: Request) -> dict[str, Any]:
                    **request.validated["body"])
     request.dbsession.add(row)
     request.dbsession.flush()
-    log.append(request.dbsession, log.list_changed(row, "created", owner.username))
+    list_changed(request, row, "created")
     request.response.headers["Location"] = absolute_url(request, f"/lists/{row.id}")
     return _list_response(request, row, status=201)
 
@@ -126,11 +126,9 @@ def delete_list(request: Request) -> HTTPNoContent:
     """
     row = request.context.list
     require_if_match(request, row.version, "list")
-    session = request.dbsession
-    tombstones = log.lists_deleted(session, TaskList.id == row.id, request.identity.username)
-    session.delete(row)
-    session.flush()
-    log.append(session, tombstones)
+    lists_deleting(request, TaskList.id == row.id)
+    request.dbsession.delete(row)
+    request.dbsession.flush()
     return HTTPNoContent()
 
 

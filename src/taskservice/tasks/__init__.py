@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from pyramid.config import Configurator
 
-from . import share_views, views
+from . import events, share_views, views
 from .resources import TaskCollection
 
 
 def includeme(config: Configurator) -> None:
     config.add_root_child("tasks", TaskCollection)
     config.add_api_services(*views.SERVICES, *share_views.SERVICES)
+    config.include(events)

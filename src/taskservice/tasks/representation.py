@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -38,6 +39,17 @@ class TaskFields(Protocol):
     def completed_at(self) -> datetime | None: ...
     @property
     def version(self) -> int: ...
+
+
+# What a change of a task is told by: the fields a client writes (all of them, from
+# nothing, on creation), and completed_at, which follows done.
+WRITABLE_FIELDS = ("title", "description", "done", "priority", "due_at", "tags", "list")
+TRACKED_FIELDS = (*WRITABLE_FIELDS, "completed_at")
+
+
+def changed_fields(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, Any]:
+    """The tracked fields whose value differs, with their value before."""
+    return {name: before[name] for name in TRACKED_FIELDS if before[name] != after[name]}
 
 
 def task_json(task: TaskFields) -> dict[str, Any]:

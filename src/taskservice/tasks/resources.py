@@ -12,11 +12,13 @@ from pyramid.request import Request
 from sqlalchemy import bindparam, select
 from zope.interface import implementer
 
+from ..events import ShareChange
 from ..lists.resources import ListCollection, ListResource
 from ..permissions import Permission, Principal
 from ..sharing import ShareCollection
 from ..traversal import ACE, ACL, IPrivateResource, Resource
 from ..vocabulary import ID_PATTERN, WRITE_METHODS
+from .events import task_share_changed
 from .models import Task
 
 TASK_ID = re.compile(ID_PATTERN)  # used with fullmatch: no trailing newline
@@ -75,6 +77,9 @@ class TaskResource(Resource):
     @property
     def shared(self) -> Task:
         return self.task
+
+    def share_changed(self, share: ShareChange) -> None:
+        task_share_changed(self.request, self.task, share)
 
     def __acl__(self) -> Iterator[ACE]:
         # A generator: ACLHelper stops at the first matching entry, so the owner and

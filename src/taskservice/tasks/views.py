@@ -9,7 +9,6 @@ from pyramid.httpexceptions import HTTPNoContent
 from pyramid.request import Request
 from pyramid.response import Response
 
-from ..changes import log
 from ..db.base import utcnow
 from ..permissions import Permission
 from ..vocabulary import PRIORITY_RANK
@@ -18,6 +17,7 @@ from ..web.pagination import cursor_for, page_after
 from ..web.schemas import request_schema
 from ..web.services import absolute_url, api_service, link_next_page
 from ..web.validation import BODY_VALIDATORS, NO_QUERY_VALIDATORS, QUERY_VALIDATORS
+from .events import task_changed, tasks_deleting
 from .listing import TaskFilters, TaskPageRequest, fetch_task_page
 from .models import TASKS, Task
 from .placement import placed
@@ -61,11 +61,10 @@ def _save(request: Request, task_row: Task, fields: dict[str, Any]) -> dict[str,
     changes = _changed(task_row, fields)
     if changes:
         now = utcnow()
-        before, old_list_id = log.task_fields(task_row), task_row.list_id
+        before = task_json(task_row)
         # The versioned UPDATE: a concurrent writer fails here (and is retried).
         task_row.update_in(request.dbsession, {**_columns(changes, now), "updated_at": now})
-        log.append(request.dbsession, log.task_updated(
-            task_row, before, old_list_id, request.identity.username))
+        task_changed(request, task_row, "updated", before)
     return _task_response(request, task_row)
 
 
@@ -85,7 +84,7 @@ def new_task(request: Request, fields: dict[str, Any]) -> dict[str, Any]:
     task_row = Task(owner_id=identity.user_id, owner_username=identity.username,
                     created_at=now, updated_at=now, **_columns(fields, now))
     task_row.insert_into(request.dbsession)
-    log.append(request.dbsession, log.task_created(task_row, identity.username))
+    task_changed(request, task_row, "created")
     request.response.headers["Location"] = absolute_url(request, f"/tasks/{task_row.id}")
     return _task_response(request, task_row, status=201)
 
@@ -152,9 +151,7 @@ def delete_task(request: Request) -> HTTPNoContent:
     """Delete a task and its shares."""
     task_row = request.context.task
     require_if_match(request, task_row.version)
-    session = request.dbsession
-    tombstones = log.tasks_deleted(session, TASKS.c.id == task_row.id, request.identity.username)
-    session.delete(task_row)
-    session.flush()  # its history goes with it (ON DELETE CASCADE); its tombstones stay
-    log.append(session, tombstones)
+    tasks_deleting(request, TASKS.c.id == task_row.id)
+    request.dbsession.delete(task_row)
+    request.dbsession.flush()
     return HTTPNoContent()

@@ -1,6 +1,6 @@
 """Webhooks (contract section 9): integrations told about changes as they commit.
 
-- outbox.py: events queued in the transaction of each change (the change log's seam);
+- outbox.py: an event queued in the transaction of each change it hears of;
 - delivery.py: claiming (fairly), attempting and recording, the retries and disabling;
 - deliverer.py: the loop, with its attempts under way in a pool of threads;
 - sender.py: the SSRF-guarded HTTP POST, within the attempt's deadline (deadline.py);
@@ -10,24 +10,25 @@
   resolved before the request's transaction begins.
 
 With ``taskservice.webhooks = off`` none of it is included: ``/webhooks`` is a 404 and the
-outbox queues nothing.
+outbox hears of nothing.
 """
 
 from __future__ import annotations
 
 from pyramid.config import Configurator
 
+from ..events import ResourceChanged, ResourcesDeleting
+from ..idempotency.withheld import ISecretSource
+from . import outbox, runner, views
+from .resources import WebhookCollection
+
 
 def includeme(config: Configurator) -> None:
-    # Imported here, not above: the change log imports the outbox, and these import the
-    # tasks and lists packages, whose views import the change log.
-    from ..idempotency.withheld import ISecretSource
-    from . import runner, views
-    from .resources import WebhookCollection
-
     if not config.registry.app_settings.webhooks:
         return
     config.add_root_child("webhooks", WebhookCollection)
+    config.add_subscriber(outbox.queue_change, ResourceChanged)
+    config.add_subscriber(outbox.queue_deletions, ResourcesDeleting)
     config.add_api_services(*views.SERVICES)
     config.include(".url_checks")
     config.registry.registerUtility(views.secret_read_again, ISecretSource,

@@ -1,17 +1,17 @@
 """The transactional outbox: events queued in the transaction of the change they report.
 
-The change log (changes/log.py) is where every change point already ends, so it is the
-one seam: its row builders attach an :class:`Event` to the rows they build and
-``log.append`` hands them to :func:`queue`; the two readers that run before a delete
-(``tasks_deleted``, ``lists_deleted``) queue their events themselves, while the objects
-still exist. pyramid_tm then commits the change, its log rows and its events together,
-or none of them: a rolled-back request sends nothing, and a committed event is in the
-database before anyone could kill the process that wrote it.
+:func:`queue_change` hears each change of a task or a list (``taskservice.events``) as
+its transaction commits, so the change, its log rows and its webhook events commit
+together, or none of them: a rolled-back request sends nothing, and a committed event is
+in the database before anyone could kill the process that wrote it. It is subscribed
+only when webhooks are on (``includeme``): off, none of this runs.
 
-:func:`queue` is one INSERT … SELECT per request: it copies each event to every active
-webhook that subscribes to its type, is not scoped to another list, and whose owner may
-view the object now (for a removed share: the grantee, who could just before). With no
-webhook at all it inserts nothing, and that is the whole cost of the feature on a write.
+:func:`queue` is one INSERT … SELECT: it copies an event to every active webhook that
+subscribes to its type, is not scoped to another list, and whose owner may view the
+object now (for a removed share: the grantee, who could just before). With no webhook
+at all it inserts nothing, and that is the whole cost of the feature on a write. It runs
+before the change log's append, whose lock no key-share lock on a webhook row may be
+waited for under.
 """
 
 from __future__ import annotations
@@ -39,10 +39,10 @@ from sqlalchemy.orm import Session
 
 from ..accounts.models import User
 from ..db.base import UTCDateTime, utcnow
-from ..db.session import SETTINGS_INFO
+from ..events import ResourceChanged, ResourcesDeleting
 from ..lists.models import ListShare, TaskList
-from ..settings import Settings
 from ..tasks.models import TaskShare
+from ..tasks.representation import changed_fields
 from .models import EVENTS, WEBHOOKS, event_bit
 
 
@@ -74,16 +74,6 @@ class Event:
 
 def dump(data: dict[str, Any]) -> str:
     return json.dumps(data, separators=(",", ":"), ensure_ascii=False)
-
-
-def settings_of(session: Session) -> Settings | None:
-    found: Settings | None = session.info.get(SETTINGS_INFO)
-    return found
-
-
-def enabled(session: Session) -> bool:
-    settings = settings_of(session)
-    return settings is not None and settings.webhooks
 
 
 def may_view(viewer: ColumnElement[int]) -> ColumnElement[bool]:
@@ -125,13 +115,38 @@ def _insert_events() -> Insert:
 
 def queue(session: Session, events: Sequence[Event]) -> None:
     """Queue ``events`` for every webhook that may receive them, in this transaction."""
-    if events and enabled(session):
+    if events:
         session.execute(_insert_events(), [event.params() for event in events])
 
 
-def watched(session: Session) -> bool:
-    """Whether any webhook is active: before building events that cost a query to build."""
-    if not enabled(session):
-        return False
-    found = session.execute(select(WEBHOOKS.c.id).where(WEBHOOKS.c.active).limit(1)).first()
-    return found is not None
+def event_of(change: ResourceChanged) -> Event | None:
+    """The webhook event reporting ``change`` (``task.*``, ``list.*``; a user has none).
+
+    Its data is the object as GET shows it (a list less ``permission``: whose would it
+    be?), with the fields an update changed as they were, or the share a share change is.
+    """
+    if change.kind not in ("task", "list"):
+        return None
+    data: dict[str, Any] = {change.kind: dict(change.body)}
+    if change.kind == "task" and change.action == "updated" and change.before is not None:
+        data["previous"] = changed_fields(change.before, change.body)
+    grantee_id = None
+    if change.share is not None:
+        data["share"] = change.share.json()
+        grantee_id = change.share.user_id if change.action == "unshared" else None
+    return Event(f"{change.kind}.{change.action}", change.actor, data, change.owner_id,
+                 change.list_id, task_id=change.object_id if change.kind == "task" else None,
+                 grantee_id=grantee_id)
+
+
+def queue_change(change: ResourceChanged) -> None:
+    """A change's event, as its transaction commits; a deletion's was queued before."""
+    event = None if change.action == "deleted" else event_of(change)
+    if event is not None:
+        queue(change.request.dbsession, [event])
+
+
+def queue_deletions(deleting: ResourcesDeleting) -> None:
+    """The events of objects about to go, while who may view them can still be read."""
+    events = [event for change in deleting.changes if (event := event_of(change))]
+    queue(deleting.request.dbsession, events)

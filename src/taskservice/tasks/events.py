@@ -1,0 +1,97 @@
+"""What the tasks domain tells of its changes (``taskservice.events``).
+
+Every write of a task ends with one of these: the views never call the packages that
+react (the change log, webhooks, plugins). The tasks that go with a deleted list or
+user are deleted tasks too: this package hears those deletions and tells of its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from pyramid.config import Configurator
+from pyramid.request import Request
+from sqlalchemy import ColumnElement, select
+
+from ..accounts.models import User
+from ..db.base import utcnow
+from ..events import (
+    ResourceChanged,
+    ResourcesDeleting,
+    ShareChange,
+    notify_changed,
+    notify_deleting,
+)
+from ..lists.models import TaskList
+from .models import TASKS, Task
+from .representation import task_json
+
+
+def task_changed(request: Request, task: Task, action: str,
+                 before: Mapping[str, Any] | None = None) -> None:
+    """``created`` or ``updated`` (``before``: its body before), at its ``updated_at``."""
+    notify_changed(ResourceChanged(
+        kind="task", action=action, object_id=task.id, owner_id=task.owner_id,
+        list_id=task.list_id, version=task.version, before=before, after=task_json(task),
+        actor=request.identity.username, request=request, at=task.updated_at,
+    ))
+
+
+def task_share_changed(request: Request, task: Task, share: ShareChange) -> None:
+    """A share given, changed or removed: the task's body stays as it was."""
+    body = task_json(task)
+    notify_changed(ResourceChanged(
+        kind="task", action=share.action, object_id=task.id, owner_id=task.owner_id,
+        list_id=task.list_id, version=task.version, before=body, after=body,
+        actor=request.identity.username, request=request, at=utcnow(), share=share,
+    ))
+
+
+def tasks_deleting(request: Request, condition: ColumnElement[bool]) -> None:
+    """Tell of the deletion of the tasks ``condition`` selects, before it happens.
+
+    They are locked first (PostgreSQL; SQLite has one writer anyway): no share of them
+    can be given until this transaction ends, so whoever the subscribers find they must
+    tell is the whole of it.
+    """
+    doomed = request.dbsession.execute(
+        select(*TASKS.columns, User.username.label("owner_username"))
+        .join(User, User.id == TASKS.c.owner_id).where(condition)
+        .with_for_update(of=TASKS)
+    ).all()
+    if not doomed:
+        return
+    actor, now = request.identity.username, utcnow()
+    changes = tuple(_deleted(request, task, actor, now) for task in doomed)
+    for change in changes:
+        notify_changed(change)
+    notify_deleting(ResourcesDeleting("task", condition, changes, request))
+
+
+def _deleted(request: Request, task: Any, actor: str, now: datetime) -> ResourceChanged:
+    """``task``: a row of the tasks table, with its owner's username."""
+    return ResourceChanged(
+        kind="task", action="deleted", object_id=task.id, owner_id=task.owner_id,
+        list_id=task.list_id, version=task.version, before=task_json(task), after=None,
+        actor=actor, request=request, at=now,
+    )
+
+
+def _tasks_of_deleted_lists(event: ResourcesDeleting) -> None:
+    tasks_deleting(event.request,
+                 TASKS.c.list_id.in_(select(TaskList.id).where(event.condition)))
+
+
+def _tasks_of_deleted_users(event: ResourcesDeleting) -> None:
+    """Their tasks in no list or in someone else's (those in their lists go with them)."""
+    users = select(User.id).where(event.condition)
+    in_their_lists = select(TaskList.id).where(TaskList.owner_id.in_(users))
+    tasks_deleting(event.request, TASKS.c.owner_id.in_(users) & (
+        TASKS.c.list_id.is_(None) | TASKS.c.list_id.not_in(in_their_lists)))
+
+
+def includeme(config: Configurator) -> None:
+    config.add_subscriber(_tasks_of_deleted_lists, ResourcesDeleting, kind="list")
+    config.add_subscriber(_tasks_of_deleted_users, ResourcesDeleting, kind="user")
