@@ -29,9 +29,9 @@ leave the transaction neither committed nor aborted.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import transaction
@@ -98,6 +98,31 @@ class ResourceChanged:
 
 
 @dataclass(frozen=True, slots=True)
+class Subject:
+    """What a change is of: its kind and id, whose it is, its version."""
+
+    kind: str
+    object_id: int
+    owner_id: int
+    list_id: int | None  # a task's list, a list itself
+    version: int | None
+
+
+def changed(request: Request, subject: Subject, action: str, *, before: Body | None = None,
+            after: Body | None = None, at: datetime | None = None,
+            share: ShareChange | None = None, actor: str | None = None) -> ResourceChanged:
+    """A change of ``subject`` by the caller (or ``actor``), now unless ``at`` says when;
+    a share's change leaves the body as it was."""
+    return ResourceChanged(
+        kind=subject.kind, action=action, object_id=subject.object_id,
+        owner_id=subject.owner_id, list_id=subject.list_id, version=subject.version,
+        before=after if share is not None else before, after=after,
+        actor=actor or request.identity.username, request=request,
+        at=at or datetime.now(UTC), share=share,
+    )
+
+
+@dataclass(frozen=True, slots=True)
 class ResourcesDeleting:
     """``kind`` objects that ``condition`` selects are about to be deleted (with what
     cascades from them), in the transaction of ``request``; ``changes`` are their
@@ -147,9 +172,14 @@ def notify_changed(event: ResourceChanged) -> None:
     collected.changes.append(event)
 
 
-def notify_deleting(event: ResourcesDeleting) -> None:
-    """Tell the subscribers now, while what goes with the objects is still there."""
-    event.request.registry.notify(event)
+def notify_deleting(request: Request, kind: str, condition: ColumnElement[bool],
+                    changes: Sequence[ResourceChanged]) -> None:
+    """Collect the ``deleted`` changes of the ``kind`` objects ``condition`` selects, and
+    tell the subscribers of :class:`ResourcesDeleting` now, while what goes with the
+    objects is still there."""
+    for change in changes:
+        notify_changed(change)
+    request.registry.notify(ResourcesDeleting(kind, condition, tuple(changes), request))
 
 
 def _hand_over(collected: _Collected) -> None:

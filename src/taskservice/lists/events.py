@@ -7,7 +7,6 @@ deletion and tells of its own (and the tasks package, of the lists' tasks).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 from pyramid.config import Configurator
@@ -15,11 +14,12 @@ from pyramid.request import Request
 from sqlalchemy import ColumnElement, select
 
 from ..accounts.models import User
-from ..db.base import utcnow
 from ..events import (
-    ResourceChanged,
+    Body,
     ResourcesDeleting,
     ShareChange,
+    Subject,
+    changed,
     notify_changed,
     notify_deleting,
 )
@@ -31,25 +31,16 @@ def list_body(row: TaskList) -> dict[str, Any]:
     return {k: v for k, v in list_json(row, "owner").items() if k != "permission"}
 
 
-def list_changed(request: Request, row: TaskList, action: str,
-                 before: Mapping[str, Any] | None = None) -> None:
-    """``created`` or ``updated`` (``before``: its body before)."""
-    notify_changed(ResourceChanged(
-        kind="list", action=action, object_id=row.id, owner_id=row.owner_id, list_id=row.id,
-        version=row.version, before=before, after=list_body(row),
-        actor=request.identity.username, request=request,
-        at=row.updated_at,
-    ))
+def _subject(row: TaskList) -> Subject:
+    return Subject("list", row.id, row.owner_id, row.id, row.version)
 
 
-def list_share_changed(request: Request, row: TaskList, share: ShareChange) -> None:
-    """A member added, changed or removed: the list's body stays as it was."""
-    body = list_body(row)
-    notify_changed(ResourceChanged(
-        kind="list", action=share.action, object_id=row.id, owner_id=row.owner_id,
-        list_id=row.id, version=row.version, before=body, after=body,
-        actor=request.identity.username, request=request, at=utcnow(), share=share,
-    ))
+def list_changed(request: Request, row: TaskList, action: str, before: Body | None = None,
+                 share: ShareChange | None = None) -> None:
+    """``created``, ``updated`` (``before``: its body before), ``shared`` or ``unshared``
+    (``share``)."""
+    notify_changed(changed(request, _subject(row), action, before=before,
+                           after=list_body(row), share=share))
 
 
 def lists_deleting(request: Request, condition: ColumnElement[bool]) -> None:
@@ -59,22 +50,14 @@ def lists_deleting(request: Request, condition: ColumnElement[bool]) -> None:
     """
     doomed = request.dbsession.scalars(
         select(TaskList).where(condition).with_for_update(of=TaskList)).all()
-    if not doomed:
-        return
-    actor, now = request.identity.username, utcnow()
-    changes = tuple(ResourceChanged(
-        kind="list", action="deleted", object_id=row.id, owner_id=row.owner_id,
-        list_id=row.id, version=row.version, before=list_body(row), after=None,
-        actor=actor, request=request, at=now,
-    ) for row in doomed)
-    for change in changes:
-        notify_changed(change)
-    notify_deleting(ResourcesDeleting("list", condition, changes, request))
+    if doomed:
+        notify_deleting(request, "list", condition, [
+            changed(request, _subject(row), "deleted", before=list_body(row)) for row in doomed])
 
 
 def _lists_of_deleted_users(event: ResourcesDeleting) -> None:
     lists_deleting(event.request,
-                 TaskList.owner_id.in_(select(User.id).where(event.condition)))
+                   TaskList.owner_id.in_(select(User.id).where(event.condition)))
 
 
 def includeme(config: Configurator) -> None:

@@ -26,7 +26,7 @@ from ..permissions import Permission, Principal
 from ..sharing import ShareCollection
 from ..traversal import ACE, ACL, IPrivateResource, Resource
 from ..vocabulary import ID_PATTERN, WRITE_METHODS
-from .events import list_share_changed
+from .events import list_changed
 from .models import TaskList
 
 LIST_ID = re.compile(ID_PATTERN)  # used with fullmatch: no trailing newline
@@ -87,7 +87,7 @@ class ListResource(Resource):
         return self.list
 
     def share_changed(self, share: ShareChange) -> None:
-        list_share_changed(self.request, self.list, share)
+        list_changed(self.request, self.list, share.action, share=share)
 
     def __acl__(self) -> Iterator[ACE]:
         yield (Allow, Principal.ADMIN, ALL_PERMISSIONS)

@@ -7,8 +7,6 @@ user are deleted tasks too: this package hears those deletions and tells of its 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from datetime import datetime
 from typing import Any
 
 from pyramid.config import Configurator
@@ -18,9 +16,11 @@ from sqlalchemy import ColumnElement, select
 from ..accounts.models import User
 from ..db.base import utcnow
 from ..events import (
-    ResourceChanged,
+    Body,
     ResourcesDeleting,
     ShareChange,
+    Subject,
+    changed,
     notify_changed,
     notify_deleting,
 )
@@ -29,24 +29,18 @@ from .models import TASKS, Task
 from .representation import task_json
 
 
-def task_changed(request: Request, task: Task, action: str,
-                 before: Mapping[str, Any] | None = None) -> None:
-    """``created`` or ``updated`` (``before``: its body before), at its ``updated_at``."""
-    notify_changed(ResourceChanged(
-        kind="task", action=action, object_id=task.id, owner_id=task.owner_id,
-        list_id=task.list_id, version=task.version, before=before, after=task_json(task),
-        actor=request.identity.username, request=request, at=task.updated_at,
-    ))
+def _subject(task: Any) -> Subject:
+    """``task``: a ``Task``, or a row of the tasks table."""
+    return Subject("task", task.id, task.owner_id, task.list_id, task.version)
 
 
-def task_share_changed(request: Request, task: Task, share: ShareChange) -> None:
-    """A share given, changed or removed: the task's body stays as it was."""
-    body = task_json(task)
-    notify_changed(ResourceChanged(
-        kind="task", action=share.action, object_id=task.id, owner_id=task.owner_id,
-        list_id=task.list_id, version=task.version, before=body, after=body,
-        actor=request.identity.username, request=request, at=utcnow(), share=share,
-    ))
+def task_changed(request: Request, task: Task, action: str, before: Body | None = None,
+                 share: ShareChange | None = None) -> None:
+    """``created`` or ``updated`` (``before``: its body before) at its ``updated_at``, or
+    ``shared`` or ``unshared`` (``share``)."""
+    notify_changed(changed(request, _subject(task), action, before=before,
+                           after=task_json(task), share=share,
+                           at=None if share else task.updated_at))
 
 
 def tasks_deleting(request: Request, condition: ColumnElement[bool]) -> None:
@@ -61,27 +55,16 @@ def tasks_deleting(request: Request, condition: ColumnElement[bool]) -> None:
         .join(User, User.id == TASKS.c.owner_id).where(condition)
         .with_for_update(of=TASKS)
     ).all()
-    if not doomed:
-        return
-    actor, now = request.identity.username, utcnow()
-    changes = tuple(_deleted(request, task, actor, now) for task in doomed)
-    for change in changes:
-        notify_changed(change)
-    notify_deleting(ResourcesDeleting("task", condition, changes, request))
-
-
-def _deleted(request: Request, task: Any, actor: str, now: datetime) -> ResourceChanged:
-    """``task``: a row of the tasks table, with its owner's username."""
-    return ResourceChanged(
-        kind="task", action="deleted", object_id=task.id, owner_id=task.owner_id,
-        list_id=task.list_id, version=task.version, before=task_json(task), after=None,
-        actor=actor, request=request, at=now,
-    )
+    if doomed:
+        now = utcnow()
+        notify_deleting(request, "task", condition, [
+            changed(request, _subject(task), "deleted", before=task_json(task), at=now)
+            for task in doomed])
 
 
 def _tasks_of_deleted_lists(event: ResourcesDeleting) -> None:
     tasks_deleting(event.request,
-                 TASKS.c.list_id.in_(select(TaskList.id).where(event.condition)))
+                   TASKS.c.list_id.in_(select(TaskList.id).where(event.condition)))
 
 
 def _tasks_of_deleted_users(event: ResourcesDeleting) -> None:

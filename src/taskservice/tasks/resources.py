@@ -18,7 +18,7 @@ from ..permissions import Permission, Principal
 from ..sharing import ShareCollection
 from ..traversal import ACE, ACL, IPrivateResource, Resource
 from ..vocabulary import ID_PATTERN, WRITE_METHODS
-from .events import task_share_changed
+from .events import task_changed
 from .models import Task
 
 TASK_ID = re.compile(ID_PATTERN)  # used with fullmatch: no trailing newline
@@ -79,7 +79,7 @@ class TaskResource(Resource):
         return self.task
 
     def share_changed(self, share: ShareChange) -> None:
-        task_share_changed(self.request, self.task, share)
+        task_changed(self.request, self.task, share.action, share=share)
 
     def __acl__(self) -> Iterator[ACE]:
         # A generator: ACLHelper stops at the first matching entry, so the owner and
