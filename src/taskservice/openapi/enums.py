@@ -119,7 +119,8 @@ ENUMS: tuple[EnumType, ...] = (
     EnumType("ErrorLocation", ERROR_LOCATIONS, "Which part of the request the error concerns"),
     EnumType("TokenType", TOKEN_TYPES, "How to send the token: Authorization: Bearer <token>"),
     EnumType("ErrorStatus", ERROR_STATUSES, "Always error: the body is the error shape"),
-    EnumType("DatabaseStatus", DATABASE_STATUSES, "The database answered"),
+    EnumType("DatabaseStatus", DATABASE_STATUSES,
+             "The database (or the dependency a plugin checks) answered"),
 )
 BY_VALUES = {enum.values: enum for enum in ENUMS}
 if len(BY_VALUES) != len(ENUMS):
