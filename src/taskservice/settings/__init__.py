@@ -33,10 +33,27 @@ from .options import (
 )
 
 __all__ = [
-    "DATABASE_URL_ENV", "DATABASE_URL_KEY", "INCLUDES_KEY", "NO_OPTIONS", "OPTIONS",
-    "OPTIONS_BY_KEY", "PREFIX", "Option", "RateLimit", "Settings", "SettingsError",
-    "default_database_url", "default_settings", "effective_raw_settings", "fail", "env_name", "load_plugin_settings", "load_settings",
-    "refuse_unclaimed", "settings_problems", "with_default_database",
+    "DATABASE_URL_ENV",
+    "DATABASE_URL_KEY",
+    "INCLUDES_KEY",
+    "NO_OPTIONS",
+    "OPTIONS",
+    "OPTIONS_BY_KEY",
+    "PREFIX",
+    "Option",
+    "RateLimit",
+    "Settings",
+    "SettingsError",
+    "default_database_url",
+    "default_settings",
+    "effective_raw_settings",
+    "env_name",
+    "fail",
+    "load_plugin_settings",
+    "load_settings",
+    "refuse_unclaimed",
+    "settings_problems",
+    "with_default_database",
 ]
 
 
