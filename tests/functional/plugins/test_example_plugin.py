@@ -8,17 +8,21 @@ heartbeat, its endpoint and that endpoint's OpenAPI description.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 import webtest
+from pyramid.exceptions import ConfigurationError
 
-from taskservice import OPTIONAL_PACKAGES, PACKAGES
+from taskservice import OPTIONAL_PACKAGES, PACKAGES, make_config
 from taskservice.scripts.admin import main as admin
+from taskservice.settings.converters import boolean
 from tests.plugins import example_plugin
 from tests.support.api import assert_error
 from tests.support.cli import ini_on
+from tests.support.constants import TEST_SETTINGS
 from tests.support.database import migrated_database
 
 PLUGIN = "tests.plugins.example_plugin"
@@ -205,3 +209,22 @@ def test_the_app_serves_tasks_without_its_optional_packages(make_app, alice):
 def test_the_app_factory_includes_the_optional_packages(make_app):
     services = make_app(taskservice__metrics="prometheus").registry.cornice_services
     assert {"/batch", "/webhooks", "/__metrics__"} <= set(services)
+
+
+# -- the directives refuse what would be ambiguous -------------------------------------------
+
+
+@pytest.mark.parametrize("key", ["taskservice.readonly", "example.greeting", "taskservice."])
+def test_a_plugin_cannot_declare_a_core_key_nor_one_outside_the_prefix(database_url, key):
+    config = make_config({}, **{"sqlalchemy.url": database_url, **TEST_SETTINGS})
+    with pytest.raises(ConfigurationError, match=re.escape(repr(key))):
+        config.declare_setting(key, "", boolean, "a clash")
+
+
+def test_a_key_or_a_heartbeat_cannot_be_added_twice(database_url):
+    config = make_config({}, **{"sqlalchemy.url": database_url, **TEST_SETTINGS})
+    config.declare_setting("taskservice.twice.flag", "false", boolean, "once")
+    with pytest.raises(ConfigurationError, match="declared twice"):
+        config.declare_setting("taskservice.twice.flag", "false", boolean, "twice")
+    with pytest.raises(ConfigurationError, match="added twice"):
+        config.add_heartbeat("database", lambda request: True)
