@@ -25,7 +25,7 @@ import pytest
 from alembic import command
 from sqlalchemy.engine import Connection, Engine
 
-from taskservice import main
+from taskservice import PACKAGES, build_config, main
 from taskservice.db.interfaces import ISessionFactory
 from taskservice.db.session import make_engine, make_session_factory
 from tests.support.constants import TEST_SETTINGS
@@ -90,12 +90,17 @@ def connection(engine: Engine) -> Iterator[Connection]:
 
 @pytest.fixture
 def make_app(database_url: str, connection: Connection) -> Callable[..., Any]:
-    """Build an app with extra settings, its sessions joined to the test's transaction."""
+    """Build an app with extra settings, its sessions joined to the test's transaction.
 
-    def build(**overrides: str) -> Any:
+    ``packages`` other than the app factory's own (a test leaving the optional ones out)
+    build it from them instead.
+    """
+
+    def build(packages: tuple[str, ...] = PACKAGES, **overrides: str) -> Any:
         settings = {"sqlalchemy.url": database_url, **TEST_SETTINGS}
         settings.update({k.replace("__", "."): v for k, v in overrides.items()})
-        app = main({}, **settings)
+        app = (main({}, **settings) if packages == PACKAGES
+               else build_config({}, settings, packages).make_wsgi_app())
         factory = make_session_factory(connection, join_transaction_mode="create_savepoint")
         app.registry.registerUtility(factory, ISessionFactory)
         return app

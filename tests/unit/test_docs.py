@@ -21,7 +21,7 @@ README_MAX_LINES = 150
 DOCUMENTS = sorted([README, ROOT / "benchmarks" / "README.md", *(ROOT / "docs").glob("*.md")])
 # The pages README.md's "Documentation" table must lead to.
 DOCS_PAGES = ("architecture", "operations", "settings", "sync", "batch", "webhooks",
-              "decisions", "testing")
+              "decisions", "testing", "plugins")
 
 FENCE = re.compile(r"^(```|~~~).*?^\1[ \t]*$", re.M | re.S)
 CODE_SPAN = re.compile(r"`+[^`]*`+")

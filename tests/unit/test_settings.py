@@ -20,14 +20,17 @@ from taskservice.settings import (
     DATABASE_URL_KEY,
     OPTIONS,
     OPTIONS_BY_KEY,
+    Option,
     RateLimit,
     Settings,
     SettingsError,
     default_settings,
     env_name,
+    load_plugin_settings,
     load_settings,
     settings_problems,
 )
+from taskservice.settings.converters import choice
 from tests.support.constants import ROOT
 
 DB = {DATABASE_URL_KEY: "sqlite:///ini.sqlite"}
@@ -67,6 +70,7 @@ EXPECTED_DEFAULTS = {
     "taskservice.metrics": "off",
     "taskservice.metrics.token": "",
     "taskservice.log_format": "text",
+    "taskservice.includes": (),
 }
 
 # key, environment variable, its value, the typed result (the ini says something else).
@@ -110,6 +114,8 @@ OVERRIDES = [
     ("taskservice.metrics.token", "TASKSERVICE_METRICS_TOKEN", "s3cr3t-From.env",
      "s3cr3t-From.env"),
     ("taskservice.log_format", "TASKSERVICE_LOG_FORMAT", "JSON", "json"),
+    ("taskservice.includes", "TASKSERVICE_INCLUDES", "a.plugin\n  b.other:setup",
+     ("a.plugin", "b.other:setup")),
 ]
 
 # Something valid but different for the ini, so that the test sees which one won.
@@ -145,6 +151,7 @@ INI_VALUES = {
     "taskservice.metrics": "off",
     "taskservice.metrics.token": "ini-token",
     "taskservice.log_format": "text",
+    "taskservice.includes": "tests.plugins.example_plugin",
 }
 
 # key, bad value, a phrase the message must use to say what is allowed.
@@ -210,6 +217,8 @@ BAD_VALUES = [
     ("taskservice.token_ttl", "ab\ncd", "whole number"),
     ("taskservice.metrics", "statsd", "off, prometheus"),
     ("taskservice.log_format", "xml", "text, json"),
+    ("taskservice.includes", ".relative", "absolute dotted names"),
+    ("taskservice.includes", "a.plugin some-plugin", "absolute dotted names"),
     (DATABASE_URL_KEY, "mysql://db/tasks", "sqlite:// or postgresql://"),
     (DATABASE_URL_KEY, "not a url", "sqlite:// or postgresql://"),
 ]
@@ -339,9 +348,38 @@ def test_good_environment_value_rescues_a_bad_ini_value():
                                  "taskservice.ratelimit.store", "taskservice.debug"])
 def test_unknown_taskservice_key_is_one_line_listing_the_known_ones(key):
     with pytest.raises(SettingsError) as caught:
-        load({key: "x"})
+        load_plugin_settings({**DB, key: "x"}, {}, {})
     assert_one_line_error(caught.value, key, "x", "unknown setting")
     assert "taskservice.page_size.default" in str(caught.value)
+
+
+def test_core_settings_leave_unknown_keys_to_the_plugins_declarations():
+    """A plugin's key is declared only once the core is configured: load_settings lets it be."""
+    assert load({"taskservice.example.greeting": "hi"}) == load()
+
+
+GREETING = Option("taskservice.example.greeting", choice("hello", "hi"), "hello", "a greeting")
+
+
+def test_a_declared_key_is_claimed_converted_and_overridden_by_its_environment_variable():
+    declared = {GREETING.key: GREETING}
+    assert load_plugin_settings(DB, declared, {}) == {GREETING.key: "hello"}
+    assert load_plugin_settings({**DB, GREETING.key: "HI"}, declared, {}) == {GREETING.key: "hi"}
+    environ = {"TASKSERVICE_EXAMPLE_GREETING": "hi"}
+    assert load_plugin_settings({**DB, GREETING.key: "hello"}, declared, environ) == {
+        GREETING.key: "hi"}
+    with pytest.raises(SettingsError) as caught:
+        load_plugin_settings({**DB, GREETING.key: "yo"}, declared, {})
+    assert_one_line_error(caught.value, GREETING.key, "yo", "hello, hi")
+
+
+def test_settings_problems_include_the_declared_keys():
+    declared = {GREETING.key: GREETING}
+    assert settings_problems({**DB, GREETING.key: "hi"}, {}, declared) == []
+    problems = settings_problems({**DB, GREETING.key: "yo", "taskservice.nope": "1"}, {},
+                                 declared)
+    assert len(problems) == 2
+    assert GREETING.key in problems[0] and "taskservice.nope" in problems[1]
 
 
 def test_keys_of_other_packages_are_left_alone():

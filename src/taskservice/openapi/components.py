@@ -8,7 +8,10 @@ shape a client handles is a component with a name chosen here, and referenced wi
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # enums.py imports ref from here
+    from .enums import EnumType
 
 SCHEMAS_PREFIX = "#/components/schemas/"
 
@@ -34,8 +37,10 @@ class Schemas:
     start-up, never a silently overwritten type.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, enums: dict[tuple[str, ...], EnumType]) -> None:
         self.named: dict[str, dict[str, Any]] = {}
+        self.enums = enums  # the document's enums by their values (openapi.enums.by_values)
+        self.add_all({enum.name: enum.schema() for enum in enums.values()})
 
     def add(self, name: str, schema: dict[str, Any]) -> dict[str, str]:
         """Keep ``schema`` as the component ``name``; a ``$ref`` to it."""

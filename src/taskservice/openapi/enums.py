@@ -1,5 +1,8 @@
 """Every enum of the document, each a named component, keyed by its tuple of values.
 
+The service's own are ``ENUMS``; a view may declare more with its ``Outcome(enums=...)``
+(openapi.responses), which is how a plugin's endpoint documents its own.
+
 A Colander ``OneOf`` knows only its choices. Described inline, the same vocabulary word
 became one inline enum per place it appeared, and client generators made as many
 unrelated types of it (``PostTasksBodyPriority``, ``PatchTaskBodyPriority``,
@@ -119,18 +122,33 @@ ENUMS: tuple[EnumType, ...] = (
     EnumType("ErrorLocation", ERROR_LOCATIONS, "Which part of the request the error concerns"),
     EnumType("TokenType", TOKEN_TYPES, "How to send the token: Authorization: Bearer <token>"),
     EnumType("ErrorStatus", ERROR_STATUSES, "Always error: the body is the error shape"),
-    EnumType("DatabaseStatus", DATABASE_STATUSES, "The database answered"),
+    EnumType("DatabaseStatus", DATABASE_STATUSES,
+             "The database (or the dependency a plugin checks) answered"),
 )
-BY_VALUES = {enum.values: enum for enum in ENUMS}
-if len(BY_VALUES) != len(ENUMS):
-    raise ValueError("two enums of taskservice.openapi.enums.ENUMS have the same values")
 
 
-def enum_ref(values: Iterable[str], where: str = "a response") -> dict[str, str]:
-    """A ``$ref`` to the component of exactly these values, in this order."""
+def by_values(enums: Iterable[EnumType]) -> dict[tuple[str, ...], EnumType]:
+    """Each enum by its tuple of values; two for the same values stop start-up (a value
+    list would not know which name to take)."""
+    found: dict[tuple[str, ...], EnumType] = {}
+    for enum in enums:
+        if found.setdefault(enum.values, enum) != enum:
+            raise ValueError(f"two enums, {found[enum.values].name} and {enum.name}, have "
+                             f"the values {enum.values}")
+    return found
+
+
+BY_VALUES = by_values(ENUMS)
+
+
+def enum_ref(values: Iterable[str], where: str = "a response",
+             enums: dict[tuple[str, ...], EnumType] = BY_VALUES) -> dict[str, str]:
+    """A ``$ref`` to the component of exactly these values, in this order, among ``enums``
+    (the service's own, and in a document those its views declare)."""
     key = tuple(values)
-    enum = BY_VALUES.get(key)
+    enum = enums.get(key)
     if enum is None:
         raise LookupError(f"the choices {key} of {where} have no name: add them to "
-                          "taskservice.openapi.enums.ENUMS")
+                          "taskservice.openapi.enums.ENUMS, or a plugin's to its view's "
+                          "Outcome(enums=...)")
     return ref(enum.name)

@@ -6,6 +6,10 @@ among the validators, and cannot express StrictMapping's unknown-key rejection. 
 ``registry.cornice_services`` and the Colander nodes of each view is short, and the
 document then describes exactly what this app validates.
 
+A view documents itself with ``@service.get(outcome=Outcome(...))`` when it is not in the
+central table (responses.OUTCOMES): a plugin's endpoint brings its outcome, components and
+enums along and needs no edit here.
+
 The document is written for client generators as much as for people: every body and
 enum is a named component (components.py, enums.py), every operation has its own
 operationId and summary (operations.py), and every response declares the error shape
@@ -36,7 +40,7 @@ from ..web.validation import (
     reject_query_parameters,
 )
 from .components import Schemas
-from .enums import ENUMS
+from .enums import ENUMS, by_values
 from .nodes import node_schema
 from .operations import Names, check_unique, names_of
 from .response_schemas import JSON, SCHEMAS
@@ -82,9 +86,11 @@ class OperationContext:
 
 def build_document(registry: Registry) -> dict[str, Any]:
     """The whole document for the services registered in ``registry``."""
-    schemas = Schemas()
-    schemas.add_all({enum.name: enum.schema() for enum in ENUMS})
+    declared = declared_outcomes(registry)
+    schemas = Schemas(by_values((*ENUMS, *(enum for o in declared for enum in o.enums))))
     schemas.add_all(SCHEMAS)
+    for outcome in declared:
+        schemas.add_all(dict(outcome.schemas))
     paths = build_paths(registry, schemas)
     return {
         "openapi": OPENAPI_VERSION,
@@ -121,15 +127,33 @@ def openapi_path(pattern: str) -> str:
     return PATH_PARAMETER.sub(r"{\1}", pattern)
 
 
+def declared_outcomes(registry: Registry) -> list[Outcome]:
+    """The Outcomes the views carry themselves (``@service.get(outcome=...)``)."""
+    return [outcome for service in registry.cornice_services.values()
+            for method, _, _ in service.definitions
+            if (outcome := view_outcome(service, method)) is not None]
+
+
+def view_outcome(service: Service, method: str) -> Outcome | None:
+    outcome: Outcome | None = getattr(service, "documented", {}).get(method, {}).get("outcome")
+    return outcome
+
+
 def outcome_of(service: Service, method: str) -> Outcome:
-    """The hand-described responses; a view added without one stops start-up."""
-    try:
-        return OUTCOMES[(service.name, method)]
-    except KeyError:
+    """The hand-described responses, the view's own or the central table's (one of them:
+    both would be two truths); a view added without one stops start-up."""
+    central = OUTCOMES.get((service.name, method))
+    own = view_outcome(service, method)
+    if own is not None and central is not None:
+        raise LookupError(f"{method} {service.path} (service {service.name!r}) has an "
+                          "outcome= and an entry in taskservice.openapi.responses.OUTCOMES")
+    outcome = own or central
+    if outcome is None:
         raise LookupError(
             f"{method} {service.path} (service {service.name!r}) has no entry in "
-            "taskservice.openapi.responses.OUTCOMES"
-        ) from None
+            "taskservice.openapi.responses.OUTCOMES, nor an outcome= of its own"
+        )
+    return outcome
 
 
 def operation(

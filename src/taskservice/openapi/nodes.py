@@ -197,5 +197,6 @@ def node_schema(node: colander.SchemaNode, schemas: Schemas) -> dict[str, Any]:
     if name is not None:
         return with_siblings(schemas.add(name, {**core, **_example(node)}), annotations)
     if "enum" in core:  # the component holds the choices (its type is a string anyway)
-        return with_siblings(enum_ref(core["enum"], f"node {node.name!r}"), annotations)
+        reference = enum_ref(core["enum"], f"node {node.name!r}", schemas.enums)
+        return with_siblings(reference, annotations)
     return {**core, **annotations, **_example(node)}

@@ -51,7 +51,7 @@ def domain(view: Any) -> str:
 
 def names_of(service: Service, method: str, view: Any) -> Names:
     """The names of ``method`` on ``service``; a view without a summary stops start-up."""
-    given: dict[str, str] = getattr(service, "documented", {}).get(method, {})
+    given: dict[str, Any] = getattr(service, "documented", {}).get(method, {})
     summary = given.get("summary") or docstring_summary(view)
     if not summary:
         raise LookupError(

@@ -158,7 +158,10 @@ SCHEMAS: dict[str, dict[str, Any]] = {
         "properties": {"responses": {"type": "array", "items": ref("SubResponse")},
                        "committed": {"type": "boolean"}},
     }, {"responses": [examples.SUB_RESPONSE], "committed": True}),
-    "Heartbeat": example(obj(database=enum_ref(DATABASE_STATUSES)), {"database": "ok"}),
+    # The database's check, and one more property per check a plugin adds (ops.heartbeats).
+    "Heartbeat": example({**obj(database=enum_ref(DATABASE_STATUSES)),
+                          "additionalProperties": enum_ref(DATABASE_STATUSES)},
+                         {"database": "ok"}),
     "LoadBalancerHeartbeat": {"type": "object", "additionalProperties": False,
                               "maxProperties": 0, "example": {}},
     "Version": example(obj(name=STRING, version=STRING),

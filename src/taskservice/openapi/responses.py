@@ -3,13 +3,15 @@
 Requests are validated by Colander, so their part of the document is generated
 (generator.py); the response bodies' shapes are response_schemas.py's. Here is the one
 table that says, per operation, the success status and the errors only that view's own
-logic produces, with the headers and the shared error statuses. Errors that follow from
+logic produces, with the headers and the shared error statuses. (A view may carry its
+Outcome itself instead, ``@service.get(outcome=...)``: a plugin's does.) Errors that follow from
 the route itself (401, 404, 413, 415, 429, 503) are derived by the generator.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from ..vocabulary import (
@@ -20,6 +22,7 @@ from ..vocabulary import (
 )
 from ..web.requestlog import SANE_ID
 from . import examples
+from .enums import EnumType
 from .response_schemas import HTML, JSON, STRING, TEXT, anchored
 
 REQUEST_ID = "X-Request-Id"
@@ -128,7 +131,13 @@ PATH_PARAMETERS: dict[str, dict[str, Any]] = {
 
 @dataclass(frozen=True)
 class Outcome:
-    """How one operation answers when it succeeds, and the other statuses only its view gives."""
+    """How one operation answers when it succeeds, and the other statuses only its view gives.
+
+    ``schema`` names the success body's component; ``schemas`` and ``enums`` are
+    components the view brings along (a plugin's endpoint, whose shapes are not in
+    response_schemas.SCHEMAS nor its choices in enums.ENUMS). A view passes its Outcome as
+    ``@service.get(outcome=Outcome(...))``; the service's own views are in ``OUTCOMES``.
+    """
 
     statuses: tuple[int, ...]
     schema: str | None = None
@@ -136,6 +145,8 @@ class Outcome:
     others: tuple[int, ...] = ()
     request_headers: tuple[str, ...] = ()
     media_type: str = JSON
+    schemas: Mapping[str, dict[str, Any]] = field(default_factory=dict)
+    enums: tuple[EnumType, ...] = ()
 
 
 NO_CONTENT = Outcome((204,))

@@ -2,22 +2,20 @@
 
 from __future__ import annotations
 
-import logging
 from importlib.metadata import version
 
 from pyramid.request import Request
 from pyramid.response import Response
 from pyramid.security import NO_PERMISSION_REQUIRED
-from sqlalchemy import text
 
-from ..db.interfaces import IDatabaseEngine
-from ..db.transient import failure_reason
 from ..web.endpoints import SERVICE_ENDPOINTS
 from ..web.errors import error_dict, render_errors
 from ..web.services import api_service
+from .heartbeats import Heartbeat
 
 heartbeat = api_service("heartbeat", SERVICE_ENDPOINTS["heartbeat"],
-                        "Is the service able to reach its database?", traverse=False)
+                        "Is the service able to reach its database and dependencies?",
+                        traverse=False)
 lbheartbeat = api_service("lbheartbeat", SERVICE_ENDPOINTS["lbheartbeat"],
                           "Is the process up? (for load balancers)", traverse=False)
 version_info = api_service("version", SERVICE_ENDPOINTS["version"], "Which release is running",
@@ -25,29 +23,20 @@ version_info = api_service("version", SERVICE_ENDPOINTS["version"], "Which relea
 SERVICES = (heartbeat, lbheartbeat, version_info)
 
 PACKAGE = "taskservice"
-# Anyone may call the heartbeat: the answer says what is wrong, the log says where.
-UNREACHABLE = "Database unreachable: the database does not answer; try again shortly"
-
-log = logging.getLogger(__name__)
 
 
 @heartbeat.get(permission=NO_PERMISSION_REQUIRED)
 def check_heartbeat(request: Request) -> dict[str, str] | Response:
-    """Check that the service reaches its database (503 when it does not).
+    """Check that the service reaches its database, and each dependency a plugin added.
 
-    A cheap query on a fresh connection from the pool, outside the request's session. The
-    driver's reason (host, port, file) is logged under the request id, never answered.
+    ``{name: "ok"}`` for each check (ops.heartbeats), or a 503 naming each one that failed.
     """
-    engine = request.registry.getUtility(IDatabaseEngine)
-    try:
-        with engine.connect() as connection:
-            connection.execute(text("SELECT 1"))
-    except Exception as error:  # any failure to reach the database is the answer
-        log.warning("request %s: heartbeat: database unreachable: %s", request.request_id,
-                    failure_reason(error))
-        return render_errors(request, 503, [error_dict("request", "database", UNREACHABLE)],
-                             [("Retry-After", "5")])
-    return {"database": "ok"}
+    heartbeats: dict[str, Heartbeat] = request.registry.heartbeats
+    failed = [(name, beat) for name, beat in heartbeats.items() if not beat.passes(name, request)]
+    if failed:
+        errors = [error_dict("request", name, beat.unavailable) for name, beat in failed]
+        return render_errors(request, 503, errors, [("Retry-After", "5")])
+    return dict.fromkeys(heartbeats, "ok")
 
 
 @lbheartbeat.get(permission=NO_PERMISSION_REQUIRED, operation_id="checkLoadBalancerHeartbeat")

@@ -5,13 +5,16 @@ Neither builds the application: they must answer precisely when it would not sta
 does not answer, a schema that is not at the latest migration -- so a deploy script can
 run ``taskservice-admin production.ini check && pserve production.ini``. ``settings``
 shows each setting's effective value and its source (``default``, ``ini`` or ``env``),
-with secrets masked; it never prints a password or a token.
+with secrets masked; it never prints a password or a token. Both include the plugins
+of ``taskservice.includes`` in a configuration on the default settings, never committed,
+to learn the settings they declare: those are checked and shown with the service's own.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -19,15 +22,21 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from alembic.util import CommandError as AlembicError
+from pyramid.exceptions import ConfigurationError
 from pyramid.paster import get_appsettings
 from sqlalchemy import make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
+from .. import declared_plugin_options
 from ..db.session import make_engine
 from ..db.transient import failure_reason
 from ..settings import (
     DATABASE_URL_KEY,
+    INCLUDES_KEY,
     OPTIONS,
+    OPTIONS_BY_KEY,
+    Option,
+    SettingsError,
     default_database_url,
     effective_raw_settings,
     env_name,
@@ -38,15 +47,43 @@ from .errors import CommandError, loading
 MASK = "****"
 
 
-def ini_settings(ini: str) -> tuple[dict[str, Any], dict[str, str]]:
-    """The ini's ``[app:main]`` settings, and every setting's default text (the database's
-    is a file beside the ini, as in the app factory)."""
+@dataclass(frozen=True)
+class IniSettings:
+    """The ini's ``[app:main]`` settings (``raw``), every setting's default text (the
+    database's is a file beside the ini, as in the app factory), the options its plugins
+    declare, and why they could not be read, if they could not."""
+
+    raw: dict[str, Any]
+    defaults: dict[str, str]
+    declared: dict[str, Option]
+    problems: list[str]
+
+
+def ini_settings(ini: str) -> IniSettings:
     with loading(ini):
         raw = get_appsettings(ini, name="main")
     here = str(raw.global_conf.get("here", "."))
+    declared, problems = plugin_options(dict(raw))
     defaults = {DATABASE_URL_KEY: default_database_url(here),
-                **{option.key: option.default for option in OPTIONS}}
-    return dict(raw), defaults
+                **{option.key: option.default for option in (*OPTIONS, *declared.values())}}
+    return IniSettings(dict(raw), defaults, declared, problems)
+
+
+def plugin_options(raw: dict[str, Any]) -> tuple[dict[str, Option], list[str]]:
+    """What the plugins of ``taskservice.includes`` declare, by key, and the line saying
+    why they could not be included, if they could not (a bad ``taskservice.includes`` is
+    reported with the other settings)."""
+    text = str(effective_raw_settings(raw).get(INCLUDES_KEY, ""))
+    try:
+        includes = OPTIONS_BY_KEY[INCLUDES_KEY].convert(INCLUDES_KEY, text)
+    except SettingsError:  # reported with the other settings
+        return {}, []
+    try:
+        return declared_plugin_options(includes), []
+    except SettingsError as error:  # a name that does not import
+        return {}, [str(error)]
+    except ConfigurationError as error:  # a plugin's own mistake, e.g. a key declared twice
+        return {}, [f"cannot include the plugins of {INCLUDES_KEY}: {error}"]
 
 
 # --- check ----------------------------------------------------------------------------------
@@ -83,9 +120,9 @@ def database_problems(url: str, ini: str) -> list[str]:
 
 
 def check(ini: str) -> str:
-    raw, defaults = ini_settings(ini)
-    raw.setdefault(DATABASE_URL_KEY, defaults[DATABASE_URL_KEY])
-    problems = settings_problems(raw)
+    settings = ini_settings(ini)
+    raw = {DATABASE_URL_KEY: settings.defaults[DATABASE_URL_KEY], **settings.raw}
+    problems = settings.problems + settings_problems(raw, declared=settings.declared)
     if not any(DATABASE_URL_KEY in problem for problem in problems):
         problems += database_problems(str(effective_raw_settings(raw)[DATABASE_URL_KEY]), ini)
     if problems:
@@ -115,22 +152,24 @@ def source_of(key: str, raw: Mapping[str, Any], environ: Mapping[str, str]) -> s
     return "ini" if key in raw else "default"
 
 
-def setting_lines(raw: Mapping[str, Any], defaults: Mapping[str, str],
-                  environ: Mapping[str, str]) -> list[str]:
-    """``key = value (source)`` for the database and each option, in docs/settings.md order."""
-    effective = effective_raw_settings({**defaults, **raw}, environ)
-    secret = {option.key: option.secret for option in OPTIONS}
+def setting_lines(settings: IniSettings, environ: Mapping[str, str]) -> list[str]:
+    """``key = value (source)`` for the database and each option, in docs/settings.md
+    order, then each plugin's in the order they were declared."""
+    raw, declared = settings.raw, settings.declared
+    effective = effective_raw_settings({**settings.defaults, **raw}, environ, declared)
+    secret = {option.key: option.secret for option in (*OPTIONS, *declared.values())}
     return [
         f"{key} = {shown(key, str(effective[key]), secret.get(key, False))} "
         f"({source_of(key, raw, environ)})"
-        for key in defaults
+        for key in settings.defaults
     ]
 
 
 def show_settings(ini: str) -> str:
-    raw, defaults = ini_settings(ini)
-    listing = "\n".join(setting_lines(raw, defaults, os.environ))
-    problems = settings_problems({**defaults, **raw})
+    settings = ini_settings(ini)
+    listing = "\n".join(setting_lines(settings, os.environ))
+    problems = settings.problems + settings_problems({**settings.defaults, **settings.raw},
+                                                     declared=settings.declared)
     if problems:
         raise CommandError("\n".join(problems), output=listing)
     return listing

@@ -18,6 +18,8 @@ ORIGIN_PATTERN = re.compile(r"^https?://[A-Za-z0-9.\-]+(:\d{1,5})?$")
 URL_PATH_PATTERN = re.compile(r"^[A-Za-z0-9\-._~!$&'()*+,;=:@%/]*$")
 # A bearer token's characters (RFC 6750's b64token, which a header carries as is).
 TOKEN_PATTERN = re.compile(r"^[A-Za-z0-9\-._~+/]+=*$")
+# An absolute dotted Python name, optionally ``:attribute`` (what ``config.include`` takes).
+DOTTED_NAME = re.compile(r"^[A-Za-z_]\w*(\.[A-Za-z_]\w*)*(:[A-Za-z_]\w*)?$")
 
 
 class SettingsError(ValueError):
@@ -186,6 +188,16 @@ def networks(key: str, value: str) -> tuple[IPv4Network | IPv6Network, ...]:
     except ValueError:
         raise fail(key, value, "must be space-separated IP addresses or networks such as "
                     "10.0.0.0/8 (no host bits set), or empty") from None
+
+
+def dotted_names(key: str, value: str) -> tuple[str, ...]:
+    """Space- or newline-separated absolute dotted names (``taskservice.includes``)."""
+    names = tuple(value.split())
+    for name in names:
+        if not DOTTED_NAME.match(name):
+            raise fail(key, value, "must be space-separated absolute dotted names such as "
+                        "mycompany.taskplugin, or empty")
+    return names
 
 
 def database_url(key: str, value: str) -> str:

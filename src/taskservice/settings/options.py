@@ -8,9 +8,10 @@ from this one (tests/unit/test_settings.py).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from ipaddress import IPv4Network, IPv6Network
+from types import MappingProxyType
 from typing import Any
 
 from .converters import (
@@ -18,6 +19,7 @@ from .converters import (
     boolean,
     choice,
     delays,
+    dotted_names,
     networks,
     on_off,
     origins,
@@ -32,6 +34,7 @@ from .converters import (
 PREFIX = "taskservice."
 DATABASE_URL_KEY = "sqlalchemy.url"
 DATABASE_URL_ENV = "DATABASE_URL"
+INCLUDES_KEY = "taskservice.includes"
 
 # Keys whose values `taskservice-admin settings` never shows: a token, secret or password.
 SECRET_KEY_PATTERN = re.compile(r"[._](token|secret|password)$")
@@ -77,6 +80,7 @@ class Settings:
     webhooks_max_per_user: int
     webhooks_allow_http: bool
     webhooks_allow_private: bool
+    includes: tuple[str, ...]
 
     @property
     def registration_open(self) -> bool:
@@ -195,6 +199,11 @@ OPTIONS: tuple[Option, ...] = (
            "(else a 401); empty: no token"),
     Option("taskservice.log_format", choice("text", "json"), "text",
            "`text` (the ini's formatters) or `json` (one JSON object per log line)"),
+    Option(INCLUDES_KEY, dotted_names, "",
+           "space- or newline-separated dotted names of plugins, each `config.include`d "
+           "after the service's own packages (see [plugins](plugins.md)); empty: none"),
 )
 
 OPTIONS_BY_KEY = {option.key: option for option in OPTIONS}
+# No plugin options: the default of the functions that also read a plugin's.
+NO_OPTIONS: Mapping[str, Option] = MappingProxyType({})

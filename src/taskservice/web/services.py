@@ -44,22 +44,24 @@ class ApiService(Protocol):
     def delete(self, **kwargs: Any) -> Callable[[View], View]: ...
 
 
-# View arguments for the OpenAPI document only (taskservice.openapi.operations).
-OPENAPI_ARGUMENTS = ("operation_id", "summary")
+# View arguments for the OpenAPI document only (taskservice.openapi.operations and, for
+# ``outcome``, taskservice.openapi.responses.Outcome).
+OPENAPI_ARGUMENTS = ("operation_id", "summary", "outcome")
 
 
 class DocumentedService(Service):  # type: ignore[misc]  # Cornice ships no types
     """A Cornice ``Service`` whose views may name their OpenAPI operation.
 
     ``@service.get(operation_id=..., summary=...)`` is for a view that cannot be described
-    by its own name and docstring (one function serving two routes). Pyramid's
-    ``add_view`` refuses keywords it does not know, so they are kept here, per method,
-    and never reach it.
+    by its own name and docstring (one function serving two routes); ``outcome=`` is the
+    view's responses, statuses and components, for a view outside the central table (a
+    plugin's). Pyramid's ``add_view`` refuses keywords it does not know, so they are kept
+    here, per method, and never reach it.
     """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.documented: dict[str, dict[str, str]] = {}
+        self.documented: dict[str, dict[str, Any]] = {}
 
     def add_view(self, method: str, view: Any, **kwargs: Any) -> None:
         documented = {key: kwargs.pop(key) for key in OPENAPI_ARGUMENTS if key in kwargs}

@@ -7,8 +7,6 @@ PostgreSQL address.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from alembic import command
 from alembic.script import ScriptDirectory
@@ -16,7 +14,7 @@ from alembic.script import ScriptDirectory
 from taskservice.db.session import make_engine
 from taskservice.scripts.admin import main
 from taskservice.settings import OPTIONS
-from tests.support.cli import write_ini
+from tests.support.cli import ini_on, write_ini
 from tests.support.constants import ROOT
 from tests.support.database import alembic_config, migrated_database
 
@@ -35,14 +33,6 @@ def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("DATABASE_URL", raising=False)
     for option in OPTIONS:
         monkeypatch.delenv(option.env, raising=False)
-
-
-def ini_on(tmp_path: Path, url: str, **extra: str) -> str:
-    """An ini like production.ini's: the app's settings and where the migrations are."""
-    path = write_ini(tmp_path / "check.ini", url, **extra)
-    with path.open("a") as ini:
-        ini.write(f"\n[alembic]\nscript_location = {ROOT / 'alembic'}\n")
-    return str(path)
 
 
 def run(capsys: pytest.CaptureFixture, *argv: str) -> tuple[int, str, list[str]]:

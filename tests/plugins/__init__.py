@@ -1,0 +1,1 @@
+"""Plugins that exercise the extension points from outside the package (docs/plugins.md)."""
