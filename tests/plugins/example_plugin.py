@@ -14,7 +14,6 @@ It uses every extension point a plugin has, and nothing else of the service's in
 from __future__ import annotations
 
 from collections import Counter
-from typing import Any
 
 import colander
 from pyramid.config import Configurator
