@@ -45,14 +45,15 @@ class ApiService(Protocol):
 
 
 # View arguments for the OpenAPI document only (taskservice.openapi.operations).
-OPENAPI_ARGUMENTS = ("operation_id", "summary")
+OPENAPI_ARGUMENTS = ("operation_id", "summary", "tag")
 
 
 class DocumentedService(Service):  # type: ignore[misc]  # Cornice ships no types
     """A Cornice ``Service`` whose views may name their OpenAPI operation.
 
     ``@service.get(operation_id=..., summary=...)`` is for a view that cannot be described
-    by its own name and docstring (one function serving two routes). Pyramid's
+    by its own name and docstring (one function serving two routes); ``tag=...`` for one
+    documented with another domain than the package it lives in. Pyramid's
     ``add_view`` refuses keywords it does not know, so they are kept here, per method,
     and never reach it.
     """
