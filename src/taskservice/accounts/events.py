@@ -1,17 +1,28 @@
-"""What the accounts domain tells of its changes (``taskservice.events``).
+"""What the accounts domain tells whoever listens (``taskservice.events`` and
+``registry.notify``): its changes, and a password check the throttle refused.
 
 A deleted user takes their lists and tasks along (database cascades): the lists and
 tasks packages hear :class:`~taskservice.events.ResourcesDeleting` of kind ``user`` and
-tell of their own deletions, before the user's row goes.
+tell of their own deletions, before the user's row goes. A consumer (metrics counts
+refusals) subscribes in its own ``includeme``: accounts never imports a consumer.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from pyramid.request import Request
 
 from ..events import Body, Subject, changed, notify_changed, notify_deleting
 from .models import User
 from .representation import user_json
+
+
+@dataclass(frozen=True)
+class LoginRefused:
+    """A password check (a login or a password change) refused by the password throttle."""
+
+    request: Request
 
 
 def _subject(user: User) -> Subject:

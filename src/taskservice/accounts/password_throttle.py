@@ -26,10 +26,10 @@ from pyramid.config import Configurator
 from pyramid.request import Request
 from pyramid.response import Response
 
-from ..metrics import record_login_refusal
 from ..settings import RateLimit
 from ..web.client_address import parse_address
 from ..web.ratelimit import Limiter, too_many_requests
+from .events import LoginRefused
 from .interfaces import IPasswordThrottle
 
 ADDRESS_FACTOR = 10
@@ -71,7 +71,7 @@ class PasswordThrottle:
         """
         for limiter, key in self._keyed(request, account, token_id):
             if not limiter.allows(*key):
-                record_login_refusal(request.registry)
+                request.registry.notify(LoginRefused(request))
                 return too_many_requests(request, limiter, key, name=field)
         return None
 

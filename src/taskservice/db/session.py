@@ -19,8 +19,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from ..vocabulary import WRITE_METHODS
-from ..web.endpoints import writes_itself
-from .interfaces import ISessionFactory
+from .interfaces import ISessionFactory, IWritesItself
 from .sqlite import configure_sqlite, short_write_transaction, take_sqlite_write_turn
 
 
@@ -49,10 +48,13 @@ def make_session_factory(bind: Engine | Connection, **options: Any) -> sessionma
 def request_dbsession(request: Request) -> Session:
     """``request.dbsession``: commit and abort follow pyramid_tm.
 
-    A batch envelope only reads (its caller): holding SQLite's write lock while its
-    sub-requests wait for it would deadlock them.
+    A request that writes through it takes the SQLite write turn (``IWritesItself``, from
+    the web package). A batch envelope only reads (its caller): holding SQLite's write
+    lock while its sub-requests wait for it would deadlock them.
     """
-    session: Session = request.registry.getUtility(ISessionFactory)()
+    registry = request.registry
+    session: Session = registry.getUtility(ISessionFactory)()
+    writes_itself = registry.getUtility(IWritesItself)
     if writes_itself(request) and session.get_bind().dialect.name == "sqlite":
         take_sqlite_write_turn(request, session)
     return session

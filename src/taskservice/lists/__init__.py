@@ -9,14 +9,11 @@ from __future__ import annotations
 
 from pyramid.config import Configurator
 
+from . import events, share_views, views
+from .resources import ListCollection
+
 
 def includeme(config: Configurator) -> None:
-    # Imported here, not above: the tasks package imports this package's models, and
-    # these views import the tasks package's, so importing them with the package would
-    # make "import taskservice.lists.models" import the tasks views half-initialised.
-    from . import events, share_views, views
-    from .resources import ListCollection
-
     config.add_root_child("lists", ListCollection)
     config.add_api_services(*views.SERVICES, *share_views.SERVICES)
     config.include(events)

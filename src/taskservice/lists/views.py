@@ -1,9 +1,7 @@
-"""``/lists``, ``/lists/<id>`` and ``/lists/<id>/tasks``.
+"""``/lists`` and ``/lists/<id>``.
 
-Who may do what is the resources' ACLs (resources.py); the list's tasks are listed and
-created by the tasks package's own code, so ``GET /lists/<id>/tasks`` is exactly
-``GET /tasks?list=<id>`` and ``POST /lists/<id>/tasks`` exactly ``POST /tasks`` with the
-list in the body.
+Who may do what is the resources' ACLs (resources.py); the tasks of a list,
+``/lists/<id>/tasks``, are the tasks package's (tasks/list_views.py).
 """
 
 from __future__ import annotations
@@ -16,10 +14,7 @@ from pyramid.response import Response
 
 from ..db.base import utcnow
 from ..permissions import Permission
-from ..tasks.schemas import task_create_body, task_list_query
-from ..tasks.views import new_task, task_page
 from ..web.conditional import not_modified_response, require_if_match, set_etag
-from ..web.errors import error_response
 from ..web.pagination import cursor_for, page_after
 from ..web.schemas import request_schema
 from ..web.services import absolute_url, api_service, link_next_page
@@ -32,8 +27,7 @@ from .schemas import list_create_body, list_list_query, list_patch_body, list_re
 
 lists = api_service("lists", "/lists", "The lists the caller may view")
 one_list = api_service("list", "/lists/{id}", "One list")
-list_tasks = api_service("list_tasks", "/lists/{id}/tasks", "The tasks of one list")
-SERVICES = (lists, one_list, list_tasks)
+SERVICES = (lists, one_list)
 
 
 def _list_response(request: Request, row: TaskList, status: int = 200) -> dict[str, Any]:
@@ -130,27 +124,3 @@ def delete_list(request: Request) -> HTTPNoContent:
     request.dbsession.delete(row)
     request.dbsession.flush()
     return HTTPNoContent()
-
-
-@list_tasks.get(
-    permission=Permission.VIEW,
-    schema=request_schema(querystring=task_list_query(list_filter=False)),
-    validators=QUERY_VALIDATORS,
-)
-def list_list_tasks(request: Request) -> dict[str, Any]:
-    """List the tasks of a list: GET /tasks?list=<id>, but a 404 for a list one may not view."""
-    return task_page(request, request.context.list.id)
-
-
-@list_tasks.post(
-    permission=Permission.ADD_TASK, schema=request_schema(body=task_create_body()),
-    validators=BODY_VALIDATORS,
-)
-def create_list_task(request: Request) -> dict[str, Any]:
-    """Create a task in a list (its owner, a manager or an editor of the list, an admin)."""
-    fields = dict(request.validated["body"])
-    list_id = request.context.list.id
-    if fields.pop("list") not in (None, list_id):
-        raise error_response(400, "body", "list", f"This URL creates tasks in list {list_id}: "
-                             "leave list out, or send that id")
-    return new_task(request, {**fields, "list_id": list_id})

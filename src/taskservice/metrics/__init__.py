@@ -3,7 +3,8 @@
 When off, nothing of this package runs per request: no tween, no ``/__metrics__`` route
 (a 404 like any unknown path), no pool listeners, and the feeding functions of
 ``definitions`` find no ``Metrics`` and return. When on: the metrics of ``definitions``,
-the request tween (``tween``), database pool listeners and ``GET /__metrics__``
+the request tween (``tween``), database pool listeners, a subscriber counting the
+password checks the throttle refuses (accounts' ``LoginRefused``) and ``GET /__metrics__``
 (``views``). Several worker processes (gunicorn) add up through prometheus_client's
 multiprocess mode; see ``gunicorn_hooks`` and docs/operations.md.
 """
@@ -15,17 +16,17 @@ from pyramid.tweens import INGRESS
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
+from ..accounts.events import LoginRefused
 from ..db.interfaces import IDatabaseEngine
 from .definitions import (
     IMetrics,
     Metrics,
-    record_login_refusal,
     record_webhook_delivery,
     set_webhook_queue_depth_source,
 )
 from .views import metrics_service
 
-__all__ = ["record_login_refusal", "record_webhook_delivery", "set_webhook_queue_depth_source"]
+__all__ = ["record_webhook_delivery", "set_webhook_queue_depth_source"]
 
 
 def watch_pool(engine: Engine, metrics: Metrics) -> None:
@@ -44,6 +45,7 @@ def includeme(config: Configurator) -> None:
     metrics = Metrics()
     config.registry.registerUtility(metrics, IMetrics)
     watch_pool(config.registry.getUtility(IDatabaseEngine), metrics)
+    config.add_subscriber(metrics.count_login_refusal, LoginRefused)
     # Outermost but for the WSGI server: the duration covers every other tween.
     config.add_tween("taskservice.metrics.tween.metrics_tween_factory", under=INGRESS,
                      over="taskservice.web.requestlog.access_log_tween_factory")

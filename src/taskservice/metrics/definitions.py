@@ -7,9 +7,10 @@ all); the gauges say how they combine (``livesum``: the sum over the live proces
 webhook queue's depth is read at scrape time from a source the webhooks package registers:
 it is one number in the database, whichever process answers the scrape.
 
-The feeding functions (``record_webhook_delivery``, ``record_login_refusal``,
-``set_webhook_queue_depth_source``) take the Pyramid registry and do nothing when metrics
-are off, so their callers need not know whether they are on.
+The feeding functions (``record_webhook_delivery``, ``set_webhook_queue_depth_source``)
+take the Pyramid registry and do nothing when metrics are off, so their callers need not
+know whether they are on. A domain is not a caller: it notifies an event (accounts'
+``LoginRefused``) that ``Metrics`` subscribes to when metrics are on.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.core import GaugeMetricFamily, Metric
 from pyramid.registry import Registry
 from zope.interface import Interface
+
+from ..accounts.events import LoginRefused
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +70,10 @@ class Metrics:
             multiprocess_mode="livesum", registry=self.registry)
         self.registry.register(QueueDepthCollector(self))
 
+    def count_login_refusal(self, event: LoginRefused) -> None:
+        """Subscriber: one password check refused by the throttle."""
+        self.login_refusals.inc()
+
     def count_delivery(self, outcome: str) -> None:
         self.webhook_deliveries.labels(outcome).inc()
 
@@ -111,13 +118,6 @@ def record_webhook_delivery(registry: Registry, outcome: str) -> None:
     metrics: Metrics | None = registry.queryUtility(IMetrics)
     if metrics is not None:
         metrics.count_delivery(outcome)
-
-
-def record_login_refusal(registry: Registry) -> None:
-    """Count one password check (a login or a password change) refused by the throttle."""
-    metrics: Metrics | None = registry.queryUtility(IMetrics)
-    if metrics is not None:
-        metrics.login_refusals.inc()
 
 
 def set_webhook_queue_depth_source(registry: Registry, source: QueueDepthSource) -> None:

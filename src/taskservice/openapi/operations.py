@@ -4,8 +4,8 @@ Client generators name a function after the operationId (``create_task``, ``crea
 and document it with the summary, so both must be readable and each must be the
 operation's own. They come from the view: its name in camelCase, the first line of its
 docstring, and its domain (the package it lives in), unless the view's decorator says
-otherwise with ``operation_id=`` or ``summary=`` (web.services.DocumentedService), as a
-view serving two routes must. A view with no summary stops start-up, and so do two
+otherwise with ``operation_id=``, ``summary=`` or ``tag=`` (web.services.DocumentedService),
+as a view serving two routes must. A view with no summary stops start-up, and so do two
 operations with the same id or the same summary, as an undocumented outcome does.
 """
 
@@ -59,7 +59,7 @@ def names_of(service: Service, method: str, view: Any) -> Names:
             "docstring, or its decorator summary=..."
         )
     operation_id = given.get("operation_id") or camel_case(view.__name__)
-    return Names(operation_id, summary, domain(view))
+    return Names(operation_id, summary, given.get("tag") or domain(view))
 
 
 UNIQUE = {"operation_id": "an operationId", "summary": "a summary"}

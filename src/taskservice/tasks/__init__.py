@@ -1,4 +1,4 @@
-"""Tasks: the model, its shares, the list query, and ``/tasks``.
+"""Tasks: the model, its shares, the list query, ``/tasks`` and ``/lists/<id>/tasks``.
 
 Every task is a resource with its own ACL (owner, shares, admins); ``GET /tasks`` lists
 exactly what that ACL lets the caller view, filtered and paged in SQL.
@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from pyramid.config import Configurator
 
-from . import events, share_views, views
+from . import events, list_views, share_views, views
 from .resources import TaskCollection
 
 
 def includeme(config: Configurator) -> None:
     config.add_root_child("tasks", TaskCollection)
-    config.add_api_services(*views.SERVICES, *share_views.SERVICES)
+    config.add_api_services(*views.SERVICES, *share_views.SERVICES, *list_views.SERVICES)
     config.include(events)

@@ -46,14 +46,15 @@ class ApiService(Protocol):
 
 # View arguments for the OpenAPI document only (taskservice.openapi.operations and, for
 # ``outcome``, taskservice.openapi.responses.Outcome).
-OPENAPI_ARGUMENTS = ("operation_id", "summary", "outcome")
+OPENAPI_ARGUMENTS = ("operation_id", "summary", "tag", "outcome")
 
 
 class DocumentedService(Service):  # type: ignore[misc]  # Cornice ships no types
     """A Cornice ``Service`` whose views may name their OpenAPI operation.
 
     ``@service.get(operation_id=..., summary=...)`` is for a view that cannot be described
-    by its own name and docstring (one function serving two routes); ``outcome=`` is the
+    by its own name and docstring (one function serving two routes); ``tag=...`` for one
+    documented with another domain than the package it lives in; ``outcome=`` is the
     view's responses, statuses and components, for a view outside the central table (a
     plugin's). Pyramid's ``add_view`` refuses keywords it does not know, so they are kept
     here, per method, and never reach it.

@@ -13,13 +13,11 @@ from pyramid.interfaces import ITweens
 from sqlalchemy import event
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import ORMExecuteState, Session
+from zope.interface import implementedBy
 
+from taskservice.accounts.events import LoginRefused
 from taskservice.db.interfaces import IDatabaseEngine
-from taskservice.metrics import (
-    record_login_refusal,
-    record_webhook_delivery,
-    set_webhook_queue_depth_source,
-)
+from taskservice.metrics import record_webhook_delivery, set_webhook_queue_depth_source
 from taskservice.metrics.definitions import IMetrics
 from taskservice.web.endpoints import SERVICE_ENDPOINTS
 from tests.support.api import assert_error, assert_unauthorized
@@ -72,9 +70,16 @@ def test_off_by_default_metrics_is_a_404_and_nothing_is_registered(app, testapp)
 
 def test_feeding_functions_do_nothing_when_off(app):
     record_webhook_delivery(app.registry, "succeeded")
-    record_login_refusal(app.registry)
     set_webhook_queue_depth_source(app.registry, lambda: 1)
     assert app.registry.queryUtility(IMetrics) is None
+
+
+def test_refused_logins_are_subscribed_to_only_when_on(app, make_app):
+    def subscribers(registry) -> list:
+        return registry.adapters.subscriptions([implementedBy(LoginRefused)], None)
+
+    assert subscribers(app.registry) == []
+    assert len(subscribers(make_app(**ON).registry)) == 1
 
 
 # -- requests by route pattern ---------------------------------------------------------------

@@ -59,14 +59,15 @@ def test_a_view_without_a_summary_stops_start_up(build):
 def test_the_decorator_names_a_view_that_its_docstring_cannot(build):
     service = probe_service()
 
-    @service.get(**public(operation_id="probeTheService", summary="Probe the service"))
+    @service.get(**public(operation_id="probeTheService", summary="Probe the service",
+                          tag="probes"))
     def probe(request):
         return {}
 
     document = webtest.TestApp(build(service)).get("/__api__").json
     operation = document["paths"]["/probe"]["get"]
-    assert (operation["operationId"], operation["summary"]) == (
-        "probeTheService", "Probe the service")
+    assert (operation["operationId"], operation["summary"], operation["tags"]) == (
+        "probeTheService", "Probe the service", ["probes"])
     webtest.TestApp(build(service)).get("/probe", status=200)  # Pyramid never saw them
 
 
