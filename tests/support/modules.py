@@ -67,10 +67,16 @@ def _targets(module: Module, node: ast.AST) -> list[str]:
         return [alias.name for alias in node.names]
     if isinstance(node, ast.ImportFrom):
         target = _absolute(module, node)
-        if target == PACKAGE:
-            return [f"{PACKAGE}.{alias.name}" for alias in node.names]
+        if target == PACKAGE:  # a submodule, or a name of the app factory's
+            return [_submodule_or_package(alias.name) for alias in node.names]
         return [target]
     return []
+
+
+def _submodule_or_package(name: str) -> str:
+    if (SOURCE / name).is_dir() or (SOURCE / f"{name}.py").is_file():
+        return f"{PACKAGE}.{name}"
+    return PACKAGE
 
 
 def imports_of(module: Module) -> list[Import]:

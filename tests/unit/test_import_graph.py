@@ -4,8 +4,9 @@ A package is the first component under ``taskservice`` (``sharing.py`` is the pa
 ``sharing``). The layers, lowest first, are in ``LAYERS``: a package may import its own
 layer's packages and those of the layers below, never one above, so the plumbing imports
 no domain and a domain no consumer; and no two packages import each other, directly or
-round a longer loop, whatever their layers. The app factory (``taskservice/__init__.py``)
-is above them all: it includes each package. The graph is read from the AST
+round a longer loop, whatever their layers. The entry points are above them all: the
+app factory (``taskservice/__init__.py``), which includes each package, and the command
+lines (``scripts``), which build the app. The graph is read from the AST
 (tests/support/modules.py), so a deferred import counts as much as one at the top.
 """
 
@@ -24,9 +25,9 @@ LAYERS = {
     "plumbing": ("settings", "plugins", "vocabulary", "permissions", "traversal", "events", "db",
                  "web"),
     "domains": ("accounts", "tasks", "lists", "sharing"),
-    "consumers": ("changes", "webhooks", "batch", "idempotency", "metrics", "openapi", "ops",
-                  "scripts"),
-    "app factory": (PACKAGE,),
+    "consumers": ("changes", "webhooks", "batch", "idempotency", "metrics", "openapi", "ops"),
+    # What starts the service: the app factory, and the command lines, which build it.
+    "entry points": (PACKAGE, "scripts"),
 }
 RANK = {package: rank for rank, packages in enumerate(LAYERS.values()) for package in packages}
 LAYER = {package: layer for layer, packages in LAYERS.items() for package in packages}
