@@ -33,10 +33,11 @@ from ..accounts.models import User
 from ..accounts.security import Identity
 from ..vocabulary import PRIORITY_RANK
 from ..web import pagination
+from .access import VIEWER, holds_share
 from .models import TASKS, Task, TaskShare, TaskTag
 from .representation import TaskFields
 from .sorting import Sort
-from .visibility import VIEWER, Branch, visibility, visibility_branches
+from .visibility import Branch, visibility, visibility_branches
 
 # A page is read as rows of the task's columns and its owner's name, not as Task objects:
 # nothing on a page is changed, and building an object per row (identity map, attribute
@@ -152,7 +153,7 @@ def _page_statement(shape: PageShape) -> Select[Any]:
         if branch.shared:
             query = (select(TaskShare.task_id.label("id"))
                      .join(Task, Task.id == TaskShare.task_id)
-                     .where(TaskShare.user_id == VIEWER))
+                     .where(holds_share(VIEWER)))
         else:
             query = select(Task.id)
         return (query.where(*branch.conditions, *filters, *keyset(branch.shared))
