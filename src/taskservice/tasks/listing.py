@@ -169,6 +169,17 @@ def _page_statement(shape: PageShape) -> Select[Any]:
     return query.order_by(*sort.order_by()).limit(limit)
 
 
+def task_pages(session: Session, viewer: Identity, filters: TaskFilters, sort: Sort
+               ) -> pagination.Fetch[TaskFields]:
+    """The pages of one listing, as :func:`web.pagination.paginate` reads them."""
+
+    def fetch(after: list[Any] | None, limit: int
+              ) -> tuple[Sequence[TaskFields], list[Any] | None]:
+        return fetch_task_page(session, TaskPageRequest(viewer, filters, sort, limit, after))
+
+    return fetch
+
+
 def fetch_task_page(
     session: Session, page: TaskPageRequest
 ) -> tuple[Sequence[TaskFields], list[Any] | None]:
@@ -188,7 +199,4 @@ def fetch_task_page(
         cursor_nulls=None if after is None else tuple(v is None for v in after),
     )
     rows: Sequence[TaskFields] = session.execute(_page_statement(shape), params).all()
-    if len(rows) <= page.limit:
-        return rows, None
-    rows = rows[: page.limit]
-    return rows, page.sort.values(rows[-1])
+    return pagination.one_page(rows, page.limit, page.sort.values)
