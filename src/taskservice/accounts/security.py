@@ -48,10 +48,16 @@ class Identity:
 
     @property
     def principals(self) -> list[str]:
-        principals = [Everyone, Authenticated, Principal.user(self.username)]
-        if self.is_admin:
-            principals.append(Principal.ADMIN)
-        return principals
+        return user_principals(self.username, self.is_admin)
+
+
+def user_principals(username: str, is_admin: bool) -> list[str]:
+    """The principals an ACL knows a user by, the caller or not: a webhook is judged by
+    what its owner may view, whoever changes it."""
+    principals = [Everyone, Authenticated, Principal.user(username)]
+    if is_admin:
+        principals.append(Principal.ADMIN)
+    return principals
 
 
 def bearer_token(request: Request) -> str | None:

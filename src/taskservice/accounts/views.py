@@ -16,10 +16,10 @@ from ..db.base import utcnow
 from ..db.session import read_outside_transaction
 from ..permissions import Permission
 from ..web.errors import error_response, unauthorized
-from ..web.pagination import INTEGER, cursor_for, page_after
+from ..web.pagination import INTEGER, Keyset, KeysetQuery, paginate
 from ..web.representation import timestamp
 from ..web.schemas import page_query, request_schema
-from ..web.services import absolute_url, api_service, link_next_page
+from ..web.services import absolute_url, api_service
 from ..web.validation import BODY_VALIDATORS, NO_QUERY_VALIDATORS, QUERY_VALIDATORS
 from .credentials import new_token, token_digest
 from .events import user_changed, user_deleting
@@ -34,7 +34,8 @@ tokens = api_service("tokens", "/tokens", "Exchange a username and password for 
 current = api_service("token_current", "/tokens/current", "The token this request carries")
 
 
-USER_CURSOR = "users"
+USER_PAGES = Keyset("users", [INTEGER])
+USERS: KeysetQuery[User] = KeysetQuery(select(User), [(User.id, False)], lambda row: [row.id])
 # A response carrying a token is kept by no cache, nor by an HTTP/1.0 one (RFC 6749 5.1).
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
@@ -76,18 +77,7 @@ def register(request: Request) -> dict[str, Any]:
 )
 def list_users(request: Request) -> dict[str, Any]:
     """List every user, a page at a time (admins only)."""
-    query = request.validated["querystring"]
-    statement = select(User).order_by(User.id).limit(query["limit"] + 1)
-    after = page_after(request, query["cursor"], USER_CURSOR, [INTEGER])
-    if after is not None:
-        statement = statement.where(User.id > after[0])
-    rows = list(request.dbsession.execute(statement).scalars())
-    next_cursor = None
-    if len(rows) > query["limit"]:
-        rows = rows[: query["limit"]]
-        next_cursor = cursor_for(request, USER_CURSOR, [INTEGER], [rows[-1].id])
-    link_next_page(request, next_cursor)
-    return {"items": [user_json(row) for row in rows], "next_cursor": next_cursor}
+    return paginate(request, USER_PAGES, USERS.fetch(request.dbsession), user_json)
 
 
 @me.get(permission=Permission.VIEW, validators=NO_QUERY_VALIDATORS,

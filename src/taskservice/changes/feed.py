@@ -43,7 +43,7 @@ from sqlalchemy import (
     Select,
     and_,
     bindparam,
-    exists,
+    false,
     func,
     literal_column,
     or_,
@@ -58,14 +58,13 @@ from ..accounts.models import User
 from ..accounts.security import Identity
 from ..lists.models import ListShare, TaskList
 from ..lists.representation import access, list_json
+from ..tasks.access import VIEWER, holds_share, may_view, member_lists, owns
 from ..tasks.listing import PAGE_COLUMNS
 from ..tasks.models import TASKS, Task, TaskShare
 from ..tasks.representation import task_json
-from ..tasks.visibility import MEMBER_LISTS
 from .models import CHANGES
 
 C = CHANGES.c
-VIEWER: BindParameter[int] = bindparam("viewer")  # the name tasks.listing binds too
 SINCE: BindParameter[int] = bindparam("since")
 UNTIL: BindParameter[int] = bindparam("until")
 # The page's start: the position of the previous page's last object (inclusive: several
@@ -107,22 +106,20 @@ def _list_events(in_range: bool) -> CompoundSelect[Any]:
 def _member_branches() -> list[Select[Any]]:
     """Branches 1-5 of the module docstring: (kind, object_id, seq) of a viewer's rows."""
     logged = (C.kind, C.object_id, C.seq)
-    # MEMBER_LISTS and the lists of the range, as one compound (SQLite nests none).
-    lists_now_or_then = union(
-        select(TaskList.id).where(TaskList.owner_id == VIEWER),
-        select(ListShare.list_id).where(ListShare.user_id == VIEWER),
-        select(_list_events(False).subquery().c.list_id),
-    )
+    # The viewer's lists now and the lists of the range, as one compound (SQLite nests
+    # none).
+    lists_now_or_then: CompoundSelect[Any] = union(*member_lists(VIEWER).selects,
+                              select(_list_events(False).subquery().c.list_id))
     # Joins, not IN (subquery): with IN, SQLite's planner walked the whole range of the
     # log by position instead of probing the list and task indexes once per id.
-    member_lists = lists_now_or_then.subquery()
-    shared_tasks = select(TaskShare.task_id).where(TaskShare.user_id == VIEWER).subquery()
+    lists = lists_now_or_then.subquery()
+    shared_tasks = select(TaskShare.task_id).where(holds_share(VIEWER)).subquery()
     events = _list_events(True).subquery()
     later = CHANGES.alias("later")
     return [
-        select(*logged).where(C.owner_id == VIEWER, _in_range(C.seq)),
+        select(*logged).where(owns(VIEWER, C.owner_id), _in_range(C.seq)),
         select(*logged).where(C.user_id == VIEWER, _in_range(C.seq)),
-        select(*logged).join_from(member_lists, CHANGES, C.list_id == member_lists.c.id)
+        select(*logged).join_from(lists, CHANGES, C.list_id == lists.c.id)
         .where(_in_range(C.seq)),
         select(*logged).join_from(shared_tasks, CHANGES, C.task_id == shared_tasks.c.task_id)
         .where(_in_range(C.seq)),
@@ -147,11 +144,9 @@ def _positions(branches: list[Select[Any]]) -> Select[Any]:
 
 
 IDS: BindParameter[list[int]] = bindparam("ids", expanding=True)
-VIEWABLE_TASK = or_(
-    Task.owner_id == VIEWER,
-    Task.list_id.in_(MEMBER_LISTS),
-    exists().where(TaskShare.task_id == Task.id, TaskShare.user_id == VIEWER),
-)
+# An admin's page is ADMIN_PAGE: this is asked of the others only.
+VIEWABLE_TASK = may_view(VIEWER, owner=Task.owner_id, task=Task.id, list_id=Task.list_id,
+                         admin=false())
 
 
 def _with_tasks(positions: Select[Any], viewable: ColumnElement[bool]) -> Select[Any]:
@@ -172,7 +167,9 @@ ADMIN_PAGE = _with_tasks(_positions([select(C.kind, C.object_id, C.seq).where(_i
 MEMBER_PAGE = _with_tasks(_positions(_member_branches()), VIEWABLE_TASK)
 LAST_POSITION = select(func.coalesce(func.max(C.seq), 0))
 LISTS_OF_PAGE = (
-    select(TaskList, ListShare.permission)
+    select(TaskList, ListShare.permission,
+           may_view(VIEWER, owner=TaskList.owner_id, list_id=TaskList.id,
+                    admin=bindparam("admin")).label("viewable"))
     .outerjoin(ListShare, and_(ListShare.list_id == TaskList.id, ListShare.user_id == VIEWER))
     .where(TaskList.id.in_(IDS))
 )
@@ -232,8 +229,8 @@ def _lists(session: Session, viewer: Identity, ids: list[int]
     if not ids:
         return {}
     found: dict[int, dict[str, Any] | None] = {}
-    for row, permission in session.execute(LISTS_OF_PAGE, {"ids": ids, "viewer": viewer.user_id}):
-        viewable = viewer.is_admin or row.owner_id == viewer.user_id or permission
+    params = {"ids": ids, "viewer": viewer.user_id, "admin": viewer.is_admin}
+    for row, permission, viewable in session.execute(LISTS_OF_PAGE, params):
         found[row.id] = list_json(row, access(row, viewer, permission)) if viewable else None
     return found
 

@@ -21,11 +21,11 @@ from ..tasks.representation import task_json
 from ..tasks.sorting import Sort
 from ..traversal import ACL, Resource
 from ..web.errors import error_response
-from ..web.pagination import INTEGER, CursorError, cursor_for, page_after
+from ..web.pagination import INTEGER, CursorError, Keyset, KeysetQuery, paginate
 from ..web.representation import timestamp
 from ..web.schema_types import StrictMapping, StrictString
 from ..web.schemas import limit_node, page_query, request_schema
-from ..web.services import api_service, link_next_page
+from ..web.services import api_service
 from ..web.validation import QUERY_VALIDATORS
 from .feed import change_page, last_position, upsert
 from .models import Change
@@ -40,10 +40,10 @@ SERVICES = (changes, task_history)
 # those come in the next sync, their positions being past the one it fixed.
 FULL_SYNC_LISTS = ListSort("-created_at")
 FULL_SYNC_TASKS = Sort("-created_at")
-HISTORY_CURSOR = "history"
-HISTORY = (select(Change).where(Change.task_id == bindparam("task_id"))
-           .order_by(Change.seq.desc()).limit(bindparam("limit")))
-HISTORY_AFTER = HISTORY.where(Change.seq < bindparam("before"))
+HISTORY_PAGES = Keyset("history", [INTEGER])
+HISTORY: KeysetQuery[Change] = KeysetQuery(
+    select(Change).where(Change.task_id == bindparam("task_id")), [(Change.seq, True)],
+    lambda row: [row.seq])
 
 
 class ChangeFeed(Resource):
@@ -151,19 +151,8 @@ def _full_sync_page(request: Request, token: SyncToken, limit: int
 )
 def get_task_history(request: Request) -> dict[str, Any]:
     """Read a task's history, newest first, a page at a time."""
-    query = request.validated["querystring"]
-    after = page_after(request, query["cursor"], HISTORY_CURSOR, [INTEGER])
-    params = {"task_id": request.context.task.id, "limit": query["limit"] + 1}
-    statement = HISTORY if after is None else HISTORY_AFTER
-    if after is not None:
-        params["before"] = after[0]
-    rows = list(request.dbsession.execute(statement, params).scalars())
-    next_cursor = None
-    if len(rows) > query["limit"]:
-        rows = rows[: query["limit"]]
-        next_cursor = cursor_for(request, HISTORY_CURSOR, [INTEGER], [rows[-1].seq])
-    link_next_page(request, next_cursor)
-    return {"items": [history_json(row) for row in rows], "next_cursor": next_cursor}
+    rows = HISTORY.fetch(request.dbsession, {"task_id": request.context.task.id})
+    return paginate(request, HISTORY_PAGES, rows, history_json)
 
 
 def history_json(row: Change) -> dict[str, Any]:

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from ..accounts.security import Identity
 from ..web import pagination
-from ..web.pagination import DATETIME, INTEGER, STRING, Codec
+from ..web.pagination import DATETIME, INTEGER, STRING, Codec, Fetch, Keyset, one_page
 from .models import ListShare, TaskList
 
 SORT_COLUMNS: dict[str, tuple[SQLColumnExpression[Any], Codec]] = {
@@ -33,9 +33,9 @@ class ListSort:
     name: str
 
     @property
-    def kind(self) -> str:
-        """What its cursors are issued for: never the same as a task sort's."""
-        return f"lists:{self.name}"
+    def keyset(self) -> Keyset:
+        """Its cursors: issued for ``lists:<sort>``, never valid for a task sort."""
+        return Keyset(f"lists:{self.name}", self.codecs)
 
     @property
     def keys(self) -> list[tuple[SQLColumnExpression[Any], bool]]:
@@ -54,8 +54,17 @@ class ListSort:
 Row = tuple[TaskList, str | None]
 
 
+def list_pages(session: Session, viewer: Identity, sort: ListSort) -> Fetch[Row]:
+    """The pages of the viewer's lists, as :func:`web.pagination.paginate` reads them."""
+
+    def fetch(after: list[Any] | None, limit: int) -> tuple[Sequence[Row], list[Any] | None]:
+        return fetch_list_page(session, viewer, sort, limit, after)
+
+    return fetch
+
+
 def fetch_list_page(session: Session, viewer: Identity, sort: ListSort, limit: int,
-                    after: Sequence[Any] | None) -> tuple[list[Row], list[Any] | None]:
+                    after: Sequence[Any] | None) -> tuple[Sequence[Row], list[Any] | None]:
     """One page of (list, the viewer's share permission) and the values to continue after."""
     share = and_(ListShare.list_id == TaskList.id, ListShare.user_id == viewer.user_id)
     query = select(TaskList, ListShare.permission).outerjoin(ListShare, share)
@@ -67,7 +76,4 @@ def fetch_list_page(session: Session, viewer: Identity, sort: ListSort, limit: i
     order = [column.desc() if descending else column.asc() for column, descending in sort.keys]
     rows: list[Row] = [(row, permission) for row, permission in
                        session.execute(query.order_by(*order).limit(limit + 1))]
-    if len(rows) <= limit:
-        return rows, None
-    rows = rows[:limit]
-    return rows, sort.values(rows[-1][0])
+    return one_page(rows, limit, lambda pair: sort.values(pair[0]))

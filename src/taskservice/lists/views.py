@@ -15,12 +15,12 @@ from pyramid.response import Response
 from ..db.base import utcnow
 from ..permissions import Permission
 from ..web.conditional import not_modified_response, require_if_match, set_etag
-from ..web.pagination import cursor_for, page_after
+from ..web.pagination import paginate
 from ..web.schemas import request_schema
-from ..web.services import absolute_url, api_service, link_next_page
+from ..web.services import absolute_url, api_service
 from ..web.validation import BODY_VALIDATORS, NO_QUERY_VALIDATORS, QUERY_VALIDATORS
 from .events import list_body, list_changed, lists_deleting
-from .listing import ListSort, fetch_list_page
+from .listing import ListSort, list_pages
 from .models import TaskList
 from .representation import access, list_json
 from .schemas import list_create_body, list_list_query, list_patch_body, list_replace_body
@@ -75,15 +75,10 @@ def create_list(request: Request) -> dict[str, Any]:
 )
 def list_lists(request: Request) -> dict[str, Any]:
     """List the lists the caller may view, sorted, a page at a time."""
-    query = request.validated["querystring"]
-    sort = ListSort(query["sort"])
-    after = page_after(request, query["cursor"], sort.kind, sort.codecs)
-    viewer = request.identity
-    rows, last = fetch_list_page(request.dbsession, viewer, sort, query["limit"], after)
-    next_cursor = None if last is None else cursor_for(request, sort.kind, sort.codecs, last)
-    link_next_page(request, next_cursor)
-    items = [list_json(row, access(row, viewer, permission)) for row, permission in rows]
-    return {"items": items, "next_cursor": next_cursor}
+    sort, viewer = ListSort(request.validated["querystring"]["sort"]), request.identity
+    pages = list_pages(request.dbsession, viewer, sort)
+    return paginate(request, sort.keyset, pages,
+                    lambda row: list_json(row[0], access(row[0], viewer, row[1])))
 
 
 @one_list.get(permission=Permission.VIEW, validators=NO_QUERY_VALIDATORS)

@@ -33,10 +33,11 @@ from ..accounts.models import User
 from ..accounts.security import Identity
 from ..vocabulary import PRIORITY_RANK
 from ..web import pagination
+from .access import VIEWER, holds_share
 from .models import TASKS, Task, TaskShare, TaskTag
 from .representation import TaskFields
 from .sorting import Sort
-from .visibility import VIEWER, Branch, visibility, visibility_branches
+from .visibility import Branch, visibility, visibility_branches
 
 # A page is read as rows of the task's columns and its owner's name, not as Task objects:
 # nothing on a page is changed, and building an object per row (identity map, attribute
@@ -152,7 +153,7 @@ def _page_statement(shape: PageShape) -> Select[Any]:
         if branch.shared:
             query = (select(TaskShare.task_id.label("id"))
                      .join(Task, Task.id == TaskShare.task_id)
-                     .where(TaskShare.user_id == VIEWER))
+                     .where(holds_share(VIEWER)))
         else:
             query = select(Task.id)
         return (query.where(*branch.conditions, *filters, *keyset(branch.shared))
@@ -166,6 +167,17 @@ def _page_statement(shape: PageShape) -> Select[Any]:
         ids = union_all(*(select(branch_ids(b).subquery().c.id) for b in branches))
         query = query.where(Task.id.in_(ids))
     return query.order_by(*sort.order_by()).limit(limit)
+
+
+def task_pages(session: Session, viewer: Identity, filters: TaskFilters, sort: Sort
+               ) -> pagination.Fetch[TaskFields]:
+    """The pages of one listing, as :func:`web.pagination.paginate` reads them."""
+
+    def fetch(after: list[Any] | None, limit: int
+              ) -> tuple[Sequence[TaskFields], list[Any] | None]:
+        return fetch_task_page(session, TaskPageRequest(viewer, filters, sort, limit, after))
+
+    return fetch
 
 
 def fetch_task_page(
@@ -187,7 +199,4 @@ def fetch_task_page(
         cursor_nulls=None if after is None else tuple(v is None for v in after),
     )
     rows: Sequence[TaskFields] = session.execute(_page_statement(shape), params).all()
-    if len(rows) <= page.limit:
-        return rows, None
-    rows = rows[: page.limit]
-    return rows, page.sort.values(rows[-1])
+    return pagination.one_page(rows, page.limit, page.sort.values)

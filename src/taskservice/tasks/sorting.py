@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, SQLColumnExpression
 
 from ..vocabulary import PRIORITIES
-from ..web.pagination import DATETIME, INTEGER, OPTIONAL_DATETIME, STRING, Codec, integer
+from ..web.pagination import DATETIME, INTEGER, OPTIONAL_DATETIME, STRING, Codec, Keyset, integer
 from .models import SHARED_UNDATED, UNDATED, Task, TaskShare
 from .representation import TaskFields
 
@@ -66,6 +66,11 @@ class Sort:
     @property
     def codecs(self) -> list[Codec]:
         return [key.codec for key in self.keys]
+
+    @property
+    def keyset(self) -> Keyset:
+        """Its cursors: issued for the sort's name, never valid for another sort."""
+        return Keyset(self.name, self.codecs)
 
     def ordered(self, shared: bool = False) -> list[tuple[SQLColumnExpression[Any], bool]]:
         """Each key's column (on tasks, or its copy on task_shares) and its direction."""

@@ -13,12 +13,12 @@ from ..db.base import utcnow
 from ..permissions import Permission
 from ..vocabulary import PRIORITY_RANK
 from ..web.conditional import not_modified_response, require_if_match, set_etag
-from ..web.pagination import cursor_for, page_after
+from ..web.pagination import paginate
 from ..web.schemas import request_schema
-from ..web.services import absolute_url, api_service, link_next_page
+from ..web.services import absolute_url, api_service
 from ..web.validation import BODY_VALIDATORS, NO_QUERY_VALIDATORS, QUERY_VALIDATORS
 from .events import task_changed, tasks_deleting
-from .listing import TaskFilters, TaskPageRequest, fetch_task_page
+from .listing import TaskFilters, task_pages
 from .models import TASKS, Task
 from .placement import placed
 from .representation import task_json
@@ -102,21 +102,14 @@ def task_page(request: Request, list_id: int | None) -> dict[str, Any]:
     """A page of ``GET /tasks`` as the query string asks, in the list ``list_id`` if given."""
     query = request.validated["querystring"]
     sort = Sort(query["sort"])
-    after = page_after(request, query["cursor"], sort.name, sort.codecs)
     filters = TaskFilters(
         done=query.get("done"), priority=query.get("priority"), tags=query.get("tag", ()),
         owner=query.get("owner"), text=query.get("q"),
         due_before=query.get("due_before"), due_after=query.get("due_after"),
         list_id=list_id,
     )
-    page = TaskPageRequest(
-        viewer=request.identity, filters=filters, sort=sort,
-        limit=query["limit"], after=after,
-    )
-    rows, last = fetch_task_page(request.dbsession, page)
-    next_cursor = None if last is None else cursor_for(request, sort.name, sort.codecs, last)
-    link_next_page(request, next_cursor)
-    return {"items": [task_json(row) for row in rows], "next_cursor": next_cursor}
+    pages = task_pages(request.dbsession, request.identity, filters, sort)
+    return paginate(request, sort.keyset, pages, task_json)
 
 
 @task.get(permission=Permission.VIEW, validators=NO_QUERY_VALIDATORS)

@@ -1,21 +1,24 @@
 """Which tasks a caller may see, as the branches of a page's UNION.
 
-An admin sees every task; anyone else sees their own tasks, the tasks shared with them,
-and the tasks of each list they own or are a member of, one branch each (so each is an
-index range scan, led by the list's id). ``owner=`` and ``list=`` narrow that first: an
-unknown owner or a list the caller may not view matches nothing, without a page query.
+The rule is access.py's: an admin sees every task; anyone else sees their own tasks, the
+tasks shared with them, and the tasks of each list they own or are a member of -- here
+one branch per term of the rule (and per list), so each is an index range scan, led by
+the owner, the caller's shares or the list's id; one OR of the terms would be a scan.
+``owner=`` and ``list=`` narrow that first: an unknown owner or a list the caller may not
+view matches nothing, without a page query.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import BindParameter, ColumnElement, bindparam, exists, or_, select, union
+from sqlalchemy import BindParameter, ColumnElement, bindparam, select
 from sqlalchemy.orm import Session
 
 from ..accounts.models import User, username_matches
 from ..accounts.security import Identity
-from ..lists.models import ListShare, TaskList
+from ..lists.models import TaskList
+from .access import VIEWER, in_member_list, member_lists, owns
 from .models import Task
 
 # Past this many lists a caller is a member of, their tasks are one branch (an IN of
@@ -23,18 +26,10 @@ from .models import Task
 # more to plan than it saves, and SQLite allows 500 at most.
 MAX_LIST_BRANCHES = 50
 MANY_LISTS = -1
-VIEWER: BindParameter[int] = bindparam("viewer")
-# The lists the viewer owns or is a member of.
-MEMBER_LISTS = union(
-    select(TaskList.id).where(TaskList.owner_id == VIEWER),
-    select(ListShare.list_id).where(ListShare.user_id == VIEWER),
-)
-VIEWABLE_LIST = select(TaskList.id).where(
-    TaskList.id == bindparam("list"),
-    or_(TaskList.owner_id == VIEWER,
-        exists().where(ListShare.list_id == TaskList.id, ListShare.user_id == VIEWER)),
-)
-ANY_LIST = select(TaskList.id).where(TaskList.id == bindparam("list"))
+MEMBER_LISTS = member_lists(VIEWER)
+LIST: BindParameter[int] = bindparam("list")
+ANY_LIST = select(TaskList.id).where(TaskList.id == LIST)
+VIEWABLE_LIST = ANY_LIST.where(in_member_list(VIEWER, LIST))
 
 
 @dataclass(frozen=True)
@@ -117,9 +112,9 @@ def visibility_branches(visibility: str, lists: int) -> list[Branch]:
     """The branches whose union is what the viewer may see."""
     # The shared half walks the caller's share rows in sort order (the share's copy of
     # the sort keys is indexed per sort), so it stops after a page like the own half.
-    own = Task.owner_id == VIEWER
+    own = owns(VIEWER, Task.owner_id)
     owner = Task.owner_id == bindparam("owner")
-    in_list = Task.list_id == bindparam("list")
+    in_list = Task.list_id == LIST
     return {
         "every": lambda: [Branch(())],
         "owner": lambda: [Branch((owner,))],

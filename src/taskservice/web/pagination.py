@@ -9,6 +9,12 @@ with a key of the service's (``CURSORS`` in db/service_keys.py): a checksum anyo
 recompute would let a client edit the payload and re-checksum it. Sync tokens are the same
 encoding, signed with the same key; the kind each payload names keeps one from passing for
 another.
+
+Every paged collection answers through :func:`paginate`: one reading of ``limit`` and
+``cursor``, one error for a cursor this service did not issue for that collection, one
+rule for "is there a next page" (a page reads one row more than it shows), one ``Link``
+header. A collection says only how to read rows after a position: its own query (the task
+listing's union of branches), or a :class:`KeysetQuery` over one statement.
 """
 
 from __future__ import annotations
@@ -21,13 +27,24 @@ import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Generic, TypeVar
+from urllib.parse import urlencode
 
 from pyramid.request import Request
-from sqlalchemy import ColumnElement, SQLColumnExpression, and_, or_
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    Select,
+    SQLColumnExpression,
+    and_,
+    bindparam,
+    or_,
+)
+from sqlalchemy.orm import Session
 
 from ..db.service_keys import CURSORS, service_key
 from .errors import error_response
+from .services import absolute_url
 
 SIGNATURE_BYTES = 16
 INVALID_CURSOR = "Invalid cursor: pass the next_cursor of the previous page, with the same sort"
@@ -157,3 +174,86 @@ def after(
     if first is None:
         return or_(*alternatives)
     return and_(leading <= first if descending else leading >= first, or_(*alternatives))
+
+
+Row = TypeVar("Row")
+Keys = Sequence[tuple[SQLColumnExpression[Any], bool]]
+# Up to ``limit`` rows after the sort-key values given (None: from the first row), and the
+# values the next page starts after (None on the last page).
+Fetch = Callable[[list[Any] | None, int], tuple[Sequence[Row], list[Any] | None]]
+
+
+@dataclass(frozen=True)
+class Keyset:
+    """What a collection's cursors are issued for (a cursor of another kind is refused)
+    and how they encode its sort-key values."""
+
+    kind: str
+    codecs: Sequence[Codec]
+
+
+def paginate(request: Request, keyset: Keyset, fetch: Fetch[Row],
+             to_json: Callable[[Row], dict[str, Any]]) -> dict[str, Any]:
+    """The page ``limit`` and ``cursor`` ask for: its items and ``next_cursor``, and the
+    ``Link`` header to the next page; a 400 for a cursor not issued for ``keyset``."""
+    query = request.validated["querystring"]
+    start = page_after(request, query["cursor"], keyset.kind, keyset.codecs)
+    rows, last = fetch(start, query["limit"])
+    next_cursor = None if last is None else cursor_for(request, keyset.kind, keyset.codecs,
+                                                        last)
+    link_next_page(request, next_cursor)
+    return {"items": [to_json(row) for row in rows], "next_cursor": next_cursor}
+
+
+def one_page(rows: Sequence[Row], limit: int, values: Callable[[Row], list[Any]]
+             ) -> tuple[Sequence[Row], list[Any] | None]:
+    """``rows``, read with a limit of ``limit + 1``, as a page and the values to continue
+    after: the row past the page says that another one follows."""
+    if len(rows) <= limit:
+        return rows, None
+    rows = rows[:limit]
+    return rows, values(rows[-1])
+
+
+LIMIT: BindParameter[int] = bindparam("limit")
+
+
+class KeysetQuery(Generic[Row]):
+    """A collection that is one statement's rows in the order of ``keys``.
+
+    Its first page and its later ones are built once (``after_<i>`` and ``limit`` bound):
+    SQLAlchemy memoizes a statement's cache key, so a page does not rebuild or walk them.
+    """
+
+    def __init__(self, statement: Select[Any], keys: Keys,
+                 values: Callable[[Row], list[Any]]) -> None:
+        order = [column.desc() if descending else column.asc() for column, descending in keys]
+        self.first = statement.order_by(*order).limit(LIMIT)
+        self.later = self.first.where(after(keys, [bindparam(f"after_{i}")
+                                                   for i in range(len(keys))]))
+        self.values = values
+
+    def fetch(self, session: Session, params: dict[str, Any] | None = None) -> Fetch[Row]:
+        """The collection's :data:`Fetch`, with the statement's own ``params``."""
+
+        def read(start: list[Any] | None, limit: int) -> tuple[Sequence[Row], list[Any] | None]:
+            bound = {**(params or {}), "limit": limit + 1}
+            if start is not None:
+                bound.update({f"after_{i}": value for i, value in enumerate(start)})
+            statement = self.first if start is None else self.later
+            return one_page(list(session.scalars(statement, bound)), limit, self.values)
+
+        return read
+
+
+def link_next_page(request: Request, next_cursor: str | None) -> None:
+    """The ``Link: <…>; rel="next"`` header of a paginated list, while there is a next page.
+
+    The next page's URL is this one with ``cursor`` replaced, so its filters carry over.
+    """
+    if next_cursor is None:
+        return
+    params = [(k, v) for k, v in request.GET.items() if k != "cursor"] + [("cursor", next_cursor)]
+    path = request.path_url[len(request.application_url):]  # the path as sent, quoted
+    url = absolute_url(request, path)
+    request.response.headers["Link"] = f'<{url}?{urlencode(params)}>; rel="next"'

@@ -10,7 +10,6 @@ from __future__ import annotations
 import copy
 from collections.abc import Callable
 from typing import Any, Protocol, TypeVar
-from urllib.parse import urlencode
 
 from cornice import Service
 from pyramid.config import Configurator
@@ -117,19 +116,6 @@ def application_url(request: Request) -> str:
 def absolute_url(request: Request, path: str) -> str:
     """``path`` (from the service's root, ``/tasks/1``) as an absolute URL for clients."""
     return application_url(request) + path
-
-
-def link_next_page(request: Request, next_cursor: str | None) -> None:
-    """The ``Link: <…>; rel="next"`` header of a paginated list, while there is a next page.
-
-    The next page's URL is this one with ``cursor`` replaced, so its filters carry over.
-    """
-    if next_cursor is None:
-        return
-    params = [(k, v) for k, v in request.GET.items() if k != "cursor"] + [("cursor", next_cursor)]
-    path = request.path_url[len(request.application_url):]  # the path as sent, quoted
-    url = absolute_url(request, path)
-    request.response.headers["Link"] = f'<{url}?{urlencode(params)}>; rel="next"'
 
 
 def add_api_services(config: Configurator, *services: Service) -> None:

@@ -37,11 +37,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from ..accounts.models import User
 from ..db.base import UTCDateTime, utcnow
 from ..events import ResourceChanged, ResourcesDeleting
-from ..lists.models import ListShare, TaskList
-from ..tasks.models import TaskShare
+from ..tasks import access
 from ..tasks.representation import changed_fields
 from .models import EVENTS, WEBHOOKS, event_bit
 
@@ -79,19 +77,12 @@ def dump(data: dict[str, Any]) -> str:
 def may_view(viewer: ColumnElement[int]) -> ColumnElement[bool]:
     """Whether ``viewer`` may view the event's object (the bound parameters name it).
 
-    The contract's ACL as SQL: an admin, the object's owner, a share of the task, the
-    list's owner or a member of it; and the grantee of a share just removed.
+    The access rule (tasks/access.py), and the grantee of a share just removed.
     """
-    list_id = bindparam("list_id", type_=Integer)
-    return or_(
-        viewer == bindparam("owner_id", type_=Integer),
-        viewer == bindparam("grantee_id", type_=Integer),
-        viewer.in_(select(User.id).where(User.is_admin)),
-        viewer.in_(select(TaskShare.user_id).where(
-            TaskShare.task_id == bindparam("task_id", type_=Integer))),
-        viewer.in_(select(TaskList.owner_id).where(TaskList.id == list_id)),
-        viewer.in_(select(ListShare.user_id).where(ListShare.list_id == list_id)),
-    )
+    return or_(viewer == bindparam("grantee_id", type_=Integer),
+               access.may_view(viewer, owner=bindparam("owner_id", type_=Integer),
+                               task=bindparam("task_id", type_=Integer),
+                               list_id=bindparam("list_id", type_=Integer)))
 
 
 @cache

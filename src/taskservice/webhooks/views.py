@@ -1,31 +1,31 @@
 """``/webhooks`` and ``/webhooks/<id>`` with its ``rotate-secret``, ``ping`` and
-``deliveries`` (contract section 9). Who may call them is the resources' ACL."""
+``deliveries`` (contract section 9). Who may call them is the resources' ACL, and whether
+a webhook's owner may watch a list is that list's ACL."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import timedelta
-from typing import Any, TypeVar
+from typing import Any
 
 import zope.sqlalchemy
 from pyramid.authorization import ACLHelper
 from pyramid.httpexceptions import HTTPNoContent
 from pyramid.request import Request
-from sqlalchemy import Select, exists, func, insert, or_, select
-from sqlalchemy.orm import InstrumentedAttribute, Session
+from sqlalchemy import bindparam, func, insert, select
+from sqlalchemy.orm import Session
 
 from ..accounts.models import User
-from ..accounts.security import Identity
+from ..accounts.security import Identity, user_principals
 from ..db.base import utcnow
 from ..idempotency.withheld import withhold
-from ..lists.models import ListShare, TaskList
+from ..lists.resources import list_resource
 from ..permissions import Permission
 from ..vocabulary import PING_EVENT
 from ..web.errors import error_response
-from ..web.pagination import INTEGER, after, cursor_for, page_after
+from ..web.pagination import INTEGER, Keyset, KeysetQuery, paginate
 from ..web.representation import timestamp
 from ..web.schemas import page_query, request_schema
-from ..web.services import absolute_url, api_service, link_next_page
+from ..web.services import absolute_url, api_service
 from ..web.validation import BODY_VALIDATORS, NO_QUERY_VALIDATORS, QUERY_VALIDATORS
 from . import delivery, sealing, signing, url_checks
 from .models import EVENTS, Webhook, WebhookDelivery, event_mask
@@ -45,7 +45,15 @@ SERVICES = (webhooks, webhook, rotate, ping, deliveries)
 ROTATION_OVERLAP = timedelta(hours=24)
 # Where a replayed answer reads a webhook's secret again (idempotency.withheld).
 SECRET_SOURCE = "webhook"
-Row = TypeVar("Row", Webhook, WebhookDelivery)
+# The caller's webhooks, oldest first; a webhook's deliveries, newest first.
+WEBHOOK_PAGES = Keyset("webhooks", [INTEGER])
+WEBHOOKS: KeysetQuery[Webhook] = KeysetQuery(
+    select(Webhook).where(Webhook.owner_id == bindparam("owner_id")), [(Webhook.id, False)],
+    lambda row: [row.id])
+DELIVERY_PAGES = Keyset("deliveries", [INTEGER])
+DELIVERIES: KeysetQuery[WebhookDelivery] = KeysetQuery(
+    select(WebhookDelivery).where(WebhookDelivery.webhook_id == bindparam("webhook_id")),
+    [(WebhookDelivery.id, True)], lambda row: [row.id])
 
 
 def webhook_json(row: Webhook) -> dict[str, Any]:
@@ -74,17 +82,13 @@ def _check_url(request: Request, url: str) -> str:
     return url
 
 
-def _check_list(request: Request, owner_id: int, list_id: int | None) -> int | None:
-    """``list_id`` if the webhook's owner may view that list; else a 400 naming ``list``."""
+def _check_list(request: Request, principals: list[str], list_id: int | None) -> int | None:
+    """``list_id`` if the list's ACL lets the webhook's owner (``principals``) view it;
+    else a 400 naming ``list``."""
     if list_id is None:
         return None
-    viewer = select(User.id).where(User.id == owner_id)
-    visible = exists().where(TaskList.id == list_id, or_(
-        TaskList.owner_id == owner_id,
-        exists().where(ListShare.list_id == list_id, ListShare.user_id == owner_id),
-        exists(viewer.where(User.is_admin)),
-    ))
-    if not request.dbsession.execute(select(visible)).scalar():
+    target = list_resource(request, list_id)
+    if target is None or not ACLHelper().permits(target, principals, Permission.VIEW):
         raise error_response(400, "body", "list", "No list with this id that the webhook's "
                              "owner may view")
     return list_id
@@ -109,25 +113,6 @@ def _owner_with_room(request: Request) -> User:
         raise error_response(400, "body", "", f"A user may have at most {limit} webhooks; "
                              "delete one first")
     return owner
-
-
-def _id_page(request: Request, statement: Select[Row], id_column: InstrumentedAttribute[int],
-             kind: str, to_json: Callable[[Row], dict[str, Any]],
-             descending: bool = False) -> dict[str, Any]:
-    """A page of ``statement``'s rows in id order, as ``limit`` and ``cursor`` ask."""
-    query = request.validated["querystring"]
-    keys = [(id_column, descending)]
-    start = page_after(request, query["cursor"], kind, [INTEGER])
-    if start is not None:
-        statement = statement.where(after(keys, start))
-    order = id_column.desc() if descending else id_column.asc()
-    rows = list(request.dbsession.scalars(statement.order_by(order).limit(query["limit"] + 1)))
-    next_cursor = None
-    if len(rows) > query["limit"]:
-        rows = rows[:query["limit"]]
-        next_cursor = cursor_for(request, kind, [INTEGER], [rows[-1].id])
-    link_next_page(request, next_cursor)
-    return {"items": [to_json(row) for row in rows], "next_cursor": next_cursor}
 
 
 def _new_secret(request: Request) -> tuple[str, str]:
@@ -165,7 +150,7 @@ def create_webhook(request: Request) -> dict[str, Any]:
     """Create a webhook of the caller's; the only response that shows its secret."""
     body = request.validated["body"]
     url = _check_url(request, body["url"])
-    list_id = _check_list(request, request.identity.user_id, body["list"])
+    list_id = _check_list(request, request.identity.principals, body["list"])
     secret, sealed = _new_secret(request)
     row = Webhook(owner=_owner_with_room(request), url=url, events=body["events"],
                   event_mask=event_mask(body["events"]), list_id=list_id, active=True,
@@ -181,8 +166,8 @@ def create_webhook(request: Request) -> dict[str, Any]:
               validators=QUERY_VALIDATORS)
 def list_webhooks(request: Request) -> dict[str, Any]:
     """List the caller's own webhooks (an admin's too), oldest first."""
-    mine = select(Webhook).where(Webhook.owner_id == request.identity.user_id)
-    return _id_page(request, mine, Webhook.id, "webhooks", webhook_json)
+    mine = WEBHOOKS.fetch(request.dbsession, {"owner_id": request.identity.user_id})
+    return paginate(request, WEBHOOK_PAGES, mine, webhook_json)
 
 
 @webhook.get(permission=Permission.VIEW, validators=NO_QUERY_VALIDATORS)
@@ -202,7 +187,8 @@ def patch_webhook(request: Request) -> dict[str, Any]:
     if "events" in body:
         row.events, row.event_mask = body["events"], event_mask(body["events"])
     if "list" in body:
-        row.list_id = _check_list(request, row.owner_id, body["list"])
+        row.list_id = _check_list(request, user_principals(row.owner.username, row.owner.is_admin),
+                                  body["list"])
     if body.get("active") is True and not row.active:
         row.active, row.disabled_reason, row.consecutive_failures = True, None, 0
     request.dbsession.flush()
@@ -250,7 +236,5 @@ def ping_webhook(request: Request) -> dict[str, str]:
                 validators=QUERY_VALIDATORS)
 def list_webhook_deliveries(request: Request) -> dict[str, Any]:
     """List a webhook's delivery attempts, newest first."""
-    attempts = select(WebhookDelivery).where(
-        WebhookDelivery.webhook_id == request.context.webhook.id)
-    return _id_page(request, attempts, WebhookDelivery.id, "deliveries", delivery_json,
-                    descending=True)
+    attempts = DELIVERIES.fetch(request.dbsession, {"webhook_id": request.context.webhook.id})
+    return paginate(request, DELIVERY_PAGES, attempts, delivery_json)

@@ -350,9 +350,12 @@ def test_the_feed_keeps_to_its_indexes_once_the_log_has_statistics(plans, dbsess
         assert plan.searches("changes", index), (index, plan)
 
 
-def test_a_task_history_page_is_a_range_of_the_task_index(plans, dbsession):
+@pytest.mark.parametrize("page", ["first", "later"])
+def test_a_task_history_page_is_a_range_of_the_task_index(plans, dbsession, page):
     from taskservice.changes import views
 
-    [plan] = plans(lambda: dbsession.execute(views.HISTORY, {"task_id": 7, "limit": 21}).all())
+    statement = getattr(views.HISTORY, page)
+    params = {"task_id": 7, "limit": 21, "after_0": 1000}
+    [plan] = plans(lambda: dbsession.execute(statement, params).all())
     assert plan.searches("changes", "ix_changes_task_seq"), plan
     assert not plan.full_scans("changes"), plan

@@ -84,6 +84,23 @@ def test_a_list_the_owner_cannot_view_is_a_400(alice, bob, receiver):
     assert bob.testapp.get("/webhooks", headers=bob.headers).json["items"] == []
 
 
+def test_a_webhooks_list_is_judged_for_its_owner_not_for_who_changes_it(alice, bob, admin,
+                                                                          receiver):
+    private = alice.testapp.post_json("/lists", {"name": "P"}, headers=alice.headers).json
+    shared = alice.testapp.post_json("/lists", {"name": "S"}, headers=alice.headers).json
+    alice.testapp.put_json(f"/lists/{shared['id']}/shares/bob", {"permission": "view"},
+                           headers=alice.headers)
+    hook = make_hook(bob, receiver.url, list=shared["id"])  # a member may watch it
+    url = f"/webhooks/{hook.id}"
+    response = admin.testapp.patch_json(url, {"list": private["id"]}, headers=admin.headers,
+                                        status=400)  # the admin may view it; bob may not
+    assert_error(response, 400, ("body", "list"))
+    assert admin.testapp.patch_json(url, {"list": None}, headers=admin.headers,
+                                    status=200).json["list"] is None
+    admin.testapp.patch_json(url, {"list": shared["id"]}, headers=admin.headers, status=200)
+    make_hook(admin, receiver.url, list=private["id"])  # an admin's own may watch any list
+
+
 def test_deleting_a_user_deletes_their_webhooks(app, alice, admin, receiver, dbsession):
     from sqlalchemy import func, select
 
