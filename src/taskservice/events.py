@@ -208,16 +208,24 @@ def events_tween_factory(handler: Handler, registry: Registry) -> Handler:
         response = handler(request)
         if "tm.manager" not in request.environ or request.tm.isDoomed():
             return response
-        if veto is not None and veto(request, response):
-            return response
-        try:
-            collected: _Collected = transaction.get().data(_COLLECTED_KEY)
-        except KeyError:
-            return response
-        _hand_over(collected)
+        if veto is None or not veto(request, response):
+            hand_over_changes()
         return response
 
     return events_tween
+
+
+def hand_over_changes() -> None:
+    """Hand the current transaction's changes to their subscribers, before it commits.
+
+    The events tween does it for every request; a write made outside a view (a command
+    line's) calls it itself, last, inside its transaction.
+    """
+    try:
+        collected: _Collected = transaction.get().data(_COLLECTED_KEY)
+    except KeyError:
+        return
+    _hand_over(collected)
 
 
 class _AttributePredicate:

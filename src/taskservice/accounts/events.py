@@ -29,10 +29,11 @@ def _subject(user: User) -> Subject:
     return Subject("user", user.id, user.id, None, None)
 
 
-def user_changed(request: Request, user: User, action: str, before: Body | None = None) -> None:
-    """``created`` (by the new user themselves) or ``updated`` (a new password: the body
-    stays as it was)."""
-    actor = request.identity.username if request.identity else user.username
+def user_changed(request: Request, user: User, action: str, before: Body | None = None,
+                 actor: str | None = None) -> None:
+    """``created`` or ``updated`` by ``actor``: the caller, else (registering) the new
+    user themselves; a new password leaves the body as it was."""
+    actor = actor or (request.identity.username if request.identity else user.username)
     notify_changed(changed(request, _subject(user), action, before=before,
                            after=user_json(user), actor=actor))
 

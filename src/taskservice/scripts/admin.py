@@ -37,18 +37,23 @@ from pyramid.request import Request
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
+from ..accounts.events import user_changed
 from ..accounts.models import Token, User, username_matches
+from ..accounts.representation import user_json
 from ..accounts.schemas import registration_body
 from ..changes.models import Change
 from ..db.base import utcnow
 from ..db.interfaces import IDatabaseEngine
 from ..db.transient import failure_reason
+from ..events import hand_over_changes
 from ..idempotency.store import purge_expired
 from ..webhooks import runner
 from .checks import check, show_settings
 from .errors import CommandError, loading
 
 PROG = "taskservice-admin"
+# Who the domain events of a command say made the change.
+ACTOR = "taskservice-admin"
 # How much older than the retention a change-log row must be before purge-changes deletes it.
 PURGE_MARGIN = timedelta(hours=1)
 
@@ -132,6 +137,8 @@ def create_user(request: Request, args: argparse.Namespace) -> str:
             session.flush()
         except IntegrityError:  # registered through the API since the check above
             raise CommandError(f"the username {username!r} is already taken") from None
+        user_changed(request, user, "created", actor=ACTOR)
+        hand_over_changes()
     return f"created {'admin' if args.admin else 'user'} {username}"
 
 
@@ -140,9 +147,12 @@ def set_admin_flag(request: Request, args: argparse.Namespace, is_admin: bool) -
     with request.tm:
         user = find_user(request, args.username)
         if user.is_admin != is_admin:
+            before = user_json(user)
             user.is_admin = is_admin
             # Their sync tokens are now a 410: what they may view changed wholesale.
             user.role_changed_at = utcnow()
+            user_changed(request, user, "updated", before, actor=ACTOR)
+            hand_over_changes()
         username = user.username
     return f"{username} is {'now' if is_admin else 'no longer'} an admin"
 

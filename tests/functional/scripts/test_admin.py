@@ -30,10 +30,12 @@ from taskservice.changes.models import Change
 from taskservice.db.base import utcnow
 from taskservice.db.interfaces import IDatabaseEngine
 from taskservice.db.session import make_engine
+from taskservice.events import ResourceChanged
 from taskservice.idempotency.models import IdempotencyKey
 from taskservice.scripts import admin
 from taskservice.scripts.admin import main
 from taskservice.tasks.models import Task
+from tests.plugins import example_plugin
 from tests.support.cli import write_ini
 from tests.support.constants import PASSWORD, TEST_SETTINGS
 from tests.support.database import migrated_database
@@ -378,3 +380,25 @@ def test_database_url_in_the_environment_wins_over_the_ini(
     with Session(engine) as session:
         assert users(session) == {"alice": False}
     engine.dispose()
+
+
+# --- domain events ----------------------------------------------------------------------------
+
+
+def test_a_user_created_or_made_admin_by_a_command_is_told_to_subscribers(
+        tmp_path, database_url, db, stdin, monkeypatch):
+    """A plugin's subscriber hears a command's changes as it hears the API's."""
+    heard: list[ResourceChanged] = []
+    monkeypatch.setattr(example_plugin, "count_change", heard.append)
+    ini = str(write_ini(tmp_path / "plugged.ini", database_url,
+                        **{"taskservice.includes": "tests.plugins.example_plugin"}))
+    stdin(PASSWORD + "\n")
+    assert main([ini, "create-user", "carol", "--password-stdin"]) == 0
+    assert main([ini, "set-admin", "carol"]) == 0
+    assert main([ini, "set-admin", "carol"]) == 0  # already one: no change, nothing told
+    assert [(c.kind, c.action, c.actor) for c in heard] == [
+        ("user", "created", "taskservice-admin"), ("user", "updated", "taskservice-admin")]
+    created, updated = heard
+    assert created.after is not None and created.after["username"] == "carol"
+    assert updated.before is not None and updated.after is not None
+    assert (updated.before["is_admin"], updated.after["is_admin"]) == (False, True)
