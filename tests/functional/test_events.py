@@ -80,16 +80,22 @@ def test_a_task_is_heard_created_updated_shared_unshared_and_deleted(alice, bob,
     assert heard.committed == heard.committing == [(f"task.{a}",) for _, a in heard.actions()]
 
 
-def test_a_list_deleted_is_heard_with_every_task_in_it(heard, alice, bob):
-    testapp, headers = alice.testapp, alice.headers
+def _renamed_and_shared(owner: Client, member: str, permission: str) -> dict[str, Any]:
+    """A list of ``owner``'s, created as "home", renamed "house", shared with ``member``."""
+    testapp, headers = owner.testapp, owner.headers
     listed = testapp.post_json("/lists", {"name": "home"}, headers=headers, status=201).json
     testapp.patch_json(f"/lists/{listed['id']}", {"name": "house"}, headers=headers)
-    testapp.put_json(f"/lists/{listed['id']}/shares/bob", {"permission": "edit"},
+    testapp.put_json(f"/lists/{listed['id']}/shares/{member}", {"permission": permission},
                      headers=headers)
+    return listed
+
+
+def test_a_list_deleted_is_heard_with_every_task_in_it(heard, alice, bob):
+    listed = _renamed_and_shared(alice, "bob", "edit")
     tasks = [create_task(alice, title=f"t{n}", list=listed["id"]) for n in range(2)]
     heard.changes.clear()
 
-    testapp.delete(f"/lists/{listed['id']}", headers=headers, status=204)
+    alice.testapp.delete(f"/lists/{listed['id']}", headers=alice.headers, status=204)
 
     deleted = {(c.kind, c.object_id) for c in heard.changes if c.action == "deleted"}
     assert deleted == {("list", int(listed["id"])), *(("task", int(t["id"])) for t in tasks)}
@@ -97,11 +103,7 @@ def test_a_list_deleted_is_heard_with_every_task_in_it(heard, alice, bob):
 
 
 def test_a_list_update_and_share_carry_the_state_before_and_after(heard, alice, bob):
-    testapp, headers = alice.testapp, alice.headers
-    listed = testapp.post_json("/lists", {"name": "home"}, headers=headers, status=201).json
-    testapp.patch_json(f"/lists/{listed['id']}", {"name": "house"}, headers=headers)
-    testapp.put_json(f"/lists/{listed['id']}/shares/bob", {"permission": "view"},
-                     headers=headers)
+    _renamed_and_shared(alice, "bob", "view")
     updated, shared = heard.one("list", "updated"), heard.one("list", "shared")
     assert (updated.before["name"], updated.after["name"]) == ("home", "house")
     assert "permission" not in updated.after  # whose would it be?
