@@ -59,7 +59,7 @@ OPERATION_IDS = {
 }
 
 BODIES = {
-    ("/users", "post"): "Registration", ("/users/me", "patch"): "PasswordChange",
+    ("/users", "post"): "Registration", ("/users/me", "patch"): "AccountChange",
     ("/tokens", "post"): "Credentials", ("/tasks", "post"): "TaskCreate",
     ("/tasks/{id}", "put"): "TaskReplace", ("/tasks/{id}", "patch"): "TaskPatch",
     ("/tasks/{id}/shares/{username}", "put"): "ShareRequest",
