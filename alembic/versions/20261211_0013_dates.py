@@ -4,8 +4,8 @@
   both kinds (for an all-day due, 00:00 of its date in the task's zone), so the existing
   sort indexes, and the share rows' copy of the key, order timed and all-day dues together.
 - ``tasks.time_zone`` and ``users.time_zone``: IANA names, ``UTC`` for what exists.
-- ``changes.action`` widened for ``completed_occurrence`` (PostgreSQL: SQLite does not
-  enforce a VARCHAR length); the downgrade records those entries as ``updated`` again.
+- ``changes.action`` widened for ``completed_occurrence``; the downgrade records those
+  entries as ``updated`` again.
 - ``tasks.recurrence_*``: the rule as sent, what occurrences follow (``due`` or
   ``completion``), the instant the series started at, and the current due's place in it
   (``COUNT`` of a series that follows completions cannot be recounted from the rule).
@@ -41,8 +41,10 @@ CHANGES = sa.table("changes", sa.column("action", sa.String()))
 
 
 def _action_length(length: int) -> None:
-    if op.get_bind().dialect.name == "postgresql":
-        op.alter_column("changes", "action", type_=sa.String(length))
+    """On SQLite, by rebuilding the table (it has no trigger, and its indexes are made
+    again as they were: tests/unit/db/test_migrations.py compares them)."""
+    with op.batch_alter_table("changes") as batch:
+        batch.alter_column("action", type_=sa.String(length), existing_nullable=False)
 
 
 def upgrade() -> None:

@@ -43,30 +43,21 @@ def login_body() -> colander.SchemaNode:
     )
 
 
+# A password change sends the current password and the new one, or neither.
 PASSWORD_CHANGE = ("current_password", "password")
-
-
-def _password_change_whole(node: colander.SchemaNode, value: dict[str, object]) -> None:
-    """A password change sends the current password and the new one, or neither."""
-    sent = [name for name in PASSWORD_CHANGE if name in value]
-    if len(sent) == 1:
-        error = colander.Invalid(node)
-        missing = next(name for name in PASSWORD_CHANGE if name not in sent)
-        error[missing] = "Required to change the password: send current_password and password"
-        raise error
 
 
 def account_change_body() -> colander.SchemaNode:
     """``PATCH /users/me``: the zone, the password (with the current one), or both."""
     return colander.SchemaNode(
-        StrictMapping(),
+        StrictMapping(together=(PASSWORD_CHANGE,)),
         colander.SchemaNode(
             StrictString(), name="current_password", validator=colander.Length(1, 1024),
             missing=colander.drop,
         ),
         _password("password", missing=colander.drop),
         time_zone_node(),
-        validator=_password_change_whole, schema_name="AccountChange",
+        schema_name="AccountChange",
         example={"current_password": CREDENTIALS["password"], "password": "a longer passphrase",
                  "time_zone": "Asia/Tokyo"},
     )

@@ -17,8 +17,8 @@ from typing import Any, Protocol
 from pyramid.httpexceptions import HTTPError
 
 from ..dates.rules import RuleError, parse_rule
-from ..dates.series import Moment, Series, check_series, following, upcoming
-from ..dates.zones import instant, local_date
+from ..dates.series import Series, check_series, following, upcoming
+from ..dates.zones import Moment, instant, local_date
 from ..web.errors import error_response
 from ..web.representation import timestamp
 

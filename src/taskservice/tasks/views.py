@@ -9,8 +9,7 @@ from pyramid.httpexceptions import HTTPNoContent
 from pyramid.request import Request
 from pyramid.response import Response
 
-from ..dates.series import Moment
-from ..dates.zones import instant
+from ..dates.zones import Moment, instant
 from ..db.base import utcnow
 from ..permissions import Permission
 from ..web.conditional import not_modified_response, require_if_match, set_etag

@@ -24,10 +24,14 @@ class StrictMapping(colander.Mapping):
 
     ``Mapping(unknown="raise")`` reports them as one error on the whole body that echoes
     the payload back; this names each offending key as its own error instead.
+    ``together`` are groups of optional keys sent all or none (a password change's
+    current and new password): each one missing from a group sent in part is an error,
+    listed with the others (a Colander validator would only run once the rest is valid).
     """
 
-    def __init__(self) -> None:
+    def __init__(self, together: tuple[tuple[str, ...], ...] = ()) -> None:
         super().__init__(unknown="ignore")
+        self.together = together
 
     def deserialize(self, node: colander.SchemaNode, cstruct: Any) -> Any:
         if cstruct is colander.null:
@@ -45,6 +49,12 @@ class StrictMapping(colander.Mapping):
             reason = "Read-only field" if key in READ_ONLY_FIELDS else "Unknown field"
             field = colander.SchemaNode(colander.String(), name=str(key))
             error.add(colander.Invalid(field, reason))
+        for group in self.together:
+            sent = [name for name in group if name in cstruct]
+            for name in (name for name in group if sent and name not in cstruct):
+                error = error or colander.Invalid(node)
+                field = colander.SchemaNode(colander.String(), name=name)
+                error.add(colander.Invalid(field, f"Required with {', '.join(sent)}"))
         if error is not None:  # every failing field at once: unknown ones and invalid ones
             raise error
         return result
