@@ -46,8 +46,8 @@ _POSITIVE = re.compile(r"[0-9]+")
 _NUMBER = re.compile(r"[+-]?[0-9]+")
 _DAY = re.compile(r"(?P<number>[+-]?[0-9]{1,2})?(?P<day>[A-Z]{2})")
 _UNTIL = re.compile(r"([0-9]{4})([0-9]{2})([0-9]{2})(?:T([0-9]{2})([0-9]{2})([0-9]{2})(Z?))?")
-# RFC 5545 §3.3.12: without leap seconds, a second of 60 is read as 59.
-_LAST_SECOND = 59
+# RFC 5545 §3.3.12: where leap seconds are not kept, a second of 60 is read as 59.
+LAST_SECOND = 59
 
 
 class RuleError(ValueError):
@@ -102,7 +102,7 @@ def _until_value(value: str) -> datetime | date:
         if hour is None:
             return date(int(year), int(month), int(day))
         return datetime(int(year), int(month), int(day), int(hour), int(minute),
-                        min(int(second), _LAST_SECOND), tzinfo=UTC)
+                        min(int(second), LAST_SECOND), tzinfo=UTC)
     except ValueError:
         raise RuleError(f"UNTIL={value} is not a date of the calendar: check its month and "
                         "day") from None
