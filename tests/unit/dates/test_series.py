@@ -101,6 +101,12 @@ def test_weekly_on_two_days_in_new_york():
         utc(2027, 3, 22, 13)]
 
 
+def test_byyearday_counts_the_days_of_the_year_from_either_end():
+    series = checked("FREQ=YEARLY;BYYEARDAY=100,-1", date(2027, 1, 1))
+    assert upcoming(series, series.start, 0, 4) == [
+        date(2027, 1, 1), date(2027, 4, 10), date(2027, 12, 31), date(2028, 4, 9)]
+
+
 def test_a_second_of_60_is_read_as_59():
     series = checked("FREQ=DAILY;BYSECOND=60", utc(2027, 1, 1, 8, 0, 0))
     assert upcoming(series, series.start, 0, 2) == [utc(2027, 1, 1, 8), utc(2027, 1, 1, 8, 0, 59)]
