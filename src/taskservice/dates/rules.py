@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from functools import cached_property
 from types import MappingProxyType
 
 RULE_MAX_LENGTH = 500
@@ -34,7 +35,7 @@ _NUMBER_RANGES: Mapping[str, tuple[int, int, bool]] = {
     "BYMONTH": (1, 12, False),
     "BYSETPOS": (1, 366, True),
 }
-# The frequencies a part may be used with (RFC 5545 §3.3.10's notes and table), of ours.
+# The frequencies (of ours) a part may be used with: RFC 5545 §3.3.10's notes and table.
 _ALLOWED_WITH: Mapping[str, tuple[str, ...]] = {
     "BYMONTHDAY": ("HOURLY", "DAILY", "MONTHLY", "YEARLY"),
     "BYYEARDAY": ("HOURLY", "YEARLY"),
@@ -73,9 +74,10 @@ class Rule:
     def count(self) -> int | None:
         return int(self.parts["COUNT"]) if "COUNT" in self.parts else None
 
-    @property
+    @cached_property
     def until(self) -> datetime | date | None:
-        """A ``...Z`` UNTIL as an aware UTC datetime, an 8-digit one as a date."""
+        """A ``...Z`` UNTIL as an aware UTC datetime, an 8-digit one as a date (read once:
+        a series compares each occurrence with it)."""
         return _until_value(self.parts["UNTIL"]) if "UNTIL" in self.parts else None
 
 

@@ -31,7 +31,11 @@ from typing import Literal
 from dateutil import rrule as dateutil_rrule
 
 from .rules import COMPLETION_PARTS, LAST_SECOND, WEEKDAYS, Rule, RuleError, parse_rule
-from .zones import Moment, from_wall_clock, instant, local_date, to_wall_clock
+
+# Series, following and upcoming speak of Moments: importable from here too (mypy --strict
+# wants a re-export said so).
+from .zones import Moment as Moment
+from .zones import from_wall_clock, instant, local_date, to_wall_clock
 
 _FREQUENCY: Mapping[str, Literal[0, 1, 2, 3, 4, 5, 6]] = {
     "HOURLY": dateutil_rrule.HOURLY,

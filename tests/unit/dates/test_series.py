@@ -15,7 +15,7 @@ PARIS = "Europe/Paris"
 
 
 def utc(*parts: int) -> datetime:
-    return datetime(*parts, tzinfo=UTC)  # type: ignore[misc]
+    return datetime(*parts, tzinfo=UTC)
 
 
 def checked(rule: str, start: Moment, zone: str = PARIS, from_completion: bool = False) -> Series:
