@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from functools import cached_property
 from types import MappingProxyType
 
 RULE_MAX_LENGTH = 500
@@ -34,7 +35,7 @@ _NUMBER_RANGES: Mapping[str, tuple[int, int, bool]] = {
     "BYMONTH": (1, 12, False),
     "BYSETPOS": (1, 366, True),
 }
-# The frequencies a part may be used with (RFC 5545 §3.3.10's notes and table), of ours.
+# The frequencies (of ours) a part may be used with: RFC 5545 §3.3.10's notes and table.
 _ALLOWED_WITH: Mapping[str, tuple[str, ...]] = {
     "BYMONTHDAY": ("HOURLY", "DAILY", "MONTHLY", "YEARLY"),
     "BYYEARDAY": ("HOURLY", "YEARLY"),
@@ -46,8 +47,8 @@ _POSITIVE = re.compile(r"[0-9]+")
 _NUMBER = re.compile(r"[+-]?[0-9]+")
 _DAY = re.compile(r"(?P<number>[+-]?[0-9]{1,2})?(?P<day>[A-Z]{2})")
 _UNTIL = re.compile(r"([0-9]{4})([0-9]{2})([0-9]{2})(?:T([0-9]{2})([0-9]{2})([0-9]{2})(Z?))?")
-# RFC 5545 §3.3.12: without leap seconds, a second of 60 is read as 59.
-_LAST_SECOND = 59
+# RFC 5545 §3.3.12: where leap seconds are not kept, a second of 60 is read as 59.
+LAST_SECOND = 59
 
 
 class RuleError(ValueError):
@@ -73,9 +74,10 @@ class Rule:
     def count(self) -> int | None:
         return int(self.parts["COUNT"]) if "COUNT" in self.parts else None
 
-    @property
+    @cached_property
     def until(self) -> datetime | date | None:
-        """A ``...Z`` UNTIL as an aware UTC datetime, an 8-digit one as a date."""
+        """A ``...Z`` UNTIL as an aware UTC datetime, an 8-digit one as a date (read once:
+        a series compares each occurrence with it)."""
         return _until_value(self.parts["UNTIL"]) if "UNTIL" in self.parts else None
 
 
@@ -102,7 +104,7 @@ def _until_value(value: str) -> datetime | date:
         if hour is None:
             return date(int(year), int(month), int(day))
         return datetime(int(year), int(month), int(day), int(hour), int(minute),
-                        min(int(second), _LAST_SECOND), tzinfo=UTC)
+                        min(int(second), LAST_SECOND), tzinfo=UTC)
     except ValueError:
         raise RuleError(f"UNTIL={value} is not a date of the calendar: check its month and "
                         "day") from None
