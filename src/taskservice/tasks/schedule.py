@@ -76,8 +76,8 @@ class Schedule:
     def of(cls, task: ScheduledFields) -> Schedule:
         due: Moment | None = task.due_date if task.due_date is not None else task.due_at
         start: Moment | None = task.recurrence_start
-        if start is not None and task.due_date is not None:
-            start = local_date(start, task.time_zone)
+        if task.recurrence_start is not None and task.due_date is not None:
+            start = local_date(task.recurrence_start, task.time_zone)
         return cls(due, task.time_zone, task.recurrence_rule, task.recurrence_from, start,
                    task.recurrence_index)
 
