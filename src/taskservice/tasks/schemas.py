@@ -75,7 +75,7 @@ def _one_due(node: colander.SchemaNode, value: dict[str, Any]) -> None:
 def recurrence_node(missing: object) -> colander.SchemaNode:
     """A task's ``recurrence`` as a client sends it (``start`` is the server's)."""
     return colander.SchemaNode(
-        WholeMapping(nullable=True),
+        WholeMapping(nullable=True, read_only=frozenset({"start"})),
         colander.SchemaNode(StrictString(), name="rule",
                             validator=colander.All(colander.Length(1, RULE_MAX_LENGTH), _Rule())),
         colander.SchemaNode(StrictString(), name="from", validator=colander.OneOf(RECURRENCE_FROM),

@@ -29,9 +29,11 @@ class StrictMapping(colander.Mapping):
     listed with the others (a Colander validator would only run once the rest is valid).
     """
 
-    def __init__(self, together: tuple[tuple[str, ...], ...] = ()) -> None:
+    def __init__(self, together: tuple[tuple[str, ...], ...] = (),
+                 read_only: frozenset[str] = READ_ONLY_FIELDS) -> None:
         super().__init__(unknown="ignore")
         self.together = together
+        self.read_only = read_only
 
     def deserialize(self, node: colander.SchemaNode, cstruct: Any) -> Any:
         if cstruct is colander.null:
@@ -46,7 +48,7 @@ class StrictMapping(colander.Mapping):
         known = {child.name for child in node.children}
         for key in (k for k in cstruct if k not in known):
             error = error or colander.Invalid(node)
-            reason = "Read-only field" if key in READ_ONLY_FIELDS else "Unknown field"
+            reason = "Read-only field" if key in self.read_only else "Unknown field"
             field = colander.SchemaNode(colander.String(), name=str(key))
             error.add(colander.Invalid(field, reason))
         for group in self.together:
@@ -240,8 +242,8 @@ class WholeMapping(StrictMapping):
     "a 400 naming ``recurrence``" asks.
     """
 
-    def __init__(self, nullable: bool = False) -> None:
-        super().__init__()
+    def __init__(self, nullable: bool = False, read_only: frozenset[str] = frozenset()) -> None:
+        super().__init__(read_only=read_only)
         self.nullable = nullable
 
     def deserialize(self, node: colander.SchemaNode, cstruct: Any) -> Any:
