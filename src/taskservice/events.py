@@ -88,6 +88,8 @@ class ResourceChanged:
     request: Request
     at: datetime
     share: ShareChange | None = None
+    # A recurring task's occurrence that this update completed (its due rolled forward).
+    occurrence: Body | None = None
 
     @property
     def body(self) -> Body:
@@ -110,7 +112,8 @@ class Subject:
 
 def changed(request: Request, subject: Subject, action: str, *, before: Body | None = None,
             after: Body | None = None, at: datetime | None = None,
-            share: ShareChange | None = None, actor: str | None = None) -> ResourceChanged:
+            share: ShareChange | None = None, actor: str | None = None,
+            occurrence: Body | None = None) -> ResourceChanged:
     """A change of ``subject`` by the caller (or ``actor``), now unless ``at`` says when;
     a share's change leaves the body as it was."""
     return ResourceChanged(
@@ -118,7 +121,7 @@ def changed(request: Request, subject: Subject, action: str, *, before: Body | N
         owner_id=subject.owner_id, list_id=subject.list_id, version=subject.version,
         before=after if share is not None else before, after=after,
         actor=actor or request.identity.username, request=request,
-        at=at or datetime.now(UTC), share=share,
+        at=at or datetime.now(UTC), share=share, occurrence=occurrence,
     )
 
 

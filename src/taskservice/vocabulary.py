@@ -39,6 +39,14 @@ READ_ONLY_FIELDS = frozenset(
     {"id", "owner", "created_at", "updated_at", "completed_at", "version"}
 )
 
+# -- dates (contract section 12) ----------------------------------------------------------
+
+# IANA zone names are at most 32 characters today; the column leaves room.
+ZONE_MAX_LENGTH = 64
+# What a recurrence's occurrences follow: the rule from its start, or each completion.
+RECURRENCE_FROM = ("due", "completion")
+DEFAULT_RECURRENCE_FROM = "due"
+
 # -- lists (contract section 7) ------------------------------------------------------------
 
 LIST_NAME_MAX_LENGTH = 100
@@ -57,7 +65,7 @@ DEFAULT_LIST_SORT = "name"
 CHANGE_KINDS = ("task", "list")
 TOMBSTONE_REASONS = ("deleted", "access_revoked")
 # What a task's history entry records.
-HISTORY_ACTIONS = ("created", "updated", "shared", "unshared")
+HISTORY_ACTIONS = ("created", "updated", "completed_occurrence", "shared", "unshared")
 
 # -- batch requests and safe retries (contract section 10) --------------------------------
 

@@ -9,7 +9,7 @@ from sqlalchemy import Boolean, ColumnElement, ForeignKey, Index, String, false,
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from ..db.base import ID, Base, UTCDateTime, utcnow
-from ..vocabulary import USERNAME_MAX_LENGTH, USERNAME_PATTERN
+from ..vocabulary import USERNAME_MAX_LENGTH, USERNAME_PATTERN, ZONE_MAX_LENGTH
 
 USERNAME = re.compile(USERNAME_PATTERN)  # used with fullmatch: no trailing newline
 
@@ -27,6 +27,10 @@ class User(Base):
     # When ``is_admin`` last changed (None: never since the account was made). A sync
     # token issued before it is a 410: what the caller may view changed wholesale.
     role_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # The zone of the user's days: their new tasks' default, and what a date means in a
+    # due_before/due_after filter (contract section 12).
+    time_zone: Mapped[str] = mapped_column(
+        String(ZONE_MAX_LENGTH), nullable=False, default="UTC", server_default="UTC")
 
 
 # Usernames are unique case-insensitively; the database enforces it, so two concurrent

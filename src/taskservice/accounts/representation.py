@@ -13,4 +13,5 @@ def user_json(user: User) -> dict[str, Any]:
         "username": user.username,
         "is_admin": user.is_admin,
         "created_at": timestamp(user.created_at),
+        "time_zone": user.time_zone,
     }

@@ -41,6 +41,9 @@ class Identity:
     # When an admin granted or took back the admin role last (None: never): a sync token
     # issued before it is stale (changes.views). One more column costs less than a query.
     role_changed_at: datetime | None = None
+    # The zone of the caller's days: their new tasks' default, and what a date means in
+    # a due filter (contract section 12).
+    time_zone: str = "UTC"
 
     def user_row(self, session: Session) -> User:
         """The caller's ``User`` row, loaded in ``session``."""
@@ -76,7 +79,7 @@ def bearer_token(request: Request) -> str | None:
 TOKENS, USERS = cast(Table, Token.__table__), cast(Table, User.__table__)
 TOKEN_USER = (
     select(TOKENS.c.id.label("token_id"), USERS.c.id.label("user_id"), USERS.c.username,
-           USERS.c.is_admin, USERS.c.role_changed_at)
+           USERS.c.is_admin, USERS.c.role_changed_at, USERS.c.time_zone)
     .join(TOKENS, TOKENS.c.user_id == USERS.c.id)
     .where(TOKENS.c.token_hash == bindparam("digest"), TOKENS.c.expires_at > bindparam("now"))
 )

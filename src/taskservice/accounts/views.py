@@ -25,7 +25,7 @@ from .credentials import new_token, token_digest
 from .events import user_changed, user_deleting
 from .models import Token, User, username_matches
 from .representation import user_json
-from .schemas import login_body, password_change_body, registration_body
+from .schemas import account_change_body, login_body, registration_body
 
 users = api_service("users", "/users", "Registration, and the list of users for admins")
 me = api_service("user_me", "/users/me", "The caller's own account")
@@ -89,17 +89,34 @@ def get_user(request: Request) -> dict[str, Any]:
 
 
 @me.patch(
-    permission=Permission.EDIT, schema=request_schema(body=password_change_body()),
+    permission=Permission.EDIT, schema=request_schema(body=account_change_body()),
     validators=BODY_VALIDATORS,
 )
-def change_password(request: Request) -> dict[str, Any] | Response:
-    """Change the caller's password, revoking every other token of theirs.
+def change_account(request: Request) -> dict[str, Any] | Response:
+    """Change the caller's zone and/or password; a new password revokes every other
+    token of theirs. A body whose password change is refused changes nothing."""
+    body = request.validated["body"]
+    checked = _checked_password_change(request, body) if "password" in body else None
+    if isinstance(checked, Response):
+        return checked
+    account = request.context.user  # the request's transaction (and write turn) begins here
+    before = user_json(account)
+    if checked is not None:
+        _set_password(request, account, *checked)
+    account.time_zone = body.get("time_zone", account.time_zone)
+    if user_json(account) != before or checked is not None:
+        user_changed(request, account, "updated", before=before)
+    return user_json(account)
+
+
+def _checked_password_change(request: Request, body: dict[str, Any]) -> tuple[str, str] | Response:
+    """The password hash checked and the new one, or the throttle's refusal.
 
     The current password is checked (throttled: a stolen token must not become a way to
     guess it) and the new one hashed before the request's transaction begins; on SQLite
     that transaction holds the write turn, which argon2 must not keep from other writers.
     """
-    body, caller, throttle = request.validated["body"], request.identity, request.password_throttle
+    caller, throttle = request.identity, request.password_throttle
     if refusal := throttle.refusal(request, caller.username, "current_password", caller.token_id):
         return refusal
     with read_outside_transaction(request) as session:
@@ -107,16 +124,17 @@ def change_password(request: Request) -> dict[str, Any] | Response:
     if not request.passwords.verify(checked_hash, body["current_password"]):
         throttle.record_failure(request, caller.username, caller.token_id)
         raise _wrong_current_password()
-    new_hash = request.passwords.hash(body["password"])
-    account = request.context.user  # the request's transaction (and write turn) begins here
-    if account.password_hash != checked_hash:  # changed by another request meanwhile
+    return checked_hash, request.passwords.hash(body["password"])
+
+
+def _set_password(request: Request, account: User, checked_hash: str, new_hash: str) -> None:
+    """The new password, unless another request changed it since it was checked."""
+    if account.password_hash != checked_hash:
         raise _wrong_current_password()
     account.password_hash = new_hash
-    user_changed(request, account, "updated", before=user_json(account))
     request.dbsession.execute(
-        delete(Token).where(Token.user_id == account.id, Token.id != caller.token_id)
+        delete(Token).where(Token.user_id == account.id, Token.id != request.identity.token_id)
     )
-    return user_json(account)
 
 
 def _wrong_current_password() -> HTTPError:

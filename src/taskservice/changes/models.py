@@ -43,6 +43,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from ..db.base import ID, Base, UTCDateTime
 
+ACTION_MAX_LENGTH = 24
+
 # The log position: 64 bits on PostgreSQL; SQLite's rowid (AUTOINCREMENT: never reused,
 # so a position is never handed out twice, even after a purge).
 SEQ = BigInteger().with_variant(Integer(), "sqlite")
@@ -75,7 +77,8 @@ class Change(Base):
     kind: Mapped[str] = mapped_column(String(4), nullable=False)  # task | list
     object_id: Mapped[int] = mapped_column(ID, nullable=False)
     # created | updated | deleted | shared | unshared | moved
-    action: Mapped[str] = mapped_column(String(8), nullable=False)
+    # Room for "completed_occurrence", the longest (migration 0013).
+    action: Mapped[str] = mapped_column(String(ACTION_MAX_LENGTH), nullable=False)
     owner_id: Mapped[int | None] = mapped_column(ID, nullable=True)
     list_id: Mapped[int | None] = mapped_column(ID, nullable=True)
     user_id: Mapped[int | None] = mapped_column(ID, nullable=True)

@@ -34,9 +34,9 @@ def _row(change: ResourceChanged, action: str | None = None, **values: Any) -> R
                actor=change.actor, **values)
 
 
-def _own(change: ResourceChanged, **values: Any) -> Row:
+def _own(change: ResourceChanged, action: str | None = None, **values: Any) -> Row:
     """The object's own row, for its owner, its list's members and the admins."""
-    return _row(change, owner_id=change.owner_id, list_id=change.list_id, **values)
+    return _row(change, action, owner_id=change.owner_id, list_id=change.list_id, **values)
 
 
 def _share(change: ResourceChanged, **values: Any) -> Row:
@@ -52,6 +52,11 @@ def _deleted(change: ResourceChanged, audience: Audience) -> list[Row]:
 
 
 def _task_history(change: ResourceChanged, history: dict[str, Any]) -> Row:
+    """The task's own row; an update that completed an occurrence is recorded as that."""
+    if change.occurrence is not None:
+        return _own(change, "completed_occurrence", task_id=change.object_id,
+                    version=change.version,
+                    detail={"occurrence": dict(change.occurrence), "changes": history})
     return _own(change, task_id=change.object_id, version=change.version,
                 detail={"changes": history})
 

@@ -30,6 +30,7 @@ from ..vocabulary import (
     LIST_SHARE_PERMISSIONS,
     LIST_SORTS,
     PRIORITIES,
+    RECURRENCE_FROM,
     SHARE_PERMISSIONS,
     SORTS,
     SUBSCRIPTIONS,
@@ -101,6 +102,8 @@ ENUMS: tuple[EnumType, ...] = (
     EnumType("TaskSort", SORTS, "The order of a task list: a field, ascending, or descending "
              "with a leading '-'; tasks with no due_at come last; ties are broken by id",
              sort_varnames(SORTS)),
+    EnumType("RecurrenceFrom", RECURRENCE_FROM, "What a recurrence's occurrences follow: "
+             "the rule from its start (due), or each completion"),
     EnumType("ListSharePermission", LIST_SHARE_PERMISSIONS,
              "What a list share lets its user do on the list and on every task in it"),
     EnumType("ListAccess", LIST_ACCESS, "The caller's own access to a list: its owner, "

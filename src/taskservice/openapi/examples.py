@@ -15,11 +15,15 @@ UPDATED = "2030-01-30T08:05:00Z"
 
 TASK: dict[str, Any] = {
     "id": "42", "title": "Buy milk", "description": "Semi-skimmed", "done": False,
-    "priority": "high", "due_at": "2030-01-31T18:00:00Z", "tags": ["home"], "list": "7",
-    "owner": "alice", "created_at": CREATED, "updated_at": UPDATED,
-    "completed_at": None, "version": 2,
+    "priority": "high", "due_at": "2030-01-31T18:00:00Z", "due_date": None,
+    "time_zone": "Europe/Paris",
+    "recurrence": {"rule": "FREQ=WEEKLY;BYDAY=TH", "from": "due",
+                   "start": "2030-01-31T18:00:00Z"},
+    "tags": ["home"], "list": "7", "owner": "alice", "created_at": CREATED,
+    "updated_at": UPDATED, "completed_at": None, "version": 2,
 }
-USER: dict[str, Any] = {"username": "alice", "is_admin": False, "created_at": CREATED}
+USER: dict[str, Any] = {"username": "alice", "is_admin": False, "created_at": CREATED,
+                        "time_zone": "Europe/Paris"}
 SHARE: dict[str, Any] = {"username": "bob", "permission": "edit"}
 LIST: dict[str, Any] = {
     "id": "7", "name": "Groceries", "description": "For the weekend", "owner": "alice",
@@ -60,6 +64,8 @@ HISTORY_ENTRY: dict[str, Any] = {
     "changes": {"done": {"from": False, "to": True},
                 "completed_at": {"from": None, "to": UPDATED}},
 }
+OCCURRENCES: dict[str, Any] = {"items": [{"due_at": "2030-01-31T18:00:00Z"},
+                                         {"due_at": "2030-02-07T18:00:00Z"}]}
 SHARE_ENTRY: dict[str, Any] = {
     "version": 3, "action": "shared", "at": UPDATED, "by": "alice",
     "share": {"username": "bob", "permission": "edit", "previous": None},

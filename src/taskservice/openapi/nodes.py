@@ -23,10 +23,12 @@ from ..vocabulary import ID_PATTERN
 from ..web.schema_types import (
     AnyJson,
     QueryBoolean,
+    QueryDateOrDateTime,
     QueryDateTime,
     QueryInteger,
     QueryList,
     StrictBoolean,
+    StrictDate,
     StrictDateTime,
     StrictId,
     StrictMapping,
@@ -38,6 +40,9 @@ from .response_schemas import anchored
 
 NO_NUL = "^[^\\x00]*$"  # StrictString refuses NUL characters
 DATE_TIME = {"type": "string", "format": "date-time"}
+DATE = {"type": "string", "format": "date"}
+# A due_before/due_after bound: OpenAPI 3.0 has no "either format" for one string.
+DATE_OR_DATE_TIME = {"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}([Tt ].+)?$"}
 
 
 def _mapping(node: colander.SchemaNode, schemas: Schemas) -> dict[str, Any]:
@@ -51,7 +56,12 @@ def _mapping(node: colander.SchemaNode, schemas: Schemas) -> dict[str, Any]:
         schema["required"] = required
     if isinstance(node.typ, StrictMapping) or node.typ.unknown == "raise":
         schema["additionalProperties"] = False
-    return schema
+    return _nullable(node, schema)
+
+
+def _nullable(node: colander.SchemaNode, schema: dict[str, Any]) -> dict[str, Any]:
+    """``schema``, allowing ``null`` when the node's type accepts it."""
+    return {**schema, "nullable": True} if getattr(node.typ, "nullable", False) else schema
 
 
 def _sequence(node: colander.SchemaNode, schemas: Schemas) -> dict[str, Any]:
@@ -59,16 +69,15 @@ def _sequence(node: colander.SchemaNode, schemas: Schemas) -> dict[str, Any]:
 
 
 def _date_time(node: colander.SchemaNode, schemas: Schemas) -> dict[str, Any]:
-    if getattr(node.typ, "nullable", False):
-        return {**DATE_TIME, "nullable": True}
-    return dict(DATE_TIME)
+    return _nullable(node, dict(DATE_TIME))
+
+
+def _date(node: colander.SchemaNode, schemas: Schemas) -> dict[str, Any]:
+    return _nullable(node, dict(DATE))
 
 
 def _id(node: colander.SchemaNode, schemas: Schemas) -> dict[str, Any]:
-    schema: dict[str, Any] = {"type": "string", "pattern": anchored(ID_PATTERN)}
-    if getattr(node.typ, "nullable", False):
-        schema["nullable"] = True
-    return schema
+    return _nullable(node, {"type": "string", "pattern": anchored(ID_PATTERN)})
 
 
 Translation = Callable[[colander.SchemaNode, Schemas], dict[str, Any]]
@@ -92,6 +101,8 @@ TYPES: tuple[tuple[type | tuple[type, ...], Translation], ...] = (
     (colander.Float, _fixed({"type": "number"})),
     (AnyJson, _fixed({"nullable": True, "description": "Any JSON value"})),
     ((StrictDateTime, QueryDateTime, colander.DateTime), _date_time),
+    ((StrictDate, colander.Date), _date),
+    (QueryDateOrDateTime, _fixed(DATE_OR_DATE_TIME)),
 )
 
 

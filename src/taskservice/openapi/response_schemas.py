@@ -20,18 +20,20 @@ from ..vocabulary import (
     LIST_ACCESS,
     LIST_SHARE_PERMISSIONS,
     PRIORITIES,
+    RECURRENCE_FROM,
     SHARE_PERMISSIONS,
     SUBSCRIPTIONS,
     TOMBSTONE_REASONS,
 )
 from . import examples
-from .components import ref
+from .components import ref, with_siblings
 from .enums import DATABASE_STATUSES, ERROR_LOCATIONS, ERROR_STATUSES, TOKEN_TYPES, enum_ref
 
 JSON = "application/json"
 HTML = "text/html"
 TEXT = "text/plain"
 TIME = {"type": "string", "format": "date-time"}
+DATE = {"type": "string", "format": "date"}
 STRING = {"type": "string"}
 # Any JSON value, null included (a history entry's old and new value of a field).
 ANY: dict[str, Any] = {"nullable": True}
@@ -75,6 +77,8 @@ SCHEMAS: dict[str, dict[str, Any]] = {
     "Task": example(obj(
         id=STRING, title=STRING, description=STRING, done={"type": "boolean"},
         priority=enum_ref(PRIORITIES), due_at={**TIME, "nullable": True},
+        due_date={**DATE, "nullable": True}, time_zone=STRING,
+        recurrence=with_siblings(ref("Recurrence"), {"nullable": True}),
         tags={"type": "array", "items": STRING},
         list={"type": "string", "nullable": True, "pattern": anchored(ID_PATTERN)},
         owner=STRING, created_at=TIME,
@@ -82,7 +86,19 @@ SCHEMAS: dict[str, dict[str, Any]] = {
         version={"type": "integer", "minimum": 1},
     ), examples.TASK),
     "TaskPage": example(page_of("Task"), examples.page(examples.TASK)),
-    "User": example(obj(username=STRING, is_admin={"type": "boolean"}, created_at=TIME),
+    # ``start`` is a time or a date, as the due the series began at.
+    "Recurrence": example(obj(rule=STRING, **{"from": enum_ref(RECURRENCE_FROM)},
+                              start={"type": "string"}),
+                          examples.TASK["recurrence"]),
+    # One due of a series: a time or a date, as the task's due is.
+    "Occurrence": example({
+        "type": "object", "additionalProperties": False, "minProperties": 1,
+        "maxProperties": 1, "properties": {"due_at": TIME, "due_date": DATE},
+    }, examples.OCCURRENCES["items"][0]),
+    "OccurrenceList": example(obj(items={"type": "array", "items": ref("Occurrence")}),
+                              examples.OCCURRENCES),
+    "User": example(obj(username=STRING, is_admin={"type": "boolean"}, created_at=TIME,
+                        time_zone=STRING),
                     examples.USER),
     "UserPage": example(page_of("User"), examples.page(examples.USER)),
     "Share": example(obj(username=STRING, permission=enum_ref(SHARE_PERMISSIONS)),
@@ -124,8 +140,14 @@ SCHEMAS: dict[str, dict[str, Any]] = {
             "at": TIME, "by": STRING,
             "changes": {"type": "object", "additionalProperties": ref("FieldChange")},
             "share": ref("HistoryShare"),
+            "occurrence": ref("CompletedOccurrence"),
         },
     }, examples.HISTORY_ENTRY),
+    # The occurrence a completed_occurrence entry (or a webhook's data) reports.
+    "CompletedOccurrence": example({
+        "type": "object", "required": ["completed_at"], "additionalProperties": False,
+        "properties": {"due_at": TIME, "due_date": DATE, "completed_at": TIME},
+    }, {"due_at": "2030-01-31T18:00:00Z", "completed_at": examples.UPDATED}),
     "HistoryPage": example(page_of("HistoryEntry"), examples.page(examples.HISTORY_ENTRY)),
     "Webhook": example(obj(**WEBHOOK), examples.WEBHOOK),
     "NewWebhook": example(obj(**WEBHOOK, secret=SECRET),

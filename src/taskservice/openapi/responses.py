@@ -186,6 +186,7 @@ OUTCOMES: dict[tuple[str, str], Outcome] = {
     ("list_share", "DELETE"): Outcome((204,), others=(403,)),
     ("changes", "GET"): Outcome((200,), "ChangePage", others=(410,)),
     ("task_history", "GET"): Outcome((200,), "HistoryPage", ("Link",)),
+    ("task_occurrences", "GET"): Outcome((200,), "OccurrenceList"),
     ("batch", "POST"): Outcome((200,), "BatchResponse"),
     ("webhooks", "POST"): Outcome((201,), "NewWebhook", ("Location",)),
     ("webhooks", "GET"): Outcome((200,), "WebhookPage", ("Link",)),

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from pyramid.config import Configurator
 
-from . import events, list_views, share_views, views
+from . import events, list_views, occurrence_views, share_views, views
 from .resources import TaskCollection
 
 
 def includeme(config: Configurator) -> None:
     config.add_root_child("tasks", TaskCollection)
-    config.add_api_services(*views.SERVICES, *share_views.SERVICES, *list_views.SERVICES)
+    config.add_api_services(*views.SERVICES, *share_views.SERVICES, *list_views.SERVICES,
+                            *occurrence_views.SERVICES)
     config.include(events)

@@ -35,12 +35,13 @@ def _subject(task: Any) -> Subject:
 
 
 def task_changed(request: Request, task: Task, action: str, before: Body | None = None,
-                 share: ShareChange | None = None) -> None:
-    """``created`` or ``updated`` (``before``: its body before) at its ``updated_at``, or
-    ``shared`` or ``unshared`` (``share``)."""
+                 share: ShareChange | None = None, occurrence: Body | None = None) -> None:
+    """``created`` or ``updated`` (``before``: its body before; ``occurrence``: the one
+    the update completed) at its ``updated_at``, or ``shared`` or ``unshared``
+    (``share``)."""
     notify_changed(changed(request, _subject(task), action, before=before,
                            after=task_json(task), share=share,
-                           at=None if share else task.updated_at))
+                           at=None if share else task.updated_at, occurrence=occurrence))
 
 
 def tasks_deleting(request: Request, condition: ColumnElement[bool]) -> None:

@@ -20,6 +20,7 @@ from typing import Any
 
 from sqlalchemy import (
     BindParameter,
+    Boolean,
     ColumnElement,
     Select,
     bindparam,
@@ -54,6 +55,7 @@ class TaskFilters:
     text: str | None = None
     due_before: datetime | None = None
     due_after: datetime | None = None
+    recurring: bool | None = None
     list_id: int | None = None
 
 
@@ -67,7 +69,7 @@ class TaskPageRequest:
 
 
 # The filters that take one value, in the order their conditions are written.
-SCALAR_FILTERS = ("done", "priority", "text", "due_before", "due_after")
+SCALAR_FILTERS = ("done", "priority", "text", "due_before", "due_after", "recurring")
 LIKE_ESCAPE = "/"
 
 
@@ -103,6 +105,7 @@ def _filter_params(filters: TaskFilters) -> dict[str, Any]:
         "text": None if filters.text is None else _like_escaped(filters.text),
         "due_before": filters.due_before,
         "due_after": filters.due_after,
+        "recurring": filters.recurring,
     }
     params = {name: value for name, value in values.items() if value is not None}
     params.update({f"tag_{i}": tag for i, tag in enumerate(filters.tags)})
@@ -127,6 +130,9 @@ def _filter_conditions(shape: PageShape) -> list[ColumnElement[bool]]:
         conditions.append(Task.due_at < bindparam("due_before"))
     if "due_after" in given:
         conditions.append(Task.due_at > bindparam("due_after"))
+    if "recurring" in given:
+        recurring: BindParameter[bool] = bindparam("recurring", type_=Boolean)
+        conditions.append(Task.recurrence_rule.is_not(None) == recurring)
     return conditions
 
 

@@ -13,7 +13,7 @@ operator at a SQL prompt.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, cast
 
 import zope.sqlalchemy
@@ -22,6 +22,7 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     ColumnElement,
+    Date,
     ForeignKey,
     Index,
     Integer,
@@ -44,14 +45,17 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..accounts.models import User
+from ..dates.rules import RULE_MAX_LENGTH
 from ..db.base import ID, Base, UTCDateTime, utcnow
 from ..lists.models import TaskList
 from ..vocabulary import (
     PRIORITIES,
+    RECURRENCE_FROM,
     SHARE_PERMISSIONS,
     SORT_FIELDS,
     TAG_MAX_LENGTH,
     TITLE_MAX_LENGTH,
+    ZONE_MAX_LENGTH,
 )
 
 PRIORITY_CHECK = f"priority BETWEEN 0 AND {len(PRIORITIES) - 1}"
@@ -102,7 +106,21 @@ class Task(Base):
     description: Mapped[str] = mapped_column(Text, nullable=False, default="")
     done: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     priority: Mapped[int] = mapped_column(SmallInteger, nullable=False, default=1)
+    # The due's instant, whatever its kind: for an all-day due, 00:00 of ``due_date`` in
+    # ``time_zone``. So a row alone gives its place in a due sort, and one index range
+    # reads timed and all-day dues in order (contract section 12).
     due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    due_date: Mapped[date | None] = mapped_column(Date, nullable=True)
+    time_zone: Mapped[str] = mapped_column(String(ZONE_MAX_LENGTH), nullable=False,
+                                           server_default="UTC")
+    # A recurrence: its rule as sent, what it follows, the instant its series started
+    # at, and the current due's place in the series (0: the start).
+    recurrence_rule: Mapped[str | None] = mapped_column(String(RULE_MAX_LENGTH), nullable=True)
+    recurrence_from: Mapped[str | None] = mapped_column(
+        String(max(map(len, RECURRENCE_FROM))), nullable=True)
+    recurrence_start: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    recurrence_index: Mapped[int] = mapped_column(Integer, nullable=False, default=0,
+                                                  server_default="0")
     tags: Mapped[list[str]] = mapped_column(JSON, nullable=False, default=list)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Protocol
 
 from ..vocabulary import PRIORITIES
 from ..web.representation import timestamp
+from .schedule import Schedule
 
 
 class TaskFields(Protocol):
@@ -26,6 +27,18 @@ class TaskFields(Protocol):
     @property
     def due_at(self) -> datetime | None: ...
     @property
+    def due_date(self) -> date | None: ...
+    @property
+    def time_zone(self) -> str: ...
+    @property
+    def recurrence_rule(self) -> str | None: ...
+    @property
+    def recurrence_from(self) -> str | None: ...
+    @property
+    def recurrence_start(self) -> datetime | None: ...
+    @property
+    def recurrence_index(self) -> int: ...
+    @property
     def tags(self) -> list[str]: ...
     @property
     def list_id(self) -> int | None: ...
@@ -43,7 +56,8 @@ class TaskFields(Protocol):
 
 # What a change of a task is told by: the fields a client writes (all of them, from
 # nothing, on creation), and completed_at, which follows done.
-WRITABLE_FIELDS = ("title", "description", "done", "priority", "due_at", "tags", "list")
+WRITABLE_FIELDS = ("title", "description", "done", "priority", "due_at", "due_date",
+                   "time_zone", "recurrence", "tags", "list")
 TRACKED_FIELDS = (*WRITABLE_FIELDS, "completed_at")
 
 
@@ -59,7 +73,11 @@ def task_json(task: TaskFields) -> dict[str, Any]:
         "description": task.description,
         "done": task.done,
         "priority": PRIORITIES[task.priority],
-        "due_at": timestamp(task.due_at),
+        # due_at also holds an all-day due's instant (tasks.models): shown as a date.
+        "due_at": None if task.due_date is not None else timestamp(task.due_at),
+        "due_date": None if task.due_date is None else task.due_date.isoformat(),
+        "time_zone": task.time_zone,
+        "recurrence": None if task.recurrence_rule is None else Schedule.of(task).recurrence,
         "tags": list(task.tags),
         "list": None if task.list_id is None else str(task.list_id),
         "owner": task.owner_username,

@@ -94,13 +94,18 @@ class TaskResource(Resource):
     def __getitem__(self, name: str) -> Resource:
         if name == "shares":
             return ShareCollection(self.request, name, self)
-        if name == "history":
-            return TaskHistory(self.request, name, self)
+        if name in TASK_PARTS:
+            return TaskPart(self.request, name, self)
         raise KeyError(name)
 
 
-class TaskHistory(Resource):
-    """``/tasks/<id>/history``: whoever may view the task may read it (the task's ACL)."""
+# What is read of a task at a path of its own: its history, its next occurrences.
+TASK_PARTS = ("history", "occurrences")
+
+
+class TaskPart(Resource):
+    """``/tasks/<id>/history``, ``/tasks/<id>/occurrences``: whoever may view the task may
+    read them (the task's ACL: the part has none of its own)."""
 
     __parent__: TaskResource  # always: only TaskResource.__getitem__ makes one
 

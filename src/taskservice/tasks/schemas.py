@@ -6,11 +6,14 @@ from typing import Any, ClassVar
 
 import colander
 
+from ..dates.rules import RULE_MAX_LENGTH, RuleError, parse_rule
 from ..vocabulary import (
+    DEFAULT_RECURRENCE_FROM,
     DEFAULT_SORT,
     DESCRIPTION_MAX_LENGTH,
     MAX_TAGS,
     PRIORITIES,
+    RECURRENCE_FROM,
     SHARE_PERMISSIONS,
     SORTS,
     TAG_MAX_LENGTH,
@@ -19,16 +22,18 @@ from ..vocabulary import (
 )
 from ..web.schema_types import (
     QueryBoolean,
-    QueryDateTime,
+    QueryDateOrDateTime,
     QueryList,
     StrictBoolean,
+    StrictDate,
     StrictDateTime,
     StrictId,
     StrictMapping,
     StrictSequence,
     StrictString,
+    WholeMapping,
 )
-from ..web.schemas import cursor_node, limit_node, trimmed_text
+from ..web.schemas import cursor_node, limit_node, time_zone_node, trimmed_text
 
 
 class _DistinctTags:
@@ -45,6 +50,39 @@ class _DistinctTags:
 
 
 _distinct = _DistinctTags()
+
+
+class _Rule:
+    """An RRULE that RFC 5545 allows (``dates.rules``; a validator: Colander calls it)."""
+
+    json_schema: ClassVar[dict[str, Any]] = {"example": "FREQ=WEEKLY;BYDAY=MO,WE"}
+
+    def __call__(self, node: colander.SchemaNode, value: str) -> None:
+        try:
+            parse_rule(value)
+        except RuleError as error:
+            raise colander.Invalid(node, str(error)) from None
+
+
+def _one_due(node: colander.SchemaNode, value: dict[str, Any]) -> None:
+    """A task has one due at most: an all-day date or a time, not both in one body."""
+    if value.get("due_at") is not None and value.get("due_date") is not None:
+        error = colander.Invalid(node)
+        error["due_date"] = "A task has one due: send due_at (a time) or due_date (a day)"
+        raise error
+
+
+def recurrence_node(missing: object) -> colander.SchemaNode:
+    """A task's ``recurrence`` as a client sends it (``start`` is the server's)."""
+    return colander.SchemaNode(
+        WholeMapping(nullable=True, read_only=frozenset({"start"})),
+        colander.SchemaNode(StrictString(), name="rule",
+                            validator=colander.All(colander.Length(1, RULE_MAX_LENGTH), _Rule())),
+        colander.SchemaNode(StrictString(), name="from", validator=colander.OneOf(RECURRENCE_FROM),
+                            missing=DEFAULT_RECURRENCE_FROM),
+        name="recurrence", missing=missing, schema_name="RecurrenceRequest",
+        example={"rule": "FREQ=WEEKLY;BYDAY=MO,WE", "from": "due"},
+    )
 
 
 def _tag() -> colander.SchemaNode:
@@ -80,12 +118,15 @@ def task_body(
             missing=missing("normal"),
         ),
         colander.SchemaNode(StrictDateTime(nullable=True), name="due_at", missing=missing(None)),
+        colander.SchemaNode(StrictDate(nullable=True), name="due_date", missing=missing(None)),
+        time_zone_node(),
+        recurrence_node(missing(None)),
         colander.SchemaNode(
             StrictSequence(), _tag(), name="tags", validator=_distinct, missing=missing([]),
         ),
         colander.SchemaNode(StrictId(nullable=True), name="list",
                             missing=missing(list_missing)),
-        schema_name=schema_name, example=example,
+        validator=_one_due, schema_name=schema_name, example=example,
     )
 
 
@@ -138,8 +179,9 @@ def task_list_query(list_filter: bool = True) -> colander.SchemaNode:
         colander.SchemaNode(
             StrictString(), name="q", validator=colander.Length(1, 200), missing=colander.drop
         ),
-        colander.SchemaNode(QueryDateTime(), name="due_before", missing=colander.drop),
-        colander.SchemaNode(QueryDateTime(), name="due_after", missing=colander.drop),
+        colander.SchemaNode(QueryDateOrDateTime(), name="due_before", missing=colander.drop),
+        colander.SchemaNode(QueryDateOrDateTime(), name="due_after", missing=colander.drop),
+        colander.SchemaNode(QueryBoolean(), name="recurring", missing=colander.drop),
         colander.SchemaNode(
             StrictString(), name="sort", validator=colander.OneOf(SORTS), missing=DEFAULT_SORT
         ),

@@ -9,9 +9,9 @@ from pyramid.httpexceptions import HTTPNoContent
 from pyramid.request import Request
 from pyramid.response import Response
 
+from ..dates.zones import Moment, instant
 from ..db.base import utcnow
 from ..permissions import Permission
-from ..vocabulary import PRIORITY_RANK
 from ..web.conditional import not_modified_response, require_if_match, set_etag
 from ..web.pagination import paginate
 from ..web.schemas import request_schema
@@ -24,30 +24,11 @@ from .placement import placed
 from .representation import task_json
 from .schemas import task_create_body, task_list_query, task_patch_body, task_replace_body
 from .sorting import Sort
+from .writes import new_task_columns, task_write
 
 tasks = api_service("tasks", "/tasks", "The caller's tasks and the tasks shared with them")
 task = api_service("task", "/tasks/{id}", "One task")
 SERVICES = (tasks, task)
-
-
-def _current(task_row: Task, name: str) -> Any:
-    """A field's value as the validated body states it (priority by name, not rank)."""
-    return task_row.priority_name if name == "priority" else getattr(task_row, name)
-
-
-def _changed(task_row: Task, fields: dict[str, Any]) -> dict[str, Any]:
-    """The fields whose sent value differs from the task's: a no-op leaves the version."""
-    return {name: value for name, value in fields.items() if _current(task_row, name) != value}
-
-
-def _columns(fields: dict[str, Any], now: datetime) -> dict[str, Any]:
-    """Validated fields as column values: priority by rank, ``completed_at`` with ``done``."""
-    columns = dict(fields)
-    if "priority" in columns:
-        columns["priority"] = PRIORITY_RANK[columns["priority"]]
-    if "done" in columns:
-        columns["completed_at"] = now if columns["done"] else None
-    return columns
 
 
 def _task_response(request: Request, task_row: Task, status: int = 200) -> dict[str, Any]:
@@ -58,13 +39,13 @@ def _task_response(request: Request, task_row: Task, status: int = 200) -> dict[
 
 def _save(request: Request, task_row: Task, fields: dict[str, Any]) -> dict[str, Any]:
     require_if_match(request, task_row.version)
-    changes = _changed(task_row, fields)
-    if changes:
-        now = utcnow()
+    now = utcnow()
+    write = task_write(task_row, fields, now)
+    if write.columns:
         before = task_json(task_row)
         # The versioned UPDATE: a concurrent writer fails here (and is retried).
-        task_row.update_in(request.dbsession, {**_columns(changes, now), "updated_at": now})
-        task_changed(request, task_row, "updated", before)
+        task_row.update_in(request.dbsession, {**write.columns, "updated_at": now})
+        task_changed(request, task_row, "updated", before, occurrence=write.occurrence)
     return _task_response(request, task_row)
 
 
@@ -82,7 +63,8 @@ def new_task(request: Request, fields: dict[str, Any]) -> dict[str, Any]:
     now = utcnow()
     identity = request.identity
     task_row = Task(owner_id=identity.user_id, owner_username=identity.username,
-                    created_at=now, updated_at=now, **_columns(fields, now))
+                    created_at=now, updated_at=now,
+                    **new_task_columns(fields, identity.time_zone, now))
     task_row.insert_into(request.dbsession)
     task_changed(request, task_row, "created")
     request.response.headers["Location"] = absolute_url(request, f"/tasks/{task_row.id}")
@@ -102,14 +84,20 @@ def task_page(request: Request, list_id: int | None) -> dict[str, Any]:
     """A page of ``GET /tasks`` as the query string asks, in the list ``list_id`` if given."""
     query = request.validated["querystring"]
     sort = Sort(query["sort"])
+    zone = request.identity.time_zone  # a date bound is 00:00 of it in the caller's day
     filters = TaskFilters(
         done=query.get("done"), priority=query.get("priority"), tags=query.get("tag", ()),
         owner=query.get("owner"), text=query.get("q"),
-        due_before=query.get("due_before"), due_after=query.get("due_after"),
-        list_id=list_id,
+        due_before=_bound(query.get("due_before"), zone),
+        due_after=_bound(query.get("due_after"), zone),
+        recurring=query.get("recurring"), list_id=list_id,
     )
     pages = task_pages(request.dbsession, request.identity, filters, sort)
     return paginate(request, sort.keyset, pages, task_json)
+
+
+def _bound(value: Moment | None, zone: str) -> datetime | None:
+    return None if value is None else instant(value, zone)
 
 
 @task.get(permission=Permission.VIEW, validators=NO_QUERY_VALIDATORS)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from abc import ABC, abstractmethod
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import colander
@@ -24,10 +24,16 @@ class StrictMapping(colander.Mapping):
 
     ``Mapping(unknown="raise")`` reports them as one error on the whole body that echoes
     the payload back; this names each offending key as its own error instead.
+    ``together`` are groups of optional keys sent all or none (a password change's
+    current and new password): each one missing from a group sent in part is an error,
+    listed with the others (a Colander validator would only run once the rest is valid).
     """
 
-    def __init__(self) -> None:
+    def __init__(self, together: tuple[tuple[str, ...], ...] = (),
+                 read_only: frozenset[str] = READ_ONLY_FIELDS) -> None:
         super().__init__(unknown="ignore")
+        self.together = together
+        self.read_only = read_only
 
     def deserialize(self, node: colander.SchemaNode, cstruct: Any) -> Any:
         if cstruct is colander.null:
@@ -42,9 +48,15 @@ class StrictMapping(colander.Mapping):
         known = {child.name for child in node.children}
         for key in (k for k in cstruct if k not in known):
             error = error or colander.Invalid(node)
-            reason = "Read-only field" if key in READ_ONLY_FIELDS else "Unknown field"
+            reason = "Read-only field" if key in self.read_only else "Unknown field"
             field = colander.SchemaNode(colander.String(), name=str(key))
             error.add(colander.Invalid(field, reason))
+        for group in self.together:
+            sent = [name for name in group if name in cstruct]
+            for name in (name for name in group if sent and name not in cstruct):
+                error = error or colander.Invalid(node)
+                field = colander.SchemaNode(colander.String(), name=name)
+                error.add(colander.Invalid(field, f"Required with {', '.join(sent)}"))
         if error is not None:  # every failing field at once: unknown ones and invalid ones
             raise error
         return result
@@ -163,6 +175,40 @@ class StrictDateTime(ScalarType):
         return parse_datetime(node, cstruct)
 
 
+DATE_FORM = re.compile(r"\A[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")
+
+
+def parse_date(node: colander.SchemaNode, text: Any) -> date:
+    """A calendar date ``YYYY-MM-DD`` that exists (``2031-02-30`` does not)."""
+    if not isinstance(text, str) or not DATE_FORM.match(text):
+        raise colander.Invalid(node, "Must be a date YYYY-MM-DD, such as 2030-01-31")
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise colander.Invalid(node, f"{text} is not a date of the calendar") from None
+
+
+class StrictDate(ScalarType):
+    """A ``YYYY-MM-DD`` date string, or ``null`` when ``nullable``."""
+
+    def __init__(self, nullable: bool = False) -> None:
+        self.nullable = nullable
+
+    def check(self, node: colander.SchemaNode, cstruct: Any) -> Any:
+        if cstruct is None and self.nullable:
+            return None
+        return parse_date(node, cstruct)
+
+
+class QueryDateOrDateTime(ScalarType):
+    """A date (``2030-01-31``) or an RFC 3339 date-time in a query string."""
+
+    def check(self, node: colander.SchemaNode, cstruct: Any) -> Any:
+        if isinstance(cstruct, str) and DATE_FORM.match(cstruct):
+            return parse_date(node, cstruct)
+        return parse_datetime(node, cstruct)
+
+
 class QueryBoolean(ScalarType):
     """``true`` or ``false`` in a query string."""
 
@@ -186,6 +232,29 @@ class QueryDateTime(ScalarType):
 
     def check(self, node: colander.SchemaNode, cstruct: Any) -> Any:
         return parse_datetime(node, cstruct)
+
+
+class WholeMapping(StrictMapping):
+    """A JSON object (or ``null`` when ``nullable``) whose errors are the field's own.
+
+    For a value that is one thing to the client, such as a task's ``recurrence``: what
+    is wrong inside it is reported under its name, in one sentence, as the contract's
+    "a 400 naming ``recurrence``" asks.
+    """
+
+    def __init__(self, nullable: bool = False, read_only: frozenset[str] = frozenset()) -> None:
+        super().__init__(read_only=read_only)
+        self.nullable = nullable
+
+    def deserialize(self, node: colander.SchemaNode, cstruct: Any) -> Any:
+        if cstruct is None and self.nullable:
+            return None
+        try:
+            return super().deserialize(node, cstruct)
+        except colander.Invalid as invalid:
+            reasons = [f"{name.rpartition('.')[2]}: {reason}" if name != node.name
+                       else reason for name, reason in invalid.asdict().items()]
+            raise colander.Invalid(node, "; ".join(reasons)) from None
 
 
 class StrictSequence(colander.Sequence):

@@ -12,10 +12,11 @@ against the schema itself at start-up).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import colander
 
+from ..dates.zones import is_zone
 from .schema_types import QueryInteger, StrictMapping, StrictString
 
 
@@ -88,3 +89,22 @@ def trimmed_text(name: str, max_length: int, partial: bool = False) -> colander.
 def page_query() -> colander.SchemaNode:
     """A plain paginated list: ``limit`` and ``cursor`` only."""
     return colander.SchemaNode(StrictMapping(), limit_node(), cursor_node(), missing={})
+
+
+class _ZoneName:
+    """An IANA zone name as the database spells it (a validator: Colander calls it)."""
+
+    # What the OpenAPI document says of the string (see openapi.nodes).
+    json_schema: ClassVar[dict[str, Any]] = {"example": "Europe/Paris"}
+
+    def __call__(self, node: colander.SchemaNode, value: str) -> None:
+        if not is_zone(value):
+            raise colander.Invalid(node, "Must be an IANA time zone name such as "
+                                         "Europe/Paris, America/New_York or UTC, spelled "
+                                         "as the zone database spells it")
+
+
+def time_zone_node() -> colander.SchemaNode:
+    """An optional ``time_zone``: absent keeps the current one (or the default)."""
+    return colander.SchemaNode(StrictString(), name="time_zone", validator=_ZoneName(),
+                               missing=colander.drop)

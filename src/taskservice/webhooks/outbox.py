@@ -121,6 +121,8 @@ def event_of(change: ResourceChanged) -> Event | None:
     data: dict[str, Any] = {change.kind: dict(change.body)}
     if change.kind == "task" and change.action == "updated" and change.before is not None:
         data["previous"] = changed_fields(change.before, change.body)
+    if change.occurrence is not None:
+        data["occurrence"] = dict(change.occurrence)
     grantee_id = None
     if change.share is not None:
         data["share"] = change.share.json()

@@ -35,7 +35,7 @@ def parse_time(text):
 def test_valid_usernames_register(testapp, username):
     response = signup(testapp, username)
     assert response.headers["Location"] == f"http://example.com/users/{username}"
-    assert set(response.json) == {"username", "is_admin", "created_at"}
+    assert set(response.json) == {"username", "is_admin", "created_at", "time_zone"}
     assert response.json["username"] == username
     assert response.json["is_admin"] is False
     assert abs(parse_time(response.json["created_at"]) - datetime.now(UTC)) < timedelta(minutes=1)

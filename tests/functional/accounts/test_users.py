@@ -14,7 +14,7 @@ NEW_PASSWORD = "a brand new secret"
 
 def user_body(response):
     body = response.json
-    assert set(body) == {"username", "is_admin", "created_at"}
+    assert set(body) == {"username", "is_admin", "created_at", "time_zone"}
     return body
 
 

@@ -30,6 +30,8 @@ def test_creation_is_an_entry_with_every_writable_field_from_null(alice):
         "title": {"from": None, "to": "Buy milk"}, "description": {"from": None, "to": ""},
         "done": {"from": None, "to": False}, "priority": {"from": None, "to": "high"},
         "due_at": {"from": None, "to": "2030-01-31T18:00:00Z"},
+        "due_date": {"from": None, "to": None}, "time_zone": {"from": None, "to": "UTC"},
+        "recurrence": {"from": None, "to": None},
         "tags": {"from": None, "to": ["home"]}, "list": {"from": None, "to": made["id"]},
     }
 

@@ -26,7 +26,7 @@ from tests.support.openapi import operations, refs, resolve, validate_example, w
 
 OPERATION_IDS = {
     ("/users", "post"): "register", ("/users", "get"): "listUsers",
-    ("/users/me", "get"): "getCurrentUser", ("/users/me", "patch"): "changePassword",
+    ("/users/me", "get"): "getCurrentUser", ("/users/me", "patch"): "changeAccount",
     ("/users/me", "delete"): "deleteCurrentUser", ("/users/{username}", "get"): "getUser",
     ("/users/{username}", "delete"): "deleteUser",
     ("/tokens", "post"): "logIn", ("/tokens/current", "delete"): "logOut",
@@ -45,6 +45,7 @@ OPERATION_IDS = {
     ("/lists/{id}/shares/{username}", "put"): "putListShare",
     ("/lists/{id}/shares/{username}", "delete"): "deleteListShare",
     ("/changes", "get"): "syncChanges", ("/tasks/{id}/history", "get"): "getTaskHistory",
+    ("/tasks/{id}/occurrences", "get"): "getTaskOccurrences",
     ("/batch", "post"): "runBatch",
     ("/webhooks", "post"): "createWebhook", ("/webhooks", "get"): "listWebhooks",
     ("/webhooks/{id}", "get"): "getWebhook", ("/webhooks/{id}", "patch"): "patchWebhook",
@@ -59,7 +60,7 @@ OPERATION_IDS = {
 }
 
 BODIES = {
-    ("/users", "post"): "Registration", ("/users/me", "patch"): "PasswordChange",
+    ("/users", "post"): "Registration", ("/users/me", "patch"): "AccountChange",
     ("/tokens", "post"): "Credentials", ("/tasks", "post"): "TaskCreate",
     ("/tasks/{id}", "put"): "TaskReplace", ("/tasks/{id}", "patch"): "TaskPatch",
     ("/tasks/{id}/shares/{username}", "put"): "ShareRequest",

@@ -8,8 +8,8 @@ from sqlalchemy import func, select
 from taskservice.tasks.models import Task
 from tests.support.api import assert_error, create_task, send_json
 
-DEFAULTS = {"description": "", "done": False, "priority": "normal", "due_at": None, "tags": [],
-            "list": None}
+DEFAULTS = {"description": "", "done": False, "priority": "normal", "due_at": None,
+            "due_date": None, "time_zone": "UTC", "recurrence": None, "tags": [], "list": None}
 READ_ONLY = ["id", "owner", "created_at", "updated_at", "completed_at", "version"]
 
 
