@@ -321,7 +321,7 @@ def plausible_named(name: str, schema: dict, pool: list[str]) -> st.SearchStrate
     """Values for the field or parameter ``name``: those of its schema, and those of
     ``NAMED`` when its name is there."""
     documented = plausible(schema, pool)
-    return documented | NAMED[name] if name in NAMED else documented
+    return NAMED[name] | documented if name in NAMED else documented
 
 
 def plausible(schema: dict, pool: list[str]) -> st.SearchStrategy[Any]:

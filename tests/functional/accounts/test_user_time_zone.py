@@ -115,3 +115,9 @@ def test_another_users_zone_is_theirs(alice, bob):
     set_zone(alice, "Asia/Tokyo")
     assert me(bob)["time_zone"] == "UTC"
     assert create_task(bob)["time_zone"] == "UTC"
+
+
+def test_every_failing_field_is_listed_with_time_zone(alice):
+    response = patch_me(alice, {"time_zone": "asia/tokyo", "password": "x"}, status=400)
+    assert_error(response, 400, ("body", "time_zone"), ("body", "current_password"),
+                 ("body", "password"))

@@ -222,6 +222,14 @@ def test_the_completion_that_ends_a_series_finishes_the_task(alice, rule, fields
                                 "completed_at": {"from": None, "to": finished["completed_at"]}}
 
 
+def test_the_current_due_sent_again_with_done_is_no_restart(alice):
+    task = recurring(alice, "FREQ=DAILY;COUNT=3", **ALL_DAY)
+    complete(alice, task["id"])
+    rolled = patch(alice, task["id"], {"due_date": "2030-01-02", "done": True}).json
+    assert rolled["due_date"] == "2030-01-03" and rolled["recurrence"] == task["recurrence"]
+    assert complete(alice, task["id"])["done"] is True  # the third of three
+
+
 def test_a_due_changed_by_hand_restarts_the_count(alice):
     task = recurring(alice, "FREQ=DAILY;COUNT=3", **ALL_DAY)
     complete(alice, task["id"])
@@ -302,6 +310,16 @@ def test_a_local_time_a_dst_change_skips_takes_the_offset_before_the_gap(alice):
                                      {"due_at": iso(after)}]
 
 
+def test_a_local_time_a_dst_change_repeats_is_its_first_occurrence(alice):
+    """RFC 5545 section 3.3.5: a local time that occurs twice means the first of the two."""
+    zone = ZoneInfo("Europe/Paris")
+    day = dst_changes(NEXT_YEAR, "Europe/Paris")[1]
+    eve = datetime.combine(day - DAY, time(2, 30), zone)
+    task = recurring(alice, "FREQ=DAILY", due_at=iso(eve), time_zone="Europe/Paris")
+    first = datetime.combine(day, time(2, 30)) - eve.utcoffset()  # still on summer time
+    assert complete(alice, task["id"])["due_at"] == iso(first.replace(tzinfo=UTC))
+
+
 def test_a_new_zone_keeps_the_instant_and_restarts_in_its_wall_clock(alice):
     """09:00 in Paris is 03:00 in New York; New York's daylight saving starts on
     2030-03-10, three weeks before Paris's: the series keeps New York's 03:00."""
@@ -311,6 +329,9 @@ def test_a_new_zone_keeps_the_instant_and_restarts_in_its_wall_clock(alice):
     moved = patch(alice, task["id"], {"time_zone": "America/New_York"}).json
     assert moved["due_at"] == "2030-03-09T08:00:00Z"
     assert moved["recurrence"]["start"] == "2030-03-09T08:00:00Z"
+    assert history(alice, task["id"])[0]["changes"] == {
+        "time_zone": {"from": "Europe/Paris", "to": "America/New_York"},
+        "recurrence": {"from": task["recurrence"], "to": moved["recurrence"]}}
     assert complete(alice, task["id"])["due_at"] == "2030-03-10T07:00:00Z"  # 03:00 EDT
 
 
@@ -337,6 +358,15 @@ def test_a_timed_completion_series_keeps_the_wall_clock_time_of_its_due(alice, z
     assert_rolled(rolled, task, {"due_at": expected})
 
 
+def test_a_completion_series_ends_when_its_next_due_would_pass_until(alice):
+    """Due today, done today: three days later is past an UNTIL two days ahead."""
+    today = datetime.now(UTC).date()
+    until = (today + 2 * DAY).strftime("%Y%m%d")
+    task = recurring(alice, f"FREQ=DAILY;INTERVAL=3;UNTIL={until}", origin="completion",
+                     due_date=today.isoformat())
+    assert_finished(complete(alice, task["id"]), task)
+
+
 def test_a_completion_series_ends_with_its_count(alice):
     task = recurring(alice, "FREQ=DAILY;COUNT=2", origin="completion", **ALL_DAY)
     rolled = complete(alice, task["id"])
@@ -359,17 +389,31 @@ def first_after(start: datetime, step: timedelta, moment: datetime) -> datetime:
     return due
 
 
-@pytest.mark.parametrize("step", [DAY, 7 * DAY], ids=["daily", "weekly"])
+STEPS = {"FREQ=HOURLY": timedelta(hours=1), "FREQ=DAILY": DAY, "FREQ=WEEKLY": 7 * DAY,
+         "FREQ=DAILY;INTERVAL=2": 2 * DAY}
+
+
+@pytest.mark.parametrize("rule", STEPS)
 @pytest.mark.parametrize("late_by", [timedelta(hours=1), 3 * DAY + timedelta(hours=2),
                                      10 * DAY])
-def test_an_overdue_timed_series_moves_to_its_next_future_occurrence(alice, step, late_by):
+def test_an_overdue_timed_series_moves_to_its_next_future_occurrence(alice, rule, late_by):
     due = now() - late_by
-    rule = "FREQ=DAILY" if step == DAY else "FREQ=WEEKLY"
+    step = STEPS[rule]
     task = recurring(alice, rule, due_at=iso(due))
     rolled = complete(alice, task["id"])
     expected = first_after(due, step, parse(rolled["updated_at"]))
     assert_rolled(rolled, task, {"due_at": iso(expected)})
     assert history(alice, task["id"])[0]["occurrence"]["due_at"] == iso(due)
+
+
+def test_an_overdue_series_by_weekdays_moves_to_the_next_of_its_days_ahead(alice):
+    due = now() - 20 * DAY
+    task = recurring(alice, "FREQ=WEEKLY;BYDAY=MO,TH", due_at=iso(due))
+    rolled = complete(alice, task["id"])
+    moment, expected = parse(rolled["updated_at"]), due + DAY
+    while expected.weekday() not in (0, 3) or expected <= moment:
+        expected += DAY
+    assert_rolled(rolled, task, {"due_at": iso(expected)})
 
 
 @pytest.mark.parametrize("days_late", [0, 1, 3])

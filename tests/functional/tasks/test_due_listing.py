@@ -11,8 +11,9 @@ from __future__ import annotations
 import pytest
 
 from tests.support.api import assert_error, create_task
-from tests.support.dates import midnight, parse, set_zone
+from tests.support.dates import complete, midnight, parse, patch, read, set_zone
 from tests.support.listing import ids, page, walk
+from tests.support.lists import create_list, share_list
 
 # title: the task's fields. The comment is the instant each due counts as.
 DUES = {
@@ -99,6 +100,59 @@ def test_tasks_written_between_pages_make_no_page_skip_or_repeat(testapp, alice,
         cursor = body["next_cursor"]
     ahead = early if descending else late  # the other one sorts before the first page's end
     assert ids(seen) == ids(due_order([*tasks, ahead], descending))
+
+
+@pytest.fixture
+def bobs_view(testapp, alice, bob, tasks) -> list[dict]:
+    """Alice's tasks seen by bob, half through a shared list and half shared one by one,
+    beside bob's own with the same dues; then alice rolls her recurring tasks, moves an
+    all-day task to another zone (its date stays, its midnight moves) and another to
+    another date. What bob may view, as GET now shows it."""
+    made = create_list(alice)
+    share_list(alice, made["id"], "bob", "view")
+    for index, task in enumerate(tasks):
+        if index % 2:
+            patch(alice, task["id"], {"list": made["id"]})
+        else:
+            testapp.put_json(f"/tasks/{task['id']}/shares/bob", {"permission": "view"},
+                             headers=alice.headers, status=201)
+    own = [create_task(bob, title=f"bob's {title}", **fields) for title, fields in DUES.items()]
+    by_title = {task["title"]: task["id"] for task in tasks}
+    complete(alice, by_title["tokyo"])
+    complete(alice, by_title["timed 16"])
+    assert patch(alice, by_title["new york"], {"time_zone": "Pacific/Kiritimati"}).json[
+        "due_date"] == "2030-05-09"
+    patch(alice, by_title["utc"], {"due_date": "2030-05-08"})
+    return [read(bob, task["id"]) for task in [*tasks, *own]]
+
+
+@pytest.mark.parametrize("sort", ["due_at", "-due_at"])
+def test_a_sharee_pages_mixed_dues_in_order_after_rolls_and_zone_changes(testapp, bob,
+                                                                        bobs_view, sort):
+    expected = due_order(bobs_view, descending=sort.startswith("-"))
+    assert ids(walk(testapp, bob, {"sort": sort}, 2)) == ids(expected)
+
+
+def passes(task: dict, params: dict, zone: str) -> bool:
+    """Whether ``task`` passes the filters ``params`` of a caller in ``zone``, per contract."""
+    moment = instant(task)
+    if moment is None:
+        return False
+    if "due_before" in params and not moment < midnight(params["due_before"], zone):
+        return False
+    if "due_after" in params and not moment > midnight(params["due_after"], zone):
+        return False
+    return params.get("recurring") != "false" or task["recurrence"] is None
+
+
+@pytest.mark.parametrize("params", [{"due_before": "2030-05-09"}, {"due_after": "2030-05-09"},
+                                    {"due_before": "2030-05-10", "recurring": "false"}])
+def test_a_sharees_date_filters_are_in_their_own_zone(testapp, bob, bobs_view, params):
+    set_zone(bob, "America/Los_Angeles")
+    expected = [task for task in due_order(bobs_view, descending=False)
+                if passes(task, params, "America/Los_Angeles")]
+    assert expected and len(expected) < len(bobs_view)
+    assert ids(walk(testapp, bob, {**params, "sort": "due_at"}, 2)) == ids(expected)
 
 
 # -- due_before and due_after ---------------------------------------------------------------------

@@ -147,6 +147,15 @@ def test_a_rule_wrong_for_its_kind_of_due_is_a_400_naming_recurrence(alice, dbse
     assert task_count(dbsession) == 0
 
 
+@pytest.mark.parametrize(("kind", "rule"), [
+    ("all-day", "FREQ=HOURLY"), ("all-day", "FREQ=DAILY;UNTIL=20301231T000000Z"),
+    ("timed", "FREQ=DAILY;UNTIL=20301231"), ("timed", "FREQ=DAILY;UNTIL=20291231T000000Z"),
+])
+def test_a_completion_rule_wrong_for_its_due_is_a_400_too(alice, dbsession, kind, rule):
+    refused(create(alice, {"rule": rule, "from": "completion"}, status=400, **DUES[kind]))
+    assert task_count(dbsession) == 0
+
+
 @pytest.mark.parametrize("recurrence", BAD_OBJECTS)
 def test_a_malformed_recurrence_object_is_a_400_naming_recurrence(alice, dbsession,
                                                                    recurrence):
@@ -169,6 +178,21 @@ def test_a_refused_rule_in_a_patch_changes_nothing(alice, rule):
     recurrence = rule if isinstance(rule, dict) else {"rule": rule}
     refused(patch(alice, task["id"], {"recurrence": recurrence, "title": "new"}, status=400))
     assert read(alice, task["id"]) == task
+
+
+@pytest.mark.parametrize("fields", [
+    {"due_date": "2030-01-01", "recurrence": {"rule": "FREQ=SECONDLY"}},
+    {"recurrence": {"rule": "FREQ=DAILY"}},
+    {"due_at": "2030-01-01T09:00:00Z", "recurrence": {"rule": "FREQ=DAILY;UNTIL=20301231"}},
+    {"due_date": "2030-01-01", "recurrence": {"rule": "FREQ=DAILY", "start": "2030-01-01"}},
+], ids=["malformed", "no-due", "until-of-the-wrong-kind", "start-sent"])
+def test_a_recurrence_error_is_listed_beside_the_others(alice, dbsession, fields):
+    """Contract section 1: every failing field is listed, not only the first."""
+    response = alice.testapp.post_json("/tasks", {"title": "", "priority": "soon", **fields},
+                                       headers=alice.headers, status=400)
+    assert_error(response, 400, ("body", "title"), ("body", "priority"),
+                 ("body", "recurrence"))
+    assert task_count(dbsession) == 0
 
 
 # -- a recurrence needs a due -------------------------------------------------------------------
@@ -276,6 +300,8 @@ def test_a_due_changed_by_hand_restarts_the_series_there(alice, before, after):
     changed = patch(alice, task["id"], after).json
     assert changed["recurrence"] == {"rule": "FREQ=DAILY", "from": "due",
                                      "start": due_value(after)}
+    changes = history(alice, task["id"])[0]["changes"]
+    assert changes["recurrence"] == {"from": task["recurrence"], "to": changed["recurrence"]}
 
 
 def test_a_completion_keeps_the_start(alice):
