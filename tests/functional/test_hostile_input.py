@@ -6,9 +6,12 @@ garbage, ids of every length and sign -- the answer is never a 5xx, every 4xx is
 contract's error shape, and a request answered with a 4xx changed nothing in the database
 (every row of every table is compared before and after it). One more promise of section 1 is
 checked, since no status check would catch its breach: a body that is not JSON (zero bytes
-included) or not ``application/json`` is never accepted. The endpoints are read from
-``GET /__api__`` of the test app, so an endpoint added to the API is attacked here without
-a change to this file.
+included) or not ``application/json`` is never accepted; and so are those of section 12 that
+hold whatever else a body carries (both dues with values, an impossible date, a zone that is
+not an IANA name or ``null``, a recurrence sent with ``start`` or ``from: null``). The
+endpoints are read from ``GET /__api__`` of the test app, so an endpoint added to the API is
+attacked here without a change to this file; section 12's fields, whose schema says only
+"a string", are offered dates, zone names and rules by name (``NAMED``).
 
 Each test makes one part of the request hostile (path segments, query string, headers or
 body; the last test all of them at once) and keeps the rest plausible, so that the hostile
@@ -47,9 +50,10 @@ import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any, TypeVar
 from urllib.parse import quote
+from zoneinfo import available_timezones
 
 import pytest
 import webtest
@@ -227,6 +231,55 @@ DATE_TIMES = st.one_of(
         "2030-01-31t09:00:00z", "2030-01-31 09:00:00Z", "2030-01-31T24:00:00Z", "2030-01-31",
     ]),
 )
+# Section 12's values: their schema says only "a string", but what checks them wants dates
+# of the calendar, IANA zone names and RFC 5545 rules, so these are offered by name.
+DATES = st.one_of(
+    st.dates().map(date.isoformat),
+    st.sampled_from([
+        "2031-02-30", "2029-02-29", "2030-13-01", "2030-00-10", "0000-01-01", "0001-01-01",
+        "9999-12-31", "2030-1-5", "20300105", "2030-01-05T00:00:00Z", "+2030-01-05",
+        "2030-01-05\x00", "\u0662\u0660\u0663\u0660-01-05",
+    ]),
+)
+# The names of the IANA database: the files of a system's zoneinfo directory that are not
+# zones (localtime, posixrules, posix/..., right/...) are no names of it.
+IANA_ZONES = frozenset(name for name in available_timezones()
+                       if name not in {"localtime", "posixrules"}
+                       and not name.startswith(("posix/", "right/")))
+ZONE_NAMES = st.one_of(
+    st.sampled_from(sorted(IANA_ZONES)),
+    st.sampled_from([
+        "europe/paris", "UTC ", "Europe/Pariss", "localtime", "posixrules", "posix/Europe/Paris",
+        "right/UTC", "../../../etc/passwd", "/usr/share/zoneinfo/UTC", "Europe/Paris\x00",
+        "Europe//Paris", "+02:00", "Etc/GMT+15", "", "\ud800",
+    ]),
+)
+RULE_PARTS = (
+    "FREQ=HOURLY", "FREQ=DAILY", "FREQ=WEEKLY", "FREQ=MONTHLY", "FREQ=YEARLY", "FREQ=SECONDLY",
+    "INTERVAL=2", "INTERVAL=0", "INTERVAL=4294967296", "INTERVAL=99999999999999999999",
+    "COUNT=1", "COUNT=0", "COUNT=9223372036854775808", "UNTIL=20301231",
+    "UNTIL=20301231T000000Z", "UNTIL=99991231T235959Z", "UNTIL=00010101", "UNTIL=20300230",
+    "BYDAY=-1FR", "BYDAY=53MO", "BYDAY=MO,TU,WE,TH,FR,SA,SU", "BYMONTHDAY=31",
+    "BYMONTHDAY=-31", "BYYEARDAY=366", "BYWEEKNO=-53", "BYMONTH=2", "BYMONTHDAY=29",
+    "BYSETPOS=-366", "BYHOUR=23", "BYMINUTE=59", "BYSECOND=60", "WKST=SU", "X-FOO=1", "",
+)
+RULES = st.one_of(
+    st.lists(st.sampled_from(RULE_PARTS), min_size=1, max_size=5).map(";".join),
+    st.sampled_from([
+        # A search that ends nowhere: every fourth year from an even one that is no leap
+        # year, and far-off bounds; each must be answered, not computed for ever.
+        "FREQ=YEARLY;INTERVAL=4;BYMONTH=2;BYMONTHDAY=29",
+        "FREQ=YEARLY;INTERVAL=400;BYMONTH=2;BYMONTHDAY=29",
+        "FREQ=DAILY;BYMONTH=2;BYMONTHDAY=30", "FREQ=SECONDLY;UNTIL=99991231T235959Z",
+        "FREQ=MINUTELY;COUNT=100000000", "FREQ=HOURLY;BYSETPOS=-1;BYHOUR=1,2",
+        "FREQ=YEARLY;BYWEEKNO=53;BYDAY=1MO", "RRULE:FREQ=DAILY", "FREQ=DAILY;" * 60,
+    ]),
+)
+RECURRENCES = st.fixed_dictionaries(
+    {"rule": RULES},
+    optional={"from": st.sampled_from(["due", "completion", None, "Due", ""]),
+              "start": st.one_of(DATES, VALID_DATE_TIMES, st.none())},
+)
 
 
 # -- plausible values: they get past type checks to the code behind them ----------------------
@@ -249,12 +302,26 @@ def _plausible_text(schema: dict, pool: list[str]) -> st.SearchStrategy[str]:
 
 
 def _plausible_object(schema: dict, pool: list[str]) -> st.SearchStrategy[dict]:
-    fields = {name: plausible(s, pool) for name, s in schema.get("properties", {}).items()}
+    fields = {name: plausible_named(name, s, pool)
+              for name, s in schema.get("properties", {}).items()}
     required = set(schema.get("required", ()))
     return st.fixed_dictionaries(
         {k: v for k, v in fields.items() if k in required},
         optional={k: v for k, v in fields.items() if k not in required},
     )
+
+
+NAMED: dict[str, st.SearchStrategy[Any]] = {
+    "due_date": DATES, "due_before": DATES | DATE_TIMES, "due_after": DATES | DATE_TIMES,
+    "time_zone": ZONE_NAMES, "rule": RULES, "recurrence": RECURRENCES,
+}
+
+
+def plausible_named(name: str, schema: dict, pool: list[str]) -> st.SearchStrategy[Any]:
+    """Values for the field or parameter ``name``: those of its schema, and those of
+    ``NAMED`` when its name is there."""
+    documented = plausible(schema, pool)
+    return NAMED[name] | documented if name in NAMED else documented
 
 
 def plausible(schema: dict, pool: list[str]) -> st.SearchStrategy[Any]:
@@ -310,8 +377,8 @@ CONTENT_TYPES = st.one_of(
 )
 
 
-def _field(schema: dict, pool: list[str]) -> st.SearchStrategy[Any]:
-    return st.one_of(plausible(schema, pool), JSON_VALUES)
+def _field(name: str, schema: dict, pool: list[str]) -> st.SearchStrategy[Any]:
+    return st.one_of(plausible_named(name, schema, pool), JSON_VALUES)
 
 
 def _merged(known: dict, extra: dict) -> dict:
@@ -321,11 +388,12 @@ def _merged(known: dict, extra: dict) -> dict:
 def hostile_documents(schema: dict, pool: list[str]) -> st.SearchStrategy[Any]:
     """Objects with wrong types in any field, unknown and read-only fields, duplicate keys."""
     fields = schema.get("properties", {})
-    known = st.fixed_dictionaries({}, optional={k: _field(s, pool) for k, s in fields.items()})
+    known = st.fixed_dictionaries({}, optional={k: _field(k, s, pool)
+                                                for k, s in fields.items()})
     names = st.sampled_from((*READ_ONLY_FIELDS, "", "__proto__")) | HOSTILE_TEXT
     extra = st.dictionaries(names, JSON_VALUES, max_size=2)
     pairs = st.sampled_from(sorted(fields) or ["title"]).flatmap(
-        lambda name: st.tuples(st.just(name), _field(fields.get(name, {}), pool))
+        lambda name: st.tuples(st.just(name), _field(name, fields.get(name, {}), pool))
     )
     duplicated = st.lists(pairs, min_size=2, max_size=6).map(Pairs)
     return st.one_of(st.builds(_merged, known, extra), duplicated, JSON_VALUES)
@@ -368,7 +436,7 @@ UNKNOWN_PARAMS = ("x", "page", "offset", "LIMIT", "tags", "tag[]", "q ", "")
 ANY_VALUE = Codec(dump=lambda value: value, load=lambda value: value)
 CURSOR_VALUES = st.one_of(
     st.none(), st.booleans(), st.integers(), st.sampled_from(BIG_NUMBERS), st.floats(),
-    st.text(HOSTILE_CHARS, max_size=20), DATE_TIMES,
+    st.text(HOSTILE_CHARS, max_size=20), DATE_TIMES, DATES,
 )
 
 
@@ -442,9 +510,10 @@ def hostile_queries(
         st.text(HOSTILE_CHARS, max_size=10), st.sampled_from(BIG_NUMBERS).map(str),
         st.sampled_from(RAW_LITERALS), st.sampled_from(pool),
     )
-    values = st.one_of(short, LONG_TEXT, DATE_TIMES)
+    values = st.one_of(short, LONG_TEXT, DATE_TIMES, DATES)
     documented = [
-        st.tuples(st.just(name), plausible(schema, pool)).map(lambda pair: _param(*pair))
+        st.tuples(st.just(name), plausible_named(name, schema, pool))
+        .map(lambda pair: _param(*pair))
         for name, schema in endpoint.query_params
     ]
     # The parameters the document says repeat (``tag``) are repeated half the time.
@@ -584,6 +653,50 @@ def _is_json_text(body: bytes) -> bool:
     return True
 
 
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    if len({key for key, _ in pairs}) != len(pairs):
+        raise ValueError("a key comes twice")
+    return dict(pairs)
+
+
+def _object(body: bytes) -> dict[str, Any] | None:
+    """``body`` as a JSON object none of whose keys comes twice (which one a server reads
+    is its choice), else None."""
+    try:
+        value = json.loads(body.decode("utf-8-sig"), object_pairs_hook=_unique_keys,
+                           parse_constant=_no_constant)
+    except (ValueError, RecursionError):
+        return None
+    return value if isinstance(value, dict) else None
+
+
+def _is_date(value: Any) -> bool:
+    if not isinstance(value, str) or not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
+        return False
+    try:
+        date.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
+
+
+def dates_refusal(document: dict[str, Any], fields: set[str]) -> str | None:
+    """Why section 12 refuses ``document`` (sent where ``fields`` are documented), if it does."""
+    given = {name: value for name, value in document.items() if name in fields}
+    if given.get("due_at") is not None and given.get("due_date") is not None:
+        return "both dues with values is a 400 naming due_date"
+    if given.get("due_date") is not None and not _is_date(given["due_date"]):
+        return "a due_date that is no date of the calendar is a 400"
+    if "time_zone" in given and given["time_zone"] not in IANA_ZONES:
+        return "a time_zone that is not an IANA name, or null, is a 400"
+    recurrence = given.get("recurrence")
+    if isinstance(recurrence, dict) and "start" in recurrence:
+        return "sending a recurrence's start is a 400"
+    if isinstance(recurrence, dict) and "from" in recurrence and recurrence["from"] is None:
+        return "a recurrence's from: null is a 400"
+    return None
+
+
 def refusal(request: HostileRequest) -> str | None:
     """Why the contract refuses the body of ``request`` whatever else it holds, if it does."""
     if request.endpoint.body is None or request.body is None:
@@ -593,7 +706,10 @@ def refusal(request: HostileRequest) -> str | None:
         return "a body that is not application/json is a 415" if request.body else None
     if not _is_json_text(request.body):
         return "malformed JSON is a 400, and zero bytes are no JSON text"
-    return None
+    document = _object(request.body)
+    if document is None:
+        return None
+    return dates_refusal(document, set(request.endpoint.body.get("properties", {})))
 
 
 APP_SOURCE = os.path.dirname(taskservice.__file__)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import secrets
 from collections import Counter
 from collections.abc import Iterator
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -255,3 +256,42 @@ def test_concurrent_batches_that_end_their_caller_run_the_rest_unauthenticated(s
     # Kept: the first creation of the two non-atomic batches that logged out (an account
     # deleted takes its tasks with it; an atomic batch keeps nothing).
     assert tasks_titled(database, title) == 2
+
+
+COMPLETERS = 16
+FIRST_DUE = date(2030, 1, 1)
+
+
+def due_after(rolls: int) -> str:
+    """The due of the daily series below after ``rolls`` completions."""
+    return (FIRST_DUE + timedelta(days=rolls)).isoformat()
+
+
+def test_concurrent_completions_of_a_recurring_task_roll_one_occurrence_each(owner):
+    """Contract section 12 under a race: half the completions carry the starting ETag, half
+    none. Every 200 rolled exactly one occurrence (one version, one history entry each,
+    none skipped, none twice); at most one conditional completion won, the others are 412."""
+    status, _, task = owner.request("POST", "/tasks", {
+        "title": "daily", "due_date": due_after(0), "recurrence": {"rule": "FREQ=DAILY"}})
+    assert status == 201, task
+    path = f"/tasks/{task['id']}"
+    responses = concurrently(COMPLETERS, lambda i: owner.request(
+        "PATCH", path, {"done": True}, {"If-Match": '"1"'} if i % 2 else {}))
+    guarded = Counter(status for status, _, _ in responses[1::2])
+    print(f"\nrecurring completions x{COMPLETERS}: {dict(statuses(responses))}")
+    assert statuses(responses[0::2]) == {200: COMPLETERS // 2}
+    assert guarded[200] <= 1 and guarded[200] + guarded[412] == COMPLETERS // 2
+    rolled = sorted((body for status, _, body in responses if status == 200),
+                    key=lambda body: body["version"])
+    assert [(b["version"], b["due_date"], b["done"], b["completed_at"]) for b in rolled] == [
+        (n + 1, due_after(n), False, None) for n in range(1, len(rolled) + 1)]
+    status, _, page = owner.request("GET", f"{path}/history?limit=100")
+    assert status == 200 and page["next_cursor"] is None, page
+    completions = sorted((e for e in page["items"] if e["action"] != "created"),
+                         key=lambda entry: entry["version"])
+    assert [(e["action"], e["version"], e["occurrence"]["due_date"], e["changes"])
+            for e in completions] == [
+        ("completed_occurrence", n + 1, due_after(n - 1),
+         {"due_date": {"from": due_after(n - 1), "to": due_after(n)}})
+        for n in range(1, len(rolled) + 1)]
+    assert current_version(owner, task["id"]) == len(rolled) + 1
