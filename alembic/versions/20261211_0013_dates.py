@@ -40,11 +40,23 @@ TASK_COLUMNS = (
 CHANGES = sa.table("changes", sa.column("action", sa.String()))
 
 
+SEQUENCE = sa.table("sqlite_sequence", sa.column("name", sa.String()),
+                    sa.column("seq", sa.Integer()))
+
+
 def _action_length(length: int) -> None:
-    """On SQLite, by rebuilding the table (it has no trigger, and its indexes are made
-    again as they were: tests/unit/db/test_migrations.py compares them)."""
-    with op.batch_alter_table("changes") as batch:
+    """On SQLite, by rebuilding the table: it has no trigger, and its indexes are made
+    again as they were. Its AUTOINCREMENT, and the last position it handed out, are kept:
+    a position must never be handed out twice, even one whose rows are gone (a client
+    may hold it), and a rebuilt table would start from its highest remaining row.
+    """
+    sqlite = op.get_bind().dialect.name == "sqlite"
+    last = (op.get_bind().scalar(sa.select(SEQUENCE.c.seq).where(SEQUENCE.c.name == "changes"))
+            if sqlite else None)
+    with op.batch_alter_table("changes", table_kwargs={"sqlite_autoincrement": True}) as batch:
         batch.alter_column("action", type_=sa.String(length), existing_nullable=False)
+    if last is not None:
+        op.execute(SEQUENCE.update().where(SEQUENCE.c.name == "changes").values(seq=last))
 
 
 def upgrade() -> None:

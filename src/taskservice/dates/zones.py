@@ -20,6 +20,11 @@ Moment = datetime | date
 ZONE_NAMES: frozenset[str] = frozenset(available_timezones() | {"UTC"})
 
 
+# The first day whose 00:00 is an instant in every zone: 0001-01-01 east of Greenwich
+# (where even local mean time is ahead of UTC) began before year 1 of UTC.
+EARLIEST_DAY = date(1, 1, 2)
+
+
 def is_zone(name: str) -> bool:
     """Whether ``name`` is an IANA zone, spelled exactly ("europe/paris" is not)."""
     return name in ZONE_NAMES

@@ -10,6 +10,8 @@ task's columns.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any, Protocol
@@ -113,7 +115,8 @@ class Schedule:
         series = self.series
         if series is None or self.due is None:
             return None
-        rolled = following(series, self.due, self.index, at)
+        with _recurrence_errors():
+            rolled = following(series, self.due, self.index, at)
         if rolled is None:
             return None
         due, index = rolled
@@ -125,7 +128,10 @@ class Schedule:
         if self.due is None:
             return []
         series = self.series
-        return [self.due] if series is None else upcoming(series, self.due, self.index, limit)
+        if series is None:
+            return [self.due]
+        with _recurrence_errors():
+            return upcoming(series, self.due, self.index, limit)
 
 
 def _due_after(current: Moment | None, fields: dict[str, Any]) -> Moment | None:
@@ -144,6 +150,19 @@ def _due_after(current: Moment | None, fields: dict[str, Any]) -> Moment | None:
 
 def _recurrence_error(description: str) -> HTTPError:
     return error_response(400, "body", "recurrence", description)
+
+
+@contextmanager
+def _recurrence_errors() -> Iterator[None]:
+    """A rule that cannot be followed, as the 400 naming ``recurrence`` it is: refused by
+    RFC 5545 (``RuleError``), or reaching past the calendar's last year in its zone."""
+    try:
+        yield
+    except RuleError as error:
+        raise _recurrence_error(str(error)) from None
+    except OverflowError:
+        raise _recurrence_error("This series reaches past the end of the calendar (year "
+                                "9999) in its time zone: give the task an earlier due") from None
 
 
 def rescheduled(current: Schedule, fields: dict[str, Any]) -> Schedule:
@@ -171,10 +190,8 @@ def rescheduled(current: Schedule, fields: dict[str, Any]) -> Schedule:
     if unchanged:
         return current
     restarted = Schedule(due, zone, rule, follows, start=due)
-    try:
+    with _recurrence_errors():
         series = restarted.series
         assert series is not None, "a schedule with a rule and a start has a series"
         check_series(series)
-    except RuleError as error:
-        raise _recurrence_error(str(error)) from None
     return restarted

@@ -133,7 +133,9 @@ def task_body(
 def task_create_body() -> colander.SchemaNode:
     """``POST /tasks``: only the title is required."""
     return task_body("TaskCreate", {"title": "Buy milk", "priority": "high",
-                                    "due_at": "2030-01-31T18:00:00Z", "tags": ["home"]})
+                                    "due_at": "2030-01-31T18:00:00Z", "tags": ["home"],
+                                    "time_zone": "Europe/Paris",
+                                    "recurrence": {"rule": "FREQ=WEEKLY;BYDAY=TH"}})
 
 
 def task_replace_body() -> colander.SchemaNode:

@@ -14,6 +14,7 @@ from typing import Any
 
 import colander
 
+from ..dates.zones import EARLIEST_DAY
 from ..vocabulary import ID_PATTERN, READ_ONLY_FIELDS
 
 ID = re.compile(ID_PATTERN)  # used with fullmatch: no trailing newline
@@ -183,9 +184,12 @@ def parse_date(node: colander.SchemaNode, text: Any) -> date:
     if not isinstance(text, str) or not DATE_FORM.match(text):
         raise colander.Invalid(node, "Must be a date YYYY-MM-DD, such as 2030-01-31")
     try:
-        return date.fromisoformat(text)
+        day = date.fromisoformat(text)
     except ValueError:
         raise colander.Invalid(node, f"{text} is not a date of the calendar") from None
+    if day < EARLIEST_DAY:
+        raise colander.Invalid(node, f"Must be {EARLIEST_DAY.isoformat()} or later")
+    return day
 
 
 class StrictDate(ScalarType):
