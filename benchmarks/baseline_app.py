@@ -5,8 +5,8 @@ its owner, a share check when the caller is not the owner, the same keyset list 
 one UPDATE or INSERT for writes — and encodes the same JSON bodies with the standard
 library. No framework, no ORM, no validation beyond what keeps it from crashing. It is
 the floor the service is measured against, not a second implementation to maintain:
-only the requests the benchmark sends are supported (the default sort, ``tag=`` and
-``done=`` filters).
+only the requests the benchmark sends are supported (the default sort and ``due_at``,
+``tag=`` and ``done=`` filters, a recurrence given at creation, completing a daily one).
 
 Served by waitress (or gunicorn) exactly like the service; the database path comes from
 ``$BENCH_SQLITE``.
@@ -21,7 +21,8 @@ import os
 import re
 import sqlite3
 import threading
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from argon2 import PasswordHasher
 from argon2.exceptions import VerificationError
@@ -30,13 +31,20 @@ PRIORITIES = ("low", "normal", "high", "urgent")
 STORED = "%Y-%m-%d %H:%M:%S.%f"  # how SQLAlchemy stores datetimes on SQLite
 TASK_PATH = re.compile(r"^/tasks/([1-9][0-9]{0,17})$")
 TASK_COLUMNS = ("t.id, t.title, t.description, t.done, t.priority, t.due_at, t.tags, "
-                "u.username, t.created_at, t.updated_at, t.version, t.owner_id, t.list_id")
+                "u.username, t.created_at, t.updated_at, t.version, t.owner_id, t.list_id, "
+                "t.due_date, t.time_zone, t.recurrence_rule, t.recurrence_from, "
+                "t.recurrence_start")
+DUE_AT, DUE_DATE, ZONE, RULE, FROM, START = 5, 13, 14, 15, 16, 17  # in a row of those
 AUTH_SQL = ("SELECT u.id, u.username, u.is_admin FROM tokens k JOIN users u ON u.id = k.user_id "
             "WHERE k.token_hash = ? AND k.expires_at > ?")
 TASK_SQL = f"SELECT {TASK_COLUMNS} FROM tasks t JOIN users u ON u.id = t.owner_id WHERE t.id = ?"
 SHARE_SQL = "SELECT permission FROM task_shares WHERE task_id = ? AND user_id = ?"
 LIST_SHARE_SQL = "SELECT permission FROM list_shares WHERE list_id = ? AND user_id = ?"
-ORDER = "ORDER BY created_at DESC, id DESC"
+# The sorts the benchmark asks for, each one's ORDER BY ({t} qualifies the columns).
+ORDERS = {
+    "-created_at": "{t}created_at DESC, {t}id DESC",
+    "due_at": "CASE WHEN {t}due_at IS NULL THEN 1 ELSE 0 END, {t}due_at, {t}id",
+}
 JSON_HEADERS = [("Content-Type", "application/json")]
 HASHER = PasswordHasher()
 
@@ -70,11 +78,28 @@ def stamp(stored: str | None) -> str | None:
     return None if stored is None else stored.replace(" ", "T").removesuffix(".000000") + "Z"
 
 
+def parsed(stored: str) -> datetime:
+    return datetime.strptime(stored, STORED).replace(tzinfo=UTC)
+
+
+def local_day(stored: str, zone: str) -> date:
+    """The date an instant falls on in ``zone``: an all-day due's, from its 00:00 there."""
+    return parsed(stored).astimezone(ZoneInfo(zone)).date()
+
+
+def recurrence_json(row: tuple) -> dict | None:
+    if row[RULE] is None:
+        return None
+    start = local_day(row[START], row[ZONE]).isoformat() if row[DUE_DATE] else stamp(row[START])
+    return {"rule": row[RULE], "from": row[FROM], "start": start}
+
+
 def task_json(row: tuple) -> dict:
     return {
         "id": str(row[0]), "title": row[1], "description": row[2], "done": bool(row[3]),
-        "priority": PRIORITIES[row[4]], "due_at": stamp(row[5]), "tags": json.loads(row[6]),
-        "list": None if row[12] is None else str(row[12]),
+        "priority": PRIORITIES[row[4]], "due_at": None if row[DUE_DATE] else stamp(row[DUE_AT]),
+        "due_date": row[DUE_DATE], "time_zone": row[ZONE], "recurrence": recurrence_json(row),
+        "tags": json.loads(row[6]), "list": None if row[12] is None else str(row[12]),
         "owner": row[7], "created_at": stamp(row[8]), "updated_at": stamp(row[9]),
         "version": row[10],
     }
@@ -125,9 +150,15 @@ def decode_cursor(cursor: str, key: bytes) -> tuple[str, int]:
     return datetime.fromisoformat(created).astimezone(UTC).strftime(STORED), task_id
 
 
-def encode_cursor(row: tuple, key: bytes) -> str:
-    created = datetime.strptime(row[8], STORED).replace(tzinfo=UTC).isoformat()
-    payload = json.dumps(["-created_at", [created, row[0]]], separators=(",", ":")).encode()
+def cursor_values(sort: str, row: tuple) -> list:
+    if sort == "due_at":
+        due = row[DUE_AT]
+        return [int(due is None), due and parsed(due).isoformat(), row[0]]
+    return [parsed(row[8]).isoformat(), row[0]]
+
+
+def encode_cursor(sort: str, row: tuple, key: bytes) -> str:
+    payload = json.dumps([sort, cursor_values(sort, row)], separators=(",", ":")).encode()
     return (base64.urlsafe_b64encode(payload).rstrip(b"=").decode() + "."
             + cursor_checksum(payload, key))
 
@@ -141,7 +172,7 @@ VIEWABLE_LIST_SQL = ("SELECT 1 FROM lists l WHERE l.id = ? AND (l.owner_id = ? O
 def list_tasks(conn: sqlite3.Connection, user: tuple, query: dict) -> dict:
     """The service's query: own, shared and one branch per list of the caller's, each
     ordered and limited, then merged (``list=``: that list's branch alone)."""
-    limit = int(query.get("limit", 20))
+    limit, sort = int(query.get("limit", 20)), query.get("sort", "-created_at")
     where, params = [], []
     if "done" in query:
         where.append("done = ?")
@@ -155,7 +186,9 @@ def list_tasks(conn: sqlite3.Connection, user: tuple, query: dict) -> dict:
         params += [created, created, task_id]
     common = "".join(f" AND {w}" for w in where)
     shared = "EXISTS (SELECT 1 FROM task_shares s WHERE s.task_id = tasks.id AND s.user_id = ?)"
-    branch = "SELECT id FROM (SELECT id FROM tasks WHERE {} " + common + f" {ORDER} LIMIT ?)"
+    order = ORDERS[sort]
+    branch = ("SELECT id FROM (SELECT id FROM tasks WHERE {} " + common
+              + f" ORDER BY {order.format(t='')} LIMIT ?)")
     if "list" in query:
         visible = conn.execute(VIEWABLE_LIST_SQL, (query["list"], user[0], user[0])).fetchone()
         branches = [(branch.format("list_id = ?"), [query["list"]])] if visible else []
@@ -168,10 +201,10 @@ def list_tasks(conn: sqlite3.Connection, user: tuple, query: dict) -> dict:
         return {"items": [], "next_cursor": None}
     sql = (f"SELECT {TASK_COLUMNS} FROM tasks t JOIN users u ON u.id = t.owner_id WHERE t.id IN ("
            f"{' UNION ALL '.join(sql for sql, _ in branches)}) "
-           f"ORDER BY t.created_at DESC, t.id DESC LIMIT ?")
+           f"ORDER BY {order.format(t='t.')} LIMIT ?")
     args = [arg for _, first in branches for arg in (*first, *params, limit + 1)]
     rows = conn.execute(sql, [*args, limit + 1]).fetchall()
-    cursor = encode_cursor(rows[limit - 1], sync_key(conn)) if len(rows) > limit else None
+    cursor = encode_cursor(sort, rows[limit - 1], sync_key(conn)) if len(rows) > limit else None
     return {"items": [task_json(r) for r in rows[:limit]], "next_cursor": cursor}
 
 
@@ -216,14 +249,24 @@ def sync_changes(conn: sqlite3.Connection, user: tuple, query: dict) -> dict:
     return {"changes": changes, "next_token": query["token"], "more": len(changed) > limit}
 
 
+def stored(sent: str | None) -> str | None:
+    """An RFC 3339 time as SQLAlchemy stores it on SQLite (UTC, naive)."""
+    if sent is None:
+        return None
+    return datetime.fromisoformat(sent).astimezone(UTC).strftime(STORED)
+
+
 def insert_task(conn: sqlite3.Connection, user: tuple, body: dict) -> tuple:
-    """The new task's row, in the caller's transaction."""
+    """The new task's row, in the caller's transaction (a timed due, a recurrence from it)."""
     stamp_now, tags = now(), list(dict.fromkeys(body.get("tags", [])))
+    due, rule = stored(body.get("due_at")), (body.get("recurrence") or {}).get("rule")
     task_id = conn.execute(
         "INSERT INTO tasks (owner_id, title, description, done, priority, due_at, tags, "
-        "created_at, updated_at, version) VALUES (?, ?, ?, ?, ?, NULL, ?, ?, ?, 1)",
+        "created_at, updated_at, version, recurrence_rule, recurrence_from, recurrence_start) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?)",
         (user[0], body["title"].strip(), body.get("description", ""), body.get("done", False),
-         PRIORITIES.index(body.get("priority", "normal")), json.dumps(tags), stamp_now, stamp_now),
+         PRIORITIES.index(body.get("priority", "normal")), due, json.dumps(tags), stamp_now,
+         stamp_now, rule, rule and "due", rule and due),
     ).lastrowid
     conn.executemany("INSERT INTO task_tags (task_id, tag) VALUES (?, ?)",
                      [(task_id, tag) for tag in tags])
@@ -258,6 +301,19 @@ def run_batch(conn: sqlite3.Connection, user: tuple, body: dict) -> dict:
     return {"responses": responses, **({"committed": True} if body.get("atomic") else {})}
 
 
+def next_daily(row: tuple, completed: datetime) -> dict:
+    """The due after completing a daily series' occurrence (the one rule the benchmark
+    completes): the first day after both the due and the completion, at the due's
+    wall-clock time in the task's zone (00:00 for an all-day due)."""
+    due, zone = parsed(row[DUE_AT]), ZoneInfo(row[ZONE])
+    local = due.astimezone(zone)
+    day = max(local.date(), completed.astimezone(zone).date())
+    while (following := datetime.combine(day, local.time(), zone)) <= max(due, completed):
+        day += timedelta(days=1)
+    return {"due_at": following.astimezone(UTC).strftime(STORED),
+            "due_date": day.isoformat() if row[DUE_DATE] else None}
+
+
 def patch_task(conn: sqlite3.Connection, user: tuple, task_id: int, body: dict) -> tuple:
     conn.execute("BEGIN IMMEDIATE")
     try:
@@ -265,6 +321,9 @@ def patch_task(conn: sqlite3.Connection, user: tuple, task_id: int, body: dict) 
         fields = {k: v for k, v in body.items() if k in ("title", "description", "done")}
         if "priority" in body:
             fields["priority"] = PRIORITIES.index(body["priority"])
+        if fields.get("done") and row[RULE] is not None:  # rolled forward, not done
+            del fields["done"]
+            fields.update(next_daily(row, datetime.now(UTC)))
         assignments = "".join(f"{name} = ?, " for name in fields)
         conn.execute(f"UPDATE tasks SET {assignments}updated_at = ?, version = version + 1 "
                      "WHERE id = ? AND version = ?", (*fields.values(), now(), task_id, row[10]))

@@ -24,17 +24,21 @@ from dataclasses import asdict
 from pyramid.paster import get_app
 from webob import Request
 
-from .seed import Seeded, seed
+from .seed import Seeded, recurring_task, seed
 
 
 def build_request(method: str, path: str, seeded: Seeded, body: str | None, n: int) -> Request:
-    """``{n}`` in the path becomes a task id, ``{<field>}`` that field of the seed."""
+    """``{n}`` in the path becomes a task id, ``{recurring}`` the id of one of the user's
+    daily recurring tasks, ``{<field>}`` that field of the seed; ``{n}`` in
+    the body becomes the request's number (so that repeated PATCHes each change something)."""
     for name, value in asdict(seeded).items():
         path = path.replace("{" + name + "}", str(value))
-    request = Request.blank(path.replace("{n}", str(n % 900 + 1)), method=method,
+    path = path.replace("{n}", str(n % 900 + 1))
+    path = path.replace("{recurring}", str(recurring_task(n, seeded.tasks)))
+    request = Request.blank(path, method=method,
                             headers={"Authorization": f"Bearer {seeded.token}"})
     if body is not None:
-        request.body = body.encode()
+        request.body = body.replace("{n}", str(n)).encode()
         request.content_type = "application/json"
     return request
 
@@ -75,7 +79,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("method")
     parser.add_argument("path", help="{n} is replaced by a task id that changes per request, "
-                        "{sync_token}, {list_id} ... by the seed's values")
+                        "{recurring} by a recurring task's, {sync_token}, {list_id} ... by "
+                        "the seed's values")
     parser.add_argument("--body")
     parser.add_argument("-n", type=int, default=2000)
     parser.add_argument("--ini", default="production.ini")

@@ -13,6 +13,12 @@ ten; the tenth belongs to ``other``, and one in a hundred of those is shared wit
 ``GET /tasks`` holds a tenth of the tasks, and ``list=`` pages through them as a member
 (the tasks shared directly are in it too, so the union has overlaps to remove). Task
 ``i`` was created ``i`` seconds after a fixed epoch, so the newest task has the highest id.
+
+Dues (contract section 12): a third of the tasks have none, a third an all-day due (a
+date, stored with the instant it stands for in the task's zone), a third a timed one, and
+the tasks' zones go round five, so a due sort mixes both kinds in every zone. Bench's
+tasks whose id ends in 5 recur daily with no end (those have a due, whatever their id,
+and are never done: their ids are odd).
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from alembic import command
 from alembic.config import Config
@@ -34,13 +41,15 @@ from taskservice.accounts.credentials import token_digest
 from taskservice.accounts.models import Token, User
 from taskservice.changes.models import Change
 from taskservice.changes.tokens import KEPT, SyncToken
+from taskservice.dates.zones import Moment
 from taskservice.db.service_keys import CURSORS, SYNC_TOKENS, read_service_key
 from taskservice.db.session import make_engine
 from taskservice.lists.models import ListShare, TaskList
 from taskservice.settings import default_settings
 from taskservice.tasks.models import Task, TaskShare, TaskTag
+from taskservice.tasks.schedule import Schedule
 from taskservice.tasks.sorting import Sort
-from taskservice.vocabulary import SORT_FIELDS
+from taskservice.vocabulary import DEFAULT_RECURRENCE_FROM, SORT_FIELDS
 from taskservice.web.pagination import encode_cursor
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -50,6 +59,12 @@ FILTER_TAG = "t1"  # carried by odd ids only, so every match of tag=t1 is also d
 BATCH = 20_000
 USERNAME, OTHER, PASSWORD = "bench", "other", "bench password"
 LIST_ID = 1  # other's list, of which bench is a member
+# The zones the tasks' times are meant in, in turn; the rule of the recurring tasks.
+ZONES = ("UTC", "Europe/Paris", "America/New_York", "Asia/Tokyo", "Pacific/Auckland")
+DAILY = "FREQ=DAILY"
+# Task i is due i * DUE_STEP seconds after the epoch, modulo DUE_SPAN: a prime step, so
+# no two tasks of a million share an instant.
+DUE_STEP, DUE_SPAN = 7_919, 10_000 * 86_400
 # A fixed token: the load generator sends it, the database holds only its SHA-256.
 TOKEN = "benchmark-token-0123456789abcdefghijklmnopqrstuvwxyz-ABCDEFGHIJ"
 
@@ -74,13 +89,45 @@ def owner_of(task_id: int) -> int:
     return 2 if task_id % 10 == 0 else 1
 
 
+def recurs(task_id: int) -> bool:
+    """Bench's tasks whose id ends in 5 recur (the load generator completes them)."""
+    return task_id % 10 == 5
+
+
+def recurring_task(number: int, total: int) -> int:
+    """The id of the ``number``-th recurring task of ``total`` tasks, going round them."""
+    return number % (total // 10) * 10 + 5
+
+
+def schedule_of(task_id: int) -> Schedule:
+    """The task's due (none, all-day or timed: a third each, but a recurring task has one),
+    its zone, and its daily series with no end if it recurs.
+
+    Dues are spread to the second over some 27 years, and an all-day due is the day whose
+    00:00 in the task's zone is nearest that instant: at any size the first page of a due
+    sort then mixes both kinds in several zones (an all-day due ties with every other of
+    its date and zone; spread thin, few do).
+    """
+    zone = ZONES[task_id // 10 % len(ZONES)]  # by tens: bench's, other's and recurring
+    kind = task_id % 3
+    if kind == 0 and not recurs(task_id):
+        return Schedule(None, zone)
+    instant = EPOCH + timedelta(seconds=task_id * DUE_STEP % DUE_SPAN)
+    due: Moment = instant
+    if kind == 1:
+        due = (instant + timedelta(hours=12)).astimezone(ZoneInfo(zone)).date()
+    if not recurs(task_id):
+        return Schedule(due, zone)
+    return Schedule(due, zone, DAILY, DEFAULT_RECURRENCE_FROM, start=due)
+
+
 def task_row(task_id: int) -> dict:
     created = EPOCH + timedelta(seconds=task_id)
     return {
         "id": task_id, "owner_id": owner_of(task_id), "title": f"Task number {task_id}",
         "description": "Seeded for the benchmark." if task_id % 2 else "",
         "done": task_id % 2 == 0, "priority": task_id % 4,
-        "due_at": None if task_id % 3 == 0 else EPOCH + timedelta(hours=task_id * 7 % 5000),
+        **schedule_of(task_id).columns(),
         "tags": [TAGS[task_id % len(TAGS)]], "created_at": created, "updated_at": created,
         "version": 1, "list_id": LIST_ID if owner_of(task_id) == 2 else None,
     }

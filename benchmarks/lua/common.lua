@@ -10,11 +10,17 @@ M.path = os.getenv("BENCH_PATH") or "/tasks"
 wrk.headers["Authorization"] = "Bearer " .. (M.token or "")
 wrk.headers["Content-Type"] = "application/json"
 
--- A random task owned by the bench user (ids that are multiples of ten belong to another).
+-- A random task owned by the bench user that does not recur (benchmarks/seed.py: ids that
+-- are multiples of ten belong to another, ids ending in 5 recur daily).
 function M.own_task_id()
   local id = math.random(1, M.tasks)
-  if id % 10 == 0 then id = id - 1 end
+  if id % 5 == 0 then id = id - 1 end
   return id
+end
+
+-- A random one of the bench user's daily recurring tasks (ids ending in 5).
+function M.recurring_task_id()
+  return 10 * math.random(0, math.floor((M.tasks - 5) / 10)) + 5
 end
 
 function M.json_string(s)

@@ -11,6 +11,7 @@ table would otherwise rightly be read sequentially, or its one row sorted).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import UTC, datetime
 from types import SimpleNamespace
@@ -26,6 +27,8 @@ from taskservice.accounts.security import Identity
 from taskservice.db.base import utcnow
 from taskservice.lists.models import TaskList
 from taskservice.tasks import listing, resources, sorting, visibility
+from tests.support.api import Client, create_task
+from tests.support.lists import create_list, share_list
 
 SORTS = {"created_at": "created", "updated_at": "updated", "due_at": "due",
          "priority": "priority", "title": "title"}
@@ -35,6 +38,10 @@ INDEX_NAMES = {
                "task_tag": "sqlite_autoindex_task_tags_1"},
     "postgresql": {"token_hash": "uq_tokens_token_hash", "task_tag": "ix_task_tags_tag_task"},
 }
+
+
+# A Sort node of PostgreSQL's EXPLAIN, at the top or under an arrow (not a "Sort Key").
+SORT_NODE = re.compile(r"(->\s+)?(Incremental )?Sort\s+\(")
 
 
 def captured_sql(connection: Connection, action: Callable[[], object]) -> list[tuple]:
@@ -79,6 +86,13 @@ class Plan:
         # "Index Scan using ix on t", "Index Only Scan using ix on t", "Bitmap Index Scan on ix"
         return any("Index" in line and f" {index} " in f"{line} " for line in self.lines)
 
+    def sorts(self, start: int = 0) -> list[str]:
+        """Lines from ``start`` on that sort rows (SQLite: a temporary b-tree; PostgreSQL:
+        a Sort node)."""
+        if self.dialect == "sqlite":
+            return [line for line in self.lines[start:] if "USE TEMP B-TREE" in line]
+        return [line for line in self.lines[start:] if SORT_NODE.match(line)]
+
     def full_scans(self, table: str) -> list[str]:
         """Lines reading all of ``table`` (SQLite: also a whole index walked end to end)."""
         needle = f"SCAN {table}" if self.dialect == "sqlite" else f"Seq Scan on {table}"
@@ -95,9 +109,10 @@ def plans(connection: Connection,
         # the sort's index; off, it takes the index whenever one gives the order.
         connection.exec_driver_sql("SET LOCAL enable_sort = off")
 
-    def explain(action: Callable[[], object]) -> list[Plan]:
+    def explain(action: Callable[[], object], containing: str = "") -> list[Plan]:
+        """The plan of each SELECT ``action`` sends (of those ``containing`` a text)."""
         return [Plan(connection.dialect.name, plan_of(connection, sql, params))
-                for sql, params in captured_sql(connection, action)]
+                for sql, params in captured_sql(connection, action) if containing in sql]
 
     return explain
 
@@ -128,10 +143,14 @@ def index_of(prefix: str, sort: str, direction: str) -> str:
 
 
 def assert_sorts_only_the_merged_page(plan: Plan) -> None:
-    """Each half of a list comes out of its index in order; the only sort SQLite may
-    report is the outer ORDER BY that merges the two halves (a page each)."""
+    """Each branch of a list comes out of its index in order; the only sort may be the
+    outer ORDER BY that merges the branches (a page each): SQLite reports it as its one
+    temporary b-tree, PostgreSQL may sort above the union (its Append), never inside."""
     if plan.dialect == "sqlite":
-        assert sum("USE TEMP B-TREE" in line for line in plan.lines) == 1, plan
+        assert len(plan.sorts()) == 1, plan
+    else:
+        union = next((i for i, line in enumerate(plan.lines) if "Append" in line), 0)
+        assert not plan.sorts(union), plan
 
 
 def list_plan(plans, dbsession, viewer, **kwargs) -> Plan:
@@ -359,3 +378,66 @@ def test_a_task_history_page_is_a_range_of_the_task_index(plans, dbsession, page
     [plan] = plans(lambda: dbsession.execute(statement, params).all())
     assert plan.searches("changes", "ix_changes_task_seq"), plan
     assert not plan.full_scans("changes"), plan
+
+
+# -- dates (contract section 12): all-day and timed dues are one key -----------------------
+
+# The caller's day is Tokyo's (a date bound is 00:00 there); the tasks' zones are others.
+CALLER_ZONE = "Asia/Tokyo"
+TASK_ZONES = ("Pacific/Auckland", "America/Los_Angeles", "UTC")
+DUE_BOUNDS = {"none": {}, "before a date": {"due_before": "2030-01-05"},
+              "before a time": {"due_before": "2030-01-05T06:00:00Z"},
+              "after a date": {"due_after": "2030-01-05"},
+              "after a time": {"due_after": "2030-01-05T06:00:00Z"}}
+
+
+def dated_tasks(client: Client, **fields: str) -> None:
+    """Nine days of dues of ``client``'s, each day an all-day due and a timed one, their
+    zones in turn, and a task with no due."""
+    for day in range(1, 10):
+        zone = TASK_ZONES[day % len(TASK_ZONES)]
+        create_task(client, due_date=f"2030-01-{day:02}", time_zone=zone, **fields)
+        create_task(client, due_at=f"2030-01-{day:02}T{day:02}:30:00Z", time_zone=zone, **fields)
+    create_task(client, **fields)
+
+
+@pytest.fixture
+def sees_mixed_dues(register: Callable[..., Client]) -> Client:
+    """A caller whose every branch holds both kinds of due: their own tasks, a task shared
+    with them and the tasks of another's list they are a member of. No statistics are
+    taken, as in the tests above: with those of a table this small the planner rightly
+    walks it whole rather than look up a page's ids, which says nothing of a big one."""
+    caller, other = register(), register()
+    caller.testapp.patch_json("/users/me", {"time_zone": CALLER_ZONE}, headers=caller.headers,
+                              status=200)
+    theirs = create_list(other, name="theirs")
+    share_list(other, theirs["id"], caller.username, "view")
+    dated_tasks(caller)
+    dated_tasks(other, list=theirs["id"])
+    for due in ({"due_date": "2030-01-03"}, {"due_at": "2030-01-06T00:00:00Z"}):
+        shared = create_task(other, time_zone=TASK_ZONES[0], **due)
+        other.testapp.put_json(f"/tasks/{shared['id']}/shares/{caller.username}",
+                               {"permission": "view"}, headers=other.headers, status=201)
+    return caller
+
+
+@pytest.mark.parametrize("bound", sorted(DUE_BOUNDS))
+@pytest.mark.parametrize("direction", ["", "-"])
+def test_mixed_dues_are_a_range_of_each_branchs_due_index(plans, sees_mixed_dues, direction,
+                                                          bound):
+    """All-day dues carry the instant they stand for in ``due_at``: a due sort, filtered by
+    a date or a time or not, reads each branch in order from its due index and stops
+    after a page, whatever the mix of dues; nothing sorts more than the merged page."""
+    caller = sees_mixed_dues
+    query = {"sort": f"{direction}due_at", "limit": "5", **DUE_BOUNDS[bound]}
+    pages = []
+    [plan] = plans(lambda: pages.append(caller.testapp.get(
+        "/tasks", query, headers=caller.headers, status=200).json), containing="UNION ALL")
+    kinds = {"due_date" if task["due_date"] else "due_at" for task in pages[0]["items"]}
+    assert kinds == {"due_date", "due_at"}, pages  # the page itself mixes both
+    for table, prefix in (("tasks", "ix_tasks_owner"), ("task_shares", "ix_task_shares_user"),
+                          ("tasks", "ix_tasks_list")):
+        index = index_of(prefix, "due_at", direction)
+        assert plan.searches(table, index), (index, plan)
+    assert not plan.full_scans("tasks") and not plan.full_scans("task_shares"), plan
+    assert_sorts_only_the_merged_page(plan)

@@ -1,12 +1,15 @@
 """Migrations 0003 (the share rows' copy of the sort keys), 0005 (64-bit ids), 0006
-(completed_at), 0007 (lists), 0008 (the change log), 0009 (webhooks) and 0012 (webhook
-secrets encrypted) on a database that has data, up and down."""
+(completed_at), 0007 (lists), 0008 (the change log), 0009 (webhooks), 0012 (webhook
+secrets encrypted) and 0013 (all-day dues, zones, recurrence) on a database that has data,
+up and down."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from alembic import command
-from sqlalchemy import Engine, inspect, text
+from sqlalchemy import Connection, Engine, inspect, text
 
 from taskservice.db.service_keys import WEBHOOK_SECRETS, read_service_key
 from taskservice.db.session import make_engine
@@ -330,3 +333,162 @@ def test_0012_refuses_a_secret_it_cannot_encrypt_and_changes_nothing(empty_datab
     with empty_database.connect() as connection:
         version = connection.execute(text("SELECT version_num FROM alembic_version"))
         assert version.scalar_one() == "0011"
+
+
+# -- 0013: all-day dues, time zones, recurrence (contract section 12) -----------------------
+
+DATED_TASK = ("INSERT INTO tasks (id, owner_id, title, description, done, priority, due_at,"
+              " tags, created_at, updated_at, completed_at, version, list_id) VALUES"
+              " (9, 2, 'dated', 'in a list', true, 3, '2031-05-06 07:08:09', '[\"b\"]',"
+              " '2030-01-06 00:00:00', '2030-01-07 00:00:00', '2030-01-07 00:00:00', 2, 3),"
+              " (10, 1, 'dated, open', '', false, 0, '2031-06-07 08:09:10', '[]',"
+              " '2030-01-08 00:00:00', '2030-01-08 00:00:00', NULL, 1, NULL)")
+DATED_SHARE = ("INSERT INTO task_shares (task_id, user_id, permission, task_created_at,"
+               " task_updated_at, task_priority, task_title, task_due_at) VALUES"
+               " (10, 2, 'edit', '2030-01-08 00:00:00', '2030-01-08 00:00:00', 0,"
+               " 'dated, open', '2031-06-07 08:09:10')")
+# The tables whose rows 0013 must keep, each in a fixed order (SELECT * on a table 0013
+# widens reads the columns 0012 made: rows() is given the column names).
+ROW_ORDER = {"users": "id", "tasks": "id", "task_tags": "task_id, tag",
+             "task_shares": "task_id, user_id", "lists": "id", "list_shares": "list_id, user_id",
+             "changes": "seq"}
+QUOTED_NAME = re.compile(r'"(\w+)"')
+NEW_TASK_COLUMNS = {"due_date", "time_zone", "recurrence_rule", "recurrence_from",
+                    "recurrence_start", "recurrence_index"}
+
+
+def populated_at_0012(engine: Engine) -> None:
+    """Users, tasks with and without a due, done and not, tagged, shared, in a list, and
+    their history: every kind of row 0013 meets in a database in use."""
+    populated_at_0004(engine)
+    with engine.begin() as connection:
+        command.upgrade(alembic_config(connection), "0012")
+        for statement in (LIST, LIST_SHARE, DATED_TASK, DATED_SHARE, CHANGE,
+                          "INSERT INTO task_tags (task_id, tag) VALUES (9, 'b')"):
+            connection.execute(text(statement))
+
+
+def definitions(connection: Connection) -> dict[str, str]:
+    """Every table, index, constraint, trigger and function of the schema as the database
+    itself writes it (the inspector cannot compare an expression index, a trigger or
+    SQLite's AUTOINCREMENT). A name SQLite wrote quoted (a table made again and renamed)
+    is the same name."""
+    if connection.dialect.name == "sqlite":
+        rows = connection.execute(text(
+            "SELECT type || ' ' || name, coalesce(sql, tbl_name) FROM sqlite_master"))
+        return {name: QUOTED_NAME.sub(r"\1", sql) for name, sql in rows}
+    return dict(connection.execute(text(
+        "SELECT 'index ' || indexname, indexdef FROM pg_indexes"
+        " WHERE schemaname = current_schema()"
+        " UNION ALL SELECT 'constraint ' || conname, pg_get_constraintdef(oid)"
+        " FROM pg_constraint WHERE connamespace = current_schema()::regnamespace"
+        " UNION ALL SELECT 'trigger ' || tgname, pg_get_triggerdef(t.oid) FROM pg_trigger t"
+        " JOIN pg_class c ON c.oid = t.tgrelid"
+        " WHERE c.relnamespace = current_schema()::regnamespace AND NOT t.tgisinternal"
+        " UNION ALL SELECT 'function ' || proname, pg_get_functiondef(oid) FROM pg_proc"
+        " WHERE pronamespace = current_schema()::regnamespace")).all())
+
+
+def schema_of(connection: Connection) -> dict[str, object]:
+    """The schema as far as a migration can change it: each table's columns (type,
+    nullability, default, in order) and the definitions above."""
+    inspector = inspect(connection)
+    columns = {table: [(c["name"], str(c["type"]), c["nullable"], c["default"])
+                       for c in inspector.get_columns(table)]
+               for table in inspector.get_table_names()}
+    return {"columns": columns, "definitions": definitions(connection)}
+
+
+def rows(connection: Connection, columns: dict[str, list[str]]) -> dict[str, list[dict]]:
+    """The rows of every table of ROW_ORDER, in ``columns``' columns of each."""
+    return {table: [dict(row) for row in connection.execute(text(
+                f"SELECT {', '.join(columns[table])} FROM {table} ORDER BY {order}")).mappings()]
+            for table, order in ROW_ORDER.items()}
+
+
+def column_names(connection: Connection) -> dict[str, list[str]]:
+    inspector = inspect(connection)
+    return {table: [c["name"] for c in inspector.get_columns(table)] for table in ROW_ORDER}
+
+
+def test_0013_keeps_every_row_in_utc_with_no_all_day_due_and_no_recurrence(empty_database):
+    populated_at_0012(empty_database)
+    with empty_database.begin() as connection:
+        before = column_names(connection)
+        found = rows(connection, before)
+        command.upgrade(alembic_config(connection), "0013")
+        kept = rows(connection, before)
+        added = {table: sorted(set(names) - set(before[table]))
+                 for table, names in column_names(connection).items()}
+        tasks = [tuple(row) for row in connection.execute(text(
+            "SELECT id, due_at IS NULL, due_date, time_zone, recurrence_rule, recurrence_from,"
+            " recurrence_start, recurrence_index FROM tasks ORDER BY id"))]
+        zones = connection.execute(text("SELECT time_zone FROM users")).scalars().all()
+    assert kept == found and all(found.values())
+    assert added == {**{table: [] for table in ROW_ORDER}, "users": ["time_zone"],
+                     "tasks": sorted(NEW_TASK_COLUMNS)}
+    assert tasks == [(7, True, None, "UTC", None, None, None, 0),
+                     (8, True, None, "UTC", None, None, None, 0),
+                     (9, False, None, "UTC", None, None, None, 0),
+                     (10, False, None, "UTC", None, None, None, 0)]
+    assert zones == ["UTC", "UTC"]
+
+
+ALL_DAY_TASK = ("INSERT INTO tasks (id, owner_id, title, description, done, priority, due_at,"
+                " due_date, time_zone, recurrence_rule, recurrence_from, recurrence_start,"
+                " recurrence_index, tags, created_at, updated_at, version) VALUES"
+                " (11, 1, 'all day', '', false, 1, '2031-03-01 11:00:00', '2031-03-02',"
+                " 'Pacific/Auckland', 'FREQ=DAILY', 'due', '2031-03-01 11:00:00', 0, '[]',"
+                " '2030-01-09 00:00:00', '2030-01-09 00:00:00', 1)")
+COMPLETED_OCCURRENCE = ("INSERT INTO changes (at, kind, object_id, action, owner_id, task_id)"
+                        " VALUES ('2030-01-09 00:00:00', 'task', 11, 'completed_occurrence',"
+                        " 1, 11)")
+
+
+def test_0013_downgrades_to_the_schema_it_found_and_keeps_the_rows(empty_database):
+    populated_at_0012(empty_database)
+    with empty_database.begin() as connection:
+        schema, columns = schema_of(connection), column_names(connection)
+        found = rows(connection, columns)
+        command.upgrade(alembic_config(connection), "0013")
+        connection.execute(text(ALL_DAY_TASK))
+        connection.execute(text(COMPLETED_OCCURRENCE))
+        command.downgrade(alembic_config(connection), "0012")
+        restored, kept = schema_of(connection), rows(connection, columns)
+        command.upgrade(alembic_config(connection), "head")
+    [all_day] = [row for row in kept["tasks"] if row["id"] == 11]
+    [entry] = [row for row in kept["changes"] if row["task_id"] == 11]
+    assert restored == schema
+    assert {table: [row for row in table_rows if 11 not in (row.get("id"), row.get("task_id"))]
+            for table, table_rows in kept.items()} == found
+    # An all-day due stays the instant it stood for, its history entry an update.
+    assert str(all_day["due_at"]).startswith("2031-03-01 11:00:00")
+    assert entry["action"] == "updated"
+
+
+NEW_CHANGE = ("INSERT INTO changes (at, kind, object_id, action, owner_id, task_id) VALUES"
+              " ('2030-01-10 00:00:00', 'task', 8, 'updated', 1, 8)")
+
+
+def newest_change_dropped(connection: Connection) -> int:
+    """Delete the newest change (as a task's deletion takes its history); its position."""
+    newest = connection.execute(text("SELECT max(seq) FROM changes")).scalar_one()
+    connection.execute(text(f"DELETE FROM changes WHERE seq = {newest}"))
+    return newest
+
+
+def test_0013_hands_out_no_change_position_twice(empty_database):
+    """A sync token is a position in the log: one handed out again, after its row went
+    with its task, would hide the new change from every client past it. Up and down,
+    the next position is past every one handed out before."""
+    populated_at_0012(empty_database)
+    with empty_database.begin() as connection:
+        dropped = [newest_change_dropped(connection)]
+        command.upgrade(alembic_config(connection), "0013")
+        connection.execute(text(NEW_CHANGE))
+        dropped.append(newest_change_dropped(connection))
+        command.downgrade(alembic_config(connection), "0012")
+        connection.execute(text(NEW_CHANGE))
+        newest = connection.execute(text("SELECT max(seq) FROM changes")).scalar_one()
+        command.upgrade(alembic_config(connection), "head")
+    assert dropped[1] > dropped[0] and newest > dropped[1]
