@@ -10,14 +10,17 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time
 from functools import cache
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+from importlib import resources
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 # A timed value is an aware datetime in UTC; an all-day value is a date.
 Moment = datetime | date
 
-# Every name the IANA database spells (from the system's zone files or the tzdata package),
-# read once: available_timezones() walks the zone directories on each call.
-ZONE_NAMES: frozenset[str] = frozenset(available_timezones() | {"UTC"})
+# Every name the IANA database spells, as the tzdata package lists them (a dependency, so
+# the list is the same on every machine); read once. Not available_timezones(): it walks
+# the system's zone folders, where it also finds files that are no zone ("localtime").
+ZONE_NAMES: frozenset[str] = frozenset(
+    resources.files("tzdata").joinpath("zones").read_text(encoding="utf-8").split())
 
 
 # The first day whose 00:00 is an instant in every zone: 0001-01-01 east of Greenwich

@@ -16,12 +16,9 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any, Protocol
 
-from pyramid.httpexceptions import HTTPError
-
 from ..dates.rules import RuleError, parse_rule
 from ..dates.series import Series, check_series, following, upcoming
 from ..dates.zones import Moment, instant, local_date
-from ..web.errors import error_response
 from ..web.representation import timestamp
 
 COMPLETION = "completion"
@@ -148,21 +145,22 @@ def _due_after(current: Moment | None, fields: dict[str, Any]) -> Moment | None:
     return current
 
 
-def _recurrence_error(description: str) -> HTTPError:
-    return error_response(400, "body", "recurrence", description)
+class ScheduleError(ValueError):
+    """A recurrence that cannot be: the 400 naming ``recurrence`` (``tasks.includeme``
+    answers it wherever it is raised; a body's schema lists it beside its other errors)."""
 
 
 @contextmanager
 def _recurrence_errors() -> Iterator[None]:
-    """A rule that cannot be followed, as the 400 naming ``recurrence`` it is: refused by
-    RFC 5545 (``RuleError``), or reaching past the calendar's last year in its zone."""
+    """A rule that cannot be followed: refused by RFC 5545 (``RuleError``), or reaching
+    past the calendar's last year in its zone."""
     try:
         yield
     except RuleError as error:
-        raise _recurrence_error(str(error)) from None
+        raise ScheduleError(str(error)) from None
     except OverflowError:
-        raise _recurrence_error("This series reaches past the end of the calendar (year "
-                                "9999) in its time zone: give the task an earlier due") from None
+        raise ScheduleError("This series reaches past the end of the calendar (year 9999) "
+                            "in its time zone: give the task an earlier due") from None
 
 
 def rescheduled(current: Schedule, fields: dict[str, Any]) -> Schedule:
@@ -170,8 +168,8 @@ def rescheduled(current: Schedule, fields: dict[str, Any]) -> Schedule:
 
     A new rule, a due changed by hand, or a new zone restarts the series at the due
     (``start``; a zone change keeps a timed due's instant and an all-day due's date).
-    A series must have a due and fit it (``dates.series.check_series``): else a 400
-    naming ``recurrence``.
+    A series must have a due and fit it (``dates.series.check_series``): else a
+    :class:`ScheduleError`.
     """
     zone = fields.get("time_zone", current.zone)
     due = _due_after(current.due, fields)
@@ -183,8 +181,8 @@ def rescheduled(current: Schedule, fields: dict[str, Any]) -> Schedule:
     if rule is None:
         return Schedule(due, zone)
     if due is None:
-        raise _recurrence_error("A recurring task needs a due (due_at or due_date); to "
-                                "remove the due, send \"recurrence\": null as well")
+        raise ScheduleError("A recurring task needs a due (due_at or due_date); to "
+                            "remove the due, send \"recurrence\": null as well")
     unchanged = (due, zone, rule, follows) == (current.due, current.zone, current.rule,
                                                current.follows)
     if unchanged:

@@ -31,9 +31,11 @@ from ..web.schema_types import (
     StrictMapping,
     StrictSequence,
     StrictString,
+    WholeCheck,
     WholeMapping,
 )
 from ..web.schemas import cursor_node, limit_node, time_zone_node, trimmed_text
+from .schedule import Schedule, ScheduleError, rescheduled
 
 
 class _DistinctTags:
@@ -64,12 +66,30 @@ class _Rule:
             raise colander.Invalid(node, str(error)) from None
 
 
-def _one_due(node: colander.SchemaNode, value: dict[str, Any]) -> None:
-    """A task has one due at most: an all-day date or a time, not both in one body."""
-    if value.get("due_at") is not None and value.get("due_date") is not None:
-        error = colander.Invalid(node)
-        error["due_date"] = "A task has one due: send due_at (a time) or due_date (a day)"
-        raise error
+# The fields a recurrence is checked against (tasks.schedule.rescheduled).
+SCHEDULE_FIELDS = frozenset({"due_at", "due_date", "time_zone", "recurrence"})
+
+
+def _conflicts(whole_body: bool) -> WholeCheck:
+    """What is wrong between a task body's fields (``StrictMapping(whole=...)``).
+
+    A task has one due at most. A whole body (POST, PUT) also states the whole schedule,
+    so a recurrence it cannot have is listed here beside the body's other errors; when
+    there are none, the write finds it (schedule.py), so a valid body is checked once.
+    """
+
+    def conflicts(values: dict[str, Any], failed: frozenset[str]) -> dict[str, str]:
+        if values.get("due_at") is not None and values.get("due_date") is not None:
+            return {"due_date": "A task has one due: send due_at (a time) or due_date "
+                                "(a day), not both"}
+        if whole_body and failed and not failed & SCHEDULE_FIELDS:
+            try:
+                rescheduled(Schedule(None, "UTC"), values)
+            except ScheduleError as error:
+                return {"recurrence": str(error)}
+        return {}
+
+    return conflicts
 
 
 def recurrence_node(missing: object) -> colander.SchemaNode:
@@ -106,7 +126,7 @@ def task_body(
         return colander.drop if partial else default
 
     return colander.SchemaNode(
-        StrictMapping(),
+        StrictMapping(whole=_conflicts(whole_body=not partial)),
         trimmed_text("title", TITLE_MAX_LENGTH, partial),
         colander.SchemaNode(
             StrictString(), name="description",
@@ -126,7 +146,7 @@ def task_body(
         ),
         colander.SchemaNode(StrictId(nullable=True), name="list",
                             missing=missing(list_missing)),
-        validator=_one_due, schema_name=schema_name, example=example,
+        schema_name=schema_name, example=example,
     )
 
 

@@ -13,6 +13,7 @@ from ..dates.zones import Moment, instant
 from ..db.base import utcnow
 from ..permissions import Permission
 from ..web.conditional import not_modified_response, require_if_match, set_etag
+from ..web.errors import error_dict, render_errors
 from ..web.pagination import paginate
 from ..web.schemas import request_schema
 from ..web.services import absolute_url, api_service
@@ -22,6 +23,7 @@ from .listing import TaskFilters, task_pages
 from .models import TASKS, Task
 from .placement import placed
 from .representation import task_json
+from .schedule import ScheduleError
 from .schemas import task_create_body, task_list_query, task_patch_body, task_replace_body
 from .sorting import Sort
 from .writes import new_task_columns, task_write
@@ -94,6 +96,12 @@ def task_page(request: Request, list_id: int | None) -> dict[str, Any]:
     )
     pages = task_pages(request.dbsession, request.identity, filters, sort)
     return paginate(request, sort.keyset, pages, task_json)
+
+
+def schedule_error_view(exc: ScheduleError, request: Request) -> Response:
+    """A recurrence that cannot be, wherever a write or a read met it: the 400 naming
+    ``recurrence`` (nothing of the request is committed)."""
+    return render_errors(request, 400, [error_dict("body", "recurrence", str(exc))])
 
 
 def _bound(value: Moment | None, zone: str) -> datetime | None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -20,47 +21,89 @@ from ..vocabulary import ID_PATTERN, READ_ONLY_FIELDS
 ID = re.compile(ID_PATTERN)  # used with fullmatch: no trailing newline
 
 
+# Checks of a whole object: given the fields that are valid and the names of those that
+# are not, the errors by field name of what no one field shows (two that conflict).
+WholeCheck = Callable[[dict[str, Any], frozenset[str]], dict[str, str]]
+
+
+def _field_error(name: str, reason: str) -> colander.Invalid:
+    return colander.Invalid(colander.SchemaNode(colander.String(), name=name), reason)
+
+
 class StrictMapping(colander.Mapping):
     """A JSON object whose unknown keys are each reported by name.
 
     ``Mapping(unknown="raise")`` reports them as one error on the whole body that echoes
     the payload back; this names each offending key as its own error instead.
     ``together`` are groups of optional keys sent all or none (a password change's
-    current and new password): each one missing from a group sent in part is an error,
-    listed with the others (a Colander validator would only run once the rest is valid).
+    current and new password), and ``whole`` checks fields against each other: their
+    errors are listed with the others (a Colander validator only runs once the rest is
+    valid, and the contract lists every failing field).
     """
 
     def __init__(self, together: tuple[tuple[str, ...], ...] = (),
-                 read_only: frozenset[str] = READ_ONLY_FIELDS) -> None:
+                 read_only: frozenset[str] = READ_ONLY_FIELDS,
+                 whole: WholeCheck | None = None) -> None:
         super().__init__(unknown="ignore")
         self.together = together
         self.read_only = read_only
+        self.whole = whole
 
     def deserialize(self, node: colander.SchemaNode, cstruct: Any) -> Any:
         if cstruct is colander.null:
             return colander.null
         if not isinstance(cstruct, dict):
             raise colander.Invalid(node, "Must be a JSON object")
-        error = None
+        error, result = None, None
         try:
             result = super().deserialize(node, cstruct)
         except colander.Invalid as invalid:
             error = invalid
-        known = {child.name for child in node.children}
-        for key in (k for k in cstruct if k not in known):
+        problems = [*self._unknown_keys(node, cstruct), *self._incomplete_groups(cstruct),
+                    *self._conflicting(node, cstruct, result, error)]
+        if problems:
             error = error or colander.Invalid(node)
-            reason = "Read-only field" if key in self.read_only else "Unknown field"
-            field = colander.SchemaNode(colander.String(), name=str(key))
-            error.add(colander.Invalid(field, reason))
-        for group in self.together:
-            sent = [name for name in group if name in cstruct]
-            for name in (name for name in group if sent and name not in cstruct):
-                error = error or colander.Invalid(node)
-                field = colander.SchemaNode(colander.String(), name=name)
-                error.add(colander.Invalid(field, f"Required with {', '.join(sent)}"))
+            for problem in problems:
+                error.add(problem)
         if error is not None:  # every failing field at once: unknown ones and invalid ones
             raise error
         return result
+
+    def _unknown_keys(self, node: colander.SchemaNode, cstruct: dict[str, Any]
+                 ) -> Iterator[colander.Invalid]:
+        known = {child.name for child in node.children}
+        for key in (k for k in cstruct if k not in known):
+            yield _field_error(str(key), "Read-only field" if key in self.read_only
+                               else "Unknown field")
+
+    def _incomplete_groups(self, cstruct: dict[str, Any]) -> Iterator[colander.Invalid]:
+        for group in self.together:
+            sent = [name for name in group if name in cstruct]
+            for name in (name for name in group if sent and name not in cstruct):
+                yield _field_error(name, f"Required with {', '.join(sent)}")
+
+    def _conflicting(self, node: colander.SchemaNode, cstruct: dict[str, Any], result: Any,
+                   error: colander.Invalid | None) -> Iterator[colander.Invalid]:
+        if self.whole is None:
+            return
+        failed = frozenset(name.partition(".")[0] for name in error.asdict()) if error else (
+            frozenset())
+        values = result if error is None else _valid_children(node, cstruct)
+        for name, reason in self.whole(values, failed).items():
+            yield _field_error(name, reason)
+
+
+def _valid_children(node: colander.SchemaNode, cstruct: dict[str, Any]) -> dict[str, Any]:
+    """The fields of ``cstruct`` that are valid on their own, deserialized (error path)."""
+    values = {}
+    for child in node.children:
+        try:
+            value = child.deserialize(cstruct.get(child.name, colander.null))
+        except colander.Invalid:
+            continue
+        if value is not colander.drop:
+            values[child.name] = value
+    return values
 
 
 def _reject_unstorable(node: colander.SchemaNode, value: str) -> None:
