@@ -109,11 +109,16 @@ class Schedule:
 
     def completed(self, at: datetime) -> tuple[Schedule, dict[str, str]] | None:
         """The schedule once its current occurrence is done ``at``, with that occurrence
-        as history shows it; None when there is no next one (the task is then done)."""
+        as history shows it; None when there is no next one (the task is then done). A
+        completion too far from its due to count for COUNT is a 400 naming ``recurrence``
+        (``dates.series.MAX_WALK``)."""
         series = self.series
         if series is None or self.due is None:
             return None
-        rolled = following(series, self.due, self.index, at)
+        try:
+            rolled = following(series, self.due, self.index, at)
+        except RuleError as error:
+            raise _recurrence_error(str(error)) from None
         if rolled is None:
             return None
         due, index = rolled
