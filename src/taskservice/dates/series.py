@@ -91,6 +91,7 @@ class Series:
 
 def check_series(series: Series) -> None:
     """Refuse (RuleError) a rule that cannot make a series from this start."""
+    _check_start(series)
     _check_parts(series)
     _check_until_kind(series)
     if not _yields(series.rule, _wall_clock(series, series.start)):
@@ -145,6 +146,14 @@ def upcoming(series: Series, current: Moment, index: int, limit: int) -> list[Mo
 
 
 # -- checks ---------------------------------------------------------------------------------
+
+
+def _check_start(series: Series) -> None:
+    """A series ends with _LAST_YEAR; a start after it has no occurrence, and its
+    wall-clock time may be past datetime's range (the year 9999's last hours east of UTC)."""
+    if series.start.year > _LAST_YEAR:
+        raise RuleError(f"A series ends with the year {_LAST_YEAR}: give the task a due "
+                        f"before {_LAST_YEAR + 1}, or no recurrence")
 
 
 def _check_parts(series: Series) -> None:

@@ -43,3 +43,14 @@ def test_a_completion_too_far_from_its_due_to_count_for_count_is_a_400(testapp, 
     restarted = testapp.patch_json(f"/tasks/{task['id']}", {"due_at": now, "done": True},
                                    headers=alice.headers)
     assert read_time(restarted.json["due_at"]) == read_time(now) + timedelta(hours=1)
+
+
+def test_a_recurring_due_in_the_year_9999_is_a_400_in_any_zone(testapp, register):
+    # 23:00Z on 9999-12-31 is 08:00 on 10000-01-01 in Tokyo: past datetime's range
+    alice = register()
+    for follows in ("due", "completion"):
+        body = {"title": "late", "due_at": "9999-12-31T23:00:00Z", "time_zone": "Asia/Tokyo",
+                "recurrence": {"rule": "FREQ=DAILY", "from": follows}}
+        refused = testapp.post_json("/tasks", body, headers=alice.headers, status=400)
+        (error,) = assert_error(refused, 400, ("body", "recurrence"))
+        assert "ends with the year 9998" in error["description"]

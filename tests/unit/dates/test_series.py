@@ -290,6 +290,10 @@ def test_upcoming_stops_where_the_series_does():
     ("FREQ=DAILY;BYHOUR=9;BYSETPOS=2", utc(2027, 1, 4, 8), False, "has no occurrence"),
     ("FREQ=HOURLY;BYMINUTE=0,30;BYSETPOS=-3", utc(2027, 1, 4, 8), False, "has no occurrence"),
     ("FREQ=MONTHLY;BYDAY=MO;BYSETPOS=6", date(2027, 1, 4), False, "has no occurrence"),
+    # 00:00 on 10000-01-01 in Paris: past datetime's range, and past the series' last year
+    ("FREQ=DAILY", utc(9999, 12, 31, 23), False, "A series ends with the year 9998"),
+    ("FREQ=DAILY", utc(9999, 12, 31, 23), True, "A series ends with the year 9998"),
+    ("FREQ=DAILY", date(9999, 1, 1), False, "A series ends with the year 9998"),
     ("FREQ=YEARLY;UNTIL=20261231", date(2027, 1, 4), False,
      "UNTIL=20261231 ends the series before the rule's first occurrence"),
     ("FREQ=DAILY;UNTIL=20270104T075959Z", utc(2027, 1, 4, 8), False, "UNTIL=20270104T075959Z"),
