@@ -10,22 +10,29 @@ instant already passed (an hourly 03:00 right after the 02:00 the gap skipped) i
 repeated, and does not count. Timed occurrences are aware UTC datetimes, all-day ones
 dates; an all-day occurrence is compared with a time as 00:00 of its date in the zone.
 
-Cost: dateutil expands a rule from its DTSTART only, so each call walks the series from
-``start`` and stops at its answer: the work grows with the occurrences between the start
-and the answer (an hourly series begun a year ago walks some 9,000). dateutil only stops
-on an occurrence (or at the year 9999), so a rule that yields nothing would be walked for
-millennia: ``check_series`` finds such a rule in one cycle of the calendar instead (see
-``_yields``), and refuses it, so a stored series always has its next occurrence within
-one such cycle, 400 × INTERVAL years at most.
+Cost: dateutil expands a rule from its DTSTART only, and a client chooses both the start
+and the rule, so a walk from the start would cost as many occurrences as the series is old
+(an hourly series begun in 1900: a million and more, for one completion). A walk starts
+instead at a later anchor, a whole number of the rule's periods after the start's, with
+what dateutil would have taken from the start written into the rule (``_anchor``,
+``_explicit``): dateutil then yields exactly the series' tail, and the work is that of
+the last few days and periods, whatever the series' age. Only COUNT needs the occurrences
+counted: they are counted on from the current due (whose place in the series, ``index``,
+the caller keeps), MAX_WALK of them at most. dateutil only stops on an occurrence (or at
+the year 9999), so a rule that yields nothing would be walked for millennia:
+``check_series`` finds such a rule in one cycle of the calendar instead (see ``_yields``),
+and refuses it, so a stored series always has its next occurrence within one such cycle,
+400 × INTERVAL years at most.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import MAXYEAR, datetime, time, timedelta
-from itertools import islice
+from itertools import chain, islice
 from math import gcd, prod
+from types import MappingProxyType
 from typing import Literal
 
 from dateutil import rrule as dateutil_rrule
@@ -57,6 +64,18 @@ _DAY_PARTS = ("BYMONTH", "BYMONTHDAY", "BYYEARDAY", "BYDAY")
 # series ends with it.
 _LAST_YEAR = MAXYEAR - 1
 _END = datetime(_LAST_YEAR, 12, 31, 23, 59, 59)
+# The most occurrences following() counts on from a due for COUNT (about 0.15 s of CPU):
+# an hourly series done 14 months late, a daily one 27 years late. A completion further
+# from its due is refused rather than walked: a client picks the due and the rule, so the
+# walk is not the client's to make as long as it likes.
+MAX_WALK = 10_000
+# Python keeps every UTC offset within a day of zero, so two offsets of a zone differ by
+# less than two days: a wall-clock time two days or more before another is an earlier
+# instant, whatever the zone did in between (see _anchor).
+_MARGIN = timedelta(days=2)
+# The parts that choose days: with none of them, dateutil takes the start's (_explicit).
+_CHOOSING_DAYS = ("BYWEEKNO", "BYYEARDAY", "BYMONTHDAY", "BYDAY")
+_HOUR = timedelta(hours=1)
 
 
 @dataclass(frozen=True)
@@ -72,6 +91,7 @@ class Series:
 
 def check_series(series: Series) -> None:
     """Refuse (RuleError) a rule that cannot make a series from this start."""
+    _check_start(series)
     _check_parts(series)
     _check_until_kind(series)
     if not _yields(series.rule, _wall_clock(series, series.start)):
@@ -92,28 +112,48 @@ def following(series: Series, current: Moment, index: int,
     From the due: the first occurrence later than both ``current`` and the completion, so
     an overdue task moves to the future, not to a backlog (skipped ones count for COUNT).
     From the completion: its local date plus the interval, at ``current``'s wall-clock time.
+
+    The index is counted on from ``index``, which must be ``current``'s. With COUNT it is
+    what ends the series, so it is always counted, MAX_WALK occurrences at most: a
+    completion further from its due raises RuleError (the task needs a new due). Without
+    COUNT nothing is checked against it (the callers only store it): it is counted when the
+    walk that finds the next due starts before ``current`` anyway, i.e. when no period of
+    the rule begins between two days before the due and two days before the completion
+    (see _anchor); otherwise the walk jumps ahead, counting nothing, and the index returned
+    is ``index + 1``, the least it can be.
     """
     if series.from_completion:
         return _after_completion(series, current, index, completed_at)
-    later_than = max(instant(current, series.zone), completed_at)
-    later = ((moment, number) for number, moment in enumerate(_occurrences(series))
-             if instant(moment, series.zone) > later_than)
-    return next(later, None)
+    due = instant(current, series.zone)
+    later_than = max(due, completed_at)
+    if series.rule.count is None and _anchor(series, later_than) != _anchor(series, due):
+        moment = next(_later(series, later_than), None)
+        return None if moment is None else (moment, index + 1)
+    return _counted(series, due, index, later_than)
 
 
 def upcoming(series: Series, current: Moment, index: int, limit: int) -> list[Moment]:
     """``current`` and the occurrences after it, ``limit`` at most; a series that counts
-    from the completion lists only ``current``, its next due depending on when it is done."""
+    from the completion lists only ``current``, its next due depending on when it is done.
+    ``index`` is ``current``'s place in the series: with COUNT, how many are left."""
     if limit < 1:
         return []
     if series.from_completion:
         return [current]
-    after = (moment for moment in _occurrences(series)
-             if instant(moment, series.zone) > instant(current, series.zone))
-    return [current, *islice(after, limit - 1)]
+    count = series.rule.count
+    left = limit - 1 if count is None else max(0, min(limit - 1, count - 1 - index))
+    return [current, *islice(_later(series, instant(current, series.zone)), left)]
 
 
 # -- checks ---------------------------------------------------------------------------------
+
+
+def _check_start(series: Series) -> None:
+    """A series ends with _LAST_YEAR; a start after it has no occurrence, and its
+    wall-clock time may be past datetime's range (the year 9999's last hours east of UTC)."""
+    if series.start.year > _LAST_YEAR:
+        raise RuleError(f"A series ends with the year {_LAST_YEAR}: give the task a due "
+                        f"before {_LAST_YEAR + 1}, or no recurrence")
 
 
 def _check_parts(series: Series) -> None:
@@ -178,9 +218,14 @@ def _yields_in_a_cycle(rule: Rule, first: datetime) -> bool:
 def _positions_fit(rule: Rule) -> bool:
     """Whether a BYSETPOS position is within the times of an hourly or daily period (one
     per value of the time parts under the frequency; one for a part left out)."""
-    under = _TIME_PARTS[1:] if rule.freq == "HOURLY" else _TIME_PARTS
-    times = prod(len(set(_values(rule.parts, name) or (0,))) for name in under)
+    times = prod(len(set(_values(rule.parts, name) or (0,)))
+                 for name in _time_parts_under(rule.freq))
     return any(abs(position) <= times for position in _values(rule.parts, "BYSETPOS") or ())
+
+
+def _time_parts_under(freq: str) -> tuple[str, ...]:
+    """The time parts that choose among an occurrence's times within its period."""
+    return _TIME_PARTS[1:] if freq == "HOURLY" else _TIME_PARTS
 
 
 def _days_rule(rule: Rule) -> Rule | None:
@@ -201,28 +246,136 @@ def _rule_without(rule: Rule, name: str) -> Rule:
 # -- the series -----------------------------------------------------------------------------
 
 
-def _occurrences(series: Series) -> Iterator[Moment]:
-    """The series: ``start``, then each occurrence of the rule later than the one before,
-    COUNT at most."""
-    return islice(_going_forward(series), series.rule.count)
+def _counted(series: Series, due: datetime, index: int,
+             later_than: datetime) -> tuple[Moment, int] | None:
+    """The first occurrence later than ``later_than``, numbered on from the due's
+    ``index``; None past COUNT. With COUNT, MAX_WALK occurrences are walked at most."""
+    count = series.rule.count
+    for walked, moment in enumerate(_later(series, due), 1):
+        number = index + walked
+        if count is not None and number >= count:
+            return None
+        if instant(moment, series.zone) > later_than:
+            return moment, number
+        if count is not None and walked == MAX_WALK:
+            raise RuleError(f"This completion is more than {MAX_WALK:,} occurrences after the "
+                            f"due, too many to count for COUNT={count}: give the task a new "
+                            "due (its series restarts there), then complete it")
+    return None
 
 
-def _going_forward(series: Series) -> Iterator[Moment]:
-    last = series.start
-    yield last
-    for moment in _own_occurrences(series):
-        if instant(moment, series.zone) > instant(last, series.zone):
-            last = moment
+def _later(series: Series, after: datetime) -> Iterator[Moment]:
+    """The occurrences later than the instant ``after``, each later than the one before:
+    an instant the series already passed is not repeated (nor counted)."""
+    last = after
+    for moment in _walk_from(series, after):
+        moment_at = instant(moment, series.zone)
+        if moment_at > last:
+            last = moment_at
             yield moment
+
+
+def _walk_from(series: Series, after: datetime) -> Iterator[Moment]:
+    """The series in wall-clock order, enough of it for what is later than ``after``:
+    from the start (which comes first) or, far enough from it, from ``_anchor``, before
+    which every occurrence is at or before ``after``."""
+    anchor = _anchor(series, after)
+    if anchor is None:
+        return chain([series.start], _own_occurrences(series))
+    rule = _explicit(series.rule, _wall_clock(series, series.start))
+    return _to_until(series, _expansion(rule, anchor))
 
 
 def _own_occurrences(series: Series) -> Iterator[Moment]:
     """What the rule yields from ``start`` on (``start`` only if it yields it), to UNTIL."""
-    for wall in _expansion(series.rule, _wall_clock(series, series.start)):
+    return _to_until(series, _expansion(series.rule, _wall_clock(series, series.start)))
+
+
+def _to_until(series: Series, walls: Iterable[datetime]) -> Iterator[Moment]:
+    """Expanded wall-clock times as the series' moments, up to UNTIL."""
+    for wall in walls:
         moment = _moment(series, wall)
         if not _within_until(series, moment):
             return
         yield moment
+
+
+# -- a later anchor -------------------------------------------------------------------------
+
+
+def _anchor(series: Series, after: datetime) -> datetime | None:
+    """The naive wall-clock time dateutil can expand the series from, in place of its
+    start, for the occurrences later than the instant ``after``; None when that is the
+    start itself.
+
+    dateutil steps from its DTSTART a period at a time (INTERVAL hours, days, weeks from
+    WKST, months or years, in wall-clock), so its expansion from the start of a later
+    period of that step, at 00:00 (for HOURLY at the hour), is the series from there on,
+    once the rule says what dateutil would have read from the start (``_explicit``). The
+    period taken is the last that begins two days (_MARGIN) or more before ``after``'s
+    wall-clock time: every wall-clock time before it is then an instant before ``after``,
+    whatever offsets the zone had, so nothing the jump leaves out (the start included)
+    could have been later than ``after``.
+    """
+    first = _wall_clock(series, series.start)
+    wall = to_wall_clock(after, series.zone)
+    if wall - first <= _MARGIN:
+        return None
+    rule = series.rule
+    wkst = _WEEKDAY[rule.parts.get("WKST", "MO")].weekday
+    own = _period(rule.freq, first, wkst)
+    steps = (_period(rule.freq, wall - _MARGIN, wkst) - own) // rule.interval
+    if steps <= 0:
+        return None
+    return _period_start(rule.freq, own + steps * rule.interval, wkst).replace(
+        microsecond=first.microsecond)
+
+
+def _period(freq: str, wall: datetime, wkst: int) -> int:
+    """The number of the FREQ period ``wall`` falls in: hours, days, weeks beginning on
+    ``wkst`` (day 1, 0001-01-01, is a Monday), months, or years since the year 1."""
+    match freq:
+        case "HOURLY":
+            return (wall - datetime.min) // _HOUR
+        case "DAILY":
+            return wall.toordinal()
+        case "WEEKLY":
+            return (wall.toordinal() - 1 - wkst) // 7
+        case "MONTHLY":
+            return wall.year * 12 + wall.month - 1
+    return wall.year
+
+
+def _period_start(freq: str, number: int, wkst: int) -> datetime:
+    """Where the ``number``-th FREQ period of _period begins."""
+    match freq:
+        case "HOURLY":
+            return datetime.min + number * _HOUR
+        case "DAILY":
+            return datetime.fromordinal(number)
+        case "WEEKLY":
+            return datetime.fromordinal(number * 7 + 1 + wkst)
+        case "MONTHLY":
+            return datetime(number // 12, number % 12 + 1, 1)
+    return datetime(number, 1, 1)
+
+
+def _explicit(rule: Rule, first: datetime) -> Rule:
+    """The rule with what dateutil reads from its DTSTART ``first`` written out, as its own
+    rrule does after RFC 5545: unless a part chooses days, a yearly rule's month (without
+    BYMONTH) and day, a monthly rule's day, a weekly rule's weekday; the time of day, but
+    the hour of an hourly rule (whose hours step from the anchor's)."""
+    parts = dict(rule.parts)
+    if not any(name in parts for name in _CHOOSING_DAYS):
+        if rule.freq == "YEARLY":
+            parts.setdefault("BYMONTH", str(first.month))
+        if rule.freq in ("YEARLY", "MONTHLY"):
+            parts["BYMONTHDAY"] = str(first.day)
+        if rule.freq == "WEEKLY":
+            parts["BYDAY"] = WEEKDAYS[first.weekday()]
+    for name in _time_parts_under(rule.freq):
+        parts.setdefault(name, str(getattr(first, name.removeprefix("BY").lower())))
+    return Rule(rule.text, MappingProxyType(parts))
 
 
 def _after_completion(series: Series, current: Moment, index: int,

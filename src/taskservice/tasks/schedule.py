@@ -108,7 +108,9 @@ class Schedule:
 
     def completed(self, at: datetime) -> tuple[Schedule, dict[str, str]] | None:
         """The schedule once its current occurrence is done ``at``, with that occurrence
-        as history shows it; None when there is no next one (the task is then done)."""
+        as history shows it; None when there is no next one (the task is then done). A
+        completion too far from its due to count for COUNT is a 400 naming ``recurrence``
+        (``dates.series.MAX_WALK``)."""
         series = self.series
         if series is None or self.due is None:
             return None

@@ -155,7 +155,8 @@ def test_skipped_occurrences_count_for_count():
 
 
 def test_a_daily_series_done_three_days_late_moves_to_the_first_occurrence_after_it():
-    series = checked("FREQ=DAILY", utc(2027, 1, 1, 8))  # 09:00 in Paris
+    # COUNT, so that the index is counted whatever the lateness (see the next test)
+    series = checked("FREQ=DAILY;COUNT=30", utc(2027, 1, 1, 8))  # 09:00 in Paris
     assert following(series, utc(2027, 1, 1, 8), 0, utc(2027, 1, 4, 10)) == (
         utc(2027, 1, 5, 8), 4)
     # done before that day's 09:00: that day's occurrence is still ahead
@@ -163,8 +164,16 @@ def test_a_daily_series_done_three_days_late_moves_to_the_first_occurrence_after
         utc(2027, 1, 4, 8), 3)
 
 
+def test_without_count_the_index_is_counted_only_when_the_walk_passes_the_due():
+    series = checked("FREQ=DAILY", utc(2027, 1, 1, 8))
+    # done on its day: the walk from the due finds the next one
+    assert following(series, utc(2027, 1, 3, 8), 2, utc(2027, 1, 3, 9)) == (utc(2027, 1, 4, 8), 3)
+    # done three days late: the same next due, reached by a jump that counts nothing
+    assert following(series, utc(2027, 1, 1, 8), 0, utc(2027, 1, 4, 10)) == (utc(2027, 1, 5, 8), 1)
+
+
 def test_an_all_day_occurrence_is_compared_as_00_00_in_the_zone():
-    series = checked("FREQ=DAILY", date(2027, 1, 1), "Asia/Tokyo")
+    series = checked("FREQ=DAILY;COUNT=30", date(2027, 1, 1), "Asia/Tokyo")
     # done on the due day itself (Tokyo time): moves to tomorrow
     assert following(series, date(2027, 1, 1), 0, utc(2027, 1, 1, 3)) == (date(2027, 1, 2), 1)
     # done "today" three days late, 2027-01-04 10:00 in Tokyo: moves to 2027-01-05
@@ -281,6 +290,10 @@ def test_upcoming_stops_where_the_series_does():
     ("FREQ=DAILY;BYHOUR=9;BYSETPOS=2", utc(2027, 1, 4, 8), False, "has no occurrence"),
     ("FREQ=HOURLY;BYMINUTE=0,30;BYSETPOS=-3", utc(2027, 1, 4, 8), False, "has no occurrence"),
     ("FREQ=MONTHLY;BYDAY=MO;BYSETPOS=6", date(2027, 1, 4), False, "has no occurrence"),
+    # 00:00 on 10000-01-01 in Paris: past datetime's range, and past the series' last year
+    ("FREQ=DAILY", utc(9999, 12, 31, 23), False, "A series ends with the year 9998"),
+    ("FREQ=DAILY", utc(9999, 12, 31, 23), True, "A series ends with the year 9998"),
+    ("FREQ=DAILY", date(9999, 1, 1), False, "A series ends with the year 9998"),
     ("FREQ=YEARLY;UNTIL=20261231", date(2027, 1, 4), False,
      "UNTIL=20261231 ends the series before the rule's first occurrence"),
     ("FREQ=DAILY;UNTIL=20270104T075959Z", utc(2027, 1, 4, 8), False, "UNTIL=20270104T075959Z"),
