@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from functools import cached_property
+from math import prod
 from types import MappingProxyType
 
 RULE_MAX_LENGTH = 500
@@ -23,6 +24,9 @@ COMPLETION_PARTS = ("FREQ", "INTERVAL", "COUNT", "UNTIL")
 WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 # Valid in RFC 5545, refused here: a task due every few seconds or minutes is not a task.
 _TOO_FINE = ("SECONDLY", "MINUTELY")
+# The most times of day a rule may give (BYHOUR x BYMINUTE x BYSECOND): _check_times_of_day.
+MAX_TIMES_OF_DAY = 24
+TIME_PARTS = ("BYHOUR", "BYMINUTE", "BYSECOND")
 
 # The numeric list parts: (lowest, highest, whether the negatives count from the end).
 _NUMBER_RANGES: Mapping[str, tuple[int, int, bool]] = {
@@ -87,6 +91,7 @@ def parse_rule(text: str) -> Rule:
     parts = _split(text)
     _check_values(parts)
     _check_combinations(parts)
+    _check_times_of_day(parts)
     return Rule(text, MappingProxyType(parts))
 
 
@@ -254,6 +259,21 @@ def _check_combinations(parts: Mapping[str, str]) -> None:
     if "BYSETPOS" in parts and not any(n.startswith("BY") and n != "BYSETPOS" for n in parts):
         raise RuleError("BYSETPOS needs another BY part to choose among: e.g. "
                         "FREQ=MONTHLY;BYDAY=MO,TU,WE,TH,FR;BYSETPOS=-1")
+
+
+def _check_times_of_day(parts: Mapping[str, str]) -> None:
+    """At most MAX_TIMES_OF_DAY times in a period: a task recurs hourly at the finest.
+
+    RFC 5545 allows any product of BYHOUR, BYMINUTE and BYSECOND (every second of every
+    day is a valid YEARLY rule: 31 million occurrences a year), which following a series
+    must walk within one period of the rule. FREQ=SECONDLY and MINUTELY are refused for the
+    same reason; this refuses their spelling with BY parts.
+    """
+    times = prod(len(set(parts[name].split(","))) for name in TIME_PARTS if name in parts)
+    if times > MAX_TIMES_OF_DAY:
+        raise RuleError(f"The rule gives {times} times of day (BYHOUR x BYMINUTE x BYSECOND):"
+                        f" at most {MAX_TIMES_OF_DAY} are allowed, a task recurs hourly at "
+                        "the finest")
 
 
 def _check_numbered_days(label: str, parts: Mapping[str, str]) -> None:

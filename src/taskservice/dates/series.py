@@ -37,7 +37,15 @@ from typing import Literal
 
 from dateutil import rrule as dateutil_rrule
 
-from .rules import COMPLETION_PARTS, LAST_SECOND, WEEKDAYS, Rule, RuleError, parse_rule
+from .rules import (
+    COMPLETION_PARTS,
+    LAST_SECOND,
+    TIME_PARTS,
+    WEEKDAYS,
+    Rule,
+    RuleError,
+    parse_rule,
+)
 
 # Series, following and upcoming speak of Moments: importable from here too (mypy --strict
 # wants a re-export said so).
@@ -53,7 +61,6 @@ _FREQUENCY: Mapping[str, Literal[0, 1, 2, 3, 4, 5, 6]] = {
 }
 _WEEKDAY = dict(zip(WEEKDAYS, dateutil_rrule.weekdays, strict=True))
 # The parts that choose a time of day: an all-day series has none.
-_TIME_PARTS = ("BYHOUR", "BYMINUTE", "BYSECOND")
 # The Gregorian calendar repeats every 400 years: 146,097 days, a whole number of weeks.
 _CYCLE_YEARS = 400
 _UNITS_PER_CYCLE = {"HOURLY": 146097 * 24, "DAILY": 146097, "WEEKLY": 146097 // 7,
@@ -165,7 +172,7 @@ def _check_parts(series: Series) -> None:
                                 f"completion: use only {', '.join(COMPLETION_PARTS)}")
     if _all_day(series):
         timed = [*(["FREQ=HOURLY"] if rule.freq == "HOURLY" else []),
-                 *(name for name in _TIME_PARTS if name in rule.parts)]
+                 *(name for name in TIME_PARTS if name in rule.parts)]
         if timed:
             raise RuleError(f"{timed[0]} needs a due with a time of day: give the due a time,"
                             f" or leave {timed[0]} out")
@@ -225,7 +232,7 @@ def _positions_fit(rule: Rule) -> bool:
 
 def _time_parts_under(freq: str) -> tuple[str, ...]:
     """The time parts that choose among an occurrence's times within its period."""
-    return _TIME_PARTS[1:] if freq == "HOURLY" else _TIME_PARTS
+    return TIME_PARTS[1:] if freq == "HOURLY" else TIME_PARTS
 
 
 def _days_rule(rule: Rule) -> Rule | None:

@@ -96,6 +96,10 @@ REFUSED = [
     ("FREQ=YEARLY;BYWEEKNO=20;BYDAY=1MO", "A numbered BYDAY (1MO) cannot be used with BYWEEKNO"),
     ("FREQ=MONTHLY;BYSETPOS=-1", "BYSETPOS needs another BY part"),
     ("FREQ=MONTHLY;COUNT=3;BYSETPOS=1", "BYSETPOS needs another BY part"),
+    # more often than hourly, spelled with BY parts instead of FREQ=MINUTELY
+    ("FREQ=DAILY;BYHOUR=9;BYMINUTE=" + ",".join(map(str, range(25))), "25 times of day"),
+    ("FREQ=YEARLY;BYHOUR=" + ",".join(map(str, range(24))) + ";BYSECOND=0,30",
+     "48 times of day"),
 ]
 
 VALID = [
@@ -116,6 +120,8 @@ VALID = [
     "FREQ=MONTHLY;BYDAY=MO,TU,WE,TH,FR;BYSETPOS=-1,1,366",
     "FREQ=WEEKLY;BYMONTH=2;BYDAY=SA,SU;WKST=SU",
     "FREQ=DAILY;BYMONTHDAY=13;BYDAY=FR",
+    # hourly at the finest: 24 times of day, a value given twice counted once
+    "FREQ=YEARLY;BYHOUR=" + ",".join(map(str, range(24))) + ";BYMINUTE=15,15",
     # names and values are case-insensitive (RFC 5545 §2); the text is kept as sent
     "freq=weekly;byday=mo,we;Until=20301231t120000z",
 ]
