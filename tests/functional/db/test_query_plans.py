@@ -359,7 +359,10 @@ def test_the_feed_keeps_to_its_indexes_once_the_log_has_statistics(plans, dbsess
     dbsession.execute(CHANGES.insert(), [
         {"at": utcnow(), "kind": "task", "object_id": n, "action": "updated", "owner_id": 1}
         for n in range(1, 301)])
-    connection.exec_driver_sql("ANALYZE")
+    # The log's statistics only: PostgreSQL writes a table's row count (pg_class) in
+    # place, outside the transaction, so an ANALYZE of every table would leave the tasks
+    # tables "analysed near-empty" for the tests after this one, whose plans then differ.
+    connection.exec_driver_sql("ANALYZE changes")
     [plan] = plans(lambda: feed.change_page(dbsession, viewer, 0, 10**6, feed.FIRST, 100))
     by_position = [line for line in plan.lines
                    if "changes USING INTEGER PRIMARY KEY" in line or "Index Scan using pk_changes"
