@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any, Protocol
 
 from ..vocabulary import PRIORITIES
 from ..web.representation import timestamp
-from .schedule import Schedule
+from .schedule import Schedule, ScheduledFields
 
 
-class TaskFields(Protocol):
-    """What a task's body is built from: a loaded ``Task``, or a row of a page."""
+class TaskFields(ScheduledFields, Protocol):
+    """What a task's body is built from: a loaded ``Task``, or a row of a page (its due,
+    zone and recurrence columns are ``ScheduledFields``)."""
 
     @property
     def id(self) -> int: ...
@@ -24,20 +25,6 @@ class TaskFields(Protocol):
     def done(self) -> bool: ...
     @property
     def priority(self) -> int: ...
-    @property
-    def due_at(self) -> datetime | None: ...
-    @property
-    def due_date(self) -> date | None: ...
-    @property
-    def time_zone(self) -> str: ...
-    @property
-    def recurrence_rule(self) -> str | None: ...
-    @property
-    def recurrence_from(self) -> str | None: ...
-    @property
-    def recurrence_start(self) -> datetime | None: ...
-    @property
-    def recurrence_index(self) -> int: ...
     @property
     def tags(self) -> list[str]: ...
     @property
