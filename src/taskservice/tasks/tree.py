@@ -9,12 +9,13 @@ checked here, in one place, before any write.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import (
     BindParameter,
     ColumnElement,
     Integer,
+    Table,
     bindparam,
     delete,
     func,
@@ -30,7 +31,7 @@ from sqlalchemy.orm import Session
 from ..vocabulary import TREE_MAX_DEPTH
 from .models import TASKS, TaskAncestor
 
-ANCESTORS = TaskAncestor.__table__
+ANCESTORS = cast(Table, TaskAncestor.__table__)
 TASK: BindParameter[int] = bindparam("task", type_=Integer)
 PARENT: BindParameter[int] = bindparam("parent", type_=Integer)
 
@@ -86,16 +87,16 @@ _NEW_ANCESTORS = union_all(
     select(TaskAncestor.ancestor_id, TaskAncestor.depth + 1, TaskAncestor.ancestor_owner_id)
     .where(TaskAncestor.task_id == PARENT),
 ).subquery()
-LINK = insert(TaskAncestor).from_select(
+LINK = insert(ANCESTORS).from_select(
     ["task_id", "ancestor_id", "depth", "task_owner_id", "ancestor_owner_id"],
     select(_SUBTREE.c.task_id, _NEW_ANCESTORS.c.ancestor_id,
            _SUBTREE.c.depth + _NEW_ANCESTORS.c.depth, _SUBTREE.c.owner_id,
            _NEW_ANCESTORS.c.owner_id).select_from(_SUBTREE).join(_NEW_ANCESTORS, true()),
 )
 # The rows that tie the subtree to what is above the moved task (its old ancestors).
-UNLINK = delete(TaskAncestor).where(
-    (TaskAncestor.task_id == TASK) | TaskAncestor.task_id.in_(descendants(TASK)),
-    TaskAncestor.ancestor_id != TASK, TaskAncestor.ancestor_id.not_in(descendants(TASK)),
+UNLINK = delete(ANCESTORS).where(
+    or_(ANCESTORS.c.task_id == TASK, ANCESTORS.c.task_id.in_(descendants(TASK))),
+    ANCESTORS.c.ancestor_id != TASK, ANCESTORS.c.ancestor_id.not_in(descendants(TASK)),
 )
 
 
