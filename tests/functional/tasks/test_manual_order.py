@@ -78,7 +78,8 @@ def test_position_is_read_only(alice, value, way):
     method = {"post": "POST", "patch": "PATCH", "put": "PUT", "move": "POST"}[way]
     response = send_json(alice.testapp, method, url, {"title": "t", "position": sent}
                          if way in {"post", "put"} else {"position": sent}, alice.headers, 400)
-    assert_error(response, 400, ("body", "position"))
+    [error] = assert_error(response, 400, ("body", "position"))
+    assert "read-only" in error["description"].lower()  # as every read-only field's
     assert listed(alice, {}) == [task]
 
 

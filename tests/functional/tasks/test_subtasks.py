@@ -185,12 +185,18 @@ def test_an_id_that_is_not_an_id_string_is_400(alice, value, name, way):
     real = {"parent": parent["id"], "list": place, "after": sibling["id"]}[name]
     sent = int(real) if value == "number" else value
     before = everything(alice)
-    if way == "post":
-        response = post(alice, {"title": "t", name: sent}, 400)
-    else:
-        response = (patch if way == "patch" else move)(alice, own["id"], {name: sent}, 400)
-    assert_refused(response, 400, name)
+
+    def send(value: Any, accepted: bool) -> Any:
+        if way == "post":
+            return post(alice, {"title": "t", name: value}, 201 if accepted else 400)
+        return (patch if way == "patch" else move)(alice, own["id"], {name: value},
+                                                   200 if accepted else 400)
+
+    assert_refused(send(sent, accepted=False), 400, name)
     assert everything(alice) == before
+    done = send(real, accepted=True).json
+    if name != "after":
+        assert done[name] == real
 
 
 # -- a subtree follows its top task ------------------------------------------------------------
