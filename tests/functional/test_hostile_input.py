@@ -722,8 +722,11 @@ ID_FIELDS = ("parent", "after", "list")
 
 
 def tasks_refusal(document: dict[str, Any], fields: set[str]) -> str | None:
-    """Why section 13 refuses ``document`` (sent where ``fields`` are documented), if it does."""
-    if "parent" in fields and "position" in document:
+    """Why section 13 refuses ``document`` (sent where ``fields`` are documented), if it does:
+    a task's body (one that documents ``parent``: creating, changing or moving a task)."""
+    if "parent" not in fields:
+        return None
+    if "position" in document:
         return "position is read-only"
     for name in ID_FIELDS:
         value = document.get(name)
