@@ -30,14 +30,24 @@ MAX_TAGS = 20
 PRIORITIES = ("low", "normal", "high", "urgent")
 PRIORITY_RANK = {name: rank for rank, name in enumerate(PRIORITIES)}
 SHARE_PERMISSIONS = ("view", "edit")
-# What a task list can be sorted by, each ascending or descending ("-" first).
-SORT_FIELDS = ("created_at", "updated_at", "due_at", "priority", "title")
-SORTS = tuple(prefix + field for field in SORT_FIELDS for prefix in ("", "-"))
+# What a task list can be sorted by, each ascending or descending ("-" first), but a manual
+# order, which is read one way only (contract section 13).
+SORT_FIELDS = ("created_at", "updated_at", "due_at", "priority", "title", "position")
+ASCENDING_ONLY_SORTS = frozenset({"position"})
+SORTS = tuple(prefix + field for field in SORT_FIELDS for prefix in ("", "-")
+              if not (prefix and field in ASCENDING_ONLY_SORTS))
 DEFAULT_SORT = "-created_at"
 # Fields the server sets; a body that sends one is told so by name.
 READ_ONLY_FIELDS = frozenset(
-    {"id", "owner", "created_at", "updated_at", "completed_at", "version"}
+    {"id", "owner", "created_at", "updated_at", "completed_at", "version", "position"}
 )
+
+# -- subtasks and manual order (contract section 13) ---------------------------------------
+
+# How many tasks deep a tree may be: a task, its subtask, theirs, theirs.
+TREE_MAX_DEPTH = 4
+# What ``parent=`` takes besides an id: the top-level tasks.
+NO_PARENT = "none"
 
 # -- dates (contract section 12) ----------------------------------------------------------
 

@@ -19,6 +19,9 @@ range of the log (models.py), never a scan of everyone's changes:
 5. derived, not logged: when they gained or lost a list at position ``n``, every task in
    the list now, and every task the log shows in the list after ``n``, at position ``n``.
    Losing a list of a million tasks writes one row; the feed finds its tasks.
+6. rows of the tasks below a task of theirs made by someone else, or below a task shared
+   with them now (``task_id``, through ``task_ancestors``); and, derived, when they gained
+   or lost a task's share at position ``n``, every task below it now, at ``n``.
 
 An admin may view everything: every row of the range concerns them.
 
@@ -58,9 +61,9 @@ from ..accounts.models import User
 from ..accounts.security import Identity
 from ..lists.models import ListShare, TaskList
 from ..lists.representation import access, list_json
-from ..tasks.access import VIEWER, holds_share, may_view, member_lists, owns
+from ..tasks.access import VIEWER, holds_share, inherited_tasks, may_view, member_lists, owns
 from ..tasks.listing import PAGE_COLUMNS
-from ..tasks.models import TASKS, Task, TaskShare
+from ..tasks.models import TASKS, Task, TaskAncestor, TaskShare
 from ..tasks.representation import task_json
 from .models import CHANGES
 
@@ -77,6 +80,7 @@ TASK: ColumnElement[str] = literal_column("'task'")
 # Inline literals: a tuple would be an expanding parameter, rendered anew on every request.
 LIST_SHARE_ACTIONS: tuple[ColumnElement[str], ...] = tuple(
     literal_column(f"'{action}'") for action in ("shared", "unshared", "deleted"))
+TASK_SHARE_ACTIONS: tuple[ColumnElement[str], ...] = LIST_SHARE_ACTIONS[:2]
 
 
 def _in_range(seq: Any) -> ColumnElement[bool]:
@@ -114,6 +118,7 @@ def _member_branches() -> list[Select[Any]]:
     # log by position instead of probing the list and task indexes once per id.
     lists = lists_now_or_then.subquery()
     shared_tasks = select(TaskShare.task_id).where(holds_share(VIEWER)).subquery()
+    inherited = inherited_tasks(VIEWER).subquery()
     events = _list_events(True).subquery()
     later = CHANGES.alias("later")
     return [
@@ -128,6 +133,12 @@ def _member_branches() -> list[Select[Any]]:
         select(TASK, later.c.object_id, events.c.seq)
         .join_from(events, later, and_(later.c.list_id == events.c.list_id,
                                        later.c.kind == "task", later.c.seq > events.c.seq)),
+        select(*logged).join_from(inherited, CHANGES, C.task_id == inherited.c.task_id)
+        .where(_in_range(C.seq)),
+        select(TASK, TaskAncestor.task_id, C.seq)
+        .join_from(CHANGES, TaskAncestor, TaskAncestor.ancestor_id == C.object_id)
+        .where(C.user_id == VIEWER, C.kind == "task", C.action.in_(TASK_SHARE_ACTIONS),
+               _in_range(C.seq)),
     ]
 
 
@@ -138,7 +149,7 @@ def _positions(branches: list[Select[Any]]) -> Select[Any]:
     position = func.max(candidates.c.seq)
     after = or_(position > AFTER, and_(position == AFTER, or_(
         kind > AFTER_KIND, and_(kind == AFTER_KIND, object_id > AFTER_ID))))
-    return (select(kind, object_id, position.label("position"))
+    return (select(kind, object_id, position.label("log_position"))
             .group_by(kind, object_id).having(after)
             .order_by(position, kind, object_id).limit(LIMIT))
 
@@ -153,12 +164,13 @@ def _with_tasks(positions: Select[Any], viewable: ColumnElement[bool]) -> Select
     """The page's positions, each with its task's current state (NULLs for a list or a
     task that is gone): one statement, so a page's tasks cost no second round trip."""
     page = positions.subquery()
-    return (select(page.c.kind, page.c.object_id, page.c.position, *PAGE_COLUMNS,
+    # The log's position is not the task's (its manual order, among PAGE_COLUMNS).
+    return (select(page.c.kind, page.c.object_id, page.c.log_position, *PAGE_COLUMNS,
                    viewable.label("viewable"))
             .select_from(page)
             .outerjoin(Task, and_(page.c.kind == TASK, Task.id == page.c.object_id))
             .outerjoin(User, User.id == Task.owner_id)
-            .order_by(page.c.position, page.c.kind, page.c.object_id))
+            .order_by(page.c.log_position, page.c.kind, page.c.object_id))
 
 
 # Built once each (SQLAlchemy then memoizes their cache keys): only the values differ.
@@ -220,7 +232,7 @@ def change_page(session: Session, viewer: Identity, since: int, until: int,
     if not more:
         return items, None
     last = rows[-1]
-    return items, Position(last.position, last.kind, last.object_id)
+    return items, Position(last.log_position, last.kind, last.object_id)
 
 
 def _lists(session: Session, viewer: Identity, ids: list[int]

@@ -44,7 +44,7 @@ from sqlalchemy.orm import Session
 
 from ..events import BeforeCommit, ResourcesDeleting
 from ..lists.models import ListShare, TaskList
-from ..tasks.models import TASKS, TaskShare
+from ..tasks.models import TASKS, TaskAncestor, TaskShare
 from .models import CHANGES, INSERT_CHANGES
 from .rows import AUDIENCE_INFO, Audience, Row, rows_of
 
@@ -76,7 +76,8 @@ def _remember(session: Session, kind: str, pairs: Any) -> None:
 
 
 def read_task_audience(event: ResourcesDeleting) -> None:
-    """Each user a doomed task is or was shared with: their shares go with it.
+    """Each user a doomed task is or was shared with (their shares go with it), and each
+    who sees it through a task above it (its owner, its sharees).
 
     A share of the log counts too: a user who has left it may still hold the task (a
     tombstone for a task they no longer have is harmless). One query, whatever the
@@ -84,10 +85,15 @@ def read_task_audience(event: ResourcesDeleting) -> None:
     """
     ids = select(TASKS.c.id).where(event.condition)
     session = event.request.dbsession
+    above = TaskAncestor
     _remember(session, "task", session.execute(union(
         select(TaskShare.task_id, TaskShare.user_id).where(TaskShare.task_id.in_(ids)),
         select(CHANGES.c.task_id, CHANGES.c.user_id).where(
             CHANGES.c.task_id.in_(ids), CHANGES.c.user_id.is_not(None)),
+        select(above.task_id, above.ancestor_owner_id).where(
+            above.task_id.in_(ids), above.task_owner_id != above.ancestor_owner_id),
+        select(above.task_id, TaskShare.user_id)
+        .join(TaskShare, TaskShare.task_id == above.ancestor_id).where(above.task_id.in_(ids)),
     )))
 
 

@@ -19,8 +19,8 @@ TASK: dict[str, Any] = {
     "time_zone": "Europe/Paris",
     "recurrence": {"rule": "FREQ=WEEKLY;BYDAY=TH", "from": "due",
                    "start": "2030-01-31T18:00:00Z"},
-    "tags": ["home"], "list": "7", "owner": "alice", "created_at": CREATED,
-    "updated_at": UPDATED, "completed_at": None, "version": 2,
+    "tags": ["home"], "list": "7", "parent": None, "position": "a3", "owner": "alice",
+    "created_at": CREATED, "updated_at": UPDATED, "completed_at": None, "version": 2,
 }
 USER: dict[str, Any] = {"username": "alice", "is_admin": False, "created_at": CREATED,
                         "time_zone": "Europe/Paris"}

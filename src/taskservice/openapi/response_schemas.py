@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..batch.runner import KEPT_HEADERS as BATCH_RESPONSE_HEADERS
+from ..positions import POSITION_MAX_LENGTH
 from ..vocabulary import (
     CHANGE_KINDS,
     DELIVERY_OUTCOMES,
@@ -81,6 +82,8 @@ SCHEMAS: dict[str, dict[str, Any]] = {
         recurrence=with_siblings(ref("Recurrence"), {"nullable": True}),
         tags={"type": "array", "items": STRING},
         list={"type": "string", "nullable": True, "pattern": anchored(ID_PATTERN)},
+        parent={"type": "string", "nullable": True, "pattern": anchored(ID_PATTERN)},
+        position={"type": "string", "minLength": 1, "maxLength": POSITION_MAX_LENGTH},
         owner=STRING, created_at=TIME,
         updated_at=TIME, completed_at={**TIME, "nullable": True},
         version={"type": "integer", "minimum": 1},

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pyramid.config import Configurator
 
-from . import events, list_views, occurrence_views, share_views, views
+from . import events, list_views, move_views, occurrence_views, share_views, views
 from .resources import TaskCollection
 from .schedule import ScheduleError
 
@@ -16,6 +16,6 @@ from .schedule import ScheduleError
 def includeme(config: Configurator) -> None:
     config.add_root_child("tasks", TaskCollection)
     config.add_api_services(*views.SERVICES, *share_views.SERVICES, *list_views.SERVICES,
-                            *occurrence_views.SERVICES)
+                            *occurrence_views.SERVICES, *move_views.SERVICES)
     config.add_exception_view(views.schedule_error_view, context=ScheduleError)
     config.include(events)

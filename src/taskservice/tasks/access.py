@@ -1,18 +1,20 @@
 """Who may view a task or a list, in SQL: the one statement of the rule for many rows.
 
-The contract's rule (sections 4 and 7): an admin, the object's owner, a user the task is
-shared with, the list's owner or a member of the list. The ACLs (tasks/resources.py,
-lists/resources.py) answer it for the one object a request traversed to; the queries that
-answer it for many rows at once -- the task listing, the change feed, the webhook outbox --
-compose these builders instead of writing the rule again, so they cannot drift apart.
+The contract's rule (sections 4, 7 and 13): an admin, the object's owner, a user the task
+is shared with, the list's owner or a member of the list, and for a subtask whoever owns
+one of its ancestors or has one shared with them (``task_ancestors`` says which those are).
+The ACLs (tasks/resources.py, lists/resources.py) answer it for the one object a request
+traversed to; the queries that answer it for many rows at once -- the task listing, the
+change feed, the webhook outbox -- compose these builders instead of writing the rule
+again, so they cannot drift apart.
 
 Every builder takes the viewer and the object's columns as expressions: a bound parameter
-(``VIEWER`` for a listing, ``:owner_id`` for an event) or a column (``Task.owner_id``,
-the webhook owner's id), so one statement can be built once and reused. Each term is an
-index probe (a primary key, or the user's index on shares), whichever side is the column.
-A term reads its own alias of its table: in a query that already reads ``users`` or
-``lists`` (the feed joins each task's owner), it still asks about the viewer and the list
-it is given, never about the enclosing query's row.
+(``VIEWER`` for a listing, ``:owner_id`` for an event) or a column (``Task.owner_id``, the
+webhook owner's id), so one statement can be built once and reused. Each term is an index
+probe (a primary key, or the user's index on shares), whichever side is the column. A term
+reads its own alias of its table: in a query that already reads ``users`` or ``lists`` (the
+feed joins each task's owner), it still asks about the viewer and the list it is given,
+never about the enclosing query's row.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from sqlalchemy import (
     BindParameter,
     ColumnElement,
     CompoundSelect,
+    Select,
     SQLColumnExpression,
     bindparam,
     exists,
@@ -34,7 +37,7 @@ from sqlalchemy.orm import aliased
 
 from ..accounts.models import User
 from ..lists.models import ListShare, TaskList
-from .models import TaskShare
+from .models import TaskAncestor, TaskShare
 
 # A column (on an entity, in a table, an alias) or a bound parameter.
 Expr = SQLColumnExpression[Any]
@@ -62,6 +65,33 @@ def shares_task(viewer: Expr, task: Expr) -> ColumnElement[bool]:
     return exists().where(share.task_id == task, holds_share(viewer, share))
 
 
+def inherits_view(viewer: Expr, task: Expr) -> ColumnElement[bool]:
+    """``task`` is below a task ``viewer`` owns or has been shared (section 13)."""
+    above = aliased(TaskAncestor, name="viewer_ancestor")
+    share = aliased(TaskShare, name="viewer_ancestor_share")
+    return exists().where(above.task_id == task, or_(
+        above.ancestor_owner_id == viewer,
+        exists().where(share.task_id == above.ancestor_id, holds_share(viewer, share))))
+
+
+def inherited_halves(viewer: Expr) -> tuple[Select[Any], Select[Any]]:
+    """The ids of the tasks ``viewer`` may view through an ancestor only: below a task of
+    theirs, made by someone else (theirs are their own), and below a task shared with
+    them. Each is one small index range (models.TaskAncestor), not a walk of their tasks."""
+    return (
+        select(TaskAncestor.task_id).where(
+            TaskAncestor.ancestor_owner_id == viewer,
+            TaskAncestor.task_owner_id != TaskAncestor.ancestor_owner_id),
+        select(TaskAncestor.task_id).join(TaskShare, TaskShare.task_id == TaskAncestor.ancestor_id)
+        .where(holds_share(viewer)),
+    )
+
+
+def inherited_tasks(viewer: Expr) -> CompoundSelect[Any]:
+    """``inherited_halves`` as one set."""
+    return union(*inherited_halves(viewer))
+
+
 def member_lists(viewer: Expr) -> CompoundSelect[Any]:
     """The ids of the lists ``viewer`` owns or is a member of: the list term as a set."""
     return union(select(TaskList.id).where(owns(viewer, TaskList.owner_id)),
@@ -85,5 +115,5 @@ def may_view(viewer: Expr, *, owner: Expr, list_id: Expr, task: Expr | None = No
     """
     terms = [is_admin(viewer) if admin is None else admin, owns(viewer, owner)]
     if task is not None:
-        terms.append(shares_task(viewer, task))
+        terms += [shares_task(viewer, task), inherits_view(viewer, task)]
     return or_(*terms, in_member_list(viewer, list_id))

@@ -25,7 +25,7 @@ from ..events import (
     notify_deleting,
 )
 from ..lists.models import TaskList
-from .models import TASKS, Task
+from .models import TASKS, TaskAncestor
 from .representation import task_json
 
 
@@ -34,9 +34,10 @@ def _subject(task: Any) -> Subject:
     return Subject("task", task.id, task.owner_id, task.list_id, task.version)
 
 
-def task_changed(request: Request, task: Task, action: str, before: Body | None = None,
+def task_changed(request: Request, task: Any, action: str, before: Body | None = None,
                  share: ShareChange | None = None, occurrence: Body | None = None) -> None:
-    """``created`` or ``updated`` (``before``: its body before; ``occurrence``: the one
+    """``task`` (a ``Task``, or a row of the tasks table) was ``created`` or ``updated``
+    (``before``: its body before; ``occurrence``: the one
     the update completed) at its ``updated_at``, or ``shared`` or ``unshared``
     (``share``)."""
     notify_changed(changed(request, _subject(task), action, before=before,
@@ -69,11 +70,13 @@ def _tasks_of_deleted_lists(event: ResourcesDeleting) -> None:
 
 
 def _tasks_of_deleted_users(event: ResourcesDeleting) -> None:
-    """Their tasks in no list or in someone else's (those in their lists go with them)."""
+    """Their tasks and every task below them (others' subtasks too), in no list or in
+    someone else's (those in their lists go with the lists)."""
     users = select(User.id).where(event.condition)
     in_their_lists = select(TaskList.id).where(TaskList.owner_id.in_(users))
-    tasks_deleting(event.request, TASKS.c.owner_id.in_(users) & (
-        TASKS.c.list_id.is_(None) | TASKS.c.list_id.not_in(in_their_lists)))
+    below_theirs = select(TaskAncestor.task_id).where(TaskAncestor.ancestor_owner_id.in_(users))
+    tasks_deleting(event.request, (TASKS.c.owner_id.in_(users) | TASKS.c.id.in_(below_theirs))
+                   & (TASKS.c.list_id.is_(None) | TASKS.c.list_id.not_in(in_their_lists)))
 
 
 def includeme(config: Configurator) -> None:

@@ -32,7 +32,7 @@ from sqlalchemy.orm import Session
 
 from ..accounts.models import User
 from ..accounts.security import Identity
-from ..vocabulary import PRIORITY_RANK
+from ..vocabulary import NO_PARENT, PRIORITY_RANK
 from ..web import pagination
 from .access import VIEWER, holds_share
 from .models import TASKS, Task, TaskShare, TaskTag
@@ -57,6 +57,8 @@ class TaskFilters:
     due_after: datetime | None = None
     recurring: bool | None = None
     list_id: int | None = None
+    # ``parent=``: a task's id, or NO_PARENT for the top-level tasks.
+    parent: int | str | None = None
 
 
 @dataclass(frozen=True)
@@ -69,7 +71,10 @@ class TaskPageRequest:
 
 
 # The filters that take one value, in the order their conditions are written.
-SCALAR_FILTERS = ("done", "priority", "text", "due_before", "due_after", "recurring")
+# ``in_list`` and ``by_owner`` narrow the subtasks of one parent (visibility.py); a
+# ``top_level`` page binds nothing (its value is only its presence).
+SCALAR_FILTERS = ("done", "priority", "text", "due_before", "due_after", "recurring",
+                  "top_level", "in_list", "by_owner")
 LIKE_ESCAPE = "/"
 
 
@@ -93,6 +98,7 @@ class PageShape:
     visibility: str
     # The caller's lists, one branch each (bound as list_0, list_1 ...), or MANY_LISTS.
     lists: int
+    inherited: bool  # a branch for the tasks seen through an ancestor only
     filters: tuple[str, ...]  # the SCALAR_FILTERS given
     tags: int
     cursor_nulls: tuple[bool, ...] | None  # which cursor values are NULL; None on page 1
@@ -106,6 +112,7 @@ def _filter_params(filters: TaskFilters) -> dict[str, Any]:
         "due_before": filters.due_before,
         "due_after": filters.due_after,
         "recurring": filters.recurring,
+        "top_level": True if filters.parent == NO_PARENT else None,
     }
     params = {name: value for name, value in values.items() if value is not None}
     params.update({f"tag_{i}": tag for i, tag in enumerate(filters.tags)})
@@ -133,6 +140,12 @@ def _filter_conditions(shape: PageShape) -> list[ColumnElement[bool]]:
     if "recurring" in given:
         recurring: BindParameter[bool] = bindparam("recurring", type_=Boolean)
         conditions.append(Task.recurrence_rule.is_not(None) == recurring)
+    if "top_level" in given:
+        conditions.append(Task.parent_id.is_(None))
+    if "in_list" in given:
+        conditions.append(Task.list_id == bindparam("in_list"))
+    if "by_owner" in given:
+        conditions.append(Task.owner_id == bindparam("by_owner"))
     return conditions
 
 
@@ -165,7 +178,7 @@ def _page_statement(shape: PageShape) -> Select[Any]:
         return (query.where(*branch.conditions, *filters, *keyset(branch.shared))
                 .order_by(*sort.order_by(branch.shared)).limit(limit))
 
-    branches = visibility_branches(shape.visibility, shape.lists)
+    branches = visibility_branches(shape.visibility, shape.lists, shape.inherited)
     query = select(*PAGE_COLUMNS).join(User, User.id == Task.owner_id)
     if len(branches) == 1 and not branches[0].shared:
         query = query.where(*branches[0].conditions, *filters, *keyset(False))
@@ -190,7 +203,9 @@ def fetch_task_page(
     session: Session, page: TaskPageRequest
 ) -> tuple[Sequence[TaskFields], list[Any] | None]:
     """One page of tasks and the sort values to continue after (``None`` on the last page)."""
-    seen = visibility(session, page.viewer, page.filters.owner, page.filters.list_id)
+    filters = page.filters
+    parent_id = filters.parent if isinstance(filters.parent, int) else None
+    seen = visibility(session, page.viewer, filters.owner, filters.list_id, parent_id)
     if seen is None:
         return [], None
     params: dict[str, Any] = dict(seen.params)
@@ -199,7 +214,7 @@ def fetch_task_page(
     if after is not None:
         params.update({f"after_{i}": v for i, v in enumerate(after) if v is not None})
     shape = PageShape(
-        sort=page.sort.name, visibility=seen.kind, lists=seen.lists,
+        sort=page.sort.name, visibility=seen.kind, lists=seen.lists, inherited=seen.inherited,
         filters=tuple(name for name in SCALAR_FILTERS if name in params),
         tags=len(page.filters.tags),
         cursor_nulls=None if after is None else tuple(v is None for v in after),

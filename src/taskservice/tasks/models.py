@@ -48,6 +48,7 @@ from ..accounts.models import User
 from ..dates.rules import RULE_MAX_LENGTH
 from ..db.base import ID, Base, UTCDateTime, utcnow
 from ..lists.models import TaskList
+from ..positions import POSITION_MAX_LENGTH
 from ..vocabulary import (
     PRIORITIES,
     RECURRENCE_FROM,
@@ -64,7 +65,12 @@ PERMISSION_CHECK = f"permission IN ({', '.join(repr(name) for name in SHARE_PERM
 # undated tasks last, so its indexes are on an expression: see below the classes).
 PLAIN_SORT_COLUMNS = {
     "created": "created_at", "updated": "updated_at", "priority": "priority", "title": "title",
+    "position": "position",
 }
+# A manual order's key compares byte by byte (positions.py), whatever the database's
+# collation: PostgreSQL's default one would sort "a" and "B" as a dictionary does.
+POSITION = String(POSITION_MAX_LENGTH).with_variant(
+    String(POSITION_MAX_LENGTH, collation="C"), "postgresql")
 
 
 def sort_indexes(prefix: str, scope: tuple[str, ...], column_prefix: str = "",
@@ -79,10 +85,32 @@ def sort_indexes(prefix: str, scope: tuple[str, ...], column_prefix: str = "",
     )
 
 
+def partial(condition: str) -> dict[str, Any]:
+    """Index options for the rows ``condition`` (SQL) holds for; the others pay nothing."""
+    where: ColumnElement[bool] = literal_column(condition)
+    return {"sqlite_where": where, "postgresql_where": where}
+
+
 def in_a_list(column: str = "list_id") -> dict[str, Any]:
     """Index options for tasks in a list only: most tasks are in none, and pay nothing."""
-    where: ColumnElement[bool] = literal_column(f"{column} IS NOT NULL")
-    return {"sqlite_where": where, "postgresql_where": where}
+    return partial(f"{column} IS NOT NULL")
+
+
+# Siblings share a parent; top-level tasks in a list share the list; top-level tasks in
+# no list share their owner (contract section 13). Each kind of sibling group is one
+# unique index: no two siblings ever share a position, whoever writes, and the last
+# position of a group (where a new task goes) is the end of one index range.
+SIBLING_GROUPS = {
+    "parent": (("parent_id",), "parent_id IS NOT NULL"),
+    "list": (("list_id",), "parent_id IS NULL AND list_id IS NOT NULL"),
+    "owner": (("owner_id",), "parent_id IS NULL AND list_id IS NULL"),
+}
+
+
+def sibling_indexes() -> tuple[Index, ...]:
+    return tuple(Index(f"uq_tasks_{group}_position", *columns, "position", unique=True,
+                       **partial(condition))
+                 for group, (columns, condition) in SIBLING_GROUPS.items())
 
 
 class Task(Base):
@@ -95,6 +123,7 @@ class Task(Base):
         *sort_indexes("ix_tasks_", ()),
         # The tasks of one list, for its members: the same sorts with the list first.
         *sort_indexes("ix_tasks_list_", ("list_id",), **in_a_list()),
+        *sibling_indexes(),
         {"sqlite_autoincrement": True},  # ids are never reused, even after a delete
     )
 
@@ -132,6 +161,14 @@ class Task(Base):
     list_id: Mapped[int | None] = mapped_column(
         ID, ForeignKey("lists.id", ondelete="CASCADE"), nullable=True
     )
+
+    # The task this one is a step of (contract section 13): its parent in the resource
+    # tree, whose ACL it inherits. Deleting a task deletes its subtasks.
+    parent_id: Mapped[int | None] = mapped_column(
+        ID, ForeignKey("tasks.id", ondelete="CASCADE"), nullable=True
+    )
+    # Its place among its siblings (SIBLING_GROUPS), a key of positions.py.
+    position: Mapped[str] = mapped_column(POSITION, nullable=False)
 
     # The owner's name, for the body and the ACL: read with the task in one query (a
     # subquery on the users' primary key) as a plain value, not as a joined User object,
@@ -268,6 +305,7 @@ class TaskShare(Base):
     task_priority: Mapped[int] = mapped_column(SmallInteger, nullable=False)
     task_title: Mapped[str] = mapped_column(String(TITLE_MAX_LENGTH), nullable=False)
     task_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    task_position: Mapped[str] = mapped_column(POSITION, nullable=False)
 
     user: Mapped[User] = relationship(lazy="joined", innerjoin=True)
 
@@ -277,6 +315,35 @@ Index("ix_task_shares_user_due", TaskShare.user_id, SHARED_UNDATED, TaskShare.ta
       TaskShare.task_id)
 Index("ix_task_shares_user_due_desc", TaskShare.user_id, SHARED_UNDATED,
       TaskShare.task_due_at.desc(), TaskShare.task_id.desc())
+
+
+class TaskAncestor(Base):
+    """One ancestor of a subtask: the tree's closure, for the queries over many rows.
+
+    The ACL needs no row here: a subtask's resource walks its ``__parent__`` chain. But
+    "which tasks may this user view" (a listing, the change feed, a webhook's owner) is
+    asked of many rows at once, in SQL, and a subtask is visible to whoever owns one of its
+    ancestors or has it shared with them: this table answers that with one index probe
+    instead of a recursive query. A task at depth d has d - 1 rows (none at the top, so a
+    flat task list pays nothing); ``tree.py`` keeps them in step with every re-parent.
+    The owners are copied (they never change) so that the subtasks someone else made
+    under a user's task are one small index range (``ix_task_ancestors_foreign``).
+    """
+
+    __tablename__ = "task_ancestors"
+    __table_args__ = (
+        Index("ix_task_ancestors_ancestor", "ancestor_id", "task_id"),
+        Index("ix_task_ancestors_foreign", "ancestor_owner_id", "task_id",
+              **partial("task_owner_id <> ancestor_owner_id")),
+    )
+
+    task_id: Mapped[int] = mapped_column(
+        ID, ForeignKey("tasks.id", ondelete="CASCADE"), primary_key=True)
+    ancestor_id: Mapped[int] = mapped_column(
+        ID, ForeignKey("tasks.id", ondelete="CASCADE"), primary_key=True)
+    depth: Mapped[int] = mapped_column(SmallInteger, nullable=False)  # 1: the parent
+    task_owner_id: Mapped[int] = mapped_column(ID, nullable=False)
+    ancestor_owner_id: Mapped[int] = mapped_column(ID, nullable=False)
 
 
 TASKS = cast(Table, Task.__table__)

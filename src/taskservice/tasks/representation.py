@@ -30,6 +30,10 @@ class TaskFields(ScheduledFields, Protocol):
     @property
     def list_id(self) -> int | None: ...
     @property
+    def parent_id(self) -> int | None: ...
+    @property
+    def position(self) -> str: ...
+    @property
     def owner_username(self) -> str: ...
     @property
     def created_at(self) -> datetime: ...
@@ -42,10 +46,11 @@ class TaskFields(ScheduledFields, Protocol):
 
 
 # What a change of a task is told by: the fields a client writes (all of them, from
-# nothing, on creation), and completed_at, which follows done.
+# nothing, on creation), completed_at, which follows done, and the position a move
+# gives.
 WRITABLE_FIELDS = ("title", "description", "done", "priority", "due_at", "due_date",
-                   "time_zone", "recurrence", "tags", "list")
-TRACKED_FIELDS = (*WRITABLE_FIELDS, "completed_at")
+                   "time_zone", "recurrence", "tags", "list", "parent")
+TRACKED_FIELDS = (*WRITABLE_FIELDS, "completed_at", "position")
 
 
 def changed_fields(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, Any]:
@@ -67,6 +72,8 @@ def task_json(task: TaskFields) -> dict[str, Any]:
         "recurrence": None if task.recurrence_rule is None else Schedule.of(task).recurrence,
         "tags": list(task.tags),
         "list": None if task.list_id is None else str(task.list_id),
+        "parent": None if task.parent_id is None else str(task.parent_id),
+        "position": task.position,
         "owner": task.owner_username,
         "created_at": timestamp(task.created_at),
         "updated_at": timestamp(task.updated_at),

@@ -1,5 +1,13 @@
 """Tasks and their shares in the resource tree; each task's ACL is its owner, its
-shares and the admins, and a task in a list inherits the list's ACL after its own."""
+shares and the admins, and a task in a list inherits the list's ACL after its own.
+
+A subtask's ``__parent__`` is its parent task (contract section 13), so the ACL walk
+goes subtask -> parent -> ... -> top task -> its list: whoever may view, edit or delete a
+task may do so on its subtasks, with no row per subtask. Only those three flow down: a
+parent met on the walk is an :class:`AncestorTask`, whose ACL grants no more, so the
+parent's owner may not share or re-parent someone else's subtask (its list's managers
+still may, through the list).
+"""
 
 from __future__ import annotations
 
@@ -27,6 +35,8 @@ OWNER_PERMISSIONS = (
     Permission.VIEW, Permission.EDIT, Permission.DELETE, Permission.SHARE, Permission.UNSHARE,
     Permission.DETACH,
 )
+# What a task's ACL grants on its subtasks.
+INHERITED_PERMISSIONS = (Permission.VIEW, Permission.EDIT, Permission.DELETE)
 # What each share permission of the vocabulary grants.
 SHARE_GRANTS = {
     "view": (Permission.VIEW,),
@@ -52,14 +62,22 @@ class TaskCollection(Resource):
         # A request that may write locks the row (PostgreSQL: SELECT ... FOR UPDATE), so
         # concurrent writers of one task queue up instead of failing each other's
         # versioned UPDATE; SQLite already serialises writers with BEGIN IMMEDIATE.
-        query = TASK_FOR_UPDATE if self.request.method in WRITE_METHODS else TASK
-        task = self.request.dbsession.execute(query, {"id": int(key)}).scalar_one_or_none()
+        return self.resource(int(key), lock=self.request.method in WRITE_METHODS)
+
+    def resource(self, task_id: int, lock: bool = False) -> TaskResource:
+        """The task ``task_id`` (``KeyError`` when there is none), locked for a write."""
+        query = TASK_FOR_UPDATE if lock else TASK
+        task = self.request.dbsession.execute(query, {"id": task_id}).scalar_one_or_none()
         if task is None:
-            raise KeyError(key)
+            raise KeyError(task_id)
         return TaskResource(self.request, task, self._parent_of(task))
 
     def _parent_of(self, task: Task) -> Resource:
-        """The task's list when it is in one (so the ACL walk reaches the list), else this."""
+        """Where the ACL walk goes after ``task``: its parent task, else its list when it
+        is in one, else this (whose ACL the task's ``DENY_ALL`` never lets it reach)."""
+        if task.parent_id is not None:
+            parent = self.request.dbsession.execute(TASK, {"id": task.parent_id}).scalar_one()
+            return AncestorTask(self.request, parent, self._parent_of(parent))
         if task.list_id is None or task.task_list is None:
             return self
         lists = ListCollection(self.request, "lists", self.__parent__)
@@ -68,7 +86,10 @@ class TaskCollection(Resource):
 
 @implementer(IPrivateResource)
 class TaskResource(Resource):
-    """One task; its ACL is its owner, its shares, and the admins, then its list's."""
+    """One task; its ACL is its owner, its shares, and the admins, then its parent's or
+    its list's."""
+
+    owner_grants: ClassVar[tuple[Permission, ...]] = OWNER_PERMISSIONS
 
     def __init__(self, request: Request, task: Task, parent: Resource) -> None:
         super().__init__(request, str(task.id), parent)
@@ -85,11 +106,11 @@ class TaskResource(Resource):
         # A generator: ACLHelper stops at the first matching entry, so the owner and
         # admins are answered without loading the task's shares.
         yield (Allow, Principal.ADMIN, ALL_PERMISSIONS)
-        yield (Allow, Principal.user(self.task.owner_username), OWNER_PERMISSIONS)
+        yield (Allow, Principal.user(self.task.owner_username), self.owner_grants)
         for share in self.task.shares:
             yield (Allow, Principal.user(share.user.username), SHARE_GRANTS[share.permission])
-        if self.task.list_id is None:
-            yield DENY_ALL  # else the walk goes on to the list's ACL, which ends with it
+        if self.task.list_id is None and self.task.parent_id is None:
+            yield DENY_ALL  # else the walk goes on to the parent's or the list's ACL
 
     def __getitem__(self, name: str) -> Resource:
         if name == "shares":
@@ -99,16 +120,31 @@ class TaskResource(Resource):
         raise KeyError(name)
 
 
-# What is read of a task at a path of its own: its history, its next occurrences.
-TASK_PARTS = ("history", "occurrences")
+class AncestorTask(TaskResource):
+    """A task met on the ACL walk up from one of its subtasks: what it grants flows down,
+    but only view, edit and delete (its shares grant no more than those already)."""
+
+    owner_grants = INHERITED_PERMISSIONS
+
+
+# What is at a path of a task's own: its history, its next occurrences, its move.
+TASK_PARTS = ("history", "occurrences", "move")
 
 
 class TaskPart(Resource):
-    """``/tasks/<id>/history``, ``/tasks/<id>/occurrences``: whoever may view the task may
-    read them (the task's ACL: the part has none of its own)."""
+    """``/tasks/<id>/history``, ``/occurrences``, ``/move``: the task's ACL decides (the
+    part has none of its own)."""
 
     __parent__: TaskResource  # always: only TaskResource.__getitem__ makes one
 
     @property
     def task(self) -> Task:
         return self.__parent__.task
+
+
+def task_resource(request: Request, task_id: int) -> TaskResource | None:
+    """The task ``task_id`` in the tree, as a body names it (a parent, a sibling)."""
+    try:
+        return TaskCollection(request, "tasks", request.root).resource(task_id)
+    except KeyError:
+        return None

@@ -11,7 +11,9 @@ from ..vocabulary import (
     DEFAULT_RECURRENCE_FROM,
     DEFAULT_SORT,
     DESCRIPTION_MAX_LENGTH,
+    ID_PATTERN,
     MAX_TAGS,
+    NO_PARENT,
     PRIORITIES,
     RECURRENCE_FROM,
     SHARE_PERMISSIONS,
@@ -36,6 +38,9 @@ from ..web.schema_types import (
 )
 from ..web.schemas import cursor_node, limit_node, time_zone_node, trimmed_text
 from .schedule import Schedule, ScheduleError, rescheduled
+
+# ``parent=``: the top-level tasks, or the subtasks of one task.
+PARENT_FILTER = f"^(?:{NO_PARENT}|{ID_PATTERN})\\Z"
 
 
 class _DistinctTags:
@@ -119,7 +124,7 @@ def task_body(
 
     ``schema_name`` and ``example`` are for the OpenAPI document, where each kind of task
     body is a type of its own in a generated client. ``list_missing`` is what an absent
-    ``list`` means (a PUT leaves the task in its list: ``colander.drop``).
+    ``list`` or ``parent`` means (a PUT leaves the task where it is: ``colander.drop``).
     """
 
     def missing(default: object) -> object:
@@ -146,7 +151,24 @@ def task_body(
         ),
         colander.SchemaNode(StrictId(nullable=True), name="list",
                             missing=missing(list_missing)),
+        parent_node(missing(list_missing)),
         schema_name=schema_name, example=example,
+    )
+
+
+def parent_node(missing: object = colander.drop) -> colander.SchemaNode:
+    """The task a task is a step of (contract section 13), or null for none."""
+    return colander.SchemaNode(StrictId(nullable=True), name="parent", missing=missing)
+
+
+def task_move_body() -> colander.SchemaNode:
+    """``POST /tasks/<id>/move``: where the task goes; every field optional."""
+    return colander.SchemaNode(
+        StrictMapping(),
+        parent_node(),
+        colander.SchemaNode(StrictId(nullable=True), name="list", missing=colander.drop),
+        colander.SchemaNode(StrictId(nullable=True), name="after", missing=None),
+        schema_name="TaskMove", example={"after": "42"},
     )
 
 
@@ -204,6 +226,10 @@ def task_list_query(list_filter: bool = True) -> colander.SchemaNode:
         colander.SchemaNode(QueryDateOrDateTime(), name="due_before", missing=colander.drop),
         colander.SchemaNode(QueryDateOrDateTime(), name="due_after", missing=colander.drop),
         colander.SchemaNode(QueryBoolean(), name="recurring", missing=colander.drop),
+        colander.SchemaNode(
+            StrictString(), name="parent", missing=colander.drop,
+            validator=colander.Regex(PARENT_FILTER, f'Must be "{NO_PARENT}" or a task\'s id'),
+        ),
         colander.SchemaNode(
             StrictString(), name="sort", validator=colander.OneOf(SORTS), missing=DEFAULT_SORT
         ),

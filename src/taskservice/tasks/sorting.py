@@ -46,6 +46,7 @@ SORT_KEYS: dict[str, tuple[SortKey, ...]] = {
     "priority": (_task_key("priority", integer(0, len(PRIORITIES) - 1)), ID_KEY),
     "title": (_task_key("title", STRING), ID_KEY),
     "due_at": (UNDATED_KEY, _task_key("due_at", OPTIONAL_DATETIME), ID_KEY),
+    "position": (_task_key("position", STRING), ID_KEY),
 }
 
 

@@ -12,20 +12,23 @@ from pyramid.response import Response
 from ..dates.zones import Moment, instant
 from ..db.base import utcnow
 from ..permissions import Permission
+from ..vocabulary import NO_PARENT
 from ..web.conditional import not_modified_response, require_if_match, set_etag
 from ..web.errors import error_dict, render_errors
 from ..web.pagination import paginate
 from ..web.schemas import request_schema
 from ..web.services import absolute_url, api_service
 from ..web.validation import BODY_VALIDATORS, NO_QUERY_VALIDATORS, QUERY_VALIDATORS
-from .events import task_changed, tasks_deleting
+from .events import task_changed
 from .listing import TaskFilters, task_pages
-from .models import TASKS, Task
+from .models import Task
 from .placement import placed
 from .representation import task_json
 from .schedule import ScheduleError
 from .schemas import task_create_body, task_list_query, task_patch_body, task_replace_body
 from .sorting import Sort
+from .subtrees import delete_subtree, follow_move, placed_last
+from .tree import relink
 from .writes import new_task_columns, task_write
 
 tasks = api_service("tasks", "/tasks", "The caller's tasks and the tasks shared with them")
@@ -39,15 +42,19 @@ def _task_response(request: Request, task_row: Task, status: int = 200) -> dict[
     return task_json(task_row)
 
 
-def _save(request: Request, task_row: Task, fields: dict[str, Any]) -> dict[str, Any]:
+def save_task(request: Request, task_row: Task, fields: dict[str, Any]) -> dict[str, Any]:
+    """Write ``fields`` (placed: ``placement.placed``) to the task: the 200, or a 412."""
     require_if_match(request, task_row.version)
     now = utcnow()
+    fields = placed_last(request, fields, task_row, task_row.owner_id)
     write = task_write(task_row, fields, now)
     if write.columns:
         before = task_json(task_row)
+        old_parent, old_list = task_row.parent_id, task_row.list_id
         # The versioned UPDATE: a concurrent writer fails here (and is retried).
         task_row.update_in(request.dbsession, {**write.columns, "updated_at": now})
         task_changed(request, task_row, "updated", before, occurrence=write.occurrence)
+        follow_move(request, task_row, old_parent, old_list)
     return _task_response(request, task_row)
 
 
@@ -64,10 +71,13 @@ def new_task(request: Request, fields: dict[str, Any]) -> dict[str, Any]:
     """Insert a task of the caller's with ``fields`` (its list already checked): the 201."""
     now = utcnow()
     identity = request.identity
+    fields = placed_last(request, fields, None, identity.user_id)
     task_row = Task(owner_id=identity.user_id, owner_username=identity.username,
                     created_at=now, updated_at=now,
                     **new_task_columns(fields, identity.time_zone, now))
     task_row.insert_into(request.dbsession)
+    if task_row.parent_id is not None:
+        relink(request.dbsession, task_row, None)
     task_changed(request, task_row, "created")
     request.response.headers["Location"] = absolute_url(request, f"/tasks/{task_row.id}")
     return _task_response(request, task_row, status=201)
@@ -92,7 +102,7 @@ def task_page(request: Request, list_id: int | None) -> dict[str, Any]:
         owner=query.get("owner"), text=query.get("q"),
         due_before=_bound(query.get("due_before"), zone),
         due_after=_bound(query.get("due_after"), zone),
-        recurring=query.get("recurring"), list_id=list_id,
+        recurring=query.get("recurring"), list_id=list_id, parent=_parent_filter(query),
     )
     pages = task_pages(request.dbsession, request.identity, filters, sort)
     return paginate(request, sort.keyset, pages, task_json)
@@ -102,6 +112,12 @@ def schedule_error_view(exc: ScheduleError, request: Request) -> Response:
     """A recurrence that cannot be, wherever a write or a read met it: the 400 naming
     ``recurrence`` (nothing of the request is committed)."""
     return render_errors(request, 400, [error_dict("body", "recurrence", str(exc))])
+
+
+def _parent_filter(query: dict[str, Any]) -> int | str | None:
+    """``parent=``: NO_PARENT, a task's id, or None when not given."""
+    parent: str | None = query.get("parent")
+    return parent if parent is None or parent == NO_PARENT else int(parent)
 
 
 def _bound(value: Moment | None, zone: str) -> datetime | None:
@@ -122,7 +138,7 @@ def get_task(request: Request) -> dict[str, Any] | Response:
 def patch_task(request: Request) -> dict[str, Any]:
     """Change some fields of a task."""
     task_row = request.context.task
-    return _save(request, task_row, placed(request, request.validated["body"], task_row))
+    return save_task(request, task_row, placed(request, request.validated["body"], task_row))
 
 
 @task.put(
@@ -132,15 +148,13 @@ def patch_task(request: Request) -> dict[str, Any]:
 def replace_task(request: Request) -> dict[str, Any]:
     """Replace a task: absent fields take their defaults (an absent list keeps its list)."""
     task_row = request.context.task
-    return _save(request, task_row, placed(request, request.validated["body"], task_row))
+    return save_task(request, task_row, placed(request, request.validated["body"], task_row))
 
 
 @task.delete(permission=Permission.DELETE, validators=NO_QUERY_VALIDATORS)
 def delete_task(request: Request) -> HTTPNoContent:
-    """Delete a task and its shares."""
+    """Delete a task, its shares and its subtasks."""
     task_row = request.context.task
     require_if_match(request, task_row.version)
-    tasks_deleting(request, TASKS.c.id == task_row.id)
-    request.dbsession.delete(task_row)
-    request.dbsession.flush()
+    delete_subtree(request, task_row)
     return HTTPNoContent()

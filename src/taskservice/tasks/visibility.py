@@ -1,8 +1,9 @@
 """Which tasks a caller may see, as the branches of a page's UNION.
 
 The rule is access.py's: an admin sees every task; anyone else sees their own tasks, the
-tasks shared with them, and the tasks of each list they own or are a member of -- here
-one branch per term of the rule (and per list), so each is an index range scan, led by
+tasks shared with them, the tasks below those (made by others, or below a shared task),
+and the tasks of each list they own or are a member of -- here one branch per term of
+the rule (and per list), so each is an index range scan, led by
 the owner, the caller's shares or the list's id; one OR of the terms would be a scan.
 ``owner=`` and ``list=`` narrow that first: an unknown owner or a list the caller may not
 view matches nothing, without a page query.
@@ -12,13 +13,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import BindParameter, ColumnElement, bindparam, select
+from sqlalchemy import BindParameter, ColumnElement, bindparam, exists, false, or_, select
 from sqlalchemy.orm import Session
 
 from ..accounts.models import User, username_matches
 from ..accounts.security import Identity
 from ..lists.models import TaskList
-from .access import VIEWER, in_member_list, member_lists, owns
+from .access import (
+    VIEWER,
+    in_member_list,
+    inherited_halves,
+    inherited_tasks,
+    may_view,
+    member_lists,
+    owns,
+)
 from .models import Task
 
 # Past this many lists a caller is a member of, their tasks are one branch (an IN of
@@ -30,6 +39,14 @@ MEMBER_LISTS = member_lists(VIEWER)
 LIST: BindParameter[int] = bindparam("list")
 ANY_LIST = select(TaskList.id).where(TaskList.id == LIST)
 VIEWABLE_LIST = ANY_LIST.where(in_member_list(VIEWER, LIST))
+PARENT: BindParameter[int] = bindparam("parent")
+ANY_PARENT = select(Task.id).where(Task.id == PARENT)
+VIEWABLE_PARENT = ANY_PARENT.where(may_view(VIEWER, owner=Task.owner_id, list_id=Task.list_id,
+                                            task=Task.id, admin=false()))
+INHERITED = inherited_tasks(VIEWER)
+# Whether the viewer sees any task through an ancestor only: most see none, and their
+# pages keep the plan they had before subtasks (one index range per branch).
+SEES_INHERITED = select(or_(*(exists(half) for half in inherited_halves(VIEWER))))
 
 
 @dataclass(frozen=True)
@@ -39,6 +56,7 @@ class Visibility:
     kind: str
     params: dict[str, int]
     lists: int = 0
+    inherited: bool = False  # a branch for the tasks seen through an ancestor only
 
 
 def _owner_id(session: Session, owner: str | None) -> int | None:
@@ -63,23 +81,40 @@ def _in_one_list(session: Session, viewer: Identity, list_id: int, owner_id: int
 
 
 def _with_lists(session: Session, kind: str, params: dict[str, int]) -> Visibility:
-    """``kind`` and a branch per list the viewer owns or is a member of."""
-    ids = sorted(session.execute(MEMBER_LISTS, {"viewer": params["viewer"]}).scalars())
+    """``kind``, a branch per list the viewer owns or is a member of, and whether they see
+    tasks through an ancestor."""
+    viewer = {"viewer": params["viewer"]}
+    ids = sorted(session.execute(MEMBER_LISTS, viewer).scalars())
+    inherited = bool(session.execute(SEES_INHERITED, viewer).scalar_one())
     if len(ids) > MAX_LIST_BRANCHES:
-        return Visibility(kind, params, MANY_LISTS)
+        return Visibility(kind, params, MANY_LISTS, inherited)
     params.update({f"list_{i}": list_id for i, list_id in enumerate(ids)})
-    return Visibility(kind, params, len(ids))
+    return Visibility(kind, params, len(ids), inherited)
 
 
-def visibility(session: Session, viewer: Identity, owner: str | None, list_id: int | None
-               ) -> Visibility | None:
-    """Which tasks ``viewer`` may see, narrowed by ``owner=`` and ``list=``.
+def _under_parent(session: Session, viewer: Identity, parent_id: int, owner_id: int | None,
+                  list_id: int | None) -> Visibility | None:
+    """``parent=<id>``: the task's subtasks when the viewer may view it (and so them all),
+    else nothing at all; ``owner=`` and ``list=`` only narrow them."""
+    query = ANY_PARENT if viewer.is_admin else VIEWABLE_PARENT
+    if session.execute(query, {"parent": parent_id, "viewer": viewer.user_id}).first() is None:
+        return None
+    params = {"parent": parent_id, "by_owner": owner_id, "in_list": list_id}
+    return Visibility("parent", {k: v for k, v in params.items() if v is not None})
 
-    ``None`` means nothing matches (an unknown owner, a list the viewer may not view).
+
+def visibility(session: Session, viewer: Identity, owner: str | None, list_id: int | None,
+               parent_id: int | None = None) -> Visibility | None:
+    """Which tasks ``viewer`` may see, narrowed by ``owner=``, ``list=`` and ``parent=``.
+
+    ``None`` means nothing matches (an unknown owner, a list or a parent the viewer may
+    not view).
     """
     owner_id = _owner_id(session, owner)
     if owner_id == 0:
         return None
+    if parent_id is not None:
+        return _under_parent(session, viewer, parent_id, owner_id, list_id)
     if list_id is not None:
         return _in_one_list(session, viewer, list_id, owner_id)
     if viewer.is_admin:
@@ -108,7 +143,12 @@ def _list_branches(lists: int, *conditions: ColumnElement[bool]) -> list[Branch]
     return [Branch((Task.list_id == bindparam(f"list_{i}"), *conditions)) for i in range(lists)]
 
 
-def visibility_branches(visibility: str, lists: int) -> list[Branch]:
+def _inherited_branch(inherited: bool, *conditions: ColumnElement[bool]) -> list[Branch]:
+    """The tasks seen through an ancestor only, when there are any: a few rows, sorted."""
+    return [Branch((Task.id.in_(INHERITED), *conditions))] if inherited else []
+
+
+def visibility_branches(visibility: str, lists: int, inherited: bool = False) -> list[Branch]:
     """The branches whose union is what the viewer may see."""
     # The shared half walks the caller's share rows in sort order (the share's copy of
     # the sort keys is indexed per sort), so it stops after a page like the own half.
@@ -120,9 +160,11 @@ def visibility_branches(visibility: str, lists: int) -> list[Branch]:
         "owner": lambda: [Branch((owner,))],
         "own": lambda: [Branch((own,))],
         "owner_shared": lambda: [Branch((owner,), shared=True),
+                                 *_inherited_branch(inherited, owner),
                                  *_list_branches(lists, owner)],
         "own_or_shared": lambda: [Branch((own,)), Branch((), shared=True),
-                                  *_list_branches(lists)],
+                                  *_inherited_branch(inherited), *_list_branches(lists)],
         "list": lambda: [Branch((in_list,))],
         "list_owner": lambda: [Branch((in_list, owner))],
+        "parent": lambda: [Branch((Task.parent_id == PARENT,))],
     }[visibility]()

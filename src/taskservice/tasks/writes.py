@@ -17,7 +17,7 @@ from .models import Task
 from .schedule import Schedule, rescheduled
 
 # The fields a body sets as the columns of the same name.
-PLAIN_FIELDS = ("title", "description", "tags", "list_id")
+PLAIN_FIELDS = ("title", "description", "tags", "list_id", "parent_id", "position")
 
 
 @dataclass(frozen=True)

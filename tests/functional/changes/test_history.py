@@ -33,6 +33,7 @@ def test_creation_is_an_entry_with_every_writable_field_from_null(alice):
         "due_date": {"from": None, "to": None}, "time_zone": {"from": None, "to": "UTC"},
         "recurrence": {"from": None, "to": None},
         "tags": {"from": None, "to": ["home"]}, "list": {"from": None, "to": made["id"]},
+        "parent": {"from": None, "to": None},
     }
 
 

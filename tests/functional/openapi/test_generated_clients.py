@@ -46,6 +46,7 @@ OPERATION_IDS = {
     ("/lists/{id}/shares/{username}", "delete"): "deleteListShare",
     ("/changes", "get"): "syncChanges", ("/tasks/{id}/history", "get"): "getTaskHistory",
     ("/tasks/{id}/occurrences", "get"): "getTaskOccurrences",
+    ("/tasks/{id}/move", "post"): "moveTask",
     ("/batch", "post"): "runBatch",
     ("/webhooks", "post"): "createWebhook", ("/webhooks", "get"): "listWebhooks",
     ("/webhooks/{id}", "get"): "getWebhook", ("/webhooks/{id}", "patch"): "patchWebhook",

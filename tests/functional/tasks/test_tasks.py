@@ -9,8 +9,9 @@ from taskservice.tasks.models import Task
 from tests.support.api import assert_error, create_task, send_json
 
 DEFAULTS = {"description": "", "done": False, "priority": "normal", "due_at": None,
-            "due_date": None, "time_zone": "UTC", "recurrence": None, "tags": [], "list": None}
-READ_ONLY = ["id", "owner", "created_at", "updated_at", "completed_at", "version"]
+            "due_date": None, "time_zone": "UTC", "recurrence": None, "tags": [], "list": None,
+            "parent": None}
+READ_ONLY = ["id", "owner", "created_at", "updated_at", "completed_at", "version", "position"]
 
 
 def post(testapp, client, body, status=201):
