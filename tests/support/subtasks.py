@@ -31,9 +31,10 @@ def create_subtask(client: Client, parent_id: str, **fields: Any) -> dict:
 
 def chain(client: Client, depth: int, **fields: Any) -> list[dict]:
     """A top-level task and ``depth - 1`` subtasks, each under the one before, all made by
-    ``client`` with ``fields`` (a ``list`` is given to the top task only)."""
+    ``client`` with ``fields``. A ``list`` is sent for every level (each subtask names its
+    parent's list, as a client may): the tests that build trees are not about whether a
+    subtask created without ``list`` lands in its parent's (test_subtasks.py is)."""
     tasks = [create_task(client, title="level 1", **fields)]
-    fields.pop("list", None)
     for level in range(2, depth + 1):
         tasks.append(create_subtask(client, tasks[-1]["id"], title=f"level {level}", **fields))
     return tasks

@@ -87,12 +87,15 @@ def _build(testapp: webtest.TestApp, register: Callable[..., Client], situation:
     share_task(owner, tasks["top"], "taskviewer", "view")
     if situation == "no_list":  # in a list, author is an editor of the list instead
         share_task(owner, tasks["top"], "author", "edit")
-    tasks["child"] = create_subtask(owner, tasks["top"], title="child")["id"]
-    tasks["uncle"] = create_subtask(owner, tasks["top"], title="uncle")["id"]
+    # Each subtask names its parent's list (as it may): the grid is about rights, and
+    # test_subtasks.py about where a subtask created without ``list`` goes.
+    tasks["child"] = create_subtask(owner, tasks["top"], title="child", **where)["id"]
+    tasks["uncle"] = create_subtask(owner, tasks["top"], title="uncle", **where)["id"]
     maker = author if variant == "foreign" else owner
-    tasks["grandchild"] = create_subtask(maker, tasks["child"], title="grandchild")["id"]
-    tasks["sibling"] = create_subtask(owner, tasks["child"], title="sibling")["id"]
-    tasks["below"] = create_subtask(maker, tasks["grandchild"], title="below")["id"]
+    tasks["grandchild"] = create_subtask(maker, tasks["child"], title="grandchild",
+                                         **where)["id"]
+    tasks["sibling"] = create_subtask(owner, tasks["child"], title="sibling", **where)["id"]
+    tasks["below"] = create_subtask(maker, tasks["grandchild"], title="below", **where)["id"]
     tasks["hidden"] = create_task(lender, title="not yours")["id"]
     return world
 

@@ -321,7 +321,7 @@ def test_deleting_a_user_deletes_their_tasks_subtrees_others_subtasks_included(a
 def test_a_put_without_parent_leaves_it_and_one_with_null_makes_the_task_top_level(alice):
     groceries = create_list(alice)["id"]
     parent = create_task(alice, list=groceries)
-    step = create_subtask(alice, parent["id"], title="step")
+    step = create_subtask(alice, parent["id"], title="step", list=groceries)
     url = f"/tasks/{step['id']}"
     kept = alice.testapp.put_json(url, {"title": "renamed"}, headers=alice.headers).json
     assert (kept["parent"], kept["list"], kept["version"]) == (parent["id"], groceries, 2)
