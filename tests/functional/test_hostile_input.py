@@ -8,18 +8,23 @@ contract's error shape, and a request answered with a 4xx changed nothing in the
 checked, since no status check would catch its breach: a body that is not JSON (zero bytes
 included) or not ``application/json`` is never accepted; and so are those of section 12 that
 hold whatever else a body carries (both dues with values, an impossible date, a zone that is
-not an IANA name or ``null``, a recurrence sent with ``start`` or ``from: null``). The
-endpoints are read from ``GET /__api__`` of the test app, so an endpoint added to the API is
-attacked here without a change to this file; section 12's fields, whose schema says only
-"a string", are offered dates, zone names and rules by name (``NAMED``).
+not an IANA name or ``null``, a recurrence sent with ``start`` or ``from: null``), and those
+of section 13 (``position`` is read-only, an id is never a number; a listing takes ``parent``
+only as ``none`` or an id, and ``sort=position`` but never ``-position``). The endpoints are
+read from ``GET /__api__`` of the test app, so an endpoint added to the API (``POST
+/tasks/{id}/move``) is attacked here without a change to this file; section 12's fields,
+whose schema says only "a string", are offered dates, zone names and rules by name
+(``NAMED``), and section 13's ``parent`` and ``after`` the ids of real tasks, as strings and
+as numbers (``TASK_ID_NAMES``).
 
 Each test makes one part of the request hostile (path segments, query string, headers or
 body; the last test all of them at once) and keeps the rest plausible, so that the hostile
 part gets past authentication and traversal to the code that must cope with it. Most
-requests carry the token of a real user (the owner of real tasks, a user one of them is
-shared with, an admin), some none. What successful requests leave behind (tasks created,
-users deleted, tokens revoked) carries over to later examples: the database check is per
-request, and a caller logged out or deleted by an earlier example is registered anew.
+requests carry the token of a real user (the owner of real tasks, one of them with a
+subtask that has one of its own; a user one of them is shared with; an admin), some none.
+What successful requests leave behind (tasks created, users deleted, tokens revoked) carries
+over to later examples: the database check is per request, and a caller logged out or
+deleted by an earlier example is registered anew.
 Cursors the app issued are forged anew around a hostile value, signed with the service's
 key (read from the database, see pagination.py), so that the value inside reaches the
 database.
@@ -52,7 +57,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any, TypeVar
-from urllib.parse import quote
+from urllib.parse import parse_qs, quote
 from zoneinfo import available_timezones
 
 import pytest
@@ -314,13 +319,28 @@ def _plausible_object(schema: dict, pool: list[str]) -> st.SearchStrategy[dict]:
 NAMED: dict[str, st.SearchStrategy[Any]] = {
     "due_date": DATES, "due_before": DATES | DATE_TIMES, "due_after": DATES | DATE_TIMES,
     "time_zone": ZONE_NAMES, "rule": RULES, "recurrence": RECURRENCES,
+    # section 13: the sort a listing takes one way only, in spellings of its own
+    "sort": st.sampled_from(["position", "-position", "+position", "Position", "position "]),
 }
+# Section 13's fields and parameters that name a task: a string id, or ``none`` in a query.
+TASK_ID_NAMES = frozenset({"parent", "after"})
+NOT_IDS = ("none", "None", "NONE", "null", "", " 1", "1 ", "01", "-1", "0", "+1", "1.0", "1e3",
+           "0x1", "9" * 19, "9" * 30, "none,1")
+
+
+def task_ids(pool: list[str]) -> st.SearchStrategy[Any]:
+    """The ids of real tasks (every all-digit value of ``pool``: the others are a password
+    and usernames) as strings and as numbers, and values that are no task's id."""
+    real = st.sampled_from([value for value in pool if value.isdecimal()] or ["1"])
+    return st.one_of(real, real.map(int), st.sampled_from(NOT_IDS))
 
 
 def plausible_named(name: str, schema: dict, pool: list[str]) -> st.SearchStrategy[Any]:
     """Values for the field or parameter ``name``: those of its schema, and those of
-    ``NAMED`` when its name is there."""
+    ``NAMED`` (or real task ids, for ``TASK_ID_NAMES``) when its name is there."""
     documented = plausible(schema, pool)
+    if name in TASK_ID_NAMES:
+        documented = task_ids(pool) | documented
     return NAMED[name] | documented if name in NAMED else documented
 
 
@@ -353,7 +373,8 @@ def plausible(schema: dict, pool: list[str]) -> st.SearchStrategy[Any]:
 # -- hostile bodies ----------------------------------------------------------------------------
 
 
-READ_ONLY_FIELDS = ("id", "owner", "created_at", "updated_at", "completed_at", "version")
+READ_ONLY_FIELDS = ("id", "owner", "created_at", "updated_at", "completed_at", "version",
+                    "position")
 OVERSIZED = b"[" + b"0," * 600_000 + b"0]"  # past the default 1 MiB max_body_bytes: a 413
 RAW_BODIES = (
     b"", b"\xff", b"\xef\xbb\xbf{}", b"\x00", b"{", b'{"a":1,}', b"null", b"[]", b'""', b"0",
@@ -697,8 +718,52 @@ def dates_refusal(document: dict[str, Any], fields: set[str]) -> str | None:
     return None
 
 
+ID_FIELDS = ("parent", "after", "list")
+
+
+def tasks_refusal(document: dict[str, Any], fields: set[str]) -> str | None:
+    """Why section 13 refuses ``document`` (sent where ``fields`` are documented), if it does:
+    a task's body (one that documents ``parent``: creating, changing or moving a task)."""
+    if "parent" not in fields:
+        return None
+    if "position" in document:
+        return "position is read-only"
+    for name in ID_FIELDS:
+        value = document.get(name)
+        if name in fields and value is not None and not isinstance(value, str):
+            return f"{name} must be an id's string or null (an id sent as a number is a 400)"
+    return None
+
+
+def _query_values(query: str) -> dict[str, list[str]] | None:
+    """The query string's values by name as WebOb reads them (``;`` separates too), or None
+    when it is not UTF-8 (a 400 anyway)."""
+    try:
+        return parse_qs(query.replace(";", "&"), keep_blank_values=True, errors="strict")
+    except UnicodeDecodeError:
+        return None
+
+
+def query_refusal(request: HostileRequest) -> str | None:
+    """Why section 13 refuses the query string of ``request``, if it does."""
+    documented = {name for name, _ in request.endpoint.query_params}
+    values = _query_values(request.query) if "parent" in documented else None
+    if not values:
+        return None
+    if any(value != "none" and not re.fullmatch("[0-9]+", value)
+           for value in values.get("parent", ())):
+        return "parent= is none or an id"
+    if "-position" in values.get("sort", ()):
+        return "sort takes position but not -position"
+    return None
+
+
 def refusal(request: HostileRequest) -> str | None:
-    """Why the contract refuses the body of ``request`` whatever else it holds, if it does."""
+    """Why the contract refuses ``request`` whatever else it holds, if it does: its query
+    string, or its body."""
+    refused = query_refusal(request)
+    if refused is not None:
+        return refused
     if request.endpoint.body is None or request.body is None:
         return None
     content_type = dict(request.headers).get("Content-Type") or ""
@@ -709,7 +774,8 @@ def refusal(request: HostileRequest) -> str | None:
     document = _object(request.body)
     if document is None:
         return None
-    return dates_refusal(document, set(request.endpoint.body.get("properties", {})))
+    fields = set(request.endpoint.body.get("properties", {}))
+    return dates_refusal(document, fields) or tasks_refusal(document, fields)
 
 
 APP_SOURCE = os.path.dirname(taskservice.__file__)
@@ -802,11 +868,14 @@ class Target:
         self.issued = {str(e): self._issued_cursors(e) for e in self.endpoints}
 
     def _arrange(self) -> None:
-        """Real rows to aim at: the owner's tasks, one shared with the sharee, one of theirs."""
+        """Real rows to aim at: the owner's tasks, one shared with the sharee (with a
+        subtask, and a subtask of that), one of the sharee's."""
         owner, sharee = self.callers["owner"], self.callers["sharee"]
         shared = create_task(owner, title="shared", tags=["home", "work"])
         create_task(owner, title="private", due_at="2030-01-31T09:00:00Z")
         create_task(sharee, title="someone else's")
+        step = create_task(owner, title="a step of the shared one", parent=shared["id"])
+        create_task(owner, title="a step of the step", parent=step["id"])
         self.testapp.put_json(
             f"/tasks/{shared['id']}/shares/{sharee.username}", {"permission": "view"},
             headers=owner.headers, status=201,

@@ -23,9 +23,9 @@ def parse(text: str) -> datetime:
 
 
 def page(testapp: webtest.TestApp, client: Client, params: Any = (),
-         status: int = 200) -> webtest.TestResponse:
-    """One ``GET /tasks`` as ``client``, expecting ``status``."""
-    return testapp.get("/tasks", params, headers=client.headers, status=status)
+         status: int = 200, path: str = "/tasks") -> webtest.TestResponse:
+    """One ``GET /tasks`` (or ``path``, a list's tasks) as ``client``, expecting ``status``."""
+    return testapp.get(path, params, headers=client.headers, status=status)
 
 
 def ids(tasks: Iterable[Mapping[str, Any]]) -> list[str]:
@@ -33,8 +33,9 @@ def ids(tasks: Iterable[Mapping[str, Any]]) -> list[str]:
 
 
 def walk(testapp: webtest.TestApp, client: Client, params: Mapping[str, Any], limit: int,
-         most_pages: int = 100) -> list[dict]:
-    """Every page of a listing, checking each page's size, cursor and Link header.
+         most_pages: int = 100, path: str = "/tasks") -> list[dict]:
+    """Every page of a listing (``GET /tasks`` or ``path``), checking each page's size,
+    cursor and Link header.
 
     A cursor that stops advancing would page forever: more than ``most_pages`` fails.
     """
@@ -42,7 +43,7 @@ def walk(testapp: webtest.TestApp, client: Client, params: Mapping[str, Any], li
     cursor = None
     for _ in range(most_pages):
         query = {**params, "limit": str(limit), **({"cursor": cursor} if cursor else {})}
-        response = page(testapp, client, query)
+        response = page(testapp, client, query, path=path)
         body = response.json
         assert set(body) == {"items", "next_cursor"} and len(body["items"]) <= limit
         seen += body["items"]

@@ -2,7 +2,8 @@
 
 ``Replica`` keeps what the feed told it -- each object's body by (kind, id) -- and the
 sync token; ``sync`` pages until ``more`` is false, as a real client does. A fetch
-function does the HTTP, so the same replica runs on WebTest and on a real server.
+function does the HTTP, so the same replica runs on WebTest and on a real server;
+``fetcher`` and ``replica`` are those of a WebTest client (tests.support.api.Client).
 """
 
 from __future__ import annotations
@@ -60,3 +61,15 @@ def full_copy(fetch: Fetch, limit: int | None = None) -> Replica:
     replica = Replica(fetch)
     replica.sync(limit)
     return replica
+
+
+def fetcher(client: Any) -> Fetch:
+    """``GET /changes`` as ``client``, a WebTest ``Client`` (200 or the test fails)."""
+    def fetch(params: dict[str, Any]) -> dict[str, Any]:
+        return client.testapp.get("/changes", params, headers=client.headers, status=200).json
+    return fetch
+
+
+def replica(client: Any, limit: int | None = None) -> Replica:
+    """A fresh replica of ``client``'s (a WebTest ``Client``) after a full sync."""
+    return full_copy(fetcher(client), limit)

@@ -26,6 +26,8 @@ RECEIVER_SETTINGS = {
     "taskservice.webhooks.disable_after": "2",
     "taskservice.webhooks.timeout": "2",
 }
+# The same as keyword arguments of the ``make_app`` fixture (dots as double underscores).
+RECEIVER_OVERRIDES = {key.replace(".", "__"): value for key, value in RECEIVER_SETTINGS.items()}
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ Every request of a race is released at the same instant by a barrier.
 
 from __future__ import annotations
 
+import random
 import secrets
 from collections import Counter
 from collections.abc import Iterator
@@ -295,3 +296,90 @@ def test_concurrent_completions_of_a_recurring_task_roll_one_occurrence_each(own
          {"due_date": {"from": due_after(n - 1), "to": due_after(n)}})
         for n in range(1, len(rolled) + 1)]
     assert current_version(owner, task["id"]) == len(rolled) + 1
+
+
+# -- contract section 13: moves of siblings at once ---------------------------------------------
+
+MOVERS = 16
+MOVES_EACH = 12
+SIBLINGS = 8
+RETRIES = 50
+MAX_POSITION = 64
+
+
+def make_siblings(owner: ApiUser, count: int) -> tuple[str, list[str]]:
+    """A parent and ``count`` subtasks of it: (its id, theirs in creation order)."""
+    status, _, parent = owner.request("POST", "/tasks", {"title": "parent"})
+    assert status == 201, parent
+    made = []
+    for i in range(count):
+        status, _, task = owner.request("POST", "/tasks", {"title": f"s{i}",
+                                                           "parent": parent["id"]})
+        assert status == 201, task
+        made.append(task["id"])
+    return parent["id"], made
+
+
+def assert_total_order(owner: ApiUser, parent_id: str, expected: list[str]) -> list[str]:
+    """The parent's subtasks are ``expected`` (in any order), listed by position, no two of
+    them at the same one, each within the bound; their ids in that order."""
+    status, _, page = owner.request("GET", f"/tasks?parent={parent_id}&sort=position&limit=100")
+    assert status == 200 and page["next_cursor"] is None, page
+    items = page["items"]
+    assert sorted(task["id"] for task in items) == sorted(expected)
+    positions = [task["position"].encode("utf-8") for task in items]
+    assert len(set(positions)) == len(positions), f"siblings share a position: {positions}"
+    assert positions == sorted(positions)
+    assert max(len(position) for position in positions) <= MAX_POSITION
+    return [task["id"] for task in items]
+
+
+def test_sixteen_moves_after_one_sibling_at_once_give_distinct_positions(owner):
+    """Every racer computes a place between the same two siblings: however the moves commit,
+    each ends at a position of its own, right after the anchor or after another racer."""
+    parent_id, (anchor, *movers) = make_siblings(owner, MOVERS + 1)
+    responses = concurrently(MOVERS, lambda i: owner.request(
+        "POST", f"/tasks/{movers[i]}/move", {"after": anchor}))
+    counts = statuses(responses)
+    print(f"\nmoves after one sibling x{MOVERS}: {dict(counts)}")
+    assert counts == {200: MOVERS}
+    order = assert_total_order(owner, parent_id, [anchor, *movers])
+    assert order[0] == anchor
+
+
+def move_at_random(owner: ApiUser, siblings: list[str], seed: int, guarded: bool) -> Counter:
+    """``MOVES_EACH`` moves of a random sibling after another; a guarded client sends the
+    ETag it just read and tries again on a 412. The statuses it got."""
+    rng = random.Random(seed)
+    counts: Counter = Counter()
+    for _ in range(MOVES_EACH):
+        moved, after = rng.sample(siblings, 2)
+        for _ in range(RETRIES):
+            headers = {}
+            if guarded:
+                status, read_headers, body = owner.request("GET", f"/tasks/{moved}")
+                assert status == 200, body
+                headers = {"If-Match": read_headers["ETag"]}
+            status, _, body = owner.request("POST", f"/tasks/{moved}/move", {"after": after},
+                                            headers)
+            counts[status] += 1
+            if status != 412:
+                assert status == 200, body
+                assert body["id"] == moved
+                break
+        else:
+            raise AssertionError(f"{RETRIES} moves of {moved} in a row were 412s")
+    return counts
+
+
+def test_sixteen_clients_moving_siblings_at_random_end_with_a_total_order(owner):
+    """Half the clients move with If-Match (retrying on 412), half without: every move lands,
+    and the siblings end in one order with no two at the same position."""
+    parent_id, siblings = make_siblings(owner, SIBLINGS)
+    results = concurrently(MOVERS, lambda i: move_at_random(owner, siblings, seed=i,
+                                                            guarded=i % 2 == 1))
+    counts = sum(results, Counter())
+    print(f"\nrandom moves of {SIBLINGS} siblings by {MOVERS} clients: {dict(counts)}")
+    assert set(counts) <= {200, 412}
+    assert counts[200] == MOVERS * MOVES_EACH
+    assert_total_order(owner, parent_id, siblings)

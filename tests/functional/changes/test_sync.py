@@ -19,17 +19,7 @@ from taskservice.db.base import utcnow
 from taskservice.db.service_keys import SYNC_TOKENS, read_service_key
 from tests.support.api import assert_error, assert_unauthorized, create_task
 from tests.support.lists import create_list, share_list
-from tests.support.sync import Replica, full_copy
-
-
-def fetcher(client):
-    def fetch(params):
-        return client.testapp.get("/changes", params, headers=client.headers, status=200).json
-    return fetch
-
-
-def replica(client, limit=None) -> Replica:
-    return full_copy(fetcher(client), limit)
+from tests.support.sync import Replica, fetcher, replica
 
 
 def keys(changes):

@@ -8,12 +8,12 @@ from typing import Any
 import pytest
 import webtest
 
-from tests.support.webhooks import RECEIVER_SETTINGS, Receiver
+from tests.support.webhooks import RECEIVER_OVERRIDES, Receiver
 
 
 @pytest.fixture
 def app(make_app: Callable[..., Any]) -> Any:
-    return make_app(**{k.replace(".", "__"): v for k, v in RECEIVER_SETTINGS.items()})
+    return make_app(**RECEIVER_OVERRIDES)
 
 
 @pytest.fixture
