@@ -570,8 +570,7 @@ def assert_reads_in_order(plan: Plan) -> None:
 
 
 # Where a parent's subtasks are listed: GET /tasks for either parent, the list's own URL for
-# the parent in it. On PostgreSQL the list's URL reads the list's position index (its Index
-# Cond the list) and filters it by parent, which can read the whole list: see the xfail.
+# the parent in it (whose list condition the listing drops: a subtask is in its parent's).
 SUBTASK_PAGES = [
     pytest.param("/tasks", "loose", id="tasks-loose"),
     pytest.param("/tasks", "listed", id="tasks-listed"),
@@ -581,14 +580,10 @@ SUBTASK_PAGES = [
 
 @pytest.mark.parametrize("page", ["first", "later"])
 @pytest.mark.parametrize(("where", "parent"), SUBTASK_PAGES)
-def test_subtasks_in_their_order_are_a_range_of_the_sibling_index(plans, family, connection,
-                                                                   request, where, parent, page):
+def test_subtasks_in_their_order_are_a_range_of_the_sibling_index(plans, family, where, parent,
+                                                                   page):
     """``parent=<id>&sort=position``: one range of the parent's siblings index, from its
     start or (a later page) from the cursor's position, read in order."""
-    if where == "the list" and connection.dialect.name == "postgresql":
-        request.applymarker(pytest.mark.xfail(strict=True, reason=(
-            "PostgreSQL prefers ix_tasks_list_position filtered by parent_id to the sort "
-            "on (position, id) that uq_tasks_parent_position (parent_id, position) needs")))
     caller = family.caller
     query = {"parent": getattr(family, parent), "sort": "position", "limit": "2"}
 
