@@ -32,9 +32,9 @@ from taskservice.db.interfaces import IDatabaseEngine
 from taskservice.db.session import make_engine
 from taskservice.events import ResourceChanged
 from taskservice.idempotency.models import IdempotencyKey
+from taskservice.positions import FIRST_POSITION
 from taskservice.scripts import admin
 from taskservice.scripts.admin import main
-from taskservice.positions import FIRST_POSITION
 from taskservice.tasks.models import Task
 from tests.plugins import example_plugin
 from tests.support.cli import write_ini
