@@ -5,8 +5,9 @@ its owner, a share check when the caller is not the owner, the same keyset list 
 one UPDATE or INSERT for writes — and encodes the same JSON bodies with the standard
 library. No framework, no ORM, no validation beyond what keeps it from crashing. It is
 the floor the service is measured against, not a second implementation to maintain:
-only the requests the benchmark sends are supported (the default sort and ``due_at``,
-``tag=`` and ``done=`` filters, a recurrence given at creation, completing a daily one).
+only the requests the benchmark sends are supported (the default sort, ``due_at`` and
+``position``, ``tag=``, ``done=`` and ``parent=`` filters, a recurrence given at creation,
+completing a daily one, moving a subtask after a sibling).
 
 Served by waitress (or gunicorn) exactly like the service; the database path comes from
 ``$BENCH_SQLITE``.
@@ -27,14 +28,18 @@ from zoneinfo import ZoneInfo
 from argon2 import PasswordHasher
 from argon2.exceptions import VerificationError
 
+# The keys themselves are work both sides do: the service's own (standard library only).
+from taskservice.positions import key_between
+
 PRIORITIES = ("low", "normal", "high", "urgent")
 STORED = "%Y-%m-%d %H:%M:%S.%f"  # how SQLAlchemy stores datetimes on SQLite
-TASK_PATH = re.compile(r"^/tasks/([1-9][0-9]{0,17})$")
+TASK_PATH = re.compile(r"^/tasks/([1-9][0-9]{0,17})(/move)?$")
 TASK_COLUMNS = ("t.id, t.title, t.description, t.done, t.priority, t.due_at, t.tags, "
                 "u.username, t.created_at, t.updated_at, t.version, t.owner_id, t.list_id, "
                 "t.due_date, t.time_zone, t.recurrence_rule, t.recurrence_from, "
-                "t.recurrence_start")
+                "t.recurrence_start, t.parent_id, t.position")
 DUE_AT, DUE_DATE, ZONE, RULE, FROM, START = 5, 13, 14, 15, 16, 17  # in a row of those
+PARENT, POSITION = 18, 19
 AUTH_SQL = ("SELECT u.id, u.username, u.is_admin FROM tokens k JOIN users u ON u.id = k.user_id "
             "WHERE k.token_hash = ? AND k.expires_at > ?")
 TASK_SQL = f"SELECT {TASK_COLUMNS} FROM tasks t JOIN users u ON u.id = t.owner_id WHERE t.id = ?"
@@ -44,6 +49,7 @@ LIST_SHARE_SQL = "SELECT permission FROM list_shares WHERE list_id = ? AND user_
 ORDERS = {
     "-created_at": "{t}created_at DESC, {t}id DESC",
     "due_at": "CASE WHEN {t}due_at IS NULL THEN 1 ELSE 0 END, {t}due_at, {t}id",
+    "position": "{t}position, {t}id",
 }
 JSON_HEADERS = [("Content-Type", "application/json")]
 HASHER = PasswordHasher()
@@ -100,6 +106,7 @@ def task_json(row: tuple) -> dict:
         "priority": PRIORITIES[row[4]], "due_at": None if row[DUE_DATE] else stamp(row[DUE_AT]),
         "due_date": row[DUE_DATE], "time_zone": row[ZONE], "recurrence": recurrence_json(row),
         "tags": json.loads(row[6]), "list": None if row[12] is None else str(row[12]),
+        "parent": None if row[PARENT] is None else str(row[PARENT]), "position": row[POSITION],
         "owner": row[7], "created_at": stamp(row[8]), "updated_at": stamp(row[9]),
         "version": row[10],
     }
@@ -154,6 +161,8 @@ def cursor_values(sort: str, row: tuple) -> list:
     if sort == "due_at":
         due = row[DUE_AT]
         return [int(due is None), due and parsed(due).isoformat(), row[0]]
+    if sort == "position":
+        return [row[POSITION], row[0]]
     return [parsed(row[8]).isoformat(), row[0]]
 
 
@@ -184,12 +193,20 @@ def list_tasks(conn: sqlite3.Connection, user: tuple, query: dict) -> dict:
         created, task_id = decode_cursor(query["cursor"], sync_key(conn))
         where.append("(created_at < ? OR (created_at = ? AND id < ?))")
         params += [created, created, task_id]
+    if query.get("parent") == "none":
+        where.append("parent_id IS NULL")
     common = "".join(f" AND {w}" for w in where)
     shared = "EXISTS (SELECT 1 FROM task_shares s WHERE s.task_id = tasks.id AND s.user_id = ?)"
     order = ORDERS[sort]
     branch = ("SELECT id FROM (SELECT id FROM tasks WHERE {} " + common
               + f" ORDER BY {order.format(t='')} LIMIT ?)")
-    if "list" in query:
+    if query.get("parent", "none") != "none":
+        try:  # the subtasks of a task one may view, else nothing
+            visible_task(conn, user, int(query["parent"]), edit=False)
+            branches = [(branch.format("parent_id = ?"), [query["parent"]])]
+        except HTTPError:
+            branches = []
+    elif "list" in query:
         visible = conn.execute(VIEWABLE_LIST_SQL, (query["list"], user[0], user[0])).fetchone()
         branches = [(branch.format("list_id = ?"), [query["list"]])] if visible else []
     else:
@@ -256,17 +273,23 @@ def stored(sent: str | None) -> str | None:
     return datetime.fromisoformat(sent).astimezone(UTC).strftime(STORED)
 
 
+LAST_OWN_POSITION_SQL = ("SELECT max(position) FROM tasks WHERE owner_id = ? "
+                        "AND list_id IS NULL AND parent_id IS NULL")
+
+
 def insert_task(conn: sqlite3.Connection, user: tuple, body: dict) -> tuple:
-    """The new task's row, in the caller's transaction (a timed due, a recurrence from it)."""
+    """The new task's row, in the caller's transaction (a timed due, a recurrence from it),
+    after the caller's last top-level task in no list (the only place the bench creates)."""
     stamp_now, tags = now(), list(dict.fromkeys(body.get("tags", [])))
     due, rule = stored(body.get("due_at")), (body.get("recurrence") or {}).get("rule")
+    last = conn.execute(LAST_OWN_POSITION_SQL, (user[0],)).fetchone()[0]
     task_id = conn.execute(
         "INSERT INTO tasks (owner_id, title, description, done, priority, due_at, tags, "
-        "created_at, updated_at, version, recurrence_rule, recurrence_from, recurrence_start) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?)",
+        "created_at, updated_at, version, recurrence_rule, recurrence_from, recurrence_start, "
+        "position) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?)",
         (user[0], body["title"].strip(), body.get("description", ""), body.get("done", False),
          PRIORITIES.index(body.get("priority", "normal")), due, json.dumps(tags), stamp_now,
-         stamp_now, rule, rule and "due", rule and due),
+         stamp_now, rule, rule and "due", rule and due, key_between(last, None)),
     ).lastrowid
     conn.executemany("INSERT INTO task_tags (task_id, tag) VALUES (?, ?)",
                      [(task_id, tag) for tag in tags])
@@ -335,6 +358,36 @@ def patch_task(conn: sqlite3.Connection, user: tuple, task_id: int, body: dict) 
     return row
 
 
+SIBLING_EDGE_SQL = ("SELECT {edge}(position) FROM tasks WHERE parent_id = ? AND id != ? "
+                    "AND position {bound} ?")
+
+
+def move_task(conn: sqlite3.Connection, user: tuple, task_id: int, body: dict) -> tuple:
+    """``POST /tasks/<id>/move`` ``{"after": <a sibling>}`` for a subtask (all the bench
+    moves): a key between the sibling and the next one, unless it is there already."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        row = visible_task(conn, user, task_id, edit=True)
+        sibling = visible_task(conn, user, int(body["after"]), edit=False)
+        if row[PARENT] is None or sibling[PARENT] != row[PARENT] or sibling[0] == task_id:
+            raise HTTPError("400 Bad Request")
+        edge = SIBLING_EDGE_SQL.format
+        before = conn.execute(edge(edge="max", bound="<"),
+                              (row[PARENT], task_id, row[POSITION])).fetchone()[0]
+        if before != sibling[POSITION]:
+            following = conn.execute(edge(edge="min", bound=">"),
+                                     (row[PARENT], task_id, sibling[POSITION])).fetchone()[0]
+            conn.execute("UPDATE tasks SET position = ?, updated_at = ?, version = version + 1 "
+                         "WHERE id = ? AND version = ?",
+                         (key_between(sibling[POSITION], following), now(), task_id, row[10]))
+            row = conn.execute(TASK_SQL, (task_id,)).fetchone()
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    return row
+
+
 def log_in(conn: sqlite3.Connection, body: dict) -> dict:
     user = conn.execute("SELECT id, password_hash FROM users WHERE lower(username) = ?",
                         (body["username"].lower(),)).fetchone()
@@ -372,7 +425,11 @@ def dispatch(environ: dict) -> tuple[str, object, list]:
     if match is None:
         raise HTTPError("404 Not Found")
     task_id = int(match.group(1))
-    if method == "GET":
+    if match.group(2):
+        if method != "POST":
+            raise HTTPError("405 Method Not Allowed")
+        row = move_task(conn, user, task_id, read_body(environ))
+    elif method == "GET":
         row = visible_task(conn, user, task_id, edit=False)
     elif method == "PATCH":
         row = patch_task(conn, user, task_id, read_body(environ))

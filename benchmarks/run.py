@@ -50,7 +50,8 @@ WRK_MISSING = ("wrk is not installed. On Debian/Ubuntu: sudo apt-get install -y 
 class Scenario:
     name: str
     script: str
-    # For get_path.lua; may name {tag}, {cursor}, {list}, {list_cursor} and {sync_token}.
+    # For get_path.lua; may name {tag}, {cursor}, {list}, {list_cursor}, {sync_token} and
+    # {parent}.
     path: str = ""
     writes: bool = False
     separate: bool = False  # reported apart from the targets (POST /tokens is slow on purpose)
@@ -68,10 +69,12 @@ class Scenario:
     def url_path(self, seeded: Seeded) -> str:
         return self.path.format(tag=seeded.filter_tag, cursor=seeded.deep_cursor,
                                 list=seeded.list_id, list_cursor=seeded.list_cursor,
-                                sync_token=seeded.sync_token)
+                                sync_token=seeded.sync_token, parent=seeded.parent_id)
 
 
 DUE_PAGE = "GET /tasks?limit=20&sort=due_at (all-day and timed dues)"
+PARENT_PAGE = "GET /tasks?parent=<id>&sort=position&limit=20"
+MOVE = "POST /tasks/<id>/move"
 # What "POST /tasks (recurring)" adds to the plain creation's body: a due ahead of any run
 # (a Monday) and a rule with two occurrences a week.
 RECURRING_FIELDS = ('"due_at": "2035-01-01T09:00:00Z", '
@@ -88,6 +91,9 @@ SCENARIOS = {s.name: s for s in (
     Scenario("GET /tasks?tag&done=false", "get_path.lua", "/tasks?tag={tag}&done=false&limit=20"),
     # Contract section 12: all-day and timed dues in several zones, one key (seed.py).
     Scenario(DUE_PAGE, "get_path.lua", "/tasks?limit=20&sort=due_at"),
+    # Contract section 13: one task's steps in their order, and the top-level tasks only.
+    Scenario(PARENT_PAGE, "get_path.lua", "/tasks?parent={parent}&sort=position&limit=20"),
+    Scenario("GET /tasks?parent=none&limit=20", "get_path.lua", "/tasks?parent=none&limit=20"),
     # A sync page costs what a list page of the same size does (contract section 8).
     Scenario("GET /tasks?limit=100", "get_path.lua", "/tasks?limit=100"),
     Scenario("GET /changes?limit=100 (a page of 100 changes)", "get_path.lua",
@@ -101,6 +107,8 @@ SCENARIOS = {s.name: s for s in (
              env=(("BENCH_TASK_FIELDS", RECURRING_FIELDS),), per_of="POST /tasks"),
     Scenario("PATCH /tasks/<id> (completes an occurrence)", "complete_occurrence.lua",
              writes=True, per_of="PATCH /tasks/<id>"),
+    # Contract section 13: a step put after a sibling, at most what a PATCH costs.
+    Scenario(MOVE, "move_task.lua", writes=True, per_of="PATCH /tasks/<id>"),
     Scenario("POST /tokens", "post_token.lua", writes=True, separate=True),
     # Contract section 10: at most 1/3 (atomic) and 1/2 (each its own) of 25 POST /tasks.
     *(Scenario(f"POST /batch of 25 creations ({kind})", "post_batch.lua", writes=True,
@@ -109,10 +117,12 @@ SCENARIOS = {s.name: s for s in (
       for kind, atomic in (("atomic", "true"), ("non-atomic", "false"))),
 )}
 SMOKE_SCENARIOS = ("GET /tasks/<id>", "GET /tasks?limit=20 (deep cursor)",
-                   "GET /tasks?limit=20&list=<id> (list member: deep cursor)",
-                   "PATCH /tasks/<id>")
+                   "GET /tasks?limit=20&list=<id> (list member: deep cursor)", PARENT_PAGE,
+                   "PATCH /tasks/<id>", MOVE)
 READS = [name for name, s in SCENARIOS.items() if not s.writes]
 LIST_FIRST_PAGE = "GET /tasks?limit=20&list=<id> (list member)"
+# The pages the scale check sets against the 1,000-task first page (and against themselves).
+SCALED_PAGES = ("GET /tasks?limit=20", "GET /tasks?parent=")
 
 
 @dataclass
@@ -476,7 +486,7 @@ def scale_lines(results: list[Result]) -> list[str]:
     list_reference = by_key.get((LIST_FIRST_PAGE, 1000))
     lines = []
     for r in results:
-        if not r.scenario.startswith("GET /tasks?limit=20") or r is reference:
+        if not r.scenario.startswith(SCALED_PAGES) or r is reference:
             continue
         others = [("the list's own", list_reference)] if "list member" in r.scenario else []
         others.append(("its own at 1,000 tasks", by_key.get((r.scenario, 1000))))

@@ -19,6 +19,14 @@ date, stored with the instant it stands for in the task's zone), a third a timed
 the tasks' zones go round five, so a due sort mixes both kinds in every zone. Bench's
 tasks whose id ends in 5 recur daily with no end (those have a due, whatever their id,
 and are never done: their ids are odd).
+
+Subtasks (contract section 13): every fifth task (bench's, ids ending in 1 or 6) has
+three steps, created just after it. The steps are rows beyond the N tasks (ids N + 1 on,
+three per parent in the parents' order), so the scripts that pick a random task among the
+first N (GET, PATCH, completions) meet top-level tasks only, as before, while the move
+and ``parent=`` scenarios find every parent's steps by arithmetic (lua/common.lua). Each
+sibling group -- bench's top-level tasks, the list's, each parent's steps -- has the
+positions appends give, in creation order, and each step its ``task_ancestors`` row.
 """
 
 from __future__ import annotations
@@ -45,8 +53,9 @@ from taskservice.dates.zones import Moment
 from taskservice.db.service_keys import CURSORS, SYNC_TOKENS, read_service_key
 from taskservice.db.session import make_engine
 from taskservice.lists.models import ListShare, TaskList
+from taskservice.positions import key_between
 from taskservice.settings import default_settings
-from taskservice.tasks.models import Task, TaskShare, TaskTag
+from taskservice.tasks.models import Task, TaskAncestor, TaskShare, TaskTag
 from taskservice.tasks.schedule import Schedule
 from taskservice.tasks.sorting import Sort
 from taskservice.vocabulary import DEFAULT_RECURRENCE_FROM, SORT_FIELDS
@@ -65,6 +74,8 @@ DAILY = "FREQ=DAILY"
 # Task i is due i * DUE_STEP seconds after the epoch, modulo DUE_SPAN: a prime step, so
 # no two tasks of a million share an instant.
 DUE_STEP, DUE_SPAN = 7_919, 10_000 * 86_400
+# Every PARENT_EVERY-th task (ids 1, 6, 11 ...: bench's, never recurring) has SUBTASKS steps.
+PARENT_EVERY, SUBTASKS = 5, 3
 # A fixed token: the load generator sends it, the database holds only its SHA-256.
 TOKEN = "benchmark-token-0123456789abcdefghijklmnopqrstuvwxyz-ABCDEFGHIJ"
 
@@ -82,6 +93,7 @@ class Seeded:
     list_id: str
     list_cursor: str
     sync_token: str
+    parent_id: str  # a task with steps, for the parent= page
 
 
 def owner_of(task_id: int) -> int:
@@ -122,6 +134,7 @@ def schedule_of(task_id: int) -> Schedule:
 
 
 def task_row(task_id: int) -> dict:
+    """Top-level task ``task_id`` (its position is its group's to give: see ``Appends``)."""
     created = EPOCH + timedelta(seconds=task_id)
     return {
         "id": task_id, "owner_id": owner_of(task_id), "title": f"Task number {task_id}",
@@ -130,7 +143,49 @@ def task_row(task_id: int) -> dict:
         **schedule_of(task_id).columns(),
         "tags": [TAGS[task_id % len(TAGS)]], "created_at": created, "updated_at": created,
         "version": 1, "list_id": LIST_ID if owner_of(task_id) == 2 else None,
+        "parent_id": None,
     }
+
+
+class Appends:
+    """The positions appends give each sibling group, one after the other (positions.py)."""
+
+    def __init__(self) -> None:
+        self.last: dict[object, str] = {}
+
+    def next(self, group: object) -> str:
+        self.last[group] = key_between(self.last.get(group), None)
+        return self.last[group]
+
+
+def appended(count: int) -> list[str]:
+    """The positions of ``count`` appends to an empty group."""
+    group = Appends()
+    return [group.next(None) for _ in range(count)]
+
+
+STEP_POSITIONS = appended(SUBTASKS)
+
+
+def has_steps(task_id: int) -> bool:
+    return task_id % PARENT_EVERY == 1
+
+
+def steps_of(parent: int, total: int) -> range:
+    """The ids of the steps of ``parent`` (a task with ``has_steps``) among ``total`` tasks."""
+    first = total + (parent - 1) // PARENT_EVERY * SUBTASKS + 1
+    return range(first, first + SUBTASKS)
+
+
+def step_rows(parent: int, total: int) -> list[dict]:
+    """The steps of ``parent``: bench's, undated, untagged, created just after it."""
+    return [{
+        "id": step, "owner_id": 1, "title": f"Step {n + 1} of task {parent}", "description": "",
+        "done": False, "priority": 1, **Schedule(None, "UTC").columns(), "tags": [],
+        "created_at": (created := EPOCH + timedelta(seconds=parent + (n + 1) / (SUBTASKS + 1))),
+        "updated_at": created, "version": 1, "list_id": None, "parent_id": parent,
+        "position": STEP_POSITIONS[n],
+    } for n, step in enumerate(steps_of(parent, total))]
 
 
 def share_row(task: dict) -> dict:
@@ -176,12 +231,25 @@ def insert_accounts(connection: Connection) -> None:
                        [{"list_id": LIST_ID, "user_id": 1, "permission": "edit"}])
 
 
+def sibling_group(row: dict) -> tuple[str, int]:
+    """A top-level task's siblings: its list's tasks, else its owner's in no list."""
+    return ("list", row["list_id"]) if row["list_id"] is not None else ("owner", row["owner_id"])
+
+
 def insert_tasks(connection: Connection, total: int) -> None:
+    positions = Appends()
     for ids in batches(total):
         rows = [task_row(i) for i in ids]
-        connection.execute(insert(Task.__table__), rows)
+        for row in rows:
+            row["position"] = positions.next(sibling_group(row))
+        steps = [step for i in ids if has_steps(i) for step in step_rows(i, total)]
+        connection.execute(insert(Task.__table__), rows + steps)
         connection.execute(insert(TaskTag.__table__),
                            [{"task_id": r["id"], "tag": r["tags"][0]} for r in rows])
+        if steps:
+            connection.execute(insert(TaskAncestor.__table__), [
+                {"task_id": step["id"], "ancestor_id": step["parent_id"], "depth": 1,
+                 "task_owner_id": 1, "ancestor_owner_id": 1} for step in steps])
         shared = [share_row(row) for row in rows if row["id"] % 100 == 0]
         if shared:
             connection.execute(insert(TaskShare.__table__), shared)
@@ -226,6 +294,11 @@ def deep_cursor(total: int, key: bytes, owner: int = 1) -> str:
     return encode_cursor(sort.name, sort.codecs, [task_row(middle)["created_at"], middle], key)
 
 
+def middle_parent(total: int) -> int:
+    """The task with steps nearest the middle of the ids."""
+    return max(total // 2 - 1, 0) // PARENT_EVERY * PARENT_EVERY + 1
+
+
 def seed(database_url: str, total: int) -> Seeded:
     engine = make_engine(database_url)
     with engine.begin() as connection:
@@ -254,7 +327,7 @@ def seed(database_url: str, total: int) -> Seeded:
     return Seeded(tasks=total, username=USERNAME, password=PASSWORD, token=TOKEN,
                   filter_tag=FILTER_TAG, deep_cursor=deep_cursor(total, cursor_key),
                   list_id=str(LIST_ID), list_cursor=deep_cursor(total, cursor_key, owner=2),
-                  sync_token=token)
+                  sync_token=token, parent_id=str(middle_parent(total)))
 
 
 def main() -> None:

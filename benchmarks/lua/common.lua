@@ -23,6 +23,14 @@ function M.recurring_task_id()
   return 10 * math.random(0, math.floor((M.tasks - 5) / 10)) + 5
 end
 
+-- The three steps of a random one of the bench user's tasks with steps (benchmarks/seed.py:
+-- task 5j+1 has steps N+3j+1 .. N+3j+3, past the N tasks the other scripts pick from).
+function M.random_steps()
+  local j = math.random(0, math.floor((M.tasks - 1) / 5))
+  local first = M.tasks + 3 * j + 1
+  return {first, first + 1, first + 2}
+end
+
 function M.json_string(s)
   return '"' .. s .. '"'
 end
