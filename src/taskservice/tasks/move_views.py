@@ -20,7 +20,6 @@ from ..web.validation import BODY_VALIDATORS
 from .models import Task
 from .ordering import Siblings
 from .placement import placed
-from .resources import task_resource
 from .schemas import task_move_body
 from .subtrees import new_siblings
 from .views import save_task
@@ -30,16 +29,21 @@ task_move = api_service("task_move", "/tasks/{id}/move",
 SERVICES = (task_move,)
 
 
-def _sibling(request: Request, task_row: Task, siblings: Siblings, after_id: int) -> Task:
-    """The task ``after`` names, once it is one of the moving task's new siblings."""
+def _after(request: Request, task_row: Task, siblings: Siblings, after_id: int | None
+           ) -> str | None:
+    """The position of the task ``after`` names (None: first), once it is one of the
+    moving task's new siblings that the caller may view."""
+    if after_id is None:
+        return None
     if after_id == task_row.id:
         raise error_response(400, "body", "after", "A task cannot go after itself")
-    target = task_resource(request, after_id)
-    if (target is None or not request.has_permission(Permission.VIEW, target)
-            or not siblings.contains(target.task)):
+    identity = request.identity
+    position = siblings.sibling_position(request.dbsession, after_id, identity.user_id,
+                                         identity.is_admin)
+    if position is None:
         raise error_response(400, "body", "after", "Not one of the task's siblings where it "
                              "goes (the same parent; for a top-level task, the same list)")
-    return target.task
+    return position
 
 
 @task_move.post(
@@ -54,12 +58,10 @@ def move_task(request: Request) -> dict[str, Any]:
     after_id = body.pop("after")
     fields = placed(request, body, task_row)
     siblings = new_siblings(fields, task_row, task_row.owner_id)
-    after = None if after_id is None else _sibling(request, task_row, siblings, after_id)
-    after_position = None if after is None else after.position
-    session = request.dbsession
-    if not (siblings.contains(task_row) and siblings.precedes(session, task_row, after_position)):
-        fields["position"] = _fitting(siblings.position_after(session, task_row.id,
-                                                              after_position))
+    after = _after(request, task_row, siblings, after_id)
+    position = siblings.place_after(request.dbsession, task_row, after)
+    if position is not None:
+        fields["position"] = _fitting(position)
     return save_task(request, task_row, fields)
 
 

@@ -17,10 +17,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, select, text
+from sqlalchemy import BindParameter, ColumnElement, Select, bindparam, func, select, text
 from sqlalchemy.orm import Session
 
 from ..positions import key_between
+from .access import VIEWER, may_view
 from .models import Task
 
 # The advisory lock of a group is (kind, id): a two-key lock, apart from the one-key
@@ -28,6 +29,33 @@ from .models import Task
 # makes them wait for each other.
 GROUP_LOCK_KINDS = {"parent": 1, "list": 2, "owner": 3}
 TAKE_GROUP_LOCK = text("SELECT pg_advisory_xact_lock(:kind, :key)")
+GROUP: BindParameter[int] = bindparam("group")
+OTHERS = Task.id != bindparam("moving")
+
+
+def _in_group(kind: str) -> list[ColumnElement[bool]]:
+    """A group of ``kind`` as its unique index's condition states it (so it is used)."""
+    if kind == "parent":
+        return [Task.parent_id == GROUP]
+    if kind == "list":
+        return [Task.parent_id.is_(None), Task.list_id == GROUP]
+    return [Task.parent_id.is_(None), Task.list_id.is_(None), Task.owner_id == GROUP]
+
+
+def _per_kind(build: Any) -> dict[str, Select[Any]]:
+    """A statement per kind of group, built once (only the values differ per request)."""
+    return {kind: build(_in_group(kind)) for kind in GROUP_LOCK_KINDS}
+
+
+LAST = _per_kind(lambda group: select(func.max(Task.position)).where(*group))
+FIRST = _per_kind(lambda group: select(func.min(Task.position)).where(*group, OTHERS))
+FOLLOWING = _per_kind(lambda group: select(func.min(Task.position)).where(
+    *group, OTHERS, Task.position > bindparam("after")))
+# A sibling the caller may view (else it is no sibling of theirs: it reveals nothing).
+VIEWABLE_SIBLING = _per_kind(lambda group: select(Task.position).where(
+    *group, Task.id == bindparam("sibling"),
+    may_view(VIEWER, owner=Task.owner_id, list_id=Task.list_id, task=Task.id,
+             admin=bindparam("admin"))))
 
 
 @dataclass(frozen=True)
@@ -50,14 +78,8 @@ class Siblings:
             return "list", self.list_id
         return "owner", self.owner_id
 
-    def conditions(self) -> list[ColumnElement[bool]]:
-        """The group as its unique index's condition states it (so the index is used)."""
-        kind, group_id = self.group
-        if kind == "parent":
-            return [Task.parent_id == group_id]
-        if kind == "list":
-            return [Task.parent_id.is_(None), Task.list_id == group_id]
-        return [Task.parent_id.is_(None), Task.list_id.is_(None), Task.owner_id == group_id]
+    def contains(self, task: Any) -> bool:
+        return Siblings.of(task).group == self.group
 
     def lock(self, session: Session) -> None:
         """Place tasks in this group one writer at a time (see the module docstring)."""
@@ -66,30 +88,31 @@ class Siblings:
             session.execute(TAKE_GROUP_LOCK,
                             {"kind": GROUP_LOCK_KINDS[kind], "key": group_id % 2**31})
 
-    def _edge(self, session: Session, column: Any, *conditions: ColumnElement[bool]) -> Any:
-        return session.execute(
-            select(column).where(*self.conditions(), *conditions)).scalar_one()
+    def _read(self, session: Session, statements: dict[str, Select[Any]], **params: Any) -> Any:
+        kind, group_id = self.group
+        return session.execute(statements[kind], {"group": group_id, **params}).scalar()
 
     def last_position(self, session: Session) -> str:
         """The key after the group's last one: where a task joining the group goes."""
         self.lock(session)
-        return key_between(self._edge(session, func.max(Task.position)), None)
+        return key_between(self._read(session, LAST), None)
 
-    def position_after(self, session: Session, moving: int, after: str | None) -> str:
-        """A key right after the sibling at ``after`` (None: before the first), for the
-        task ``moving``, which is not counted as its own neighbour."""
+    def sibling_position(self, session: Session, sibling: int, viewer: int, admin: bool
+                         ) -> str | None:
+        """The position of ``sibling`` when it is in this group and ``viewer`` may view it."""
+        position: str | None = self._read(session, VIEWABLE_SIBLING, sibling=sibling,
+                                          viewer=viewer, admin=admin)
+        return position
+
+    def place_after(self, session: Session, task: Any, after: str | None) -> str | None:
+        """A key right after the sibling at ``after`` (None: first) for ``task``, which is
+        not its own neighbour; None when ``task`` is there already (no change)."""
         self.lock(session)
-        others = Task.id != moving
         if after is None:
-            return key_between(None, self._edge(session, func.min(Task.position), others))
-        following = self._edge(session, func.min(Task.position), others, Task.position > after)
+            following = self._read(session, FIRST, moving=task.id)
+        else:
+            following = self._read(session, FOLLOWING, moving=task.id, after=after)
+        if self.contains(task) and (after is None or after < task.position) and (
+                following is None or task.position < following):
+            return None
         return key_between(after, following)
-
-    def precedes(self, session: Session, task: Any, after: str | None) -> bool:
-        """The sibling at ``after`` (None: none) is right before ``task`` already."""
-        before = self._edge(session, func.max(Task.position), Task.id != task.id,
-                            Task.position < task.position)
-        return bool(before == after)
-
-    def contains(self, task: Any) -> bool:
-        return Siblings.of(task).group == self.group
