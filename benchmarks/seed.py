@@ -55,10 +55,10 @@ from taskservice.db.session import make_engine
 from taskservice.lists.models import ListShare, TaskList
 from taskservice.positions import key_between
 from taskservice.settings import default_settings
-from taskservice.tasks.models import Task, TaskAncestor, TaskShare, TaskTag
+from taskservice.tasks.models import SHARE_COPIES, Task, TaskAncestor, TaskShare, TaskTag
 from taskservice.tasks.schedule import Schedule
 from taskservice.tasks.sorting import Sort
-from taskservice.vocabulary import DEFAULT_RECURRENCE_FROM, SORT_FIELDS
+from taskservice.vocabulary import DEFAULT_RECURRENCE_FROM
 from taskservice.web.pagination import encode_cursor
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -184,13 +184,13 @@ def step_rows(parent: int, total: int) -> list[dict]:
         "done": False, "priority": 1, **Schedule(None, "UTC").columns(), "tags": [],
         "created_at": (created := EPOCH + timedelta(seconds=parent + (n + 1) / (SUBTASKS + 1))),
         "updated_at": created, "version": 1, "list_id": None, "parent_id": parent,
-        "position": STEP_POSITIONS[n],
+        "position": STEP_POSITIONS[n], "has_subtasks": False,
     } for n, step in enumerate(steps_of(parent, total))]
 
 
 def share_row(task: dict) -> dict:
     """Bench's share of ``task``, with the copy of its sort keys a share carries."""
-    copy = {f"task_{name}": task[name] for name in SORT_FIELDS}
+    copy = {f"task_{name}": task[name] for name in SHARE_COPIES}
     return {"task_id": task["id"], "user_id": 1, "permission": "edit", **copy}
 
 
@@ -242,6 +242,7 @@ def insert_tasks(connection: Connection, total: int) -> None:
         rows = [task_row(i) for i in ids]
         for row in rows:
             row["position"] = positions.next(sibling_group(row))
+            row["has_subtasks"] = has_steps(row["id"])
         steps = [step for i in ids if has_steps(i) for step in step_rows(i, total)]
         connection.execute(insert(Task.__table__), rows + steps)
         connection.execute(insert(TaskTag.__table__),
@@ -249,7 +250,8 @@ def insert_tasks(connection: Connection, total: int) -> None:
         if steps:
             connection.execute(insert(TaskAncestor.__table__), [
                 {"task_id": step["id"], "ancestor_id": step["parent_id"], "depth": 1,
-                 "task_owner_id": 1, "ancestor_owner_id": 1} for step in steps])
+                 "task_owner_id": 1, "ancestor_owner_id": 1, "crosses_owner": False}
+                for step in steps])
         shared = [share_row(row) for row in rows if row["id"] % 100 == 0]
         if shared:
             connection.execute(insert(TaskShare.__table__), shared)

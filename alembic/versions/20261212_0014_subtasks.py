@@ -6,8 +6,9 @@
   siblings are its list's top-level tasks, or its owner's in no list; each group is
   numbered in creation order (the order the default sort shows newest last), with the
   keys appends would have given (a0, a1, ... az, b00 ...).
-- ``task_shares.task_position``: the shares' copy of the new sort key, kept by the trigger
-  of migration 0003, re-created here to watch ``position`` too.
+- ``tasks.has_subtasks`` (false for every task today), and the shares' copies of it and of
+  the new sort key (``task_has_subtasks``, ``task_position``), kept by the trigger of
+  migration 0003, re-created here to watch both too.
 - ``task_ancestors``: the closure of the trees, empty until a subtask exists.
 - The sort indexes of ``position`` (owner, all, list, shares), and one unique index per
   kind of sibling group: no two siblings share a position.
@@ -50,6 +51,12 @@ TRIGGER = "tasks_sort_keys_to_shares"
 COPIES = {"task_created_at": "created_at", "task_updated_at": "updated_at",
           "task_priority": "priority", "task_title": "title", "task_due_at": "due_at"}
 TASKS = sa.table("tasks", sa.column("id", ID), sa.column("position", POSITION))
+NEW_COPIES = {**COPIES, "task_position": "position", "task_has_subtasks": "has_subtasks"}
+# Partial-index conditions on a boolean, as each database states a true one.
+ABOVE_SUBTASKS = {"sqlite_where": sa.text("task_has_subtasks = 1"),
+                  "postgresql_where": sa.text("task_has_subtasks")}
+CROSSES_OWNER = {"sqlite_where": sa.text("crosses_owner = 1"),
+                 "postgresql_where": sa.text("crosses_owner")}
 
 
 def create_trigger(copies: dict[str, str]) -> None:
@@ -124,6 +131,10 @@ def add_positions() -> None:
             batch = []
     if batch:
         op.get_bind().execute(update, batch)
+    op.add_column("tasks", sa.Column("has_subtasks", sa.Boolean(), nullable=False,
+                                     server_default=sa.false()))
+    op.add_column("task_shares", sa.Column("task_has_subtasks", sa.Boolean(), nullable=False,
+                                           server_default=sa.false()))
     op.add_column("task_shares", sa.Column("task_position", POSITION, nullable=False,
                                            server_default=""))
     op.execute("UPDATE task_shares SET task_position = "
@@ -141,6 +152,7 @@ def create_ancestors() -> None:
         sa.Column("depth", sa.SmallInteger(), nullable=False),
         sa.Column("task_owner_id", ID, nullable=False),
         sa.Column("ancestor_owner_id", ID, nullable=False),
+        sa.Column("crosses_owner", sa.Boolean(), nullable=False),
         sa.ForeignKeyConstraint(["task_id"], ["tasks.id"], ondelete="CASCADE",
                                 name="fk_task_ancestors_task_id_tasks"),
         sa.ForeignKeyConstraint(["ancestor_id"], ["tasks.id"], ondelete="CASCADE",
@@ -148,10 +160,8 @@ def create_ancestors() -> None:
         sa.PrimaryKeyConstraint("task_id", "ancestor_id", name="pk_task_ancestors"),
     )
     op.create_index("ix_task_ancestors_ancestor", "task_ancestors", ["ancestor_id", "task_id"])
-    foreign = sa.text("task_owner_id <> ancestor_owner_id")
     op.create_index("ix_task_ancestors_foreign", "task_ancestors",
-                    ["ancestor_owner_id", "task_id"], sqlite_where=foreign,
-                    postgresql_where=foreign)
+                    ["ancestor_owner_id", "task_id"], **CROSSES_OWNER)
 
 
 def upgrade() -> None:
@@ -164,8 +174,10 @@ def upgrade() -> None:
                         sqlite_where=sa.text(where), postgresql_where=sa.text(where))
     op.create_index("ix_task_shares_user_position", "task_shares",
                     ["user_id", "task_position", "task_id"])
+    op.create_index("ix_task_shares_user_above_subtasks", "task_shares",
+                    ["user_id", "task_id"], **ABOVE_SUBTASKS)
     drop_trigger()
-    create_trigger({**COPIES, "task_position": "position"})
+    create_trigger(NEW_COPIES)
     create_ancestors()
 
 
@@ -173,10 +185,13 @@ def downgrade() -> None:
     op.drop_table("task_ancestors")
     drop_trigger()
     create_trigger(COPIES)
+    op.drop_index("ix_task_shares_user_above_subtasks", table_name="task_shares")
     op.drop_index("ix_task_shares_user_position", table_name="task_shares")
     for name in (*SIBLING_INDEXES, *SORT_INDEXES):
         op.drop_index(name, table_name="tasks")
     op.drop_column("task_shares", "task_position")
+    op.drop_column("task_shares", "task_has_subtasks")
+    op.drop_column("tasks", "has_subtasks")
     op.drop_column("tasks", "position")
     if op.get_bind().dialect.name == "postgresql":
         op.drop_constraint(PARENT_FK, "tasks", type_="foreignkey")

@@ -105,7 +105,7 @@ def _through_ancestors(ids: Any) -> tuple[Select[int, int], ...]:
     above = TaskAncestor
     return (
         select(above.task_id, above.ancestor_owner_id).where(
-            above.task_id.in_(ids), above.task_owner_id != above.ancestor_owner_id),
+            above.task_id.in_(ids), above.crosses_owner),
         select(above.task_id, TaskShare.user_id)
         .join(TaskShare, TaskShare.task_id == above.ancestor_id).where(above.task_id.in_(ids)),
     )

@@ -81,13 +81,13 @@ def inherits_view(viewer: Expr, task: Expr) -> ColumnElement[bool]:
 def inherited_halves(viewer: Expr) -> tuple[Select[Any], Select[Any]]:
     """The ids of the tasks ``viewer`` may view through an ancestor only: below a task of
     theirs, made by someone else (theirs are their own), and below a task shared with
-    them. Each is one small index range (models.TaskAncestor), not a walk of their tasks."""
+    them. Each is one small index range (``ix_task_ancestors_foreign``, the shares of tasks
+    with subtasks), not a walk of their tasks or shares."""
     return (
         select(TaskAncestor.task_id).where(
-            TaskAncestor.ancestor_owner_id == viewer,
-            TaskAncestor.task_owner_id != TaskAncestor.ancestor_owner_id),
+            TaskAncestor.ancestor_owner_id == viewer, TaskAncestor.crosses_owner),
         select(TaskAncestor.task_id).join(TaskShare, TaskShare.task_id == TaskAncestor.ancestor_id)
-        .where(holds_share(viewer)),
+        .where(holds_share(viewer), TaskShare.task_has_subtasks),
     )
 
 

@@ -34,6 +34,7 @@ from sqlalchemy import (
     bindparam,
     case,
     delete,
+    false,
     insert,
     literal_column,
     select,
@@ -59,6 +60,8 @@ from ..vocabulary import (
     ZONE_MAX_LENGTH,
 )
 
+# What a share copies of its task: the sort keys, and whether it has subtasks.
+SHARE_COPIES = (*SORT_FIELDS, "has_subtasks")
 PRIORITY_CHECK = f"priority BETWEEN 0 AND {len(PRIORITIES) - 1}"
 PERMISSION_CHECK = f"permission IN ({', '.join(repr(name) for name in SHARE_PERMISSIONS)})"
 # Sorts whose key is a plain column, by the short name their indexes carry ("due_at" puts
@@ -169,6 +172,10 @@ class Task(Base):
     )
     # Its place among its siblings (SIBLING_GROUPS), a key of positions.py.
     position: Mapped[str] = mapped_column(POSITION, nullable=False)
+    # Whether a subtask was ever put under it (never reset): its shares copy it, so
+    # "tasks seen through a shared task" reads only the shares of tasks that have some.
+    has_subtasks: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False,
+                                               server_default=false())
 
     # The owner's name, for the body and the ACL: read with the task in one query (a
     # subquery on the users' primary key) as a plain value, not as a joined User object,
@@ -247,7 +254,7 @@ class Task(Base):
 
     def sort_key_copy(self) -> dict[str, object]:
         """The values a share keeps of this task, by the share's column names."""
-        return {f"task_{name}": getattr(self, name) for name in SORT_FIELDS}
+        return {f"task_{name}": getattr(self, name) for name in SHARE_COPIES}
 
 
 def undated(due_at: SQLColumnExpression[datetime | None]) -> ColumnElement[int]:
@@ -290,6 +297,10 @@ class TaskShare(Base):
         # "Tasks shared with me", the second half of every non-admin list: one index per
         # sort order, as for the owner's half.
         *sort_indexes("ix_task_shares_user_", ("user_id",), "task_", "task_id"),
+        # The shares whose task has subtasks: the few a viewer may see more through.
+        Index("ix_task_shares_user_above_subtasks", "user_id", "task_id",
+              sqlite_where=literal_column("task_has_subtasks = 1"),
+              postgresql_where=literal_column("task_has_subtasks")),
     )
 
     task_id: Mapped[int] = mapped_column(
@@ -306,6 +317,8 @@ class TaskShare(Base):
     task_title: Mapped[str] = mapped_column(String(TITLE_MAX_LENGTH), nullable=False)
     task_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     task_position: Mapped[str] = mapped_column(POSITION, nullable=False)
+    task_has_subtasks: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False,
+                                                    server_default=false())
 
     user: Mapped[User] = relationship(lazy="joined", innerjoin=True)
 
@@ -334,7 +347,8 @@ class TaskAncestor(Base):
     __table_args__ = (
         Index("ix_task_ancestors_ancestor", "ancestor_id", "task_id"),
         Index("ix_task_ancestors_foreign", "ancestor_owner_id", "task_id",
-              **partial("task_owner_id <> ancestor_owner_id")),
+              sqlite_where=literal_column("crosses_owner = 1"),
+              postgresql_where=literal_column("crosses_owner")),
     )
 
     task_id: Mapped[int] = mapped_column(
@@ -344,11 +358,16 @@ class TaskAncestor(Base):
     depth: Mapped[int] = mapped_column(SmallInteger, nullable=False)  # 1: the parent
     task_owner_id: Mapped[int] = mapped_column(ID, nullable=False)
     ancestor_owner_id: Mapped[int] = mapped_column(ID, nullable=False)
+    # task_owner_id <> ancestor_owner_id, as a column: PostgreSQL keeps statistics of a
+    # column, not of a comparison of two, and read the whole table for the latter.
+    crosses_owner: Mapped[bool] = mapped_column(Boolean, nullable=False)
 
 
 TASKS = cast(Table, Task.__table__)
-# Every column of a new task but its id, which the database assigns.
-NEW_TASK_COLUMNS = tuple(column for column in TASKS.columns if column.key != "id")
+# Every column of a new task but its id, which the database assigns, and has_subtasks,
+# which only the tree sets (tree.py): a PATCH never writes back a value it read.
+NEW_TASK_COLUMNS = tuple(column for column in TASKS.columns
+                         if column.key not in {"id", "has_subtasks"})
 # Core statements on the tables: the ORM's bulk-insert machinery is not needed for rows
 # that no object in the session stands for.
 INSERT_TASK = insert(TASKS).returning(TASKS.c.id)

@@ -18,6 +18,7 @@ from sqlalchemy import (
     Table,
     bindparam,
     delete,
+    false,
     func,
     insert,
     literal,
@@ -25,6 +26,7 @@ from sqlalchemy import (
     select,
     true,
     union_all,
+    update,
 )
 from sqlalchemy.orm import Session
 
@@ -88,11 +90,16 @@ _NEW_ANCESTORS = union_all(
     .where(TaskAncestor.task_id == PARENT),
 ).subquery()
 LINK = insert(ANCESTORS).from_select(
-    ["task_id", "ancestor_id", "depth", "task_owner_id", "ancestor_owner_id"],
+    ["task_id", "ancestor_id", "depth", "task_owner_id", "ancestor_owner_id", "crosses_owner"],
     select(_SUBTREE.c.task_id, _NEW_ANCESTORS.c.ancestor_id,
            _SUBTREE.c.depth + _NEW_ANCESTORS.c.depth, _SUBTREE.c.owner_id,
-           _NEW_ANCESTORS.c.owner_id).select_from(_SUBTREE).join(_NEW_ANCESTORS, true()),
+           _NEW_ANCESTORS.c.owner_id, _SUBTREE.c.owner_id != _NEW_ANCESTORS.c.owner_id)
+    .select_from(_SUBTREE).join(_NEW_ANCESTORS, true()),
 )
+# The new parent has subtasks now (its shares' copy follows, by the trigger); a parent
+# that had some already is not written again.
+MARK_PARENT = (update(TASKS).where(TASKS.c.id == PARENT, TASKS.c.has_subtasks.is_(false()))
+               .values(has_subtasks=true()))
 # The rows that tie the subtree to what is above the moved task (its old ancestors).
 UNLINK = delete(ANCESTORS).where(
     or_(ANCESTORS.c.task_id == TASK, ANCESTORS.c.task_id.in_(descendants(TASK))),
@@ -108,6 +115,7 @@ def relink(session: Session, task: Any, old_parent: int | None) -> None:
         session.execute(UNLINK, params)
     if task.parent_id is not None:
         session.execute(LINK, params)
+        session.execute(MARK_PARENT, params)
 
 
 def subtree_ids(session: Session, task_id: int) -> Sequence[int]:

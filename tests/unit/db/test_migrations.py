@@ -609,7 +609,8 @@ SUBTASKS = ("INSERT INTO tasks (id, owner_id, title, description, done, priority
             " (21, 1, 'step of a step', '', false, 1, '[]', '2030-04-02 00:00:00',"
             " '2030-04-02 00:00:00', 1, 3, 20, 'a0')")
 CLOSURE = ("INSERT INTO task_ancestors (task_id, ancestor_id, depth, task_owner_id,"
-           " ancestor_owner_id) VALUES (20, 9, 1, 2, 2), (21, 20, 1, 1, 2), (21, 9, 2, 1, 2)")
+           " ancestor_owner_id, crosses_owner) VALUES (20, 9, 1, 2, 2, false),"
+           " (21, 20, 1, 1, 2, true), (21, 9, 2, 1, 2, true)")
 
 
 def test_0014_downgrades_keeping_every_task_and_upgrades_again(empty_database):
