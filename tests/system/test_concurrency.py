@@ -357,9 +357,9 @@ def move_at_random(owner: ApiUser, siblings: list[str], seed: int, guarded: bool
         for _ in range(RETRIES):
             headers = {}
             if guarded:
-                status, read_headers, body = owner.request("GET", f"/tasks/{moved}")
+                status, _, body = owner.request("GET", f"/tasks/{moved}")
                 assert status == 200, body
-                headers = {"If-Match": read_headers["ETag"]}
+                headers = {"If-Match": f'"{body["version"]}"'}  # its ETag (section 3)
             status, _, body = owner.request("POST", f"/tasks/{moved}/move", {"after": after},
                                             headers)
             counts[status] += 1
