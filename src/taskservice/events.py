@@ -9,8 +9,9 @@ Three moments of a write:
 
 - :class:`ResourcesDeleting` is notified at once, before a DELETE statement: whoever
   must be told of a deletion reads who that is while the rows that say so (shares,
-  memberships) still exist. A domain whose objects go with another's subscribes too
-  (the tasks of a deleted list are deleted tasks).
+  memberships) still exist. :class:`ResourcesMoving` likewise, before a move in the tree
+  that may take objects out of some users' sight. A domain whose objects go with
+  another's subscribes too (the tasks of a deleted list are deleted tasks).
 - :class:`ResourceChanged`, one per change, is collected by :func:`notify_changed` and
   handed to subscribers once the view has answered and pyramid_tm is about to commit,
   in the order the changes were made: inside the transaction, so what they write
@@ -134,6 +135,17 @@ class ResourcesDeleting:
     kind: str
     condition: ColumnElement[bool]
     changes: tuple[ResourceChanged, ...]
+    request: Request
+
+
+@dataclass(frozen=True, slots=True)
+class ResourcesMoving:
+    """``kind`` objects that ``condition`` selects are about to move in the tree (a task
+    given another parent): some users may stop seeing them though they do not change.
+    Notified before the move, so whoever must tell those users reads who they are."""
+
+    kind: str
+    condition: ColumnElement[bool]
     request: Request
 
 

@@ -23,7 +23,7 @@ from tests.support.modules import PACKAGE, Import, imports_of, package_of, sourc
 
 LAYERS = {
     "plumbing": ("settings", "plugins", "vocabulary", "permissions", "traversal", "events", "db",
-                 "web", "dates"),
+                 "web", "dates", "positions"),
     "domains": ("accounts", "tasks", "lists", "sharing"),
     "consumers": ("changes", "webhooks", "batch", "idempotency", "metrics", "openapi", "ops"),
     # What starts the service: the app factory, and the command lines, which build it.

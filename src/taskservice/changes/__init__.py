@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from pyramid.config import Configurator
 
-from ..events import BeforeCommit, ResourcesDeleting
+from ..events import BeforeCommit, ResourcesDeleting, ResourcesMoving
 from . import log, views
 
 
@@ -20,4 +20,5 @@ def includeme(config: Configurator) -> None:
     config.add_api_services(*views.SERVICES)
     config.add_subscriber(log.read_task_audience, ResourcesDeleting, kind="task")
     config.add_subscriber(log.read_list_members, ResourcesDeleting, kind="list")
+    config.add_subscriber(log.read_moving_audience, ResourcesMoving, kind="task")
     config.add_subscriber(log.record, BeforeCommit)

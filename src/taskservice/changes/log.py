@@ -36,17 +36,22 @@ names a task the same transaction already holds locked. Read-only requests never
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 import zope.sqlalchemy
-from sqlalchemy import select, text, union
+from sqlalchemy import Select, select, text, union
 from sqlalchemy.orm import Session
 
-from ..events import BeforeCommit, ResourcesDeleting
+from ..events import BeforeCommit, ResourcesDeleting, ResourcesMoving
 from ..lists.models import ListShare, TaskList
 from ..tasks.models import TASKS, TaskAncestor, TaskShare
 from .models import CHANGES, INSERT_CHANGES
-from .rows import AUDIENCE_INFO, Audience, Row, rows_of
+from .rows import AUDIENCE_INFO, Audience, Row, row, rows_of
+
+# ``session.info`` key: each subtree moving in the tree, and (task, user) for each user
+# who saw one of its tasks through a task above it, until :func:`record`.
+MOVED_INFO = "taskservice.changes.moved"
 
 # Any constant the service uses for nothing else; the lock is per database.
 LOG_LOCK = 0x74736368  # "tsch"
@@ -65,7 +70,8 @@ def append(session: Session, rows: Sequence[Row]) -> None:
 def record(event: BeforeCommit) -> None:
     """Every change of the committing transaction, as rows, appended last."""
     audience: Audience = event.session.info.pop(AUDIENCE_INFO, {})
-    append(event.session, [r for change in event.changes for r in rows_of(change, audience)])
+    append(event.session, [*(r for change in event.changes for r in rows_of(change, audience)),
+                           *_moved_rows(event.session, event.changes[0].at)])
 
 
 def _remember(session: Session, kind: str, pairs: Any) -> None:
@@ -85,16 +91,41 @@ def read_task_audience(event: ResourcesDeleting) -> None:
     """
     ids = select(TASKS.c.id).where(event.condition)
     session = event.request.dbsession
-    above = TaskAncestor
     _remember(session, "task", session.execute(union(
         select(TaskShare.task_id, TaskShare.user_id).where(TaskShare.task_id.in_(ids)),
         select(CHANGES.c.task_id, CHANGES.c.user_id).where(
             CHANGES.c.task_id.in_(ids), CHANGES.c.user_id.is_not(None)),
+        *_through_ancestors(ids),
+    )))
+
+
+def _through_ancestors(ids: Any) -> tuple[Select[int, int], ...]:
+    """(task, user) for each of the tasks ``ids`` and each user who sees it through a task
+    above it: that task's owner (when not the task's own), and its sharees."""
+    above = TaskAncestor
+    return (
         select(above.task_id, above.ancestor_owner_id).where(
             above.task_id.in_(ids), above.task_owner_id != above.ancestor_owner_id),
         select(above.task_id, TaskShare.user_id)
         .join(TaskShare, TaskShare.task_id == above.ancestor_id).where(above.task_id.in_(ids)),
-    )))
+    )
+
+
+def read_moving_audience(event: ResourcesMoving) -> None:
+    """Each user who sees a task of a moving subtree through a task above it, before the
+    move (here) and after it (:func:`_moved_rows`): each gets a ``moved`` row for it,
+    and their feed judges whether they may view it now."""
+    moving = select(TASKS.c.id).where(event.condition)
+    session = event.request.dbsession
+    before = session.execute(union(*_through_ancestors(moving))).all()
+    session.info.setdefault(MOVED_INFO, []).append((moving, before))
+
+
+def _moved_rows(session: Session, at: datetime) -> list[Row]:
+    told: set[tuple[int, int]] = set()
+    for moving, before in session.info.pop(MOVED_INFO, []):
+        told.update(before, session.execute(union(*_through_ancestors(moving))).all())
+    return [row("task", task_id, "moved", at, user_id=user_id) for task_id, user_id in told]
 
 
 def read_list_members(event: ResourcesDeleting) -> None:

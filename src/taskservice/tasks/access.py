@@ -69,9 +69,13 @@ def inherits_view(viewer: Expr, task: Expr) -> ColumnElement[bool]:
     """``task`` is below a task ``viewer`` owns or has been shared (section 13)."""
     above = aliased(TaskAncestor, name="viewer_ancestor")
     share = aliased(TaskShare, name="viewer_ancestor_share")
-    return exists().where(above.task_id == task, or_(
-        above.ancestor_owner_id == viewer,
-        exists().where(share.task_id == above.ancestor_id, holds_share(viewer, share))))
+    # Two levels down, the share's EXISTS names the viewer's table (a webhook's owner) as
+    # well: correlated explicitly, or it would read that table anew, for any row of it.
+    shared_above = (exists().where(share.task_id == above.ancestor_id, holds_share(viewer, share))
+                    .correlate_except(share))
+    return (exists().where(above.task_id == task,
+                           or_(above.ancestor_owner_id == viewer, shared_above))
+            .correlate_except(above))
 
 
 def inherited_halves(viewer: Expr) -> tuple[Select[Any], Select[Any]]:

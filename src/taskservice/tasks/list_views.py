@@ -18,6 +18,7 @@ from ..web.errors import error_response
 from ..web.schemas import request_schema
 from ..web.services import api_service
 from ..web.validation import BODY_VALIDATORS, QUERY_VALIDATORS
+from .placement import placed
 from .schemas import task_create_body, task_list_query
 from .views import new_task, task_page
 
@@ -44,7 +45,7 @@ def create_list_task(request: Request) -> dict[str, Any]:
     """Create a task in a list (its owner, a manager or an editor of the list, an admin)."""
     fields = dict(request.validated["body"])
     list_id = request.context.list.id
-    if fields.pop("list") not in (None, list_id):
+    if fields.pop("list", None) not in (None, list_id):
         raise error_response(400, "body", "list", f"This URL creates tasks in list {list_id}: "
                              "leave list out, or send that id")
-    return new_task(request, {**fields, "list_id": list_id})
+    return new_task(request, placed(request, {**fields, "list": list_id}, None))

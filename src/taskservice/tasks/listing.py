@@ -71,10 +71,10 @@ class TaskPageRequest:
 
 
 # The filters that take one value, in the order their conditions are written.
-# ``in_list`` and ``by_owner`` narrow the subtasks of one parent (visibility.py); a
-# ``top_level`` page binds nothing (its value is only its presence).
+# ``by_owner`` narrows the subtasks of one parent (visibility.py); a ``top_level`` page
+# binds nothing (its value is only its presence).
 SCALAR_FILTERS = ("done", "priority", "text", "due_before", "due_after", "recurring",
-                  "top_level", "in_list", "by_owner")
+                  "top_level", "by_owner")
 LIKE_ESCAPE = "/"
 
 
@@ -142,8 +142,6 @@ def _filter_conditions(shape: PageShape) -> list[ColumnElement[bool]]:
         conditions.append(Task.recurrence_rule.is_not(None) == recurring)
     if "top_level" in given:
         conditions.append(Task.parent_id.is_(None))
-    if "in_list" in given:
-        conditions.append(Task.list_id == bindparam("in_list"))
     if "by_owner" in given:
         conditions.append(Task.owner_id == bindparam("by_owner"))
     return conditions

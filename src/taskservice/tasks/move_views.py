@@ -12,6 +12,7 @@ from typing import Any
 from pyramid.request import Request
 
 from ..permissions import Permission
+from ..positions import POSITION_MAX_LENGTH
 from ..web.errors import error_response
 from ..web.schemas import request_schema
 from ..web.services import api_service
@@ -57,5 +58,15 @@ def move_task(request: Request) -> dict[str, Any]:
     after_position = None if after is None else after.position
     session = request.dbsession
     if not (siblings.contains(task_row) and siblings.precedes(session, task_row, after_position)):
-        fields["position"] = siblings.position_after(session, task_row.id, after_position)
+        fields["position"] = _fitting(siblings.position_after(session, task_row.id,
+                                                              after_position))
     return save_task(request, task_row, fields)
+
+
+def _fitting(position: str) -> str:
+    """``position``, when the column holds it. Only moves aimed again and again at the
+    narrowest gap of one place run out of room there (positions.py): a 400, not a 5xx."""
+    if len(position) > POSITION_MAX_LENGTH:
+        raise error_response(400, "body", "after", "No room is left right after this task: "
+                             "move the task after another one first")
+    return position

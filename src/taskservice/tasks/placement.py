@@ -30,12 +30,12 @@ from .resources import task_resource
 from .tree import TreeError, check_parent
 
 
-def _check_may_add(request: Request, list_id: int, name: str = "list") -> None:
+def _check_may_add(request: Request, list_id: int) -> None:
     target = list_resource(request, list_id)
     if target is None or not request.has_permission(Permission.VIEW, target):
-        raise error_response(400, "body", name, "No list you may view has this id")
+        raise error_response(400, "body", "list", "No list you may view has this id")
     if not request.has_permission(Permission.ADD_TASK, target):
-        raise error_response(403, "body", name, "You may not add tasks to this list")
+        raise error_response(403, "body", "list", "You may not add tasks to this list")
 
 
 def _check_may_share(request: Request, name: str) -> None:
@@ -83,7 +83,10 @@ def _under_parent(request: Request, fields: dict[str, Any], task_row: Task | Non
         raise error_response(400, "body", "list", "A subtask is in its parent's list")
     current = None if task_row is None else task_row.list_id
     if parent.list_id is not None and (task_row is None or parent.list_id != current):
-        _check_may_add(request, parent.list_id, "parent")
+        target = list_resource(request, parent.list_id)
+        if target is None or not request.has_permission(Permission.ADD_TASK, target):
+            raise error_response(403, "body", "parent",
+                                 "You may not add tasks to this task's list")
     return parent.list_id
 
 

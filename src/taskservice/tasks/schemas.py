@@ -118,13 +118,13 @@ def _tag() -> colander.SchemaNode:
 
 def task_body(
     schema_name: str, example: dict[str, Any], partial: bool = False,
-    list_missing: object = None,
 ) -> colander.SchemaNode:
     """A task as a client sends it; ``partial`` (PATCH) makes every field optional.
 
     ``schema_name`` and ``example`` are for the OpenAPI document, where each kind of task
-    body is a type of its own in a generated client. ``list_missing`` is what an absent
-    ``list`` or ``parent`` means (a PUT leaves the task where it is: ``colander.drop``).
+    body is a type of its own in a generated client. An absent ``list`` or ``parent`` is
+    absent in every body (a new task is in none; a PUT leaves the task where it is), so
+    that a subtask's list follows its parent unless the body names one.
     """
 
     def missing(default: object) -> object:
@@ -149,9 +149,8 @@ def task_body(
         colander.SchemaNode(
             StrictSequence(), _tag(), name="tags", validator=_distinct, missing=missing([]),
         ),
-        colander.SchemaNode(StrictId(nullable=True), name="list",
-                            missing=missing(list_missing)),
-        parent_node(missing(list_missing)),
+        colander.SchemaNode(StrictId(nullable=True), name="list", missing=colander.drop),
+        parent_node(),
         schema_name=schema_name, example=example,
     )
 
@@ -183,8 +182,7 @@ def task_create_body() -> colander.SchemaNode:
 def task_replace_body() -> colander.SchemaNode:
     """``PUT /tasks/<id>``: the whole task; absent fields take their defaults."""
     return task_body("TaskReplace", {"title": "Buy oat milk", "description": "", "done": False,
-                                     "priority": "normal", "due_at": None, "tags": ["home"]},
-                     list_missing=colander.drop)
+                                     "priority": "normal", "due_at": None, "tags": ["home"]})
 
 
 def task_patch_body() -> colander.SchemaNode:

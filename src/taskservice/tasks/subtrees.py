@@ -16,6 +16,7 @@ from pyramid.request import Request
 from sqlalchemy import bindparam, select, update
 
 from ..accounts.models import User
+from ..events import ResourcesMoving
 from .events import task_changed, tasks_deleting
 from .models import TASKS, Task
 from .ordering import Siblings
@@ -50,6 +51,13 @@ def new_siblings(fields: dict[str, Any], task_row: Task | None, owner_id: int) -
         return fields.get(name, None if task_row is None else getattr(task_row, name))
 
     return Siblings(field("parent_id"), field("list_id"), owner_id)
+
+
+def announce_move(request: Request, task_row: Task, columns: dict[str, Any]) -> None:
+    """Before ``task_row`` gets another parent: who sees its subtree through the old one
+    may lose it, who sees the new one gains it; both must be told (``ResourcesMoving``)."""
+    if "parent_id" in columns:
+        request.registry.notify(ResourcesMoving("task", in_subtree_of(task_row.id), request))
 
 
 def follow_move(request: Request, task_row: Task, old_parent: int | None,

@@ -27,7 +27,7 @@ from .representation import task_json
 from .schedule import ScheduleError
 from .schemas import task_create_body, task_list_query, task_patch_body, task_replace_body
 from .sorting import Sort
-from .subtrees import delete_subtree, follow_move, placed_last
+from .subtrees import announce_move, delete_subtree, follow_move, placed_last
 from .tree import relink
 from .writes import new_task_columns, task_write
 
@@ -51,6 +51,7 @@ def save_task(request: Request, task_row: Task, fields: dict[str, Any]) -> dict[
     if write.columns:
         before = task_json(task_row)
         old_parent, old_list = task_row.parent_id, task_row.list_id
+        announce_move(request, task_row, write.columns)
         # The versioned UPDATE: a concurrent writer fails here (and is retried).
         task_row.update_in(request.dbsession, {**write.columns, "updated_at": now})
         task_changed(request, task_row, "updated", before, occurrence=write.occurrence)

@@ -40,7 +40,7 @@ LIST: BindParameter[int] = bindparam("list")
 ANY_LIST = select(TaskList.id).where(TaskList.id == LIST)
 VIEWABLE_LIST = ANY_LIST.where(in_member_list(VIEWER, LIST))
 PARENT: BindParameter[int] = bindparam("parent")
-ANY_PARENT = select(Task.id).where(Task.id == PARENT)
+ANY_PARENT = select(Task.list_id).where(Task.id == PARENT)
 VIEWABLE_PARENT = ANY_PARENT.where(may_view(VIEWER, owner=Task.owner_id, list_id=Task.list_id,
                                             task=Task.id, admin=false()))
 INHERITED = inherited_tasks(VIEWER)
@@ -95,11 +95,13 @@ def _with_lists(session: Session, kind: str, params: dict[str, int]) -> Visibili
 def _under_parent(session: Session, viewer: Identity, parent_id: int, owner_id: int | None,
                   list_id: int | None) -> Visibility | None:
     """``parent=<id>``: the task's subtasks when the viewer may view it (and so them all),
-    else nothing at all; ``owner=`` and ``list=`` only narrow them."""
+    else nothing at all; ``owner=`` narrows them, and ``list=`` keeps them all or none
+    (a subtask is in its parent's list), so the page stays a range of the parent's."""
     query = ANY_PARENT if viewer.is_admin else VIEWABLE_PARENT
-    if session.execute(query, {"parent": parent_id, "viewer": viewer.user_id}).first() is None:
+    found = session.execute(query, {"parent": parent_id, "viewer": viewer.user_id}).first()
+    if found is None or (list_id is not None and found.list_id != list_id):
         return None
-    params = {"parent": parent_id, "by_owner": owner_id, "in_list": list_id}
+    params = {"parent": parent_id, "by_owner": owner_id}
     return Visibility("parent", {k: v for k, v in params.items() if v is not None})
 
 

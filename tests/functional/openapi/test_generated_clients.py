@@ -65,6 +65,7 @@ BODIES = {
     ("/tokens", "post"): "Credentials", ("/tasks", "post"): "TaskCreate",
     ("/tasks/{id}", "put"): "TaskReplace", ("/tasks/{id}", "patch"): "TaskPatch",
     ("/tasks/{id}/shares/{username}", "put"): "ShareRequest",
+    ("/tasks/{id}/move", "post"): "TaskMove",
     ("/lists", "post"): "ListCreate", ("/lists/{id}", "put"): "ListReplace",
     ("/lists/{id}", "patch"): "ListPatch", ("/lists/{id}/tasks", "post"): "TaskCreate",
     ("/webhooks", "post"): "WebhookCreate", ("/webhooks/{id}", "patch"): "WebhookPatch",
