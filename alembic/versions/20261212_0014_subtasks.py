@@ -91,8 +91,8 @@ def appended_key(rank: int) -> str:
 def numbered_tasks() -> Iterator[dict[str, object]]:
     """Each task with its key: its group (list, else owner) numbered by creation."""
     rows = op.get_bind().execute(sa.text(
-        "SELECT id, list_id, owner_id FROM tasks "
-        "ORDER BY list_id IS NULL, list_id, owner_id, created_at, id"))
+        "SELECT id, list_id, owner_id FROM tasks ORDER BY list_id IS NULL, list_id, "
+        "CASE WHEN list_id IS NULL THEN owner_id END, created_at, id"))
     group, rank = None, 0
     for task_id, list_id, owner_id in rows:
         this = (list_id, None if list_id is not None else owner_id)

@@ -55,7 +55,8 @@ def walk(testapp: webtest.TestApp, client: Client, params: Mapping[str, Any], li
 
 
 def expected_order(tasks: Iterable[dict], sort: str) -> list[dict]:
-    """The contract's order: by the field (priority by rank), nulls last, ties by id.
+    """The contract's order: by the field (priority by rank, a position by its bytes),
+    nulls last, ties by id.
 
     Computed from the tasks as the API shows them, independently of the SQL under test.
     """
@@ -66,6 +67,8 @@ def expected_order(tasks: Iterable[dict], sort: str) -> list[dict]:
         raw = task[field]
         if field == "priority":
             return RANK[raw]
+        if field == "position":  # compared byte by byte (contract section 13)
+            return raw.encode("utf-8")
         return raw if field == "title" else parse(raw)
 
     def by_id(task: dict) -> int:

@@ -357,9 +357,11 @@ def move_at_random(owner: ApiUser, siblings: list[str], seed: int, guarded: bool
         for _ in range(RETRIES):
             headers = {}
             if guarded:
-                status, _, body = owner.request("GET", f"/tasks/{moved}")
+                status, read_headers, body = owner.request("GET", f"/tasks/{moved}")
                 assert status == 200, body
-                headers = {"If-Match": f'"{body["version"]}"'}  # its ETag (section 3)
+                # The server's own spelling of the name (waitress writes "Etag").
+                etag = next(v for k, v in read_headers.items() if k.lower() == "etag")
+                headers = {"If-Match": etag}
             status, _, body = owner.request("POST", f"/tasks/{moved}/move", {"after": after},
                                             headers)
             counts[status] += 1

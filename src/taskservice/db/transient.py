@@ -6,12 +6,16 @@ asks here, so a conflict between concurrent writers is retried rather than answe
 
 from __future__ import annotations
 
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 
 # SQLSTATE class 40, "transaction rollback": PostgreSQL's serialization failure (40001)
 # and deadlock (40P01) roll back one transaction so that the others can go on.
 TRANSACTION_ROLLBACK_CLASS = "40"
+# A row another writer committed meanwhile (unique_violation: two tasks placed at one
+# position), or deleted (foreign_key_violation: a subtask's parent, a task's list): a
+# fresh attempt reads what is there now, and answers it (a new position, a 400).
+RACED_CONSTRAINTS = frozenset({"23505", "23503"})
 
 
 def is_transient(exc: Exception) -> bool:
@@ -23,9 +27,11 @@ def is_transient(exc: Exception) -> bool:
     """
     if isinstance(exc, StaleDataError):  # a concurrent writer changed the row first
         return True
+    sqlstate = getattr(getattr(exc, "orig", None), "sqlstate", None) or ""
+    if isinstance(exc, IntegrityError):
+        return sqlstate in RACED_CONSTRAINTS
     if not isinstance(exc, OperationalError):
         return False
-    sqlstate = getattr(exc.orig, "sqlstate", None) or ""
     return sqlstate.startswith(TRANSACTION_ROLLBACK_CLASS) or "database is locked" in str(exc.orig)
 
 

@@ -44,9 +44,9 @@ def _check_may_share(request: Request, name: str) -> None:
                              "(its owner, an admin, a manager of its list) may move it")
 
 
-def _check_may_detach(request: Request) -> None:
+def _check_may_detach(request: Request, name: str = "list") -> None:
     if not request.has_permission(Permission.DETACH, request.context):
-        raise error_response(403, "body", "list", "Only the task's owner or an admin may "
+        raise error_response(403, "body", name, "Only the task's owner or an admin may "
                              "take it out of its list")
 
 
@@ -82,6 +82,8 @@ def _under_parent(request: Request, fields: dict[str, Any], task_row: Task | Non
     if "list" in fields and fields["list"] != parent.list_id:
         raise error_response(400, "body", "list", "A subtask is in its parent's list")
     current = None if task_row is None else task_row.list_id
+    if parent.list_id is None and current is not None:
+        _check_may_detach(request, "parent")  # under a task in no list: out of its list
     if parent.list_id is not None and (task_row is None or parent.list_id != current):
         target = list_resource(request, parent.list_id)
         if target is None or not request.has_permission(Permission.ADD_TASK, target):

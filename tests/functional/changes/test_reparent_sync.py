@@ -32,11 +32,18 @@ def converged(client, copy: Replica) -> bool:
     return copy.objects == replica(client).objects
 
 
-def test_moving_a_subtree_away_from_a_sharee_revokes_every_task_of_it(alice, bob):
-    old, new = create_task(alice, title="shared"), create_task(alice, title="private")
-    step = create_task(alice, title="step", parent=old["id"])
+def two_tops_and_a_subtree(alice, under: str) -> tuple[dict, dict, dict, dict]:
+    """Alice's "shared" (shared with bob) and "private", and step > below under one."""
+    shared, private = create_task(alice, title="shared"), create_task(alice, title="private")
+    parent = {"shared": shared, "private": private}[under]
+    step = create_task(alice, title="step", parent=parent["id"])
     below = create_task(alice, title="below", parent=step["id"])
-    share(alice, old["id"], "bob")
+    share(alice, shared["id"], "bob")
+    return shared, private, step, below
+
+
+def test_moving_a_subtree_away_from_a_sharee_revokes_every_task_of_it(alice, bob):
+    old, new, step, below = two_tops_and_a_subtree(alice, under="shared")
     copy = replica(bob)
     assert {("task", t["id"]) for t in (old, step, below)} == set(copy.objects)
     reparent(alice, step["id"], new["id"])
@@ -48,10 +55,7 @@ def test_moving_a_subtree_away_from_a_sharee_revokes_every_task_of_it(alice, bob
 
 
 def test_moving_a_subtree_under_a_shared_task_brings_every_task_of_it(alice, bob):
-    shared, private = create_task(alice, title="shared"), create_task(alice, title="private")
-    step = create_task(alice, title="step", parent=private["id"])
-    below = create_task(alice, title="below", parent=step["id"])
-    share(alice, shared["id"], "bob")
+    shared, _, step, below = two_tops_and_a_subtree(alice, under="private")
     copy = replica(bob)
     reparent(alice, step["id"], shared["id"])
     copy.sync()

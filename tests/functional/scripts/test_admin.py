@@ -32,6 +32,7 @@ from taskservice.db.interfaces import IDatabaseEngine
 from taskservice.db.session import make_engine
 from taskservice.events import ResourceChanged
 from taskservice.idempotency.models import IdempotencyKey
+from taskservice.positions import FIRST_POSITION
 from taskservice.scripts import admin
 from taskservice.scripts.admin import main
 from taskservice.tasks.models import Task
@@ -290,7 +291,8 @@ def test_purge_changes_deletes_what_is_older_than_the_retention(tmp_path, databa
         add_change(db, age, object_id)
     alice = add_user(db, "alice")
     task = Task(owner_id=alice.id, title="kept", description="", done=False, priority=1,
-                tags=[], created_at=utcnow(), updated_at=utcnow(), version=1)
+                tags=[], created_at=utcnow(), updated_at=utcnow(), version=1,
+                position=FIRST_POSITION)
     db.add(task)
     db.commit()
     add_change(db, timedelta(days=40), task.id, task_id=task.id)  # its history: kept

@@ -54,6 +54,9 @@ def test_a_sharee_pages_in_order_after_the_owner_changes_every_key(
         send_json(testapp, "PATCH", f"/tasks/{task_id}",
                   {"title": title, "priority": priority, "due_at": due_at},
                   headers=alice.headers, status=200)
+        # Each first in turn: the manual order reversed, every position changed.
+        send_json(testapp, "POST", f"/tasks/{task_id}/move", {"after": None},
+                  headers=alice.headers, status=200)
     bobs_view = walk(testapp, bob, {"sort": sort}, 2)
     listed = [task for task in bobs_view if task["owner"] == "alice"]
     assert ids(listed) == ids(expected_order(current(testapp, bob, shared_with_bob), sort))

@@ -397,3 +397,18 @@ def test_hanging_a_task_under_a_parent_in_a_list_needs_creating_tasks_in_that_li
     assert everything(alice) == before
     share_list(bob, his, "alice", "edit")
     assert patch(alice, own["id"], {"parent": parent["id"]}).json["list"] == his
+
+
+def test_a_manager_cannot_take_a_task_out_of_its_list_by_reparenting_it(alice, bob):
+    """Under a task in no list, a task leaves its list: as "list": null, only its owner
+    (or an admin) may do that, not a manager of the list, who may share it."""
+    groceries = create_list(alice, name="Groceries")
+    share_list(alice, groceries["id"], "bob", "manage")
+    task = create_task(alice, list=groceries["id"])
+    loose = create_task(bob, title="bob's, in no list")
+    response = patch(bob, task["id"], {"parent": loose["id"]}, status="*")
+    assert_refused(response, 403, "parent")
+    assert read(alice, task["id"]) == task
+    patch(alice, task["id"], {"list": None})
+    moved = patch(alice, task["id"], {"parent": None, "list": groceries["id"]}).json
+    assert moved["list"] == groceries["id"]

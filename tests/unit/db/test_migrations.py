@@ -1,11 +1,12 @@
 """Migrations 0003 (the share rows' copy of the sort keys), 0005 (64-bit ids), 0006
 (completed_at), 0007 (lists), 0008 (the change log), 0009 (webhooks), 0012 (webhook
-secrets encrypted) and 0013 (all-day dues, zones, recurrence) on a database that has data,
-up and down."""
+secrets encrypted), 0013 (all-day dues, zones, recurrence) and 0014 (subtasks and manual
+order) on a database that has data, up and down."""
 
 from __future__ import annotations
 
 import re
+from datetime import datetime, timedelta
 
 import pytest
 from alembic import command
@@ -13,6 +14,7 @@ from sqlalchemy import Connection, Engine, inspect, text
 
 from taskservice.db.service_keys import WEBHOOK_SECRETS, read_service_key
 from taskservice.db.session import make_engine
+from taskservice.positions import key_between
 from taskservice.webhooks.sealing import unseal
 from tests.support.database import alembic_config
 
@@ -372,12 +374,14 @@ def definitions(connection: Connection) -> dict[str, str]:
     """Every table, index, constraint, trigger and function of the schema as the database
     itself writes it (the inspector cannot compare an expression index, a trigger or
     SQLite's AUTOINCREMENT). A name SQLite wrote quoted (a table made again and renamed)
-    is the same name."""
+    is the same name. Each text is compared word by word: SQLite keeps a statement, and
+    PostgreSQL a function's body, as they were sent, and a trigger made again on one line
+    is the same trigger."""
     if connection.dialect.name == "sqlite":
         rows = connection.execute(text(
             "SELECT type || ' ' || name, coalesce(sql, tbl_name) FROM sqlite_master"))
-        return {name: QUOTED_NAME.sub(r"\1", sql) for name, sql in rows}
-    return dict(connection.execute(text(
+        return {name: " ".join(QUOTED_NAME.sub(r"\1", sql).split()) for name, sql in rows}
+    return {name: " ".join(definition.split()) for name, definition in connection.execute(text(
         "SELECT 'index ' || indexname, indexdef FROM pg_indexes"
         " WHERE schemaname = current_schema()"
         " UNION ALL SELECT 'constraint ' || conname, pg_get_constraintdef(oid)"
@@ -386,7 +390,7 @@ def definitions(connection: Connection) -> dict[str, str]:
         " JOIN pg_class c ON c.oid = t.tgrelid"
         " WHERE c.relnamespace = current_schema()::regnamespace AND NOT t.tgisinternal"
         " UNION ALL SELECT 'function ' || proname, pg_get_functiondef(oid) FROM pg_proc"
-        " WHERE pronamespace = current_schema()::regnamespace")).all())
+        " WHERE pronamespace = current_schema()::regnamespace"))}
 
 
 def schema_of(connection: Connection) -> dict[str, object]:
@@ -492,3 +496,144 @@ def test_0013_hands_out_no_change_position_twice(empty_database):
         newest = connection.execute(text("SELECT max(seq) FROM changes")).scalar_one()
         command.upgrade(alembic_config(connection), "head")
     assert dropped[1] > dropped[0] and newest > dropped[1]
+
+
+# -- 0014: subtasks and manual order (contract section 13) ----------------------------------
+
+# At 0013, besides 0012's rows: a task of bob's in no list created before all (and shared
+# with alice); two tasks of the list created at one instant (ties go by id), bob's first,
+# before the list's first task, bob's too (a list's siblings are everyone's tasks in it,
+# in one order); then SIBLINGS more of bob's in no list, each created before the one
+# before it (ids and creation disagree), enough to pass the one-digit keys (a0..az, b00).
+SIBLINGS = 70
+MORE_TASKS = ("INSERT INTO tasks (id, owner_id, title, description, done, priority, tags,"
+              " created_at, updated_at, version, list_id) VALUES"
+              " (12, 2, 'first of all', '', false, 1, '[]', '2030-01-01 00:00:00',"
+              " '2030-01-01 00:00:00', 1, NULL),"
+              " (13, 2, 'tie', '', false, 1, '[]', '2030-01-05 00:00:00',"
+              " '2030-01-05 00:00:00', 1, 3),"
+              " (14, 1, 'tie', '', false, 1, '[]', '2030-01-05 00:00:00',"
+              " '2030-01-05 00:00:00', 1, 3)")
+MORE_SHARES = ("INSERT INTO task_shares (task_id, user_id, permission, task_created_at,"
+               " task_updated_at, task_priority, task_title) VALUES"
+               " (12, 1, 'view', '2030-01-01 00:00:00', '2030-01-01 00:00:00', 1,"
+               " 'first of all')")
+SIBLING = ("INSERT INTO tasks (id, owner_id, title, description, done, priority, tags,"
+           " created_at, updated_at, version) VALUES (:id, 2, 'sibling', '', false, 1, '[]',"
+           " :at, :at, 1)")
+# Each sibling group of 0014 (all tasks are top-level before it): a list's, else an owner's.
+GROUP = "CASE WHEN list_id IS NULL THEN 'owner ' || owner_id ELSE 'list ' || list_id END"
+
+
+def populated_at_0013(engine: Engine) -> None:
+    """0012's rows and the ones above, at 0013."""
+    populated_at_0012(engine)
+    with engine.begin() as connection:
+        command.upgrade(alembic_config(connection), "0013")
+        for statement in (MORE_TASKS, MORE_SHARES):
+            connection.execute(text(statement))
+        start = datetime(2030, 3, 1)
+        connection.execute(text(SIBLING), [
+            {"id": 100 + n, "at": start - timedelta(minutes=n)} for n in range(SIBLINGS)])
+
+
+def appended_keys(count: int) -> list[str]:
+    """The positions ``count`` appends to an empty group get (positions.py)."""
+    keys = [key_between(None, None)]
+    while len(keys) < count:
+        keys.append(key_between(keys[-1], None))
+    return keys
+
+
+def groups(connection: Connection, order: str) -> dict[str, list[tuple[int, str]]]:
+    """Each sibling group's (id, position), in ``order``."""
+    found: dict[str, list[tuple[int, str]]] = {}
+    for group, task_id, position in connection.execute(text(
+            f"SELECT {GROUP}, id, position FROM tasks ORDER BY {order}")):
+        found.setdefault(group, []).append((task_id, position))
+    return found
+
+
+def test_0014_places_every_task_among_its_siblings_in_creation_order(empty_database):
+    """Each existing task is top-level, its siblings its list's tasks (whoever made them)
+    or its owner's in no list; each group gets the keys appends would have given, in
+    creation order (ties by id), so the manual order starts as the oldest first and a new
+    task goes after the last."""
+    populated_at_0013(empty_database)
+    with empty_database.begin() as connection:
+        before = column_names(connection)
+        found = rows(connection, before)
+        command.upgrade(alembic_config(connection), "0014")
+        kept = rows(connection, before)
+        by_creation = groups(connection, "created_at, id")
+        by_position = groups(connection, "position, id")
+        parents = connection.execute(text("SELECT count(*) FROM tasks WHERE parent_id IS NOT NULL"))
+        no_parent = parents.scalar_one() == 0
+        closure = connection.execute(text("SELECT count(*) FROM task_ancestors")).scalar_one()
+    assert kept == found  # nothing else changed
+    assert sorted(by_creation) == ["list 3", "owner 1", "owner 2"]
+    for group, tasks in by_creation.items():
+        assert [position for _, position in tasks] == appended_keys(len(tasks)), group
+        # The database orders them as positions.py does (bytes: "C" on PostgreSQL).
+        assert by_position[group] == tasks, group
+    assert [task_id for task_id, _ in by_creation["list 3"]] == [13, 14, 9]
+    assert len(by_creation["owner 2"]) == SIBLINGS + 1 and by_creation["owner 2"][-1][1] == "b08"
+    assert no_parent and closure == 0
+
+
+def share_copies(connection: Connection) -> list[tuple]:
+    """Each share's copy of its task's position and title, beside the task's own."""
+    return [tuple(row) for row in connection.execute(text(
+        "SELECT task_id, task_position = tasks.position, task_title = tasks.title"
+        " FROM task_shares JOIN tasks ON tasks.id = task_id ORDER BY task_id, user_id"))]
+
+
+def test_0014_fills_the_shares_copy_and_its_trigger_keeps_it(empty_database):
+    populated_at_0013(empty_database)
+    with empty_database.begin() as connection:
+        command.upgrade(alembic_config(connection), "0014")
+        filled = share_copies(connection)
+        connection.execute(text("UPDATE tasks SET position = 'a0V' WHERE id = 7"))
+        connection.execute(text("UPDATE tasks SET title = 'renamed' WHERE id = 12"))
+        kept = share_copies(connection)
+        copy = connection.execute(text(
+            "SELECT task_position FROM task_shares WHERE task_id = 7")).scalar_one()
+    assert filled == kept == [(7, True, True), (10, True, True), (12, True, True)]
+    assert copy == "a0V"
+
+
+SUBTASKS = ("INSERT INTO tasks (id, owner_id, title, description, done, priority, tags,"
+            " created_at, updated_at, version, list_id, parent_id, position) VALUES"
+            " (20, 2, 'step', '', false, 1, '[]', '2030-04-01 00:00:00',"
+            " '2030-04-01 00:00:00', 1, 3, 9, 'a0'),"
+            " (21, 1, 'step of a step', '', false, 1, '[]', '2030-04-02 00:00:00',"
+            " '2030-04-02 00:00:00', 1, 3, 20, 'a0')")
+CLOSURE = ("INSERT INTO task_ancestors (task_id, ancestor_id, depth, task_owner_id,"
+           " ancestor_owner_id) VALUES (20, 9, 1, 2, 2), (21, 20, 1, 1, 2), (21, 9, 2, 1, 2)")
+
+
+def test_0014_downgrades_keeping_every_task_and_upgrades_again(empty_database):
+    """Back at 0013 a subtask is a task of its own in its list (its parent and place are
+    gone, nothing of it deleted), the schema is 0013's, the trigger copies what it copied;
+    and 0014 again places the former subtasks among their list's tasks."""
+    populated_at_0013(empty_database)
+    with empty_database.begin() as connection:
+        schema, columns = schema_of(connection), column_names(connection)
+        found = rows(connection, columns)
+        command.upgrade(alembic_config(connection), "0014")
+        connection.execute(text(SUBTASKS))
+        connection.execute(text(CLOSURE))
+        command.downgrade(alembic_config(connection), "0013")
+        restored, kept = schema_of(connection), rows(connection, columns)
+        connection.execute(text("UPDATE tasks SET title = 'again' WHERE id = 7"))
+        copy = connection.execute(text(
+            "SELECT task_title FROM task_shares WHERE task_id = 7")).scalar_one()
+        command.upgrade(alembic_config(connection), "head")
+        in_list = groups(connection, "position, id")["list 3"]
+    assert restored == schema
+    steps = [row for row in kept["tasks"] if row["id"] in (20, 21)]
+    assert [(row["id"], row["list_id"]) for row in steps] == [(20, 3), (21, 3)]
+    assert {table: [row for row in table_rows if row not in steps]
+            for table, table_rows in kept.items()} == found
+    assert copy == "again"
+    assert [task_id for task_id, _ in in_list] == [13, 14, 9, 20, 21]

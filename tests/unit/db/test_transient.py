@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from taskservice.db.transient import failure_reason, is_transient
 
@@ -24,3 +24,18 @@ def test_a_long_reason_is_cut():
 def test_a_locked_sqlite_database_is_worth_a_retry():
     assert is_transient(OperationalError("BEGIN", {}, Exception("database is locked")))
     assert not is_transient(OperationalError("BEGIN", {}, Exception("disk I/O error")))
+
+
+class DriverError(Exception):
+    """A driver's error carrying a SQLSTATE, as psycopg's do."""
+
+    def __init__(self, sqlstate: str) -> None:
+        super().__init__(f"SQLSTATE {sqlstate}")
+        self.sqlstate = sqlstate
+
+
+def test_a_row_raced_by_another_writer_is_worth_a_retry_but_no_other_constraint():
+    raced = [IntegrityError("INSERT", {}, DriverError(code)) for code in ("23505", "23503")]
+    assert all(is_transient(error) for error in raced)
+    assert not is_transient(IntegrityError("INSERT", {}, DriverError("23514")))  # a CHECK
+    assert not is_transient(IntegrityError("INSERT", {}, Exception("UNIQUE failed")))
