@@ -367,6 +367,38 @@ def test_a_subtask_shows_its_parent_to_who_cannot_view_the_parent(alice, bob):
     assert listed(bob, {"parent": top["id"]}) == []  # a parent bob cannot view lists nothing
 
 
+# -- re-parenting across lists -------------------------------------------------------------
+
+
+@pytest.mark.parametrize("way", ["patch", "move"])
+def test_hanging_a_task_under_a_parent_in_another_list_moves_its_subtree_there(alice, way):
+    first, second = create_list(alice)["id"], create_list(alice)["id"]
+    top, child = chain(alice, 2, list=first)
+    parent = create_task(alice, title="in the second list", list=second)
+    moved = (patch if way == "patch" else move)(alice, top["id"], {"parent": parent["id"]}).json
+    assert (moved["parent"], moved["list"], moved["version"]) == (parent["id"], second, 2)
+    below = read(alice, child["id"])
+    assert (below["parent"], below["list"], below["version"]) == (top["id"], second, 2)
+    assert history(alice, child["id"])[0]["changes"] == {"list": {"from": first, "to": second}}
+    assert read(alice, parent["id"]) == parent
+
+
+def test_hanging_a_task_under_a_parent_in_a_list_needs_creating_tasks_in_that_list(alice,
+                                                                                   bob):
+    """An edit share on the parent task is no right to put tasks into its list."""
+    his = create_list(bob)["id"]
+    parent = create_task(bob, title="his, in his list", list=his)
+    share_task(bob, parent["id"], "alice", "edit")
+    own = create_task(alice)
+    before = everything(alice)
+    assert_error(patch(alice, own["id"], {"parent": parent["id"]}, 403), 403)
+    assert_error(move(alice, own["id"], {"parent": parent["id"]}, 403), 403)
+    assert_error(post(alice, {"title": "t", "parent": parent["id"], "list": his}, 403), 403)
+    assert everything(alice) == before
+    share_list(bob, his, "alice", "edit")
+    assert patch(alice, own["id"], {"parent": parent["id"]}).json["list"] == his
+
+
 def test_a_manager_cannot_take_a_task_out_of_its_list_by_reparenting_it(alice, bob):
     """Under a task in no list, a task leaves its list: as "list": null, only its owner
     (or an admin) may do that, not a manager of the list, who may share it."""
