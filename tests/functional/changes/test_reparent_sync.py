@@ -8,13 +8,7 @@ of the subtree in their next sync, and a copy kept from the feed ends as a full 
 from __future__ import annotations
 
 from tests.support.api import create_task
-from tests.support.sync import Replica, full_copy
-
-
-def replica(client) -> Replica:
-    def fetch(params):
-        return client.testapp.get("/changes", params, headers=client.headers, status=200).json
-    return full_copy(fetch)
+from tests.support.sync import Replica, replica
 
 
 def reparent(client, task_id, parent_id):
