@@ -29,21 +29,19 @@ task_move = api_service("task_move", "/tasks/{id}/move",
 SERVICES = (task_move,)
 
 
-def _after(request: Request, task_row: Task, siblings: Siblings, after_id: int | None
-           ) -> str | None:
-    """The position of the task ``after`` names (None: first), once it is one of the
-    moving task's new siblings that the caller may view."""
-    if after_id is None:
-        return None
+def _neighbours(request: Request, task_row: Task, siblings: Siblings, after_id: int | None
+                ) -> tuple[str | None, str | None]:
+    """The keys between which the task goes: right after the sibling ``after`` names
+    (None: first), once it is one of its new siblings that the caller may view."""
     if after_id == task_row.id:
         raise error_response(400, "body", "after", "A task cannot go after itself")
     identity = request.identity
-    position = siblings.sibling_position(request.dbsession, after_id, identity.user_id,
-                                         identity.is_admin)
-    if position is None:
+    found = siblings.neighbours(request.dbsession, task_row.id, after_id, identity.user_id,
+                                identity.is_admin)
+    if found is None:
         raise error_response(400, "body", "after", "Not one of the task's siblings where it "
                              "goes (the same parent; for a top-level task, the same list)")
-    return position
+    return found
 
 
 @task_move.post(
@@ -58,8 +56,7 @@ def move_task(request: Request) -> dict[str, Any]:
     after_id = body.pop("after")
     fields = placed(request, body, task_row)
     siblings = new_siblings(fields, task_row, task_row.owner_id)
-    after = _after(request, task_row, siblings, after_id)
-    position = siblings.place_after(request.dbsession, task_row, after)
+    position = siblings.place(task_row, *_neighbours(request, task_row, siblings, after_id))
     if position is not None:
         fields["position"] = _fitting(position)
     return save_task(request, task_row, fields)

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import BindParameter, ColumnElement, Select, bindparam, func, select, text
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from ..positions import key_between
 from .access import VIEWER, may_view
@@ -33,29 +33,37 @@ GROUP: BindParameter[int] = bindparam("group")
 OTHERS = Task.id != bindparam("moving")
 
 
-def _in_group(kind: str) -> list[ColumnElement[bool]]:
-    """A group of ``kind`` as its unique index's condition states it (so it is used)."""
+def _in_group(kind: str, task: Any = Task) -> list[ColumnElement[bool]]:
+    """A group of ``kind`` as its unique index's condition states it (so it is used), for
+    ``task`` (the entity, or an alias of it)."""
     if kind == "parent":
-        return [Task.parent_id == GROUP]
+        return [task.parent_id == GROUP]
     if kind == "list":
-        return [Task.parent_id.is_(None), Task.list_id == GROUP]
-    return [Task.parent_id.is_(None), Task.list_id.is_(None), Task.owner_id == GROUP]
+        return [task.parent_id.is_(None), task.list_id == GROUP]
+    return [task.parent_id.is_(None), task.list_id.is_(None), task.owner_id == GROUP]
 
 
 def _per_kind(build: Any) -> dict[str, Select[Any]]:
     """A statement per kind of group, built once (only the values differ per request)."""
-    return {kind: build(_in_group(kind)) for kind in GROUP_LOCK_KINDS}
+    return {kind: build(kind) for kind in GROUP_LOCK_KINDS}
 
 
-LAST = _per_kind(lambda group: select(func.max(Task.position)).where(*group))
-FIRST = _per_kind(lambda group: select(func.min(Task.position)).where(*group, OTHERS))
-FOLLOWING = _per_kind(lambda group: select(func.min(Task.position)).where(
-    *group, OTHERS, Task.position > bindparam("after")))
-# A sibling the caller may view (else it is no sibling of theirs: it reveals nothing).
-VIEWABLE_SIBLING = _per_kind(lambda group: select(Task.position).where(
-    *group, Task.id == bindparam("sibling"),
-    may_view(VIEWER, owner=Task.owner_id, list_id=Task.list_id, task=Task.id,
-             admin=bindparam("admin"))))
+LAST = _per_kind(lambda kind: select(func.max(Task.position)).where(*_in_group(kind)))
+FIRST = _per_kind(lambda kind: select(func.min(Task.position)).where(*_in_group(kind), OTHERS))
+
+
+def _sibling_and_following(kind: str) -> Select[Any]:
+    """A sibling the caller may view (else it is no sibling of theirs: it reveals
+    nothing), and the least key above its own but the moving task's: one statement."""
+    following = aliased(Task, name="following")
+    next_key = (select(func.min(following.position))
+                .where(*_in_group(kind, following), following.id != bindparam("moving"),
+                       following.position > Task.position)
+                .scalar_subquery())
+    return select(Task.position, next_key.label("following")).where(
+        *_in_group(kind), Task.id == bindparam("sibling"),
+        may_view(VIEWER, owner=Task.owner_id, list_id=Task.list_id, task=Task.id,
+                 admin=bindparam("admin")))
 
 
 @dataclass(frozen=True)
@@ -90,29 +98,31 @@ class Siblings:
 
     def _read(self, session: Session, statements: dict[str, Select[Any]], **params: Any) -> Any:
         kind, group_id = self.group
-        return session.execute(statements[kind], {"group": group_id, **params}).scalar()
+        return session.execute(statements[kind], {"group": group_id, **params})
 
     def last_position(self, session: Session) -> str:
         """The key after the group's last one: where a task joining the group goes."""
         self.lock(session)
-        return key_between(self._read(session, LAST), None)
+        return key_between(self._read(session, LAST).scalar(), None)
 
-    def sibling_position(self, session: Session, sibling: int, viewer: int, admin: bool
-                         ) -> str | None:
-        """The position of ``sibling`` when it is in this group and ``viewer`` may view it."""
-        position: str | None = self._read(session, VIEWABLE_SIBLING, sibling=sibling,
-                                          viewer=viewer, admin=admin)
-        return position
-
-    def place_after(self, session: Session, task: Any, after: str | None) -> str | None:
-        """A key right after the sibling at ``after`` (None: first) for ``task``, which is
-        not its own neighbour; None when ``task`` is there already (no change)."""
+    def neighbours(self, session: Session, moving: int, sibling: int | None,
+                   viewer: int, admin: bool) -> tuple[str | None, str | None] | None:
+        """The keys ``moving`` goes between, right after ``sibling`` (None: first):
+        ``sibling``'s and the next one's, the group locked; None when ``sibling`` is not
+        in this group or ``viewer`` may not view it."""
         self.lock(session)
-        if after is None:
-            following = self._read(session, FIRST, moving=task.id)
-        else:
-            following = self._read(session, FOLLOWING, moving=task.id, after=after)
+        if sibling is None:
+            return None, self._read(session, FIRST, moving=moving).scalar()
+        found = self._read(session, SIBLING_AND_FOLLOWING, moving=moving, sibling=sibling,
+                           viewer=viewer, admin=admin).first()
+        return None if found is None else (found.position, found.following)
+
+    def place(self, task: Any, after: str | None, following: str | None) -> str | None:
+        """A key between ``after`` and ``following`` for ``task``; None when it is there
+        already (no change)."""
         if self.contains(task) and (after is None or after < task.position) and (
                 following is None or task.position < following):
             return None
         return key_between(after, following)
+
+SIBLING_AND_FOLLOWING = _per_kind(_sibling_and_following)
