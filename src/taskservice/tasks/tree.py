@@ -8,7 +8,6 @@ checked here, in one place, before any write.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any, cast
 
 from sqlalchemy import (
@@ -117,7 +116,3 @@ def relink(session: Session, task: Any, old_parent: int | None) -> None:
         session.execute(LINK, params)
         session.execute(MARK_PARENT, params)
 
-
-def subtree_ids(session: Session, task_id: int) -> Sequence[int]:
-    """The ids of every task below ``task_id``."""
-    return session.execute(descendants(bindparam("task", task_id))).scalars().all()
