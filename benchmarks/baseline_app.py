@@ -7,7 +7,8 @@ library. No framework, no ORM, no validation beyond what keeps it from crashing.
 the floor the service is measured against, not a second implementation to maintain:
 only the requests the benchmark sends are supported (the default sort, ``due_at`` and
 ``position``, ``tag=``, ``done=`` and ``parent=`` filters, a recurrence given at creation,
-completing a daily one, moving a subtask after a sibling).
+completing a daily one, moving a subtask after a sibling, a page of ``GET /reminders``,
+a PATCH of a task's reminders, which rewrites its rows of ``task_reminders``).
 
 Served by waitress (or gunicorn) exactly like the service; the database path comes from
 ``$BENCH_SQLITE``.
@@ -22,7 +23,7 @@ import os
 import re
 import sqlite3
 import threading
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from argon2 import PasswordHasher
@@ -37,9 +38,9 @@ TASK_PATH = re.compile(r"^/tasks/([1-9][0-9]{0,17})(/move)?$")
 TASK_COLUMNS = ("t.id, t.title, t.description, t.done, t.priority, t.due_at, t.tags, "
                 "u.username, t.created_at, t.updated_at, t.version, t.owner_id, t.list_id, "
                 "t.due_date, t.time_zone, t.recurrence_rule, t.recurrence_from, "
-                "t.recurrence_start, t.parent_id, t.position")
+                "t.recurrence_start, t.parent_id, t.position, t.reminders")
 DUE_AT, DUE_DATE, ZONE, RULE, FROM, START = 5, 13, 14, 15, 16, 17  # in a row of those
-PARENT, POSITION = 18, 19
+PARENT, POSITION, REMINDERS = 18, 19, 20
 AUTH_SQL = ("SELECT u.id, u.username, u.is_admin FROM tokens k JOIN users u ON u.id = k.user_id "
             "WHERE k.token_hash = ? AND k.expires_at > ?")
 TASK_SQL = f"SELECT {TASK_COLUMNS} FROM tasks t JOIN users u ON u.id = t.owner_id WHERE t.id = ?"
@@ -107,6 +108,7 @@ def task_json(row: tuple) -> dict:
         "due_date": row[DUE_DATE], "time_zone": row[ZONE], "recurrence": recurrence_json(row),
         "tags": json.loads(row[6]), "list": None if row[12] is None else str(row[12]),
         "parent": None if row[PARENT] is None else str(row[PARENT]), "position": row[POSITION],
+        "reminders": json.loads(row[REMINDERS]),
         "owner": row[7], "created_at": stamp(row[8]), "updated_at": stamp(row[9]),
         "version": row[10],
     }
@@ -347,15 +349,74 @@ def patch_task(conn: sqlite3.Connection, user: tuple, task_id: int, body: dict) 
         if fields.get("done") and row[RULE] is not None:  # rolled forward, not done
             del fields["done"]
             fields.update(next_daily(row, datetime.now(UTC)))
+        if "reminders" in body:
+            fields["reminders"] = json.dumps(body["reminders"])
         assignments = "".join(f"{name} = ?, " for name in fields)
         conn.execute(f"UPDATE tasks SET {assignments}updated_at = ?, version = version + 1 "
                      "WHERE id = ? AND version = ?", (*fields.values(), now(), task_id, row[10]))
         row = conn.execute(TASK_SQL, (task_id,)).fetchone()
+        if "reminders" in body:
+            rearm(conn, row)
         conn.execute("COMMIT")
     except BaseException:
         conn.execute("ROLLBACK")
         raise
     return row
+
+
+def reminder_moments(row: tuple) -> list[tuple[int, dict, datetime]]:
+    """(slot, reminder, moment) of each of a task's reminders: an absolute one's time, an
+    offset from a timed due's instant or from 00:00 of an all-day due's date in its zone."""
+    found = []
+    for slot, reminder in enumerate(json.loads(row[REMINDERS])):
+        if "at" in reminder:
+            moment = datetime.fromisoformat(reminder["at"])
+        elif row[DUE_DATE]:
+            local = datetime.combine(date.fromisoformat(row[DUE_DATE]), time())
+            moment = (local + timedelta(seconds=reminder["offset"])).replace(
+                tzinfo=ZoneInfo(row[ZONE])).astimezone(UTC)
+        else:
+            moment = parsed(row[DUE_AT]) + timedelta(seconds=reminder["offset"])
+        found.append((slot, reminder, moment))
+    return found
+
+
+def rearm(conn: sqlite3.Connection, row: tuple) -> None:
+    """A not-done task's rows of ``task_reminders`` written again (those the bench
+    patches are not done), each armed when its moment is ahead."""
+    current = datetime.now(UTC)
+    conn.execute("DELETE FROM task_reminders WHERE task_id = ?", (row[0],))
+    conn.executemany(
+        "INSERT INTO task_reminders (task_id, slot, reminder, scheduled_for, armed) "
+        "VALUES (?, ?, ?, ?, ?)",
+        [(row[0], slot, json.dumps(reminder), moment.strftime(STORED), moment > current)
+         for slot, reminder, moment in reminder_moments(row)])
+
+
+REMINDERS_SQL = (
+    "SELECT r.task_id, r.slot, r.reminder, r.scheduled_for FROM task_reminders r "
+    "JOIN tasks t ON t.id = r.task_id WHERE r.scheduled_for >= ? AND r.scheduled_for <= ? "
+    "AND NOT t.done AND (t.owner_id = ? OR t.list_id IN (SELECT id FROM lists WHERE "
+    "owner_id = ? UNION SELECT list_id FROM list_shares WHERE user_id = ?) OR EXISTS "
+    "(SELECT 1 FROM task_shares s WHERE s.task_id = t.id AND s.user_id = ?)) "
+    "ORDER BY r.scheduled_for, r.task_id, r.slot LIMIT ?")
+
+
+def list_reminders(conn: sqlite3.Connection, user: tuple, query: dict) -> dict:
+    """``GET /reminders?after=&before=&limit=``: the reminders of the tasks the caller may
+    view and that are not done, in a window of moments, in time order (no cursor is read:
+    the bench asks for first pages)."""
+    limit = int(query.get("limit", 20))
+    window = [stored(query[bound]) for bound in ("after", "before")]
+    rows = conn.execute(REMINDERS_SQL, (*window, *[user[0]] * 4, limit + 1)).fetchall()
+    cursor = None
+    if len(rows) > limit:
+        payload = json.dumps([rows[limit - 1][3], rows[limit - 1][0], rows[limit - 1][1]]).encode()
+        cursor = (base64.urlsafe_b64encode(payload).rstrip(b"=").decode() + "."
+                  + cursor_checksum(payload, sync_key(conn)))
+    items = [{"task": str(task_id), "reminder": json.loads(reminder), "scheduled_for": stamp(at)}
+             for task_id, _, reminder, at in rows[:limit]]
+    return {"items": items, "next_cursor": cursor}
 
 
 SIBLING_EDGE_SQL = ("SELECT {edge}(position) FROM tasks WHERE parent_id = ? AND id != ? "
@@ -414,6 +475,9 @@ def dispatch(environ: dict) -> tuple[str, object, list]:
         parts = environ["QUERY_STRING"].split("&")
         query = dict(part.partition("=")[::2] for part in parts if part)
         return "200 OK", list_tasks(conn, user, query), []
+    if path == "/reminders" and method == "GET":
+        parts = environ["QUERY_STRING"].split("&")
+        return "200 OK", list_reminders(conn, user, dict(p.partition("=")[::2] for p in parts)), []
     if path == "/changes" and method == "GET":
         parts = environ["QUERY_STRING"].split("&")
         return "200 OK", sync_changes(conn, user, dict(p.partition("=")[::2] for p in parts)), []

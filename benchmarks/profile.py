@@ -24,20 +24,28 @@ from dataclasses import asdict
 from pyramid.paster import get_app
 from webob import Request
 
-from .seed import Seeded, recurring_task, seed
+from .seed import Seeded, recurring_task, reminded_task, seed
 
 
 def build_request(method: str, path: str, seeded: Seeded, body: str | None, n: int) -> Request:
     """``{n}`` in the path becomes a task id, ``{recurring}`` the id of one of the user's
-    daily recurring tasks, ``{<field>}`` that field of the seed; ``{n}`` in
-    the body becomes the request's number (so that repeated PATCHes each change something)."""
+    daily recurring tasks, ``{reminded}`` one of theirs with reminders, ``{<field>}`` that
+    field of the seed; ``{n}`` in the body becomes the request's number (so that repeated
+    PATCHes each change something), ``{reminded_at}`` the seeded absolute reminder of
+    that ``{reminded}`` task and ``{rearm_offset}`` an offset that differs from the
+    seeded ones (lua/patch_reminder.lua's body is
+    ``{"reminders": [{"offset": {rearm_offset}}, {"offset": 32400}, {"at": "{reminded_at}"}]}``)."""
     for name, value in asdict(seeded).items():
         path = path.replace("{" + name + "}", str(value))
+    reminded, reminded_at = reminded_task(n, seeded.tasks)
     path = path.replace("{n}", str(n % 900 + 1))
     path = path.replace("{recurring}", str(recurring_task(n, seeded.tasks)))
+    path = path.replace("{reminded}", str(reminded))
     request = Request.blank(path, method=method,
                             headers={"Authorization": f"Bearer {seeded.token}"})
     if body is not None:
+        body = body.replace("{reminded_at}", reminded_at)
+        body = body.replace("{rearm_offset}", str(-60 * (n % 50 + 16)))
         request.body = body.replace("{n}", str(n)).encode()
         request.content_type = "application/json"
     return request

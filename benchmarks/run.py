@@ -32,6 +32,7 @@ from contextlib import contextmanager, nullcontext
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from . import reminders
 from .seed import Seeded, seed
 
 HERE = Path(__file__).resolve().parent
@@ -50,8 +51,8 @@ WRK_MISSING = ("wrk is not installed. On Debian/Ubuntu: sudo apt-get install -y 
 class Scenario:
     name: str
     script: str
-    # For get_path.lua; may name {tag}, {cursor}, {list}, {list_cursor}, {sync_token} and
-    # {parent}.
+    # For get_path.lua; may name {tag}, {cursor}, {list}, {list_cursor}, {sync_token},
+    # {parent}, {after} and {before} (GET /reminders' window).
     path: str = ""
     writes: bool = False
     separate: bool = False  # reported apart from the targets (POST /tokens is slow on purpose)
@@ -69,12 +70,15 @@ class Scenario:
     def url_path(self, seeded: Seeded) -> str:
         return self.path.format(tag=seeded.filter_tag, cursor=seeded.deep_cursor,
                                 list=seeded.list_id, list_cursor=seeded.list_cursor,
-                                sync_token=seeded.sync_token, parent=seeded.parent_id)
+                                sync_token=seeded.sync_token, parent=seeded.parent_id,
+                                after=seeded.reminders_after, before=seeded.reminders_before)
 
 
 DUE_PAGE = "GET /tasks?limit=20&sort=due_at (all-day and timed dues)"
 PARENT_PAGE = "GET /tasks?parent=<id>&sort=position&limit=20"
 MOVE = "POST /tasks/<id>/move"
+REMINDERS_PAGE = "GET /reminders (a week of many armed reminders)"
+REARM = "PATCH /tasks/<id> (re-arms a reminder)"
 # What "POST /tasks (recurring)" adds to the plain creation's body: a due ahead of any run
 # (a Monday) and a rule with two occurrences a week.
 RECURRING_FIELDS = ('"due_at": "2035-01-01T09:00:00Z", '
@@ -94,6 +98,9 @@ SCENARIOS = {s.name: s for s in (
     # Contract section 13: one task's steps in their order, and the top-level tasks only.
     Scenario(PARENT_PAGE, "get_path.lua", "/tasks?parent={parent}&sort=position&limit=20"),
     Scenario("GET /tasks?parent=none&limit=20", "get_path.lua", "/tasks?parent=none&limit=20"),
+    # Contract section 14: a page of the caller's reminders in a week holding some 60 of
+    # them at 1,000 tasks (some 60,000 at 1,000,000), every one armed.
+    Scenario(REMINDERS_PAGE, "get_path.lua", "/reminders?after={after}&before={before}&limit=20"),
     # A sync page costs what a list page of the same size does (contract section 8).
     Scenario("GET /tasks?limit=100", "get_path.lua", "/tasks?limit=100"),
     Scenario("GET /changes?limit=100 (a page of 100 changes)", "get_path.lua",
@@ -109,6 +116,8 @@ SCENARIOS = {s.name: s for s in (
              writes=True, per_of="PATCH /tasks/<id>"),
     # Contract section 13: a step put after a sibling, at most what a PATCH costs.
     Scenario(MOVE, "move_task.lua", writes=True, per_of="PATCH /tasks/<id>"),
+    # Contract section 14: a write that re-arms one reminder, at most 1.2x a PATCH without.
+    Scenario(REARM, "patch_reminder.lua", writes=True, per_of="PATCH /tasks/<id>"),
     Scenario("POST /tokens", "post_token.lua", writes=True, separate=True),
     # Contract section 10: at most 1/3 (atomic) and 1/2 (each its own) of 25 POST /tasks.
     *(Scenario(f"POST /batch of 25 creations ({kind})", "post_batch.lua", writes=True,
@@ -118,11 +127,11 @@ SCENARIOS = {s.name: s for s in (
 )}
 SMOKE_SCENARIOS = ("GET /tasks/<id>", "GET /tasks?limit=20 (deep cursor)",
                    "GET /tasks?limit=20&list=<id> (list member: deep cursor)", PARENT_PAGE,
-                   "PATCH /tasks/<id>", MOVE)
+                   "PATCH /tasks/<id>", MOVE, REMINDERS_PAGE, REARM)
 READS = [name for name, s in SCENARIOS.items() if not s.writes]
 LIST_FIRST_PAGE = "GET /tasks?limit=20&list=<id> (list member)"
 # The pages the scale check sets against the 1,000-task first page (and against themselves).
-SCALED_PAGES = ("GET /tasks?limit=20", "GET /tasks?parent=")
+SCALED_PAGES = ("GET /tasks?limit=20", "GET /tasks?parent=", "GET /reminders")
 
 
 @dataclass
@@ -528,7 +537,21 @@ def machine() -> str:
     return f"{cpu}, {os.cpu_count()} cores, {python}, {platform.system()}"
 
 
-def report(args, results: list[Result], memory: dict | None) -> str:
+def firing_check(args) -> reminders.Firing | None:
+    """benchmarks/reminders.py on the service's database (a file of its own on SQLite)."""
+    if not args.firing_armed:
+        return None
+    print(f"firing {args.firing_due} of {args.firing_armed} armed reminders ...", flush=True)
+    url = args.database_url or f"sqlite:///{RESULTS / 'reminders.sqlite'}"
+    for stale in RESULTS.glob("reminders.sqlite*"):
+        stale.unlink()
+    firing = reminders.measure(url, args.firing_armed, args.firing_due, args.ini)
+    print(f"  {reminders.summary(firing)}", flush=True)
+    return firing
+
+
+def report(args, results: list[Result], memory: dict | None,
+           firing: reminders.Firing | None = None) -> str:
     server = args.server + (f" -w {args.workers}" if args.server == "gunicorn" else "")
     server += " with taskservice.metrics = prometheus" if args.metrics else ""
     database = "PostgreSQL" if database_server_pid(args.database_url) else "SQLite"
@@ -543,14 +566,17 @@ def report(args, results: list[Result], memory: dict | None) -> str:
         parts.append(f"- RSS after {memory['requests_first']:,} requests "
                      f"{memory['rss_first_mib']:.1f} MiB, after {memory['requests_total']:,} "
                      f"{memory['rss_total_mib']:.1f} MiB ({memory['growth']:+.1%}; target ≤ +10%)")
+    if firing:
+        parts.append(f"- {reminders.summary(firing)}")
     return "\n".join(parts) + "\n"
 
 
-def write_results(args, results: list[Result], memory: dict | None) -> Path:
+def write_results(args, results: list[Result], memory: dict | None,
+                  firing: reminders.Firing | None = None) -> Path:
     stamp = time.strftime("%Y%m%d-%H%M%S")
-    markdown = report(args, results, memory)
+    markdown = report(args, results, memory, firing)
     document = {"machine": machine(), "arguments": vars(args), "memory": memory,
-                "results": [asdict(r) for r in results]}
+                "firing": firing and asdict(firing), "results": [asdict(r) for r in results]}
     for name in (f"bench-{stamp}", "latest"):
         (RESULTS / f"{name}.md").write_text(markdown)
         (RESULTS / f"{name}.json").write_text(json.dumps(document, indent=2))
@@ -581,14 +607,21 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--metrics", action="store_true",
                         help="run the service with taskservice.metrics = prometheus")
     parser.add_argument("--scenarios", default="", help="comma-separated subset of scenarios")
+    parser.add_argument("--firing-armed", type=int, default=100_000,
+                        help="armed reminders of the firing check (benchmarks/reminders.py; "
+                             "0 skips it)")
+    parser.add_argument("--firing-due", type=int, default=1000,
+                        help="of which come due in one second")
     parser.add_argument("--smoke", action="store_true",
                         help="a few seconds for CI: 1,000 tasks, one 1 s round of "
-                             f"{', '.join(SMOKE_SCENARIOS)}, no RSS check; fails on any "
-                             "error response")
+                             f"{', '.join(SMOKE_SCENARIOS)}, no RSS check, a firing check "
+                             "of 100 due among 2,000 armed reminders; fails on any error "
+                             "response or reminder not queued once")
     args = parser.parse_args(argv)
     if args.smoke:
         args.sizes, args.duration, args.warmup, args.rounds = "1000", 1, 0, 1
         args.memory_requests, args.scenarios = 0, ",".join(SMOKE_SCENARIOS)
+        args.firing_armed, args.firing_due = 2000, 100
     return args
 
 
@@ -604,12 +637,14 @@ def main(argv: list[str] | None = None) -> int:
     for size in sizes[1:]:
         results += bench_size(args, size, [n for n in wanted if n in READS])
     memory = memory_check(args) if args.memory_requests else None
-    write_results(args, results, memory)
+    firing = firing_check(args)
+    write_results(args, results, memory, firing)
     failures = [r.scenario for r in results if r.service["errors"] or r.baseline["errors"]]
     if failures:
         print(f"error responses in: {', '.join(failures)}", file=sys.stderr)
-        return 1
-    return 0
+    if firing is not None and not firing.ok:
+        print(f"firing: {reminders.summary(firing)}", file=sys.stderr)
+    return 1 if failures or (firing is not None and not firing.ok) else 0
 
 
 if __name__ == "__main__":

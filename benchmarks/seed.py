@@ -54,12 +54,15 @@ from taskservice.db.service_keys import CURSORS, SYNC_TOKENS, read_service_key
 from taskservice.db.session import make_engine
 from taskservice.lists.models import ListShare, TaskList
 from taskservice.positions import key_between
+from taskservice.reminders.models import TASK_REMINDERS
 from taskservice.settings import default_settings
 from taskservice.tasks.models import SHARE_COPIES, Task, TaskAncestor, TaskShare, TaskTag
+from taskservice.tasks.reminders import moments
 from taskservice.tasks.schedule import Schedule
 from taskservice.tasks.sorting import Sort
 from taskservice.vocabulary import DEFAULT_RECURRENCE_FROM
 from taskservice.web.pagination import encode_cursor
+from taskservice.web.representation import timestamp
 
 ROOT = Path(__file__).resolve().parent.parent
 EPOCH = datetime(2026, 1, 1, tzinfo=UTC)
@@ -76,6 +79,12 @@ DAILY = "FREQ=DAILY"
 DUE_STEP, DUE_SPAN = 7_919, 10_000 * 86_400
 # Every PARENT_EVERY-th task (ids 1, 6, 11 ...: bench's, never recurring) has SUBTASKS steps.
 PARENT_EVERY, SUBTASKS = 5, 3
+# The reminder block: one task per REMINDER_EVERY, due within REMINDER_SPAN seconds of
+# REMINDER_EPOCH (lua/common.lua mirrors these to rebuild a task's reminders).
+REMINDER_EVERY, REMINDER_EPOCH, REMINDER_SPAN = 10, datetime(2030, 1, 1, tzinfo=UTC), 30 * 86_400
+REMINDER_OFFSETS = (-900, 32_400)
+# A week inside the block's span: GET /reminders' window (some 60 reminders at 1,000 tasks).
+REMINDER_WINDOW = ("2030-01-08T00:00:00Z", "2030-01-15T00:00:00Z")
 # A fixed token: the load generator sends it, the database holds only its SHA-256.
 TOKEN = "benchmark-token-0123456789abcdefghijklmnopqrstuvwxyz-ABCDEFGHIJ"
 
@@ -94,6 +103,8 @@ class Seeded:
     list_cursor: str
     sync_token: str
     parent_id: str  # a task with steps, for the parent= page
+    reminders_after: str = REMINDER_WINDOW[0]  # GET /reminders' window
+    reminders_before: str = REMINDER_WINDOW[1]
 
 
 def owner_of(task_id: int) -> int:
@@ -194,6 +205,69 @@ def share_row(task: dict) -> dict:
     return {"task_id": task["id"], "user_id": 1, "permission": "edit", **copy}
 
 
+def reminder_block(total: int) -> range:
+    """The ids of the tasks with reminders: past the steps of the last parent."""
+    first = total + ((total - 1) // PARENT_EVERY + 1) * SUBTASKS + 1
+    return range(first, first + max(1, total // REMINDER_EVERY))
+
+
+def reminder_due(number: int) -> datetime:
+    """The instant the ``number``-th task of the block (from 0) is due at or stands for."""
+    return REMINDER_EPOCH + timedelta(seconds=number * DUE_STEP % REMINDER_SPAN)
+
+
+def reminded_task(number: int, total: int) -> tuple[int, str]:
+    """A task of bench's in the reminder block, going round them, and its seeded absolute
+    reminder's time (as lua/common.lua's ``reminded_task`` and ``seeded_reminder_at``)."""
+    block = reminder_block(total)
+    number %= len(block)
+    if number % 10 == 9:  # other's
+        number -= 1
+    return block[number], timestamp(reminder_due(number) - timedelta(days=1))
+
+
+def reminder_task_row(task_id: int, number: int) -> dict:
+    """The ``number``-th task of the reminder block (its position is its group's to give)."""
+    zone, instant = ZONES[number % len(ZONES)], reminder_due(number)
+    due: Moment = instant
+    if number % 2:
+        due = (instant + timedelta(hours=12)).astimezone(ZoneInfo(zone)).date()
+    owner = 2 if number % 10 == 9 else 1
+    created = EPOCH - timedelta(seconds=number + 1)
+    reminders = [*({"offset": offset} for offset in REMINDER_OFFSETS),
+                 {"at": timestamp(instant - timedelta(days=1))}]
+    return {
+        "id": task_id, "owner_id": owner, "title": f"Reminded task {number}",
+        "description": "", "done": False, "priority": 1, **Schedule(due, zone).columns(),
+        "reminders": reminders, "tags": [], "created_at": created, "updated_at": created,
+        "version": 1, "list_id": LIST_ID if owner == 2 else None, "parent_id": None,
+        "has_subtasks": False,
+    }
+
+
+def reminder_rows(task: dict, now: datetime) -> list[dict]:
+    """The ``task_reminders`` rows the app keeps for ``task`` (not done): one per reminder
+    of its current occurrence, armed when its moment is ahead of ``now``."""
+    due = task["due_date"] if task["due_date"] is not None else task["due_at"]
+    return [{"task_id": task["id"], "slot": moment.slot,
+             "reminder": task["reminders"][moment.slot], "scheduled_for": moment.at,
+             "armed": moment.at > now}
+            for moment in moments(task["reminders"], due, task["time_zone"])]
+
+
+def insert_reminder_block(connection: Connection, total: int, positions: Appends) -> None:
+    now = datetime.now(UTC)
+    block = reminder_block(total)
+    for start in range(0, len(block), BATCH):
+        numbers = range(start, min(start + BATCH, len(block)))
+        rows = [reminder_task_row(block[n], n) for n in numbers]
+        for row in rows:
+            row["position"] = positions.next(sibling_group(row))
+        connection.execute(insert(Task.__table__), rows)
+        connection.execute(insert(TASK_REMINDERS),
+                           [reminder for row in rows for reminder in reminder_rows(row, now)])
+
+
 def batches(total: int) -> Iterator[range]:
     for start in range(1, total + 1, BATCH):
         yield range(start, min(start + BATCH, total + 1))
@@ -236,7 +310,8 @@ def sibling_group(row: dict) -> tuple[str, int]:
     return ("list", row["list_id"]) if row["list_id"] is not None else ("owner", row["owner_id"])
 
 
-def insert_tasks(connection: Connection, total: int) -> None:
+def insert_tasks(connection: Connection, total: int) -> Appends:
+    """The N tasks and their steps; the positions given, for the groups' later tasks."""
     positions = Appends()
     for ids in batches(total):
         rows = [task_row(i) for i in ids]
@@ -255,6 +330,7 @@ def insert_tasks(connection: Connection, total: int) -> None:
         shared = [share_row(row) for row in rows if row["id"] % 100 == 0]
         if shared:
             connection.execute(insert(TaskShare.__table__), shared)
+    return positions
 
 
 # Change-log rows for bench's first tasks: GET /changes from the seeded token reads pages
@@ -307,7 +383,7 @@ def seed(database_url: str, total: int) -> Seeded:
         migrate(connection)
     with engine.begin() as connection:
         insert_accounts(connection)
-        insert_tasks(connection, total)
+        insert_reminder_block(connection, total, insert_tasks(connection, total))
         insert_changes(connection, total)
         token = sync_token(connection)
         cursor_key = read_service_key(connection, CURSORS)

@@ -31,6 +31,25 @@ function M.random_steps()
   return {first, first + 1, first + 2}
 end
 
+-- A random task of the bench user's among those with reminders (benchmarks/seed.py's
+-- reminder block: one per ten tasks, past the steps; its every tenth is other's), as
+-- (its number in the block, its id).
+M.reminder_first = M.tasks + 3 * (math.floor((M.tasks - 1) / 5) + 1) + 1
+M.reminder_tasks = math.max(1, math.floor(M.tasks / 10))
+
+function M.reminded_task()
+  local number = math.random(0, M.reminder_tasks - 1)
+  if number % 10 == 9 then number = number - 1 end
+  return number, M.reminder_first + number
+end
+
+-- Its absolute reminder as seeded: a day before 2030-01-01 + number * 7919 s modulo 30 days
+-- (seed.py's reminder_due), in the API's form.
+function M.seeded_reminder_at(number)
+  local due = 1893456000 + (number * 7919) % (30 * 86400)
+  return os.date("!%Y-%m-%dT%H:%M:%SZ", due - 86400)
+end
+
 function M.json_string(s)
   return '"' .. s .. '"'
 end
