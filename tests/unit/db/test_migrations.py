@@ -1,10 +1,11 @@
 """Migrations 0003 (the share rows' copy of the sort keys), 0005 (64-bit ids), 0006
 (completed_at), 0007 (lists), 0008 (the change log), 0009 (webhooks), 0012 (webhook
-secrets encrypted), 0013 (all-day dues, zones, recurrence) and 0014 (subtasks and manual
-order) on a database that has data, up and down."""
+secrets encrypted), 0013 (all-day dues, zones, recurrence), 0014 (subtasks and manual
+order) and 0015 (reminders) on a database that has data, up and down."""
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import datetime, timedelta
 
@@ -638,3 +639,110 @@ def test_0014_downgrades_keeping_every_task_and_upgrades_again(empty_database):
             for table, table_rows in kept.items()} == found
     assert copy == "again"
     assert [task_id for task_id, _ in in_list] == [13, 14, 9, 20, 21]
+
+
+# -- 0015: reminders (contract section 14) --------------------------------------------------
+
+# The tables whose rows 0015 must keep as they were: 0013's and the closure of 0014.
+ROWS_0014 = {**ROW_ORDER, "task_ancestors": "task_id, ancestor_id"}
+# At 0015: a task of alice's with reminders of both kinds (its due a timed one), an armed
+# row and a fired one, and a subtask of it whose row goes with it.
+REMINDED_TASK = ("INSERT INTO tasks (id, owner_id, title, description, done, priority, due_at,"
+                 " time_zone, recurrence_index, tags, created_at, updated_at, version,"
+                 " position, reminders) VALUES"
+                 " (30, 1, 'reminded', '', false, 1, '2031-01-01 09:00:00', 'Europe/Paris', 0,"
+                 " '[]', '2030-05-01 00:00:00', '2030-05-01 00:00:00', 1, 'z0',"
+                 " '[{\"offset\": -900}, {\"at\": \"2030-12-31T08:00:00Z\"}]')")
+REMINDER_ROWS = ("INSERT INTO task_reminders (task_id, slot, reminder, scheduled_for, armed)"
+                 " VALUES (30, 0, '{\"offset\": -900}', '2031-01-01 08:45:00', true),"
+                 " (30, 1, '{\"at\": \"2030-12-31T08:00:00Z\"}', '2030-12-31 08:00:00',"
+                 " false)")
+
+
+def populated_at_0014(engine: Engine) -> None:
+    """0013's rows and the ones above, at 0014, with a subtask two levels down (closure)."""
+    populated_at_0013(engine)
+    with engine.begin() as connection:
+        command.upgrade(alembic_config(connection), "0014")
+        connection.execute(text(SUBTASKS))
+        connection.execute(text(CLOSURE))
+
+
+def rows_0014(connection: Connection, columns: dict[str, list[str]]) -> dict[str, list[dict]]:
+    """The rows of every table 0014 had, in ``columns``' columns of each."""
+    return {table: [dict(row) for row in connection.execute(text(
+                f"SELECT {', '.join(columns[table])} FROM {table} ORDER BY {order}")).mappings()]
+            for table, order in ROWS_0014.items()}
+
+
+def columns_0014(connection: Connection) -> dict[str, list[str]]:
+    inspector = inspect(connection)
+    return {table: [c["name"] for c in inspector.get_columns(table)] for table in ROWS_0014}
+
+
+def loaded(value: object) -> object:
+    """A JSON column's value as Python (SQLite hands back its text)."""
+    return json.loads(value) if isinstance(value, str) else value
+
+
+def test_0015_gives_every_task_no_reminders_and_keeps_every_row(empty_database):
+    """Every task of a database in use starts with ``reminders`` = [] and no row to fire;
+    nothing else changes."""
+    populated_at_0014(empty_database)
+    with empty_database.begin() as connection:
+        before = columns_0014(connection)
+        found = rows_0014(connection, before)
+        command.upgrade(alembic_config(connection), "0015")
+        kept = rows_0014(connection, before)
+        added = {table: sorted(set(names) - set(before[table]))
+                 for table, names in columns_0014(connection).items()}
+        reminders = {task_id: loaded(value) for task_id, value in connection.execute(text(
+            "SELECT id, reminders FROM tasks ORDER BY id"))}
+        armed = connection.execute(text("SELECT count(*) FROM task_reminders")).scalar_one()
+    assert kept == found and all(found.values())
+    assert added == {**{table: [] for table in ROWS_0014}, "tasks": ["reminders"]}
+    assert len(reminders) == len(found["tasks"]) and set(map(str, reminders.values())) == {"[]"}
+    assert armed == 0
+
+
+def test_0015_reminder_rows_go_with_their_task(empty_database):
+    """A task's rows of ``task_reminders`` go with it (ON DELETE CASCADE, deleted through
+    the app's engine, whose SQLite connections enforce foreign keys): a fired or armed row
+    never outlives its task."""
+    populated_at_0014(empty_database)
+    with empty_database.begin() as connection:
+        command.upgrade(alembic_config(connection), "0015")
+        connection.execute(text(REMINDED_TASK))
+        connection.execute(text(REMINDER_ROWS))
+        stored = [tuple(row) for row in connection.execute(text(
+            "SELECT task_id, slot, armed FROM task_reminders ORDER BY slot"))]
+    app_engine = make_engine(empty_database.url.render_as_string(hide_password=False))
+    with app_engine.begin() as connection:
+        connection.execute(text("DELETE FROM tasks WHERE id = 30"))
+        left = connection.execute(text("SELECT count(*) FROM task_reminders")).scalar_one()
+    app_engine.dispose()
+    assert stored == [(30, 0, True), (30, 1, False)]
+    assert left == 0
+
+
+def test_0015_downgrades_to_the_schema_it_found_and_keeps_the_rows(empty_database):
+    """Back at 0014 the schema is 0014's, every task is kept (one with reminders too, less
+    its reminders), nothing else changed; and 0015 again gives it no reminders."""
+    populated_at_0014(empty_database)
+    with empty_database.begin() as connection:
+        schema, columns = schema_of(connection), columns_0014(connection)
+        found = rows_0014(connection, columns)
+        command.upgrade(alembic_config(connection), "0015")
+        connection.execute(text(REMINDED_TASK))
+        connection.execute(text(REMINDER_ROWS))
+        command.downgrade(alembic_config(connection), "0014")
+        restored, kept = schema_of(connection), rows_0014(connection, columns)
+        command.upgrade(alembic_config(connection), "head")
+        again = loaded(connection.execute(text(
+            "SELECT reminders FROM tasks WHERE id = 30")).scalar_one())
+        armed = connection.execute(text("SELECT count(*) FROM task_reminders")).scalar_one()
+    assert restored == schema
+    [reminded] = [row for row in kept["tasks"] if row["id"] == 30]
+    assert reminded["title"] == "reminded" and str(reminded["due_at"]).startswith("2031-01-01")
+    assert {**kept, "tasks": [row for row in kept["tasks"] if row["id"] != 30]} == found
+    assert again == [] and armed == 0
