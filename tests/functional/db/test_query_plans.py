@@ -16,7 +16,7 @@ import itertools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 
 import pytest
@@ -673,3 +673,92 @@ def test_tasks_seen_through_an_ancestor_are_probes_of_the_closure(plans, heir, c
     assert plan.searches("tasks", primary_key), plan
     for table in ("tasks", "task_ancestors", "task_shares"):
         assert not plan.whole_reads(table), (table, plan)
+
+
+# -- reminders (contract section 14) ---------------------------------------------------------
+
+# Moments of the reminders below: all in a future no run reaches, so setting them arms them.
+REMINDED_AT = datetime(2031, 3, 1, 9, 0, tzinfo=UTC)
+# A window around them for GET /reminders (at most 31 days wide).
+REMINDERS_WINDOW = {"after": "2031-02-20T00:00:00Z", "before": "2031-03-10T00:00:00Z"}
+
+
+@pytest.fixture
+def reminded(register: Callable[..., Client]) -> Client:
+    """A caller with reminders of every kind a page meets: on their own tasks (absolute
+    and relative, timed and all-day dues), on a task shared with them and on a task of a
+    list they are a member of; and another user's reminders they may not see."""
+    caller, other, stranger = register(), register(), register()
+    at = {"at": REMINDED_AT.isoformat().replace("+00:00", "Z")}
+    create_task(caller, reminders=[at, {"offset": -900}], due_at="2031-03-01T10:00:00Z")
+    create_task(caller, reminders=[{"offset": 32400}], due_date="2031-03-02",
+                time_zone="Europe/Paris")
+    shared = create_task(other, reminders=[at])
+    other.testapp.put_json(f"/tasks/{shared['id']}/shares/{caller.username}",
+                           {"permission": "view"}, headers=other.headers, status=201)
+    theirs = create_list(other, name="reminded")
+    share_list(other, theirs["id"], caller.username, "view")
+    create_task(other, list=theirs["id"], reminders=[at])
+    create_task(stranger, reminders=[at])
+    return caller
+
+
+def assert_reads_no_table_whole(plan: Plan) -> None:
+    """No table read from end to end: the reminders, nor the tables the access rule asks."""
+    for table in ("task_reminders", "tasks", "users", "task_shares", "list_shares", "lists"):
+        assert not plan.whole_reads(table), (table, plan)
+
+
+def test_the_firing_claim_is_a_range_of_the_armed_index(plans, app, reminded):
+    """A round asks whether anything is due, then claims the due rows soonest first: both
+    read only the armed rows up to now from the partial index of armed rows (which holds
+    no fired row, however many have fired), each task and its owner by primary key."""
+    from taskservice.reminders.firing import fire_due
+
+    fired: list[int] = []
+    statements = plans(lambda: fired.append(fire_due(app.registry,
+                                                     now=REMINDED_AT + timedelta(seconds=1))),
+                       containing="task_reminders")
+    assert fired == [4], fired  # the caller's, the shared one, the list's, the stranger's
+    assert len(statements) >= 2, statements  # whether any is due; the claim
+    for plan in statements:
+        assert plan.searches("task_reminders", "ix_task_reminders_armed"), plan
+        assert_reads_no_table_whole(plan)
+    *_, claim = statements
+    primary_key = "PRIMARY KEY" if claim.dialect == "sqlite" else "pk_tasks"
+    assert claim.searches("tasks", primary_key), claim
+
+
+def test_an_idle_round_reads_only_the_armed_index(plans, app, reminded):
+    """The round every worker runs twice a second while nothing is due: one probe of the
+    armed index, no claim."""
+    from taskservice.reminders.firing import fire_due
+
+    statements = plans(lambda: fire_due(app.registry, now=REMINDED_AT - timedelta(days=1)),
+                       containing="task_reminders")
+    [plan] = statements
+    assert plan.searches("task_reminders", "ix_task_reminders_armed"), plan
+    assert not plan.whole_reads("task_reminders"), plan
+
+
+@pytest.mark.parametrize("page", ["first", "later"])
+def test_the_reminders_page_is_a_range_of_the_moment_index(plans, reminded, page):
+    """``GET /reminders``: a window of moments read in order from the moment index (from
+    the cursor's moment on a later page), each task by primary key, its access asked by
+    index probes; nothing sorted on SQLite and no table read whole."""
+    caller = reminded
+    query = {**REMINDERS_WINDOW, "limit": "2"}
+
+    def get() -> object:
+        return caller.testapp.get("/reminders", query, headers=caller.headers, status=200)
+
+    if page == "later":
+        query["cursor"] = get().json["next_cursor"]
+    pages: list = []
+    [plan] = plans(lambda: pages.append(get().json), containing="task_reminders")
+    assert len(pages[0]["items"]) == 2, pages
+    assert plan.searches("task_reminders", "ix_task_reminders_moment"), plan
+    primary_key = "PRIMARY KEY" if plan.dialect == "sqlite" else "pk_tasks"
+    assert plan.searches("tasks", primary_key), plan
+    assert_reads_no_table_whole(plan)
+    assert not plan.sorts(), plan
