@@ -87,6 +87,11 @@ REMINDER_OFFSETS = (-900, 32_400)
 REMINDER_WINDOW = ("2030-01-08T00:00:00Z", "2030-01-15T00:00:00Z")
 # A fixed token: the load generator sends it, the database holds only its SHA-256.
 TOKEN = "benchmark-token-0123456789abcdefghijklmnopqrstuvwxyz-ABCDEFGHIJ"
+# A third user, ``quiet``, who sees only QUIET_REMINDERS tasks of their own with one
+# reminder each in GET /reminders' window (among everyone else's: a page of theirs must not
+# cost more because others have many), and their token.
+QUIET, QUIET_REMINDERS = "quiet", 3
+QUIET_TOKEN = "benchmark-token-quiet-0123456789abcdefghijklmnopqrstuvwxyz-ABCD"
 
 
 @dataclass(frozen=True)
@@ -105,6 +110,7 @@ class Seeded:
     parent_id: str  # a task with steps, for the parent= page
     reminders_after: str = REMINDER_WINDOW[0]  # GET /reminders' window
     reminders_before: str = REMINDER_WINDOW[1]
+    quiet_token: str = QUIET_TOKEN  # the quiet user's
 
 
 def owner_of(task_id: int) -> int:
@@ -255,12 +261,25 @@ def reminder_rows(task: dict, now: datetime) -> list[dict]:
             for moment in moments(task["reminders"], due, task["time_zone"])]
 
 
+def quiet_task_rows(first_id: int) -> list[dict]:
+    """The quiet user's tasks: timed dues in the middle of GET /reminders' window, each
+    with one reminder 15 minutes before."""
+    window_start = datetime.fromisoformat(REMINDER_WINDOW[0])
+    return [{**reminder_task_row(first_id + n, 0), "owner_id": 3, "list_id": None,
+             "title": f"Quiet task {n}", "reminders": [{"offset": REMINDER_OFFSETS[0]}],
+             **Schedule(window_start + timedelta(days=3, hours=n), "UTC").columns()}
+            for n in range(QUIET_REMINDERS)]
+
+
 def insert_reminder_block(connection: Connection, total: int, positions: Appends) -> None:
+    """The reminder block, then the quiet user's tasks, with their rows of task_reminders."""
     now = datetime.now(UTC)
     block = reminder_block(total)
     for start in range(0, len(block), BATCH):
         numbers = range(start, min(start + BATCH, len(block)))
         rows = [reminder_task_row(block[n], n) for n in numbers]
+        if start + BATCH >= len(block):
+            rows += quiet_task_rows(block.stop)
         for row in rows:
             row["position"] = positions.next(sibling_group(row))
         connection.execute(insert(Task.__table__), rows)
@@ -292,11 +311,13 @@ def insert_accounts(connection: Connection) -> None:
          "created_at": EPOCH},
         {"id": 2, "username": OTHER, "password_hash": password_hash, "is_admin": False,
          "created_at": EPOCH},
+        {"id": 3, "username": QUIET, "password_hash": password_hash, "is_admin": False,
+         "created_at": EPOCH},
     ])
     connection.execute(insert(Token.__table__), [{
-        "token_hash": token_digest(TOKEN), "user_id": 1, "created_at": EPOCH,
+        "token_hash": token_digest(token), "user_id": user, "created_at": EPOCH,
         "expires_at": datetime.now(UTC) + timedelta(days=30),
-    }])
+    } for user, token in ((1, TOKEN), (3, QUIET_TOKEN))])
     connection.execute(insert(TaskList.__table__), [{
         "id": LIST_ID, "owner_id": 2, "name": "Other's list", "description": "",
         "created_at": EPOCH, "updated_at": EPOCH, "version": 1,
