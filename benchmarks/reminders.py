@@ -76,10 +76,11 @@ def due_second() -> datetime:
 
 
 def moments(armed: int, due: int, start: datetime) -> list[datetime]:
-    """``due`` moments spread over the second from ``start``, then ``armed - due`` later ones."""
+    """``due`` moments spread over the second from ``start``, then ``armed - due`` later
+    ones, from the second after the rounds' ``now`` (``start`` + 1 s) on."""
     spread = [start + timedelta(microseconds=n * 1_000_000 // due) for n in range(due)]
     later = armed - due
-    spread += [start + timedelta(seconds=1 + n * LATER_SPAN // max(later, 1))
+    spread += [start + timedelta(seconds=2 + n * LATER_SPAN // max(later, 1))
                for n in range(later)]
     return spread
 

@@ -82,6 +82,10 @@ PARENT_EVERY, SUBTASKS = 5, 3
 # The reminder block: one task per REMINDER_EVERY, due within REMINDER_SPAN seconds of
 # REMINDER_EPOCH (lua/common.lua mirrors these to rebuild a task's reminders).
 REMINDER_EVERY, REMINDER_EPOCH, REMINDER_SPAN = 10, datetime(2030, 1, 1, tzinfo=UTC), 30 * 86_400
+# The block's n-th task is due n * REMINDER_STEP seconds after the epoch, modulo the span:
+# about 7 hours apart, so a 100-task block spans the 30 days too; prime to the span, so no
+# two tasks of a block of 2,592,000 share an instant.
+REMINDER_STEP = 25_919
 REMINDER_OFFSETS = (-900, 32_400)
 # A week inside the block's span: GET /reminders' window (some 60 reminders at 1,000 tasks).
 REMINDER_WINDOW = ("2030-01-08T00:00:00Z", "2030-01-15T00:00:00Z")
@@ -219,7 +223,7 @@ def reminder_block(total: int) -> range:
 
 def reminder_due(number: int) -> datetime:
     """The instant the ``number``-th task of the block (from 0) is due at or stands for."""
-    return REMINDER_EPOCH + timedelta(seconds=number * DUE_STEP % REMINDER_SPAN)
+    return REMINDER_EPOCH + timedelta(seconds=number * REMINDER_STEP % REMINDER_SPAN)
 
 
 def reminded_task(number: int, total: int) -> tuple[int, str]:

@@ -43,10 +43,10 @@ function M.reminded_task()
   return number, M.reminder_first + number
 end
 
--- Its absolute reminder as seeded: a day before 2030-01-01 + number * 7919 s modulo 30 days
+-- Its absolute reminder as seeded: a day before 2030-01-01 + number * 25919 s modulo 30 days
 -- (seed.py's reminder_due), in the API's form.
 function M.seeded_reminder_at(number)
-  local due = 1893456000 + (number * 7919) % (30 * 86400)
+  local due = 1893456000 + (number * 25919) % (30 * 86400)
   return os.date("!%Y-%m-%dT%H:%M:%SZ", due - 86400)
 end
 

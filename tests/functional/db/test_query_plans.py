@@ -729,6 +729,20 @@ def test_the_firing_claim_is_a_range_of_the_armed_index(plans, app, reminded):
     assert claim.searches("tasks", primary_key), claim
 
 
+def test_a_claim_without_the_armed_index_fails_the_check(plans, app, reminded, connection):
+    """The check above can fail: with the armed index gone (in this test's transaction
+    only), the same assertion on the same round is an error."""
+    from taskservice.reminders.firing import fire_due
+
+    connection.exec_driver_sql("DROP INDEX ix_task_reminders_armed")
+    statements = plans(lambda: fire_due(app.registry, now=REMINDED_AT + timedelta(seconds=2)),
+                       containing="task_reminders")
+    assert statements
+    with pytest.raises(AssertionError):
+        for plan in statements:
+            assert plan.searches("task_reminders", "ix_task_reminders_armed"), plan
+
+
 def test_an_idle_round_reads_only_the_armed_index(plans, app, reminded):
     """The round every worker runs twice a second while nothing is due: one probe of the
     armed index, no claim."""
