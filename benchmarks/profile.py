@@ -24,7 +24,7 @@ from dataclasses import asdict
 from pyramid.paster import get_app
 from webob import Request
 
-from .seed import Seeded, recurring_task, reminded_task, seed
+from .seed import Seeded, recurring_task, reminded_task, reminder_block, seed
 
 
 def build_request(method: str, path: str, seeded: Seeded, body: str | None, n: int) -> Request:
@@ -45,7 +45,9 @@ def build_request(method: str, path: str, seeded: Seeded, body: str | None, n: i
                             headers={"Authorization": f"Bearer {seeded.token}"})
     if body is not None:
         body = body.replace("{reminded_at}", reminded_at)
-        body = body.replace("{rearm_offset}", str(-60 * (n % 50 + 16)))
+        # A new offset each time round the block: every request moves the reminder.
+        body = body.replace("{rearm_offset}",
+                            str(-60 * (n // len(reminder_block(seeded.tasks)) % 50 + 16)))
         request.body = body.replace("{n}", str(n)).encode()
         request.content_type = "application/json"
     return request
