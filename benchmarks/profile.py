@@ -1,7 +1,7 @@
 """Profile one request type in-process: ``python -m benchmarks.profile GET /tasks/1``.
 
-Seeds a 1,000-task SQLite database, builds the app from ``production.ini``, and calls it
-directly (no server, no network) N times under cProfile, so the profile shows only the
+Seeds a 1,000-task SQLite database (``--tasks``), builds the app from ``production.ini``,
+and calls it directly (no server, no network) N times under cProfile, so the profile shows only the
 service's own per-request cost. Prints the time per request and the top functions by
 cumulative and by own time; ``--cpu`` prints the CPU time per request without the
 profiler instead. For a profile under real load, use
@@ -19,7 +19,7 @@ import pstats
 import statistics
 import tempfile
 import time
-from dataclasses import asdict
+from dataclasses import asdict, replace
 
 from pyramid.paster import get_app
 from webob import Request
@@ -98,12 +98,18 @@ def main() -> None:
     parser.add_argument("--webhook", action="store_true",
                         help="with one webhook of the user's subscribed to every event "
                              "(production.ini delivers by worker: nothing is delivered)")
+    parser.add_argument("--tasks", type=int, default=1000, help="tasks to seed")
+    parser.add_argument("--quiet", action="store_true",
+                        help="as the quiet user (seed.py: three reminders of their own among "
+                             "everyone's), not as bench")
     parser.add_argument("--cpu", action="store_true",
                         help="no profiler: CPU ms per request, median of 5 batches of n/5")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         url = f"sqlite:///{tmp}/profile.sqlite"
-        seeded = seed(url, 1000)
+        seeded = seed(url, args.tasks)
+        if args.quiet:
+            seeded = replace(seeded, token=seeded.quiet_token)
         os.environ["DATABASE_URL"] = url
         app = get_app(args.ini)
         if args.webhook:
