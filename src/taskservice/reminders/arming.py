@@ -49,10 +49,10 @@ def rearm(change: ResourceChanged) -> None:
     if after is None or change.share is not None:
         return
     before = change.before if change.action == "updated" else None
+    if not after["reminders"] and (before is None or not before["reminders"]):
+        return  # a task without reminders, before or after, has no rows
     if before is not None and all(before[name] == after[name] for name in WATCHED):
         return
-    if before is None and not after["reminders"]:
-        return  # a new task without reminders has no rows to write
     session: Session = change.request.dbsession
     armed_before = _clear(session, change.object_id) if before is not None else {}
     _arm(session, change, _times(after), armed_before)
