@@ -50,8 +50,11 @@ class Deliverer:
         when there is nothing to do); how many events were claimed."""
         if claiming:
             self.start_round()
-        ended = [(self.under_way.pop(done), _answer(done))
-                 for done in [f for f in self.under_way if f.done()]]
+        # Recorded in the order of their webhooks: each outcome may update its webhook's
+        # row, and two deliverers locking the same webhooks in different orders deadlock.
+        ended = sorted(((self.under_way.pop(done), _answer(done))
+                        for done in [f for f in self.under_way if f.done()]),
+                       key=lambda pair: (pair[0].webhook_id, pair[0].id))
         free = self.slots - len(self.under_way) if claiming else 0
         busy = self.busy()
         if not ended and not (free and anything_due(self.store, self.settings, busy)):
