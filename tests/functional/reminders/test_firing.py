@@ -10,9 +10,11 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from taskservice.reminders.firing import fire_due
+from tests.functional.batch.conftest import batch, statuses
 from tests.support.api import create_task
 from tests.support.dates import complete, iso, patch, put, read
 from tests.support.reminders import fire, reminder_events
+from tests.support.subtasks import share_task
 from tests.support.webhooks import make_hook
 
 DUE_AT = "2030-01-01T09:00:00Z"
@@ -304,3 +306,43 @@ def test_a_finished_series_does_not_fire(app, alice, receiver):
     assert complete(alice, task["id"])["done"] is True
     assert fire(app, BEFORE) == 0
     assert reminder_events(app, receiver) == []
+
+
+# -- other ways of writing a task -----------------------------------------------------------
+
+def test_a_deleted_users_reminders_do_not_fire(app, alice, bob, receiver):
+    hooked(alice, receiver)
+    task = create_task(bob, reminders=[{"at": AT}])
+    share_task(bob, task["id"], "alice", "view")
+    bob.testapp.delete("/users/bob", headers=bob.headers, status=204)
+    assert fire(app, AT) == 0
+    assert reminder_events(app, receiver) == []
+
+
+def test_a_failed_atomic_batch_arms_nothing(app, alice, receiver):
+    hooked(alice, receiver)
+    requests = [{"method": "POST", "path": "/tasks",
+                 "body": {"title": "t", "reminders": [{"at": AT}]}},
+                {"method": "POST", "path": "/tasks", "body": {"title": ""}}]
+    assert statuses(batch(alice, requests, atomic=True)) == [201, 400]
+    assert fire(app, AT) == 0
+    assert reminder_events(app, receiver) == []
+
+
+def test_reminders_set_in_a_batch_fire(app, alice, receiver):
+    hooked(alice, receiver)
+    requests = [{"method": "POST", "path": "/tasks",
+                 "body": {"title": "t", "reminders": [{"at": AT}]}}]
+    assert statuses(batch(alice, requests, atomic=True)) == [201]
+    assert fire(app, AT) == 1
+
+
+def test_completing_by_put_or_batch_disarms(app, alice, receiver):
+    hooked(alice, receiver)
+    by_put = create_task(alice, reminders=[{"at": AT}])
+    by_batch = create_task(alice, reminders=[{"at": AT}])
+    put(alice, by_put["id"], {"title": "t", "done": True, "reminders": [{"at": AT}]})
+    requests = [{"method": "PATCH", "path": f"/tasks/{by_batch['id']}",
+                 "body": {"done": True}}]
+    assert statuses(batch(alice, requests)) == [200]
+    assert fire(app, AT) == 0

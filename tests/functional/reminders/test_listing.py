@@ -57,6 +57,29 @@ def test_pages_follow_the_time_order_without_skipping_or_repeating(alice):
     assert sorted(item["task"] for item in paged) == sorted(task["id"] for task in tasks)
 
 
+def test_reminders_at_the_same_moment_page_one_by_one(alice):
+    """Ties (several tasks, and one task's two reminders at one moment) neither skip nor
+    repeat across pages."""
+    tasks = [remind_at(alice, INSIDE) for _ in range(3)]
+    both = create_task(alice, due_at="2030-01-03T12:15:00Z",
+                       reminders=[{"at": INSIDE}, {"offset": -900}])
+    paged = all_upcoming(alice, limit=1, **WINDOW)
+    assert {item["scheduled_for"] for item in paged} == {INSIDE}
+    assert sorted((item["task"], str(item["reminder"])) for item in paged) == sorted(
+        [(task["id"], str({"at": INSIDE})) for task in [*tasks, both]]
+        + [(both["id"], str({"offset": -900}))])
+
+
+def test_fractions_of_a_second_keep_their_order_across_pages(alice):
+    moments = ["2030-01-02T00:00:00.900000Z", "2030-01-02T00:00:00.100000Z",
+               "2030-01-02T00:00:01Z", "2030-01-02T00:00:00.500000Z"]
+    for moment in moments:
+        remind_at(alice, moment)
+    paged = all_upcoming(alice, limit=1, **WINDOW)
+    found = [datetime.fromisoformat(item["scheduled_for"]) for item in paged]
+    assert found == sorted(datetime.fromisoformat(moment) for moment in moments)
+
+
 def test_a_full_first_page_has_a_cursor(alice):
     for hour in range(3):
         remind_at(alice, f"2030-01-02T0{hour}:00:00Z")

@@ -131,3 +131,34 @@ def test_each_webhook_hears_a_reminder_once(app, alice, bob, receivers):
     deliver(app)
     assert fire(app, AT) == 0
     assert all(len(r.ids()) == len(r.deliveries) for r in receivers.values())
+
+
+def test_an_admins_webhook_hears_as_it_hears_updates(app, alice, admin, receivers):
+    """The same rule as ``task.updated``: an admin may view every task (section 4)."""
+    make_hook(admin, receivers["admin"].url, ["task.reminder", "task.updated"])
+    task = create_task(alice, **REMINDER)
+    alice.testapp.patch_json(f"/tasks/{task['id']}", {"title": "seen"}, headers=alice.headers,
+                             status=200)
+    assert heard(app, receivers) == {"admin": [task["id"]]}
+    updated = [d for d in receivers["admin"].deliveries if d.json["type"] == "task.updated"]
+    assert len(updated) == 1
+
+
+def test_a_task_moved_out_of_a_webhooks_list_is_not_heard_there(app, alice, receivers):
+    home = create_list(alice, name="home")
+    make_hook(alice, receivers["home"].url, ["task.reminder"], list=home["id"])
+    make_hook(alice, receivers["any"].url, ["task.reminder"])
+    task = create_task(alice, list=home["id"], **REMINDER)
+    alice.testapp.patch_json(f"/tasks/{task['id']}", {"list": None}, headers=alice.headers,
+                             status=200)
+    assert heard(app, receivers) == {"home": [], "any": [task["id"]]}
+
+
+def test_a_list_member_who_left_hears_nothing(app, alice, bob, receivers):
+    listed = create_list(alice)
+    share_list(alice, listed["id"], "bob", "view")
+    make_hook(alice, receivers["alice"].url, ["task.reminder"])
+    make_hook(bob, receivers["bob"].url, ["task.reminder"])
+    task = create_task(alice, list=listed["id"], **REMINDER)
+    bob.testapp.delete(f"/lists/{listed['id']}/shares/bob", headers=bob.headers, status=204)
+    assert heard(app, receivers) == {"alice": [task["id"]], "bob": []}
