@@ -48,8 +48,8 @@ class Deliverer:
         """Start a round (``Store.on_round``: reminders that came are queued), record the
         attempts that have ended and claim for the free slots (one short transaction, none
         when there is nothing to do); how many events were claimed."""
-        if claiming and self.store.on_round is not None:
-            self.store.on_round()
+        if claiming:
+            self.start_round()
         ended = [(self.under_way.pop(done), _answer(done))
                  for done in [f for f in self.under_way if f.done()]]
         free = self.slots - len(self.under_way) if claiming else 0
@@ -69,6 +69,16 @@ class Deliverer:
             future = self.pool.submit(attempt, claimed, self.settings, deadline)
             self.under_way[future] = claimed
         return len(batch)
+
+    def start_round(self) -> None:
+        """Tell the app a round begins (reminders fire): whatever fails there is logged and
+        delivery goes on, as after a database failure."""
+        if self.store.on_round is None:
+            return
+        try:
+            self.store.on_round()
+        except Exception:  # a subscriber's failure, plugin or ours: never the loop's end
+            log.exception("webhook delivery: the round's subscribers failed; going on")
 
     def wait(self, seconds: float, stop: threading.Event) -> None:
         """Until an attempt ends, ``stop`` is set or ``seconds`` have passed."""
