@@ -41,7 +41,7 @@ FRAMEWORK_DEFAULTS = {
 # the app without them): nothing else needs them to be there.
 OPTIONAL_PACKAGES = (".metrics", ".batch", ".idempotency", ".webhooks")
 PACKAGES = (".events", ".traversal", ".web", ".db", ".metrics", ".accounts", ".tasks", ".lists",
-            ".changes", ".batch", ".idempotency", ".webhooks", ".ops", ".openapi")
+            ".reminders", ".changes", ".batch", ".idempotency", ".webhooks", ".ops", ".openapi")
 
 
 def make_config(global_config: dict[str, Any], **raw: Any) -> Configurator:

@@ -20,6 +20,9 @@ Three moments of a write:
   whose statement must be the transaction's last (the change log: ``changes/log.py``).
 - :class:`AfterCommit`, for work that must only ever see committed data.
 
+And one moment of no write: :class:`DeliveryRound`, each round of whatever delivers
+webhooks, for work that comes due at a moment rather than with a request.
+
 Changes are collected per transaction, not per request: the sub-requests of an atomic
 batch share one, and are handed over together when the batch commits. The hand-over is
 the innermost tween, right around the view, not a before-commit hook of the
@@ -147,6 +150,15 @@ class ResourcesMoving:
     kind: str
     condition: ColumnElement[bool]
     request: Request
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryRound:
+    """The delivery loop (a web process's thread, or ``taskservice-worker``) is about to
+    claim what is due: whatever is scheduled to be sent at a moment (a task's reminder)
+    queues what has come now, in a transaction of its own, so this round sends it."""
+
+    registry: Registry
 
 
 @dataclass(frozen=True, slots=True)

@@ -57,6 +57,15 @@ ZONE_MAX_LENGTH = 64
 RECURRENCE_FROM = ("due", "completion")
 DEFAULT_RECURRENCE_FROM = "due"
 
+# -- reminders (contract section 14) -------------------------------------------------------
+
+MAX_REMINDERS = 10
+# How far from its due a relative reminder may be, in seconds: 366 days either way.
+REMINDER_OFFSET_LIMIT = 31_622_400
+# ``GET /reminders``: the window when ``before`` is not given, and the widest one, in days.
+REMINDERS_DEFAULT_DAYS = 7
+REMINDERS_MAX_DAYS = 31
+
 # -- lists (contract section 7) ------------------------------------------------------------
 
 LIST_NAME_MAX_LENGTH = 100
@@ -91,8 +100,10 @@ IDEMPOTENCY_KEY_MAX_LENGTH = 255
 # on request only (POST /webhooks/<id>/ping), to the webhook asked, whatever its events.
 OBJECT_EVENTS = tuple(f"{kind}.{action}" for kind in ("task", "list")
                       for action in ("created", "updated", "deleted", "shared", "unshared"))
+# A task's reminder came (contract section 14): not a change, no actor.
+REMINDER_EVENT = "task.reminder"
 PING_EVENT = "ping"
-EVENT_TYPES = (*OBJECT_EVENTS, PING_EVENT)
+EVENT_TYPES = (*OBJECT_EVENTS, REMINDER_EVENT, PING_EVENT)
 ALL_EVENTS = "*"
 SUBSCRIPTIONS = (*EVENT_TYPES, ALL_EVENTS)
 DELIVERY_OUTCOMES = ("succeeded", "failed")

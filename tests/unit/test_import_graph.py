@@ -24,7 +24,7 @@ from tests.support.modules import PACKAGE, Import, imports_of, package_of, sourc
 LAYERS = {
     "plumbing": ("settings", "plugins", "vocabulary", "permissions", "traversal", "events", "db",
                  "web", "dates", "positions"),
-    "domains": ("accounts", "tasks", "lists", "sharing"),
+    "domains": ("accounts", "tasks", "lists", "sharing", "reminders"),
     "consumers": ("changes", "webhooks", "batch", "idempotency", "metrics", "openapi", "ops"),
     # What starts the service: the app factory, and the command lines, which build it.
     "entry points": (PACKAGE, "scripts"),

@@ -6,11 +6,13 @@ is ready; zope.sqlalchemy joins each session to it, so a view never commits.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
+from functools import partial
 from typing import Any
 
 import zope.sqlalchemy
+from pyramid.registry import Registry
 from pyramid.request import Request
 from pyramid.response import Response
 from pyramid_tm import default_commit_veto
@@ -19,8 +21,13 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from ..vocabulary import WRITE_METHODS
-from .interfaces import ISessionFactory, IWritesItself
-from .sqlite import configure_sqlite, short_write_transaction, take_sqlite_write_turn
+from .interfaces import ISessionFactory, ISQLiteWriteTurn, IWritesItself
+from .sqlite import (
+    SQLITE_IMMEDIATE,
+    configure_sqlite,
+    short_write_transaction,
+    take_sqlite_write_turn,
+)
 
 
 def make_engine(database_url: str, **kwargs: Any) -> Engine:
@@ -83,6 +90,31 @@ def own_transaction(request: Request) -> Iterator[Session]:
     """
     factory: sessionmaker[Session] = request.registry.getUtility(ISessionFactory)
     with Session(**factory.kw) as session, short_write_transaction(request, session):
+        yield session
+
+
+def background_sessions(registry: Registry) -> Callable[[], Session]:
+    """Sessions like the app's (same bind and options) that join no request: for the work
+    done between requests (the delivery loop's)."""
+    factory: sessionmaker[Session] = registry.getUtility(ISessionFactory)
+    return partial(Session, **factory.kw)
+
+
+def sqlite_write_turn(registry: Registry) -> AbstractContextManager[Any] | None:
+    """The turn this process's SQLite writers take (None for another database)."""
+    turn: AbstractContextManager[Any] | None = registry.queryUtility(ISQLiteWriteTurn)
+    return turn
+
+
+@contextmanager
+def write_transaction(sessions: Callable[[], Session],
+                      write_turn: AbstractContextManager[Any] | None) -> Iterator[Session]:
+    """A session of ``sessions`` in one write transaction, committed when the block ends
+    (rolled back on error); on SQLite in this process's ``write_turn``, from BEGIN
+    IMMEDIATE, so two writers never deadlock upgrading a read lock."""
+    with write_turn or nullcontext(), sessions() as session, session.begin():
+        if session.get_bind().dialect.name == "sqlite":
+            session.connection(execution_options={SQLITE_IMMEDIATE: True})
         yield session
 
 

@@ -4,7 +4,8 @@ When off, nothing of this package runs per request: no tween, no ``/__metrics__`
 (a 404 like any unknown path), no pool listeners, and the feeding functions of
 ``definitions`` find no ``Metrics`` and return. When on: the metrics of ``definitions``,
 the request tween (``tween``), database pool listeners, a subscriber counting the
-password checks the throttle refuses (accounts' ``LoginRefused``) and ``GET /__metrics__``
+password checks the throttle refuses (accounts' ``LoginRefused``), one counting the
+reminders fired (``RemindersFired``), and ``GET /__metrics__``
 (``views``). Several worker processes (gunicorn) add up through prometheus_client's
 multiprocess mode; see ``gunicorn_hooks`` and docs/operations.md.
 """
@@ -18,6 +19,7 @@ from sqlalchemy.engine import Engine
 
 from ..accounts.events import LoginRefused
 from ..db.interfaces import IDatabaseEngine
+from ..reminders.events import RemindersFired
 from .definitions import (
     IMetrics,
     Metrics,
@@ -46,6 +48,7 @@ def includeme(config: Configurator) -> None:
     config.registry.registerUtility(metrics, IMetrics)
     watch_pool(config.registry.getUtility(IDatabaseEngine), metrics)
     config.add_subscriber(metrics.count_login_refusal, LoginRefused)
+    config.add_subscriber(metrics.count_reminders, RemindersFired)
     # Outermost but for the WSGI server: the duration covers every other tween.
     config.add_tween("taskservice.metrics.tween.metrics_tween_factory", under=INGRESS,
                      over="taskservice.web.requestlog.access_log_tween_factory")

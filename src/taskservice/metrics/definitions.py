@@ -24,6 +24,7 @@ from pyramid.registry import Registry
 from zope.interface import Interface
 
 from ..accounts.events import LoginRefused
+from ..reminders.events import LATE_AFTER, RemindersFired
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +33,9 @@ METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"}
 OTHER_METHOD = "other"
 # Seconds; fine-grained at the low end, where most requests fall.
 DURATION_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+# Seconds from a reminder's moment to its queueing: within the round's half second is the
+# rule, the contract's 5 s the promise, hours an outage.
+LAG_BUCKETS = (0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 30.0, 60.0, 300.0, 3600.0, 86400.0)
 QUEUE_DEPTH = "taskservice_webhook_queue_depth"
 
 QueueDepthSource = Callable[[], int]
@@ -62,6 +66,20 @@ class Metrics:
             "taskservice_login_refusals",
             "Password checks (POST /tokens, PATCH /users/me) refused by the password throttle",
             registry=self.registry)
+        self.reminders_fired = Counter(
+            "taskservice_reminders_fired", "Reminders fired (a task.reminder event queued)",
+            registry=self.registry)
+        self.reminders_late = Counter(
+            "taskservice_reminders_late",
+            f"Reminders fired more than {LATE_AFTER.total_seconds():g} s after their moment",
+            registry=self.registry)
+        self.reminders_dropped = Counter(
+            "taskservice_reminders_dropped",
+            "Reminders not fired: found more than 24 hours after their moment",
+            registry=self.registry)
+        self.reminder_lag = Histogram(
+            "taskservice_reminder_lag_seconds", "From a reminder's moment to its firing",
+            buckets=LAG_BUCKETS, registry=self.registry)
         self.db_connections_open = Gauge(
             "taskservice_db_connections_open", "Database connections the pools hold open",
             multiprocess_mode="livesum", registry=self.registry)
@@ -73,6 +91,15 @@ class Metrics:
     def count_login_refusal(self, event: LoginRefused) -> None:
         """Subscriber: one password check refused by the throttle."""
         self.login_refusals.inc()
+
+    def count_reminders(self, event: RemindersFired) -> None:
+        """Subscriber: reminders fired (late ones too) and dropped, and each one's lag."""
+        self.reminders_fired.inc(len(event.fired))
+        self.reminders_dropped.inc(event.dropped)
+        for fired in event.fired:
+            self.reminder_lag.observe(fired.lag.total_seconds())
+            if fired.lag > LATE_AFTER:
+                self.reminders_late.inc()
 
     def count_delivery(self, outcome: str) -> None:
         self.webhook_deliveries.labels(outcome).inc()

@@ -19,6 +19,7 @@ TASK: dict[str, Any] = {
     "time_zone": "Europe/Paris",
     "recurrence": {"rule": "FREQ=WEEKLY;BYDAY=TH", "from": "due",
                    "start": "2030-01-31T18:00:00Z"},
+    "reminders": [{"offset": -900}, {"at": "2030-01-31T08:00:00Z"}],
     "tags": ["home"], "list": "7", "parent": None, "position": "a3", "owner": "alice",
     "created_at": CREATED, "updated_at": UPDATED, "completed_at": None, "version": 2,
 }
@@ -66,6 +67,13 @@ HISTORY_ENTRY: dict[str, Any] = {
 }
 OCCURRENCES: dict[str, Any] = {"items": [{"due_at": "2030-01-31T18:00:00Z"},
                                          {"due_at": "2030-02-07T18:00:00Z"}]}
+REMINDER_PAGE: dict[str, Any] = {
+    "items": [{"task": TASK["id"], "reminder": TASK["reminders"][1],
+               "scheduled_for": "2030-01-31T08:00:00Z"},
+              {"task": TASK["id"], "reminder": TASK["reminders"][0],
+               "scheduled_for": "2030-01-31T17:45:00Z"}],
+    "next_cursor": None,
+}
 SHARE_ENTRY: dict[str, Any] = {
     "version": 3, "action": "shared", "at": UPDATED, "by": "alice",
     "share": {"username": "bob", "permission": "edit", "previous": None},

@@ -31,6 +31,7 @@ from ..web.schema_types import (
     StrictDate,
     StrictDateTime,
     StrictId,
+    StrictInteger,
     StrictMapping,
     StrictString,
 )
@@ -97,7 +98,7 @@ TYPES: tuple[tuple[type | tuple[type, ...], Translation], ...] = (
     (StrictString, _fixed({"type": "string", "pattern": NO_NUL})),
     (colander.String, _fixed({"type": "string"})),
     ((StrictBoolean, QueryBoolean, colander.Boolean), _fixed({"type": "boolean"})),
-    ((QueryInteger, colander.Integer), _fixed({"type": "integer"})),
+    ((StrictInteger, QueryInteger, colander.Integer), _fixed({"type": "integer"})),
     (colander.Float, _fixed({"type": "number"})),
     (AnyJson, _fixed({"nullable": True, "description": "Any JSON value"})),
     ((StrictDateTime, QueryDateTime, colander.DateTime), _date_time),

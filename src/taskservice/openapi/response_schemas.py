@@ -20,8 +20,10 @@ from ..vocabulary import (
     ID_PATTERN,
     LIST_ACCESS,
     LIST_SHARE_PERMISSIONS,
+    MAX_REMINDERS,
     PRIORITIES,
     RECURRENCE_FROM,
+    REMINDER_OFFSET_LIMIT,
     SHARE_PERMISSIONS,
     SUBSCRIPTIONS,
     TOMBSTONE_REASONS,
@@ -80,6 +82,7 @@ SCHEMAS: dict[str, dict[str, Any]] = {
         priority=enum_ref(PRIORITIES), due_at={**TIME, "nullable": True},
         due_date={**DATE, "nullable": True}, time_zone=STRING,
         recurrence=with_siblings(ref("Recurrence"), {"nullable": True}),
+        reminders={"type": "array", "items": ref("Reminder"), "maxItems": MAX_REMINDERS},
         tags={"type": "array", "items": STRING},
         list={"type": "string", "nullable": True, "pattern": anchored(ID_PATTERN)},
         parent={"type": "string", "nullable": True, "pattern": anchored(ID_PATTERN)},
@@ -93,6 +96,17 @@ SCHEMAS: dict[str, dict[str, Any]] = {
     "Recurrence": example(obj(rule=STRING, **{"from": enum_ref(RECURRENCE_FROM)},
                               start={"type": "string"}),
                           examples.TASK["recurrence"]),
+    # An absolute reminder or one relative to the due (contract section 14).
+    "Reminder": example({
+        "type": "object", "additionalProperties": False, "minProperties": 1,
+        "maxProperties": 1, "properties": {
+            "at": TIME, "offset": {"type": "integer", "minimum": -REMINDER_OFFSET_LIMIT,
+                                   "maximum": REMINDER_OFFSET_LIMIT}},
+    }, examples.TASK["reminders"][0]),
+    "UpcomingReminder": example(obj(
+        task={"type": "string", "pattern": anchored(ID_PATTERN)}, reminder=ref("Reminder"),
+        scheduled_for=TIME), examples.REMINDER_PAGE["items"][0]),
+    "UpcomingReminderPage": example(page_of("UpcomingReminder"), examples.REMINDER_PAGE),
     # One due of a series: a time or a date, as the task's due is.
     "Occurrence": example({
         "type": "object", "additionalProperties": False, "minProperties": 1,

@@ -188,6 +188,7 @@ OUTCOMES: dict[tuple[str, str], Outcome] = {
     ("task_history", "GET"): Outcome((200,), "HistoryPage", ("Link",)),
     ("task_occurrences", "GET"): Outcome((200,), "OccurrenceList"),
     ("task_move", "POST"): Outcome((200,), "Task", ("ETag",), (403, 412), GUARDED),
+    ("reminders", "GET"): Outcome((200,), "UpcomingReminderPage", ("Link",)),
     ("batch", "POST"): Outcome((200,), "BatchResponse"),
     ("webhooks", "POST"): Outcome((201,), "NewWebhook", ("Location",)),
     ("webhooks", "GET"): Outcome((200,), "WebhookPage", ("Link",)),

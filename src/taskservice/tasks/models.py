@@ -38,6 +38,7 @@ from sqlalchemy import (
     insert,
     literal_column,
     select,
+    text,
     update,
 )
 from sqlalchemy.engine import CursorResult
@@ -153,6 +154,10 @@ class Task(Base):
     recurrence_start: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     recurrence_index: Mapped[int] = mapped_column(Integer, nullable=False, default=0,
                                                   server_default="0")
+    # Its reminders as the API shows them (tasks/reminders.py), in the order sent; when
+    # each comes is kept by the reminders package (reminders/models.py).
+    reminders: Mapped[list[dict[str, Any]]] = mapped_column(
+        JSON, nullable=False, default=list, server_default=text("'[]'"))
     tags: Mapped[list[str]] = mapped_column(JSON, nullable=False, default=list)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)

@@ -26,6 +26,8 @@ class TaskFields(ScheduledFields, Protocol):
     @property
     def priority(self) -> int: ...
     @property
+    def reminders(self) -> list[dict[str, Any]]: ...
+    @property
     def tags(self) -> list[str]: ...
     @property
     def list_id(self) -> int | None: ...
@@ -49,7 +51,7 @@ class TaskFields(ScheduledFields, Protocol):
 # nothing, on creation), completed_at, which follows done, and the position a move
 # gives.
 WRITABLE_FIELDS = ("title", "description", "done", "priority", "due_at", "due_date",
-                   "time_zone", "recurrence", "tags", "list", "parent")
+                   "time_zone", "recurrence", "reminders", "tags", "list", "parent")
 TRACKED_FIELDS = (*WRITABLE_FIELDS, "completed_at", "position")
 
 
@@ -70,6 +72,7 @@ def task_json(task: TaskFields) -> dict[str, Any]:
         "due_date": None if task.due_date is None else task.due_date.isoformat(),
         "time_zone": task.time_zone,
         "recurrence": None if task.recurrence_rule is None else Schedule.of(task).recurrence,
+        "reminders": [dict(reminder) for reminder in task.reminders],
         "tags": list(task.tags),
         "list": None if task.list_id is None else str(task.list_id),
         "parent": None if task.parent_id is None else str(task.parent_id),

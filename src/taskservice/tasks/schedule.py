@@ -148,8 +148,13 @@ def _due_after(current: Moment | None, fields: dict[str, Any]) -> Moment | None:
 
 
 class ScheduleError(ValueError):
-    """A recurrence that cannot be: the 400 naming ``recurrence`` (``tasks.includeme``
-    answers it wherever it is raised; a body's schema lists it beside its other errors)."""
+    """A recurrence (or reminders) that cannot be: the 400 naming ``field``
+    (``tasks.includeme`` answers it wherever it is raised; a body's schema lists it beside
+    its other errors)."""
+
+    def __init__(self, message: str, field: str = "recurrence") -> None:
+        super().__init__(message)
+        self.field = field
 
 
 @contextmanager

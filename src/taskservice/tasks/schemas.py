@@ -37,6 +37,7 @@ from ..web.schema_types import (
     WholeMapping,
 )
 from ..web.schemas import cursor_node, limit_node, time_zone_node, trimmed_text
+from .reminders import check_due, reminders_node
 from .schedule import Schedule, ScheduleError, rescheduled
 
 # ``parent=``: the top-level tasks, or the subtasks of one task.
@@ -71,8 +72,9 @@ class _Rule:
             raise colander.Invalid(node, str(error)) from None
 
 
-# The fields a recurrence is checked against (tasks.schedule.rescheduled).
-SCHEDULE_FIELDS = frozenset({"due_at", "due_date", "time_zone", "recurrence"})
+# The fields a recurrence and reminders are checked against (tasks.schedule.rescheduled,
+# tasks.reminders.check_due).
+SCHEDULE_FIELDS = frozenset({"due_at", "due_date", "time_zone", "recurrence", "reminders"})
 
 
 def _conflicts(whole_body: bool) -> WholeCheck:
@@ -89,9 +91,10 @@ def _conflicts(whole_body: bool) -> WholeCheck:
                                 "(a day), not both"}
         if whole_body and failed and not failed & SCHEDULE_FIELDS:
             try:
-                rescheduled(Schedule(None, "UTC"), values)
+                schedule = rescheduled(Schedule(None, "UTC"), values)
+                check_due(values.get("reminders", ()), schedule.due)
             except ScheduleError as error:
-                return {"recurrence": str(error)}
+                return {error.field: str(error)}
         return {}
 
     return conflicts
@@ -146,6 +149,7 @@ def task_body(
         colander.SchemaNode(StrictDate(nullable=True), name="due_date", missing=missing(None)),
         time_zone_node(),
         recurrence_node(missing(None)),
+        reminders_node(missing([])),
         colander.SchemaNode(
             StrictSequence(), _tag(), name="tags", validator=_distinct, missing=missing([]),
         ),

@@ -110,9 +110,9 @@ def task_page(request: Request, list_id: int | None) -> dict[str, Any]:
 
 
 def schedule_error_view(exc: ScheduleError, request: Request) -> Response:
-    """A recurrence that cannot be, wherever a write or a read met it: the 400 naming
-    ``recurrence`` (nothing of the request is committed)."""
-    return render_errors(request, 400, [error_dict("body", "recurrence", str(exc))])
+    """A recurrence or reminders that cannot be, wherever a write or a read met them: the
+    400 naming the field (nothing of the request is committed)."""
+    return render_errors(request, 400, [error_dict("body", exc.field, str(exc))])
 
 
 def _parent_filter(query: dict[str, Any]) -> int | str | None:

@@ -14,6 +14,7 @@ from typing import Any
 
 from ..vocabulary import PRIORITY_RANK
 from .models import Task
+from .reminders import check_due, stored
 from .schedule import Schedule, rescheduled
 
 # The fields a body sets as the columns of the same name.
@@ -32,6 +33,8 @@ def _plain_columns(fields: dict[str, Any]) -> dict[str, Any]:
     columns = {name: fields[name] for name in PLAIN_FIELDS if name in fields}
     if "priority" in fields:
         columns["priority"] = PRIORITY_RANK[fields["priority"]]
+    if "reminders" in fields:
+        columns["reminders"] = stored(fields["reminders"])
     return columns
 
 
@@ -41,17 +44,22 @@ def new_task_columns(fields: dict[str, Any], zone: str, now: datetime) -> dict[s
     A task created done is created done: only a task that becomes done rolls forward.
     """
     done = fields.get("done", False)
-    return {**_plain_columns(fields), **rescheduled(Schedule(None, zone), fields).columns(),
-            "done": done, "completed_at": now if done else None}
+    schedule = rescheduled(Schedule(None, zone), fields)
+    columns = _plain_columns(fields)
+    columns.setdefault("reminders", [])
+    check_due(columns["reminders"], schedule.due)
+    return {**columns, **schedule.columns(), "done": done,
+            "completed_at": now if done else None}
 
 
 def task_write(task: Task, fields: dict[str, Any], now: datetime) -> TaskWrite:
     """What ``fields`` change in ``task`` at ``now``, in the contract's order: the
     other fields first (a new due restarts a series, ``recurrence: null`` ends it), then
     ``done`` becoming true completes the current occurrence, or the task when its series
-    has no next one (or it has none)."""
+    has no next one (or it has none). Relative reminders need the due the write leaves."""
     schedule = rescheduled(Schedule.of(task), fields)
     columns = {**_plain_columns(fields), **schedule.columns()}
+    check_due(columns.get("reminders", task.reminders), schedule.due)
     occurrence = None
     if "done" in fields and fields["done"] != task.done:
         rolled = schedule.completed(now) if fields["done"] else None

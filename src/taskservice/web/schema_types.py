@@ -186,6 +186,15 @@ class StrictBoolean(ScalarType):
         return cstruct
 
 
+class StrictInteger(ScalarType):
+    """A JSON whole number (``true`` and ``1.0`` are not)."""
+
+    def check(self, node: colander.SchemaNode, cstruct: Any) -> Any:
+        if not isinstance(cstruct, int) or isinstance(cstruct, bool):
+            raise colander.Invalid(node, "Must be a whole number")
+        return cstruct
+
+
 def parse_datetime(node: colander.SchemaNode, text: Any) -> datetime:
     """An RFC 3339 date-time with an offset, converted to UTC."""
     if not isinstance(text, str):
@@ -311,6 +320,28 @@ class StrictSequence(colander.Sequence):
         if not isinstance(value, list):
             raise colander.Invalid(node, "Must be a list")
         return value
+
+
+class WholeSequence(StrictSequence):
+    """A JSON array whose errors are the field's own, each item's prefixed by its place.
+
+    For a list that is one field to the client, such as a task's ``reminders``: "a 400
+    naming ``reminders``", whichever item is wrong.
+    """
+
+    def deserialize(self, node: colander.SchemaNode, cstruct: Any) -> Any:
+        try:
+            return super().deserialize(node, cstruct)
+        except colander.Invalid as invalid:
+            reasons = [reason if name == node.name else f"{_item_label(name)}: {reason}"
+                       for name, reason in invalid.asdict().items()]
+            raise colander.Invalid(node, "; ".join(reasons)) from None
+
+
+def _item_label(name: str) -> str:
+    """``reminders.0`` -> ``item 1``: an item's place as a person counts."""
+    last = name.rpartition(".")[2]
+    return f"item {int(last) + 1}" if last.isdigit() else last
 
 
 class QueryList(colander.Sequence):

@@ -45,8 +45,11 @@ class Deliverer:
         return frozenset(claimed.webhook_id for claimed in self.under_way.values())
 
     def step(self, claiming: bool = True) -> int:
-        """Record the attempts that have ended and claim for the free slots (one short
-        transaction, none when there is nothing to do); how many events were claimed."""
+        """Start a round (``Store.on_round``: reminders that came are queued), record the
+        attempts that have ended and claim for the free slots (one short transaction, none
+        when there is nothing to do); how many events were claimed."""
+        if claiming and self.store.on_round is not None:
+            self.store.on_round()
         ended = [(self.under_way.pop(done), _answer(done))
                  for done in [f for f in self.under_way if f.done()]]
         free = self.slots - len(self.under_way) if claiming else 0

@@ -31,8 +31,8 @@ from __future__ import annotations
 import json
 import logging
 import random
-from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager, nullcontext
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
@@ -54,7 +54,7 @@ from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import Session
 
 from ..db.base import utcnow
-from ..db.sqlite import SQLITE_IMMEDIATE
+from ..db.session import write_transaction
 from ..settings import Settings
 from ..vocabulary import PING_EVENT
 from ..web.representation import timestamp
@@ -99,14 +99,12 @@ class Store:
     # Told each attempt's outcome (the metrics' counter, when metrics are on).
     on_outcome: Callable[[str], None] | None = None
 
-    @contextmanager
-    def writing(self) -> Iterator[Session]:
+    # Called at the start of each round of the deliverer (runner.py: a DeliveryRound).
+    on_round: Callable[[], None] | None = None
+
+    def writing(self) -> AbstractContextManager[Session]:
         """A session in a write transaction, committed at the end (rolled back on error)."""
-        with self.write_turn or nullcontext(), self.session_factory() as session, \
-                session.begin():
-            if session.get_bind().dialect.name == "sqlite":
-                session.connection(execution_options={SQLITE_IMMEDIATE: True})
-            yield session
+        return write_transaction(self.session_factory, self.write_turn)
 
 
 def _due() -> Select[tuple[int]]:

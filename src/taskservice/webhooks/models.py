@@ -42,7 +42,7 @@ from ..vocabulary import ALL_EVENTS, EVENT_TYPES, WEBHOOK_URL_MAX_LENGTH
 EVENT_BITS: dict[str, int] = {
     "task.created": 0, "task.updated": 1, "task.deleted": 2, "task.shared": 3,
     "task.unshared": 4, "list.created": 5, "list.updated": 6, "list.deleted": 7,
-    "list.shared": 8, "list.unshared": 9, "ping": 10,
+    "list.shared": 8, "list.unshared": 9, "ping": 10, "task.reminder": 11,
 }
 if set(EVENT_BITS) != set(EVENT_TYPES) or len(set(EVENT_BITS.values())) != len(EVENT_BITS):
     raise ValueError("every event type of taskservice.vocabulary.EVENT_TYPES needs a bit of "

@@ -2,7 +2,8 @@
 
 :func:`queue_change` hears each change of a task or a list (``taskservice.events``) as
 its transaction commits, so the change, its log rows and its webhook events commit
-together, or none of them: a rolled-back request sends nothing, and a committed event is
+together, or none of them (and :func:`queue_reminders`, each reminder fired, in the
+firing's transaction): a rolled-back request sends nothing, and a committed event is
 in the database before anyone could kill the process that wrote it. It is subscribed
 only when webhooks are on (``includeme``): off, none of this runs.
 
@@ -39,8 +40,11 @@ from sqlalchemy.orm import Session
 
 from ..db.base import UTCDateTime, utcnow
 from ..events import ResourceChanged, ResourcesDeleting
+from ..reminders.events import RemindersFired
 from ..tasks import access
 from ..tasks.representation import changed_fields
+from ..vocabulary import REMINDER_EVENT
+from ..web.representation import timestamp
 from .models import EVENTS, WEBHOOKS, event_bit
 
 
@@ -130,6 +134,19 @@ def event_of(change: ResourceChanged) -> Event | None:
     return Event(f"{change.kind}.{change.action}", change.actor, data, change.owner_id,
                  change.list_id, task_id=change.object_id if change.kind == "task" else None,
                  grantee_id=grantee_id)
+
+
+def queue_reminders(fired: RemindersFired) -> None:
+    """A ``task.reminder`` event for each fired reminder, to whoever would be told of an
+    update of its task, in the firing's transaction; it occurred as it fired (its moment
+    is ``scheduled_for``)."""
+    queue(fired.session, [
+        Event(REMINDER_EVENT, None,
+              {"task": dict(reminder.task), "reminder": dict(reminder.reminder),
+               "scheduled_for": timestamp(reminder.scheduled_for),
+               "occurrence": None if reminder.occurrence is None else dict(reminder.occurrence)},
+              reminder.owner_id, reminder.list_id, task_id=reminder.task_id)
+        for reminder in fired.fired])
 
 
 def queue_change(change: ResourceChanged) -> None:

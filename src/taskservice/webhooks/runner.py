@@ -1,7 +1,8 @@
 """``taskservice.webhooks.delivery = thread``: the web process delivers in a thread.
 
 Started once the application is created (so ``make run`` needs nothing else), it runs the
-same loop as ``taskservice-worker`` on sessions of its own (never a request's), taking
+same loop as ``taskservice-worker`` (reminders included: each round is a ``DeliveryRound``)
+on sessions of its own (never a request's), taking
 this process's SQLite write turn like a request does. It is a daemon thread: a process
 that stops mid-attempt leaves the event leased, and it is retried when the lease ends.
 """
@@ -16,10 +17,10 @@ from functools import partial
 from pyramid.config import Configurator
 from pyramid.events import ApplicationCreated
 from pyramid.registry import Registry
-from sqlalchemy.orm import Session, sessionmaker
 from zope.interface import Interface
 
-from ..db.interfaces import ISessionFactory, ISQLiteWriteTurn
+from ..db.session import background_sessions, sqlite_write_turn
+from ..events import DeliveryRound
 from ..metrics import record_webhook_delivery, set_webhook_queue_depth_source
 from . import deliverer, delivery
 
@@ -31,11 +32,11 @@ class IDeliveryThread(Interface):
 
 
 def store_of(registry: Registry) -> delivery.Store:
-    """Sessions like the app's (same bind and options) that do not join a request."""
-    factory: sessionmaker[Session] = registry.getUtility(ISessionFactory)
-    return delivery.Store(partial(Session, **factory.kw),
-                          registry.queryUtility(ISQLiteWriteTurn),
-                          partial(record_webhook_delivery, registry))
+    """Sessions like the app's that do not join a request; each round notifies
+    :class:`~taskservice.events.DeliveryRound` to the app's subscribers."""
+    return delivery.Store(background_sessions(registry), sqlite_write_turn(registry),
+                          partial(record_webhook_delivery, registry),
+                          partial(registry.notify, DeliveryRound(registry)))
 
 
 def start(registry: Registry) -> None:

@@ -1,7 +1,9 @@
-"""``taskservice-worker <ini>``: deliver webhooks in a process of its own.
+"""``taskservice-worker <ini>``: deliver webhooks (and fire reminders) in a process of its own.
 
 Like ``pserve`` it takes the ini file first; the settings are validated as at start-up
-(``DATABASE_URL`` and ``TASKSERVICE_*`` included) and the ini's logging is set up. Several
+(``DATABASE_URL`` and ``TASKSERVICE_*`` included) and the ini's logging is set up. It then
+builds the application, never serving it: each delivery round is the app's
+``DeliveryRound``, heard by the same subscribers (and plugins) as in a web process. Several
 workers may run on one PostgreSQL database (they claim with ``SKIP LOCKED``); on SQLite
 run one. SIGTERM or SIGINT stops it after the attempt under way is recorded.
 Exit status: 0 stopped, 1 bad settings, 2 bad usage.
@@ -13,25 +15,31 @@ import argparse
 import signal
 import sys
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from types import FrameType
 
 from plaster.exceptions import PlasterError
-from pyramid.paster import get_appsettings, setup_logging
-from sqlalchemy.orm import sessionmaker
+from pyramid.paster import bootstrap, get_appsettings, setup_logging
+from pyramid.registry import Registry
 
-from ..db.session import make_engine
-from ..metrics.definitions import Metrics
+from ..db.interfaces import IDatabaseEngine
 from ..settings import Settings, SettingsError, load_settings, with_default_database
-from . import deliverer, delivery
+from . import deliverer, runner
 
 PROG = "taskservice-worker"
 
 
-def _outcome_counter(settings: Settings) -> Callable[[str], None] | None:
-    """With metrics on, this process counts its attempts; with PROMETHEUS_MULTIPROC_DIR
-    shared with the web processes, their ``/__metrics__`` adds them up (docs/operations.md)."""
-    return Metrics().count_delivery if settings.metrics == "prometheus" else None
+def application_registry(ini: str) -> Registry:
+    """The registry of the app ``ini`` builds, with no delivery thread of its own.
+
+    With metrics on, this process counts what it does; with PROMETHEUS_MULTIPROC_DIR shared
+    with the web processes, their ``/__metrics__`` adds it up (docs/operations.md).
+    """
+    env = bootstrap(ini)
+    env["closer"]()
+    registry: Registry = env["registry"]
+    runner.stop(registry)  # an ini whose delivery is "thread": this process is the deliverer
+    return registry
 
 
 def load(ini: str) -> Settings:
@@ -50,7 +58,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (PlasterError, SettingsError, OSError) as error:
         print(f"{PROG}: {error}", file=sys.stderr)
         return 1
-    engine = make_engine(settings.database_url)
+    registry = application_registry(options.ini)
     stop = threading.Event()
 
     def request_stop(signum: int, _frame: FrameType | None) -> None:
@@ -59,10 +67,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, request_stop)
     signal.signal(signal.SIGINT, request_stop)
     try:
-        store = delivery.Store(sessionmaker(bind=engine), on_outcome=_outcome_counter(settings))
-        deliverer.run(store, settings, stop)
+        deliverer.run(runner.store_of(registry), settings, stop)
     finally:
-        engine.dispose()
+        registry.getUtility(IDatabaseEngine).dispose()
     return 0
 
 

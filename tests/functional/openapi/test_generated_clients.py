@@ -46,7 +46,7 @@ OPERATION_IDS = {
     ("/lists/{id}/shares/{username}", "delete"): "deleteListShare",
     ("/changes", "get"): "syncChanges", ("/tasks/{id}/history", "get"): "getTaskHistory",
     ("/tasks/{id}/occurrences", "get"): "getTaskOccurrences",
-    ("/tasks/{id}/move", "post"): "moveTask",
+    ("/tasks/{id}/move", "post"): "moveTask", ("/reminders", "get"): "listReminders",
     ("/batch", "post"): "runBatch",
     ("/webhooks", "post"): "createWebhook", ("/webhooks", "get"): "listWebhooks",
     ("/webhooks/{id}", "get"): "getWebhook", ("/webhooks/{id}", "patch"): "patchWebhook",
@@ -95,7 +95,8 @@ def test_operations_are_tagged_by_domain(document):
     assert tags["/changes"] == tags["/tasks/{id}/history"] == ["changes"]
     assert tags["/webhooks"] == tags["/webhooks/{id}/deliveries"] == ["webhooks"]
     assert {tag for tagged in tags.values() for tag in tagged} == {
-        "accounts", "tasks", "lists", "changes", "batch", "webhooks", "ops", "openapi"}
+        "accounts", "tasks", "lists", "reminders", "changes", "batch", "webhooks", "ops",
+        "openapi"}
 
 
 @pytest.mark.parametrize("values", [PRIORITIES, SHARE_PERMISSIONS, SORTS,

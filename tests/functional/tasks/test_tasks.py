@@ -9,8 +9,8 @@ from taskservice.tasks.models import Task
 from tests.support.api import assert_error, create_task, send_json
 
 DEFAULTS = {"description": "", "done": False, "priority": "normal", "due_at": None,
-            "due_date": None, "time_zone": "UTC", "recurrence": None, "tags": [], "list": None,
-            "parent": None}
+            "due_date": None, "time_zone": "UTC", "recurrence": None, "reminders": [], "tags": [],
+            "list": None, "parent": None}
 READ_ONLY = ["id", "owner", "created_at", "updated_at", "completed_at", "version", "position"]
 
 

@@ -13,7 +13,7 @@ from taskservice.webhooks.models import EVENT_BITS, event_bit, event_mask
 STORED_BITS = {
     "task.created": 0, "task.updated": 1, "task.deleted": 2, "task.shared": 3,
     "task.unshared": 4, "list.created": 5, "list.updated": 6, "list.deleted": 7,
-    "list.shared": 8, "list.unshared": 9, "ping": 10,
+    "list.shared": 8, "list.unshared": 9, "ping": 10, "task.reminder": 11,
 }
 
 
