@@ -36,7 +36,7 @@ from taskservice.db.session import make_engine
 from taskservice.webhooks.models import DELIVERIES, EVENTS
 from tests.support.constants import FAST_HASHING
 from tests.support.dates import iso, parse
-from tests.support.load import ApiUser, server_database
+from tests.support.load import ApiUser, error_lines, server_database
 from tests.support.metrics import parse_samples, scrape, total
 from tests.support.servers import PserveProcess, WorkerProcess
 from tests.support.webhooks import RECEIVER_ENVIRONMENT, Received, Receiver
@@ -120,32 +120,25 @@ def remind_many(users: list[ApiUser], per_user: int,
     once they are all set (a reminder set after its moment never fires); that moment and
     every (task id, moment) expected to fire.
 
-    The first batch is created without reminders and times the writes: the moment is then
-    put twice as far ahead as the rest should take, and the first batch gets its
-    reminders last.
+    The tasks are created first, then given their reminders (batches of PATCH): the
+    creations time the writes, and the first moment is put twice their duration ahead.
     """
     started = time.monotonic()
-    timing = create_tasks(users[0], [{"title": f"timing {n}"} for n in range(BATCH)])
-    batches = math.ceil(len(users) * per_user / BATCH)
-    first = whole_second_after(2 * (time.monotonic() - started) * batches + 2)
+    tasks = [(user, create_tasks(user, [{"title": f"reminded {n}"} for n in range(per_user)]))
+             for user in users]
+    first = whole_second_after(2 * (time.monotonic() - started) + 2)
 
     def moment(number: int) -> datetime:
         return first + timedelta(seconds=number % seconds)
 
-    expected = set()
-    for index, user in enumerate(users):
-        numbers = range(BATCH if index == 0 else 0, per_user)
-        ids = create_tasks(user, [{"title": f"reminded {n}",
-                                   "reminders": [{"at": iso(moment(n))}]} for n in numbers])
-        expected |= {(task_id, moment(n)) for task_id, n in zip(ids, numbers, strict=True)}
-    run_batches(users[0], [{"method": "PATCH", "path": f"/tasks/{task_id}",
+    for user, ids in tasks:
+        run_batches(user, [{"method": "PATCH", "path": f"/tasks/{task_id}",
                             "body": {"reminders": [{"at": iso(moment(n))}]}}
-                           for n, task_id in enumerate(timing)])
-    expected |= {(task_id, moment(n)) for n, task_id in enumerate(timing)}
+                           for n, task_id in enumerate(ids)])
     left = first.timestamp() - time.time()
     assert left > 0, f"setting the reminders took {-left:.1f}s past their moment"
-    print(f"\n{len(expected)} reminders set, {left:.1f}s before the first comes due")
-    return first, expected
+    print(f"\n{len(users) * per_user} reminders set, {left:.1f}s before the first comes due")
+    return first, {(task_id, moment(n)) for _, ids in tasks for n, task_id in enumerate(ids)}
 
 
 # -- at the receiver ----------------------------------------------------------------------
@@ -179,9 +172,16 @@ def wait_for_reminders(receiver: Receiver, expected: set[tuple[str, datetime]],
                         f"{DEADLINE:.0f}s after their moment, e.g. {sorted(missing)[:3]}")
         time.sleep(0.1)
     print(f"all {len(expected)} arrived {time.time() - last_moment.timestamp():.2f}s after "
-          "the last moment")
+          f"the last moment; queued at most {max(queueing_lags(receiver)):.2f}s after its own")
     time.sleep(SETTLE)
     return fired(receiver)
+
+
+def queueing_lags(receiver: Receiver) -> list[float]:
+    """Seconds from each reminder's moment to its event (its ``occurred_at``: when it was
+    fired and queued); the contract's 5 s are about these, delivery comes after."""
+    return [(parse(body["occurred_at"]) - parse(body["data"]["scheduled_for"])).total_seconds()
+            for body in (delivery.json for delivery in reminders_received(receiver))]
 
 
 def assert_each_fired_once(seen: Fired, expected: set[tuple[str, datetime]]) -> None:
@@ -282,9 +282,9 @@ def test_two_workers_and_a_web_process_queue_each_of_500_due_reminders_once(
     with Receiver() as receiver:
         web = processes.enter_context(
             PserveProcess(tmp_path, environment(database, "thread"), name="web"))
-        for number in range(2):
-            processes.enter_context(WorkerProcess(
-                tmp_path, environment(database, "worker"), name=f"worker{number}"))
+        workers = [processes.enter_context(WorkerProcess(
+            tmp_path, environment(database, "worker"), name=f"worker{number}"))
+            for number in range(2)]
         users = [ApiUser.register(web.port, f"racer{number}") for number in range(5)]
         for user in users:
             subscribe(user, receiver.url)
@@ -293,43 +293,42 @@ def test_two_workers_and_a_web_process_queue_each_of_500_due_reminders_once(
     assert len(expected) == 500
     assert_each_fired_once(seen, expected)
     assert reminder_events_queued(database) == event_ids(seen)
+    # Three deliverers at work on five webhooks at once is ordinary operation: nothing in it
+    # may fail (a deadlock between two of them, say, loses their recorded outcomes).
+    for process in (web, *workers):
+        assert error_lines(process.output()) == [], process.output()
 
 
 def test_workers_killed_mid_claim_lose_no_reminder_and_double_none(
         tmp_path, database, processes):
-    """300 reminders come due over six seconds, 50 a second, while one worker after another
-    is started and killed with SIGKILL at a random moment of its firing; then a fresh
-    worker runs. A claim a killed worker had not committed must be fired by a later one, one
-    it had committed never again. (A delivery the kill cut may be repeated, with its event
-    id: that is the webhooks' at-least-once, not a second firing.)"""
+    """300 reminders come due over six seconds, 50 a second, while five workers race to
+    fire them and are killed with SIGKILL one by one at random moments of those seconds;
+    then a fresh worker runs. A claim a killed worker had not committed must be fired by
+    another, one it had committed never again. (A delivery the kill cut may be repeated,
+    with its event id: that is the webhooks' at-least-once, not a second firing.)"""
     seed = random.randrange(2**32)
     print(f"\nrandom seed {seed}")
     chance = random.Random(seed)
     env = environment(database, "worker")
     with Receiver() as receiver:
         web = processes.enter_context(PserveProcess(tmp_path, env, name="web"))
+        doomed = [processes.enter_context(WorkerProcess(tmp_path, env, name=f"killed{n}"))
+                  for n in range(5)]
+        for worker in doomed:  # all up (and the box quiet) before the writes are timed
+            assert wait_for_line(worker, "webhook delivery started", 30), worker.output()
         user = ApiUser.register(web.port, "survivor")
         subscribe(user, receiver.url)
         first, expected = remind_many([user], per_user=300, seconds=6)
-        sleep_until(first - timedelta(seconds=1))
-        for number in range(5):
-            kill_while_firing(WorkerProcess(tmp_path, env, name=f"killed{number}"), chance)
+        for worker, moment in zip(doomed, sorted(chance.uniform(0, 6) for _ in doomed),
+                                  strict=True):
+            sleep_until(first + timedelta(seconds=moment))
+            worker.kill()
             print(f"kill -9 at {time.time() - first.timestamp():+.2f}s of the first moment: "
                   f"{len(fired(receiver))} reminders told so far")
         processes.enter_context(WorkerProcess(tmp_path, env, name="fresh"))
         seen = wait_for_reminders(receiver, expected, first + timedelta(seconds=5))
     assert_each_fired_once(seen, expected)
     assert reminder_events_queued(database) == event_ids(seen)
-
-
-def kill_while_firing(worker: WorkerProcess, chance: random.Random) -> None:
-    """Start ``worker``, let its loop run for a random part of a second, ``kill -9`` it."""
-    worker.start()
-    try:
-        wait_for_line(worker, "webhook delivery started", timeout=15)
-        time.sleep(chance.uniform(0.0, 1.0))
-    finally:
-        worker.kill()
 
 
 @pytest.mark.parametrize("starter", ["worker", "thread"])
