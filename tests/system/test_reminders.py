@@ -296,7 +296,7 @@ def test_two_workers_and_a_web_process_queue_each_of_500_due_reminders_once(
     # Three deliverers at work on five webhooks at once is ordinary operation: nothing in it
     # may fail (a deadlock between two of them, say, loses their recorded outcomes).
     for process in (web, *workers):
-        assert error_lines(process.output()) == [], process.output()
+        assert error_lines(process.output()) == [], f"see {process.log_path}"
 
 
 def test_workers_killed_mid_claim_lose_no_reminder_and_double_none(
