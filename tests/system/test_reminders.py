@@ -194,7 +194,8 @@ def assert_each_fired_once(seen: Fired, expected: set[tuple[str, datetime]]) -> 
     assert not missing, f"{len(missing)} reminders never fired, e.g. {sorted(missing)[:3]}"
     assert not unexpected, f"{len(unexpected)} fired unasked, e.g. {sorted(unexpected)[:3]}"
     assert not doubled, (f"{len(doubled)} reminders fired more than once, e.g. "
-                         f"{sorted(doubled.items())[:3]}")
+                         f"{[(key, len(ids)) for key, ids in sorted(doubled.items())[:3]]} "
+                         "(reminder, times)")
 
 
 def event_ids(seen: Fired) -> set[str]:
