@@ -200,6 +200,11 @@ class WorkerProcess:
     def __exit__(self, *exc_info: object) -> None:
         self.stop()
 
+    def started(self) -> WorkerProcess:
+        """This worker, started (for a list of workers a fixture stops)."""
+        self.start()
+        return self
+
     def start(self) -> None:
         with open(self.log_path, "ab") as log:
             self.process = subprocess.Popen(
