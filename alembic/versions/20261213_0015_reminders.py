@@ -3,7 +3,8 @@
 - ``tasks.reminders``: a task's reminders as the API shows them (JSON, ``[]`` for every
   existing task).
 - ``task_reminders``: when each reminder of a not-done task comes and whether it is still
-  to fire, empty until a task has reminders; its partial index holds the armed rows only.
+  to fire, with copies of its task's owner and list, empty until a task has reminders;
+  one partial index holds the armed rows only, two read a user's or a list's by moment.
 - Webhooks subscribed to ``*`` gain the bit of the new event ``task.reminder`` (bit 11 of
   ``event_mask``): ``*`` means every event, this one included.
 
@@ -32,6 +33,8 @@ REMINDER_EVENT = "task.reminder"
 REMINDER_BIT = 1 << 11
 ALL_EVENTS = "*"
 ARMED = {"sqlite_where": sa.text("armed = 1"), "postgresql_where": sa.text("armed")}
+IN_A_LIST = {"sqlite_where": sa.text("list_id IS NOT NULL"),
+             "postgresql_where": sa.text("list_id IS NOT NULL")}
 WEBHOOKS = sa.table("webhooks", sa.column("id", ID), sa.column("events", sa.JSON),
                     sa.column("event_mask", sa.Integer), sa.column("active", sa.Boolean),
                     sa.column("disabled_reason", sa.Text))
@@ -50,10 +53,14 @@ def upgrade() -> None:
         sa.Column("reminder", sa.JSON, nullable=False),
         sa.Column("scheduled_for", UTC_TIME, nullable=False),
         sa.Column("armed", sa.Boolean, nullable=False),
+        sa.Column("owner_id", ID, nullable=False),
+        sa.Column("list_id", ID, nullable=True),
     )
     op.create_index("ix_task_reminders_armed", "task_reminders", ["scheduled_for"], **ARMED)
-    op.create_index("ix_task_reminders_moment", "task_reminders",
-                    ["scheduled_for", "task_id", "slot"])
+    op.create_index("ix_task_reminders_owner", "task_reminders",
+                    ["owner_id", "scheduled_for", "task_id", "slot"])
+    op.create_index("ix_task_reminders_list", "task_reminders",
+                    ["list_id", "scheduled_for", "task_id", "slot"], **IN_A_LIST)
     for webhook_id, events, mask in _webhooks():
         if ALL_EVENTS in events:
             _set(webhook_id, event_mask=mask | REMINDER_BIT)
@@ -72,9 +79,7 @@ def downgrade() -> None:
                .bindparams(type=REMINDER_EVENT))
     op.execute(sa.text("DELETE FROM webhook_deliveries WHERE event_type = :type")
                .bindparams(type=REMINDER_EVENT))
-    op.drop_index("ix_task_reminders_moment", "task_reminders")
-    op.drop_index("ix_task_reminders_armed", "task_reminders")
-    op.drop_table("task_reminders")
+    op.drop_table("task_reminders")  # and its indexes
     op.drop_column("tasks", "reminders")
 
 

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import http.client
+
 from prometheus_client.parser import text_string_to_metric_families
+
+from tests.support.servers import REQUEST_TIMEOUT
 
 Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
 
@@ -28,3 +32,15 @@ def total(samples: Samples, name: str, **labels: str) -> float:
     """The sum of ``name`` over every series whose labels include ``labels``."""
     wanted = set(labels.items())
     return sum(v for (sample, key), v in samples.items() if sample == name and wanted <= key)
+
+
+def scrape(port: int) -> str:
+    """``GET /__metrics__`` of the server on 127.0.0.1:``port`` (without a token): the text."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=REQUEST_TIMEOUT)
+    try:
+        connection.request("GET", "/__metrics__")
+        response = connection.getresponse()
+        assert response.status == 200
+        return response.read().decode("utf-8")
+    finally:
+        connection.close()

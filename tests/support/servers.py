@@ -14,6 +14,7 @@ import http.client
 import json
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
@@ -175,6 +176,56 @@ class GunicornProcess(PserveProcess):
     def command(self) -> list[str]:
         return [str(VENV_BIN / "gunicorn"), "--paste", self.ini,
                 "-b", f"127.0.0.1:{self.port}", *self.options]
+
+
+class WorkerProcess:
+    """``taskservice-worker <ini>`` (the console script) with ``env``; a context manager.
+
+    It delivers webhooks and fires reminders, as a deployment's worker does. ``kill``
+    is a ``kill -9``: nothing of the process's own runs after it, which is what the tests
+    of "a worker dies mid-transaction" need; ``stop`` is the graceful SIGTERM.
+    """
+
+    def __init__(self, workdir: Path, env: dict[str, str], ini: str = "production.ini",
+                 name: str = "worker") -> None:
+        self.env = server_environment(env)
+        self.ini = ini
+        self.log_path = workdir / f"{name}.log"
+        self.process: subprocess.Popen | None = None
+
+    def __enter__(self) -> WorkerProcess:
+        self.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    def started(self) -> WorkerProcess:
+        """This worker, started (for a list of workers a fixture stops)."""
+        self.start()
+        return self
+
+    def start(self) -> None:
+        with open(self.log_path, "ab") as log:
+            self.process = subprocess.Popen(
+                [str(VENV_BIN / "taskservice-worker"), self.ini], cwd=ROOT, env=self.env,
+                stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+
+    def stop(self) -> int | None:
+        """SIGTERM (SIGKILL if it outstays STOP_TIMEOUT); its exit status, if it ran."""
+        if self.process is None:
+            return None
+        stop_process(self.process)
+        return self.process.returncode
+
+    def kill(self) -> None:
+        """``kill -9``, and wait until it is gone."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGKILL)
+            self.process.wait(timeout=STOP_TIMEOUT)
+
+    def output(self) -> str:
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
 
 
 def run_pserve_to_exit(env: dict[str, str], ini: str = "production.ini",

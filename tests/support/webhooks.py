@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -30,10 +30,22 @@ RECEIVER_SETTINGS = {
 RECEIVER_OVERRIDES = {key.replace(".", "__"): value for key, value in RECEIVER_SETTINGS.items()}
 
 
+def setting_variable(key: str) -> str:
+    """The environment variable overriding ini ``key`` (contract section 6)."""
+    return "TASKSERVICE_" + key.removeprefix("taskservice.").upper().replace(".", "_")
+
+
+# The same as the environment of a server or worker process started from an unchanged ini.
+RECEIVER_ENVIRONMENT = {setting_variable(key): value for key, value in RECEIVER_SETTINGS.items()}
+
+
 @dataclass(frozen=True)
 class Received:
     headers: dict[str, str]
     body: bytes
+    # When the request arrived (``time.time()``): a test compares it with a moment the
+    # service was given, such as a reminder's ``scheduled_for``.
+    at: float = field(default_factory=time.time)
 
     @property
     def json(self) -> Any:

@@ -6,7 +6,6 @@ In prometheus_client's multiprocess mode each worker writes its counts to files 
 
 from __future__ import annotations
 
-import http.client
 import subprocess
 import sys
 import time
@@ -17,9 +16,8 @@ import pytest
 
 from tests.support.constants import ROOT
 from tests.support.database import migrated_database
-from tests.support.metrics import parse_samples, total, value
+from tests.support.metrics import parse_samples, scrape, total, value
 from tests.support.servers import (
-    REQUEST_TIMEOUT,
     START_TIMEOUT,
     free_port,
     http_request,
@@ -68,17 +66,6 @@ def gunicorn(tmp_path: Path):
         yield port, metrics_dir
     finally:
         stop_process(process)
-
-
-def scrape(port: int) -> str:
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=REQUEST_TIMEOUT)
-    try:
-        connection.request("GET", "/__metrics__")
-        response = connection.getresponse()
-        assert response.status == 200
-        return response.read().decode("utf-8")
-    finally:
-        connection.close()
 
 
 def worker_pids(metrics_dir: Path) -> set[str]:

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
-import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,8 +21,8 @@ from taskservice.accounts.models import User
 from taskservice.db.base import utcnow
 from taskservice.db.session import make_engine
 from taskservice.webhooks.models import DELIVERIES, EVENTS
-from tests.support.constants import FAST_HASHING, PASSWORD, ROOT
-from tests.support.servers import PserveProcess, migrate, server_environment, stop_process
+from tests.support.constants import FAST_HASHING, PASSWORD
+from tests.support.servers import PserveProcess, WorkerProcess, migrate
 from tests.support.webhooks import Receiver
 
 DELIVERY_TIMEOUT = 60.0
@@ -50,27 +48,12 @@ def environment(url: str, delivery: str) -> dict[str, str]:
             "TASKSERVICE_WEBHOOKS_TIMEOUT": "2", "TASKSERVICE_WEBHOOKS_RETRY_DELAYS": "0 0 0"}
 
 
-class Worker:
-    """``python -m taskservice.webhooks.worker production.ini``: the console script's code."""
-
-    def __init__(self, workdir: Path, env: dict[str, str], name: str = "worker") -> None:
-        self.log_path = workdir / f"{name}.log"
-        with open(self.log_path, "wb") as log:
-            self.process = subprocess.Popen(
-                [sys.executable, "-m", "taskservice.webhooks.worker", "production.ini"],
-                cwd=ROOT, env=server_environment(env), stdout=log, stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL)
-
-    def output(self) -> str:
-        return self.log_path.read_text(errors="replace")
-
-
 @pytest.fixture
-def workers() -> Iterator[list[Worker]]:
-    started: list[Worker] = []
+def workers() -> Iterator[list[WorkerProcess]]:
+    started: list[WorkerProcess] = []
     yield started
     for worker in started:
-        stop_process(worker.process)
+        worker.stop()
 
 
 def sign_up(server: PserveProcess, username: str) -> dict[str, str]:
@@ -120,16 +103,14 @@ def test_a_worker_killed_mid_delivery_leaves_the_attempt_to_be_retried(
     env = environment(database_url, "worker")
     with Receiver(delay=0.5) as receiver, PserveProcess(tmp_path, env) as server:
         tasks = commit_events(server, receiver, username)
-        workers.append(Worker(tmp_path, env, "first"))
+        workers.append(WorkerProcess(tmp_path, env, name="first").started())
         receiver.wait_for(1, DELIVERY_TIMEOUT)  # an attempt is under way (0.5 s each)
-        workers[0].process.send_signal(signal.SIGKILL)
-        workers[0].process.wait(timeout=10)
+        workers[0].kill()
         assert len(delivered_tasks(receiver)) < EVENTS_AT_ONCE
-        workers.append(Worker(tmp_path, env, "second"))
+        workers.append(WorkerProcess(tmp_path, env, name="second").started())
         receiver.delay = 0
         receiver.wait_for(EVENTS_AT_ONCE, DELIVERY_TIMEOUT)
-        workers[1].process.send_signal(signal.SIGTERM)  # a graceful stop
-        assert workers[1].process.wait(timeout=10) == 0, workers[1].output()
+        assert workers[1].stop() == 0, workers[1].output()  # a graceful stop
     assert delivered_tasks(receiver) == tasks
     assert "event_id=" in workers[1].output()  # each attempt is logged with its event id
 
@@ -153,11 +134,10 @@ def test_two_workers_deliver_1000_events_never_the_same_one_at_once(tmp_path, wo
                 {"webhook_id": int(hook["id"]), "type": "task.created", "occurred_at": now,
                  "actor": "x", "data": "{}", "attempt": 0, "next_attempt_at": now}
                 for _ in range(count)]).scalars().all()
-        workers.extend(Worker(tmp_path, env, f"w{n}") for n in range(2))
+        workers.extend(WorkerProcess(tmp_path, env, name=f"w{n}").started() for n in range(2))
         received = receiver.wait_for(count, DELIVERY_TIMEOUT * 2)
         for worker in workers:
-            worker.process.send_signal(signal.SIGTERM)
-            assert worker.process.wait(timeout=10) == 0
+            assert worker.stop() == 0
         with engine.connect() as connection:
             attempts = connection.execute(select(DELIVERIES.c.event_id, DELIVERIES.c.attempt)
                                           .where(DELIVERIES.c.webhook_id == int(hook["id"]))
@@ -182,11 +162,10 @@ def test_two_workers_and_a_slow_receiver_never_deliver_one_event_twice_at_once(
     env = environment(database_url, "worker")
     with Receiver(delay=1.0) as receiver, PserveProcess(tmp_path, env) as server:
         tasks = commit_events(server, receiver, username)
-        workers.extend(Worker(tmp_path, env, f"w{n}") for n in range(2))
+        workers.extend(WorkerProcess(tmp_path, env, name=f"w{n}").started() for n in range(2))
         receiver.wait_for(EVENTS_AT_ONCE, DELIVERY_TIMEOUT)
         for worker in workers:  # each records the attempt under way, then stops
-            worker.process.send_signal(signal.SIGTERM)
-            assert worker.process.wait(timeout=10) == 0, worker.output()
+            assert worker.stop() == 0, worker.output()
     assert delivered_tasks(receiver) == tasks
     assert receiver.overlaps == []
     assert len(receiver.deliveries) == EVENTS_AT_ONCE  # none was taken again
@@ -208,7 +187,7 @@ def test_a_worker_turns_to_another_users_event_while_slow_receivers_hold_theirs(
             subscribe(server, alice, f"{slow.url}?n={number}")
         subscribe(server, bob, fast.url)
         assert server.request("POST", "/tasks", {"title": "a"}, alice)[0] == 201
-        workers.append(Worker(tmp_path, env))
+        workers.append(WorkerProcess(tmp_path, env).started())
         slow.wait_for(1, DELIVERY_TIMEOUT)  # alice's deliveries are under way
         assert server.request("POST", "/tasks", {"title": "b"}, bob)[0] == 201
         fast.wait_for(1, DELIVERY_TIMEOUT)

@@ -2,8 +2,8 @@
 
 Every write of a task ends in a ``ResourceChanged`` (``taskservice.events``), whichever
 path made it (a PATCH, a PUT, a batch, a completion that rolls a series forward, a
-command line). When the task's reminders, due, zone or completion changed, its rows are
-written again here, in the same transaction: no view calls this. A deleted task's rows go
+command line). When the task's reminders, due, zone, completion or list changed, its rows
+are written again here, in the same transaction: no view calls this. A deleted task's rows go
 with it (``ON DELETE CASCADE``), and who may view it is asked when a reminder fires, so
 neither a deletion nor a change of access needs anything here.
 
@@ -29,8 +29,9 @@ from ..events import Body, ResourceChanged
 from ..tasks.reminders import ReminderTime, moments
 from .models import TASK_REMINDERS
 
-# The fields of a task's body its reminders' moments depend on.
-WATCHED = ("reminders", "due_at", "due_date", "time_zone", "done")
+# The fields of a task's body its reminders' rows depend on: their moments, and the
+# list they copy.
+WATCHED = ("reminders", "due_at", "due_date", "time_zone", "done", "list")
 
 _row = TASK_REMINDERS.c
 CLEAR = (delete(TASK_REMINDERS).where(_row.task_id == bindparam("task_id"))
@@ -48,13 +49,13 @@ def rearm(change: ResourceChanged) -> None:
     if after is None or change.share is not None:
         return
     before = change.before if change.action == "updated" else None
+    if not after["reminders"] and (before is None or not before["reminders"]):
+        return  # a task without reminders, before or after, has no rows
     if before is not None and all(before[name] == after[name] for name in WATCHED):
         return
-    if before is None and not after["reminders"]:
-        return  # a new task without reminders has no rows to write
     session: Session = change.request.dbsession
     armed_before = _clear(session, change.object_id) if before is not None else {}
-    _arm(session, change.object_id, _times(after), armed_before)
+    _arm(session, change, _times(after), armed_before)
 
 
 def _times(task: Body) -> Iterable[ReminderTime]:
@@ -79,11 +80,11 @@ def _clear(session: Session, task_id: int) -> dict[Identity, bool]:
     return {_identity(row.reminder, row.scheduled_for): row.armed for row in rows}
 
 
-def _arm(session: Session, task_id: int, times: Iterable[ReminderTime],
+def _arm(session: Session, change: ResourceChanged, times: Iterable[ReminderTime],
          armed_before: dict[Identity, bool]) -> None:
     now = utcnow()
-    rows = [{"task_id": task_id, "slot": time.slot, "reminder": time.reminder,
-             "scheduled_for": time.at,
+    rows = [{"task_id": change.object_id, "slot": time.slot, "reminder": time.reminder,
+             "scheduled_for": time.at, "owner_id": change.owner_id, "list_id": change.list_id,
              "armed": armed_before.get(_identity(time.reminder, time.at), time.at > now)}
             for time in times]
     if rows:

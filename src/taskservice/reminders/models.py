@@ -4,8 +4,10 @@
 row per reminder of the task's current occurrence, with its moment. It is what the
 firing claims (``ix_task_reminders_armed``: the armed rows, soonest first, a range that
 holds only what is yet to fire however many have fired) and what ``GET /reminders``
-reads (``ix_task_reminders_moment``: a window of moments). A done task has no rows; a
-row fired, or set when its moment had passed, stays (``armed`` false) so that re-sending
+reads: the task's owner and list are copied in (an owner never changes; a list move
+rewrites the rows), so "my reminders this week" and "my lists' reminders this week" are
+each a range of one index, whoever else has reminders. A done task has no rows; a row
+fired, or set when its moment had passed, stays (``armed`` false) so that re-sending
 the same reminders never fires them again (arming.py).
 """
 
@@ -34,7 +36,10 @@ class TaskReminder(Base):
         Index("ix_task_reminders_armed", "scheduled_for",
               sqlite_where=literal_column("armed = 1"),
               postgresql_where=literal_column("armed")),
-        Index("ix_task_reminders_moment", "scheduled_for", "task_id", "slot"),
+        Index("ix_task_reminders_owner", "owner_id", "scheduled_for", "task_id", "slot"),
+        Index("ix_task_reminders_list", "list_id", "scheduled_for", "task_id", "slot",
+              sqlite_where=literal_column("list_id IS NOT NULL"),
+              postgresql_where=literal_column("list_id IS NOT NULL")),
     )
 
     task_id: Mapped[int] = mapped_column(
@@ -45,6 +50,9 @@ class TaskReminder(Base):
     # body for it).
     reminder: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False)
     scheduled_for: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    # Copies of the task's owner and list (see the module docstring).
+    owner_id: Mapped[int] = mapped_column(ID, nullable=False)
+    list_id: Mapped[int | None] = mapped_column(ID, nullable=True)
     armed: Mapped[bool] = mapped_column(Boolean, nullable=False)
 
 

@@ -1,34 +1,32 @@
 """``GET /reminders``: the caller's upcoming reminders, for clients that schedule local
 notifications (contract section 14).
 
-A window of moments (``ix_task_reminders_moment``) of the tasks the caller may view and
-that are not done, decided in SQL by the one access rule (``tasks.access``) -- as a
-member, not as an admin: an admin's reminders are their own, not every user's.
+A window of moments of the tasks the caller may view and that are not done, decided in
+SQL by the one access rule (``tasks.access``, composed in listing.py) -- as a member, not
+as an admin: an admin's reminders are their own, not every user's.
 """
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 
 import colander
 from pyramid.authorization import Allow, Authenticated
 from pyramid.request import Request
-from sqlalchemy import bindparam, false, select
 
 from ..db.base import utcnow
 from ..permissions import Permission
-from ..tasks.access import VIEWER, may_view
-from ..tasks.models import Task
 from ..traversal import ACL, Resource
 from ..vocabulary import MAX_REMINDERS, REMINDERS_DEFAULT_DAYS, REMINDERS_MAX_DAYS
 from ..web.errors import error_response
-from ..web.pagination import DATETIME, INTEGER, Keyset, KeysetQuery, integer, paginate
+from ..web.pagination import DATETIME, INTEGER, Keyset, integer, paginate
 from ..web.representation import timestamp
 from ..web.schema_types import QueryDateTime, StrictMapping
 from ..web.schemas import cursor_node, limit_node, request_schema
 from ..web.services import api_service
 from ..web.validation import QUERY_VALIDATORS
+from .listing import reminder_pages
 from .models import TaskReminder
 
 reminders = api_service("reminders", "/reminders", "The caller's upcoming reminders")
@@ -38,16 +36,6 @@ DEFAULT_SPAN = timedelta(days=REMINDERS_DEFAULT_DAYS)
 MAX_SPAN = timedelta(days=REMINDERS_MAX_DAYS)
 
 PAGES = Keyset("reminders", [DATETIME, INTEGER, integer(0, MAX_REMINDERS - 1)])
-UPCOMING: KeysetQuery[TaskReminder] = KeysetQuery(
-    select(TaskReminder).join(Task, Task.id == TaskReminder.task_id).where(
-        TaskReminder.scheduled_for >= bindparam("after"),
-        TaskReminder.scheduled_for <= bindparam("before"),
-        Task.done == false(),
-        may_view(VIEWER, owner=Task.owner_id, list_id=Task.list_id, task=Task.id,
-                 admin=false())),
-    [(TaskReminder.scheduled_for, False), (TaskReminder.task_id, False),
-     (TaskReminder.slot, False)],
-    lambda row: [row.scheduled_for, row.task_id, row.slot])
 
 
 class Reminders(Resource):
@@ -74,15 +62,22 @@ def list_reminders(request: Request) -> dict[str, Any]:
     included, in time order, a page at a time."""
     query = request.validated["querystring"]
     after = query.get("after") or utcnow()
-    before = query.get("before") or after + DEFAULT_SPAN
+    before = query.get("before") or _days_later(after)
     if before < after:
         raise error_response(400, "querystring", "before", "Must not be earlier than after")
     if before - after > MAX_SPAN:
         raise error_response(400, "querystring", "before",
                              f"Must be at most {REMINDERS_MAX_DAYS} days after after")
-    rows = UPCOMING.fetch(request.dbsession, {"after": after, "before": before,
-                                              "viewer": request.identity.user_id})
-    return paginate(request, PAGES, rows, reminder_json)
+    pages = reminder_pages(request.dbsession, request.identity.user_id, after, before)
+    return paginate(request, PAGES, pages, reminder_json)
+
+
+def _days_later(after: datetime) -> datetime:
+    """``after`` + the default window, or the calendar's last moment when that is sooner."""
+    try:
+        return after + DEFAULT_SPAN
+    except OverflowError:
+        return datetime.max.replace(tzinfo=UTC)
 
 
 def reminder_json(row: TaskReminder) -> dict[str, Any]:

@@ -48,10 +48,13 @@ class Deliverer:
         """Start a round (``Store.on_round``: reminders that came are queued), record the
         attempts that have ended and claim for the free slots (one short transaction, none
         when there is nothing to do); how many events were claimed."""
-        if claiming and self.store.on_round is not None:
-            self.store.on_round()
-        ended = [(self.under_way.pop(done), _answer(done))
-                 for done in [f for f in self.under_way if f.done()]]
+        if claiming:
+            self.start_round()
+        # Recorded in the order of their webhooks: each outcome may update its webhook's
+        # row, and two deliverers locking the same webhooks in different orders deadlock.
+        ended = sorted(((self.under_way.pop(done), _answer(done))
+                        for done in [f for f in self.under_way if f.done()]),
+                       key=lambda pair: (pair[0].webhook_id, pair[0].id))
         free = self.slots - len(self.under_way) if claiming else 0
         busy = self.busy()
         if not ended and not (free and anything_due(self.store, self.settings, busy)):
@@ -69,6 +72,16 @@ class Deliverer:
             future = self.pool.submit(attempt, claimed, self.settings, deadline)
             self.under_way[future] = claimed
         return len(batch)
+
+    def start_round(self) -> None:
+        """Tell the app a round begins (reminders fire): whatever fails there is logged and
+        delivery goes on, as after a database failure."""
+        if self.store.on_round is None:
+            return
+        try:
+            self.store.on_round()
+        except Exception:  # a subscriber's failure, plugin or ours: never the loop's end
+            log.exception("webhook delivery: the round's subscribers failed; going on")
 
     def wait(self, seconds: float, stop: threading.Event) -> None:
         """Until an attempt ends, ``stop`` is set or ``seconds`` have passed."""

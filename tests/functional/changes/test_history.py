@@ -31,7 +31,7 @@ def test_creation_is_an_entry_with_every_writable_field_from_null(alice):
         "done": {"from": None, "to": False}, "priority": {"from": None, "to": "high"},
         "due_at": {"from": None, "to": "2030-01-31T18:00:00Z"},
         "due_date": {"from": None, "to": None}, "time_zone": {"from": None, "to": "UTC"},
-        "recurrence": {"from": None, "to": None},
+        "recurrence": {"from": None, "to": None}, "reminders": {"from": None, "to": []},
         "tags": {"from": None, "to": ["home"]}, "list": {"from": None, "to": made["id"]},
         "parent": {"from": None, "to": None},
     }

@@ -93,10 +93,10 @@ def test_ping_may_be_subscribed_to_and_pings_come_on_request_only(app, alice, re
 def test_all_events_is_shown_as_sent_and_includes_ping(app, alice, receiver):
     hook = make_hook(alice, receiver.url, ["*"])
     assert hook.body["events"] == ["*"]
-    assert stored_mask(app, hook.id) == (1 << 11) - 1  # the ten object events and ping
+    assert stored_mask(app, hook.id) == (1 << 12) - 1  # the ten object events, ping, reminder
     alice.testapp.patch_json(f"/webhooks/{hook.id}", {"events": ["ping", "*"]},
                              headers=alice.headers, status=200)
-    assert stored_mask(app, hook.id) == (1 << 11) - 1
+    assert stored_mask(app, hook.id) == (1 << 12) - 1
 
 
 def test_deleting_a_webhook_drops_what_was_queued_for_it(app, alice, receiver):
