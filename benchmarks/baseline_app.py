@@ -387,19 +387,24 @@ def rearm(conn: sqlite3.Connection, row: tuple) -> None:
     current = datetime.now(UTC)
     conn.execute("DELETE FROM task_reminders WHERE task_id = ?", (row[0],))
     conn.executemany(
-        "INSERT INTO task_reminders (task_id, slot, reminder, scheduled_for, armed) "
-        "VALUES (?, ?, ?, ?, ?)",
-        [(row[0], slot, json.dumps(reminder), moment.strftime(STORED), moment > current)
-         for slot, reminder, moment in reminder_moments(row)])
+        "INSERT INTO task_reminders (task_id, slot, reminder, scheduled_for, owner_id, "
+        "list_id, armed) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [(row[0], slot, json.dumps(reminder), moment.strftime(STORED), row[11], row[12],
+          moment > current) for slot, reminder, moment in reminder_moments(row)])
 
 
+# A branch of the reminders a user sees (their own, their lists', those of tasks shared
+# with them), ordered and limited: each a range of the rows' copies of owner and list, or
+# a probe per shared task. Done tasks have no rows.
+REMINDER_BRANCH = ("SELECT task_id, slot FROM (SELECT task_id, slot FROM task_reminders "
+                   "WHERE {} AND scheduled_for >= ? AND scheduled_for <= ? "
+                   "ORDER BY scheduled_for, task_id, slot LIMIT ?)")
 REMINDERS_SQL = (
-    "SELECT r.task_id, r.slot, r.reminder, r.scheduled_for FROM task_reminders r "
-    "JOIN tasks t ON t.id = r.task_id WHERE r.scheduled_for >= ? AND r.scheduled_for <= ? "
-    "AND NOT t.done AND (t.owner_id = ? OR t.list_id IN (SELECT id FROM lists WHERE "
-    "owner_id = ? UNION SELECT list_id FROM list_shares WHERE user_id = ?) OR EXISTS "
-    "(SELECT 1 FROM task_shares s WHERE s.task_id = t.id AND s.user_id = ?)) "
-    "ORDER BY r.scheduled_for, r.task_id, r.slot LIMIT ?")
+    "SELECT task_id, slot, reminder, scheduled_for FROM task_reminders "
+    "WHERE (task_id, slot) IN (" + " UNION ".join(REMINDER_BRANCH.format(term) for term in (
+        "owner_id = ?", f"list_id IN ({MEMBER_LISTS_SQL})",
+        "task_id IN (SELECT task_id FROM task_shares WHERE user_id = ?)")) + ") "
+    "ORDER BY scheduled_for, task_id, slot LIMIT ?")
 
 
 def list_reminders(conn: sqlite3.Connection, user: tuple, query: dict) -> dict:
@@ -408,7 +413,9 @@ def list_reminders(conn: sqlite3.Connection, user: tuple, query: dict) -> dict:
     the bench asks for first pages)."""
     limit = int(query.get("limit", 20))
     window = [stored(query[bound]) for bound in ("after", "before")]
-    rows = conn.execute(REMINDERS_SQL, (*window, *[user[0]] * 4, limit + 1)).fetchall()
+    branch = (*window, limit + 1)
+    rows = conn.execute(REMINDERS_SQL, (user[0], *branch, user[0], user[0], *branch,
+                                        user[0], *branch, limit + 1)).fetchall()
     cursor = None
     if len(rows) > limit:
         payload = json.dumps([rows[limit - 1][3], rows[limit - 1][0], rows[limit - 1][1]]).encode()

@@ -112,7 +112,7 @@ def add_reminders(connection: Connection, at: list[datetime]) -> None:
         connection.execute(insert(TASKS), rows)
         connection.execute(insert(TASK_REMINDERS), [
             {"task_id": row["id"], "slot": 0, "reminder": row["reminders"][0],
-             "scheduled_for": moment, "armed": True}
+             "scheduled_for": moment, "owner_id": 1, "list_id": None, "armed": True}
             for row, moment in zip(rows, at[start:start + BATCH], strict=True)])
     if connection.dialect.name == "postgresql":
         connection.exec_driver_sql(

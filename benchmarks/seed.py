@@ -257,10 +257,12 @@ def reminder_task_row(task_id: int, number: int) -> dict:
 
 def reminder_rows(task: dict, now: datetime) -> list[dict]:
     """The ``task_reminders`` rows the app keeps for ``task`` (not done): one per reminder
-    of its current occurrence, armed when its moment is ahead of ``now``."""
+    of its current occurrence, with copies of the task's owner and list, armed when its
+    moment is ahead of ``now``."""
     due = task["due_date"] if task["due_date"] is not None else task["due_at"]
     return [{"task_id": task["id"], "slot": moment.slot,
              "reminder": task["reminders"][moment.slot], "scheduled_for": moment.at,
+             "owner_id": task["owner_id"], "list_id": task["list_id"],
              "armed": moment.at > now}
             for moment in moments(task["reminders"], due, task["time_zone"])]
 

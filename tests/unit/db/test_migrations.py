@@ -653,19 +653,62 @@ REMINDED_TASK = ("INSERT INTO tasks (id, owner_id, title, description, done, pri
                  " (30, 1, 'reminded', '', false, 1, '2031-01-01 09:00:00', 'Europe/Paris', 0,"
                  " '[]', '2030-05-01 00:00:00', '2030-05-01 00:00:00', 1, 'z0',"
                  " '[{\"offset\": -900}, {\"at\": \"2030-12-31T08:00:00Z\"}]')")
-REMINDER_ROWS = ("INSERT INTO task_reminders (task_id, slot, reminder, scheduled_for, armed)"
-                 " VALUES (30, 0, '{\"offset\": -900}', '2031-01-01 08:45:00', true),"
-                 " (30, 1, '{\"at\": \"2030-12-31T08:00:00Z\"}', '2030-12-31 08:00:00',"
-                 " false)")
+REMINDER_ROWS = ("INSERT INTO task_reminders (task_id, slot, reminder, scheduled_for,"
+                 " owner_id, list_id, armed) VALUES"
+                 " (30, 0, '{\"offset\": -900}', '2031-01-01 08:45:00', 1, NULL, true),"
+                 " (30, 1, '{\"at\": \"2030-12-31T08:00:00Z\"}', '2030-12-31 08:00:00', 1,"
+                 " NULL, false)")
+# Webhooks at 0014: one subscribed to every event ("*": bits 0 to 10 then), one to a single
+# event, each with an event queued and a delivery recorded.
+WEBHOOKS_0014 = ("INSERT INTO webhooks (id, owner_id, url, events, event_mask, active, secret,"
+                 " consecutive_failures, created_at) VALUES"
+                 " (1, 1, 'https://h.example/all', '[\"*\"]', 2047, true, 'whsec_x', 0,"
+                 " '2030-01-09 00:00:00'),"
+                 " (2, 1, 'https://h.example/updated', '[\"task.updated\"]', 2, true, 'whsec_x',"
+                 " 0, '2030-01-09 00:00:00')")
+WEBHOOK_EVENTS = ("INSERT INTO webhook_events (webhook_id, type, occurred_at, data, attempt,"
+                  " next_attempt_at) VALUES (:webhook, :type, '2030-01-09 00:00:00', '{}', 0,"
+                  " '2030-01-09 00:00:00')")
+WEBHOOK_DELIVERIES = ("INSERT INTO webhook_deliveries (webhook_id, event_id, event_type, attempt,"
+                      " at, outcome, duration_ms) VALUES (:webhook, 1, :type, 1,"
+                      " '2030-01-09 00:00:00', 'failed', 5)")
+# At 0015: a webhook subscribed to reminders alone, and one to reminders among others.
+WEBHOOKS_0015 = ("INSERT INTO webhooks (id, owner_id, url, events, event_mask, active, secret,"
+                 " consecutive_failures, created_at) VALUES"
+                 " (3, 1, 'https://h.example/reminders', '[\"task.reminder\"]', 2048, true,"
+                 " 'whsec_x', 0, '2030-01-09 00:00:00'),"
+                 " (4, 1, 'https://h.example/both', '[\"task.updated\", \"task.reminder\"]',"
+                 " 2050, true, 'whsec_x', 0, '2030-01-09 00:00:00')")
+REMINDER_BIT = 1 << 11
 
 
 def populated_at_0014(engine: Engine) -> None:
-    """0013's rows and the ones above, at 0014, with a subtask two levels down (closure)."""
+    """0013's rows and the ones above, at 0014, with a subtask two levels down (closure)
+    and webhooks with their queue and records."""
     populated_at_0013(engine)
     with engine.begin() as connection:
         command.upgrade(alembic_config(connection), "0014")
         connection.execute(text(SUBTASKS))
         connection.execute(text(CLOSURE))
+        connection.execute(text(WEBHOOKS_0014))
+        for statement in (WEBHOOK_EVENTS, WEBHOOK_DELIVERIES):
+            connection.execute(text(statement), [{"webhook": 1, "type": "task.updated"},
+                                                 {"webhook": 2, "type": "task.updated"}])
+
+
+def webhooks(connection: Connection) -> dict[int, tuple]:
+    """Each webhook's events, mask, whether active and why not."""
+    return {row.id: (loaded(row.events), row.event_mask, bool(row.active), row.disabled_reason)
+            for row in connection.execute(text(
+                "SELECT id, events, event_mask, active, disabled_reason FROM webhooks"))}
+
+
+def queued_types(connection: Connection) -> dict[str, list]:
+    """The (webhook, type) of every queued event and of every delivery recorded."""
+    return {table: sorted(tuple(row) for row in connection.execute(text(
+                f"SELECT webhook_id, {column} FROM {table}")))
+            for table, column in (("webhook_events", "type"),
+                                  ("webhook_deliveries", "event_type"))}
 
 
 def rows_0014(connection: Connection, columns: dict[str, list[str]]) -> dict[str, list[dict]]:
@@ -746,3 +789,39 @@ def test_0015_downgrades_to_the_schema_it_found_and_keeps_the_rows(empty_databas
     assert reminded["title"] == "reminded" and str(reminded["due_at"]).startswith("2031-01-01")
     assert {**kept, "tasks": [row for row in kept["tasks"] if row["id"] != 30]} == found
     assert again == [] and armed == 0
+
+
+def test_0015_subscribers_to_every_event_hear_reminders(empty_database):
+    """``*`` means every event, the new one included: a webhook subscribed to it gains
+    ``task.reminder``'s bit; one subscribed to named events does not."""
+    populated_at_0014(empty_database)
+    with empty_database.begin() as connection:
+        before = webhooks(connection)
+        command.upgrade(alembic_config(connection), "0015")
+        after = webhooks(connection)
+    assert after == {1: (["*"], 2047 | REMINDER_BIT, True, None), 2: before[2]}
+    assert before[1] == (["*"], 2047, True, None)
+
+
+def test_0015_downgrade_forgets_reminder_events_and_keeps_the_rest(empty_database):
+    """Back at 0014 no webhook holds the bit or the name of an event that version does not
+    know: one subscribed to it alone is left inactive (subscribed to ``ping``, saying why),
+    one subscribed to it among others keeps the others; its queued events and delivery
+    records go, every other one stays."""
+    populated_at_0014(empty_database)
+    with empty_database.begin() as connection:
+        found_webhooks, found_queue = webhooks(connection), queued_types(connection)
+        command.upgrade(alembic_config(connection), "0015")
+        connection.execute(text(WEBHOOKS_0015))
+        for statement in (WEBHOOK_EVENTS, WEBHOOK_DELIVERIES):
+            connection.execute(text(statement), [{"webhook": 1, "type": "task.reminder"},
+                                                 {"webhook": 4, "type": "task.reminder"},
+                                                 {"webhook": 4, "type": "task.updated"}])
+        command.downgrade(alembic_config(connection), "0014")
+        kept_webhooks, kept_queue = webhooks(connection), queued_types(connection)
+    [(alone_events, alone_mask, alone_active, alone_reason)] = [kept_webhooks.pop(3)]
+    assert kept_webhooks == {**found_webhooks, 4: (["task.updated"], 2, True, None)}
+    assert (alone_events, alone_mask, alone_active) == (["ping"], 0, False)
+    assert alone_reason and "task.reminder" in alone_reason
+    assert kept_queue == {table: sorted([*rows, (4, "task.updated")])
+                          for table, rows in found_queue.items()}
