@@ -133,7 +133,7 @@ SCENARIOS = {s.name: s for s in (
 )}
 SMOKE_SCENARIOS = ("GET /tasks/<id>", "GET /tasks?limit=20 (deep cursor)",
                    "GET /tasks?limit=20&list=<id> (list member: deep cursor)", PARENT_PAGE,
-                   "PATCH /tasks/<id>", MOVE, REMINDERS_PAGE, REARM)
+                   "PATCH /tasks/<id>", MOVE, REMINDERS_PAGE, QUIET_REMINDERS_PAGE, REARM)
 READS = [name for name, s in SCENARIOS.items() if not s.writes]
 LIST_FIRST_PAGE = "GET /tasks?limit=20&list=<id> (list member)"
 # The pages the scale check sets against the 1,000-task first page (and against themselves).
