@@ -142,6 +142,16 @@ def plans(connection: Connection,
 
 
 @pytest.fixture
+def no_incremental_sort(connection: Connection) -> None:
+    """For a test whose every branch must come out of its index in order: an incremental
+    sort is a sort too, which enable_sort does not cover, and with the statistics
+    autovacuum leaves after a long run PostgreSQL chose one for a branch of two rows.
+    (Subtasks in their order rely on one above their sibling index: not there.)"""
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql("SET LOCAL enable_incremental_sort = off")
+
+
+@pytest.fixture
 def names(connection: Connection) -> dict[str, str]:
     return INDEX_NAMES[connection.dialect.name]
 
@@ -260,6 +270,7 @@ def test_a_deep_shared_page_starts_inside_the_share_index(plans, dbsession, view
 
 @pytest.mark.parametrize("filters", [{}, {"parent": "none"}], ids=["all", "top-level"])
 @pytest.mark.parametrize(("sort", "direction"), ORDERS)
+@pytest.mark.usefixtures("no_incremental_sort")
 def test_an_admin_list_walks_the_sort_index(plans, dbsession, sort, direction, filters):
     """Every owner's tasks (or every top-level one), in any order, without sorting them all."""
     admin = Identity(token_id=1, user_id=1, username="admin", is_admin=True)
@@ -508,6 +519,7 @@ def list_indexes(sort: str, direction: str, top_level: bool) -> tuple[str, ...]:
 
 
 @pytest.mark.parametrize(("sort", "direction"), ORDERS)
+@pytest.mark.usefixtures("no_incremental_sort")
 def test_top_level_tasks_keep_each_branch_a_range_of_its_sort_index(plans, dbsession, member,
                                                                     sort, direction):
     """``parent=none`` is one more condition on each branch of the union: the caller's own
