@@ -5,6 +5,7 @@
 - ``task_reminders``: when each reminder of a not-done task comes and whether it is still
   to fire, with copies of its task's owner and list, empty until a task has reminders;
   one partial index holds the armed rows only, two read a user's or a list's by moment.
+- ``shared_reminders``: the shares of tasks that have reminders (none yet).
 - Webhooks subscribed to ``*`` gain the bit of the new event ``task.reminder`` (bit 11 of
   ``event_mask``): ``*`` means every event, this one included.
 
@@ -61,6 +62,13 @@ def upgrade() -> None:
                     ["owner_id", "scheduled_for", "task_id", "slot"])
     op.create_index("ix_task_reminders_list", "task_reminders",
                     ["list_id", "scheduled_for", "task_id", "slot"], **IN_A_LIST)
+    op.create_table(
+        "shared_reminders",
+        sa.Column("user_id", ID, sa.ForeignKey("users.id", ondelete="CASCADE"),
+                  primary_key=True),
+        sa.Column("task_id", ID, sa.ForeignKey("tasks.id", ondelete="CASCADE"),
+                  primary_key=True),
+    )
     for webhook_id, events, mask in _webhooks():
         if ALL_EVENTS in events:
             _set(webhook_id, event_mask=mask | REMINDER_BIT)
@@ -79,6 +87,7 @@ def downgrade() -> None:
                .bindparams(type=REMINDER_EVENT))
     op.execute(sa.text("DELETE FROM webhook_deliveries WHERE event_type = :type")
                .bindparams(type=REMINDER_EVENT))
+    op.drop_table("shared_reminders")
     op.drop_table("task_reminders")  # and its indexes
     op.drop_column("tasks", "reminders")
 

@@ -4,7 +4,8 @@ The tasks a user may view are their own, those in lists they own or belong to, t
 shared with them, and those below one of those (``tasks.access``; an admin's are the
 same, not every user's). Each is a branch read on its own, ordered and limited: their own
 and their lists' reminders are a range of an index each (the rows copy the task's owner
-and list), the shared ones and the inherited ones a primary-key probe per such task. The
+and list), the shared ones a primary-key probe per shared task that has reminders
+(``shared_reminders``), the inherited ones one per task below theirs. The
 union of at most four short branches is ordered and limited once more. A reminder reached
 by several branches is one row (UNION). Done tasks have no rows (models.py).
 """
@@ -18,10 +19,9 @@ from typing import Any
 from sqlalchemy import BindParameter, ColumnElement, Select, and_, bindparam, select, union
 from sqlalchemy.orm import Session
 
-from ..tasks.access import VIEWER, holds_share, inherited_tasks, member_lists
-from ..tasks.models import TaskShare
+from ..tasks.access import VIEWER, inherited_tasks, member_lists
 from ..web.pagination import Fetch, after, one_page
-from .models import TaskReminder
+from .models import SharedReminders, TaskReminder
 
 WINDOW = (TaskReminder.scheduled_for >= bindparam("after"),
           TaskReminder.scheduled_for <= bindparam("before"))
@@ -33,7 +33,7 @@ LIMIT: BindParameter[int] = bindparam("limit")
 
 def _branches() -> list[ColumnElement[bool]]:
     """What puts a reminder in the viewer's sight, one term of the access rule each."""
-    shared = select(TaskShare.task_id).where(holds_share(VIEWER))
+    shared = select(SharedReminders.task_id).where(SharedReminders.user_id == VIEWER)
     return [TaskReminder.owner_id == VIEWER,
             TaskReminder.list_id.in_(member_lists(VIEWER)),
             TaskReminder.task_id.in_(shared),

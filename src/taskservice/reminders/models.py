@@ -6,7 +6,8 @@ firing claims (``ix_task_reminders_armed``: the armed rows, soonest first, a ran
 holds only what is yet to fire however many have fired) and what ``GET /reminders``
 reads: the task's owner and list are copied in (an owner never changes; a list move
 rewrites the rows), so "my reminders this week" and "my lists' reminders this week" are
-each a range of one index, whoever else has reminders. A done task has no rows; a row
+each a range of one index, whoever else has reminders; ``shared_reminders`` names the
+shares that lead to some. A done task has no rows; a row
 fired, or set when its moment had passed, stays (``armed`` false) so that re-sending
 the same reminders never fires them again (arming.py).
 """
@@ -56,4 +57,17 @@ class TaskReminder(Base):
     armed: Mapped[bool] = mapped_column(Boolean, nullable=False)
 
 
+class SharedReminders(Base):
+    """A task with reminders shared with a user: "my shared tasks' reminders" probes only
+    these, not every task shared with the user (most have none). Kept by sharing.py."""
+
+    __tablename__ = "shared_reminders"
+
+    user_id: Mapped[int] = mapped_column(
+        ID, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    task_id: Mapped[int] = mapped_column(
+        ID, ForeignKey("tasks.id", ondelete="CASCADE"), primary_key=True)
+
+
 TASK_REMINDERS = cast(Table, TaskReminder.__table__)
+SHARED_REMINDERS = cast(Table, SharedReminders.__table__)

@@ -315,3 +315,20 @@ def test_a_recurring_task_lists_its_current_occurrence_only(alice):
          "scheduled_for": "2030-01-02T08:45:00Z"}]
     complete(alice, task["id"])
     assert [i["scheduled_for"] for i in all_upcoming(alice, **WINDOW)] == ["2030-01-03T08:45:00Z"]
+
+
+def test_a_shared_task_shows_its_reminders_whenever_they_are_set(alice, bob):
+    """Shared first and given reminders later, they show; all removed, nothing; set again
+    (and the share's permission changed meanwhile), they show once."""
+    task = create_task(alice)
+    share_task(alice, task["id"], "bob", "view")
+    assert listed_tasks(bob, **WINDOW) == set()
+    patch(alice, task["id"], {"reminders": [{"at": INSIDE}]})
+    assert listed_tasks(bob, **WINDOW) == {task["id"]}
+    patch(alice, task["id"], {"reminders": []})
+    assert listed_tasks(bob, **WINDOW) == set()
+    alice.testapp.put_json(f"/tasks/{task['id']}/shares/bob", {"permission": "edit"},
+                           headers=alice.headers, status=200)
+    patch(alice, task["id"], {"reminders": [{"at": INSIDE}]})
+    assert all_upcoming(bob, **WINDOW) == [
+        {"task": task["id"], "reminder": {"at": INSIDE}, "scheduled_for": INSIDE}]
