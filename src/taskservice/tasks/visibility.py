@@ -127,7 +127,13 @@ def visibility(session: Session, viewer: Identity, owner: str | None, list_id: i
         return Visibility("own", {"viewer": viewer.user_id})
     if owner_id is not None:
         return _with_lists(session, "owner_shared", {"viewer": viewer.user_id, "owner": owner_id})
-    return _with_lists(session, "own_or_shared", {"viewer": viewer.user_id})
+    return seen_as_member(session, viewer.user_id)
+
+
+def seen_as_member(session: Session, viewer_id: int) -> Visibility:
+    """What a user sees by the rule's terms alone, an admin included: their own, their
+    shares, their lists (one branch each) and what is below those."""
+    return _with_lists(session, "own_or_shared", {"viewer": viewer_id})
 
 
 @dataclass(frozen=True)
