@@ -404,16 +404,19 @@ def schema_of(connection: Connection) -> dict[str, object]:
     return {"columns": columns, "definitions": definitions(connection)}
 
 
-def rows(connection: Connection, columns: dict[str, list[str]]) -> dict[str, list[dict]]:
-    """The rows of every table of ROW_ORDER, in ``columns``' columns of each."""
+def rows(connection: Connection, columns: dict[str, list[str]],
+         order_of: dict[str, str] = ROW_ORDER) -> dict[str, list[dict]]:
+    """The rows of every table of ``order_of`` (each in its order), in ``columns``'
+    columns of each."""
     return {table: [dict(row) for row in connection.execute(text(
                 f"SELECT {', '.join(columns[table])} FROM {table} ORDER BY {order}")).mappings()]
-            for table, order in ROW_ORDER.items()}
+            for table, order in order_of.items()}
 
 
-def column_names(connection: Connection) -> dict[str, list[str]]:
+def column_names(connection: Connection,
+                 tables: dict[str, str] = ROW_ORDER) -> dict[str, list[str]]:
     inspector = inspect(connection)
-    return {table: [c["name"] for c in inspector.get_columns(table)] for table in ROW_ORDER}
+    return {table: [c["name"] for c in inspector.get_columns(table)] for table in tables}
 
 
 def test_0013_keeps_every_row_in_utc_with_no_all_day_due_and_no_recurrence(empty_database):
@@ -711,18 +714,6 @@ def queued_types(connection: Connection) -> dict[str, list]:
                                   ("webhook_deliveries", "event_type"))}
 
 
-def rows_0014(connection: Connection, columns: dict[str, list[str]]) -> dict[str, list[dict]]:
-    """The rows of every table 0014 had, in ``columns``' columns of each."""
-    return {table: [dict(row) for row in connection.execute(text(
-                f"SELECT {', '.join(columns[table])} FROM {table} ORDER BY {order}")).mappings()]
-            for table, order in ROWS_0014.items()}
-
-
-def columns_0014(connection: Connection) -> dict[str, list[str]]:
-    inspector = inspect(connection)
-    return {table: [c["name"] for c in inspector.get_columns(table)] for table in ROWS_0014}
-
-
 def loaded(value: object) -> object:
     """A JSON column's value as Python (SQLite hands back its text)."""
     return json.loads(value) if isinstance(value, str) else value
@@ -733,12 +724,12 @@ def test_0015_gives_every_task_no_reminders_and_keeps_every_row(empty_database):
     nothing else changes."""
     populated_at_0014(empty_database)
     with empty_database.begin() as connection:
-        before = columns_0014(connection)
-        found = rows_0014(connection, before)
+        before = column_names(connection, ROWS_0014)
+        found = rows(connection, before, ROWS_0014)
         command.upgrade(alembic_config(connection), "0015")
-        kept = rows_0014(connection, before)
+        kept = rows(connection, before, ROWS_0014)
         added = {table: sorted(set(names) - set(before[table]))
-                 for table, names in columns_0014(connection).items()}
+                 for table, names in column_names(connection, ROWS_0014).items()}
         reminders = {task_id: loaded(value) for task_id, value in connection.execute(text(
             "SELECT id, reminders FROM tasks ORDER BY id"))}
         armed = connection.execute(text("SELECT count(*) FROM task_reminders")).scalar_one()
@@ -773,13 +764,13 @@ def test_0015_downgrades_to_the_schema_it_found_and_keeps_the_rows(empty_databas
     its reminders), nothing else changed; and 0015 again gives it no reminders."""
     populated_at_0014(empty_database)
     with empty_database.begin() as connection:
-        schema, columns = schema_of(connection), columns_0014(connection)
-        found = rows_0014(connection, columns)
+        schema, columns = schema_of(connection), column_names(connection, ROWS_0014)
+        found = rows(connection, columns, ROWS_0014)
         command.upgrade(alembic_config(connection), "0015")
         connection.execute(text(REMINDED_TASK))
         connection.execute(text(REMINDER_ROWS))
         command.downgrade(alembic_config(connection), "0014")
-        restored, kept = schema_of(connection), rows_0014(connection, columns)
+        restored, kept = schema_of(connection), rows(connection, columns, ROWS_0014)
         command.upgrade(alembic_config(connection), "head")
         again = loaded(connection.execute(text(
             "SELECT reminders FROM tasks WHERE id = 30")).scalar_one())
