@@ -14,6 +14,7 @@ from typing import ClassVar
 
 from pyramid.config import Configurator
 from pyramid.httpexceptions import HTTPNotFound
+from pyramid.location import lineage
 from pyramid.request import Request
 from zope.interface import Interface
 
@@ -31,15 +32,36 @@ class IRootChild(Interface):
     """A factory ``(request, name, root) -> Resource`` for one top-level collection."""
 
 
+# What a node in no list says of itself: list ids start at 1.
+IN_NO_LIST = 0
+
+
 class Resource:
-    """A node of the tree: a name, a parent, and the request it was built for."""
+    """A node of the tree: a name, a parent, and the request it was built for.
+
+    ``content_list`` is where a token limited to some lists (contract section 15) finds
+    it: the id of the list its content is in, ``IN_NO_LIST`` for content in none (a task
+    in no list, another user's account), or None for a node with no content of its own (a
+    collection), which is where the nearest node above it is (:func:`within_lists`).
+    """
 
     __acl__: ClassVar[ACL] = ()
+    content_list: int | None = None
 
     def __init__(self, request: Request, name: str = "", parent: Resource | None = None) -> None:
         self.request = request
         self.__name__ = name
         self.__parent__ = parent
+
+
+def within_lists(context: object, lists: frozenset[int]) -> bool:
+    """``context`` is reachable by a token limited to ``lists``: the nearest node of its
+    lineage that is in a list, or in none, is in one of them (a collection is in all)."""
+    for node in lineage(context):
+        home: int | None = getattr(node, "content_list", None)
+        if home is not None:
+            return home in lists
+    return True
 
 
 class Root(Resource):

@@ -18,6 +18,18 @@ USERNAME_MAX_LENGTH = 32
 USERNAME_PATTERN = rf"[A-Za-z0-9_.\-]{{3,{USERNAME_MAX_LENGTH}}}"
 USERNAME_RULE = f"3 to {USERNAME_MAX_LENGTH} characters of A-Z a-z 0-9 _ . -"
 
+# -- scoped tokens and app passwords (contract section 15) --------------------------------
+
+# What a token may be limited to: reads, content writes, webhooks, the account itself.
+SCOPES = ("read", "write", "webhooks", "account")
+TOKEN_NAME_MAX_LENGTH = 100
+TOKEN_MAX_LISTS = 50
+# ``expires_in``: a minute at least, 366 days at most (or none, when the ini allows it).
+TOKEN_MIN_LIFETIME = 60
+TOKEN_MAX_LIFETIME = 31_622_400
+# ``last_used_at`` is rewritten at most once per this many seconds per token.
+TOKEN_USE_RESOLUTION = 60
+
 # -- tasks ---------------------------------------------------------------------------------
 
 # Ids are decimal, never zero-padded; 18 digits always fit the 64-bit id columns.

@@ -23,6 +23,7 @@ from pyramid.security import NO_PERMISSION_REQUIRED
 from taskservice.events import ResourceChanged
 from taskservice.openapi.enums import EnumType
 from taskservice.openapi.responses import Outcome
+from taskservice.permissions import NO_SCOPE
 from taskservice.settings.converters import boolean, fail
 from taskservice.web.errors import error_response
 from taskservice.web.schema_types import StrictMapping, StrictString
@@ -65,7 +66,8 @@ def count_change(change: ResourceChanged) -> None:
 
 
 greeting_service = api_service("example_greeting", "/example/greeting",
-                               "A greeting from the example plugin", traverse=False)
+                               "A greeting from the example plugin",
+                               scopes=NO_SCOPE, traverse=False)
 
 
 def greeting_query() -> colander.SchemaNode:

@@ -41,6 +41,8 @@ DATABASE_EFFECT = "the database (SQLite embedded, PostgreSQL for production)"
 EXPECTED_DEFAULTS = {
     "taskservice.registration": "open",
     "taskservice.token_ttl": 86400,
+    "taskservice.tokens.allow_non_expiring": True,
+    "taskservice.tokens.max_per_user": 100,
     "taskservice.page_size.default": 20,
     "taskservice.page_size.max": 100,
     "taskservice.max_body_bytes": 1048576,
@@ -77,6 +79,9 @@ EXPECTED_DEFAULTS = {
 OVERRIDES = [
     ("taskservice.registration", "TASKSERVICE_REGISTRATION", "closed", "closed"),
     ("taskservice.token_ttl", "TASKSERVICE_TOKEN_TTL", "60", 60),
+    ("taskservice.tokens.allow_non_expiring", "TASKSERVICE_TOKENS_ALLOW_NON_EXPIRING", "false",
+     False),
+    ("taskservice.tokens.max_per_user", "TASKSERVICE_TOKENS_MAX_PER_USER", "5", 5),
     ("taskservice.page_size.default", "TASKSERVICE_PAGE_SIZE_DEFAULT", "5", 5),
     ("taskservice.page_size.max", "TASKSERVICE_PAGE_SIZE_MAX", "500", 500),
     ("taskservice.max_body_bytes", "TASKSERVICE_MAX_BODY_BYTES", "2048", 2048),
@@ -122,6 +127,8 @@ OVERRIDES = [
 INI_VALUES = {
     "taskservice.registration": "open",
     "taskservice.token_ttl": "3600",
+    "taskservice.tokens.allow_non_expiring": "true",
+    "taskservice.tokens.max_per_user": "7",
     "taskservice.page_size.default": "10",
     "taskservice.page_size.max": "50",
     "taskservice.max_body_bytes": "4096",
@@ -161,6 +168,8 @@ BAD_VALUES = [
     ("taskservice.token_ttl", "0", "whole number"),
     ("taskservice.token_ttl", "-60", "whole number"),
     ("taskservice.token_ttl", "", "whole number"),
+    ("taskservice.tokens.allow_non_expiring", "maybe", "true or false"),
+    ("taskservice.tokens.max_per_user", "0", "whole number"),
     ("taskservice.registration", "maybe", "open, closed"),
     ("taskservice.page_size.default", "0", "whole number"),
     ("taskservice.page_size.max", "lots", "whole number"),

@@ -1,15 +1,33 @@
 """Accounts: users (case-insensitively unique names, argon2id password hashes, an admin
 flag) and their API tokens (stored only as their SHA-256, so a database leak reveals no
-usable token)."""
+usable token), each with the scopes and lists it is limited to (contract section 15)."""
 
+import json
 import re
 from datetime import datetime
 
-from sqlalchemy import Boolean, ColumnElement, ForeignKey, Index, String, false, func, select
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    ColumnElement,
+    ForeignKey,
+    Index,
+    String,
+    false,
+    func,
+    select,
+    text,
+)
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from ..db.base import ID, Base, UTCDateTime, utcnow
-from ..vocabulary import USERNAME_MAX_LENGTH, USERNAME_PATTERN, ZONE_MAX_LENGTH
+from ..vocabulary import (
+    SCOPES,
+    TOKEN_NAME_MAX_LENGTH,
+    USERNAME_MAX_LENGTH,
+    USERNAME_PATTERN,
+    ZONE_MAX_LENGTH,
+)
 
 USERNAME = re.compile(USERNAME_PATTERN)  # used with fullmatch: no trailing newline
 
@@ -51,6 +69,9 @@ def find_user(session: Session, username: str) -> User | None:
     return session.execute(select(User).where(username_matches(username))).scalar_one_or_none()
 
 
+ALL_SCOPES_JSON = "'" + json.dumps(list(SCOPES)) + "'"
+
+
 class Token(Base):
     __tablename__ = "tokens"
 
@@ -62,6 +83,16 @@ class Token(Base):
         ID, ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
-    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, index=True)
+    # None: never expires (an app password, when taskservice.tokens.allow_non_expiring).
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True, index=True)
+    # None for a login's token; a named one counts towards taskservice.tokens.max_per_user.
+    name: Mapped[str | None] = mapped_column(String(TOKEN_NAME_MAX_LENGTH), nullable=True)
+    # The scopes it holds, in vocabulary.SCOPES order; every one for an unrestricted token.
+    scopes: Mapped[list[str]] = mapped_column(
+        JSON, nullable=False, default=lambda: list(SCOPES), server_default=text(ALL_SCOPES_JSON))
+    # The ids of the lists it is limited to, ascending; None: whatever its user may reach.
+    lists: Mapped[list[int] | None] = mapped_column(JSON(none_as_null=True), nullable=True)
+    # Rewritten at most once a minute (accounts.usage), not on every request.
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
     user: Mapped[User] = relationship(lazy="joined", innerjoin=True)

@@ -6,18 +6,20 @@ from collections.abc import Callable
 from functools import cached_property
 from typing import ClassVar
 
-from pyramid.authorization import ALL_PERMISSIONS, DENY_ALL, Allow, Authenticated, Everyone
+from pyramid.authorization import ALL_PERMISSIONS, DENY_ALL, Allow, Authenticated, Deny, Everyone
 from pyramid.request import Request
 from zope.interface import implementer
 
 from ..permissions import Permission, Principal
-from ..traversal import ACE, ACL, IPrivateResource, Resource
+from ..traversal import ACE, ACL, IN_NO_LIST, IPrivateResource, Resource
 from .models import User, find_user
 
 
 class UserCollection(Resource):
     __acl__: ClassVar[ACL] = [
         (Allow, Everyone, Permission.REGISTER),
+        # An admin's token limited to lists administers no user (contract section 15).
+        (Deny, Principal.LIST_LIMITED, Permission.LIST),
         (Allow, Principal.ADMIN, Permission.LIST),
         (Allow, Authenticated, Permission.VIEW),
     ]
@@ -32,7 +34,11 @@ class UserCollection(Resource):
         user = find_user(self.request.dbsession, name)
         if user is None:
             raise KeyError(name)
-        return UserResource(self.request, user.username, self, name, lambda: user)
+        account = UserResource(self.request, user.username, self, name, lambda: user)
+        identity = self.request.identity
+        if identity is None or identity.user_id != user.id:
+            account.content_list = IN_NO_LIST  # another user's is in no list of a token's
+        return account
 
 
 @implementer(IPrivateResource)

@@ -1,7 +1,10 @@
-"""The security policy: who is calling (a bearer token) and what they may do (the ACL)."""
+"""The security policy: who is calling (a token, sent as Bearer or as an app password in
+Basic) and what they may do (the ACL, within the token's scopes and lists)."""
 
 from __future__ import annotations
 
+import base64
+import binascii
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
@@ -9,18 +12,25 @@ from typing import Any, cast
 from pyramid.authorization import ACLHelper, Authenticated, Everyone
 from pyramid.request import Request
 from pyramid.security import Allowed, Denied
-from sqlalchemy import Table, bindparam, select
+from sqlalchemy import Table, bindparam, or_, select
 from sqlalchemy.orm import Session
 
 from ..db.base import utcnow
 from ..db.session import read_outside_transaction
-from ..permissions import Principal
+from ..permissions import ALL_SCOPES, InsufficientScope, Permission, Principal, Scope
+from ..traversal import within_lists
 from ..web.endpoints import checks_password
 from ..web.identity import identity_cache
+from ..web.scopes import needed_scopes
 from .credentials import token_digest
 from .models import Token, User
 
-AUTH_SCHEMES = ("bearer", "token")  # "Token" is what Django REST Framework clients send
+BEARER_SCHEMES = ("bearer", "token")  # "Token" is what Django REST Framework clients send
+BASIC_SCHEME = "basic"  # an app password: base64("<username>:<token>") (contract section 15)
+# Longer than any token this service issues (43 characters), base64-encoded with the
+# longest username; anything longer is not one of ours, and is not hashed.
+MAX_TOKEN_LENGTH = 512
+MAX_BASIC_LENGTH = 1024
 
 
 @dataclass(frozen=True)
@@ -44,6 +54,12 @@ class Identity:
     # The zone of the caller's days: their new tasks' default, and what a date means in
     # a due filter (contract section 12).
     time_zone: str = "UTC"
+    # What the token may do and reach (contract section 15): every scope, and None for
+    # no list limit, unless it was made with less.
+    scopes: frozenset[Scope] = ALL_SCOPES
+    lists: frozenset[int] | None = None
+    # When the token was last used, as of its last rewrite (accounts.usage).
+    last_used_at: datetime | None = None
 
     def user_row(self, session: Session) -> User:
         """The caller's ``User`` row, loaded in ``session``."""
@@ -51,7 +67,15 @@ class Identity:
 
     @property
     def principals(self) -> list[str]:
-        return user_principals(self.username, self.is_admin)
+        principals = user_principals(self.username, self.is_admin)
+        if self.lists is not None:
+            principals.append(Principal.LIST_LIMITED)
+        return principals
+
+    @property
+    def restricted(self) -> bool:
+        """The token holds less than its user's full power."""
+        return self.lists is not None or self.scopes != ALL_SCOPES
 
 
 def user_principals(username: str, is_admin: bool) -> list[str]:
@@ -63,14 +87,37 @@ def user_principals(username: str, is_admin: bool) -> list[str]:
     return principals
 
 
-def bearer_token(request: Request) -> str | None:
-    """The token in ``Authorization: Bearer <t>`` (or ``Token <t>``), if any."""
+@dataclass(frozen=True)
+class Credentials:
+    """A token as the request presents it, and the username an app password names."""
+
+    token: str
+    username: str | None = None
+
+
+def presented_credentials(request: Request) -> Credentials | None:
+    """The token of ``Authorization: Bearer <t>`` (or ``Token <t>``), or the app password
+    of ``Basic base64(<username>:<t>)``; None for anything else, however malformed."""
     header: str = request.headers.get("Authorization", "")
-    scheme, _, token = header.strip().partition(" ")
-    token = token.strip()
-    if scheme.lower() not in AUTH_SCHEMES or not token or len(token) > 512:
+    scheme, _, value = header.strip().partition(" ")
+    value, scheme = value.strip(), scheme.lower()
+    if scheme in BEARER_SCHEMES:
+        return Credentials(value) if 0 < len(value) <= MAX_TOKEN_LENGTH else None
+    if scheme == BASIC_SCHEME and len(value) <= MAX_BASIC_LENGTH:
+        return _app_password(value)
+    return None
+
+
+def _app_password(encoded: str) -> Credentials | None:
+    """``<username>:<token>`` from Basic's base64, or None when it is not that."""
+    try:
+        decoded = base64.b64decode(encoded, validate=True).decode("utf-8")
+    except (binascii.Error, ValueError):  # not base64, or not UTF-8 (UnicodeDecodeError)
         return None
-    return token
+    username, colon, token = decoded.partition(":")
+    if not colon or not username or not 0 < len(token) <= MAX_TOKEN_LENGTH:
+        return None
+    return Credentials(token, username)
 
 
 # Built once, with named parameters: SQLAlchemy memoizes a statement's cache key, so a
@@ -79,9 +126,11 @@ def bearer_token(request: Request) -> str | None:
 TOKENS, USERS = cast(Table, Token.__table__), cast(Table, User.__table__)
 TOKEN_USER = (
     select(TOKENS.c.id.label("token_id"), USERS.c.id.label("user_id"), USERS.c.username,
-           USERS.c.is_admin, USERS.c.role_changed_at, USERS.c.time_zone)
+           USERS.c.is_admin, USERS.c.role_changed_at, USERS.c.time_zone, TOKENS.c.scopes,
+           TOKENS.c.lists, TOKENS.c.last_used_at)
     .join(TOKENS, TOKENS.c.user_id == USERS.c.id)
-    .where(TOKENS.c.token_hash == bindparam("digest"), TOKENS.c.expires_at > bindparam("now"))
+    .where(TOKENS.c.token_hash == bindparam("digest"),
+           or_(TOKENS.c.expires_at.is_(None), TOKENS.c.expires_at > bindparam("now")))
 )
 
 
@@ -92,7 +141,7 @@ def _authenticate(request: Request) -> Identity | None:
     Without a token there is nothing to look up, and no session is opened: on SQLite a
     writing request's session takes the write turn.
     """
-    if bearer_token(request) is None:
+    if request.headers.get("Authorization") is None:
         return None
     if checks_password(request):
         with read_outside_transaction(request) as session:
@@ -101,7 +150,9 @@ def _authenticate(request: Request) -> Identity | None:
 
 
 def authenticate(request: Request, session: Session) -> Identity | None:
-    """One indexed query: the user holding the unexpired token with that hash.
+    """One indexed query: the user holding the unexpired token with that hash -- and, for
+    an app password, named by it (case-insensitively). No password is ever checked here:
+    the account's own password in Basic is simply no token (a 401), and costs no hash.
 
     Run on the session's connection, past the ORM's execution path (the statement
     selects Core columns, so the ORM adds nothing but per-call overhead, paid on every
@@ -109,21 +160,35 @@ def authenticate(request: Request, session: Session) -> Identity | None:
     flushed first, as its own ``execute`` would: in an atomic batch an earlier
     sub-request may have added or revoked a token.
     """
-    token = bearer_token(request)
-    if token is None:
+    credentials = presented_credentials(request)
+    if credentials is None:
         return None
     session.flush()
     row = session.connection().execute(
-        TOKEN_USER, {"digest": token_digest(token), "now": utcnow()}
+        TOKEN_USER, {"digest": token_digest(credentials.token), "now": utcnow()}
     ).one_or_none()
-    return None if row is None else Identity(**row._mapping)
+    if row is None or not _named_by(credentials, row.username):
+        return None
+    return Identity(row.token_id, row.user_id, row.username, row.is_admin, row.role_changed_at,
+                    row.time_zone, frozenset(map(Scope, row.scopes)),
+                    None if row.lists is None else frozenset(row.lists), row.last_used_at)
+
+
+def _named_by(credentials: Credentials, username: str) -> bool:
+    """An app password names the token's own user; a bearer token names no one."""
+    return credentials.username is None or credentials.username.lower() == username.lower()
 
 
 class SecurityPolicy:
-    """Identity from the bearer token; permissions from the context's ``__acl__``.
+    """Identity from the token; permissions from the context's ``__acl__``, within the
+    token's scopes and lists.
 
     The one small class over Pyramid's ``ACLHelper``: the identity is looked up once per
     request (``web.identity``), and every permission check walks the context's lineage.
+    A restricted token (contract section 15) joins the same decision: a resource outside
+    its lists is denied as one its user may not view (so a 404), and a request its scopes
+    do not cover is ``InsufficientScope`` (a 403 once the resource is known to be
+    visible). Listings apply the same lists in SQL (``Identity.lists``).
     """
 
     def __init__(self) -> None:
@@ -139,8 +204,22 @@ class SecurityPolicy:
 
     def permits(self, request: Request, context: object, permission: str) -> Allowed | Denied:
         identity = self.identity(request)
-        principals = [Everyone] if identity is None else identity.principals
-        result: Allowed | Denied = self.helper.permits(context, principals, permission)
+        if identity is None:
+            anonymous: Allowed | Denied = self.helper.permits(context, [Everyone], permission)
+            return anonymous
+        if identity.scopes != ALL_SCOPES:
+            needed = needed_scopes(request)
+            if not needed <= identity.scopes:
+                visible = self._acl_permits(identity, context, Permission.VIEW)
+                return InsufficientScope.of(needed, bool(visible))
+        return self._acl_permits(identity, context, permission)
+
+    def _acl_permits(self, identity: Identity, context: object, permission: str
+                     ) -> Allowed | Denied:
+        """The ACL's answer for ``identity``, outside a list-limited token's lists a no."""
+        if identity.lists is not None and not within_lists(context, identity.lists):
+            return Denied("This token is limited to other lists")
+        result: Allowed | Denied = self.helper.permits(context, identity.principals, permission)
         return result
 
     def remember(self, request: Request, userid: object, **kw: object) -> list[Any]:

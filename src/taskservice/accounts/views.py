@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..db.base import utcnow
 from ..db.session import read_outside_transaction
-from ..permissions import Permission
+from ..permissions import NO_SCOPE, OWN_ACCOUNT, USER_ADMINISTRATION, Permission
 from ..web.errors import error_response, unauthorized
 from ..web.pagination import INTEGER, Keyset, KeysetQuery, paginate
 from ..web.representation import timestamp
@@ -27,11 +27,15 @@ from .models import Token, User, username_matches
 from .representation import user_json
 from .schemas import account_change_body, login_body, registration_body
 
-users = api_service("users", "/users", "Registration, and the list of users for admins")
-me = api_service("user_me", "/users/me", "The caller's own account")
-user = api_service("user", "/users/{username}", "One user account")
-tokens = api_service("tokens", "/tokens", "Exchange a username and password for a token")
-current = api_service("token_current", "/tokens/current", "The token this request carries")
+users = api_service("users", "/users", "Registration, and the list of users for admins",
+                    scopes=USER_ADMINISTRATION)
+me = api_service("user_me", "/users/me", "The caller's own account", scopes=OWN_ACCOUNT)
+user = api_service("user", "/users/{username}", "One user account",
+                   scopes=OWN_ACCOUNT)
+tokens = api_service("tokens", "/tokens", "Exchange a username and password for a token",
+                     scopes=NO_SCOPE)
+current = api_service("token_current", "/tokens/current", "The token this request carries",
+                      scopes=NO_SCOPE)
 
 
 USER_PAGES = Keyset("users", [INTEGER])

@@ -9,7 +9,7 @@ from pyramid.authorization import Allow, Authenticated
 from pyramid.request import Request
 from pyramid.response import Response
 
-from ..permissions import Permission
+from ..permissions import CONTENT, Permission
 from ..traversal import ACL, Resource
 from ..web.endpoints import BATCH_PATH, is_password_endpoint
 from ..web.errors import error_response
@@ -19,7 +19,7 @@ from ..web.validation import BODY_VALIDATORS
 from .runner import PARENT_KEY, SubResponse, run_atomic, run_each
 from .schemas import batch_body
 
-batch = api_service("batch", BATCH_PATH, "Several requests in one")
+batch = api_service("batch", BATCH_PATH, "Several requests in one", scopes=CONTENT)
 SERVICES = (batch,)
 
 

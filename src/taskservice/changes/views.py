@@ -15,7 +15,7 @@ from ..db.base import utcnow
 from ..db.service_keys import SYNC_TOKENS, service_key
 from ..lists.listing import ListSort, fetch_list_page
 from ..lists.representation import access, list_json
-from ..permissions import Permission
+from ..permissions import CONTENT, Permission
 from ..tasks.listing import TaskFilters, TaskPageRequest, fetch_task_page
 from ..tasks.representation import task_json
 from ..tasks.sorting import Sort
@@ -31,8 +31,10 @@ from .feed import change_page, last_position, upsert
 from .models import Change
 from .tokens import CHANGES, KEPT, LISTS, TASKS, SyncToken, decode_token
 
-changes = api_service("changes", "/changes", "What changed, for a client that keeps a copy")
-task_history = api_service("task_history", "/tasks/{id}/history", "A task's history")
+changes = api_service("changes", "/changes", "What changed, for a client that keeps a copy",
+                      scopes=CONTENT)
+task_history = api_service("task_history", "/tasks/{id}/history", "A task's history",
+                           scopes=CONTENT)
 SERVICES = (changes, task_history)
 
 # A full sync reads lists, then tasks, each newest first (a keyset sort): what is created

@@ -81,6 +81,7 @@ class ListResource(Resource):
     def __init__(self, request: Request, row: TaskList, parent: Resource) -> None:
         super().__init__(request, str(row.id), parent)
         self.list = row
+        self.content_list = row.id
 
     @property
     def shared(self) -> TaskList:

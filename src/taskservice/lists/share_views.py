@@ -7,16 +7,17 @@ from typing import Any
 from pyramid.httpexceptions import HTTPNoContent
 from pyramid.request import Request
 
-from ..permissions import Permission
+from ..permissions import CONTENT, Permission
 from ..sharing import delete_share, put_share, share_page
 from ..web.schemas import request_schema
 from ..web.services import api_service
 from ..web.validation import BODY_VALIDATORS, NO_QUERY_VALIDATORS
 from .schemas import list_share_body
 
-list_shares = api_service("list_shares", "/lists/{id}/shares", "The shares of a list")
+list_shares = api_service("list_shares", "/lists/{id}/shares", "The shares of a list",
+                          scopes=CONTENT)
 list_share = api_service("list_share", "/lists/{id}/shares/{username}",
-                         "A list's share with one user")
+                         "A list's share with one user", scopes=CONTENT)
 SERVICES = (list_shares, list_share)
 
 

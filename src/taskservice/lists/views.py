@@ -13,7 +13,7 @@ from pyramid.request import Request
 from pyramid.response import Response
 
 from ..db.base import utcnow
-from ..permissions import Permission
+from ..permissions import CONTENT, Permission
 from ..web.conditional import not_modified_response, require_if_match, set_etag
 from ..web.pagination import paginate
 from ..web.schemas import request_schema
@@ -25,8 +25,8 @@ from .models import TaskList
 from .representation import access, list_json
 from .schemas import list_create_body, list_list_query, list_patch_body, list_replace_body
 
-lists = api_service("lists", "/lists", "The lists the caller may view")
-one_list = api_service("list", "/lists/{id}", "One list")
+lists = api_service("lists", "/lists", "The lists the caller may view", scopes=CONTENT)
+one_list = api_service("list", "/lists/{id}", "One list", scopes=CONTENT)
 SERVICES = (lists, one_list)
 
 

@@ -16,6 +16,7 @@ from pyramid.request import Request
 from pyramid.response import Response
 from pyramid.security import NO_PERMISSION_REQUIRED
 
+from ..permissions import NO_SCOPE
 from ..web.endpoints import SERVICE_ENDPOINTS
 from ..web.errors import unauthorized
 from ..web.services import api_service
@@ -24,7 +25,7 @@ from .definitions import IMetrics, Metrics, QueueDepthCollector
 MULTIPROCESS_DIR_ENV = "PROMETHEUS_MULTIPROC_DIR"
 
 metrics_service = api_service("metrics", SERVICE_ENDPOINTS["metrics"],
-                              "Prometheus metrics of the service", traverse=False)
+                              "Prometheus metrics of the service", scopes=NO_SCOPE, traverse=False)
 
 
 def scraped_registry(metrics: Metrics) -> CollectorRegistry:

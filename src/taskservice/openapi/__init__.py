@@ -28,6 +28,7 @@ from pyramid.security import NO_PERMISSION_REQUIRED
 from swagger_ui_bundle import swagger_ui_path
 from zope.interface import Interface
 
+from ..permissions import NO_SCOPE
 from ..web.endpoints import DOCS_ASSETS_PATH, DOCS_PATH, DOCS_ROUTE, SERVICE_ENDPOINTS
 from ..web.services import api_service
 from .generator import build_document
@@ -41,9 +42,9 @@ ASSETS = "taskservice.openapi:static"
 STATIC_MAX_AGE = 3600
 
 openapi = api_service("openapi", SERVICE_ENDPOINTS["openapi"],
-                      "The OpenAPI 3 document of this API", traverse=False)
+                      "The OpenAPI 3 document of this API", scopes=NO_SCOPE, traverse=False)
 docs = api_service(DOCS_ROUTE, DOCS_PATH, "A page to read and try this API in a browser",
-                   traverse=False)
+                   scopes=NO_SCOPE, traverse=False)
 SERVICES = (openapi, docs)
 
 class IDocument(Interface):

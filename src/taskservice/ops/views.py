@@ -8,6 +8,7 @@ from pyramid.request import Request
 from pyramid.response import Response
 from pyramid.security import NO_PERMISSION_REQUIRED
 
+from ..permissions import NO_SCOPE
 from ..web.endpoints import SERVICE_ENDPOINTS
 from ..web.errors import error_dict, render_errors
 from ..web.services import api_service
@@ -15,11 +16,12 @@ from .heartbeats import Heartbeat
 
 heartbeat = api_service("heartbeat", SERVICE_ENDPOINTS["heartbeat"],
                         "Is the service able to reach its database and dependencies?",
-                        traverse=False)
+                        scopes=NO_SCOPE, traverse=False)
 lbheartbeat = api_service("lbheartbeat", SERVICE_ENDPOINTS["lbheartbeat"],
-                          "Is the process up? (for load balancers)", traverse=False)
+                          "Is the process up? (for load balancers)",
+                          scopes=NO_SCOPE, traverse=False)
 version_info = api_service("version", SERVICE_ENDPOINTS["version"], "Which release is running",
-                           traverse=False)
+                           scopes=NO_SCOPE, traverse=False)
 SERVICES = (heartbeat, lbheartbeat, version_info)
 
 PACKAGE = "taskservice"

@@ -16,7 +16,7 @@ from pyramid.authorization import Allow, Authenticated
 from pyramid.request import Request
 
 from ..db.base import utcnow
-from ..permissions import Permission
+from ..permissions import CONTENT, Permission
 from ..traversal import ACL, Resource
 from ..vocabulary import MAX_REMINDERS, REMINDERS_DEFAULT_DAYS, REMINDERS_MAX_DAYS
 from ..web.errors import error_response
@@ -29,7 +29,8 @@ from ..web.validation import QUERY_VALIDATORS
 from .listing import reminder_pages
 from .models import TaskReminder
 
-reminders = api_service("reminders", "/reminders", "The caller's upcoming reminders")
+reminders = api_service("reminders", "/reminders", "The caller's upcoming reminders",
+                        scopes=CONTENT)
 SERVICES = (reminders,)
 
 DEFAULT_SPAN = timedelta(days=REMINDERS_DEFAULT_DAYS)

@@ -51,6 +51,8 @@ class Settings:
     database_url: str
     registration: str
     token_ttl: int
+    tokens_allow_non_expiring: bool
+    tokens_max_per_user: int
     page_size_default: int
     page_size_max: int
     max_body_bytes: int
@@ -122,6 +124,12 @@ OPTIONS: tuple[Option, ...] = (
            "`open` or `closed`: whether `POST /users` registers anyone (closed: 403)"),
     Option("taskservice.token_ttl", positive_int(10 * 365 * 86400), "86400",
            "token lifetime in seconds"),
+    Option("taskservice.tokens.allow_non_expiring", boolean, "true",
+           "whether a token may be made that never expires (`\"expires_in\": null`, an app "
+           "password); false: such a request is a 400"),
+    Option("taskservice.tokens.max_per_user", positive_int(10**6), "100",
+           "the most named tokens one user may hold at once (logins do not count); one "
+           "more is a 400"),
     Option("taskservice.page_size.default", positive_int(10000), "20",
            "items in a list page when `limit` is not given"),
     Option("taskservice.page_size.max", positive_int(10000), "100",

@@ -13,7 +13,7 @@ from typing import Any
 
 from pyramid.request import Request
 
-from ..permissions import Permission
+from ..permissions import CONTENT, Permission
 from ..web.errors import error_response
 from ..web.schemas import request_schema
 from ..web.services import api_service
@@ -22,7 +22,7 @@ from .placement import placed
 from .schemas import task_create_body, task_list_query
 from .views import new_task, task_page
 
-list_tasks = api_service("list_tasks", "/lists/{id}/tasks", "The tasks of one list")
+list_tasks = api_service("list_tasks", "/lists/{id}/tasks", "The tasks of one list", scopes=CONTENT)
 SERVICES = (list_tasks,)
 TAG = "lists"
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from pyramid.request import Request
 
-from ..permissions import Permission
+from ..permissions import CONTENT, Permission
 from ..positions import POSITION_MAX_LENGTH
 from ..web.errors import error_response
 from ..web.schemas import request_schema
@@ -25,7 +25,8 @@ from .subtrees import new_siblings
 from .views import save_task
 
 task_move = api_service("task_move", "/tasks/{id}/move",
-                        "Put a task after one of its siblings, under another task or list")
+                        "Put a task after one of its siblings, under another task or list",
+                        scopes=CONTENT)
 SERVICES = (task_move,)
 
 

@@ -7,7 +7,7 @@ from typing import Any
 import colander
 from pyramid.request import Request
 
-from ..permissions import Permission
+from ..permissions import CONTENT, Permission
 from ..web.schema_types import QueryInteger, StrictMapping
 from ..web.schemas import request_schema
 from ..web.services import api_service
@@ -18,7 +18,7 @@ OCCURRENCES_MAX = 100
 OCCURRENCES_DEFAULT = 10
 
 occurrences = api_service("task_occurrences", "/tasks/{id}/occurrences",
-                          "A task's next dues, from its current one")
+                          "A task's next dues, from its current one", scopes=CONTENT)
 SERVICES = (occurrences,)
 
 

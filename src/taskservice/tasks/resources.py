@@ -24,7 +24,7 @@ from ..events import ShareChange
 from ..lists.resources import ListCollection, ListResource
 from ..permissions import Permission, Principal
 from ..sharing import ShareCollection
-from ..traversal import ACE, ACL, IPrivateResource, Resource
+from ..traversal import ACE, ACL, IN_NO_LIST, IPrivateResource, Resource
 from ..vocabulary import ID_PATTERN, WRITE_METHODS
 from .events import task_changed
 from .models import Task
@@ -94,6 +94,7 @@ class TaskResource(Resource):
     def __init__(self, request: Request, task: Task, parent: Resource) -> None:
         super().__init__(request, str(task.id), parent)
         self.task = task
+        self.content_list = task.list_id or IN_NO_LIST
 
     @property
     def shared(self) -> Task:

@@ -7,7 +7,7 @@ from typing import Any
 from pyramid.httpexceptions import HTTPNoContent
 from pyramid.request import Request
 
-from ..permissions import Permission
+from ..permissions import CONTENT, Permission
 from ..sharing import delete_share as remove_share
 from ..sharing import put_share as store_share
 from ..sharing import share_page
@@ -16,8 +16,9 @@ from ..web.services import api_service
 from ..web.validation import BODY_VALIDATORS, NO_QUERY_VALIDATORS
 from .schemas import share_body
 
-shares = api_service("shares", "/tasks/{id}/shares", "The shares of a task")
-share = api_service("share", "/tasks/{id}/shares/{username}", "A task's share with one user")
+shares = api_service("shares", "/tasks/{id}/shares", "The shares of a task", scopes=CONTENT)
+share = api_service("share", "/tasks/{id}/shares/{username}", "A task's share with one user",
+                    scopes=CONTENT)
 SERVICES = (shares, share)
 
 

@@ -11,7 +11,7 @@ from pyramid.response import Response
 
 from ..dates.zones import Moment, instant
 from ..db.base import utcnow
-from ..permissions import Permission
+from ..permissions import CONTENT, Permission
 from ..vocabulary import NO_PARENT
 from ..web.conditional import not_modified_response, require_if_match, set_etag
 from ..web.errors import error_dict, render_errors
@@ -31,8 +31,9 @@ from .subtrees import announce_move, delete_subtree, follow_move, placed_last
 from .tree import relink
 from .writes import new_task_columns, task_write
 
-tasks = api_service("tasks", "/tasks", "The caller's tasks and the tasks shared with them")
-task = api_service("task", "/tasks/{id}", "One task")
+tasks = api_service("tasks", "/tasks", "The caller's tasks and the tasks shared with them",
+                    scopes=CONTENT)
+task = api_service("task", "/tasks/{id}", "One task", scopes=CONTENT)
 SERVICES = (tasks, task)
 
 

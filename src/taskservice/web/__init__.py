@@ -27,4 +27,5 @@ def includeme(config: Configurator) -> None:
     config.include(".ratelimit")
     config.include(".exception_views")
     config.include(".renderer")
+    config.include(".scopes")
     config.include(".services")

@@ -14,6 +14,10 @@ from pyramid.request import Request
 from pyramid.response import Response
 
 REALM = 'Bearer realm="taskservice"'
+# What a 401 under /dav/ offers as well: calendar apps prompt for an app password only
+# when asked for Basic (contract section 15).
+BASIC_REALM = 'Basic realm="taskservice"'
+DAV_PATH = "/dav/"
 # Every failing field is listed, up to this many; then one entry says how many more. A
 # request with thousands of unknown names would otherwise get a body hundreds of KB long.
 MAX_LISTED_ERRORS = 20
@@ -53,14 +57,25 @@ def render_errors(
         "request_id": request.request_id,
     }
     for name, value in headers:
-        response.headers[name] = value
+        response.headers.add(name, value)
     return response
 
 
 def unauthorized(request: Request, location: str, name: str, description: str) -> Response:
-    """A 401 with the challenge every 401 of this API carries."""
+    """A 401 with the challenge every 401 of this API carries, and Basic's under /dav/."""
+    challenges = [REALM]
+    if request.environ.get("PATH_INFO", "").startswith(DAV_PATH):
+        challenges.insert(0, BASIC_REALM)
     return render_errors(request, 401, [error_dict(location, name, description)],
-                         [("WWW-Authenticate", REALM)])
+                         [("WWW-Authenticate", challenge) for challenge in challenges])
+
+
+def insufficient_scope(request: Request, scope: str) -> Response:
+    """The 403 of a token whose scopes do not cover the request (RFC 6750 3.1)."""
+    description = f"This token lacks the scope this request needs: {scope}"
+    return render_errors(
+        request, 403, [error_dict("header", "Authorization", description)],
+        [("WWW-Authenticate", f'Bearer error="insufficient_scope", scope="{scope}"')])
 
 
 def cornice_error_handler(request: Request) -> Response:

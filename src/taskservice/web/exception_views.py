@@ -18,13 +18,14 @@ from pyramid.httpexceptions import HTTPError, HTTPForbidden, HTTPMethodNotAllowe
 from pyramid.location import lineage
 from pyramid.request import Request
 from pyramid.response import Response
+from pyramid.security import Allowed, Denied
 from pyramid_retry import IRetryableError, is_error_retryable, mark_error_retryable
 
 from ..db.transient import database_unavailable, is_transient
-from ..permissions import Permission
+from ..permissions import InsufficientScope, Permission
 from ..traversal import IPrivateResource
 from .endpoints import SERVICE_ROUTES, is_service_path, raw_path
-from .errors import error_dict, render_errors, unauthorized
+from .errors import error_dict, insufficient_scope, render_errors, unauthorized
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +65,9 @@ def forbidden_view(exc: HTTPForbidden, request: Request) -> Response:
         return http_error_view(exc, request)
     if request.identity is None:
         return _unauthorized(request)
+    result = getattr(exc, "result", None)
+    if isinstance(result, InsufficientScope):
+        return insufficient_scope(request, result.scope) if result.visible else _not_found(request)
     if not request.has_permission(Permission.VIEW, request.context):
         return _not_found(request)  # never reveal that someone else's resource exists
     permission = getattr(getattr(exc, "result", None), "permission", "do that")
@@ -97,10 +101,13 @@ def undecodable_path_view(exc: URLDecodeError, request: Request) -> Response:
                                                     "is not percent-encoded UTF-8")])
 
 
-def _hidden_from_caller(request: Request) -> bool:
-    """The URL names (something under) a private resource the caller may not view."""
+def _hidden_from_caller(request: Request, verdict: Allowed | Denied) -> bool:
+    """The URL names (something under) a private resource the caller may not view, as
+    ``verdict`` (whether they may view it, or see it but lack a scope) says."""
+    if isinstance(verdict, InsufficientScope):
+        verdict = Allowed("") if verdict.visible else verdict
     private = any(IPrivateResource.providedBy(node) for node in lineage(request.context))
-    return private and not request.has_permission(Permission.VIEW, request.context)
+    return private and not verdict
 
 
 def method_not_allowed_view(exc: HTTPMethodNotAllowed, request: Request) -> Response:
@@ -108,8 +115,11 @@ def method_not_allowed_view(exc: HTTPMethodNotAllowed, request: Request) -> Resp
     # first (401 beats 405).
     if request.identity is None and not _on_route(request, SERVICE_ROUTES):
         return _unauthorized(request)
-    if _hidden_from_caller(request):  # 404 wins over 405, and must not leak existence
+    verdict = request.has_permission(Permission.VIEW, request.context)
+    if _hidden_from_caller(request, verdict):  # 404 wins over 405, and must not leak existence
         return _not_found(request)
+    if isinstance(verdict, InsufficientScope):  # so does a token's missing scope
+        return insufficient_scope(request, verdict.scope)
     methods = sorted(set(getattr(exc, "allow", None) or []))
     allowed = ", ".join(methods) or exc.headers.get("Allow", "")
     return render_errors(

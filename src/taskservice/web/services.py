@@ -15,6 +15,7 @@ from cornice import Service
 from pyramid.config import Configurator
 from pyramid.request import Request
 
+from ..permissions import ScopeRule
 from ..traversal import preflight_root_factory, root_factory
 from .errors import cornice_error_handler
 
@@ -69,14 +70,21 @@ class DocumentedService(Service):  # type: ignore[misc]  # Cornice ships no type
         self.documented[method.upper()] = documented
 
 
-def api_service(name: str, path: str, description: str, traverse: bool = True) -> ApiService:
-    """A Cornice service on ``path``, traversed from the root, with our error shape."""
+def api_service(name: str, path: str, description: str, *, scopes: ScopeRule,
+                traverse: bool = True) -> ApiService:
+    """A Cornice service on ``path``, traversed from the root, with our error shape.
+
+    ``scopes`` is what a token must hold to use it (contract section 15), per method:
+    required, so that no endpoint is added without saying.
+    """
     options: dict[str, Any] = {"factory": root_factory, "traverse": path} if traverse else {}
-    service: ApiService = DocumentedService(
+    service = DocumentedService(
         name=name, path=path, description=description, renderer="json",
         error_handler=cornice_error_handler, cors_headers=EXPOSED_HEADERS, **options,
     )
-    return service
+    service.scopes = scopes
+    api: ApiService = service
+    return api
 
 
 def _with_cors(service: Service, origins: tuple[str, ...]) -> Service:
@@ -123,6 +131,8 @@ def add_api_services(config: Configurator, *services: Service) -> None:
     origins = config.registry.app_settings.cors_origins
     for service in services:
         config.add_cornice_service(_with_cors(service, origins))
+        if (rule := getattr(service, "scopes", None)) is not None:
+            config.declare_scopes(service.name, rule)
 
 
 def includeme(config: Configurator) -> None:

@@ -13,7 +13,7 @@ from sqlalchemy import bindparam, select
 from zope.interface import implementer
 
 from ..permissions import Permission, Principal
-from ..traversal import ACE, ACL, IPrivateResource, Resource
+from ..traversal import ACE, ACL, IN_NO_LIST, IPrivateResource, Resource
 from ..vocabulary import ID_PATTERN, WRITE_METHODS
 from .models import Webhook
 
@@ -41,6 +41,8 @@ class WebhookResource(Resource):
     def __init__(self, request: Request, row: Webhook, parent: Resource) -> None:
         super().__init__(request, str(row.id), parent)
         self.webhook = row
+        # A webhook tells of one list's tasks, or of everything its owner may view.
+        self.content_list = row.list_id or IN_NO_LIST
 
     def __acl__(self) -> Iterator[ACE]:
         yield (Allow, Principal.ADMIN, ALL_PERMISSIONS)

@@ -19,6 +19,7 @@ from ..accounts.security import Identity, user_principals
 from ..db.base import utcnow
 from ..idempotency.withheld import withhold
 from ..lists.resources import list_resource
+from ..permissions import WEBHOOKS as WEBHOOK_SCOPES
 from ..permissions import Permission
 from ..vocabulary import PING_EVENT
 from ..web.errors import error_response
@@ -33,13 +34,14 @@ from .outbox import dump
 from .resources import WebhookCollection, WebhookResource
 from .schemas import webhook_create_body, webhook_patch_body
 
-webhooks = api_service("webhooks", "/webhooks", "The caller's webhooks")
-webhook = api_service("webhook", "/webhooks/{id}", "One webhook")
+webhooks = api_service("webhooks", "/webhooks", "The caller's webhooks", scopes=WEBHOOK_SCOPES)
+webhook = api_service("webhook", "/webhooks/{id}", "One webhook", scopes=WEBHOOK_SCOPES)
 rotate = api_service("webhook_rotate_secret", "/webhooks/{id}/rotate-secret",
-                     "A new signing secret for a webhook")
-ping = api_service("webhook_ping", "/webhooks/{id}/ping", "A ping event for a webhook")
+                     "A new signing secret for a webhook", scopes=WEBHOOK_SCOPES)
+ping = api_service("webhook_ping", "/webhooks/{id}/ping", "A ping event for a webhook",
+                   scopes=WEBHOOK_SCOPES)
 deliveries = api_service("webhook_deliveries", "/webhooks/{id}/deliveries",
-                         "A webhook's delivery attempts")
+                         "A webhook's delivery attempts", scopes=WEBHOOK_SCOPES)
 SERVICES = (webhooks, webhook, rotate, ping, deliveries)
 
 ROTATION_OVERLAP = timedelta(hours=24)

@@ -15,6 +15,7 @@ import webtest
 
 from taskservice import make_config
 from taskservice.openapi.responses import OUTCOMES, Outcome
+from taskservice.permissions import NO_SCOPE
 from taskservice.web.schema_types import StrictMapping, StrictString
 from taskservice.web.schemas import request_schema
 from taskservice.web.services import api_service
@@ -38,7 +39,8 @@ def build(database_url, monkeypatch):
 
 
 def probe_service(name: str = "probe") -> Any:
-    return api_service(name, f"/{name}", "A route only this test has", traverse=False)
+    return api_service(name, f"/{name}", "A route only this test has", scopes=NO_SCOPE,
+                       traverse=False)
 
 
 def public(**kwargs: Any) -> dict[str, Any]:

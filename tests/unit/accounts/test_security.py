@@ -1,5 +1,6 @@
 """Unit tests of the security policy: reading the token, principals, ACL decisions."""
 
+import base64
 from types import SimpleNamespace
 
 import pytest
@@ -8,27 +9,45 @@ from pyramid.testing import DummyRequest
 
 from taskservice.accounts import security
 from taskservice.accounts.resources import UserResource
-from taskservice.accounts.security import Identity, SecurityPolicy, bearer_token
+from taskservice.accounts.security import (
+    Credentials,
+    Identity,
+    SecurityPolicy,
+    presented_credentials,
+)
 from taskservice.permissions import Permission, Principal
 from taskservice.web.identity import identity_cache, known_identity
+
+
+def _basic(text):
+    return "Basic " + base64.b64encode(text.encode()).decode()
 
 
 @pytest.mark.parametrize(
     ("header", "expected"),
     [
-        ("Bearer abc", "abc"),
-        ("bearer   abc  ", "abc"),
-        ("Token abc", "abc"),
-        ("Basic abc", None),
+        ("Bearer abc", Credentials("abc")),
+        ("bearer   abc  ", Credentials("abc")),
+        ("Token abc", Credentials("abc")),
+        (_basic("alice:abc"), Credentials("abc", "alice")),
+        (_basic("alice:a:b"), Credentials("a:b", "alice")),  # a token has no colon; "a:b" is none
+        ("Basic abc", None),  # not base64 of anything with a colon
+        (_basic("alice"), None),
+        (_basic(":abc"), None),
+        (_basic("alice:"), None),
+        ("Basic " + base64.b64encode(b"\xff:abc").decode(), None),  # not UTF-8
+        ("Basic !!!!", None),
+        ("Basic " + "QQ==" * 300, None),
         ("Bearer", None),
         ("Bearer ", None),
+        ("Digest abc", None),
         ("", None),
         ("Bearer " + "x" * 513, None),
     ],
 )
-def test_bearer_token_reads_bearer_and_token_schemes_only(header, expected):
+def test_credentials_are_a_bearer_token_or_an_app_password(header, expected):
     request = DummyRequest(headers={"Authorization": header} if header else {})
-    assert bearer_token(request) == expected
+    assert presented_credentials(request) == expected
 
 
 def _identity(username="alice", is_admin=False):
