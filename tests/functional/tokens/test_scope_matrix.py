@@ -19,60 +19,32 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import partial
-from ipaddress import ip_address
 from typing import Any
 
 import pytest
+import webtest
+from pyramid.authorization import Allow, Authenticated
+from pyramid.interfaces import IRoutesMapper
 
-from taskservice.webhooks import sender
-from tests.support.api import Client, create_task
+from taskservice import make_config
+from taskservice.db.interfaces import ISessionFactory
+from taskservice.db.session import make_session_factory
+from taskservice.openapi.responses import Outcome
+from taskservice.web.services import DocumentedService
+from tests.support.api import Client, assert_error, create_task
+from tests.support.constants import TEST_SETTINGS
 from tests.support.openapi import operations, resolve
 from tests.support.scoped import (
     SCOPES,
     assert_insufficient_scope,
+    create_hook,
     insufficient_scope_challenge,
     mint,
+    needed_scope,
+    resolve_publicly,
 )
 
-# Section 5: no credentials, so no scope.
-SERVICE_PATHS = frozenset({"/__heartbeat__", "/__lbheartbeat__", "/__version__", "/__api__",
-                           "/docs", "/__metrics__"})
-# Section 15: registering, logging in, and any token revoking itself need no scope.
-UNSCOPED = frozenset({("POST", "/users"), ("POST", "/tokens"), ("DELETE", "/tokens/current")})
-READ_METHODS = frozenset({"GET", "HEAD"})
-# ``write``: POST/PUT/PATCH/DELETE on tasks, lists, shares (under both), moves (a task's)
-# and /batch.
-WRITTEN_COLLECTIONS = frozenset({"tasks", "lists", "batch"})
 PLACEHOLDER = re.compile(r"\{([^}]+)\}")
-
-
-def needed_scope(method: str, path: str) -> str | None:
-    """The scope section 15 (and its precisions) says ``method path`` needs; None: none.
-
-    Raises for an operation the contract's rules do not place, so that a new kind of
-    endpoint makes the matrix fail until the rule is written here.
-    """
-    segments = path.partition("?")[0].strip("/").split("/")
-    if path in SERVICE_PATHS or (method, path) in UNSCOPED:
-        return None
-    if segments[0] == "webhooks":  # every method, GET included
-        return "webhooks"
-    if segments[0] == "users":
-        return _account_scope(method, segments[1:])
-    if method in READ_METHODS:
-        return "read"
-    if segments[0] in WRITTEN_COLLECTIONS:
-        return "write"
-    raise LookupError(f"section 15 places no scope on {method} {path}: extend needed_scope")
-
-
-def _account_scope(method: str, below: list[str]) -> str:
-    """Under /users: everyone's accounts (``GET /users``) and the caller's tokens are
-    ``account``; one user's account is read with ``read`` and changed or deleted (one's
-    own by any URL, another's as an admin) with ``account``."""
-    if not below or below[1:2] == ["tokens"]:
-        return "account"
-    return "read" if method in READ_METHODS else "account"
 
 
 @dataclass(frozen=True)
@@ -135,16 +107,11 @@ def calls(document: dict, world: World) -> Iterator[Call]:
                 yield Call("HEAD", path)
 
 
-@pytest.fixture
-def public_hooks(monkeypatch):
-    """Webhook hosts resolve to a public address, without asking any DNS."""
-    monkeypatch.setattr(sender, "resolve", lambda host, port: [ip_address("93.184.216.34")])
-
-
 @pytest.fixture(params=["user", "admin"])
-def world(request, register, public_hooks) -> World:
+def world(request, register, monkeypatch) -> World:
     """The caller is named as the document's examples name a user (``alice``, with the
     tests' password, which is also the examples'), so the examples' bodies fit them."""
+    resolve_publicly(monkeypatch)
     caller = register("alice", admin=request.param == "admin")
     other = register("bob")
     testapp, headers = caller.testapp, caller.headers
@@ -154,8 +121,7 @@ def world(request, register, public_hooks) -> World:
     for path in (f"/tasks/{task['id']}", f"/lists/{listed['id']}"):
         testapp.put_json(f"{path}/shares/{other.username}", {"permission": "view"},
                          headers=headers, status=201)
-    hook = testapp.post_json("/webhooks", {"url": "https://hooks.example.com/", "events": ["*"]},
-                             headers=headers, status=201).json
+    hook = create_hook(caller)
     return World(caller, other.username,
                  {"tasks": task["id"], "lists": listed["id"], "webhooks": hook["id"]})
 
@@ -235,3 +201,55 @@ def test_the_needed_scope_follows_the_contract(method, path, scope):
 def test_an_operation_the_contract_does_not_place_fails_the_matrix():
     with pytest.raises(LookupError, match="POST /reports"):
         needed_scope("POST", "/reports")
+
+
+# -- a route nobody declared a rule for
+
+
+def test_every_route_declares_the_scopes_it_needs(app):
+    """The matrix covers the document; this covers every route of the app, documented or
+    not (the docs page's files, a plugin's own routes): each has its rule."""
+    routes = app.registry.getUtility(IRoutesMapper).get_routes()
+    undeclared = [f"{route.name} ({route.pattern})" for route in routes
+                  if route.name not in app.registry.route_scopes]
+    assert undeclared == []
+    assert len(routes) > 20
+
+
+class ProbeResource:
+    """What the probe route names: any authenticated user may view it."""
+
+    __acl__ = ((Allow, Authenticated, "view"),)
+
+    def __init__(self, request: Any) -> None:
+        self.request = request
+
+
+@pytest.fixture
+def probe_app(database_url, connection, monkeypatch):
+    """The app with one more Cornice service, ``GET /probe``, added as a plugin's own
+    route would be: with no scope rule."""
+    probe = DocumentedService(name="probe", path="/probe", description="A route with no rule",
+                              renderer="json", factory=ProbeResource)
+
+    @probe.get(permission="view", outcome=Outcome((200,)))
+    def look(request):
+        """Look at the probe."""
+        return {"seen": True}
+
+    config = make_config({}, **{"sqlalchemy.url": database_url, **TEST_SETTINGS})
+    config.add_cornice_service(probe)
+    app = config.make_wsgi_app()
+    factory = make_session_factory(connection, join_transaction_mode="create_savepoint")
+    app.registry.registerUtility(factory, ISessionFactory)
+    return webtest.TestApp(app)
+
+
+@pytest.mark.parametrize("scopes", [["read"], ["read", "write", "webhooks"]])
+def test_a_route_without_a_rule_refuses_a_token_lacking_any_scope(probe_app, dbsession,
+                                                                 register, scopes):
+    alice = register("alice")
+    restricted = mint(dbsession, alice, scopes)
+    response = probe_app.get("/probe", headers=restricted.headers, status=403)
+    assert_error(response, 403, ("header", "Authorization"))
+    probe_app.get("/probe", headers=mint(dbsession, alice).headers, status=200)
