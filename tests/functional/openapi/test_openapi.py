@@ -119,7 +119,8 @@ def test_an_operation_names_the_scopes_it_needs_and_its_403(document, path, meth
 
 
 @pytest.mark.parametrize(("path", "method"), [
-    ("/tokens", "post"), ("/tokens/current", "delete"), ("/users", "post"), ("/__heartbeat__", "get"),
+    ("/tokens", "post"), ("/tokens/current", "delete"), ("/users", "post"),
+    ("/__heartbeat__", "get"),
 ])
 def test_an_operation_any_token_may_use_names_no_scope(document, path, method):
     assert "x-scopes" not in operation(document, path, method)
