@@ -18,6 +18,7 @@ from ..permissions import ACCOUNT, NO_SCOPE, Permission
 from ..web.errors import unauthorized
 from ..web.pagination import INTEGER, Keyset, KeysetQuery, paginate
 from ..web.schemas import page_query, request_schema
+from ..web.secrets import withhold
 from ..web.services import api_service
 from ..web.validation import BODY_VALIDATORS, NO_QUERY_VALIDATORS, QUERY_VALIDATORS
 from .models import Token, User, username_matches
@@ -39,11 +40,16 @@ TOKEN_PAGES = Keyset("tokens", [INTEGER])
 MY_TOKENS: KeysetQuery[Token] = KeysetQuery(
     live(select(Token)).where(Token.user_id == bindparam("user_id")), [(Token.id, True)],
     lambda row: [row.id])
+# Where a replay would read a token's secret again: nowhere (no source is registered).
+SECRET_SOURCE = "token"
 # A response carrying a token is kept by no cache, nor by an HTTP/1.0 one (RFC 6749 5.1).
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
 
 def _made(request: Request, token: dict[str, Any]) -> dict[str, Any]:
+    """A new token's answer. Its secret is shown this once: a replay under an
+    ``Idempotency-Key`` shows null in its place (only the hash is stored to read again)."""
+    withhold(request, "token", token["token"], f"{SECRET_SOURCE}:{token['id']}")
     request.response.status_code = 201
     request.response.headers.update(NO_STORE)
     return token
