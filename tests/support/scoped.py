@@ -1,14 +1,14 @@
 """Tokens holding less than their user's full power (contract section 15), for tests.
 
-    reader = mint(dbsession, alice, scopes=["read"])            # a Client, as alice
-    inside = mint(dbsession, alice, lists=[listed["id"]])      # limited to one list
+    reader = mint(alice, scopes=["read"])                      # a Client, as alice
+    inside = mint(alice, lists=[listed["id"]])                 # limited to one list
     assert_insufficient_scope(response, "write")               # the scope's 403
     needed_scope("PATCH", "/tasks/4") == "write"               # as section 15 words it
 
-Tokens are rows inserted through the test's session (``POST /users/me/tokens`` is the
-API's way): the same columns the service writes, so what is under test is the policy
-that reads them, not the endpoint that mints them. ``needed_scope`` is written from the
-contract's sentences, never from the service's declarations, so the two can disagree.
+Tokens are minted with ``POST /tokens`` and the password, which may ask for any scopes,
+lists and lifetime (a token minting one may not exceed its own). ``needed_scope`` is
+written from the contract's sentences, never from the service's declarations (nor from
+the document's ``x-scopes``), so the two can disagree.
 """
 
 from __future__ import annotations
@@ -18,14 +18,15 @@ from datetime import timedelta
 from ipaddress import ip_address
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from taskservice.accounts.credentials import new_token, token_digest
-from taskservice.accounts.models import Token, User, username_matches
+from taskservice.accounts.credentials import token_digest
+from taskservice.accounts.models import Token
 from taskservice.db.base import utcnow
 from taskservice.webhooks import sender
 from tests.support.api import Client, assert_error
+from tests.support.constants import PASSWORD
 
 # The scopes of contract section 15, in its order; an unrestricted token holds them all.
 SCOPES = ("read", "write", "webhooks", "account")
@@ -70,23 +71,30 @@ def _account_scope(method: str, below: list[str]) -> str:
     return "read" if method in READ_METHODS else "account"
 
 
-def mint(dbsession: Session, client: Client, scopes: Iterable[str] = SCOPES,
-         lists: Iterable[str | int] | None = None, expires_in: int | None = None,
+def token_object(client: Client, **fields: Any) -> dict:
+    """A new token of ``client``'s user (whose password is the tests'), minted with
+    ``POST /tokens`` and the body of ``POST /users/me/tokens`` (``fields``): the token
+    object, its secret included."""
+    body = {"username": client.username, "password": PASSWORD, **fields}
+    return client.testapp.post_json("/tokens", body, status=201).json
+
+
+def mint(client: Client, scopes: Iterable[str] = SCOPES,
+         lists: Iterable[str] | None = None, expires_in: int | None = None,
          name: str | None = "test") -> Client:
-    """A new token of ``client``'s user holding ``scopes`` and, unless None, limited to
-    ``lists`` (ids as the API writes them); None for ``expires_in``: it never expires, so
-    it may mint any token (section 15's precisions)."""
-    token = new_token()
-    user_id = dbsession.scalars(select(User.id).where(username_matches(client.username))).one()
-    expires_at = None if expires_in is None else utcnow() + timedelta(seconds=expires_in)
-    held = set(scopes)
-    dbsession.add(Token(
-        token_hash=token_digest(token), user_id=user_id, name=name, expires_at=expires_at,
-        scopes=[scope for scope in SCOPES if scope in held],
-        lists=None if lists is None else sorted({int(list_id) for list_id in lists}),
-    ))
+    """``client``'s user with a new token holding ``scopes`` and, unless None, limited
+    to ``lists``; None for ``expires_in``: it never expires, so it may mint any token
+    (section 15's precisions)."""
+    token = token_object(client, name=name, scopes=list(scopes), expires_in=expires_in,
+                         lists=None if lists is None else list(lists))
+    return Client(client.testapp, client.username, token["token"])
+
+
+def expire(dbsession: Session, client: Client) -> None:
+    """``client``'s token expires now: the API mints none shorter than a minute."""
+    dbsession.execute(update(Token).where(Token.token_hash == token_digest(client.token))
+                      .values(expires_at=utcnow() - timedelta(seconds=1)))
     dbsession.commit()
-    return Client(client.testapp, client.username, token)
 
 
 def resolve_publicly(monkeypatch: Any) -> None:

@@ -55,7 +55,7 @@ def marked_task(client: Client, title: str, **fields: str) -> str:
     return create_task(client, title=f"probe {title}", **MARKED, **fields)["id"]
 
 
-def build_estate(alice: Client, bob: Client, dbsession) -> Estate:
+def build_estate(alice: Client, bob: Client) -> Estate:
     lists = {"mine": create_list(alice, name="mine")["id"],
              "other": create_list(alice, name="other")["id"],
              "shared": create_list(bob, name="shared")["id"],
@@ -71,14 +71,14 @@ def build_estate(alice: Client, bob: Client, dbsession) -> Estate:
     tasks["sub"] = marked_task(alice, "sub", parent=tasks["in_mine"])
     tasks["sub_out"] = marked_task(alice, "sub out", parent=tasks["in_other"])
     share_task(bob, tasks["shared_loose"], "alice", "edit")
-    limited = mint(dbsession, alice, lists=[lists[name] for name in INSIDE_LISTS])
+    limited = mint(alice, lists=[lists[name] for name in INSIDE_LISTS])
     return Estate(alice, bob, limited, lists, tasks)
 
 
 @pytest.fixture
-def estate(alice, bob, dbsession, monkeypatch) -> Estate:
+def estate(alice, bob, monkeypatch) -> Estate:
     resolve_publicly(monkeypatch)
-    return build_estate(alice, bob, dbsession)
+    return build_estate(alice, bob)
 
 
 def get(client: Client, path: str, status: int = 200, **params: str):
@@ -248,10 +248,10 @@ def test_a_webhook_on_a_list_inside_is_created(estate):
 
 
 def test_another_users_account_is_a_404_and_the_user_list_a_403_even_to_an_admin(
-        register, dbsession):
+        register):
     admin = register("alice", admin=True)
     bob = register("bob")
-    limited = mint(dbsession, admin, lists=[create_list(admin)["id"]])
+    limited = mint(admin, lists=[create_list(admin)["id"]])
     assert_error(get(limited, "/users", status=403), 403)
     for method in ("GET", "DELETE"):
         response = limited.testapp.request("/users/bob", method=method, headers=limited.headers,

@@ -17,6 +17,7 @@ from tests.support.lists import create_list
 from tests.support.scoped import (
     assert_insufficient_scope,
     create_hook,
+    expire,
     mint,
     needed_scope,
     resolve_publicly,
@@ -32,13 +33,13 @@ def public_hooks(monkeypatch):
 
 
 @pytest.fixture
-def reader(dbsession, alice):
-    return mint(dbsession, alice, ["read"])
+def reader(alice):
+    return mint(alice, ["read"])
 
 
 @pytest.fixture
-def writer(dbsession, alice):
-    return mint(dbsession, alice, ["write"])
+def writer(alice):
+    return mint(alice, ["write"])
 
 
 # -- 401 first
@@ -50,7 +51,8 @@ def test_without_credentials_a_write_is_a_401(testapp, alice):
 
 
 def test_an_expired_token_lacking_the_scope_is_a_401(testapp, dbsession, alice):
-    expired = mint(dbsession, alice, ["read"], expires_in=-1)
+    expired = mint(alice, ["read"], expires_in=60)
+    expire(dbsession, expired)
     response = send_json(testapp, "POST", "/tasks", {"title": "x"}, expired.headers, 401)
     assert_unauthorized(response)
 
@@ -80,11 +82,11 @@ def test_a_task_that_does_not_exist_is_a_404_to_a_token_lacking_write(testapp, r
     assert_error(testapp.delete("/tasks/999999", headers=reader.headers, status=404), 404)
 
 
-def test_someone_elses_list_webhook_and_account_are_404s(testapp, dbsession, alice, bob):
+def test_someone_elses_list_webhook_and_account_are_404s(testapp, alice, bob):
     """Each with a token lacking what its method would need."""
     listed = create_list(bob)
     hook = create_hook(bob)
-    reader = mint(dbsession, alice, ["read"])
+    reader = mint(alice, ["read"])
     for method, path in [("PATCH", f"/lists/{listed['id']}"), ("GET", f"/webhooks/{hook['id']}"),
                          ("DELETE", f"/webhooks/{hook['id']}"), ("DELETE", "/users/bob")]:
         assert needed_scope(method, path) != "read"
@@ -110,14 +112,14 @@ def test_a_task_the_caller_may_view_is_the_scopes_403(testapp, alice, bob, reade
     ("POST", "/webhooks/{hook}"), ("PATCH", "/users/alice"),
 ])
 def test_a_method_the_path_does_not_allow_is_the_scopes_403_first(
-        testapp, dbsession, alice, method, path):
+        testapp, alice, method, path):
     listed = create_list(alice)
     task = create_task(alice, list=listed["id"])
     hook = create_hook(alice)
     path = path.format(task=task["id"], list=listed["id"], hook=hook["id"])
     needed = needed_scope(method, path)
-    lacking = mint(dbsession, alice, [LACKING[needed]])
-    holding = mint(dbsession, alice, [needed])
+    lacking = mint(alice, [LACKING[needed]])
+    holding = mint(alice, [needed])
     assert_insufficient_scope(
         send_json(testapp, method, path, {"name": "x"}, lacking.headers, 403), needed)
     allowed = send_json(testapp, method, path, {"name": "x"}, holding.headers, 405)
@@ -187,8 +189,8 @@ def test_an_atomic_batch_stops_at_a_sub_request_lacking_its_scope(testapp, alice
     assert testapp.get("/tasks", headers=alice.headers).json["items"] == []
 
 
-def test_a_read_and_write_tokens_batch_works(dbsession, alice):
-    both = mint(dbsession, alice, ["read", "write"])
+def test_a_read_and_write_tokens_batch_works(alice):
+    both = mint(alice, ["read", "write"])
     answer = batch(both, {"method": "POST", "path": "/tasks", "body": {"title": "a"}},
                    {"method": "GET", "path": "/tasks"}).json
     created, listing = answer["responses"]
