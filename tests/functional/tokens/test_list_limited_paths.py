@@ -229,14 +229,23 @@ def test_a_batchs_sub_requests_see_only_what_is_inside(estate):
 # -- webhooks
 
 
+def with_list(body: dict, estate: Estate, listed: str | None) -> dict:
+    """``body`` with ``list`` the id of the estate's list called ``listed``; None: null;
+    ``"omitted"``: no ``list`` at all."""
+    return body if listed == "omitted" else {**body, "list": estate.lists.get(listed or "")}
+
+
+def assert_refused_naming_list(estate: Estate, method: str, path: str, body: dict) -> None:
+    """The limited token's ``method path`` with ``body`` is the 400 naming ``list``."""
+    response = send_json(estate.limited.testapp, method, path, body, estate.limited.headers,
+                         400)
+    assert_error(response, 400, ("body", "list"))
+
+
 @pytest.mark.parametrize("listed", ["other", "bobs", None, "omitted"])
 def test_a_webhook_outside_the_lists_or_on_none_is_a_400_naming_list(estate, listed):
-    body = {"url": "https://hooks.example.com/", "events": ["*"]}
-    if listed != "omitted":
-        body["list"] = estate.lists.get(listed)
-    response = send_json(estate.limited.testapp, "POST", "/webhooks", body,
-                         estate.limited.headers, 400)
-    assert_error(response, 400, ("body", "list"))
+    body = with_list({"url": "https://hooks.example.com/", "events": ["*"]}, estate, listed)
+    assert_refused_naming_list(estate, "POST", "/webhooks", body)
 
 
 def test_a_webhook_on_a_list_inside_is_created(estate):
@@ -267,12 +276,7 @@ def test_another_users_account_is_a_404_and_the_user_list_a_403_even_to_an_admin
 
 @pytest.mark.parametrize("listed", [None, "omitted", "other", "bobs"])
 def test_a_task_cannot_be_created_outside_the_lists(estate, listed):
-    body = {"title": "x"}
-    if listed != "omitted":
-        body["list"] = estate.lists.get(listed)
-    response = send_json(estate.limited.testapp, "POST", "/tasks", body,
-                         estate.limited.headers, 400)
-    assert_error(response, 400, ("body", "list"))
+    assert_refused_naming_list(estate, "POST", "/tasks", with_list({"title": "x"}, estate, listed))
 
 
 def test_a_task_is_created_in_a_list_inside(estate):
@@ -290,18 +294,15 @@ def test_a_lists_tasks_outside_cannot_be_posted_to(estate):
     assert_error(response, 404)
 
 
-@pytest.mark.parametrize(("method", "suffix", "body"), [
-    ("PATCH", "", {"list": None}), ("PATCH", "", {"list": "{other}"}),
-    ("PATCH", "", {"list": "{bobs}"}), ("PUT", "", {"title": "x", "list": None}),
-    ("POST", "/move", {"list": None}), ("POST", "/move", {"list": "{other}"}),
+@pytest.mark.parametrize(("method", "suffix", "body", "listed"), [
+    ("PATCH", "", {}, None), ("PATCH", "", {}, "other"), ("PATCH", "", {}, "bobs"),
+    ("PUT", "", {"title": "x"}, None), ("POST", "/move", {}, None),
+    ("POST", "/move", {}, "other"),
 ])
-def test_a_task_cannot_be_taken_out_of_the_lists(estate, method, suffix, body):
-    body = {key: value if value is None or key != "list" else value.format(**estate.lists)
-            for key, value in body.items()}
+def test_a_task_cannot_be_taken_out_of_the_lists(estate, method, suffix, body, listed):
     task_id = estate.tasks["in_mine"]
-    response = send_json(estate.limited.testapp, method, f"/tasks/{task_id}{suffix}", body,
-                         estate.limited.headers, 400)
-    assert_error(response, 400, ("body", "list"))
+    assert_refused_naming_list(estate, method, f"/tasks/{task_id}{suffix}",
+                               with_list(body, estate, listed))
     assert get(estate.alice, f"/tasks/{task_id}").json["list"] == estate.lists["mine"]
 
 
