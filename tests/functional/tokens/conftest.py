@@ -1,0 +1,58 @@
+"""Fixtures of the section 15 token tests: apps with other token settings, a watch on the
+password hasher, and the lists a list-limited token is made for."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+import webtest
+
+from taskservice.accounts.interfaces import IPasswords
+from tests.support.api import Client
+from tests.support.lists import create_list
+
+
+@pytest.fixture
+def app_with(make_app: Callable[..., Any]) -> Callable[..., webtest.TestApp]:
+    """A WebTest app on the test's database with ``taskservice.<key>`` settings changed:
+    ``app_with(**{"tokens.max_per_user": "2"})``."""
+
+    def build(**settings: str) -> webtest.TestApp:
+        overrides = {f"taskservice__{key.replace('.', '__')}": v for key, v in settings.items()}
+        return webtest.TestApp(make_app(**overrides), extra_environ={"HTTP_HOST": "example.com"})
+
+    return build
+
+
+class HasherWatch:
+    """Stands in for the app's argon2 hasher and records every call to it."""
+
+    def __init__(self, hasher: Any) -> None:
+        self.hasher = hasher
+        self.calls: list[str] = []
+
+    def verify(self, *args: Any) -> Any:
+        self.calls.append("verify")
+        return self.hasher.verify(*args)
+
+    def hash(self, *args: Any) -> Any:
+        self.calls.append("hash")
+        return self.hasher.hash(*args)
+
+
+@pytest.fixture
+def argon2_calls(app: Any, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The argon2 calls ``app`` makes from now on (``testapp``'s app): a request that must
+    not pay for a password hash leaves this empty."""
+    passwords = app.registry.getUtility(IPasswords)
+    watch = HasherWatch(passwords._hasher)
+    monkeypatch.setattr(passwords, "_hasher", watch)
+    return watch.calls
+
+
+@pytest.fixture
+def two_lists(alice: Client) -> list[str]:
+    """The ids of two lists of alice's."""
+    return [create_list(alice, name=name)["id"] for name in ("first", "second")]
