@@ -12,6 +12,7 @@ import webtest
 from taskservice.accounts.interfaces import IPasswords
 from tests.support.api import Client
 from tests.support.lists import create_list
+from tests.support.token_api import password_holder
 
 
 @pytest.fixture
@@ -50,6 +51,14 @@ def argon2_calls(app: Any, monkeypatch: pytest.MonkeyPatch) -> list[str]:
     watch = HasherWatch(passwords._hasher)
     monkeypatch.setattr(passwords, "_hasher", watch)
     return watch.calls
+
+
+@pytest.fixture
+def master(alice: Client) -> Client:
+    """Alice holding an unrestricted token that never expires, from her password: it may
+    mint any token (section 15's precisions), so a test of another rule meets only that
+    rule. Unnamed, it does not count towards ``taskservice.tokens.max_per_user``."""
+    return password_holder(alice.testapp, "alice", expires_in=None)
 
 
 @pytest.fixture
