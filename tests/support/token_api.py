@@ -58,12 +58,21 @@ def login(testapp: webtest.TestApp, username: str, status: int | str = 201,
     return testapp.post_json("/tokens", body, status=status)
 
 
-def holder(client: Client, testapp: webtest.TestApp | None = None, **fields: Any) -> Client:
+class Holder(Client):
+    """A user holding one token, with the token object its 201 showed (``id`` included)."""
+
+    def __init__(self, testapp: webtest.TestApp, username: str, shown: dict) -> None:
+        super().__init__(testapp, username, shown["token"])
+        self.shown = shown
+        self.id = shown["id"]
+
+
+def holder(client: Client, testapp: webtest.TestApp | None = None, **fields: Any) -> Holder:
     """``client``'s user holding a new token minted by ``client`` with ``fields`` (a name
     is given unless ``fields`` has one)."""
     app = testapp or client.testapp
-    token = mint(client, {"name": "a token", **fields}, testapp=app).json["token"]
-    return Client(app, client.username, token)
+    return Holder(app, client.username,
+                  mint(client, {"name": "a token", **fields}, testapp=app).json)
 
 
 def on(testapp: webtest.TestApp, client: Client) -> Client:
@@ -71,9 +80,9 @@ def on(testapp: webtest.TestApp, client: Client) -> Client:
     return Client(testapp, client.username, client.token)
 
 
-def password_holder(testapp: webtest.TestApp, username: str, **fields: Any) -> Client:
+def password_holder(testapp: webtest.TestApp, username: str, **fields: Any) -> Holder:
     """``username`` holding a token from ``POST /tokens`` with the password and ``fields``."""
-    return Client(testapp, username, login(testapp, username, **fields).json["token"])
+    return Holder(testapp, username, login(testapp, username, **fields).json)
 
 
 def listed(client: Client, limit: int = 100) -> list[dict]:
