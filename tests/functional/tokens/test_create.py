@@ -119,23 +119,28 @@ def test_lifetimes_from_a_minute_to_366_days_are_accepted(issue, seconds):
     assert about(lifetime(issue({"name": "n", "expires_in": seconds}).json), seconds)
 
 
-@pytest.mark.parametrize("field,value", [
-    ("name", ""), ("name", "x" * 101), ("name", 5), ("name", None), ("name", ["phone"]),
-    ("name", "\ud800"),
-    ("scopes", []), ("scopes", ["admin"]), ("scopes", ["READ"]), ("scopes", "read"),
-    ("scopes", ["read", "read"]), ("scopes", [1]), ("scopes", None), ("scopes", [None]),
-    ("lists", []), ("lists", "1"), ("lists", [1]), ("lists", ["x"]), ("lists", ["0"]),
-    ("lists", ["-1"]), ("lists", ["99999999999999999999999"]), ("lists", [None]),
-    ("lists", {"id": "1"}),
-    ("expires_in", 59), ("expires_in", 0), ("expires_in", -60), ("expires_in", 31_622_401),
-    ("expires_in", "3600"), ("expires_in", True), ("expires_in", [3600]),
-    ("expires_in", 10 ** 30),
-])
-def test_a_value_outside_the_rules_is_a_400_naming_it(issue, field, value):
+@pytest.mark.parametrize("field,value,name", [
+    ("name", "", "name"), ("name", "x" * 101, "name"), ("name", 5, "name"),
+    ("name", None, "name"), ("name", ["phone"], "name"), ("name", "\ud800", "name"),
+    ("scopes", [], "scopes"), ("scopes", "read", "scopes"), ("scopes", None, "scopes"),
+    ("scopes", ["read", "read"], "scopes"), ("scopes", ["admin"], "scopes.0"),
+    ("scopes", ["read", "READ"], "scopes.1"), ("scopes", [1], "scopes.0"),
+    ("scopes", [None], "scopes.0"),
+    ("lists", [], "lists"), ("lists", "1", "lists"), ("lists", {"id": "1"}, "lists"),
+    ("lists", [1], "lists.0"), ("lists", ["x"], "lists.0"), ("lists", ["0"], "lists.0"),
+    ("lists", ["-1"], "lists.0"), ("lists", ["99999999999999999999999"], "lists.0"),
+    ("lists", [None], "lists.0"),
+    ("expires_in", 59, "expires_in"), ("expires_in", 0, "expires_in"),
+    ("expires_in", -60, "expires_in"), ("expires_in", 31_622_401, "expires_in"),
+    ("expires_in", "3600", "expires_in"), ("expires_in", True, "expires_in"),
+    ("expires_in", [3600], "expires_in"), ("expires_in", 10 ** 30, "expires_in"),
+], ids=lambda value: repr(value)[:24])
+def test_a_value_outside_the_rules_is_a_400_naming_it(issue, field, value, name):
     """Types are strict (section 1): a string for a number or a list, a number for an id,
-    ``null`` where the table does not allow it, are 400s like a value out of range."""
+    ``null`` where the table does not allow it, are 400s like a value out of range. A bad
+    item of a list is named by its index, as a task's ``tags.<n>`` is."""
     response = issue({"name": "phone", field: value}, status="*")
-    assert_error(response, 400, ("body", field))
+    assert_error(response, 400, ("body", name))
 
 
 @pytest.mark.parametrize("field", ["ttl", "token", "id", "created_at", "last_used_at",
