@@ -18,8 +18,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.support.constants import PASSWORD
-from tests.support.load import ApiUser, concurrently, error_lines, server_database, start_server
+from tests.support.constants import FAST_HASHING, PASSWORD
+from tests.support.load import ApiUser, concurrently, error_lines, server_database
 from tests.support.servers import PserveProcess
 
 CAP = 3
@@ -29,13 +29,12 @@ SOCKET_TIMEOUT = 10.0
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PserveProcess]:
+    """``pserve production.ini`` (waitress) on a database of its own, fast hashing."""
     workdir = tmp_path_factory.mktemp("token-headers")
-    with server_database(workdir, "ts_tokens") as url:
-        server = start_server(workdir, url, TASKSERVICE_TOKENS_MAX_PER_USER=str(CAP))
-        try:
-            yield server
-        finally:
-            server.stop()
+    env = {**FAST_HASHING, "TASKSERVICE_TOKENS_MAX_PER_USER": str(CAP)}
+    with (server_database(workdir, "ts_tokens") as url,
+          PserveProcess(workdir, {"DATABASE_URL": url, **env}) as server):
+        yield server
 
 
 @pytest.fixture(autouse=True)
@@ -45,13 +44,14 @@ def no_errors_logged(server: PserveProcess) -> Iterator[None]:
 
 
 @pytest.fixture(scope="module")
-def alice(server: PserveProcess) -> ApiUser:
-    return ApiUser.register(server.port, "alice")
+def users(server: PserveProcess) -> dict[str, ApiUser]:
+    """Alice and bob, registered and logged in once for the module."""
+    return {name: ApiUser.register(server.port, name) for name in ("alice", "bob")}
 
 
-@pytest.fixture(scope="module")
-def bob(server: PserveProcess) -> ApiUser:
-    return ApiUser.register(server.port, "bob")
+@pytest.fixture
+def alice(users: dict[str, ApiUser]) -> ApiUser:
+    return users["alice"]
 
 
 def exchange(port: int, authorizations: list[bytes], path: bytes = b"/users/me"
@@ -98,7 +98,8 @@ def test_each_form_works_alone(server, alice):
 
 @pytest.mark.parametrize("pair", ["same-bearer", "bearer-then-bogus", "bogus-then-bearer",
                                   "bearer-then-basic", "alice-then-bob"])
-def test_two_authorization_headers_are_a_401(server, alice, bob, pair):
+def test_two_authorization_headers_are_a_401(server, users, pair):
+    alice, bob = users["alice"], users["bob"]
     values = {
         "same-bearer": [bearer(alice), bearer(alice)],
         "bearer-then-bogus": [bearer(alice), b"Bearer bogus"],

@@ -3,11 +3,13 @@ password hasher, and the lists a list-limited token is made for."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 import webtest
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
 
 from taskservice.accounts.interfaces import IPasswords
 from tests.support.api import Client
@@ -51,6 +53,21 @@ def argon2_calls(app: Any, monkeypatch: pytest.MonkeyPatch) -> list[str]:
     watch = HasherWatch(passwords._hasher)
     monkeypatch.setattr(passwords, "_hasher", watch)
     return watch.calls
+
+
+@pytest.fixture
+def token_writes() -> Iterator[list[str]]:
+    """The UPDATE statements on ``tokens`` sent from now on, by any engine: the app may
+    note a token's use in a transaction of its own, on a connection of its own."""
+    writes: list[str] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany) -> None:
+        if statement.lstrip().upper().startswith("UPDATE TOKENS"):
+            writes.append(statement)
+
+    event.listen(Engine, "before_cursor_execute", record)
+    yield writes
+    event.remove(Engine, "before_cursor_execute", record)
 
 
 @pytest.fixture

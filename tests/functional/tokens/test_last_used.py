@@ -3,18 +3,14 @@ rewritten at most once a minute -- not a write per request -- and never by a req
 fails authentication.
 
 A minute passes by moving the stored ``last_used_at`` back (``age``), not by waiting.
-Writes are counted as the UPDATE statements on ``tokens`` that any engine sends (the app
-may write the time in a transaction of its own, on a connection of its own).
+Writes are counted by the ``token_writes`` fixture (conftest.py).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import event
-from sqlalchemy.engine import Engine
 
 from tests.support.api import Client
 from tests.support.token_api import (
@@ -43,20 +39,6 @@ def last_use(master: Client, token: Holder) -> datetime | None:
 
 def use(client: Client, status: int = 200, headers: dict | None = None) -> None:
     client.testapp.get("/users/me", headers=headers or client.headers, status=status)
-
-
-@pytest.fixture
-def token_writes() -> Iterator[list[str]]:
-    """The UPDATE statements on ``tokens`` sent from now on, by any engine."""
-    writes: list[str] = []
-
-    def record(conn, cursor, statement, parameters, context, executemany) -> None:
-        if statement.lstrip().upper().startswith("UPDATE TOKENS"):
-            writes.append(statement)
-
-    event.listen(Engine, "before_cursor_execute", record)
-    yield writes
-    event.remove(Engine, "before_cursor_execute", record)
 
 
 def now() -> datetime:
