@@ -419,15 +419,23 @@ def column_names(connection: Connection,
     return {table: [c["name"] for c in inspector.get_columns(table)] for table in tables}
 
 
+def upgraded(connection: Connection, revision: str, tables: dict[str, str] = ROW_ORDER
+             ) -> tuple[dict[str, list[dict]], dict[str, list[dict]], dict[str, list[str]]]:
+    """Upgrade to ``revision``: the rows of ``tables`` found before and kept after (in
+    the columns they had before), and the columns each table gained."""
+    before = column_names(connection, tables)
+    found = rows(connection, before, tables)
+    command.upgrade(alembic_config(connection), revision)
+    kept = rows(connection, before, tables)
+    added = {table: sorted(set(names) - set(before[table]))
+             for table, names in column_names(connection, tables).items()}
+    return found, kept, added
+
+
 def test_0013_keeps_every_row_in_utc_with_no_all_day_due_and_no_recurrence(empty_database):
     populated_at_0012(empty_database)
     with empty_database.begin() as connection:
-        before = column_names(connection)
-        found = rows(connection, before)
-        command.upgrade(alembic_config(connection), "0013")
-        kept = rows(connection, before)
-        added = {table: sorted(set(names) - set(before[table]))
-                 for table, names in column_names(connection).items()}
+        found, kept, added = upgraded(connection, "0013")
         tasks = [tuple(row) for row in connection.execute(text(
             "SELECT id, due_at IS NULL, due_date, time_zone, recurrence_rule, recurrence_from,"
             " recurrence_start, recurrence_index FROM tasks ORDER BY id"))]
@@ -724,12 +732,7 @@ def test_0015_gives_every_task_no_reminders_and_keeps_every_row(empty_database):
     nothing else changes."""
     populated_at_0014(empty_database)
     with empty_database.begin() as connection:
-        before = column_names(connection, ROWS_0014)
-        found = rows(connection, before, ROWS_0014)
-        command.upgrade(alembic_config(connection), "0015")
-        kept = rows(connection, before, ROWS_0014)
-        added = {table: sorted(set(names) - set(before[table]))
-                 for table, names in column_names(connection, ROWS_0014).items()}
+        found, kept, added = upgraded(connection, "0015", ROWS_0014)
         reminders = {task_id: loaded(value) for task_id, value in connection.execute(text(
             "SELECT id, reminders FROM tasks ORDER BY id"))}
         armed = connection.execute(text("SELECT count(*) FROM task_reminders")).scalar_one()
