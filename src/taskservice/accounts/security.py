@@ -33,6 +33,9 @@ BASIC_SCHEME = "basic"  # an app password: base64("<username>:<token>") (contrac
 # longest username; anything longer is not one of ours, and is not hashed.
 MAX_TOKEN_LENGTH = 512
 MAX_BASIC_LENGTH = 1024
+# What HTTP allows around a header's value and between its parts (RFC 9110 5.6.3): not
+# every Unicode space str.strip() takes, such as a latin-1 NBSP after a valid token.
+HTTP_WHITESPACE = " \t"
 
 
 @dataclass(frozen=True)
@@ -101,8 +104,8 @@ def presented_credentials(request: Request) -> Credentials | None:
     """The token of ``Authorization: Bearer <t>`` (or ``Token <t>``), or the app password
     of ``Basic base64(<username>:<t>)``; None for anything else, however malformed."""
     header: str = request.headers.get("Authorization", "")
-    scheme, _, value = header.strip().partition(" ")
-    value, scheme = value.strip(), scheme.lower()
+    scheme, _, value = header.strip(HTTP_WHITESPACE).partition(" ")
+    value, scheme = value.strip(HTTP_WHITESPACE), scheme.lower()
     if scheme in BEARER_SCHEMES:
         return Credentials(value) if 0 < len(value) <= MAX_TOKEN_LENGTH else None
     if scheme == BASIC_SCHEME and len(value) <= MAX_BASIC_LENGTH:
