@@ -1,7 +1,9 @@
 """Accounts: users, their passwords and tokens, and who is calling.
 
-``/users`` and ``/tokens``, the argon2 password hasher, the failed-password throttle, and
-the security policy that turns a bearer token into an identity and an ACL decision.
+``/users``, ``/tokens`` and ``/users/me/tokens``, the argon2 password hasher, the
+failed-password throttle, the security policy that turns a token (Bearer, or an app
+password in Basic) into an identity and an ACL decision within the token's scopes and
+lists, and the record of when each token was last used.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from pyramid.config import Configurator
 
 from .resources import TokenCollection, UserCollection
 from .security import SecurityPolicy
+from .token_views import SERVICES as TOKEN_SERVICES
 from .views import SERVICES
 
 
@@ -19,4 +22,4 @@ def includeme(config: Configurator) -> None:
     config.set_security_policy(SecurityPolicy())
     config.add_root_child("users", UserCollection)
     config.add_root_child("tokens", TokenCollection)
-    config.add_api_services(*SERVICES)
+    config.add_api_services(*SERVICES, *TOKEN_SERVICES)

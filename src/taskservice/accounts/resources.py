@@ -8,11 +8,19 @@ from typing import ClassVar
 
 from pyramid.authorization import ALL_PERMISSIONS, DENY_ALL, Allow, Authenticated, Deny, Everyone
 from pyramid.request import Request
+from sqlalchemy import bindparam, select
 from zope.interface import implementer
 
+from ..db.base import utcnow
 from ..permissions import Permission, Principal
 from ..traversal import ACE, ACL, IN_NO_LIST, IPrivateResource, Resource
-from .models import User, find_user
+from ..web.schema_types import ID
+from .models import Token, User, find_user
+from .tokens import live
+
+# One of the caller's live tokens (only /users/me has tokens in the tree).
+OWN_TOKEN = live(select(Token)).where(Token.id == bindparam("id"),
+                                      Token.user_id == bindparam("user_id"))
 
 
 class UserCollection(Resource):
@@ -69,6 +77,47 @@ class UserResource(Resource):
              (Permission.VIEW, Permission.EDIT, Permission.DELETE)),
             DENY_ALL,
         ]
+
+
+    def __getitem__(self, name: str) -> UserTokens:
+        if name != "tokens":
+            raise KeyError(name)
+        return UserTokens(self.request, name, self)
+
+
+class UserTokens(Resource):
+    """``/users/me/tokens``: the caller's live tokens (contract section 15)."""
+
+    __parent__: UserResource
+
+    def __acl__(self) -> list[ACE]:
+        return [(Allow, Principal.user(self.__parent__.username),
+                 (Permission.VIEW, Permission.LIST, Permission.CREATE)), DENY_ALL]
+
+    def __getitem__(self, key: str) -> UserToken:
+        if not ID.fullmatch(key):
+            raise KeyError(key)
+        token = self.request.dbsession.execute(
+            OWN_TOKEN, {"id": int(key), "user_id": self.request.identity.user_id, "now": utcnow()}
+        ).scalar_one_or_none()
+        if token is None:
+            raise KeyError(key)
+        return UserToken(self.request, key, self, token)
+
+
+@implementer(IPrivateResource)
+class UserToken(Resource):
+    """One live token of the caller's: only they may revoke it."""
+
+    __parent__: UserTokens
+
+    def __init__(self, request: Request, name: str, parent: UserTokens, token: Token) -> None:
+        super().__init__(request, name, parent)
+        self.token = token
+
+    def __acl__(self) -> list[ACE]:
+        return [(Allow, Principal.user(self.__parent__.__parent__.username),
+                 (Permission.VIEW, Permission.DELETE)), DENY_ALL]
 
 
 class TokenCollection(Resource):

@@ -7,6 +7,7 @@ import base64
 import binascii
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Any, cast
 
 from pyramid.authorization import ACLHelper, Authenticated, Everyone
@@ -24,6 +25,7 @@ from ..web.identity import identity_cache
 from ..web.scopes import needed_scopes
 from .credentials import token_digest
 from .models import Token, User
+from .usage import note_use
 
 BEARER_SCHEMES = ("bearer", "token")  # "Token" is what Django REST Framework clients send
 BASIC_SCHEME = "basic"  # an app password: base64("<username>:<token>") (contract section 15)
@@ -31,6 +33,9 @@ BASIC_SCHEME = "basic"  # an app password: base64("<username>:<token>") (contrac
 # longest username; anything longer is not one of ours, and is not hashed.
 MAX_TOKEN_LENGTH = 512
 MAX_BASIC_LENGTH = 1024
+# What HTTP allows around a header's value and between its parts (RFC 9110 5.6.3): not
+# every Unicode space str.strip() takes, such as a latin-1 NBSP after a valid token.
+HTTP_WHITESPACE = " \t"
 
 
 @dataclass(frozen=True)
@@ -99,8 +104,8 @@ def presented_credentials(request: Request) -> Credentials | None:
     """The token of ``Authorization: Bearer <t>`` (or ``Token <t>``), or the app password
     of ``Basic base64(<username>:<t>)``; None for anything else, however malformed."""
     header: str = request.headers.get("Authorization", "")
-    scheme, _, value = header.strip().partition(" ")
-    value, scheme = value.strip(), scheme.lower()
+    scheme, _, value = header.strip(HTTP_WHITESPACE).partition(" ")
+    value, scheme = value.strip(HTTP_WHITESPACE), scheme.lower()
     if scheme in BEARER_SCHEMES:
         return Credentials(value) if 0 < len(value) <= MAX_TOKEN_LENGTH else None
     if scheme == BASIC_SCHEME and len(value) <= MAX_BASIC_LENGTH:
@@ -169,9 +174,16 @@ def authenticate(request: Request, session: Session) -> Identity | None:
     ).one_or_none()
     if row is None or not _named_by(credentials, row.username):
         return None
+    note_use(request, row.token_id, row.last_used_at)
     return Identity(row.token_id, row.user_id, row.username, row.is_admin, row.role_changed_at,
-                    row.time_zone, frozenset(map(Scope, row.scopes)),
+                    row.time_zone, scope_set(tuple(row.scopes)),
                     None if row.lists is None else frozenset(row.lists), row.last_used_at)
+
+
+@lru_cache(maxsize=64)
+def scope_set(names: tuple[str, ...]) -> frozenset[Scope]:
+    """The scopes a token's row names, as one shared set per combination (there are 15)."""
+    return frozenset(map(Scope, names))
 
 
 def _named_by(credentials: Credentials, username: str) -> bool:

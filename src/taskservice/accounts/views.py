@@ -1,9 +1,8 @@
-"""``/users`` (registration, the caller's account, everyone's for admins) and ``/tokens``
-(log in for a bearer token; ``/tokens/current``: log out)."""
+"""``/users``: registration, the caller's account, everyone's for admins (the tokens are
+token_views.py's)."""
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 from pyramid.httpexceptions import HTTPError, HTTPNoContent
@@ -12,30 +11,23 @@ from pyramid.response import Response
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
-from ..db.base import utcnow
 from ..db.session import read_outside_transaction
-from ..permissions import NO_SCOPE, OWN_ACCOUNT, USER_ADMINISTRATION, Permission
-from ..web.errors import error_response, unauthorized
+from ..permissions import OWN_ACCOUNT, USER_ADMINISTRATION, Permission
+from ..web.errors import error_response
 from ..web.pagination import INTEGER, Keyset, KeysetQuery, paginate
-from ..web.representation import timestamp
 from ..web.schemas import page_query, request_schema
 from ..web.services import absolute_url, api_service
 from ..web.validation import BODY_VALIDATORS, NO_QUERY_VALIDATORS, QUERY_VALIDATORS
-from .credentials import new_token, token_digest
 from .events import user_changed, user_deleting
 from .models import Token, User, username_matches
 from .representation import user_json
-from .schemas import account_change_body, login_body, registration_body
+from .schemas import account_change_body, registration_body
 
 users = api_service("users", "/users", "Registration, and the list of users for admins",
                     scopes=USER_ADMINISTRATION)
 me = api_service("user_me", "/users/me", "The caller's own account", scopes=OWN_ACCOUNT)
 user = api_service("user", "/users/{username}", "One user account",
                    scopes=OWN_ACCOUNT)
-tokens = api_service("tokens", "/tokens", "Exchange a username and password for a token",
-                     scopes=NO_SCOPE)
-current = api_service("token_current", "/tokens/current", "The token this request carries",
-                      scopes=NO_SCOPE)
 
 
 USER_PAGES = Keyset("users", [INTEGER])
@@ -161,48 +153,5 @@ def delete_user(request: Request) -> HTTPNoContent:
     return HTTPNoContent()
 
 
-def _wrong_credentials(request: Request) -> Response:
-    return unauthorized(request, "body", "password", "Wrong username or password")
-
-
-@tokens.post(
-    permission=Permission.LOGIN, schema=request_schema(body=login_body()),
-    validators=BODY_VALIDATORS,
-)
-def log_in(request: Request) -> dict[str, str] | Response:
-    """Log in: a username and password for a bearer token."""
-    body, throttle = request.validated["body"], request.password_throttle
-    if refusal := throttle.refusal(request, body["username"], "username"):
-        return refusal
-    with read_outside_transaction(request) as session:
-        account = session.execute(
-            select(User.id, User.password_hash).where(username_matches(body["username"]))
-        ).first()
-    # The hash check runs whether or not the user exists: same answer, same time.
-    verified: bool = request.passwords.verify(account and account.password_hash, body["password"])
-    if not verified or account is None:  # (an unknown user is never verified)
-        throttle.record_failure(request, body["username"])
-        return _wrong_credentials(request)
-    token = new_token()
-    expires_at = utcnow() + timedelta(seconds=request.registry.app_settings.token_ttl)
-    request.dbsession.add(
-        Token(token_hash=token_digest(token), user_id=account.id, expires_at=expires_at)
-    )
-    try:
-        request.dbsession.flush()
-    except IntegrityError:  # the account was deleted while its password was being checked
-        return _wrong_credentials(request)
-    request.response.status_code = 201
-    request.response.headers.update(NO_STORE)
-    return {"token": token, "token_type": "Bearer", "expires_at": timestamp(expires_at)}
-
-
-@current.delete(permission=Permission.LOGOUT, validators=NO_QUERY_VALIDATORS)
-def log_out(request: Request) -> HTTPNoContent:
-    """Log out: revoke the token this request carries."""
-    request.dbsession.execute(delete(Token).where(Token.id == request.identity.token_id))
-    return HTTPNoContent()
-
-
 # /users/me must be matched before /users/{username}
-SERVICES = (users, me, user, tokens, current)
+SERVICES = (users, me, user)

@@ -40,11 +40,10 @@ from ..db.interfaces import ISessionFactory
 from ..db.sqlite import take_sqlite_write_turn
 from ..db.transient import is_transient
 from ..vocabulary import WRITE_METHODS
+from ..web.endpoints import SUBREQUEST_PARENT_KEY
 from ..web.errors import error_dict
 from ..web.requestlog import ENVIRON_KEY as REQUEST_ID_KEY
 
-# Marks a sub-request's environ (with the batch's request id): a batch never nests.
-PARENT_KEY = "taskservice.batch.parent"
 # The response headers a sub-response carries, when it has them.
 KEPT_HEADERS = ("ETag", "Location", "Link", "Retry-After")
 # The envelope's environ a sub-request shares: the client's address (the peer, and whom
@@ -70,7 +69,7 @@ def _subrequests(request: Request, items: Sequence[dict[str, Any]]) -> Iterator[
     shared = {key: request.environ[key] for key in SHARED_ENVIRON if key in request.environ}
     base_url = request.application_url
     for index, item in enumerate(items):
-        environ = {**shared, PARENT_KEY: request.request_id,
+        environ = {**shared, SUBREQUEST_PARENT_KEY: request.request_id,
                    REQUEST_ID_KEY: f"{request.request_id}.{index + 1}"}  # its log lines
         sub = Request.blank(item["path"], environ=environ, base_url=base_url,
                             method=item["method"], headers=item["headers"])

@@ -11,12 +11,12 @@ from pyramid.response import Response
 
 from ..permissions import CONTENT, Permission
 from ..traversal import ACL, Resource
-from ..web.endpoints import BATCH_PATH, is_password_endpoint
+from ..web.endpoints import BATCH_PATH, is_password_endpoint, is_subrequest
 from ..web.errors import error_response
 from ..web.schemas import request_schema
 from ..web.services import api_service
 from ..web.validation import BODY_VALIDATORS
-from .runner import PARENT_KEY, SubResponse, run_atomic, run_each
+from .runner import SubResponse, run_atomic, run_each
 from .schemas import batch_body
 
 batch = api_service("batch", BATCH_PATH, "Several requests in one", scopes=CONTENT)
@@ -41,7 +41,7 @@ def _answer(responses: list[SubResponse], committed: bool | None = None) -> Resp
             validators=BODY_VALIDATORS)
 def run_batch(request: Request) -> Response:
     """Run the requests in order, each in its own transaction or all in one (``atomic``)."""
-    if PARENT_KEY in request.environ:  # the envelope schema refuses /batch; this, any alias
+    if is_subrequest(request):  # the envelope schema refuses /batch; this, any alias
         raise error_response(400, "body", "requests", "A batch cannot contain another batch")
     body = request.validated["body"]
     if not body["atomic"]:

@@ -26,9 +26,10 @@ from ..db.session import own_transaction
 from ..vocabulary import IDEMPOTENCY_KEY_HEADER, IDEMPOTENCY_KEY_MAX_LENGTH
 from ..web.errors import error_dict, render_errors
 from ..web.identity import identity_cache
+from ..web.secrets import recording
 from .fingerprint import carries_password, fingerprint, well_formed
 from .store import Claim, KeptResponse, Outcome, claim, give_up, keep, new_lease
-from .withheld import recording, redact, replayed_body
+from .withheld import redact, replayed_body
 
 # The lease of this request, kept in the environ: a retried attempt of the same request
 # (pyramid_retry) holds the key already.

@@ -1,7 +1,7 @@
 """Secrets a response shows once, which the idempotency store never keeps.
 
-A view whose answer shows a secret (a new webhook signing secret) hands it to
-:func:`withhold`. When the request carries an ``Idempotency-Key`` the tween keeps the
+A view whose answer shows a secret (a new webhook signing secret, a new token) hands it
+to ``web.secrets.withhold``. When the request carries an ``Idempotency-Key`` the tween keeps the
 answer with null in place of each such secret (:func:`redact`) -- a batch's answer too:
 its sub-requests run inside the envelope, on this thread, so a context variable collects
 theirs -- and, for the request's own secrets, where a replay reads each again. A replay
@@ -16,10 +16,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
-from dataclasses import dataclass
 from typing import Any, Protocol
 
 from pyramid.request import Request
@@ -27,6 +23,7 @@ from sqlalchemy.orm import Session
 from zope.interface import Interface
 
 from ..accounts.security import Identity
+from ..web.secrets import Withheld
 from .store import KeptResponse
 
 
@@ -38,35 +35,6 @@ class SecretSource(Protocol):
     def __call__(self, request: Request, session: Session, identity: Identity,
                  reference: str) -> str | None:
         """The secret as ``identity`` may see it now, or None (gone, or not theirs)."""
-
-
-@dataclass(frozen=True)
-class Withheld:
-    request: Request  # the request whose answer shows it (maybe a batch's sub-request)
-    field: str  # the field of that answer's JSON object that holds it
-    value: str
-    source: str  # "<source name>:<reference>", where a replay reads it again
-
-
-_RECORDED: ContextVar[list[Withheld] | None] = ContextVar("withheld_secrets", default=None)
-
-
-def withhold(request: Request, field: str, value: str, source: str) -> None:
-    """``request``'s answer shows ``value`` in ``field``: never keep it (see above)."""
-    recorded = _RECORDED.get()
-    if recorded is not None:
-        recorded.append(Withheld(request, field, value, source))
-
-
-@contextmanager
-def recording() -> Iterator[list[Withheld]]:
-    """Collect what the views running inside the block withhold."""
-    recorded: list[Withheld] = []
-    token = _RECORDED.set(recorded)
-    try:
-        yield recorded
-    finally:
-        _RECORDED.reset(token)
 
 
 def _nulled(value: Any, secrets: set[str]) -> Any:

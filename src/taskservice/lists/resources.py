@@ -16,7 +16,7 @@ import re
 from collections.abc import Iterator
 from typing import ClassVar
 
-from pyramid.authorization import ALL_PERMISSIONS, DENY_ALL, Allow, Authenticated
+from pyramid.authorization import ALL_PERMISSIONS, DENY_ALL, Allow, Authenticated, Deny
 from pyramid.request import Request
 from sqlalchemy import bindparam, select
 from zope.interface import implementer
@@ -57,7 +57,9 @@ LIST_FOR_UPDATE = LIST.with_for_update(of=TaskList)
 
 class ListCollection(Resource):
     __acl__: ClassVar[ACL] = [
-        (Allow, Authenticated, (Permission.VIEW, Permission.LIST, Permission.CREATE))
+        # A token limited to some lists makes no new one: it could not reach it.
+        (Deny, Principal.LIST_LIMITED, Permission.CREATE),
+        (Allow, Authenticated, (Permission.VIEW, Permission.LIST, Permission.CREATE)),
     ]
 
     def __getitem__(self, key: str) -> ListResource:

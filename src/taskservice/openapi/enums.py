@@ -31,6 +31,7 @@ from ..vocabulary import (
     LIST_SORTS,
     PRIORITIES,
     RECURRENCE_FROM,
+    SCOPES,
     SHARE_PERMISSIONS,
     SORTS,
     SUBSCRIPTIONS,
@@ -124,6 +125,9 @@ ENUMS: tuple[EnumType, ...] = (
     EnumType("DeliveryOutcome", DELIVERY_OUTCOMES, "How a delivery attempt ended"),
     EnumType("ErrorLocation", ERROR_LOCATIONS, "Which part of the request the error concerns"),
     EnumType("TokenType", TOKEN_TYPES, "How to send the token: Authorization: Bearer <token>"),
+    EnumType("Scope", SCOPES, "What a token may do: read (every GET of the content), write "
+             "(every other method on it, and /batch), webhooks (all of /webhooks), account "
+             "(the account itself and its tokens)"),
     EnumType("ErrorStatus", ERROR_STATUSES, "Always error: the body is the error shape"),
     EnumType("DatabaseStatus", DATABASE_STATUSES,
              "The database (or the dependency a plugin checks) answered"),

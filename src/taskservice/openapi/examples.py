@@ -31,9 +31,14 @@ LIST: dict[str, Any] = {
     "permission": "owner", "created_at": CREATED, "updated_at": UPDATED, "version": 2,
 }
 LIST_SHARE: dict[str, Any] = {"username": "bob", "permission": "manage"}
+LISTED_TOKEN: dict[str, Any] = {
+    "id": "12", "name": "phone", "scopes": ["read", "write"], "lists": ["7"],
+    "created_at": CREATED, "expires_at": "2030-01-31T08:00:00Z", "last_used_at": None,
+}
 TOKEN: dict[str, Any] = {
+    "id": "12", "name": "phone",
     "token": "3q2-7wAAAAB0b2tlbi1leGFtcGxlLW9ubHktbm90LXJlYWw", "token_type": "Bearer",
-    "expires_at": "2030-01-31T08:00:00Z",
+    **{key: value for key, value in LISTED_TOKEN.items() if key not in ("id", "name")},
 }
 NEXT_CURSOR = "eyJzb3J0IjoiLWNyZWF0ZWRfYXQifQ.c2lnbmVk"
 

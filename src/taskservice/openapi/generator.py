@@ -30,7 +30,7 @@ from cornice import Service
 from pyramid.registry import Registry
 from pyramid.security import NO_PERMISSION_REQUIRED
 
-from ..permissions import Permission
+from ..permissions import UNDECLARED, Permission, Scope, ScopeRule
 from ..settings import Settings
 from ..vocabulary import IDEMPOTENCY_KEY_HEADER
 from ..web.endpoints import NO_DATABASE_ROUTES, SERVICE_ROUTES
@@ -50,7 +50,7 @@ from .responses import (
     REQUEST_HEADERS,
     Outcome,
 )
-from .security import SECURITY, SECURITY_SCHEMES
+from .security import SCOPES_EXTENSION, SECURITY, SECURITY_SCHEMES
 from .statuses import error_responses, response_components, success_response
 
 OPENAPI_VERSION = "3.0.3"
@@ -177,7 +177,7 @@ def operation(
         "responses": {
             **{str(status): success_response(outcome, status, idempotent)
                for status in outcome.statuses},
-            **error_responses(error_statuses(service, args, outcome, request)
+            **error_responses(error_statuses(service, method, args, outcome, request)
                               | ({409, 422} if idempotent else set())),
         },
     }
@@ -188,7 +188,15 @@ def operation(
         del result["parameters"]
     if is_anonymous(args):
         result["security"] = []  # anonymous callers welcome
+    elif scopes := needed_scopes(service, method):
+        result[SCOPES_EXTENSION] = sorted(scopes)
     return result
+
+
+def needed_scopes(service: Service, method: str) -> frozenset[Scope]:
+    """What a token must hold for ``method`` on ``service`` (contract section 15)."""
+    rule: ScopeRule = getattr(service, "scopes", UNDECLARED)
+    return rule.needed(method)
 
 
 # Permissions every caller has (the ACLs grant REGISTER and LOGIN to Everyone): the
@@ -243,13 +251,15 @@ def request_body(body: colander.SchemaNode, schemas: Schemas, where: str) -> dic
 
 
 def error_statuses(
-    service: Service, args: dict[str, Any], outcome: Outcome, request: colander.SchemaNode | None
+    service: Service, method: str, args: dict[str, Any], outcome: Outcome,
+    request: colander.SchemaNode | None,
 ) -> set[int]:
-    """Statuses that follow from the route, its validators and its schema."""
+    """Statuses that follow from the route, its validators, its schema and its scopes."""
     validators = args.get("validators", ())
     derived = {
         400: request is not None or reject_query_parameters in validators,
         401: not is_anonymous(args),
+        403: not is_anonymous(args) and bool(needed_scopes(service, method)),
         404: bool(PATH_PARAMETER.search(service.path)),
         413: check_body_size in validators,
         415: check_json_content_type in validators,

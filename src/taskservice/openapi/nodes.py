@@ -66,7 +66,11 @@ def _nullable(node: colander.SchemaNode, schema: dict[str, Any]) -> dict[str, An
 
 
 def _sequence(node: colander.SchemaNode, schemas: Schemas) -> dict[str, Any]:
-    return {"type": "array", "items": node_schema(node.children[0], schemas)}
+    return _nullable(node, {"type": "array", "items": node_schema(node.children[0], schemas)})
+
+
+def _integer(node: colander.SchemaNode, schemas: Schemas) -> dict[str, Any]:
+    return _nullable(node, {"type": "integer"})
 
 
 def _date_time(node: colander.SchemaNode, schemas: Schemas) -> dict[str, Any]:
@@ -98,7 +102,7 @@ TYPES: tuple[tuple[type | tuple[type, ...], Translation], ...] = (
     (StrictString, _fixed({"type": "string", "pattern": NO_NUL})),
     (colander.String, _fixed({"type": "string"})),
     ((StrictBoolean, QueryBoolean, colander.Boolean), _fixed({"type": "boolean"})),
-    ((StrictInteger, QueryInteger, colander.Integer), _fixed({"type": "integer"})),
+    ((StrictInteger, QueryInteger, colander.Integer), _integer),
     (colander.Float, _fixed({"type": "number"})),
     (AnyJson, _fixed({"nullable": True, "description": "Any JSON value"})),
     ((StrictDateTime, QueryDateTime, colander.DateTime), _date_time),

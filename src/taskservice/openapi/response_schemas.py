@@ -24,6 +24,7 @@ from ..vocabulary import (
     PRIORITIES,
     RECURRENCE_FROM,
     REMINDER_OFFSET_LIMIT,
+    SCOPES,
     SHARE_PERMISSIONS,
     SUBSCRIPTIONS,
     TOMBSTONE_REASONS,
@@ -54,6 +55,16 @@ def obj(**properties: dict[str, Any]) -> dict[str, Any]:
         "type": "object", "properties": properties,
         "required": list(properties), "additionalProperties": False,
     }
+
+
+# What a token holds, as every token object shows it (contract section 15).
+TOKEN_GRANT: dict[str, dict[str, Any]] = {
+    "scopes": {"type": "array", "items": enum_ref(SCOPES), "minItems": 1},
+    "lists": {"type": "array", "items": {"type": "string"}, "nullable": True},
+    "created_at": TIME,
+    "expires_at": {**TIME, "nullable": True},
+    "last_used_at": {**TIME, "nullable": True},
+}
 
 
 def page_of(item: str) -> dict[str, Any]:
@@ -179,8 +190,11 @@ SCHEMAS: dict[str, dict[str, Any]] = {
         duration_ms={"type": "integer", "minimum": 0}, error=NULLABLE_STRING,
     ), examples.DELIVERY),
     "WebhookDeliveryPage": example(page_of("WebhookDelivery"), examples.page(examples.DELIVERY)),
-    "Token": example(obj(token=STRING, token_type=enum_ref(TOKEN_TYPES), expires_at=TIME),
-                     examples.TOKEN),
+    "Token": example(obj(id=STRING, name=NULLABLE_STRING, token=STRING,
+                         token_type=enum_ref(TOKEN_TYPES), **TOKEN_GRANT), examples.TOKEN),
+    "ListedToken": example(obj(id=STRING, name=NULLABLE_STRING, **TOKEN_GRANT),
+                           examples.LISTED_TOKEN),
+    "ListedTokenPage": example(page_of("ListedToken"), examples.page(examples.LISTED_TOKEN)),
     "SubResponse": example({
         "type": "object", "required": ["status", "headers", "body"],
         "additionalProperties": False,

@@ -32,6 +32,9 @@ _SERVICE_PATHS = frozenset(SERVICE_ENDPOINTS.values())
 # ``POST /batch`` (contract section 10) writes nothing itself: its sub-requests do, each
 # judged as a request of its own (read-only mode, the SQLite write turn).
 BATCH_PATH = "/batch"
+# Marks a batch sub-request's environ, with the batch's request id: a batch never nests,
+# and what is done once per client request (noting a token's use) is the batch's to do.
+SUBREQUEST_PARENT_KEY = "taskservice.batch.parent"
 
 
 def raw_path(request: Request) -> str:
@@ -48,6 +51,11 @@ def raw_path(request: Request) -> str:
 def is_service_path(path: str) -> bool:
     """``path`` (from ``raw_path``) is a section 5 endpoint or a file of ``/docs``."""
     return path in _SERVICE_PATHS or path.startswith(DOCS_ASSETS_PATH)
+
+
+def is_subrequest(request: Request) -> bool:
+    """``request`` is one of a batch's sub-requests."""
+    return SUBREQUEST_PARENT_KEY in request.environ
 
 
 def writes_itself(request: Request) -> bool:

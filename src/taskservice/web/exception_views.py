@@ -67,7 +67,9 @@ def forbidden_view(exc: HTTPForbidden, request: Request) -> Response:
         return _unauthorized(request)
     result = getattr(exc, "result", None)
     if isinstance(result, InsufficientScope):
-        return insufficient_scope(request, result.scope) if result.visible else _not_found(request)
+        if _hidden_from_caller(request, result):
+            return _not_found(request)
+        return insufficient_scope(request, result.scope)
     if not request.has_permission(Permission.VIEW, request.context):
         return _not_found(request)  # never reveal that someone else's resource exists
     permission = getattr(getattr(exc, "result", None), "permission", "do that")

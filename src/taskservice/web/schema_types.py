@@ -187,9 +187,14 @@ class StrictBoolean(ScalarType):
 
 
 class StrictInteger(ScalarType):
-    """A JSON whole number (``true`` and ``1.0`` are not)."""
+    """A JSON whole number (``true`` and ``1.0`` are not); or ``null`` when ``nullable``."""
+
+    def __init__(self, nullable: bool = False) -> None:
+        self.nullable = nullable
 
     def check(self, node: colander.SchemaNode, cstruct: Any) -> Any:
+        if cstruct is None and self.nullable:
+            return None
         if not isinstance(cstruct, int) or isinstance(cstruct, bool):
             raise colander.Invalid(node, "Must be a whole number")
         return cstruct
@@ -314,7 +319,16 @@ class WholeMapping(StrictMapping):
 
 
 class StrictSequence(colander.Sequence):
-    """A JSON array; a string is not a list of characters."""
+    """A JSON array; a string is not a list of characters; ``null`` when ``nullable``."""
+
+    def __init__(self, nullable: bool = False) -> None:
+        super().__init__()
+        self.nullable = nullable
+
+    def deserialize(self, node: colander.SchemaNode, cstruct: Any) -> Any:
+        if cstruct is None and self.nullable:
+            return None
+        return super().deserialize(node, cstruct)
 
     def _validate(self, node: colander.SchemaNode, value: Any, accept_scalar: bool) -> list[Any]:
         if not isinstance(value, list):
@@ -336,6 +350,22 @@ class WholeSequence(StrictSequence):
             reasons = [reason if name == node.name else f"{_item_label(name)}: {reason}"
                        for name, reason in invalid.asdict().items()]
             raise colander.Invalid(node, "; ".join(reasons)) from None
+
+
+class UnlessNull:
+    """Mixin for a Colander validator: ``null`` (where the type allows it) passes."""
+
+    def __call__(self, node: colander.SchemaNode, value: Any) -> None:
+        if value is not None:
+            super().__call__(node, value)  # type: ignore[misc]
+
+
+class NullableRange(UnlessNull, colander.Range):
+    """``colander.Range``, letting ``null`` through."""
+
+
+class NullableLength(UnlessNull, colander.Length):
+    """``colander.Length``, letting ``null`` through."""
 
 
 def _item_label(name: str) -> str:

@@ -22,7 +22,6 @@ from sqlalchemy.orm import Session
 from ..accounts.models import User
 from ..accounts.security import Identity, user_principals
 from ..db.base import utcnow
-from ..idempotency.withheld import withhold
 from ..lists.resources import list_resource
 from ..permissions import WEBHOOKS as WEBHOOK_SCOPES
 from ..permissions import Permission
@@ -31,6 +30,7 @@ from ..web.errors import error_response
 from ..web.pagination import INTEGER, Keyset, KeysetQuery, paginate
 from ..web.representation import timestamp
 from ..web.schemas import page_query, request_schema
+from ..web.secrets import withhold
 from ..web.services import absolute_url, api_service
 from ..web.validation import BODY_VALIDATORS, NO_QUERY_VALIDATORS, QUERY_VALIDATORS
 from . import delivery, sealing, signing, url_checks

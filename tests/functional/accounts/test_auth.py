@@ -107,8 +107,12 @@ def test_login_issues_a_bearer_token(testapp, dbsession):
     signup(testapp, "tokenuser")
     response = login(testapp, "tokenuser")
     body = response.json
-    assert set(body) == {"token", "token_type", "expires_at"}
+    # Section 15: a login answers the whole token object, unrestricted and unnamed.
+    assert set(body) == {"id", "name", "token", "token_type", "scopes", "lists", "created_at",
+                         "expires_at", "last_used_at"}
     assert body["token_type"] == "Bearer"
+    assert (body["name"], body["lists"], body["last_used_at"]) == (None, None, None)
+    assert body["scopes"] == ["read", "write", "webhooks", "account"]
     assert len(body["token"]) >= 43  # 32 random bytes, URL-safe base64
     expires = parse_time(body["expires_at"])
     assert timedelta(hours=23) < expires - datetime.now(UTC) <= timedelta(days=1)

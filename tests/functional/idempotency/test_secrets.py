@@ -69,3 +69,30 @@ def test_a_request_without_a_password_is_still_kept(alice, dbsession):
          "k-task", status=201)
     assert_error(post(alice, "/tasks", {"title": "other"}, "k-task"), 422, ("header", KEY))
     assert kept(dbsession) == 1
+
+
+# -- a token made by a token (contract section 15) -------------------------------------------
+
+NEW_TOKEN = {"name": "script", "scopes": ["read"], "expires_in": 3600}
+
+
+def test_a_token_made_with_a_key_is_replayed_without_its_secret(alice, dbsession, connection):
+    """Only the token's hash is stored, so its secret cannot be shown again: the replay
+    answers the same token with ``token: null``, and the secret is in no column."""
+    first = post(alice, "/users/me/tokens", NEW_TOKEN, "k-token", status=201)
+    again = post(alice, "/users/me/tokens", NEW_TOKEN, "k-token", status=201)
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert again.json == {**first.json, "token": None}
+    assert columns_holding(connection, first.json["token"]) == []
+    listed = alice.testapp.get("/users/me/tokens", headers=alice.headers).json["items"]
+    assert [token["id"] for token in listed].count(first.json["id"]) == 1  # made once
+
+
+def test_a_batch_that_makes_a_token_keeps_no_secret(alice, connection):
+    envelope = {"requests": [{"method": "POST", "path": "/users/me/tokens", "body": NEW_TOKEN}]}
+    answer = post(alice, "/batch", envelope, "k-batch-token", status=200).json
+    made = answer["responses"][0]["body"]
+    assert answer["responses"][0]["status"] == 201 and made["token"]
+    assert columns_holding(connection, made["token"]) == []
+    again = post(alice, "/batch", envelope, "k-batch-token", status=200).json
+    assert again["responses"][0]["body"] == {**made, "token": None}

@@ -30,6 +30,8 @@ OPERATION_IDS = {
     ("/users/me", "delete"): "deleteCurrentUser", ("/users/{username}", "get"): "getUser",
     ("/users/{username}", "delete"): "deleteUser",
     ("/tokens", "post"): "logIn", ("/tokens/current", "delete"): "logOut",
+    ("/users/me/tokens", "get"): "listMyTokens", ("/users/me/tokens", "post"): "makeToken",
+    ("/users/me/tokens/{id}", "delete"): "revokeToken",
     ("/tasks", "post"): "createTask", ("/tasks", "get"): "listTasks",
     ("/tasks/{id}", "get"): "getTask", ("/tasks/{id}", "patch"): "patchTask",
     ("/tasks/{id}", "put"): "replaceTask", ("/tasks/{id}", "delete"): "deleteTask",
@@ -63,6 +65,7 @@ OPERATION_IDS = {
 BODIES = {
     ("/users", "post"): "Registration", ("/users/me", "patch"): "AccountChange",
     ("/tokens", "post"): "Credentials", ("/tasks", "post"): "TaskCreate",
+    ("/users/me/tokens", "post"): "TokenRequest",
     ("/tasks/{id}", "put"): "TaskReplace", ("/tasks/{id}", "patch"): "TaskPatch",
     ("/tasks/{id}/shares/{username}", "put"): "ShareRequest",
     ("/tasks/{id}/move", "post"): "TaskMove",

@@ -93,16 +93,37 @@ def test_error_statuses_per_operation(document):
     assert "503" in statuses("/__heartbeat__", "get")
 
 
-def test_bearer_and_token_security_schemes_and_public_operations(document):
+def test_bearer_token_and_app_password_security_schemes_and_public_operations(document):
     schemes = document["components"]["securitySchemes"]
     assert schemes["bearerAuth"] == {**schemes["bearerAuth"], "type": "http", "scheme": "bearer"}
     token = schemes["tokenAuth"]  # "Authorization: Token <token>": the whole header value
     assert token == {**token, "type": "apiKey", "in": "header", "name": "Authorization"}
     assert "Token <token>" in token["description"]
-    assert document["security"] == [{"bearerAuth": []}, {"tokenAuth": []}]  # either will do
+    basic = schemes["appPassword"]  # section 15: Basic with a token as the password
+    assert basic == {**basic, "type": "http", "scheme": "basic"}
+    assert document["security"] == [{"bearerAuth": []}, {"tokenAuth": []},
+                                    {"appPassword": []}]  # any one will do
     assert operation(document, "/tokens", "post")["security"] == []
     assert "security" not in operation(document, "/tasks", "get")
 
+
+@pytest.mark.parametrize(("path", "method", "scopes"), [
+    ("/tasks", "get", ["read"]), ("/tasks", "post", ["write"]), ("/batch", "post", ["write"]),
+    ("/webhooks", "get", ["webhooks"]), ("/users/me", "patch", ["account"]),
+    ("/users/me/tokens", "get", ["account"]), ("/users", "get", ["account"]),
+])
+def test_an_operation_names_the_scopes_it_needs_and_its_403(document, path, method, scopes):
+    found = operation(document, path, method)
+    assert found["x-scopes"] == scopes
+    assert "403" in found["responses"]
+
+
+@pytest.mark.parametrize(("path", "method"), [
+    ("/tokens", "post"), ("/tokens/current", "delete"), ("/users", "post"),
+    ("/__heartbeat__", "get"),
+])
+def test_an_operation_any_token_may_use_names_no_scope(document, path, method):
+    assert "x-scopes" not in operation(document, path, method)
 
 def test_only_post_is_anonymous_on_users(document):
     """Anonymity is per method: the admin-only user list needs a token and may be a 401."""
