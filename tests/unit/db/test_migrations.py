@@ -7,24 +7,27 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
+import webtest
 from alembic import command
-from pyramid.request import Request
 from sqlalchemy import Connection, Engine, inspect, text
-from sqlalchemy.orm import Session
 
+from taskservice import main
 from taskservice.accounts.credentials import token_digest
-from taskservice.accounts.security import Identity, authenticate
+from taskservice.db.interfaces import IDatabaseEngine
 from taskservice.db.service_keys import WEBHOOK_SECRETS, read_service_key
 from taskservice.db.session import make_engine
-from taskservice.permissions import ALL_SCOPES
 from taskservice.positions import key_between
 from taskservice.vocabulary import SCOPES
 from taskservice.webhooks.sealing import unseal
+from tests.support.constants import TEST_SETTINGS
 from tests.support.database import alembic_config
+from tests.support.token_api import MINE, bearer
 
 PAST_32_BITS = 2**40
 
@@ -894,24 +897,34 @@ def populated_at_0015(engine: Engine) -> None:
             "expired": token_digest(EXPIRED)})
 
 
-def presented(engine: Engine, secret: str) -> Identity | None:
-    """Who the service takes ``Authorization: Bearer <secret>`` to be, on this database
-    (the security policy's own query)."""
-    request = Request.blank("/tasks", headers={"Authorization": f"Bearer {secret}"})
-    with Session(engine) as session:
-        return authenticate(request, session)
+@contextmanager
+def service_on(engine: Engine) -> Iterator[webtest.TestApp]:
+    """The service itself on ``engine``'s database, with connections of its own."""
+    app = main({}, **{"sqlalchemy.url": engine.url.render_as_string(hide_password=False),
+                      **TEST_SETTINGS})
+    try:
+        yield webtest.TestApp(app, extra_environ={"HTTP_HOST": "example.com"})
+    finally:
+        app.registry.getUtility(IDatabaseEngine).dispose()
 
 
-def power(identity: Identity | None) -> tuple | None:
-    """The token, its user, and what it may do and reach."""
-    return identity and (identity.token_id, identity.user_id, identity.scopes, identity.lists,
-                         identity.restricted, identity.last_used_at)
+def tokens_seen(testapp: webtest.TestApp, secret: str) -> list[tuple] | int:
+    """What the holder of ``secret`` is shown by ``GET /users/me/tokens``, which only a
+    token with the ``account`` scope may call: each live token's id, name, scopes, lists,
+    creation and expiry; the status when refused."""
+    response = testapp.get(MINE, headers=bearer(secret), status="*")
+    if response.status_int != 200:
+        return response.status_int
+    return [tuple(item[field] for field in ("id", "name", "scopes", "lists", "created_at",
+                                            "expires_at"))
+            for item in response.json["items"]]
 
 
 def test_0016_keeps_every_token_its_users_full_power_until_it_expires(empty_database):
     """Every token of a database in use holds every scope, no list limit and the expiry
     it had, with no name and no use known; nothing else changes. Presented after the
-    upgrade, a live one is its user's full power, an expired one nobody."""
+    upgrade, a live one is its user's full power (it may list its user's tokens, which
+    needs the ``account`` scope), an expired one nobody."""
     populated_at_0015(empty_database)
     with empty_database.begin() as connection:
         found, kept, added = upgraded(connection, "0016", ROWS_0015)
@@ -925,8 +938,12 @@ def test_0016_keeps_every_token_its_users_full_power_until_it_expires(empty_data
                      "tokens": ["last_used_at", "lists", "name", "scopes"]}
     assert tokens == {token_id: (None, list(SCOPES), None, None) for token_id in (1, 2, 3)}
     assert never_expiring is True
-    assert [power(presented(empty_database, secret)) for secret in (LIVE, BOBS, EXPIRED)] == [
-        (1, 1, ALL_SCOPES, None, False, None), (2, 2, ALL_SCOPES, None, False, None), None]
+    with service_on(empty_database) as testapp:
+        seen = [tokens_seen(testapp, secret) for secret in (LIVE, BOBS, EXPIRED)]
+    assert seen == [
+        [("1", None, list(SCOPES), None, "2030-01-01T00:00:00Z", "2099-01-01T00:00:00Z")],
+        [("2", None, list(SCOPES), None, "2030-01-02T00:00:00Z", "2099-01-02T00:00:00Z")],
+        401]
 
 
 def test_0016_downgrade_keeps_only_the_tokens_0015_can_hold_as_they_are(empty_database):
@@ -935,7 +952,7 @@ def test_0016_downgrade_keeps_only_the_tokens_0015_can_hold_as_they_are(empty_da
     tokens 0015 would take for their user's full power for ever or beyond their scopes or
     lists: one limited in scopes or lists, or that never expires, is deleted (its holder
     logs in again). An unrestricted one that expires keeps its secret, user and times,
-    and is again its user's full power at 0016."""
+    and is again its user's full power at 0016 (its name is not kept)."""
     populated_at_0015(empty_database)
     with empty_database.begin() as connection:
         schema, columns = schema_of(connection), column_names(connection, ROWS_0015)
@@ -950,5 +967,8 @@ def test_0016_downgrade_keeps_only_the_tokens_0015_can_hold_as_they_are(empty_da
     assert restored == schema
     assert kept == {**found, "tokens": [*found["tokens"],
                                         *(row for row in made if row["id"] == 10)]}
-    assert power(presented(empty_database, KEPT_SECRET)) == (
-        10, 1, ALL_SCOPES, None, False, None)
+    with service_on(empty_database) as testapp:
+        seen = tokens_seen(testapp, KEPT_SECRET)
+    assert seen == [
+        ("10", None, list(SCOPES), None, "2030-06-01T00:00:00Z", "2099-06-01T00:00:00Z"),
+        ("1", None, list(SCOPES), None, "2030-01-01T00:00:00Z", "2099-01-01T00:00:00Z")]
