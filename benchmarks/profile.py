@@ -1,8 +1,9 @@
 """Profile one request type in-process: ``python -m benchmarks.profile GET /tasks/1``.
 
-Seeds a 1,000-task SQLite database (``--tasks``), builds the app from ``production.ini``,
-and calls it directly (no server, no network) N times under cProfile, so the profile shows only the
-service's own per-request cost. Prints the time per request and the top functions by
+Seeds a 1,000-task SQLite database (``--tasks``; ``--database-url`` another, emptied
+first), builds the app from ``production.ini``, and calls it directly (no server, no
+network) N times under cProfile, so the profile shows only the service's own per-request
+cost. Prints the time per request and the top functions by
 cumulative and by own time; ``--cpu`` prints the CPU time per request without the
 profiler instead, and ``--cpu --against limited`` (or ``basic``) the same requests made
 with another credential (``--credential``) in alternating batches, each way's CPU and
@@ -162,6 +163,10 @@ def main() -> None:
     parser.add_argument("--quiet", action="store_true",
                         help="as the quiet user (seed.py: three reminders of their own among "
                              "everyone's), not as bench")
+    parser.add_argument("--database-url",
+                        help="seed and serve this database (emptied first: PostgreSQL's "
+                             "CPU is not counted, only this process's) instead of a "
+                             "SQLite file of its own")
     parser.add_argument("--cpu", action="store_true",
                         help="no profiler: CPU ms per request, median of 5 batches of n/5")
     parser.add_argument("--credential", choices=CREDENTIALS, default="bearer",
@@ -173,7 +178,7 @@ def main() -> None:
                              "the calls); repeatable")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        url = f"sqlite:///{tmp}/profile.sqlite"
+        url = args.database_url or f"sqlite:///{tmp}/profile.sqlite"
         seeded = seed(url, args.tasks)
         if args.quiet:
             seeded = replace(seeded, token=seeded.quiet_token)
