@@ -25,6 +25,24 @@ range of the log (models.py), never a scan of everyone's changes:
 
 An admin may view everything: every row of the range concerns them.
 
+A token limited to some lists (contract section 15) is told only of those lists and the
+tasks in them: its candidates are the rows above that are about one of its lists, so
+what happens elsewhere is not even a tombstone to it (``_limited_branches``):
+
+7. rows of its lists that are the viewer's now or were gained or lost since the token
+   (branch 3 within the token; for an admin, every row of its lists): every task row
+   there, a task's ``moved`` row when it leaves one, the list's own rows;
+8. of its other lists (its user sees there only their own tasks, those shared with them
+   and those below: the lists they left), the rows of tasks they see for themselves
+   now, and every move out and deletion (a tombstone the client may never have had);
+9. rows addressed to the viewer about one of its lists, or a task in one now;
+10. derived as 5 and 6, for its lists and the tasks in them now.
+
+An object is then an upsert only when the viewer may view it and it is in the token's
+lists (a task in one of them, a list that is one of them); else a tombstone. A task
+moved out of the token's lists is found by its ``moved`` row (rows.py), so it is an
+``access_revoked`` tombstone in the next sync.
+
 Each object comes once, at its latest position in the range, in the order of those
 positions (ties by kind and id); the page then reads each object's current state: an
 object the caller may view now is an upsert (its body exactly as ``GET`` shows it), any
@@ -46,6 +64,7 @@ from sqlalchemy import (
     Select,
     and_,
     bindparam,
+    exists,
     false,
     func,
     literal_column,
@@ -61,7 +80,15 @@ from ..accounts.models import User
 from ..accounts.security import Identity
 from ..lists.models import ListShare, TaskList
 from ..lists.representation import access, list_json
-from ..tasks.access import VIEWER, holds_share, inherited_tasks, may_view, member_lists, owns
+from ..tasks.access import (
+    VIEWER,
+    holds_share,
+    inherited_tasks,
+    may_view,
+    member_lists,
+    owns,
+    sees_task,
+)
 from ..tasks.listing import PAGE_COLUMNS
 from ..tasks.models import TASKS, Task, TaskAncestor, TaskShare
 from ..tasks.representation import task_json
@@ -81,6 +108,11 @@ TASK: ColumnElement[str] = literal_column("'task'")
 LIST_SHARE_ACTIONS: tuple[ColumnElement[str], ...] = tuple(
     literal_column(f"'{action}'") for action in ("shared", "unshared", "deleted"))
 TASK_SHARE_ACTIONS: tuple[ColumnElement[str], ...] = LIST_SHARE_ACTIONS[:2]
+# What takes a task out of a list, leaving a row with the list's id.
+LEAVING_ACTIONS: tuple[ColumnElement[str], ...] = tuple(
+    literal_column(f"'{action}'") for action in ("moved", "deleted"))
+# A list-limited token's lists (Identity.lists), at most TOKEN_MAX_LISTS.
+TOKEN_LISTS: BindParameter[list[int]] = bindparam("token_lists", expanding=True)
 
 
 def _in_range(seq: Any) -> ColumnElement[bool]:
@@ -88,8 +120,9 @@ def _in_range(seq: Any) -> ColumnElement[bool]:
     return and_(seq > SINCE, seq <= UNTIL, seq >= AFTER)
 
 
-def _list_events(in_range: bool) -> CompoundSelect[Any]:
-    """The lists the viewer gained, lost or saw deleted, with the position.
+def _list_events(in_range: bool, limited: bool = False) -> CompoundSelect[Any]:
+    """The lists the viewer gained, lost or saw deleted, with the position (``limited``:
+    of the token's lists only).
 
     ``in_range``: in the page's range (positions of derived changes). Else every such
     event since the token, committed before this read *or after the sync's end*: the
@@ -100,46 +133,101 @@ def _list_events(in_range: bool) -> CompoundSelect[Any]:
     """
     columns = (C.object_id.label("list_id"), C.seq.label("seq"))
     when = _in_range(C.seq) if in_range else C.seq > SINCE
-    common = (C.kind == "list", C.action.in_(LIST_SHARE_ACTIONS), when)
+    common = (C.kind == "list", C.action.in_(LIST_SHARE_ACTIONS), when,
+              *([C.object_id.in_(TOKEN_LISTS)] if limited else []))
     return union(
         select(*columns).where(C.user_id == VIEWER, *common),
         select(*columns).where(C.owner_id == VIEWER, *common),
     )
 
 
-def _member_branches() -> list[Select[Any]]:
-    """Branches 1-5 of the module docstring: (kind, object_id, seq) of a viewer's rows."""
-    logged = (C.kind, C.object_id, C.seq)
-    # The viewer's lists now and the lists of the range, as one compound (SQLite nests
-    # none).
-    lists_now_or_then: CompoundSelect[Any] = union(*member_lists(VIEWER).selects,
-                              select(_list_events(False).subquery().c.list_id))
-    # Joins, not IN (subquery): with IN, SQLite's planner walked the whole range of the
-    # log by position instead of probing the list and task indexes once per id.
-    lists = lists_now_or_then.subquery()
-    shared_tasks = select(TaskShare.task_id).where(holds_share(VIEWER)).subquery()
-    inherited = inherited_tasks(VIEWER).subquery()
-    events = _list_events(True).subquery()
+LOGGED = (C.kind, C.object_id, C.seq)
+
+
+def _lists_now_or_then() -> CompoundSelect[Any]:
+    """The viewer's lists now and the lists of the range, as one compound (SQLite nests
+    none)."""
+    return union(*member_lists(VIEWER).selects, select(_list_events(False).subquery().c.list_id))
+
+
+def _derived_from_lists(limited: bool) -> list[Select[Any]]:
+    """Branch 5 (``limited``: 10): the tasks of each list gained or lost, now and later."""
+    events = _list_events(True, limited).subquery()
     later = CHANGES.alias("later")
     return [
-        select(*logged).where(owns(VIEWER, C.owner_id), _in_range(C.seq)),
-        select(*logged).where(C.user_id == VIEWER, _in_range(C.seq)),
-        select(*logged).join_from(lists, CHANGES, C.list_id == lists.c.id)
-        .where(_in_range(C.seq)),
-        select(*logged).join_from(shared_tasks, CHANGES, C.task_id == shared_tasks.c.task_id)
-        .where(_in_range(C.seq)),
         select(TASK, TASKS.c.id, events.c.seq)
         .join_from(events, TASKS, TASKS.c.list_id == events.c.list_id),
         select(TASK, later.c.object_id, events.c.seq)
         .join_from(events, later, and_(later.c.list_id == events.c.list_id,
                                        later.c.kind == "task", later.c.seq > events.c.seq)),
-        select(*logged).join_from(inherited, CHANGES, C.task_id == inherited.c.task_id)
-        .where(_in_range(C.seq)),
-        select(TASK, TaskAncestor.task_id, C.seq)
-        .join_from(CHANGES, TaskAncestor, TaskAncestor.ancestor_id == C.object_id)
-        .where(C.user_id == VIEWER, C.kind == "task", C.action.in_(TASK_SHARE_ACTIONS),
-               _in_range(C.seq)),
     ]
+
+
+def _derived_from_task_shares(*conditions: ColumnElement[bool]) -> Select[Any]:
+    """Branch 6's derived half (``conditions`` on the task below, ``Task``): each task
+    below a task whose share to the viewer changed, at the change's position."""
+    query = (select(TASK, TaskAncestor.task_id, C.seq)
+             .join_from(CHANGES, TaskAncestor, TaskAncestor.ancestor_id == C.object_id))
+    if conditions:
+        query = query.join(Task, Task.id == TaskAncestor.task_id)
+    return query.where(C.user_id == VIEWER, C.kind == "task",
+                       C.action.in_(TASK_SHARE_ACTIONS), _in_range(C.seq), *conditions)
+
+
+def _member_branches() -> list[Select[Any]]:
+    """Branches 1-6 of the module docstring: (kind, object_id, seq) of a viewer's rows."""
+    # Joins, not IN (subquery): with IN, SQLite's planner walked the whole range of the
+    # log by position instead of probing the list and task indexes once per id.
+    lists = _lists_now_or_then().subquery()
+    shared_tasks = select(TaskShare.task_id).where(holds_share(VIEWER)).subquery()
+    inherited = inherited_tasks(VIEWER).subquery()
+    return [
+        select(*LOGGED).where(owns(VIEWER, C.owner_id), _in_range(C.seq)),
+        select(*LOGGED).where(C.user_id == VIEWER, _in_range(C.seq)),
+        select(*LOGGED).join_from(lists, CHANGES, C.list_id == lists.c.id)
+        .where(_in_range(C.seq)),
+        select(*LOGGED).join_from(shared_tasks, CHANGES, C.task_id == shared_tasks.c.task_id)
+        .where(_in_range(C.seq)),
+        *_derived_from_lists(limited=False),
+        select(*LOGGED).join_from(inherited, CHANGES, C.task_id == inherited.c.task_id)
+        .where(_in_range(C.seq)),
+        _derived_from_task_shares(),
+    ]
+
+
+def _addressed_within_token() -> Select[Any]:
+    """Branch 9: the rows addressed to the viewer about one of the token's lists, or about
+    a task in one of them now (a share of it given or taken, a move in its tree)."""
+    in_token_now = exists().where(Task.id == C.object_id, Task.list_id.in_(TOKEN_LISTS))
+    return select(*LOGGED).where(
+        C.user_id == VIEWER, _in_range(C.seq),
+        or_(and_(C.kind == "list", C.object_id.in_(TOKEN_LISTS)),
+            and_(C.kind == TASK, in_token_now)))
+
+
+def _limited_branches() -> list[Select[Any]]:
+    """Branches 7-10 of the module docstring, for a list-limited token of a non-admin."""
+    lists = _lists_now_or_then().subquery()
+    seen_for_itself = exists().where(Task.id == C.object_id,
+                                     sees_task(VIEWER, owner=Task.owner_id, task=Task.id))
+    return [
+        select(*LOGGED).join_from(lists, CHANGES, C.list_id == lists.c.id)
+        .where(lists.c.id.in_(TOKEN_LISTS), _in_range(C.seq)),
+        select(*LOGGED).where(
+            C.list_id.in_(TOKEN_LISTS), C.list_id.not_in(_lists_now_or_then()),
+            C.kind == TASK, or_(C.action.in_(LEAVING_ACTIONS), seen_for_itself),
+            _in_range(C.seq)),
+        _addressed_within_token(),
+        *_derived_from_lists(limited=True),
+        _derived_from_task_shares(Task.list_id.in_(TOKEN_LISTS)),
+    ]
+
+
+def _limited_admin_branches() -> list[Select[Any]]:
+    """Branches 7 and 9 for an admin's list-limited token: every row of its lists (an
+    admin sees all of them, whoever joins or leaves), and those addressed to them."""
+    return [select(*LOGGED).where(C.list_id.in_(TOKEN_LISTS), _in_range(C.seq)),
+            _addressed_within_token()]
 
 
 def _positions(branches: list[Select[Any]]) -> Select[Any]:
@@ -174,9 +262,11 @@ def _with_tasks(positions: Select[Any], viewable: ColumnElement[bool]) -> Select
 
 
 # Built once each (SQLAlchemy then memoizes their cache keys): only the values differ.
-ADMIN_PAGE = _with_tasks(_positions([select(C.kind, C.object_id, C.seq).where(_in_range(C.seq))]),
-                         true())
+ADMIN_PAGE = _with_tasks(_positions([select(*LOGGED).where(_in_range(C.seq))]), true())
 MEMBER_PAGE = _with_tasks(_positions(_member_branches()), VIEWABLE_TASK)
+IN_TOKEN_LISTS = Task.list_id.in_(TOKEN_LISTS)
+LIMITED_ADMIN_PAGE = _with_tasks(_positions(_limited_admin_branches()), IN_TOKEN_LISTS)
+LIMITED_PAGE = _with_tasks(_positions(_limited_branches()), and_(VIEWABLE_TASK, IN_TOKEN_LISTS))
 LAST_POSITION = select(func.coalesce(func.max(C.seq), 0))
 LISTS_OF_PAGE = (
     select(TaskList, ListShare.permission,
@@ -212,9 +302,14 @@ def change_page(session: Session, viewer: Identity, since: int, until: int,
     Each object is an upsert if the viewer may view it now, else a tombstone: ``deleted``
     when it no longer exists, ``access_revoked`` when it does.
     """
-    query = ADMIN_PAGE if viewer.is_admin else MEMBER_PAGE
-    params = {"viewer": viewer.user_id, "since": since, "until": until, "after_pos": after.seq,
-              "after_kind": after.kind, "after_id": after.object_id, "limit": limit + 1}
+    params: dict[str, Any] = {
+        "viewer": viewer.user_id, "since": since, "until": until, "after_pos": after.seq,
+        "after_kind": after.kind, "after_id": after.object_id, "limit": limit + 1}
+    if viewer.lists is None:
+        query = ADMIN_PAGE if viewer.is_admin else MEMBER_PAGE
+    else:
+        query = LIMITED_ADMIN_PAGE if viewer.is_admin else LIMITED_PAGE
+        params["token_lists"] = sorted(viewer.lists)
     rows = session.execute(query, params).all()
     more = len(rows) > limit
     rows = rows[:limit]
@@ -237,13 +332,16 @@ def change_page(session: Session, viewer: Identity, since: int, until: int,
 
 def _lists(session: Session, viewer: Identity, ids: list[int]
            ) -> dict[int, dict[str, Any] | None]:
-    """Each of these lists that exists: its body if the viewer may view it, else None."""
+    """Each of these lists that exists: its body if the viewer may view it (and it is one
+    of a list-limited token's lists), else None."""
     if not ids:
         return {}
     found: dict[int, dict[str, Any] | None] = {}
     params = {"ids": ids, "viewer": viewer.user_id, "admin": viewer.is_admin}
     for row, permission, viewable in session.execute(LISTS_OF_PAGE, params):
-        found[row.id] = list_json(row, access(row, viewer, permission)) if viewable else None
+        within = viewer.lists is None or row.id in viewer.lists
+        found[row.id] = (list_json(row, access(row, viewer, permission)) if viewable and within
+                         else None)
     return found
 
 

@@ -3,7 +3,8 @@
 A user has few lists, so unlike tasks (tasks/listing.py) one statement does: the
 caller's own lists and those shared with them, with the caller's share joined in, so
 each row says its ``permission`` without another query. An admin's page is a range of
-the sort's index over every list.
+the sort's index over every list. A list-limited token (contract section 15) lists only
+its own lists (at most ``TOKEN_MAX_LISTS``, probed by id) that its user may view.
 """
 
 from __future__ import annotations
@@ -71,6 +72,8 @@ def fetch_list_page(session: Session, viewer: Identity, sort: ListSort, limit: i
     if not viewer.is_admin:
         mine = TaskList.owner_id == viewer.user_id
         query = query.where(or_(mine, ListShare.user_id.is_not(None)))
+    if viewer.lists is not None:
+        query = query.where(TaskList.id.in_(sorted(viewer.lists)))
     if after is not None:
         query = query.where(pagination.after(sort.keys, after))
     order = [column.desc() if descending else column.asc() for column, descending in sort.keys]

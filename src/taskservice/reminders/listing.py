@@ -9,20 +9,27 @@ its own, ordered and limited: their own reminders and each list's are a range of
 task that has reminders (``shared_reminders``, read first), the inherited ones one per task
 below theirs. The union of these short branches is ordered and limited once more; a reminder
 reached by several is one row (UNION). Done tasks have no rows (models.py).
+
+A token limited to some lists (contract section 15) sees only the reminders of tasks in
+them: a range of the list index per list of the token, whole when its user is a member
+(``tasks.visibility.within_token``, as a member for an admin too), else guarded by the terms
+that still show them a task there. Its page reads no more than a member's.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import BindParameter, ColumnElement, Select, and_, bindparam, select, union
+from sqlalchemy import BindParameter, ColumnElement, Select, and_, bindparam, or_, select, union
 from sqlalchemy.orm import Session
 
+from ..accounts.security import Identity
 from ..tasks.access import VIEWER, inherited_tasks, member_lists
-from ..tasks.visibility import MANY_LISTS, seen_as_member
+from ..tasks.visibility import MANY_LISTS, seen_as_member, within_token
 from ..web.pagination import Fetch, after, one_page
 from .models import SharedReminders, TaskReminder
 
@@ -53,35 +60,75 @@ def _branches(lists: int, inherited: bool, shared: int) -> list[ColumnElement[bo
     return [TaskReminder.owner_id == VIEWER, *by_share, *in_lists, *below]
 
 
+def _limited_branches(lists: int, guarded: int) -> list[ColumnElement[bool]]:
+    """A list-limited token's: each of its lists seen whole (``list_<i>``), then each seen
+    in part (``guarded_<i>``), its reminders asked whether the user sees their task."""
+    r = TaskReminder
+    seen_for_itself = or_(r.owner_id == VIEWER, r.task_id.in_(SHARED),
+                          r.task_id.in_(inherited_tasks(VIEWER)))
+    return [*(r.list_id == bindparam(f"list_{i}") for i in range(lists)),
+            *(and_(r.list_id == bindparam(f"guarded_{i}"), seen_for_itself)
+              for i in range(guarded))]
+
+
+@dataclass(frozen=True)
+class Shape:
+    """What a page's statement depends on besides ``later``: the viewer's list branches,
+    whether any task is seen through an ancestor only, the shared tasks probed, and for a
+    list-limited token (not None) the branches of its lists seen in part."""
+
+    lists: int
+    inherited: bool = False
+    shared: int = 0
+    guarded: int | None = None
+
+
 @lru_cache(maxsize=256)
-def _statement(lists: int, inherited: bool, shared: int, later: bool) -> Select[Any]:
+def _statement(shape: Shape, later: bool) -> Select[Any]:
     """A page's query (built once per shape): the first page, or one after the cursor
     (``after_<i>`` bound)."""
     position = [after(KEYS, [bindparam(f"after_{i}") for i in range(len(KEYS))])] if later else []
     r = TaskReminder
+    terms = (_branches(shape.lists, shape.inherited, shape.shared) if shape.guarded is None
+             else _limited_branches(shape.lists, shape.guarded))
     picked = union(*(
         select(select(r.task_id, r.slot).where(term, *WINDOW, *position)
                .order_by(*ORDER).limit(LIMIT).subquery())
-        for term in _branches(lists, inherited, shared))).subquery()
+        for term in terms)).subquery()
     return (select(r).join(picked, and_(r.task_id == picked.c.task_id, r.slot == picked.c.slot))
             .order_by(*ORDER).limit(LIMIT))
 
 
-def reminder_pages(session: Session, viewer: int, start: datetime, end: datetime
+def _no_reminders(position: list[Any] | None, limit: int
+                  ) -> tuple[Sequence[TaskReminder], list[Any] | None]:
+    return [], None
+
+
+def reminder_pages(session: Session, viewer: Identity, start: datetime, end: datetime
                    ) -> Fetch[TaskReminder]:
     """The pages of ``viewer``'s reminders from ``start`` to ``end``, both included."""
-    seen = seen_as_member(session, viewer)
-    shared = list(session.scalars(SHARED.limit(MAX_SHARED_PROBES + 1), {"viewer": viewer}))
-    probes = MANY_SHARED if len(shared) > MAX_SHARED_PROBES else len(shared)
+    shared: list[int] = []
+    if viewer.lists is not None:
+        seen = within_token(session, viewer, as_member=True)
+        if seen is None:
+            return _no_reminders
+        shape = Shape(seen.lists, guarded=seen.guarded)
+    else:
+        seen = seen_as_member(session, viewer.user_id)
+        shared = list(session.scalars(SHARED.limit(MAX_SHARED_PROBES + 1),
+                                      {"viewer": viewer.user_id}))
+        probes = MANY_SHARED if len(shared) > MAX_SHARED_PROBES else len(shared)
+        shape = Shape(seen.lists, seen.inherited, probes)
+    params = seen.params
 
     def read(position: list[Any] | None, limit: int
              ) -> tuple[Sequence[TaskReminder], list[Any] | None]:
-        params: dict[str, Any] = {**seen.params, "after": start, "before": end,
+        values: dict[str, Any] = {**params, "after": start, "before": end,
                                   "limit": limit + 1, "shared": shared}
         if position is not None:
-            params.update({f"after_{i}": value for i, value in enumerate(position)})
-        statement = _statement(seen.lists, seen.inherited, probes, later=position is not None)
-        rows: list[TaskReminder] = list(session.scalars(statement, params))
+            values.update({f"after_{i}": value for i, value in enumerate(position)})
+        statement = _statement(shape, later=position is not None)
+        rows: list[TaskReminder] = list(session.scalars(statement, values))
         return one_page(rows, limit, lambda row: [row.scheduled_for, row.task_id, row.slot])
 
     return read

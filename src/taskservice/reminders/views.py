@@ -69,7 +69,7 @@ def list_reminders(request: Request) -> dict[str, Any]:
     if before - after > MAX_SPAN:
         raise error_response(400, "querystring", "before",
                              f"Must be at most {REMINDERS_MAX_DAYS} days after after")
-    pages = reminder_pages(request.dbsession, request.identity.user_id, after, before)
+    pages = reminder_pages(request.dbsession, request.identity, after, before)
     return paginate(request, PAGES, pages, reminder_json)
 
 

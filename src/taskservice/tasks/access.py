@@ -117,7 +117,15 @@ def may_view(viewer: Expr, *, owner: Expr, list_id: Expr, task: Expr | None = No
     ``admin`` is whether the viewer is an admin, when the caller knows it already (the
     request's identity); else it is looked up, as for a webhook's owner.
     """
-    terms = [is_admin(viewer) if admin is None else admin, owns(viewer, owner)]
-    if task is not None:
-        terms += [shares_task(viewer, task), inherits_view(viewer, task)]
-    return or_(*terms, in_member_list(viewer, list_id))
+    admin_term = is_admin(viewer) if admin is None else admin
+    if task is None:
+        return or_(admin_term, owns(viewer, owner), in_member_list(viewer, list_id))
+    return or_(admin_term, sees_task(viewer, owner=owner, task=task),
+               in_member_list(viewer, list_id))
+
+
+def sees_task(viewer: Expr, *, owner: Expr, task: Expr) -> ColumnElement[bool]:
+    """``viewer`` may view the task ``task`` (owned by ``owner``) for itself, whatever its
+    list: theirs, shared with them, or below one of those. What a user still sees of a
+    list they are no member of (a list-limited token naming a list they left)."""
+    return or_(owns(viewer, owner), shares_task(viewer, task), inherits_view(viewer, task))

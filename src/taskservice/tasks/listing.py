@@ -2,7 +2,8 @@
 
 Visibility is decided in SQL (visibility.py): an admin sees every task; anyone else sees
 the union of their own tasks, the tasks shared with them, and the tasks of each list they
-own or are a member of; the sorts are sorting.py's. Each branch is ordered and limited on
+own or are a member of; a list-limited token sees only its lists' tasks; the sorts are
+sorting.py's. Each branch is ordered and limited on
 its own (so each is an index range scan: one per list, led by its id), and the union is
 ordered and limited once more. A task reached by several branches (the caller's own, in a
 list of theirs, also shared with them) is one row: the outer query selects tasks whose id
@@ -94,11 +95,13 @@ class PageShape:
     """
 
     sort: str
-    # every | owner | own | owner_shared | own_or_shared | list | list_owner
+    # every | owner | own | owner_shared | own_or_shared | list | list_owner | parent |
+    # limited | limited_owner
     visibility: str
     # The caller's lists, one branch each (bound as list_0, list_1 ...), or MANY_LISTS.
     lists: int
     inherited: bool  # a branch for the tasks seen through an ancestor only
+    guarded: int  # a list-limited token's lists seen in part, one branch each
     filters: tuple[str, ...]  # the SCALAR_FILTERS given
     tags: int
     cursor_nulls: tuple[bool, ...] | None  # which cursor values are NULL; None on page 1
@@ -176,7 +179,8 @@ def _page_statement(shape: PageShape) -> Select[Any]:
         return (query.where(*branch.conditions, *filters, *keyset(branch.shared))
                 .order_by(*sort.order_by(branch.shared)).limit(limit))
 
-    branches = visibility_branches(shape.visibility, shape.lists, shape.inherited)
+    branches = visibility_branches(shape.visibility, shape.lists, shape.inherited,
+                                   shape.guarded)
     query = select(*PAGE_COLUMNS).join(User, User.id == Task.owner_id)
     if len(branches) == 1 and not branches[0].shared:
         query = query.where(*branches[0].conditions, *filters, *keyset(False))
@@ -213,6 +217,7 @@ def fetch_task_page(
         params.update({f"after_{i}": v for i, v in enumerate(after) if v is not None})
     shape = PageShape(
         sort=page.sort.name, visibility=seen.kind, lists=seen.lists, inherited=seen.inherited,
+        guarded=seen.guarded,
         filters=tuple(name for name in SCALAR_FILTERS if name in params),
         tags=len(page.filters.tags),
         cursor_nulls=None if after is None else tuple(v is None for v in after),

@@ -14,6 +14,11 @@ own right is asked first, as a view's permission is asked before its body is loo
 
 A subtask is always in its parent's list: its ``list`` follows the parent, and a body
 that asks for another one is a 400 naming ``list``.
+
+A token limited to some lists (contract section 15) keeps its tasks in them: a list
+beyond its own is one it may not view (the ACL's answer, so a 400), and a new task in no
+list, or a task taken out of every list, is a 400 naming ``list`` too -- asked last, once
+the caller's rights on the task and the target are known.
 """
 
 from __future__ import annotations
@@ -92,6 +97,13 @@ def _under_parent(request: Request, fields: dict[str, Any], task_row: Task | Non
     return parent.list_id
 
 
+def _check_within_token(request: Request, list_id: int | None) -> None:
+    """A list-limited token's task stays in a list (which of its lists, the ACL saw to)."""
+    if list_id is None and request.identity.lists is not None:
+        raise error_response(400, "body", "list", "This token is limited to some lists: "
+                             "a task it writes must be in one of them")
+
+
 def placed(request: Request, fields: dict[str, Any], task_row: Task | None) -> dict[str, Any]:
     """``fields`` with ``list`` and ``parent`` as the ``list_id`` and ``parent_id`` to
     store, once the caller may put the task there.
@@ -100,6 +112,8 @@ def placed(request: Request, fields: dict[str, Any], task_row: Task | None) -> d
     itself); a ``list`` or ``parent`` it already has changes nothing and needs no right.
     """
     if "list" not in fields and "parent" not in fields:
+        if task_row is None:
+            _check_within_token(request, None)  # a new task in no list
         return fields
     current_parent = None if task_row is None else task_row.parent_id
     current_list = None if task_row is None else task_row.list_id
@@ -117,5 +131,6 @@ def placed(request: Request, fields: dict[str, Any], task_row: Task | None) -> d
             raise error_response(400, "body", "list", 'A subtask is in its parent\'s list: '
                                  'send "parent": null with it to move it out')
         _check_list(request, list_id, task_row)
+    _check_within_token(request, list_id)
     placed_fields = {k: v for k, v in fields.items() if k not in ("list", "parent")}
     return {**placed_fields, "list_id": list_id, "parent_id": parent_id}

@@ -7,13 +7,28 @@ the rule (and per list), so each is an index range scan, led by
 the owner, the caller's shares or the list's id; one OR of the terms would be a scan.
 ``owner=`` and ``list=`` narrow that first: an unknown owner or a list the caller may not
 view matches nothing, without a page query.
+
+A token limited to some lists (contract section 15) sees only the tasks of those lists
+that its user may view: one branch per list of the token, the same range of the list's
+sort index as a member's -- the whole list when its user is a member (or an admin), else
+guarded by the terms that still show them a task there (their own, shared with them, below
+those). Nothing else is read: its pages cost what a member's do, or less.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import BindParameter, ColumnElement, bindparam, exists, false, or_, select
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    bindparam,
+    exists,
+    false,
+    literal,
+    or_,
+    select,
+)
 from sqlalchemy.orm import Session
 
 from ..accounts.models import User, username_matches
@@ -27,6 +42,7 @@ from .access import (
     may_view,
     member_lists,
     owns,
+    sees_task,
 )
 from .models import Task
 
@@ -47,6 +63,13 @@ INHERITED = inherited_tasks(VIEWER)
 # Whether the viewer sees any task through an ancestor only: most see none, and their
 # pages keep the plan they had before subtasks (one index range per branch).
 SEES_INHERITED = select(or_(*(exists(half) for half in inherited_halves(VIEWER))))
+# A list-limited token's lists that still exist, each with whether its user sees the whole
+# list (its owner or a member; an admin sees every list whole, and asks ``ADMIN_REACH``).
+TOKEN_LISTS: BindParameter[list[int]] = bindparam("token_lists", expanding=True)
+TOKEN_REACH = (select(TaskList.id, in_member_list(VIEWER, TaskList.id).label("whole"))
+               .where(TaskList.id.in_(TOKEN_LISTS)).order_by(TaskList.id))
+ADMIN_REACH = (select(TaskList.id, literal(True).label("whole"))
+               .where(TaskList.id.in_(TOKEN_LISTS)).order_by(TaskList.id))
 
 
 @dataclass(frozen=True)
@@ -57,6 +80,7 @@ class Visibility:
     params: dict[str, int]
     lists: int = 0
     inherited: bool = False  # a branch for the tasks seen through an ancestor only
+    guarded: int = 0  # a token's lists its user sees a part of (bound as guarded_<i>)
 
 
 def _owner_id(session: Session, owner: str | None) -> int | None:
@@ -96,10 +120,13 @@ def _under_parent(session: Session, viewer: Identity, parent_id: int, owner_id: 
                   list_id: int | None) -> Visibility | None:
     """``parent=<id>``: the task's subtasks when the viewer may view it (and so them all),
     else nothing at all; ``owner=`` narrows them, and ``list=`` keeps them all or none
-    (a subtask is in its parent's list), so the page stays a range of the parent's."""
+    (a subtask is in its parent's list), so the page stays a range of the parent's. For
+    a list-limited token, a parent outside its lists is one it may not view."""
     query = ANY_PARENT if viewer.is_admin else VIEWABLE_PARENT
     found = session.execute(query, {"parent": parent_id, "viewer": viewer.user_id}).first()
     if found is None or (list_id is not None and found.list_id != list_id):
+        return None
+    if viewer.lists is not None and found.list_id not in viewer.lists:
         return None
     params = {"parent": parent_id, "by_owner": owner_id}
     return Visibility("parent", {k: v for k, v in params.items() if v is not None})
@@ -118,7 +145,11 @@ def visibility(session: Session, viewer: Identity, owner: str | None, list_id: i
     if parent_id is not None:
         return _under_parent(session, viewer, parent_id, owner_id, list_id)
     if list_id is not None:
+        if viewer.lists is not None and list_id not in viewer.lists:
+            return None
         return _in_one_list(session, viewer, list_id, owner_id)
+    if viewer.lists is not None:
+        return within_token(session, viewer, owner_id)
     if viewer.is_admin:
         if owner_id is None:
             return Visibility("every", {})
@@ -128,6 +159,35 @@ def visibility(session: Session, viewer: Identity, owner: str | None, list_id: i
     if owner_id is not None:
         return _with_lists(session, "owner_shared", {"viewer": viewer.user_id, "owner": owner_id})
     return seen_as_member(session, viewer.user_id)
+
+
+def within_token(session: Session, viewer: Identity, owner_id: int | None = None,
+                 as_member: bool = False) -> Visibility | None:
+    """What a list-limited token sees: a branch per list of its that still exists, whole
+    or guarded (see the module docstring; ``as_member``: see :func:`token_reach`),
+    narrowed to ``owner_id``'s tasks if given; nothing at all when no list is left."""
+    whole, guarded = token_reach(session, viewer, as_member)
+    if not whole and not guarded:
+        return None
+    params = {"viewer": viewer.user_id}
+    params.update({f"list_{i}": list_id for i, list_id in enumerate(whole)})
+    params.update({f"guarded_{i}": list_id for i, list_id in enumerate(guarded)})
+    if owner_id is not None:
+        params["owner"] = owner_id
+    kind = "limited" if owner_id is None else "limited_owner"
+    return Visibility(kind, params, len(whole), guarded=len(guarded))
+
+
+def token_reach(session: Session, viewer: Identity, as_member: bool = False
+                ) -> tuple[list[int], list[int]]:
+    """The lists of ``viewer``'s token that exist: those its user sees whole, and those
+    they see only a part of (tasks of theirs, shared with them or below those), by id.
+    ``as_member``: by the rule's terms alone, an admin too (their reminders)."""
+    assert viewer.lists is not None, "asked of a list-limited token only"
+    query = ADMIN_REACH if viewer.is_admin and not as_member else TOKEN_REACH
+    rows = session.execute(query, {"viewer": viewer.user_id,
+                                   "token_lists": sorted(viewer.lists)}).all()
+    return ([row.id for row in rows if row.whole], [row.id for row in rows if not row.whole])
 
 
 def seen_as_member(session: Session, viewer_id: int) -> Visibility:
@@ -156,7 +216,19 @@ def _inherited_branch(inherited: bool, *conditions: ColumnElement[bool]) -> list
     return [Branch((Task.id.in_(INHERITED), *conditions))] if inherited else []
 
 
-def visibility_branches(visibility: str, lists: int, inherited: bool = False) -> list[Branch]:
+# What still shows a user a task of a list they are no member of.
+SEEN_FOR_ITSELF = sees_task(VIEWER, owner=Task.owner_id, task=Task.id)
+
+
+def _guarded_branches(guarded: int, *conditions: ColumnElement[bool]) -> list[Branch]:
+    """One branch per list of a token that its user sees a part of: the list's range,
+    each task in it asked whether the user sees it for itself."""
+    return [Branch((Task.list_id == bindparam(f"guarded_{i}"), SEEN_FOR_ITSELF, *conditions))
+            for i in range(guarded)]
+
+
+def visibility_branches(visibility: str, lists: int, inherited: bool = False,
+                        guarded: int = 0) -> list[Branch]:
     """The branches whose union is what the viewer may see."""
     # The shared half walks the caller's share rows in sort order (the share's copy of
     # the sort keys is indexed per sort), so it stops after a page like the own half.
@@ -175,4 +247,7 @@ def visibility_branches(visibility: str, lists: int, inherited: bool = False) ->
         "list": lambda: [Branch((in_list,))],
         "list_owner": lambda: [Branch((in_list, owner))],
         "parent": lambda: [Branch((Task.parent_id == PARENT,))],
+        "limited": lambda: [*_list_branches(lists), *_guarded_branches(guarded)],
+        "limited_owner": lambda: [*_list_branches(lists, owner),
+                                  *_guarded_branches(guarded, owner)],
     }[visibility]()

@@ -1,6 +1,11 @@
 """``/webhooks`` and ``/webhooks/<id>`` with its ``rotate-secret``, ``ping`` and
 ``deliveries`` (contract section 9). Who may call them is the resources' ACL, and whether
-a webhook's owner may watch a list is that list's ACL."""
+a webhook's owner may watch a list is that list's ACL.
+
+A token limited to some lists (contract section 15) lists only the webhooks of those
+lists, and makes or changes only webhooks of one of them: a webhook of no list tells of
+everything its owner may view, which is beyond the token's reach.
+"""
 
 from __future__ import annotations
 
@@ -49,9 +54,13 @@ ROTATION_OVERLAP = timedelta(hours=24)
 SECRET_SOURCE = "webhook"
 # The caller's webhooks, oldest first; a webhook's deliveries, newest first.
 WEBHOOK_PAGES = Keyset("webhooks", [INTEGER])
-WEBHOOKS: KeysetQuery[Webhook] = KeysetQuery(
-    select(Webhook).where(Webhook.owner_id == bindparam("owner_id")), [(Webhook.id, False)],
-    lambda row: [row.id])
+OWN_WEBHOOKS = select(Webhook).where(Webhook.owner_id == bindparam("owner_id"))
+WEBHOOKS: KeysetQuery[Webhook] = KeysetQuery(OWN_WEBHOOKS, [(Webhook.id, False)],
+                                             lambda row: [row.id])
+# A list-limited token's: those of its lists only.
+WEBHOOKS_OF_LISTS: KeysetQuery[Webhook] = KeysetQuery(
+    OWN_WEBHOOKS.where(Webhook.list_id.in_(bindparam("token_lists", expanding=True))),
+    [(Webhook.id, False)], lambda row: [row.id])
 DELIVERY_PAGES = Keyset("deliveries", [INTEGER])
 DELIVERIES: KeysetQuery[WebhookDelivery] = KeysetQuery(
     select(WebhookDelivery).where(WebhookDelivery.webhook_id == bindparam("webhook_id")),
@@ -94,6 +103,14 @@ def _check_list(request: Request, principals: list[str], list_id: int | None) ->
         raise error_response(400, "body", "list", "No list with this id that the webhook's "
                              "owner may view")
     return list_id
+
+
+def _check_token_lists(request: Request, list_id: int | None) -> None:
+    """A list-limited token's webhook watches one of its lists: else a 400 naming ``list``."""
+    lists = request.identity.lists
+    if lists is not None and list_id not in lists:
+        raise error_response(400, "body", "list", "This token is limited to some lists: a "
+                             "webhook it makes or changes must watch one of them")
 
 
 def _owner_with_room(request: Request) -> User:
@@ -152,6 +169,7 @@ def create_webhook(request: Request) -> dict[str, Any]:
     """Create a webhook of the caller's; the only response that shows its secret."""
     body = request.validated["body"]
     url = _check_url(request, body["url"])
+    _check_token_lists(request, body["list"])
     list_id = _check_list(request, request.identity.principals, body["list"])
     secret, sealed = _new_secret(request)
     row = Webhook(owner=_owner_with_room(request), url=url, events=body["events"],
@@ -168,7 +186,12 @@ def create_webhook(request: Request) -> dict[str, Any]:
               validators=QUERY_VALIDATORS)
 def list_webhooks(request: Request) -> dict[str, Any]:
     """List the caller's own webhooks (an admin's too), oldest first."""
-    mine = WEBHOOKS.fetch(request.dbsession, {"owner_id": request.identity.user_id})
+    identity = request.identity
+    if identity.lists is None:
+        mine = WEBHOOKS.fetch(request.dbsession, {"owner_id": identity.user_id})
+    else:
+        mine = WEBHOOKS_OF_LISTS.fetch(request.dbsession, {
+            "owner_id": identity.user_id, "token_lists": sorted(identity.lists)})
     return paginate(request, WEBHOOK_PAGES, mine, webhook_json)
 
 
@@ -189,6 +212,7 @@ def patch_webhook(request: Request) -> dict[str, Any]:
     if "events" in body:
         row.events, row.event_mask = body["events"], event_mask(body["events"])
     if "list" in body:
+        _check_token_lists(request, body["list"])
         row.list_id = _check_list(request, user_principals(row.owner.username, row.owner.is_admin),
                                   body["list"])
     if body.get("active") is True and not row.active:

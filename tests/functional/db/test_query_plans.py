@@ -15,7 +15,7 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 
@@ -832,3 +832,112 @@ def test_a_reminders_page_reads_only_what_the_caller_may_see(plans, reminded, pa
     assert ranges, plan
     for line in ranges:
         assert any(key in line for key in CALLERS_KEYS), (line, plan)
+
+
+# -- list-limited tokens (contract section 15): their lists' ranges, nothing else ------------
+
+
+@pytest.fixture
+def limited(dbsession: Session, member: Identity) -> Identity:
+    """The member's token limited to their two lists and to a third list, of another
+    user's, that they are no member of (a list they left): two whole branches, one
+    guarded."""
+    stranger = User(username="stranger", password_hash="x")
+    dbsession.add(stranger)
+    dbsession.flush()
+    now = datetime(2030, 1, 1, tzinfo=UTC)
+    left = TaskList(owner=stranger, name="left", created_at=now, updated_at=now)
+    dbsession.add(left)
+    dbsession.flush()
+    return replace(member, lists=frozenset([*list_ids(dbsession, member), left.id]))
+
+
+def walks_the_shares(plan: Plan) -> list[str]:
+    """The lines of the shared half of a listing: the user's shares read in sort order,
+    each joined to its task (SQLite: a search of a share sort index; PostgreSQL: the task
+    looked up by the share's task_id). A probe of one task's share is not one."""
+    if plan.dialect == "sqlite":
+        return [line for line in plan.lines if "ix_task_shares_user_" in line]
+    return [line for line in plan.lines if "= task_shares.task_id)" in line]
+
+
+@pytest.mark.parametrize(("sort", "direction"), ORDERS)
+def test_a_limited_tokens_page_is_a_range_of_each_of_its_lists(plans, dbsession, limited, sort,
+                                                               direction):
+    """A list-limited token reads one range of the list's sort index per list of its
+    (the one its user left too, each task there asked whether they see it), and neither
+    the user's own tasks nor their shares in sort order: its page costs no more than a
+    member's."""
+    plan = list_plan(plans, dbsession, limited, sort=direction + sort, done=False)
+    assert_reads_each_list_from(plan, index_of("ix_tasks_list", sort, direction), lists=3)
+    assert not plan.searches("tasks", index_of("ix_tasks_owner", sort, direction)), plan
+    assert not walks_the_shares(plan), plan
+    for table in ("task_shares", "task_ancestors"):
+        assert not plan.whole_reads(table), (table, plan)
+
+
+def test_a_limited_tokens_lists_are_found_by_id(plans, dbsession, limited):
+    """Before the page, one statement finds which of the token's lists exist and whether
+    its user sees each whole: probes of the lists' primary key and the user's shares."""
+    reach, _ = plans(lambda: fetch_page(dbsession, limited))
+    assert reach.searches("lists", "PRIMARY KEY" if reach.dialect == "sqlite" else "pk_lists"
+                          ), reach
+    for table in ("lists", "list_shares"):
+        assert not reach.whole_reads(table), (table, reach)
+
+
+def test_a_limited_tokens_feed_reads_only_its_lists_ranges_of_the_log(plans, dbsession, limited):
+    """The feed of a list-limited token: its lists' ranges of the log and the rows
+    addressed to its user, never the user's own rows or their shares' (what happens
+    outside the lists is not read at all), nor a scan of the log."""
+    from taskservice.changes import feed
+
+    [plan] = plans(lambda: feed.change_page(dbsession, limited, 0, 10, feed.FIRST, 100))
+    for index in ("ix_changes_list_seq", "ix_changes_user_seq"):
+        assert plan.searches("changes", index) or plan.searches("later", index), (index, plan)
+    assert not plan.searches("changes", "ix_changes_task_seq"), plan
+    for table in ("changes", "tasks"):
+        assert not plan.full_scans(table), (table, plan)
+
+
+def test_a_limited_tokens_feed_keeps_to_the_list_index_once_the_log_has_statistics(
+        plans, dbsession, limited, connection):
+    """With the statistics of a log full of rows of the token's lists (as ANALYZE leaves
+    it), the rows of the lists its user left are still a range of the list index per
+    list, never a walk of every position of the range."""
+    from taskservice.changes import feed
+    from taskservice.changes.models import CHANGES
+
+    lists = sorted(limited.lists)
+    dbsession.execute(CHANGES.insert(), [
+        {"at": utcnow(), "kind": "task", "object_id": n, "action": "updated", "owner_id": 1,
+         "list_id": lists[n % len(lists)] if n % 2 else None} for n in range(1, 601)])
+    connection.exec_driver_sql("ANALYZE changes")  # the log's statistics only (see above)
+    [plan] = plans(lambda: feed.change_page(dbsession, limited, 0, 10**6, feed.FIRST, 100))
+    by_position = [line for line in plan.lines
+                   if "changes USING INTEGER PRIMARY KEY" in line or "Index Scan using pk_changes"
+                   in line]
+    assert not by_position, plan
+    assert plan.searches("changes", "ix_changes_list_seq"), plan
+    assert not plan.full_scans("changes"), plan
+
+
+def test_a_limited_tokens_reminders_are_ranges_of_its_lists(plans, reminded, connection):
+    """``GET /reminders`` with a token limited to the list the caller is a member of: that
+    list's range of the list index, and none of the caller's own or shared reminders."""
+    from tests.support.tokens import limited_client
+
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql("SET LOCAL enable_sort = on")
+    [theirs] = reminded.testapp.get("/lists", headers=reminded.headers).json["items"]
+    limited = limited_client(reminded, [theirs["id"]])
+    pages: list = []
+    [plan] = plans(lambda: pages.append(limited.testapp.get(
+        "/reminders", REMINDERS_WINDOW, headers=limited.headers, status=200).json),
+        containing="task_reminders")
+    assert len(pages[0]["items"]) == 1, pages
+    ranges = reminder_ranges(plan)
+    assert ranges and all(any(key in line for key in CALLERS_KEYS) for line in ranges), plan
+    assert plan.searches("task_reminders", "ix_task_reminders_list"), plan
+    assert not plan.searches("task_reminders", "ix_task_reminders_owner"), plan
+    assert_reads_no_table_whole(plan)
