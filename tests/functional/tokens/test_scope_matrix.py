@@ -262,3 +262,14 @@ def test_a_route_without_a_rule_refuses_a_token_lacking_any_scope(probe_app, reg
     response = probe_app.get("/probe", headers=restricted.headers, status=403)
     assert_error(response, 403, ("header", "Authorization"))
     probe_app.get("/probe", headers=mint(alice).headers, status=200)
+
+
+def test_a_route_without_a_rule_refuses_a_list_limited_token_holding_every_scope(
+        probe_app, register):
+    """Closed to every restricted token: a list limit is a restriction the route cannot
+    have been written for either."""
+    alice = register("alice")
+    listed = alice.testapp.post_json("/lists", {"name": "L"}, headers=alice.headers).json
+    limited = mint(alice, lists=[listed["id"]])
+    response = probe_app.get("/probe", headers=limited.headers, status=403)
+    assert_error(response, 403, ("header", "Authorization"))
