@@ -57,6 +57,9 @@ def obj(**properties: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+# A new token's secret, shown once: null in a replay under an Idempotency-Key (only its
+# hash is stored).
+TOKEN_SECRET = {"type": "string", "nullable": True}
 # What a token holds, as every token object shows it (contract section 15).
 TOKEN_GRANT: dict[str, dict[str, Any]] = {
     "scopes": {"type": "array", "items": enum_ref(SCOPES), "minItems": 1},
@@ -190,7 +193,7 @@ SCHEMAS: dict[str, dict[str, Any]] = {
         duration_ms={"type": "integer", "minimum": 0}, error=NULLABLE_STRING,
     ), examples.DELIVERY),
     "WebhookDeliveryPage": example(page_of("WebhookDelivery"), examples.page(examples.DELIVERY)),
-    "Token": example(obj(id=STRING, name=NULLABLE_STRING, token=STRING,
+    "Token": example(obj(id=STRING, name=NULLABLE_STRING, token=TOKEN_SECRET,
                          token_type=enum_ref(TOKEN_TYPES), **TOKEN_GRANT), examples.TOKEN),
     "ListedToken": example(obj(id=STRING, name=NULLABLE_STRING, **TOKEN_GRANT),
                            examples.LISTED_TOKEN),

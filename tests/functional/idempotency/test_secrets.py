@@ -96,3 +96,9 @@ def test_a_batch_that_makes_a_token_keeps_no_secret(alice, connection):
     assert columns_holding(connection, made["token"]) == []
     again = post(alice, "/batch", envelope, "k-batch-token", status=200).json
     assert again["responses"][0]["body"] == {**made, "token": None}
+
+
+def test_the_document_allows_the_replayed_token_its_null(testapp):
+    """The replay above answers ``token: null``; the 201's schema must say it may."""
+    schema = testapp.get("/__api__").json["components"]["schemas"]["Token"]
+    assert schema["properties"]["token"].get("nullable") is True
