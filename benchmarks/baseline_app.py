@@ -8,7 +8,10 @@ the floor the service is measured against, not a second implementation to mainta
 only the requests the benchmark sends are supported (the default sort, ``due_at`` and
 ``position``, ``tag=``, ``done=`` and ``parent=`` filters, a recurrence given at creation,
 completing a daily one, moving a subtask after a sibling, a page of ``GET /reminders``,
-a PATCH of a task's reminders, which rewrites its rows of ``task_reminders``).
+a PATCH of a task's reminders, which rewrites its rows of ``task_reminders``). A token
+may come as an app password in Basic, and be limited in scopes and to lists (contract
+section 15): ``GET`` needs ``read``, anything else ``write``, and a list-limited token
+reaches the tasks of its lists alone, in ``GET``/``PATCH /tasks/<id>`` and the task list.
 
 Served by waitress (or gunicorn) exactly like the service; the database path comes from
 ``$BENCH_SQLITE``.
@@ -41,8 +44,10 @@ TASK_COLUMNS = ("t.id, t.title, t.description, t.done, t.priority, t.due_at, t.t
                 "t.recurrence_start, t.parent_id, t.position, t.reminders")
 DUE_AT, DUE_DATE, ZONE, RULE, FROM, START = 5, 13, 14, 15, 16, 17  # in a row of those
 PARENT, POSITION, REMINDERS = 18, 19, 20
-AUTH_SQL = ("SELECT u.id, u.username, u.is_admin FROM tokens k JOIN users u ON u.id = k.user_id "
-            "WHERE k.token_hash = ? AND k.expires_at > ?")
+AUTH_SQL = ("SELECT u.id, u.username, u.is_admin, k.scopes, k.lists FROM tokens k "
+            "JOIN users u ON u.id = k.user_id "
+            "WHERE k.token_hash = ? AND (k.expires_at IS NULL OR k.expires_at > ?)")
+SCOPE, LISTS = 3, 4  # in an authenticated user's tuple: the token's scopes, its lists or None
 TASK_SQL = f"SELECT {TASK_COLUMNS} FROM tasks t JOIN users u ON u.id = t.owner_id WHERE t.id = ?"
 SHARE_SQL = "SELECT permission FROM task_shares WHERE task_id = ? AND user_id = ?"
 LIST_SHARE_SQL = "SELECT permission FROM list_shares WHERE list_id = ? AND user_id = ?"
@@ -114,20 +119,31 @@ def task_json(row: tuple) -> dict:
     }
 
 
+def presented(environ: dict) -> tuple[str | None, str]:
+    """(the username an app password names, or None for a bearer token; the token)."""
+    scheme, _, value = environ.get("HTTP_AUTHORIZATION", "").partition(" ")
+    if scheme.lower() == "basic":
+        username, _, token = base64.b64decode(value).decode().partition(":")
+        return username, token
+    if scheme.lower() not in ("bearer", "token") or not value:
+        raise HTTPError("401 Unauthorized")
+    return None, value.strip()
+
+
 def authenticate(conn: sqlite3.Connection, environ: dict) -> tuple:
-    scheme, _, token = environ.get("HTTP_AUTHORIZATION", "").partition(" ")
-    if scheme.lower() not in ("bearer", "token") or not token:
-        raise HTTPError("401 Unauthorized")
-    digest = hashlib.sha256(token.strip().encode()).hexdigest()
+    """(id, username, is_admin, the token's scopes, its lists or None)."""
+    username, token = presented(environ)
+    digest = hashlib.sha256(token.encode()).hexdigest()
     user = conn.execute(AUTH_SQL, (digest, now())).fetchone()
-    if user is None:
+    if user is None or (username is not None and username.lower() != user[1].lower()):
         raise HTTPError("401 Unauthorized")
-    return user
+    lists = None if user[LISTS] is None else set(json.loads(user[LISTS]))
+    return (*user[:SCOPE], set(json.loads(user[SCOPE])), lists)
 
 
 def visible_task(conn: sqlite3.Connection, user: tuple, task_id: int, edit: bool) -> tuple:
     row = conn.execute(TASK_SQL, (task_id,)).fetchone()
-    if row is None:
+    if row is None or (user[LISTS] is not None and row[12] not in user[LISTS]):
         raise HTTPError("404 Not Found")
     if row[11] != user[0] and not user[2]:
         share = conn.execute(SHARE_SQL, (task_id, user[0])).fetchone()
@@ -210,11 +226,14 @@ def list_tasks(conn: sqlite3.Connection, user: tuple, query: dict) -> dict:
             branches = []
     elif "list" in query:
         visible = conn.execute(VIEWABLE_LIST_SQL, (query["list"], user[0], user[0])).fetchone()
-        branches = [(branch.format("list_id = ?"), [query["list"]])] if visible else []
+        reached = user[LISTS] is None or int(query["list"]) in user[LISTS]
+        branches = [(branch.format("list_id = ?"), [query["list"]])] if visible and reached else []
     else:
         lists = [row[0] for row in conn.execute(MEMBER_LISTS_SQL, (user[0], user[0]))]
         branches = [(branch.format("owner_id = ?"), [user[0]]),
                     (branch.format(shared), [user[0]])]
+        if user[LISTS] is not None:  # a list-limited token: its lists' branches alone
+            branches, lists = [], [list_id for list_id in lists if list_id in user[LISTS]]
         branches += [(branch.format("list_id = ?"), [list_id]) for list_id in lists]
     if not branches:
         return {"items": [], "next_cursor": None}
@@ -478,6 +497,8 @@ def dispatch(environ: dict) -> tuple[str, object, list]:
     if path == "/tokens" and method == "POST":
         return "201 Created", log_in(conn, read_body(environ)), []
     user = authenticate(conn, environ)
+    if ("read" if method == "GET" else "write") not in user[SCOPE]:
+        raise HTTPError("403 Forbidden")
     if path == "/tasks" and method == "GET":
         parts = environ["QUERY_STRING"].split("&")
         query = dict(part.partition("=")[::2] for part in parts if part)

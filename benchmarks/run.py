@@ -33,7 +33,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from . import reminders
-from .seed import QUIET_TOKEN, Seeded, seed
+from .seed import LIMITED_TOKEN, QUIET_TOKEN, TOKEN, USERNAME, Seeded, app_password, seed
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -74,12 +74,23 @@ class Scenario:
                                 after=seeded.reminders_after, before=seeded.reminders_before)
 
 
+LIST_FIRST_PAGE = "GET /tasks?limit=20&list=<id> (list member)"
 DUE_PAGE = "GET /tasks?limit=20&sort=due_at (all-day and timed dues)"
 PARENT_PAGE = "GET /tasks?parent=<id>&sort=position&limit=20"
 MOVE = "POST /tasks/<id>/move"
 REMINDERS_PAGE = "GET /reminders (a week of many armed reminders)"
 REARM = "PATCH /tasks/<id> (re-arms a reminder)"
 QUIET_REMINDERS_PAGE = "GET /reminders (a caller with 3 reminders among many)"
+# Contract section 15: the same requests with bench's list-limited token (scopes read and
+# write, other's list only: seed.py) as with their unrestricted one, on the list's tasks;
+# and their token as an app password in Basic.
+IN_LIST, LIMITED = (("BENCH_TASKS_IN", "list"),), (("BENCH_TOKEN", LIMITED_TOKEN),)
+TASK_IN_LIST, PATCH_IN_LIST = "GET /tasks/<id> (in the list)", "PATCH /tasks/<id> (in the list)"
+LIMITED_TASK = "GET /tasks/<id> (in the list: list-limited token)"
+LIMITED_PAGE = "GET /tasks?limit=20 (list-limited token)"
+LIMITED_LIST_PAGE = "GET /tasks?limit=20&list=<id> (list-limited token)"
+LIMITED_PATCH = "PATCH /tasks/<id> (in the list: list-limited token)"
+BASIC_TASK = "GET /tasks/<id> (app password in Basic)"
 # What "POST /tasks (recurring)" adds to the plain creation's body: a due ahead of any run
 # (a Monday) and a rule with two occurrences a week.
 RECURRING_FIELDS = ('"due_at": "2035-01-01T09:00:00Z", '
@@ -89,8 +100,7 @@ SCENARIOS = {s.name: s for s in (
     Scenario("GET /tasks?limit=20", "get_path.lua", "/tasks?limit=20"),
     Scenario("GET /tasks?limit=20 (deep cursor)", "get_path.lua",
              "/tasks?limit=20&cursor={cursor}"),
-    Scenario("GET /tasks?limit=20&list=<id> (list member)", "get_path.lua",
-             "/tasks?limit=20&list={list}"),
+    Scenario(LIST_FIRST_PAGE, "get_path.lua", "/tasks?limit=20&list={list}"),
     Scenario("GET /tasks?limit=20&list=<id> (list member: deep cursor)", "get_path.lua",
              "/tasks?limit=20&list={list}&cursor={list_cursor}"),
     Scenario("GET /tasks?tag&done=false", "get_path.lua", "/tasks?tag={tag}&done=false&limit=20"),
@@ -125,6 +135,20 @@ SCENARIOS = {s.name: s for s in (
     # Contract section 14: a write that re-arms one reminder, at most 1.2x a PATCH without.
     Scenario(REARM, "patch_reminder.lua", writes=True, per_of="PATCH /tasks/<id>"),
     Scenario("POST /tokens", "post_token.lua", writes=True, separate=True),
+    # Contract section 15: a list-limited token's request at most 1.1x the same request's
+    # with an unrestricted token; Basic as Bearer.
+    Scenario(TASK_IN_LIST, "get_task.lua", env=IN_LIST),
+    Scenario(LIMITED_TASK, "get_task.lua", env=IN_LIST + LIMITED, per_of=TASK_IN_LIST),
+    Scenario(LIMITED_PAGE, "get_path.lua", "/tasks?limit=20", env=LIMITED,
+             per_of="GET /tasks?limit=20"),
+    Scenario(LIMITED_LIST_PAGE, "get_path.lua", "/tasks?limit=20&list={list}", env=LIMITED,
+             per_of=LIST_FIRST_PAGE),
+    Scenario(PATCH_IN_LIST, "patch_task.lua", writes=True, env=IN_LIST),
+    Scenario(LIMITED_PATCH, "patch_task.lua", writes=True, env=IN_LIST + LIMITED,
+             per_of=PATCH_IN_LIST),
+    Scenario(BASIC_TASK, "get_task.lua", env=(("BENCH_AUTHORIZATION",
+                                                app_password(USERNAME, TOKEN)),),
+             per_of="GET /tasks/<id>"),
     # Contract section 10: at most 1/3 (atomic) and 1/2 (each its own) of 25 POST /tasks.
     *(Scenario(f"POST /batch of 25 creations ({kind})", "post_batch.lua", writes=True,
                env=(("BENCH_BATCH_SIZE", "25"), ("BENCH_BATCH_ATOMIC", atomic)),
@@ -133,9 +157,9 @@ SCENARIOS = {s.name: s for s in (
 )}
 SMOKE_SCENARIOS = ("GET /tasks/<id>", "GET /tasks?limit=20 (deep cursor)",
                    "GET /tasks?limit=20&list=<id> (list member: deep cursor)", PARENT_PAGE,
-                   "PATCH /tasks/<id>", MOVE, REMINDERS_PAGE, QUIET_REMINDERS_PAGE, REARM)
+                   "PATCH /tasks/<id>", MOVE, REMINDERS_PAGE, QUIET_REMINDERS_PAGE, REARM,
+                   LIMITED_PAGE, LIMITED_PATCH, BASIC_TASK)
 READS = [name for name, s in SCENARIOS.items() if not s.writes]
-LIST_FIRST_PAGE = "GET /tasks?limit=20&list=<id> (list member)"
 # The pages the scale check sets against the 1,000-task first page (and against themselves).
 SCALED_PAGES = ("GET /tasks?limit=20", "GET /tasks?parent=", "GET /reminders")
 

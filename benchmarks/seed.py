@@ -32,6 +32,7 @@ positions appends give, in creation order, and each step its ``task_ancestors`` 
 from __future__ import annotations
 
 import argparse
+import base64
 import json
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
@@ -60,7 +61,7 @@ from taskservice.tasks.models import SHARE_COPIES, Task, TaskAncestor, TaskShare
 from taskservice.tasks.reminders import moments
 from taskservice.tasks.schedule import Schedule
 from taskservice.tasks.sorting import Sort
-from taskservice.vocabulary import DEFAULT_RECURRENCE_FROM
+from taskservice.vocabulary import DEFAULT_RECURRENCE_FROM, SCOPES
 from taskservice.web.pagination import encode_cursor
 from taskservice.web.representation import timestamp
 
@@ -96,6 +97,11 @@ TOKEN = "benchmark-token-0123456789abcdefghijklmnopqrstuvwxyz-ABCDEFGHIJ"
 # cost more because others have many), and their token.
 QUIET, QUIET_REMINDERS = "quiet", 3
 QUIET_TOKEN = "benchmark-token-quiet-0123456789abcdefghijklmnopqrstuvwxyz-ABCD"
+# Bench's second token (contract section 15): scopes read and write, limited to other's
+# list (LIST_ID, the one list bench reaches: its tasks are every tenth id), so the same
+# requests can be made with less power than TOKEN's and compared.
+LIMITED_TOKEN = "benchmark-token-limited-0123456789abcdefghijklmnopqrstuvwxyz-AB"
+LIMITED_SCOPES, LIMITED_LISTS = ["read", "write"], [LIST_ID]
 
 
 @dataclass(frozen=True)
@@ -115,6 +121,12 @@ class Seeded:
     reminders_after: str = REMINDER_WINDOW[0]  # GET /reminders' window
     reminders_before: str = REMINDER_WINDOW[1]
     quiet_token: str = QUIET_TOKEN  # the quiet user's
+    limited_token: str = LIMITED_TOKEN  # bench's, list-limited
+
+
+def app_password(username: str, token: str) -> str:
+    """``Authorization`` with ``token`` as an app password of ``username`` (HTTP Basic)."""
+    return "Basic " + base64.b64encode(f"{username}:{token}".encode()).decode()
 
 
 def owner_of(task_id: int) -> int:
@@ -320,10 +332,13 @@ def insert_accounts(connection: Connection) -> None:
         {"id": 3, "username": QUIET, "password_hash": password_hash, "is_admin": False,
          "created_at": EPOCH},
     ])
+    expiry = datetime.now(UTC) + timedelta(days=30)
     connection.execute(insert(Token.__table__), [{
         "token_hash": token_digest(token), "user_id": user, "created_at": EPOCH,
-        "expires_at": datetime.now(UTC) + timedelta(days=30),
-    } for user, token in ((1, TOKEN), (3, QUIET_TOKEN))])
+        "expires_at": expiry, "scopes": scopes, "lists": lists,
+    } for user, token, scopes, lists in ((1, TOKEN, list(SCOPES), None),
+                                         (3, QUIET_TOKEN, list(SCOPES), None),
+                                         (1, LIMITED_TOKEN, LIMITED_SCOPES, LIMITED_LISTS))])
     connection.execute(insert(TaskList.__table__), [{
         "id": LIST_ID, "owner_id": 2, "name": "Other's list", "description": "",
         "created_at": EPOCH, "updated_at": EPOCH, "version": 1,

@@ -7,7 +7,8 @@ M.token = os.getenv("BENCH_TOKEN")
 M.tasks = tonumber(os.getenv("BENCH_TASKS") or "1000")
 M.path = os.getenv("BENCH_PATH") or "/tasks"
 
-wrk.headers["Authorization"] = "Bearer " .. (M.token or "")
+-- BENCH_AUTHORIZATION, when set, is the whole header (an app password in Basic).
+wrk.headers["Authorization"] = os.getenv("BENCH_AUTHORIZATION") or ("Bearer " .. (M.token or ""))
 wrk.headers["Content-Type"] = "application/json"
 
 -- A random task owned by the bench user that does not recur (benchmarks/seed.py: ids that
@@ -16,6 +17,18 @@ function M.own_task_id()
   local id = math.random(1, M.tasks)
   if id % 5 == 0 then id = id - 1 end
   return id
+end
+
+-- A random task of other's list, of which the bench user is a member (ids that are
+-- multiples of ten): the tasks a token limited to that list reaches.
+function M.list_task_id()
+  return 10 * math.random(1, math.floor(M.tasks / 10))
+end
+
+-- The task a GET or PATCH picks: in the list when BENCH_TASKS_IN=list, else bench's own.
+function M.task_id()
+  if os.getenv("BENCH_TASKS_IN") == "list" then return M.list_task_id() end
+  return M.own_task_id()
 end
 
 -- A random one of the bench user's daily recurring tasks (ids ending in 5).

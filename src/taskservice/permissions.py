@@ -84,8 +84,9 @@ OWN_ACCOUNT = ScopeRule.of(Scope.READ, Scope.ACCOUNT)
 # Everyone's accounts (an admin's user list), and registration, which needs no token.
 USER_ADMINISTRATION = ScopeRule.of(Scope.ACCOUNT, None)
 NO_SCOPE = ScopeRule.of(None, None)
-# A route no service declared a rule for (a plugin's own ``add_route``): closed to any
-# token that lacks a scope, rather than open to all.
+# What a route no service declared a rule for (a plugin's own ``add_route``) needs, as the
+# OpenAPI document shows it: every scope; the security policy refuses it to any restricted
+# token, one limited to lists too, rather than opening it to all.
 UNDECLARED = ScopeRule(ALL_SCOPES, ALL_SCOPES)
 
 

@@ -219,11 +219,11 @@ class SecurityPolicy:
         if identity is None:
             anonymous: Allowed | Denied = self.helper.permits(context, [Everyone], permission)
             return anonymous
-        if identity.scopes != ALL_SCOPES:
+        if identity.restricted:
             needed = needed_scopes(request)
-            if not needed <= identity.scopes:
+            if needed is None or not needed <= identity.scopes:  # None: an undeclared route
                 visible = self._acl_permits(identity, context, Permission.VIEW)
-                return InsufficientScope.of(needed, bool(visible))
+                return InsufficientScope.of(needed or ALL_SCOPES, bool(visible))
         return self._acl_permits(identity, context, permission)
 
     def _acl_permits(self, identity: Identity, context: object, permission: str

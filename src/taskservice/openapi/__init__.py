@@ -119,4 +119,8 @@ def includeme(config: Configurator) -> None:
     config.add_view(get_swagger_ui_file, route_name=SWAGGER_UI_ROUTE,
                     permission=NO_PERMISSION_REQUIRED, request_method=("GET", "HEAD"))
     config.add_static_view(assets_url + "assets", ASSETS, cache_max_age=STATIC_MAX_AGE)
+    # Open to anyone (section 5): no scope, for these routes added without add_api_services.
+    static_route = f"__{assets_url}assets/"  # the name Pyramid gives a static view's route
+    for route in (*(service.name for service in SERVICES), SWAGGER_UI_ROUTE, static_route):
+        config.declare_scopes(route, NO_SCOPE)
     config.add_subscriber(publish_document, ApplicationCreated)

@@ -3,8 +3,8 @@
 ``api_service(..., scopes=...)`` declares a service's rule (``permissions.ScopeRule``) and
 ``add_api_services`` records it under the service's route; a route served otherwise
 declares its own with ``config.declare_scopes``. The security policy reads the rule of
-the route a request matched (:func:`needed_scopes`); a route with none is ``UNDECLARED``,
-closed to every token that lacks a scope (tests/functional/accounts/ check that every
+the route a request matched (:func:`needed_scopes`); a route with none is closed to every
+restricted token, one limited to lists too (tests/functional/tokens/ check that every
 route declares one).
 """
 
@@ -13,7 +13,7 @@ from __future__ import annotations
 from pyramid.config import Configurator
 from pyramid.request import Request
 
-from ..permissions import UNDECLARED, Scope, ScopeRule
+from ..permissions import Scope, ScopeRule
 
 NOTHING: frozenset[Scope] = frozenset()
 
@@ -29,13 +29,15 @@ def route_scopes(request: Request) -> dict[str, ScopeRule]:
     return rules
 
 
-def needed_scopes(request: Request) -> frozenset[Scope]:
+def needed_scopes(request: Request) -> frozenset[Scope] | None:
     """What the request's token must hold for its route and method (nothing unrouted:
-    that is a 404 whoever asks)."""
+    that is a 404 whoever asks); None for a route that declared no rule, which no
+    restricted token may use."""
     route = request.matched_route
     if route is None:
         return NOTHING
-    return route_scopes(request).get(route.name, UNDECLARED).needed(request.method)
+    rule = route_scopes(request).get(route.name)
+    return None if rule is None else rule.needed(request.method)
 
 
 def includeme(config: Configurator) -> None:

@@ -33,6 +33,8 @@ class ApiService(Protocol):
     which is what this says, so decorated views stay typed.
     """
 
+    name: str  # the service's route name
+
     def get(self, **kwargs: Any) -> Callable[[View], View]: ...
 
     def post(self, **kwargs: Any) -> Callable[[View], View]: ...

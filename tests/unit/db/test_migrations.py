@@ -1,23 +1,33 @@
 """Migrations 0003 (the share rows' copy of the sort keys), 0005 (64-bit ids), 0006
 (completed_at), 0007 (lists), 0008 (the change log), 0009 (webhooks), 0012 (webhook
 secrets encrypted), 0013 (all-day dues, zones, recurrence), 0014 (subtasks and manual
-order) and 0015 (reminders) on a database that has data, up and down."""
+order), 0015 (reminders) and 0016 (scoped tokens) on a database that has data, up and down."""
 
 from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 
 import pytest
+import sqlalchemy as sa
+import webtest
 from alembic import command
 from sqlalchemy import Connection, Engine, inspect, text
 
+from taskservice import main
+from taskservice.accounts.credentials import token_digest
+from taskservice.db.interfaces import IDatabaseEngine
 from taskservice.db.service_keys import WEBHOOK_SECRETS, read_service_key
 from taskservice.db.session import make_engine
 from taskservice.positions import key_between
+from taskservice.vocabulary import SCOPES
 from taskservice.webhooks.sealing import unseal
+from tests.support.constants import TEST_SETTINGS
 from tests.support.database import alembic_config
+from tests.support.token_api import MINE, bearer
 
 PAST_32_BITS = 2**40
 
@@ -371,17 +381,29 @@ def populated_at_0012(engine: Engine) -> None:
             connection.execute(text(statement))
 
 
+def constraints_sorted(statement: str) -> str:
+    """``CREATE TABLE t ( <columns>, CONSTRAINT a ..., CONSTRAINT b ... )`` with its
+    named constraints in alphabetical order; any other statement as it is."""
+    if not statement.startswith("CREATE TABLE") or not statement.endswith(")"):
+        return statement
+    columns, *constraints = statement[:-1].rstrip().split(", CONSTRAINT ")
+    return ", CONSTRAINT ".join([columns, *sorted(constraints)]) + " )"
+
+
 def definitions(connection: Connection) -> dict[str, str]:
     """Every table, index, constraint, trigger and function of the schema as the database
     itself writes it (the inspector cannot compare an expression index, a trigger or
     SQLite's AUTOINCREMENT). A name SQLite wrote quoted (a table made again and renamed)
     is the same name. Each text is compared word by word: SQLite keeps a statement, and
     PostgreSQL a function's body, as they were sent, and a trigger made again on one line
-    is the same trigger."""
+    is the same trigger. A table made again from what SQLite reflects of it (a batch
+    migration without ``copy_from``) names its constraints in an order that changes from
+    run to run: they are compared in one order."""
     if connection.dialect.name == "sqlite":
         rows = connection.execute(text(
             "SELECT type || ' ' || name, coalesce(sql, tbl_name) FROM sqlite_master"))
-        return {name: " ".join(QUOTED_NAME.sub(r"\1", sql).split()) for name, sql in rows}
+        return {name: constraints_sorted(" ".join(QUOTED_NAME.sub(r"\1", sql).split()))
+                for name, sql in rows}
     return {name: " ".join(definition.split()) for name, definition in connection.execute(text(
         "SELECT 'index ' || indexname, indexdef FROM pg_indexes"
         " WHERE schemaname = current_schema()"
@@ -419,15 +441,23 @@ def column_names(connection: Connection,
     return {table: [c["name"] for c in inspector.get_columns(table)] for table in tables}
 
 
+def upgraded(connection: Connection, revision: str, tables: dict[str, str] = ROW_ORDER
+             ) -> tuple[dict[str, list[dict]], dict[str, list[dict]], dict[str, list[str]]]:
+    """Upgrade to ``revision``: the rows of ``tables`` found before and kept after (in
+    the columns they had before), and the columns each table gained."""
+    before = column_names(connection, tables)
+    found = rows(connection, before, tables)
+    command.upgrade(alembic_config(connection), revision)
+    kept = rows(connection, before, tables)
+    added = {table: sorted(set(names) - set(before[table]))
+             for table, names in column_names(connection, tables).items()}
+    return found, kept, added
+
+
 def test_0013_keeps_every_row_in_utc_with_no_all_day_due_and_no_recurrence(empty_database):
     populated_at_0012(empty_database)
     with empty_database.begin() as connection:
-        before = column_names(connection)
-        found = rows(connection, before)
-        command.upgrade(alembic_config(connection), "0013")
-        kept = rows(connection, before)
-        added = {table: sorted(set(names) - set(before[table]))
-                 for table, names in column_names(connection).items()}
+        found, kept, added = upgraded(connection, "0013")
         tasks = [tuple(row) for row in connection.execute(text(
             "SELECT id, due_at IS NULL, due_date, time_zone, recurrence_rule, recurrence_from,"
             " recurrence_start, recurrence_index FROM tasks ORDER BY id"))]
@@ -724,12 +754,7 @@ def test_0015_gives_every_task_no_reminders_and_keeps_every_row(empty_database):
     nothing else changes."""
     populated_at_0014(empty_database)
     with empty_database.begin() as connection:
-        before = column_names(connection, ROWS_0014)
-        found = rows(connection, before, ROWS_0014)
-        command.upgrade(alembic_config(connection), "0015")
-        kept = rows(connection, before, ROWS_0014)
-        added = {table: sorted(set(names) - set(before[table]))
-                 for table, names in column_names(connection, ROWS_0014).items()}
+        found, kept, added = upgraded(connection, "0015", ROWS_0014)
         reminders = {task_id: loaded(value) for task_id, value in connection.execute(text(
             "SELECT id, reminders FROM tasks ORDER BY id"))}
         armed = connection.execute(text("SELECT count(*) FROM task_reminders")).scalar_one()
@@ -816,3 +841,134 @@ def test_0015_downgrade_forgets_reminder_events_and_keeps_the_rest(empty_databas
     assert alone_reason and "task.reminder" in alone_reason
     assert kept_queue == {table: sorted([*rows, (4, "task.updated")])
                           for table, rows in found_queue.items()}
+
+
+# -- 0016: scoped tokens and app passwords (contract section 15) ----------------------------
+
+# The tables whose rows 0016 must keep as they were: 0015's, its reminders, and the tokens.
+ROWS_0015 = {**ROWS_0014, "task_reminders": "task_id, slot", "tokens": "id"}
+# Tokens at 0015 (each its user's full power until it expires): alice's and bob's, live,
+# and one of alice's that has expired. The secrets are the tokens themselves.
+LIVE, BOBS, EXPIRED = "alice-live", "bob-live", "alice-expired"
+TOKENS_0015 = ("INSERT INTO tokens (id, token_hash, user_id, created_at, expires_at) VALUES"
+               " (1, :live, 1, '2030-01-01 00:00:00', '2099-01-01 00:00:00'),"
+               " (2, :bobs, 2, '2030-01-02 00:00:00', '2099-01-02 00:00:00'),"
+               " (3, :expired, 1, '1999-01-01 00:00:00', '2000-01-01 00:00:00')")
+TOKENS_0016 = sa.table(
+    "tokens", *(sa.column(name) for name in ("id", "token_hash", "user_id", "name")),
+    *(sa.column(name, sa.DateTime) for name in ("created_at", "expires_at", "last_used_at")),
+    sa.column("scopes", sa.JSON), sa.column("lists", sa.JSON(none_as_null=True)))
+# Made at 0016: the one token 0015 can hold as it is (named, used, every scope in another
+# order, no list limit, an expiry), then ones limited in scopes, in lists, or never
+# expiring, and more limited ones than the downgrade deletes in one statement.
+KEPT_SECRET, RESTRICTED = "kept", 1201
+ALL_SCOPES_REVERSED = list(reversed(SCOPES))
+
+
+def token_0016(token_id: int, scopes: list[str], lists: list[int] | None,
+               expires_at: datetime | None, **more: object) -> dict[str, object]:
+    """A row of alice's for TOKENS_0016."""
+    return {"id": token_id, "token_hash": token_digest(f"token {token_id}"), "user_id": 1,
+            "name": None, "created_at": datetime(2030, 6, 1), "last_used_at": None,
+            "scopes": scopes, "lists": lists, "expires_at": expires_at, **more}
+
+
+LATER = datetime(2099, 6, 1)
+MADE_AT_0016 = [
+    token_0016(10, ALL_SCOPES_REVERSED, None, LATER, name="script",
+               token_hash=token_digest(KEPT_SECRET), last_used_at=datetime(2030, 6, 2)),
+    token_0016(11, ["read"], None, LATER),
+    token_0016(12, list(SCOPES), [3], LATER),
+    token_0016(13, list(SCOPES), None, None, name="phone"),
+    token_0016(14, ["read", "write"], [3], None, name="calendar"),
+    *(token_0016(100 + n, ["read"], None, LATER) for n in range(RESTRICTED)),
+]
+
+
+def populated_at_0015(engine: Engine) -> None:
+    """0014's rows and the ones above, at 0015: a task with reminders, and login tokens."""
+    populated_at_0014(engine)
+    with engine.begin() as connection:
+        command.upgrade(alembic_config(connection), "0015")
+        connection.execute(text(REMINDED_TASK))
+        connection.execute(text(REMINDER_ROWS))
+        connection.execute(text(TOKENS_0015), {
+            "live": token_digest(LIVE), "bobs": token_digest(BOBS),
+            "expired": token_digest(EXPIRED)})
+
+
+@contextmanager
+def service_on(engine: Engine) -> Iterator[webtest.TestApp]:
+    """The service itself on ``engine``'s database, with connections of its own."""
+    app = main({}, **{"sqlalchemy.url": engine.url.render_as_string(hide_password=False),
+                      **TEST_SETTINGS})
+    try:
+        yield webtest.TestApp(app, extra_environ={"HTTP_HOST": "example.com"})
+    finally:
+        app.registry.getUtility(IDatabaseEngine).dispose()
+
+
+def tokens_seen(testapp: webtest.TestApp, secret: str) -> list[tuple] | int:
+    """What the holder of ``secret`` is shown by ``GET /users/me/tokens``, which only a
+    token with the ``account`` scope may call: each live token's id, name, scopes, lists,
+    creation and expiry; the status when refused."""
+    response = testapp.get(MINE, headers=bearer(secret), status="*")
+    if response.status_int != 200:
+        return response.status_int
+    return [tuple(item[field] for field in ("id", "name", "scopes", "lists", "created_at",
+                                            "expires_at"))
+            for item in response.json["items"]]
+
+
+def test_0016_keeps_every_token_its_users_full_power_until_it_expires(empty_database):
+    """Every token of a database in use holds every scope, no list limit and the expiry
+    it had, with no name and no use known; nothing else changes. Presented after the
+    upgrade, a live one is its user's full power (it may list its user's tokens, which
+    needs the ``account`` scope), an expired one nobody."""
+    populated_at_0015(empty_database)
+    with empty_database.begin() as connection:
+        found, kept, added = upgraded(connection, "0016", ROWS_0015)
+        tokens = {row.id: (row.name, loaded(row.scopes), loaded(row.lists), row.last_used_at)
+                  for row in connection.execute(text(
+                      "SELECT id, name, scopes, lists, last_used_at FROM tokens"))}
+        never_expiring = {column["name"]: column["nullable"]
+                          for column in inspect(connection).get_columns("tokens")}["expires_at"]
+    assert kept == found and all(found.values())
+    assert added == {**{table: [] for table in ROWS_0015},
+                     "tokens": ["last_used_at", "lists", "name", "scopes"]}
+    assert tokens == {token_id: (None, list(SCOPES), None, None) for token_id in (1, 2, 3)}
+    assert never_expiring is True
+    with service_on(empty_database) as testapp:
+        seen = [tokens_seen(testapp, secret) for secret in (LIVE, BOBS, EXPIRED)]
+    assert seen == [
+        [("1", None, list(SCOPES), None, "2030-01-01T00:00:00Z", "2099-01-01T00:00:00Z")],
+        [("2", None, list(SCOPES), None, "2030-01-02T00:00:00Z", "2099-01-02T00:00:00Z")],
+        401]
+
+
+def test_0016_downgrade_keeps_only_the_tokens_0015_can_hold_as_they_are(empty_database):
+    """Back at 0015 the schema is 0015's (``name``, ``scopes``, ``lists`` and
+    ``last_used_at`` gone, ``expires_at`` required again) and every row is kept but the
+    tokens 0015 would take for their user's full power for ever or beyond their scopes or
+    lists: one limited in scopes or lists, or that never expires, is deleted (its holder
+    logs in again). An unrestricted one that expires keeps its secret, user and times,
+    and is again its user's full power at 0016 (its name is not kept)."""
+    populated_at_0015(empty_database)
+    with empty_database.begin() as connection:
+        schema, columns = schema_of(connection), column_names(connection, ROWS_0015)
+        found = rows(connection, columns, ROWS_0015)
+        command.upgrade(alembic_config(connection), "0016")
+        connection.execute(TOKENS_0016.insert(), MADE_AT_0016)
+        made = rows(connection, columns, {"tokens": "id"})["tokens"]
+        command.downgrade(alembic_config(connection), "0015")
+        restored, kept = schema_of(connection), rows(connection, columns, ROWS_0015)
+        command.upgrade(alembic_config(connection), "head")
+    assert len(made) == len(found["tokens"]) + len(MADE_AT_0016)
+    assert restored == schema
+    assert kept == {**found, "tokens": [*found["tokens"],
+                                        *(row for row in made if row["id"] == 10)]}
+    with service_on(empty_database) as testapp:
+        seen = tokens_seen(testapp, KEPT_SECRET)
+    assert seen == [
+        ("10", None, list(SCOPES), None, "2030-06-01T00:00:00Z", "2099-06-01T00:00:00Z"),
+        ("1", None, list(SCOPES), None, "2030-01-01T00:00:00Z", "2099-01-01T00:00:00Z")]
