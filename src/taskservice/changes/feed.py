@@ -55,6 +55,7 @@ own rows cost, not what the sync's earlier pages did.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import (
@@ -92,6 +93,7 @@ from ..tasks.access import (
 from ..tasks.listing import PAGE_COLUMNS
 from ..tasks.models import TASKS, Task, TaskAncestor, TaskShare
 from ..tasks.representation import task_json
+from ..web.token_lists import in_token_lists, token_list_params
 from .models import CHANGES
 
 C = CHANGES.c
@@ -111,8 +113,6 @@ TASK_SHARE_ACTIONS: tuple[ColumnElement[str], ...] = LIST_SHARE_ACTIONS[:2]
 # What takes a task out of a list, leaving a row with the list's id.
 LEAVING_ACTIONS: tuple[ColumnElement[str], ...] = tuple(
     literal_column(f"'{action}'") for action in ("moved", "deleted"))
-# A list-limited token's lists (Identity.lists), at most TOKEN_MAX_LISTS.
-TOKEN_LISTS: BindParameter[list[int]] = bindparam("token_lists", expanding=True)
 
 
 def _in_range(seq: Any) -> ColumnElement[bool]:
@@ -120,9 +120,9 @@ def _in_range(seq: Any) -> ColumnElement[bool]:
     return and_(seq > SINCE, seq <= UNTIL, seq >= AFTER)
 
 
-def _list_events(in_range: bool, limited: bool = False) -> CompoundSelect[Any]:
-    """The lists the viewer gained, lost or saw deleted, with the position (``limited``:
-    of the token's lists only).
+def _list_events(in_range: bool, token_lists: int | None = None) -> CompoundSelect[Any]:
+    """The lists the viewer gained, lost or saw deleted, with the position (of a
+    list-limited token's ``token_lists`` lists only, when given).
 
     ``in_range``: in the page's range (positions of derived changes). Else every such
     event since the token, committed before this read *or after the sync's end*: the
@@ -134,7 +134,7 @@ def _list_events(in_range: bool, limited: bool = False) -> CompoundSelect[Any]:
     columns = (C.object_id.label("list_id"), C.seq.label("seq"))
     when = _in_range(C.seq) if in_range else C.seq > SINCE
     common = (C.kind == "list", C.action.in_(LIST_SHARE_ACTIONS), when,
-              *([C.object_id.in_(TOKEN_LISTS)] if limited else []))
+              *([] if token_lists is None else [in_token_lists(C.object_id, token_lists)]))
     return union(
         select(*columns).where(C.user_id == VIEWER, *common),
         select(*columns).where(C.owner_id == VIEWER, *common),
@@ -150,9 +150,10 @@ def _lists_now_or_then() -> CompoundSelect[Any]:
     return union(*member_lists(VIEWER).selects, select(_list_events(False).subquery().c.list_id))
 
 
-def _derived_from_lists(limited: bool) -> list[Select[Any]]:
-    """Branch 5 (``limited``: 10): the tasks of each list gained or lost, now and later."""
-    events = _list_events(True, limited).subquery()
+def _derived_from_lists(token_lists: int | None = None) -> list[Select[Any]]:
+    """Branch 5 (10 for a token's ``token_lists`` lists): the tasks of each list gained or
+    lost, now and later."""
+    events = _list_events(True, token_lists).subquery()
     later = CHANGES.alias("later")
     return [
         select(TASK, TASKS.c.id, events.c.seq)
@@ -188,46 +189,48 @@ def _member_branches() -> list[Select[Any]]:
         .where(_in_range(C.seq)),
         select(*LOGGED).join_from(shared_tasks, CHANGES, C.task_id == shared_tasks.c.task_id)
         .where(_in_range(C.seq)),
-        *_derived_from_lists(limited=False),
+        *_derived_from_lists(),
         select(*LOGGED).join_from(inherited, CHANGES, C.task_id == inherited.c.task_id)
         .where(_in_range(C.seq)),
         _derived_from_task_shares(),
     ]
 
 
-def _addressed_within_token() -> Select[Any]:
+def _addressed_within_token(token_lists: int) -> Select[Any]:
     """Branch 9: the rows addressed to the viewer about one of the token's lists, or about
     a task in one of them now (a share of it given or taken, a move in its tree)."""
-    in_token_now = exists().where(Task.id == C.object_id, Task.list_id.in_(TOKEN_LISTS))
+    in_token_now = exists().where(Task.id == C.object_id,
+                                  in_token_lists(Task.list_id, token_lists))
     return select(*LOGGED).where(
         C.user_id == VIEWER, _in_range(C.seq),
-        or_(and_(C.kind == "list", C.object_id.in_(TOKEN_LISTS)),
+        or_(and_(C.kind == "list", in_token_lists(C.object_id, token_lists)),
             and_(C.kind == TASK, in_token_now)))
 
 
-def _limited_branches() -> list[Select[Any]]:
-    """Branches 7-10 of the module docstring, for a list-limited token of a non-admin."""
+def _limited_branches(token_lists: int) -> list[Select[Any]]:
+    """Branches 7-10 of the module docstring, for a non-admin's token limited to
+    ``token_lists`` lists."""
     lists = _lists_now_or_then().subquery()
     seen_for_itself = exists().where(Task.id == C.object_id,
                                      sees_task(VIEWER, owner=Task.owner_id, task=Task.id))
     return [
         select(*LOGGED).join_from(lists, CHANGES, C.list_id == lists.c.id)
-        .where(lists.c.id.in_(TOKEN_LISTS), _in_range(C.seq)),
+        .where(in_token_lists(lists.c.id, token_lists), _in_range(C.seq)),
         select(*LOGGED).where(
-            C.list_id.in_(TOKEN_LISTS), C.list_id.not_in(_lists_now_or_then()),
+            in_token_lists(C.list_id, token_lists), C.list_id.not_in(_lists_now_or_then()),
             C.kind == TASK, or_(C.action.in_(LEAVING_ACTIONS), seen_for_itself),
             _in_range(C.seq)),
-        _addressed_within_token(),
-        *_derived_from_lists(limited=True),
-        _derived_from_task_shares(Task.list_id.in_(TOKEN_LISTS)),
+        _addressed_within_token(token_lists),
+        *_derived_from_lists(token_lists),
+        _derived_from_task_shares(in_token_lists(Task.list_id, token_lists)),
     ]
 
 
-def _limited_admin_branches() -> list[Select[Any]]:
+def _limited_admin_branches(token_lists: int) -> list[Select[Any]]:
     """Branches 7 and 9 for an admin's list-limited token: every row of its lists (an
     admin sees all of them, whoever joins or leaves), and those addressed to them."""
-    return [select(*LOGGED).where(C.list_id.in_(TOKEN_LISTS), _in_range(C.seq)),
-            _addressed_within_token()]
+    return [select(*LOGGED).where(in_token_lists(C.list_id, token_lists), _in_range(C.seq)),
+            _addressed_within_token(token_lists)]
 
 
 def _positions(branches: list[Select[Any]]) -> Select[Any]:
@@ -264,9 +267,16 @@ def _with_tasks(positions: Select[Any], viewable: ColumnElement[bool]) -> Select
 # Built once each (SQLAlchemy then memoizes their cache keys): only the values differ.
 ADMIN_PAGE = _with_tasks(_positions([select(*LOGGED).where(_in_range(C.seq))]), true())
 MEMBER_PAGE = _with_tasks(_positions(_member_branches()), VIEWABLE_TASK)
-IN_TOKEN_LISTS = Task.list_id.in_(TOKEN_LISTS)
-LIMITED_ADMIN_PAGE = _with_tasks(_positions(_limited_admin_branches()), IN_TOKEN_LISTS)
-LIMITED_PAGE = _with_tasks(_positions(_limited_branches()), and_(VIEWABLE_TASK, IN_TOKEN_LISTS))
+
+
+@lru_cache(maxsize=128)
+def _limited_page(token_lists: int, admin: bool) -> Select[Any]:
+    """The page of a token limited to ``token_lists`` lists (built once per count): an
+    upsert only of what its user may view in them."""
+    in_lists = in_token_lists(Task.list_id, token_lists)
+    if admin:
+        return _with_tasks(_positions(_limited_admin_branches(token_lists)), in_lists)
+    return _with_tasks(_positions(_limited_branches(token_lists)), and_(VIEWABLE_TASK, in_lists))
 LAST_POSITION = select(func.coalesce(func.max(C.seq), 0))
 LISTS_OF_PAGE = (
     select(TaskList, ListShare.permission,
@@ -308,8 +318,8 @@ def change_page(session: Session, viewer: Identity, since: int, until: int,
     if viewer.lists is None:
         query = ADMIN_PAGE if viewer.is_admin else MEMBER_PAGE
     else:
-        query = LIMITED_ADMIN_PAGE if viewer.is_admin else LIMITED_PAGE
-        params["token_lists"] = sorted(viewer.lists)
+        query = _limited_page(len(viewer.lists), viewer.is_admin)
+        params.update(token_list_params(viewer.lists))
     rows = session.execute(query, params).all()
     more = len(rows) > limit
     rows = rows[:limit]

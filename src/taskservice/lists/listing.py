@@ -5,20 +5,23 @@ caller's own lists and those shared with them, with the caller's share joined in
 each row says its ``permission`` without another query. An admin's page is a range of
 the sort's index over every list. A list-limited token (contract section 15) lists only
 its own lists (at most ``TOKEN_MAX_LISTS``, probed by id) that its user may view.
+Each page's statement is built once per shape.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import SQLColumnExpression, and_, or_, select
+from sqlalchemy import BindParameter, Select, SQLColumnExpression, and_, bindparam, or_, select
 from sqlalchemy.orm import Session
 
 from ..accounts.security import Identity
 from ..web import pagination
 from ..web.pagination import DATETIME, INTEGER, STRING, Codec, Fetch, Keyset, one_page
+from ..web.token_lists import in_token_lists, token_list_params
 from .models import ListShare, TaskList
 
 SORT_COLUMNS: dict[str, tuple[SQLColumnExpression[Any], Codec]] = {
@@ -64,19 +67,40 @@ def list_pages(session: Session, viewer: Identity, sort: ListSort) -> Fetch[Row]
     return fetch
 
 
+VIEWER: BindParameter[int] = bindparam("viewer")
+
+
+@lru_cache(maxsize=256)
+def _page_statement(sort: ListSort, admin: bool, token_lists: int | None, later: bool
+                    ) -> Select[TaskList, str]:
+    """The page query of one shape, every value a named parameter (``viewer``, ``limit``,
+    a list-limited token's ``token_lists`` lists, ``after_<i>`` after the first page):
+    built once, so a page neither rebuilds it nor walks it for the compiled SQL's cache
+    key."""
+    share = and_(ListShare.list_id == TaskList.id, ListShare.user_id == VIEWER)
+    query = select(TaskList, ListShare.permission).outerjoin(ListShare, share)
+    if not admin:
+        query = query.where(or_(TaskList.owner_id == VIEWER, ListShare.user_id.is_not(None)))
+    if token_lists is not None:
+        query = query.where(in_token_lists(TaskList.id, token_lists))
+    if later:
+        query = query.where(pagination.after(
+            sort.keys, [bindparam(f"after_{i}") for i in range(len(sort.keys))]))
+    order = [column.desc() if descending else column.asc() for column, descending in sort.keys]
+    return query.order_by(*order).limit(bindparam("limit"))
+
+
 def fetch_list_page(session: Session, viewer: Identity, sort: ListSort, limit: int,
                     after: Sequence[Any] | None) -> tuple[Sequence[Row], list[Any] | None]:
     """One page of (list, the viewer's share permission) and the values to continue after."""
-    share = and_(ListShare.list_id == TaskList.id, ListShare.user_id == viewer.user_id)
-    query = select(TaskList, ListShare.permission).outerjoin(ListShare, share)
-    if not viewer.is_admin:
-        mine = TaskList.owner_id == viewer.user_id
-        query = query.where(or_(mine, ListShare.user_id.is_not(None)))
+    params: dict[str, Any] = {"viewer": viewer.user_id, "limit": limit + 1}
+    token_lists = None
     if viewer.lists is not None:
-        query = query.where(TaskList.id.in_(sorted(viewer.lists)))
+        token_lists = len(viewer.lists)
+        params.update(token_list_params(viewer.lists))
     if after is not None:
-        query = query.where(pagination.after(sort.keys, after))
-    order = [column.desc() if descending else column.asc() for column, descending in sort.keys]
+        params.update({f"after_{i}": value for i, value in enumerate(after)})
+    statement = _page_statement(sort, viewer.is_admin, token_lists, after is not None)
     rows: list[Row] = [(row, permission) for row, permission in
-                       session.execute(query.order_by(*order).limit(limit + 1))]
+                       session.execute(statement, params)]
     return one_page(rows, limit, lambda pair: sort.values(pair[0]))

@@ -18,10 +18,12 @@ those). Nothing else is read: its pages cost what a member's do, or less.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from sqlalchemy import (
     BindParameter,
     ColumnElement,
+    Select,
     bindparam,
     exists,
     false,
@@ -34,6 +36,7 @@ from sqlalchemy.orm import Session
 from ..accounts.models import User, username_matches
 from ..accounts.security import Identity
 from ..lists.models import TaskList
+from ..web.token_lists import in_token_lists, token_list_params
 from .access import (
     VIEWER,
     in_member_list,
@@ -63,13 +66,15 @@ INHERITED = inherited_tasks(VIEWER)
 # Whether the viewer sees any task through an ancestor only: most see none, and their
 # pages keep the plan they had before subtasks (one index range per branch).
 SEES_INHERITED = select(or_(*(exists(half) for half in inherited_halves(VIEWER))))
-# A list-limited token's lists that still exist, each with whether its user sees the whole
-# list (its owner or a member; an admin sees every list whole, and asks ``ADMIN_REACH``).
-TOKEN_LISTS: BindParameter[list[int]] = bindparam("token_lists", expanding=True)
-TOKEN_REACH = (select(TaskList.id, in_member_list(VIEWER, TaskList.id).label("whole"))
-               .where(TaskList.id.in_(TOKEN_LISTS)).order_by(TaskList.id))
-ADMIN_REACH = (select(TaskList.id, literal(True).label("whole"))
-               .where(TaskList.id.in_(TOKEN_LISTS)).order_by(TaskList.id))
+
+
+@lru_cache(maxsize=128)
+def _token_reach(count: int, admin: bool) -> Select[int, bool]:
+    """A list-limited token's ``count`` lists that still exist, each with whether its user
+    sees the whole list (its owner or a member; an admin sees every list whole)."""
+    whole = literal(True) if admin else in_member_list(VIEWER, TaskList.id)
+    return (select(TaskList.id, whole.label("whole"))
+            .where(in_token_lists(TaskList.id, count)).order_by(TaskList.id))
 
 
 @dataclass(frozen=True)
@@ -184,9 +189,9 @@ def token_reach(session: Session, viewer: Identity, as_member: bool = False
     they see only a part of (tasks of theirs, shared with them or below those), by id.
     ``as_member``: by the rule's terms alone, an admin too (their reminders)."""
     assert viewer.lists is not None, "asked of a list-limited token only"
-    query = ADMIN_REACH if viewer.is_admin and not as_member else TOKEN_REACH
+    query = _token_reach(len(viewer.lists), viewer.is_admin and not as_member)
     rows = session.execute(query, {"viewer": viewer.user_id,
-                                   "token_lists": sorted(viewer.lists)}).all()
+                                   **token_list_params(viewer.lists)}).all()
     return ([row.id for row in rows if row.whole], [row.id for row in rows if not row.whole])
 
 

@@ -10,6 +10,7 @@ everything its owner may view, which is beyond the token's reach.
 from __future__ import annotations
 
 from datetime import timedelta
+from functools import lru_cache
 from typing import Any
 
 import zope.sqlalchemy
@@ -32,6 +33,7 @@ from ..web.representation import timestamp
 from ..web.schemas import page_query, request_schema
 from ..web.secrets import withhold
 from ..web.services import absolute_url, api_service
+from ..web.token_lists import in_token_lists, token_list_params
 from ..web.validation import BODY_VALIDATORS, NO_QUERY_VALIDATORS, QUERY_VALIDATORS
 from . import delivery, sealing, signing, url_checks
 from .models import EVENTS, Webhook, WebhookDelivery, event_mask
@@ -57,10 +59,13 @@ WEBHOOK_PAGES = Keyset("webhooks", [INTEGER])
 OWN_WEBHOOKS = select(Webhook).where(Webhook.owner_id == bindparam("owner_id"))
 WEBHOOKS: KeysetQuery[Webhook] = KeysetQuery(OWN_WEBHOOKS, [(Webhook.id, False)],
                                              lambda row: [row.id])
-# A list-limited token's: those of its lists only.
-WEBHOOKS_OF_LISTS: KeysetQuery[Webhook] = KeysetQuery(
-    OWN_WEBHOOKS.where(Webhook.list_id.in_(bindparam("token_lists", expanding=True))),
-    [(Webhook.id, False)], lambda row: [row.id])
+
+
+@lru_cache(maxsize=64)
+def webhooks_of_lists(count: int) -> KeysetQuery[Webhook]:
+    """A list-limited token's webhooks: those of its ``count`` lists only."""
+    return KeysetQuery(OWN_WEBHOOKS.where(in_token_lists(Webhook.list_id, count)),
+                       [(Webhook.id, False)], lambda row: [row.id])
 DELIVERY_PAGES = Keyset("deliveries", [INTEGER])
 DELIVERIES: KeysetQuery[WebhookDelivery] = KeysetQuery(
     select(WebhookDelivery).where(WebhookDelivery.webhook_id == bindparam("webhook_id")),
@@ -190,8 +195,8 @@ def list_webhooks(request: Request) -> dict[str, Any]:
     if identity.lists is None:
         mine = WEBHOOKS.fetch(request.dbsession, {"owner_id": identity.user_id})
     else:
-        mine = WEBHOOKS_OF_LISTS.fetch(request.dbsession, {
-            "owner_id": identity.user_id, "token_lists": sorted(identity.lists)})
+        mine = webhooks_of_lists(len(identity.lists)).fetch(request.dbsession, {
+            "owner_id": identity.user_id, **token_list_params(identity.lists)})
     return paginate(request, WEBHOOK_PAGES, mine, webhook_json)
 
 
