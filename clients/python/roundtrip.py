@@ -22,13 +22,13 @@ from taskservice_client.api.tasks import create_task, list_tasks, patch_task
 from taskservice_client.models import (
     Credentials,
     Error,
+    NewToken,
     Registration,
     Task,
     TaskCreate,
     TaskPage,
     TaskPatch,
     TaskSort,
-    Token,
     User,
 )
 from taskservice_client.types import Response
@@ -50,9 +50,10 @@ def log_in_new_user(base_url: str, httpx_args: dict[str, Any]) -> AuthenticatedC
     username = f"sdk_{uuid.uuid4().hex[:12]}"
     user = expect(User, register.sync(
         client=anonymous, body=Registration(username=username, password=PASSWORD)))
-    token = expect(Token, log_in.sync(
+    token = expect(NewToken, log_in.sync(
         client=anonymous, body=Credentials(username=user.username, password=PASSWORD)))
-    return AuthenticatedClient(base_url=base_url, token=token.token,
+    secret = expect(str, token.token)  # null only in an Idempotency-Key replay
+    return AuthenticatedClient(base_url=base_url, token=secret,
                                prefix=token.token_type.value, httpx_args=httpx_args)
 
 

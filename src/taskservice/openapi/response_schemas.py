@@ -193,7 +193,7 @@ SCHEMAS: dict[str, dict[str, Any]] = {
         duration_ms={"type": "integer", "minimum": 0}, error=NULLABLE_STRING,
     ), examples.DELIVERY),
     "WebhookDeliveryPage": example(page_of("WebhookDelivery"), examples.page(examples.DELIVERY)),
-    "Token": example(obj(id=STRING, name=NULLABLE_STRING, token=TOKEN_SECRET,
+    "NewToken": example(obj(id=STRING, name=NULLABLE_STRING, token=TOKEN_SECRET,
                          token_type=enum_ref(TOKEN_TYPES), **TOKEN_GRANT), examples.TOKEN),
     "ListedToken": example(obj(id=STRING, name=NULLABLE_STRING, **TOKEN_GRANT),
                            examples.LISTED_TOKEN),

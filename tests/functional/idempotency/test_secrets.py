@@ -100,5 +100,5 @@ def test_a_batch_that_makes_a_token_keeps_no_secret(alice, connection):
 
 def test_the_document_allows_the_replayed_token_its_null(testapp):
     """The replay above answers ``token: null``; the 201's schema must say it may."""
-    schema = testapp.get("/__api__").json["components"]["schemas"]["Token"]
+    schema = testapp.get("/__api__").json["components"]["schemas"]["NewToken"]
     assert schema["properties"]["token"].get("nullable") is True

@@ -179,7 +179,7 @@ def test_every_schema_example_is_valid(document):
     examples = {name: schema["example"]
                 for name, schema in document["components"]["schemas"].items()
                 if "example" in schema}
-    assert {"Task", "TaskPage", "User", "Share", "Token", "Error", "List", "ListPage",
+    assert {"Task", "TaskPage", "User", "Share", "NewToken", "Error", "List", "ListPage",
             "ListShare", "ListShareList"} <= set(examples)
     for name, example in examples.items():
         validate_example(document, document["components"]["schemas"][name], example)
