@@ -4,6 +4,7 @@ from alembic import context
 from pyramid.paster import get_appsettings, setup_logging
 
 import taskservice.accounts.models
+import taskservice.caldav.models
 import taskservice.changes.models
 import taskservice.db.service_keys
 import taskservice.idempotency.models

@@ -39,9 +39,10 @@ FRAMEWORK_DEFAULTS = {
 # The service's own packages, in the order they are included; each one's includeme says
 # what it adds. The optional ones could be left out (tests/functional/plugins/ builds
 # the app without them): nothing else needs them to be there.
-OPTIONAL_PACKAGES = (".metrics", ".batch", ".idempotency", ".webhooks")
+OPTIONAL_PACKAGES = (".metrics", ".batch", ".idempotency", ".webhooks", ".caldav")
 PACKAGES = (".events", ".traversal", ".web", ".db", ".metrics", ".accounts", ".tasks", ".lists",
-            ".reminders", ".changes", ".batch", ".idempotency", ".webhooks", ".ops", ".openapi")
+            ".reminders", ".changes", ".batch", ".idempotency", ".webhooks", ".caldav", ".ops",
+            ".openapi")
 
 
 def make_config(global_config: dict[str, Any], **raw: Any) -> Configurator:

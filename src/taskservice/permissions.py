@@ -45,14 +45,15 @@ class Principal:
 class Scope(StrEnum):
     """What a token may do (contract section 15); an unrestricted token holds them all."""
 
-    READ = "read"  # every GET and HEAD of the content (tasks, lists, changes, reminders...)
+    READ = "read"  # every read of the content (tasks, lists, changes, reminders, CalDAV...)
     WRITE = "write"  # every other method on the content, and /batch
     WEBHOOKS = "webhooks"  # every method under /webhooks
     ACCOUNT = "account"  # the account itself: its tokens, a password change, deleting it
 
 
 ALL_SCOPES = frozenset(Scope)
-READ_METHODS = frozenset({"GET", "HEAD"})
+# The methods that change nothing: HTTP's, and WebDAV's (contract section 16).
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PROPFIND", "REPORT"})
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 # The HTTP methods that write: read-only mode refuses them, SQLite serialises them, and
 # the transaction of any other method ends in a rollback.
-WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE",
+                           # WebDAV's and CalDAV's (contract section 16)
+                           "MKCALENDAR", "PROPPATCH", "MOVE"})
 
 # -- users ---------------------------------------------------------------------------------
 

@@ -25,7 +25,8 @@ LAYERS = {
     "plumbing": ("settings", "plugins", "vocabulary", "permissions", "traversal", "events", "db",
                  "web", "dates", "positions"),
     "domains": ("accounts", "tasks", "lists", "sharing", "reminders"),
-    "consumers": ("changes", "webhooks", "batch", "idempotency", "metrics", "openapi", "ops"),
+    "consumers": ("changes", "webhooks", "batch", "idempotency", "metrics", "openapi", "ops",
+                  "caldav"),
     # What starts the service: the app factory, and the command lines, which build it.
     "entry points": (PACKAGE, "scripts"),
 }

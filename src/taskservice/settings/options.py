@@ -82,6 +82,7 @@ class Settings:
     webhooks_max_per_user: int
     webhooks_allow_http: bool
     webhooks_allow_private: bool
+    caldav: bool
     includes: tuple[str, ...]
 
     @property
@@ -193,6 +194,8 @@ OPTIONS: tuple[Option, ...] = (
     Option("taskservice.webhooks.allow_private", boolean, "false",
            "allow receivers on loopback, private, link-local and other non-public "
            "addresses"),
+    Option("taskservice.caldav", on_off, "on",
+           "`on` or `off` (off: every `/dav/` path and `/.well-known/caldav` is a 404)"),
     Option("taskservice.argon2.time_cost", positive_int(100), "3",
            "argon2id iterations for new password hashes"),
     Option("taskservice.argon2.memory_cost", positive_int(4 * 1024 * 1024), "65536",

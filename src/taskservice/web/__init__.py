@@ -25,6 +25,7 @@ def includeme(config: Configurator) -> None:
     config.include(".hardening")
     config.include(".readonly")
     config.include(".ratelimit")
+    config.include(".errors")
     config.include(".exception_views")
     config.include(".renderer")
     config.include(".scopes")

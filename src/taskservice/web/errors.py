@@ -7,8 +7,9 @@ Cornice's own format plus the request id. Anything may raise ``error_response(..
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
+from pyramid.config import Configurator
 from pyramid.httpexceptions import HTTPError, exception_response
 from pyramid.request import Request
 from pyramid.response import Response
@@ -46,16 +47,37 @@ def _listed(errors: Iterable[dict[str, str]]) -> list[dict[str, str]]:
             error_dict("request", "", f"{more} more errors are not listed; fix these first")]
 
 
+# What renders the errors of the paths under one prefix in another shape than JSON
+# (CalDAV's ``DAV:error``): ``(request, status, errors) -> Response``.
+ErrorBody = Callable[[Request, int, list[dict[str, str]]], Response]
+
+
+def add_error_body(config: Configurator, path_prefix: str, render: ErrorBody) -> None:
+    """The ``config.add_error_body`` directive: errors under ``path_prefix`` are rendered
+    by ``render``, whoever raises them (a 401, a 404, read-only mode's 503...)."""
+    config.registry.error_bodies[path_prefix] = render
+
+
+def _error_body(request: Request) -> ErrorBody | None:
+    path = request.environ.get("PATH_INFO", "")
+    bodies: dict[str, ErrorBody] = request.registry.error_bodies
+    return next((render for prefix, render in bodies.items() if path.startswith(prefix)), None)
+
+
 def render_errors(
     request: Request, status: int, errors: Iterable[dict[str, str]],
     headers: Iterable[tuple[str, str]] = (),
 ) -> Response:
-    response = Response(status=status, charset="utf-8", content_type="application/json")
-    response.json_body = {
-        "status": "error",
-        "errors": _listed(errors),
-        "request_id": request.request_id,
-    }
+    render = _error_body(request)
+    if render is not None:
+        response = render(request, status, _listed(errors))
+    else:
+        response = Response(status=status, charset="utf-8", content_type="application/json")
+        response.json_body = {
+            "status": "error",
+            "errors": _listed(errors),
+            "request_id": request.request_id,
+        }
     for name, value in headers:
         response.headers.add(name, value)
     return response
@@ -83,3 +105,8 @@ def cornice_error_handler(request: Request) -> Response:
     return render_errors(request, request.errors.status, request.errors)
 
 
+
+
+def includeme(config: Configurator) -> None:
+    config.registry.error_bodies = {}
+    config.add_directive("add_error_body", add_error_body)

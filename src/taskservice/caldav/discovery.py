@@ -1,0 +1,16 @@
+"""``/.well-known/caldav`` (RFC 6764 5): where a client that knows only the host starts.
+
+A permanent redirect that keeps the method (308): a 302 turns a client's PROPFIND into a
+GET, and the discovery fails. No credentials are needed to learn where the service is.
+"""
+
+from __future__ import annotations
+
+from pyramid.httpexceptions import HTTPPermanentRedirect
+from pyramid.request import Request
+
+DAV_ROOT = "/dav/"
+
+
+def well_known(request: Request) -> HTTPPermanentRedirect:
+    return HTTPPermanentRedirect(location=request.application_url + DAV_ROOT)

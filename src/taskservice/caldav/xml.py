@@ -1,0 +1,102 @@
+"""WebDAV's XML: the names this service speaks, untrusted bodies read safely, and the
+``DAV:error`` and ``multistatus`` documents it writes.
+
+A WebDAV body is untrusted XML: it is parsed by ``defusedxml`` with DTDs forbidden, so an
+entity bomb ("billion laughs") or an external entity is refused before anything is
+expanded or fetched (a 400), never a 5xx.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from xml.etree.ElementTree import Element, SubElement, register_namespace, tostring
+
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import ParseError, fromstring
+
+DAV = "DAV:"
+CALDAV = "urn:ietf:params:xml:ns:caldav"
+CALENDARSERVER = "http://calendarserver.org/ns/"
+PREFIXES = {DAV: "d", CALDAV: "c", CALENDARSERVER: "cs"}
+for _namespace, _prefix in PREFIXES.items():
+    register_namespace(_prefix, _namespace)
+
+XML_CONTENT_TYPE = "application/xml; charset=utf-8"
+XML_DECLARATION = b'<?xml version="1.0" encoding="utf-8"?>\n'
+
+
+def dav(name: str) -> str:
+    """``{DAV:}name``, ElementTree's name of a DAV element."""
+    return f"{{{DAV}}}{name}"
+
+
+def caldav(name: str) -> str:
+    return f"{{{CALDAV}}}{name}"
+
+
+def calendarserver(name: str) -> str:
+    return f"{{{CALENDARSERVER}}}{name}"
+
+
+class MalformedXML(ValueError):
+    """A body that is not well-formed XML, or that declares a DTD or an entity."""
+
+
+def parse(body: bytes) -> Element | None:
+    """The root element of ``body``, None for an empty body; ``MalformedXML`` otherwise."""
+    if not body.strip():
+        return None
+    try:
+        root: Element = fromstring(body, forbid_dtd=True, forbid_entities=True,
+                                   forbid_external=True)
+    except (ParseError, DefusedXmlException, ValueError) as error:
+        raise MalformedXML(f"The body is not well-formed XML without a DTD: {error}") from None
+    return root
+
+
+def element(name: str, *children: Element, text: str | None = None) -> Element:
+    node = Element(name)
+    node.extend(children)
+    node.text = text
+    return node
+
+
+def child(parent: Element, name: str, text: str | None = None) -> Element:
+    node = SubElement(parent, name)
+    node.text = text
+    return node
+
+
+def serialized(root: Element) -> bytes:
+    return XML_DECLARATION + tostring(root, encoding="unicode").encode()
+
+
+def error_document(precondition: str | None, description: str) -> bytes:
+    """A ``DAV:error`` body (RFC 4918 16): the precondition element, if any, then what a
+    person can act on in ``DAV:responsedescription``."""
+    root = Element(dav("error"))
+    if precondition is not None:
+        SubElement(root, precondition)
+    child(root, dav("responsedescription"), description)
+    return serialized(root)
+
+
+def streamed_multistatus(responses: Iterable[Element], tail: Iterable[Element] = ()
+                         ) -> Iterator[bytes]:
+    """A ``DAV:multistatus`` document written a response at a time, so a collection of
+    any size is answered in bounded memory; ``tail``: elements after the responses (a
+    sync report's token)."""
+    yield XML_DECLARATION
+    yield (f'<d:multistatus xmlns:d="{DAV}" xmlns:c="{CALDAV}" '
+           f'xmlns:cs="{CALENDARSERVER}">').encode()
+    for node in responses:
+        yield _fragment(node)
+    for node in tail:
+        yield _fragment(node)
+    yield b"</d:multistatus>"
+
+
+def _fragment(node: Element) -> bytes:
+    """``node`` serialised with the prefixes the multistatus element declared."""
+    return tostring(node, encoding="unicode", default_namespace=None,
+                    short_empty_elements=True).encode()
