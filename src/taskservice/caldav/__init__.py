@@ -39,3 +39,4 @@ def includeme(config: Configurator) -> None:
     # Reads (GET, HEAD, OPTIONS, PROPFIND, REPORT) need ``read``, the rest ``write``.
     config.declare_scopes(DAV_ROUTE, CONTENT)
     config.add_view(well_known, route_name=DISCOVERY_ROUTE, permission=NO_PERMISSION_REQUIRED)
+    config.include(".sync")
