@@ -364,12 +364,11 @@ def _names(session: Session, task_ids: list[int]) -> list[str]:
     """The resource names of ``task_ids``: a client's (kept past a deletion), or derived."""
     if not task_ids:
         return []
-    named = dict(session.execute(select(CalendarObject.task_id, CalendarObject.name)
-                                 .where(CalendarObject.task_id.in_(task_ids))).tuples())
-    for task_id, name in session.execute(
-            select(CalendarTombstone.task_id, CalendarTombstone.name)
-            .where(CalendarTombstone.task_id.in_(task_ids))).tuples():
-        named.setdefault(task_id, name)
+    named: dict[int, str] = {}
+    for table in (CalendarObject, CalendarTombstone):  # its object first, if it exists
+        for task_id, name in session.execute(select(table.task_id, table.name)
+                                             .where(table.task_id.in_(task_ids))):
+            named.setdefault(task_id, name)
     return [named.get(task_id) or object_name(derived_uid(task_id)) for task_id in task_ids]
 
 
