@@ -5,8 +5,8 @@
 ``RELATED-TO`` waits for); ``calendar_collections`` the URL segment a ``MKCALENDAR`` gave
 a list; ``calendar_tombstones`` the name a client gave a task since deleted, for a sync's
 ``404`` (purged with the change log). All are new tables: existing tasks and lists get
-no row and are served from their own fields. The downgrade drops them (clients then see each task's object made
-afresh, under the UID derived from its id).
+no row and are served from their own fields. The downgrade drops them (clients then see
+each task's object made afresh, under the UID derived from its id).
 
 Revision ID: 0017
 Revises: 0016
