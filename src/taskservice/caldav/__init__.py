@@ -42,3 +42,4 @@ def includeme(config: Configurator) -> None:
     config.add_view(well_known, route_name=DISCOVERY_ROUTE, permission=NO_PERMISSION_REQUIRED)
     config.add_error_body(DAV_ROOT, render_dav_errors)
     config.include(".views")
+    config.include(".sync")
