@@ -213,3 +213,9 @@ def in_collection(session: Session, found: Members, task_ids: Sequence[int]
         return {}
     rows = session.execute(rows_statement(found, Task.id.in_(task_ids))).all()
     return {row.id: row for row in rows}
+
+
+def any_task(session: Session, task_id: int) -> Row[Any]:
+    """The row of the task ``task_id``, whoever may view it (the caller's ACL decided)."""
+    everyone = Members((Branch(()),), {})
+    return session.execute(rows_statement(everyone, Task.id == task_id)).one()

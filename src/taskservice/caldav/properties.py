@@ -95,7 +95,7 @@ HOME_PROPERTIES: dict[str, Property] = {
 
 
 def _sync_token(request: Request, node: CollectionNode) -> str:
-    from .sync import collection_token  # noqa: PLC0415
+    from .reports import collection_token  # noqa: PLC0415
 
     return collection_token(request, node)
 

@@ -12,6 +12,7 @@ from xml.etree.ElementTree import Element
 from pyramid.request import Request
 from pyramid.response import Response
 
+from .collections import Collection, collection_rows
 from .errors import dav_error
 from .names import object_path
 from .nodes import CollectionNode, HomeNode, Node, ObjectNode, RootNode, home_collections
@@ -79,6 +80,5 @@ def item_response(request: Request, node: CollectionNode, item: CalendarItem,
 
 
 def collection_items(request: Request, node: CollectionNode) -> Iterator[CalendarItem]:
-    from .collections import collection_items as items  # noqa: PLC0415
-
-    return items(request, node)
+    rows = collection_rows(request.dbsession, request.identity, Collection(node.list_id))
+    return (CalendarItem.of(row) for row in rows)
