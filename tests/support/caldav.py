@@ -36,6 +36,7 @@ ICAL = "text/calendar; charset=utf-8"
 VTODO_CONTENT_TYPE = "text/calendar; charset=utf-8; component=VTODO"
 NAMESPACES = f'xmlns:d="{DAV}" xmlns:c="{CALDAV}" xmlns:cs="{CALENDARSERVER}"'
 CRLF = "\r\n"
+PROLOG = '<?xml version="1.0" encoding="utf-8"?>'
 
 
 # -- who calls ------------------------------------------------------------------------------
@@ -73,12 +74,12 @@ def propfind_body(*props: str) -> str:
     """A ``DAV:propfind`` asking for ``props`` (ElementTree names: ``dav("displayname")``);
     none asks ``allprop``."""
     if not props:
-        return f'<?xml version="1.0" encoding="utf-8"?><d:propfind {NAMESPACES}><d:allprop/></d:propfind>'
-    return (f'<?xml version="1.0" encoding="utf-8"?><d:propfind {NAMESPACES}><d:prop>'
+        return f'{PROLOG}<d:propfind {NAMESPACES}><d:allprop/></d:propfind>'
+    return (f'{PROLOG}<d:propfind {NAMESPACES}><d:prop>'
             + "".join(_empty(name) for name in props) + "</d:prop></d:propfind>")
 
 
-PROPNAME_BODY = (f'<?xml version="1.0" encoding="utf-8"?><d:propfind {NAMESPACES}>'
+PROPNAME_BODY = (f'{PROLOG}<d:propfind {NAMESPACES}>'
                  "<d:propname/></d:propfind>")
 
 
@@ -91,7 +92,7 @@ def _empty(name: str) -> str:
 def multiget_body(*hrefs: str, data: bool = True) -> str:
     props = "<d:getetag/>" + ("<c:calendar-data/>" if data else "")
     refs = "".join(f"<d:href>{href}</d:href>" for href in hrefs)
-    return (f'<?xml version="1.0" encoding="utf-8"?><c:calendar-multiget {NAMESPACES}>'
+    return (f'{PROLOG}<c:calendar-multiget {NAMESPACES}>'
             f"<d:prop>{props}</d:prop>{refs}</c:calendar-multiget>")
 
 
@@ -99,7 +100,7 @@ def query_body(vtodo_filter: str = "", data: bool = False) -> str:
     """A ``calendar-query`` of VTODOs, ``vtodo_filter`` the XML inside the VTODO comp-filter
     (a ``prop-filter``, a ``time-range``)."""
     props = "<d:getetag/>" + ("<c:calendar-data/>" if data else "")
-    return (f'<?xml version="1.0" encoding="utf-8"?><c:calendar-query {NAMESPACES}>'
+    return (f'{PROLOG}<c:calendar-query {NAMESPACES}>'
             f'<d:prop>{props}</d:prop><c:filter><c:comp-filter name="VCALENDAR">'
             f'<c:comp-filter name="VTODO">{vtodo_filter}</c:comp-filter>'
             "</c:comp-filter></c:filter></c:calendar-query>")
@@ -109,7 +110,7 @@ def sync_body(token: str = "", limit: int | None = None) -> str:
     """A ``DAV:sync-collection`` (RFC 6578, level 1) from ``token`` ("" for an initial
     sync), with ``DAV:limit`` when ``limit`` is given."""
     bound = "" if limit is None else f"<d:limit><d:nresults>{limit}</d:nresults></d:limit>"
-    return (f'<?xml version="1.0" encoding="utf-8"?><d:sync-collection {NAMESPACES}>'
+    return (f'{PROLOG}<d:sync-collection {NAMESPACES}>'
             f"<d:sync-token>{token}</d:sync-token><d:sync-level>1</d:sync-level>{bound}"
             "<d:prop><d:getetag/></d:prop></d:sync-collection>")
 
@@ -121,12 +122,12 @@ def mkcalendar_body(displayname: str | None = None, components: tuple[str, ...] 
         props += ("<c:supported-calendar-component-set>"
                   + "".join(f'<c:comp name="{name}"/>' for name in components)
                   + "</c:supported-calendar-component-set>")
-    return (f'<?xml version="1.0" encoding="utf-8"?><c:mkcalendar {NAMESPACES}>'
+    return (f'{PROLOG}<c:mkcalendar {NAMESPACES}>'
             f"<d:set><d:prop>{props}</d:prop></d:set></c:mkcalendar>")
 
 
 def proppatch_body(displayname: str) -> str:
-    return (f'<?xml version="1.0" encoding="utf-8"?><d:propertyupdate {NAMESPACES}>'
+    return (f'{PROLOG}<d:propertyupdate {NAMESPACES}>'
             f"<d:set><d:prop><d:displayname>{displayname}</d:displayname></d:prop></d:set>"
             "</d:propertyupdate>")
 
@@ -320,3 +321,18 @@ def snapshot(connection: Connection) -> dict[str, list[str]]:
         tables[table] = sorted(repr(tuple(row)) for row in rows)
     return tables
 
+
+
+def task_titled(client: Client, title: str) -> dict:
+    """The one task ``client`` may view whose title is ``title``, through the JSON API:
+    how a test finds what a CalDAV write made."""
+    items = client.testapp.get("/tasks", {"q": title, "limit": 100},
+                               headers=client.headers, status=200).json["items"]
+    [task] = [item for item in items if item["title"] == title]
+    return task
+
+
+def etag_of(client: Client, task_id: str) -> str:
+    """The task's ``ETag`` through the JSON API."""
+    return str(client.testapp.get(f"/tasks/{task_id}", headers=client.headers,
+                                  status=200).headers["ETag"])
