@@ -146,7 +146,8 @@ def report(client: Client, path: str, body: str, status: int | str = 207,
 
 def sync(client: Client, path: str, token: str = "", limit: int | None = None,
          status: int | str = 207) -> webtest.TestResponse:
-    return report(client, path, sync_body(token, limit), status=status)
+    """RFC 6578 3.2: the report is defined for ``Depth: 0``."""
+    return report(client, path, sync_body(token, limit), status=status, depth="0")
 
 
 # -- the multistatus read back ---------------------------------------------------------------
