@@ -272,14 +272,17 @@ def unfolded(ical: str) -> list[str]:
 
 
 def properties(ical: str, name: str, within: str = "VTODO") -> list[str]:
-    """Every ``name`` line (with its parameters) of the first ``within`` of ``ical``."""
-    found, inside = [], False
+    """Every ``name`` line (with its parameters) directly inside any ``within`` component
+    of ``ical`` (a VALARM's lines are not the VTODO's)."""
+    found: list[str] = []
+    stack: list[str] = []
     for line in unfolded(ical):
-        if line == f"BEGIN:{within}":
-            inside = True
-        elif line == f"END:{within}":
-            break
-        elif inside and line.split(":")[0].split(";")[0].upper() == name:
+        key, _, value = line.partition(":")
+        if key == "BEGIN":
+            stack.append(value)
+        elif key == "END":
+            stack.pop()
+        elif stack and stack[-1] == within and key.split(";")[0].upper() == name:
             found.append(line)
     return found
 
