@@ -1,5 +1,7 @@
-"""What the SQL tests of CalDAV collections share: the caller as the service sees them,
-the sync key, and a client's object stored as a CalDAV ``PUT`` would leave it."""
+"""Fixtures of the CalDAV tests (contract section 16): each user as a calendar app holds
+them (an app password in HTTP Basic), the app with other settings; and, for the SQL tests
+of collections, the caller as the service sees them, the sync key, and a client's object
+stored as a CalDAV ``PUT`` would leave it."""
 
 from __future__ import annotations
 
@@ -7,6 +9,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 import pytest
+import webtest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -16,6 +19,7 @@ from taskservice.caldav.collections import Collection, collection_rows
 from taskservice.caldav.models import CalendarObject
 from taskservice.db.service_keys import SYNC_TOKENS, read_service_key
 from tests.support.api import Client
+from tests.support.caldav import app_password
 
 INBOX = Collection(None)
 
@@ -58,3 +62,29 @@ def store_object(dbsession: Session, task: dict, name: str, uid: str) -> None:
                                  ical="BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n",
                                  ical_version=task["version"]))
     dbsession.flush()
+
+
+@pytest.fixture
+def dav_alice(alice: Client) -> Client:
+    return app_password(alice)
+
+
+@pytest.fixture
+def dav_bob(bob: Client) -> Client:
+    return app_password(bob)
+
+
+@pytest.fixture
+def dav_admin(admin: Client) -> Client:
+    return app_password(admin)
+
+
+@pytest.fixture
+def app_with(make_app: Callable[..., Any]) -> Callable[..., webtest.TestApp]:
+    """The app on the test's database with ``taskservice.<key>`` settings changed."""
+
+    def build(**settings: str) -> webtest.TestApp:
+        overrides = {f"taskservice__{key}": value for key, value in settings.items()}
+        return webtest.TestApp(make_app(**overrides), extra_environ={"HTTP_HOST": "example.com"})
+
+    return build
