@@ -22,7 +22,7 @@ from .nodes import CollectionNode, Node, ObjectNode, resolve
 from .objects import CalendarItem, item_of
 from .properties import node_path, propstats, response, status_response
 from .query import calendar_query, query_filter
-from .sync import InvalidSyncToken, collection_changes, current_token, parse_token
+from .sync import InvalidSyncToken, Position, collection_changes, parse_token
 from .xml import XML_CONTENT_TYPE, caldav, dav, element, parse, streamed_multistatus
 
 # A sync-collection's DAV:limit beyond this is answered with this many (a 507 then says
@@ -149,7 +149,7 @@ def truncated_response(path: str) -> Element:
     return cut
 
 
-def _since(request: Request, key: bytes, target: Collection, text: str) -> object:
+def _since(request: Request, key: bytes, target: Collection, text: str) -> Position | None:
     text = text.strip()
     if not text:
         return None
@@ -173,12 +173,6 @@ def _limit(body: Element) -> int:
     if value < 1:
         raise dav_error(400, None, "DAV:nresults is a positive integer")
     return min(value, MAX_SYNC_RESULTS)
-
-
-def collection_token(request: Request, node: CollectionNode) -> str:
-    """The collection's ``DAV:sync-token`` (and ``CS:getctag``)."""
-    return current_token(request.dbsession, service_key(request, SYNC_TOKENS),
-                         request.identity, Collection(node.list_id))
 
 
 REPORTS = {
