@@ -246,3 +246,22 @@ def test_a_deleted_tasks_client_name_is_kept_and_purged(alice, dbsession):
     assert sync.purge_tombstones(dbsession, utcnow() - timedelta(hours=1)) == 0
     assert sync.purge_tombstones(dbsession, utcnow() + timedelta(seconds=1)) == 1
     assert sync._names(dbsession, [int(task["id"])]) == [derived_name(task)]
+
+
+def test_subtasks_leave_a_list_with_their_parent(alice, dbsession, copy):
+    source, target = create_list(alice), create_list(alice)
+    parent = create_task(alice, list=source["id"])
+    child = create_subtask(alice, parent["id"], list=source["id"])
+    old, new = copy(alice, in_list(source["id"])), copy(alice, in_list(target["id"]))
+    patch(alice, parent["id"], {"list": target["id"]})
+    upserts, removed = old.sync()
+    assert (upserts, sorted(removed)) == ([], sorted([derived_name(parent),
+                                                      derived_name(child)]))
+    assert new.sync() == ([parent["id"], child["id"]], [])
+
+
+def test_a_limit_below_one_still_makes_progress(alice, dbsession, copy):
+    listed = create_list(alice)
+    replica = copy(alice, in_list(listed["id"]))
+    task = create_task(alice, list=listed["id"])["id"]
+    assert replica.sync(limit=0) == ([task], [])
