@@ -52,6 +52,7 @@ from sqlalchemy import (
     literal_column,
     or_,
     select,
+    true,
     union_all,
 )
 from sqlalchemy.orm import Session
@@ -97,6 +98,7 @@ LIST_KIND: ColumnElement[str] = literal_column("'list'")
 SHARE_ACTIONS: tuple[ColumnElement[str], ...] = tuple(
     literal_column(f"'{action}'") for action in ("shared", "unshared"))
 LIST_EVENTS = (*SHARE_ACTIONS, literal_column("'deleted'"))
+UPDATED: ColumnElement[str] = literal_column("'updated'")
 FLAGS: dict[int, ColumnElement[int]] = {flag: literal_column(str(flag)) for flag in (0, 1)}
 
 
@@ -177,13 +179,8 @@ def _in_range(seq: Any) -> ColumnElement[bool]:
     return and_(seq >= SINCE, seq <= UNTIL)
 
 
-def _list_candidates() -> list[Select[Any]]:
-    """A list's task rows: created, changed or deleted in it, or moved out of it."""
-    return [select(C.object_id.label("task_id"), C.seq.label("seq"), FLAGS[0].label("moved"))
-            .where(C.list_id == LIST, C.kind == TASK, _in_range(C.seq))]
-
-
 def _rows_of(condition: ColumnElement[bool], moved: int = 0) -> Select[Any]:
+    """The task rows of the range that meet ``condition``, each a candidate."""
     return (select(C.object_id.label("task_id"), C.seq.label("seq"),
                    FLAGS[moved].label("moved"))
             .where(condition, C.kind == TASK, _in_range(C.seq)))
@@ -230,10 +227,6 @@ def _inbox_candidates() -> list[Select[Any]]:
     ]
 
 
-def _admin_inbox_candidates() -> list[Select[Any]]:
-    return [_rows_of(C.seq > 0)]
-
-
 def _candidates_statement(branches: list[Select[Any]]) -> Select[Any]:
     """Each candidate once, at its latest position, from the token's on, by (position,
     id); ``moved``: whether a row of it may have taken it into or out of the inbox."""
@@ -246,9 +239,11 @@ def _candidates_statement(branches: list[Select[Any]]) -> Select[Any]:
             .order_by(position, rows.c.task_id).limit(LIMIT))
 
 
-LIST_CANDIDATES = _candidates_statement(_list_candidates())
+# A list's task rows: created, changed or deleted in it, or moved out of it.
+LIST_CANDIDATES = _candidates_statement([_rows_of(C.list_id == LIST)])
 INBOX_CANDIDATES = _candidates_statement(_inbox_candidates())
-ADMIN_INBOX_CANDIDATES = _candidates_statement(_admin_inbox_candidates())
+# An admin may view every task: any task row of the range.
+ADMIN_INBOX_CANDIDATES = _candidates_statement([_rows_of(true())])
 
 
 def _last_seq(*conditions: ColumnElement[bool]) -> Select[Any]:
@@ -340,11 +335,11 @@ def _listing(session: Session, key: bytes, viewer: Identity, collection: Collect
     return SyncPage(page, [], sync_token(key, viewer, collection, position), True)
 
 
-# Whether a task's rows in the range record it moving between lists (its history says
-# which field changed), for the inbox's removals.
+# Whether a task's rows in the range record it moving between lists (an update's history
+# says which fields changed; a creation lists them all), for the inbox's removals.
 LIST_MOVES = (select(C.task_id, C.detail)
               .where(C.task_id.in_(bindparam("ids", expanding=True)), C.kind == TASK,
-                     C.seq > SINCE, C.seq <= UNTIL))
+                     C.action == UPDATED, C.seq > SINCE, C.seq <= UNTIL))
 IN_VIEWED_LIST = (select(Task.id)
                   .where(Task.id.in_(bindparam("ids", expanding=True)),
                          Task.list_id.is_not(None),
