@@ -4,6 +4,7 @@ view, signed tokens bound to one collection."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -307,6 +308,6 @@ def test_an_admin_inbox_syncs_every_task_in_no_list(alice, admin, dbsession, key
 def test_a_token_issued_before_the_admin_role_changed_is_refused(alice, dbsession, key, who):
     viewer = who(alice)
     token = current_token(dbsession, key, viewer, INBOX)
-    as_admin = who(alice).__class__(**{**vars(viewer), "is_admin": True})
+    as_admin = replace(viewer, is_admin=True)
     with pytest.raises(InvalidSyncToken):
         parse_token(dbsession, key, as_admin, INBOX, token, RETENTION)
