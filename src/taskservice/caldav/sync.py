@@ -325,8 +325,8 @@ def _listing(session: Session, key: bytes, viewer: Identity, collection: Collect
         rows = collection_rows(session, viewer, collection, Task.id > since.after_id)
         return SyncPage(rows, [], sync_token(key, viewer, collection, Position(since.seq)),
                         False)
-    page = session.execute(rows_statement(found, Task.id > since.after_id)
-                           .limit(limit + 1)).all()
+    page = session.execute(rows_statement(found, Task.id > since.after_id,
+                                          limit=limit + 1)).all()
     if len(page) <= limit:
         return SyncPage(page, [], sync_token(key, viewer, collection, Position(since.seq)),
                         False)
