@@ -206,7 +206,8 @@ def multistatus(response: webtest.TestResponse) -> Multistatus:
         resource.status = None if own is None else status_of(own.text or "")
         for propstat in node.findall(dav("propstat")):
             code = status_of(propstat.findtext(dav("status")) or "")
-            for prop in propstat.find(dav("prop")) or ():
+            found_props = propstat.find(dav("prop"))
+            for prop in [] if found_props is None else list(found_props):
                 resource.props[prop.tag] = (code, prop)
         assert resource.href not in found, f"{resource.href} reported twice"
         found[resource.href] = resource
