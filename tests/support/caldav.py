@@ -341,3 +341,14 @@ def etag_of(client: Client, task_id: str) -> str:
     """The task's ``ETag`` through the JSON API."""
     return str(client.testapp.get(f"/tasks/{task_id}", headers=client.headers,
                                   status=200).headers["ETag"])
+
+
+def assert_proppatch_refused(response: webtest.TestResponse, path: str) -> None:
+    """A ``PROPPATCH`` of ``displayname`` refused with a 403: as the whole request's status
+    (a ``DAV:error``), or, as RFC 4918 9.2 allows, in a 207 whose propstat for it is a 403
+    (and no property of ``path`` changed)."""
+    if response.status_int != 207:
+        assert_dav_error(response, 403)
+        return
+    resource = multistatus(response).responses[path]
+    assert resource.props[dav("displayname")][0] == 403
