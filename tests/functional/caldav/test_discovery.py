@@ -16,6 +16,8 @@ from tests.support.caldav import (
     children,
     multistatus,
     propfind,
+    put,
+    vtodo,
 )
 from tests.support.lists import create_list, share_list
 
@@ -100,5 +102,7 @@ def test_a_list_limited_token_sees_only_its_lists_and_no_inbox(alice):
     phone = app_password(alice, lists=[mine])
     response = propfind(phone, home_path("alice"), dav("resourcetype"), depth="1")
     assert children(response, home_path("alice")) == {collection_path("alice", mine)}
-    propfind(phone, collection_path("alice", INBOX), dav("displayname"), status=404)
-    propfind(phone, collection_path("alice", other), dav("displayname"), status=404)
+    for path in (collection_path("alice", INBOX), collection_path("alice", other)):
+        assert_dav_error(propfind(phone, path, dav("displayname"), status="*"), 404)
+        assert_dav_error(put(phone, path + "new.ics", vtodo("new-uid", "new")), 404)
+    assert alice.testapp.get("/tasks", headers=alice.headers).json["items"] == []
