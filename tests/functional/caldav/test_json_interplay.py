@@ -310,3 +310,13 @@ def test_a_clients_dtstart_moves_with_the_due_on_a_roll_forward(alice, dav_alice
     ical = get_ical(dav_alice, path)
     assert properties(ical, "DUE") == ["DUE;VALUE=DATE:20300102"]
     assert properties(ical, "DTSTART") == ["DTSTART;VALUE=DATE:20300102"]
+
+
+def test_a_client_editing_a_stale_copy_gets_a_412_never_an_overwrite(alice, dav_alice):
+    """Both sides edited: the JSON API's change bumped the ETag the client holds."""
+    path = inbox(dav_alice) + "both.ics"
+    stale = put(dav_alice, path, vtodo("both-uid", "both"), status=201).headers["ETag"]
+    task = task_titled(alice, "both")
+    edit(alice, task["id"], title="edited on the web")
+    put(dav_alice, path, vtodo("both-uid", "edited on the phone"), status=412, If_Match=stale)
+    assert task_titled(alice, "edited on the web")["version"] == 2

@@ -214,3 +214,12 @@ def test_move_to_another_home_is_refused_and_moves_nothing(alice, bob, dav_alice
     assert_dav_error(response, response.status_int)
     assert response.status_int in (403, 404), response.status
     assert alice.testapp.get(f"/tasks/{task['id']}", headers=alice.headers).json["list"] is None
+
+
+def test_head_answers_as_get_without_a_body(alice, dav_alice):
+    task = create_task(alice, title="headed")
+    path = task_path(dav_alice, INBOX, task["id"])
+    response = dav_request(dav_alice, "HEAD", path, status=200)
+    assert response.body == b""
+    assert response.headers["ETag"] == etag_of(alice, task["id"])
+    assert response.content_type == "text/calendar"
