@@ -9,6 +9,7 @@ JSON one. What CalDAV adds is kept beside it (``models.CalendarObject``).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
@@ -206,12 +207,25 @@ def _placed(request: Request, fields: dict[str, Any], tries: list[dict[str, Any]
 
 def _create(request: Request, node: ObjectNode, client: ClientObject,
             fields: dict[str, Any]) -> Task:
+    """A new task; the subtasks waiting for its UID are linked to it first, then its own
+    RELATED-TO is followed if that makes no cycle (contract section 16)."""
     list_id = node.collection.list_id
     request.context = node.collection.resource or request.context
-    place = {"list": list_id} if list_id is not None else {}
-    body = _placed(request, {**fields, **place}, _relations(request, client, list_id, None),
-                   None)
-    return insert_task(request, body)
+    fields = {**fields, "list": list_id} if list_id is not None else fields
+    tries = _relations(request, client, list_id, None)
+    waiting = request.dbsession.execute(
+        WAITING_CHILDREN, {"owner_id": request.identity.user_id, "uid": client.uid}
+    ).scalars().all()
+    if not waiting:
+        return insert_task(request, _placed(request, fields, tries, None))
+    task = insert_task(request, placed(request, fields, None))
+    _link_waiting(request, task, waiting)
+    resource = task_resource(request, task.id)
+    if resource is None or not tries:
+        return task
+    request.context = resource
+    write_task(request, resource.task, _placed(request, {}, tries, resource.task))
+    return resource.task
 
 
 def _replace(request: Request, node: ObjectNode, task: Task, client: ClientObject,
@@ -238,7 +252,6 @@ def _store(request: Request, node: ObjectNode, task: Task, client: ClientObject)
     row.ical_version = task.version if faithful else 0
     session.add(row)
     session.flush()
-    _link_waiting(request, task, client.uid)
     return faithful
 
 
@@ -253,11 +266,10 @@ def _describes(task: Task, client: ClientObject) -> bool:
     return again.fields == client.fields
 
 
-def _link_waiting(request: Request, task: Task, uid: str) -> None:
-    """Subtasks uploaded before this parent: link each the rules allow (else it waits)."""
-    rows = request.dbsession.execute(
-        WAITING_CHILDREN, {"owner_id": task.owner_id, "uid": uid}).scalars().all()
-    for row in rows:
+def _link_waiting(request: Request, task: Task, waiting: Sequence[CalendarObject]) -> None:
+    """Subtasks uploaded before their parent ``task``: link each the rules allow (the
+    others keep waiting)."""
+    for row in waiting:
         resource = task_resource(request, row.task_id)
         if resource is None or not request.has_permission(Permission.EDIT, resource):
             continue
