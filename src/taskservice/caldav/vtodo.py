@@ -48,7 +48,7 @@ from typing import Any
 
 from icalendar import Alarm, Calendar, Component, Timezone, Todo
 
-from ..dates.zones import Moment, from_wall_clock, is_zone, local_date, zone
+from ..dates.zones import Moment, from_wall_clock, is_zone, zone
 from ..tasks.representation import TaskFields
 from ..tasks.schedule import is_all_day
 from ..vocabulary import MAX_TAGS, PRIORITIES, TAG_MAX_LENGTH
@@ -595,14 +595,18 @@ def _add_done(todo: Component, task: TaskFields) -> None:
 
 def _due_value(task: TaskFields) -> date | datetime | None:
     """The due as icalendar writes it: a date, a UTC time, or a time in the task's zone
-    (written with its TZID)."""
+    (written with its TZID); in UTC when its wall-clock time there is past the year 9999."""
     if task.due_date is not None:
         return task.due_date
     if task.due_at is None:
         return None
+    due = _utc(task.due_at)
     if task.time_zone == "UTC":
-        return _utc(task.due_at)
-    return _utc(task.due_at).astimezone(zone(task.time_zone))
+        return due
+    try:
+        return due.astimezone(zone(task.time_zone))
+    except OverflowError:
+        return due
 
 
 def served_rule(task: TaskFields) -> str | None:
@@ -660,15 +664,15 @@ def _written_alarm(reminder: Mapping[str, Any], title: str) -> Block:
 
 
 def _add_zone(root: Block, master: Block, task: TaskFields) -> None:
-    """The VTIMEZONE of the task's zone, before the VTODO, when a time written names it and
+    """The VTIMEZONE of the task's zone, before the VTODO, when the due is written in it and
     the object has none of that TZID."""
-    due_at = task.due_at
-    if task.due_date is not None or due_at is None or task.time_zone == "UTC":
+    due = _due_value(task)
+    if not isinstance(due, datetime) or due.tzinfo is UTC:
         return
     if any(line.name == "TZID" and line.value == task.time_zone
            for block in root.blocks("VTIMEZONE") for line in block.lines()):
         return
-    block = _vtimezone(task.time_zone, local_date(_utc(due_at), task.time_zone))
+    block = _vtimezone(task.time_zone, due.date())
     if block is not None:
         root.items.insert(root.items.index(master), block)
 
