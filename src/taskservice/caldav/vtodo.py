@@ -54,6 +54,7 @@ from ..tasks.schedule import is_all_day
 from ..vocabulary import MAX_TAGS, PRIORITIES, TAG_MAX_LENGTH
 from ..web.representation import timestamp
 from .vtodo_lines import Block, Line, MalformedCalendar, fold, parse
+from .vtodo_zones import ZoneError, zone_instant
 from .xml import caldav
 
 # Contract section 16: what a client may keep with a task, in bytes of UTF-8.
@@ -132,23 +133,27 @@ class _Source:
     root: Block
     master: Block
     todo: Component
-    zones: frozenset[str]  # the TZIDs of the VTIMEZONEs sent
+    zones: Mapping[str, Block]  # the VTIMEZONEs sent, by TZID
     zone: str
 
     @classmethod
     def of(cls, text: str, zone_name: str) -> _Source:
+        """The object read: its structure here, the master's values by icalendar, which
+        sees nothing else (no VTIMEZONE: ``vtodo_zones`` says why)."""
         try:
             root = parse(text)
         except MalformedCalendar as error:
             raise InvalidObject(NOT_ICALENDAR, f"The object is not iCalendar: {error}") from None
         master = _master(root)
         try:
-            calendar = Calendar.from_ical(text.removeprefix("\ufeff"))
+            todo = Component.from_ical(master.text())
         except Exception as error:
-            raise InvalidObject(INVALID, _unreadable(root, error)) from None
-        todo = _master_component(calendar)
-        zones = frozenset(line.value for block in root.blocks("VTIMEZONE")
-                          for line in block.lines() if line.name == "TZID")
+            raise InvalidObject(INVALID, _unreadable(master, error)) from None
+        zones: dict[str, Block] = {}
+        for block in root.blocks("VTIMEZONE"):
+            for line in block.lines():
+                if line.name == "TZID":
+                    zones.setdefault(line.value, block)
         return cls(text, root, master, todo, zones, zone_name)
 
     def client_object(self, now: datetime) -> ClientObject:
@@ -262,8 +267,13 @@ class _Source:
                 wall, self.zone)
         if is_zone(zone_name):
             return from_wall_clock(wall, zone_name)
-        if zone_name in self.zones and value.tzinfo is not None:
-            return value.astimezone(UTC)
+        sent = self.zones.get(zone_name)
+        if sent is not None:
+            try:
+                return zone_instant(sent, wall)
+            except ZoneError as error:
+                raise InvalidObject(INVALID, f"{name} is in the time zone {zone_name!r}, but "
+                                    f"{error}") from None
         raise InvalidObject(INVALID, f"{name} is in the time zone {zone_name!r}, which is no "
                             "IANA zone and has no VTIMEZONE in the object: send its VTIMEZONE, "
                             "or name an IANA zone such as Europe/Berlin")
@@ -359,10 +369,10 @@ def _values(what: str) -> Iterator[None]:
                             f"{_short(error)}") from None
 
 
-def _unreadable(root: Block, error: Exception) -> str:
+def _unreadable(todo: Block, error: Exception) -> str:
     """What icalendar could not read, naming the line when it is one line's value: each is
     then read alone (this costs a parse per line, for an object that is refused anyway)."""
-    for line in root.walk():
+    for line in todo.walk():
         if line.name in ("BEGIN", "END"):
             continue
         try:
@@ -399,13 +409,6 @@ def _master(root: Block) -> Block:
         raise InvalidObject(NOT_ICALENDAR, "The object holds VTODOs with different UIDs: "
                             "send one task per object (its overrides share its UID)")
     return masters[0]
-
-
-def _master_component(calendar: Component) -> Component:
-    for component in calendar.subcomponents:
-        if component.name == "VTODO" and "RECURRENCE-ID" not in component:
-            return component
-    raise InvalidObject(NOT_ICALENDAR, "The object holds no VTODO without RECURRENCE-ID")
 
 
 # -- writing --------------------------------------------------------------------------------
