@@ -53,6 +53,7 @@ from ..tasks.representation import TaskFields
 from ..tasks.schedule import is_all_day
 from ..vocabulary import MAX_TAGS, PRIORITIES, TAG_MAX_LENGTH
 from ..web.representation import timestamp
+from .models import UID_MAX_LENGTH
 from .vtodo_lines import Block, Line, MalformedCalendar, fold, parse
 from .vtodo_zones import ZoneError, zone_instant
 from .xml import caldav
@@ -120,6 +121,10 @@ def read_object(data: bytes, *, zone: str = "UTC", now: datetime | None = None
     except UnicodeDecodeError as error:
         raise InvalidObject(NOT_ICALENDAR, f"The object is not UTF-8 text (byte "
                             f"{error.start}): send iCalendar encoded as UTF-8") from None
+    if "\x00" in text:
+        # iCalendar has no NUL, and no database text column keeps one.
+        raise InvalidObject(NOT_ICALENDAR, f"The object holds a NUL character (at "
+                            f"{text.index(chr(0))}): remove it")
     source = _Source.of(text, zone)
     return source.client_object(now or datetime.now(UTC))
 
@@ -167,6 +172,9 @@ class _Source:
         value = self.single("UID")
         if value is None or not str(value).strip():
             raise InvalidObject(INVALID, "The VTODO has no UID: give it one (a UUID, say)")
+        if len(str(value)) > UID_MAX_LENGTH:
+            raise InvalidObject(INVALID, f"The VTODO's UID is {len(str(value))} characters "
+                                f"long: at most {UID_MAX_LENGTH} are kept (a UUID is 36)")
         return str(value)
 
     def _fields(self, now: datetime) -> tuple[dict[str, Any], datetime | None]:
@@ -300,9 +308,11 @@ class _Source:
         return tags
 
     def parent_uid(self) -> str | None:
+        """The first parent named; one longer than any UID kept names no task (and a
+        relation never makes a write fail): none."""
         for relation in self.every("RELATED-TO"):
             if relation.params.get("RELTYPE", "PARENT").upper() == "PARENT":
-                return str(relation)
+                return str(relation) if len(str(relation)) <= UID_MAX_LENGTH else None
         return None
 
     # -- alarms -----------------------------------------------------------------------------
@@ -408,6 +418,11 @@ def _master(root: Block) -> Block:
     if len(uids) > 1:
         raise InvalidObject(NOT_ICALENDAR, "The object holds VTODOs with different UIDs: "
                             "send one task per object (its overrides share its UID)")
+    # icalendar, which reads the master, must see no VTIMEZONE (vtodo_zones says why).
+    if any(line.name == "BEGIN" and line.value.strip().upper() == "VTIMEZONE"
+           for line in masters[0].walk()):
+        raise InvalidObject(NOT_ICALENDAR, "The VTODO holds a VTIMEZONE: send time zones "
+                            "in the VCALENDAR, beside the VTODO")
     return masters[0]
 
 

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from taskservice.caldav.models import UID_MAX_LENGTH
 from taskservice.caldav.vtodo import (
     INVALID,
     MAX_OBJECT_SIZE,
@@ -321,3 +322,21 @@ def test_a_byte_order_mark_is_no_line():
 def test_folded_lines_and_bare_line_feeds_are_read():
     data = calendar("SUMMARY:Buy oat\r\n  milk").replace(b"\r\n", b"\n")
     assert read_object(data).fields["title"] == "Buy oat milk"
+
+
+def test_a_nul_character_is_refused():
+    error = refusal(calendar("X-A:a\x00b"))
+    assert error.precondition == NOT_ICALENDAR
+    assert "NUL" in error.description
+
+
+def test_a_uid_longer_than_kept_is_refused():
+    assert read_object(calendar("UID:" + "u" * UID_MAX_LENGTH)).uid == "u" * UID_MAX_LENGTH
+    error = refusal(calendar("UID:" + "u" * (UID_MAX_LENGTH + 1)))
+    assert error.precondition == INVALID
+    assert "UID" in error.description
+
+
+def test_a_parent_longer_than_any_uid_is_no_parent():
+    assert read_object(calendar("RELATED-TO:" + "p" * UID_MAX_LENGTH)).parent_uid is not None
+    assert read_object(calendar("RELATED-TO:" + "p" * (UID_MAX_LENGTH + 1))).parent_uid is None

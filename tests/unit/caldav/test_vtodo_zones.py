@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from icalendar import Timezone
 
-from taskservice.caldav.vtodo import INVALID, InvalidObject, read_object
+from taskservice.caldav.vtodo import INVALID, NOT_ICALENDAR, InvalidObject, read_object
 from taskservice.caldav.vtodo_lines import parse
 from taskservice.caldav.vtodo_zones import ZoneError, zone_instant
 from taskservice.dates.zones import from_wall_clock
@@ -111,3 +111,13 @@ def test_before_its_first_onset_a_zone_has_the_offset_before_its_earliest_part()
     # DAYLIGHT starts first (02:00, from +0100): before it, +0100 even in June.
     zone = parse(OUTLOOK_ZONE.replace("16010101", "20200101"))
     assert zone_instant(zone, datetime(2010, 6, 1, 12)) == datetime(2010, 6, 1, 11, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("where", [["BEGIN:VALARM", "TRIGGER:PT0S", OUTLOOK_ZONE, "END:VALARM"],
+                                   [OUTLOOK_ZONE]])
+def test_a_vtimezone_inside_the_vtodo_is_refused(where):
+    """icalendar would read it, and keep it for the process, when it parses the VTODO."""
+    with pytest.raises(InvalidObject) as raised:
+        read_object(calendar("DUE;TZID=W. Europe Standard Time:20300115T090000", *where))
+    assert raised.value.precondition == NOT_ICALENDAR
+    assert "VTIMEZONE" in raised.value.description
