@@ -19,6 +19,8 @@ refused with :class:`InvalidObject`, whatever bytes a client sends.
   with ``COUNT`` the occurrences left: so a client's ``COUNT`` is the number of occurrences
   from its ``DUE`` on, that due included. An object served and sent back unchanged thus
   means the same series, and a client's ``DTSTART`` is not an anchor (it is kept as text).
+  A series whose next due counts from the completion is served with
+  ``X-TASKSERVICE-RECURRENCE-FROM:completion`` beside its RRULE, and read back as such.
 - ``VALARM`` (any ``ACTION``): a ``TRIGGER`` duration ``RELATED=END`` is an offset reminder;
   a ``VALUE=DATE-TIME`` trigger an absolute one. A duration relative to the start (RFC 5545's
   default) is moved to the due by ``DTSTART - DUE`` when both are of one kind, is an absolute
@@ -50,7 +52,7 @@ from icalendar import Alarm, Calendar, Component, Timezone, Todo
 
 from ..dates.zones import Moment, from_wall_clock, is_zone, zone
 from ..tasks.representation import TaskFields
-from ..tasks.schedule import is_all_day
+from ..tasks.schedule import COMPLETION, is_all_day
 from ..vocabulary import MAX_TAGS, PRIORITIES, TAG_MAX_LENGTH
 from ..web.representation import timestamp
 from .models import UID_MAX_LENGTH
@@ -66,6 +68,11 @@ UNSUPPORTED = caldav("supported-calendar-component")
 NOT_ICALENDAR = caldav("valid-calendar-data")
 INVALID = caldav("valid-calendar-object-resource")
 TOO_LARGE = caldav("max-resource-size")
+
+# iCalendar has no "the next due counts from the completion": the service says so in its
+# own property, which clients keep as they keep every X- property, so that an object served
+# and sent back unchanged does not turn such a series into one from the due.
+RECURRENCE_FROM = "X-TASKSERVICE-RECURRENCE-FROM"
 
 # The components an object may hold beside its VTODOs; any other (VEVENT, VJOURNAL, ...)
 # is not a task. X- components are a client's own, kept like its X- properties.
@@ -287,12 +294,16 @@ class _Source:
                             "or name an IANA zone such as Europe/Berlin")
 
     def recurrence(self) -> dict[str, str] | None:
-        """The ``RRULE``'s text as sent (icalendar would reorder its parts)."""
+        """The ``RRULE``'s text as sent (icalendar would reorder its parts), from the due
+        unless the object says (``RECURRENCE_FROM``) the service served it from completion."""
         rules = [line.value for line in self.master.lines() if line.name == "RRULE"]
         if len(rules) > 1:
             raise InvalidObject(INVALID, f"The VTODO has {len(rules)} RRULE properties: a task "
                                 "follows one rule")
-        return {"rule": rules[0], "from": "due"} if rules else None
+        if not rules:
+            return None
+        follows = self.text_of(RECURRENCE_FROM).strip().lower()
+        return {"rule": rules[0], "from": COMPLETION if follows == COMPLETION else "due"}
 
     def tags(self) -> list[str]:
         tags = _distinct(str(category) for line in self.every("CATEGORIES")
@@ -439,10 +450,11 @@ _GROUPS: Mapping[str, tuple[str, ...]] = {
     "description": ("DESCRIPTION",),
     "done": ("STATUS", "COMPLETED", "PERCENT-COMPLETE"),
     "priority": ("PRIORITY",),
-    "due": ("DUE",),
+    # A DURATION beside a DUE is not iCalendar: a client's goes when a due is written.
+    "due": ("DUE", "DURATION"),
     "tags": ("CATEGORIES",),
     "parent": ("RELATED-TO",),
-    "recurrence": ("RRULE", "DTSTART"),
+    "recurrence": ("RRULE", "DTSTART", RECURRENCE_FROM),
     "stamps": ("CREATED", "LAST-MODIFIED", "DTSTAMP", "SEQUENCE"),
 }
 _GROUP_OF = {name: group for group, names in _GROUPS.items() for name in names}
@@ -597,6 +609,8 @@ def _written(task: TaskFields, parent_uid: str | None) -> dict[str, list[Line | 
     if rule is not None and due is not None:
         start = Todo()
         start.add("DTSTART", due)
+        if task.recurrence_from == COMPLETION:
+            start.add(RECURRENCE_FROM, COMPLETION)
         written["recurrence"] = [*_items(start), Line(fold(f"RRULE:{rule}"))]
     return written
 

@@ -103,6 +103,7 @@ def tasks(draw: st.DrawFn) -> FakeTask:
         time_zone=draw(ZONES), reminders=reminders,
         tags=draw(st.lists(TEXT.filter(bool), max_size=4, unique=True)),
         recurrence_rule=draw(st.none() | st.just("FREQ=DAILY;COUNT=9")) if due else None,
+        recurrence_from=draw(st.sampled_from(["due", "completion"])),
         recurrence_index=draw(st.integers(0, 20)),
     )
 

@@ -145,6 +145,12 @@ def test_an_rrule_is_passed_through_as_sent_from_the_due():
     assert read["recurrence"] == {"rule": "count=3;FREQ=daily", "from": "due"}
 
 
+def test_the_service_s_mark_of_a_series_from_completion_is_read():
+    read = fields("DUE:20300115T090000Z", "RRULE:FREQ=DAILY",
+                  "X-TASKSERVICE-RECURRENCE-FROM:completion")
+    assert read["recurrence"] == {"rule": "FREQ=DAILY", "from": "completion"}
+
+
 def test_two_rrules_are_refused():
     error = refusal(calendar("DUE:20300115T090000Z", "RRULE:FREQ=DAILY", "RRULE:FREQ=WEEKLY"))
     assert error.precondition == INVALID

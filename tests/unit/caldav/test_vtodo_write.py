@@ -151,6 +151,8 @@ def test_a_long_title_is_folded_and_escaped():
     FakeTask(due_at=DUE, time_zone="Europe/Paris", recurrence_rule="FREQ=WEEKLY;BYDAY=TU",
              recurrence_from="due"),
     FakeTask(due_at=DUE, recurrence_rule="FREQ=DAILY;INTERVAL=2", recurrence_from="due"),
+    FakeTask(due_at=DUE, recurrence_rule="FREQ=DAILY;INTERVAL=3",
+             recurrence_from="completion"),
 ])
 def test_what_is_served_reads_back_as_the_task(task):
     read = read_object(served(task, parent_uid="mother").encode(),
@@ -170,7 +172,7 @@ def test_what_is_served_reads_back_as_the_task(task):
     if task.due_at is not None and task.due_date is None and task.time_zone != "UTC":
         assert fields["time_zone"] == task.time_zone
     expected = None if task.recurrence_rule is None else {"rule": task.recurrence_rule,
-                                                          "from": "due"}
+                                                          "from": task.recurrence_from}
     assert fields["recurrence"] == expected
 
 
@@ -314,3 +316,19 @@ def test_overrides_and_other_components_are_kept():
 def test_a_stored_object_that_can_no_longer_be_read_is_written_anew():
     text = served(FakeTask(title="Kept"), b"not a calendar")
     assert read_object(text.encode()).fields["title"] == "Kept"
+
+
+def test_a_series_from_completion_says_so_and_one_from_the_due_does_not():
+    task = FakeTask(due_at=DUE, recurrence_rule="FREQ=DAILY", recurrence_from="completion")
+    assert "X-TASKSERVICE-RECURRENCE-FROM:completion" in todo_lines(served(task))
+    stored = served(task).encode()
+    by_due = FakeTask(due_at=DUE, recurrence_rule="FREQ=DAILY", recurrence_from="due")
+    assert "X-TASKSERVICE-RECURRENCE-FROM" not in names(served(by_due, stored))
+
+
+def test_a_client_s_duration_goes_when_a_due_is_written():
+    stored = calendar("DTSTART:20300110T080000Z", "DURATION:PT1H")
+    assert "DURATION:PT1H" in todo_lines(served(FakeTask(title="Renamed"), stored))
+    lines = todo_lines(served(FakeTask(due_at=DUE), stored))
+    assert "DURATION" not in names(served(FakeTask(due_at=DUE), stored))
+    assert "DUE:20300115T080000Z" in lines
