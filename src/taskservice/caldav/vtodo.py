@@ -429,12 +429,20 @@ def _master(root: Block) -> Block:
     if len(uids) > 1:
         raise InvalidObject(NOT_ICALENDAR, "The object holds VTODOs with different UIDs: "
                             "send one task per object (its overrides share its UID)")
-    # icalendar, which reads the master, must see no VTIMEZONE (vtodo_zones says why).
-    if any(line.name == "BEGIN" and line.value.strip().upper() == "VTIMEZONE"
-           for line in masters[0].walk()):
-        raise InvalidObject(NOT_ICALENDAR, "The VTODO holds a VTIMEZONE: send time zones "
-                            "in the VCALENDAR, beside the VTODO")
+    _check_inside(masters[0])
     return masters[0]
+
+
+def _check_inside(todo: Block) -> None:
+    """A VTODO holds VALARMs, and a client's X- components; nothing else, at any depth (a
+    VTIMEZONE in it, for one, icalendar would read and keep: ``vtodo_zones`` says why)."""
+    for line in todo.walk():
+        inner = line.value.strip().upper()
+        if (line is not todo.begin and line.name == "BEGIN" and inner != "VALARM"
+                and not inner.startswith("X-")):
+            where = "in the VCALENDAR, beside the VTODO" if inner == "VTIMEZONE" else (
+                "in an object of its own")
+            raise InvalidObject(NOT_ICALENDAR, f"The VTODO holds a {inner}: send it {where}")
 
 
 # -- writing --------------------------------------------------------------------------------
@@ -464,16 +472,16 @@ _UNREADABLE = object()
 
 
 def calendar_text(task: TaskFields, uid: str, stored: str | None, stored_fresh: bool,
-                  parent_uid: str | None, *, pending_parent: bool = False) -> str:
+                  parent_uid: str | None) -> str:
     """The object a ``GET`` serves for ``task``.
 
     ``stored``: the client's text, if one sent the task; ``stored_fresh``: whether it
     describes the task's current version (it is then served byte for byte). Otherwise it is
     served with the mapped properties that no longer say what the task says rewritten and
     every other line as sent; without one, a new VCALENDAR (VERSION, PRODID, the VTODO and
-    the VTIMEZONE its times name). ``parent_uid``: the UID of the task's parent, if any;
-    ``pending_parent``: the client's parent ``RELATED-TO`` names a task that is not (yet)
-    its parent (contract: "relations never make a write fail"): it is kept as written.
+    the VTIMEZONE its times name). ``parent_uid``: the UID of the task's parent, or the one
+    a client's ``RELATED-TO`` waits for (contract: "relations never make a write fail"), or
+    None: a client's parent ``RELATED-TO`` then goes.
     """
     if stored is not None and stored_fresh:
         return stored
@@ -483,7 +491,7 @@ def calendar_text(task: TaskFields, uid: str, stored: str | None, stored_fresh: 
         same: frozenset[str] = frozenset()
     else:
         root, master = source.root, source.master
-        same = _unchanged(source, task, parent_uid, pending_parent)
+        same = _unchanged(source, task, parent_uid)
     written = _written(task, parent_uid)
     recurring = task.recurrence_rule is not None
     lines: list[Line | Block] = [line for line in master.lines()
@@ -529,8 +537,7 @@ def _rewritten(line: Line, same: frozenset[str], recurring: bool) -> bool:
     return True
 
 
-def _unchanged(source: _Source, task: TaskFields, parent_uid: str | None,
-               pending_parent: bool) -> frozenset[str]:
+def _unchanged(source: _Source, task: TaskFields, parent_uid: str | None) -> frozenset[str]:
     """The groups of the client's object that still say what the task says."""
     now = datetime.now(UTC)
 
@@ -548,10 +555,8 @@ def _unchanged(source: _Source, task: TaskFields, parent_uid: str | None,
         "parent": source.parent_uid,
     }
     values = _task_values(task, parent_uid)
-    same = {group for group, read in readers.items() if _safely(read) == values[group]}
-    if pending_parent and parent_uid is None:
-        same.add("parent")
-    return frozenset(same)
+    return frozenset(group for group, read in readers.items()
+                     if _safely(read) == values[group])
 
 
 def _safely(read: Callable[[], Any]) -> Any:

@@ -297,6 +297,14 @@ def test_two_tasks_in_one_object_are_refused():
     assert refusal(calendar(overrides=same_uid)).precondition == NOT_ICALENDAR
 
 
+@pytest.mark.parametrize("inner", ["VTODO", "VEVENT", "STANDARD"])
+def test_a_component_inside_the_vtodo_is_refused_but_a_client_s_own(inner):
+    error = refusal(calendar(f"BEGIN:{inner}", "UID:inner", "SUMMARY:inner", f"END:{inner}"))
+    assert error.precondition == NOT_ICALENDAR
+    assert inner in error.description
+    assert read_object(calendar("BEGIN:X-MINE", "X-A:1", "END:X-MINE")).uid == "task-1"
+
+
 def test_an_override_with_another_uid_is_refused():
     other = "BEGIN:VTODO\r\nUID:task-2\r\nRECURRENCE-ID:20300101T000000Z\r\nEND:VTODO"
     assert refusal(calendar(overrides=other)).precondition == NOT_ICALENDAR

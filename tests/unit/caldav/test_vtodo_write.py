@@ -18,10 +18,9 @@ from .vtodo_support import FakeTask, calendar
 DUE = datetime(2030, 1, 15, 8, tzinfo=UTC)  # 09:00 in Paris
 
 
-def served(task: FakeTask, stored: bytes | None = None, parent_uid: str | None = None,
-           **kwargs) -> str:
+def served(task: FakeTask, stored: bytes | None = None, parent_uid: str | None = None) -> str:
     text = None if stored is None else stored.decode()
-    return calendar_text(task, "task-1", text, False, parent_uid, **kwargs)
+    return calendar_text(task, "task-1", text, False, parent_uid)
 
 
 def todo_lines(text: str) -> list[str]:
@@ -279,9 +278,9 @@ def test_other_related_to_are_kept_and_the_parent_is_rewritten():
     assert "RELATED-TO:old-mother" not in lines
 
 
-def test_a_waiting_parent_link_is_kept_and_a_removed_one_goes():
+def test_a_waiting_parent_link_is_kept_as_sent_and_a_removed_one_goes():
     stored = calendar("RELATED-TO:not-yet")
-    assert "RELATED-TO:not-yet" in todo_lines(served(FakeTask(), stored, pending_parent=True))
+    assert "RELATED-TO:not-yet" in todo_lines(served(FakeTask(), stored, parent_uid="not-yet"))
     assert "RELATED-TO" not in names(served(FakeTask(), stored))
 
 
