@@ -5,10 +5,19 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from taskservice.caldav.vtodo import ClientObject, InvalidObject, calendar_text, read_object
+from taskservice.caldav.vtodo import (
+    MAX_OBJECT_SIZE,
+    NOT_ICALENDAR,
+    ClientObject,
+    InvalidObject,
+    calendar_text,
+    read_object,
+)
+from taskservice.caldav.vtodo_lines import MAX_DEPTH
 from taskservice.web.representation import timestamp
 
 from .vtodo_support import FakeTask, calendar
@@ -71,12 +80,20 @@ def test_a_soup_of_properties_is_read_or_refused_and_what_is_read_can_be_served(
 
 
 @settings(max_examples=100, deadline=None)
-@given(st.integers(min_value=1, max_value=8000), st.sampled_from(["VTODO", "X-DEEP", "VALARM"]))
+@given(st.integers(min_value=1, max_value=2000), st.sampled_from(["VTODO", "X-DEEP", "VALARM"]))
 def test_deep_nesting_is_refused_as_not_icalendar(depth, name):
+    """Within 64 KiB, as deep as 2,000 components: refused before any parser recurses."""
     nested = "".join(f"BEGIN:{name}\r\n" for _ in range(depth))
     nested += "".join(f"END:{name}\r\n" for _ in range(depth))
     data = f"BEGIN:VCALENDAR\r\n{nested}END:VCALENDAR\r\n".encode()
-    read_or_refuse(data)
+    assert len(data) <= MAX_OBJECT_SIZE
+    if depth >= MAX_DEPTH:
+        with pytest.raises(InvalidObject) as raised:
+            read_object(data)
+        assert raised.value.precondition == NOT_ICALENDAR
+        assert "nested" in raised.value.description
+    else:
+        read_or_refuse(data)
 
 
 ZONES = st.sampled_from(["UTC", "Europe/Paris", "Pacific/Kiritimati", "America/St_Johns",
