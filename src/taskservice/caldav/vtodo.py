@@ -26,9 +26,10 @@ refused with :class:`InvalidObject`, whatever bytes a client sends.
   default) is moved to the due by ``DTSTART - DUE`` when both are of one kind, is an absolute
   reminder when there is a timed ``DTSTART`` and no due, and is read as relative to the due
   when there is no ``DTSTART`` (clients that write no start mean the due). A trigger none of
-  these reads (a relative one without due or start, a date start with a timed due) is kept
-  as text only. Two alarms that come at the same moment (a sound and a banner) are one
-  reminder.
+  these reads (a relative one without due or start, a date start with a timed due), and an
+  ``ACTION:NONE`` alarm (RFC 9074: one that does nothing, such as Apple's default alarm
+  placeholder), are kept as text only. Two alarms that come at the same moment (a sound
+  and a banner) are one reminder.
 - ``CATEGORIES``: every line, merged, duplicates removed, in their order.
 - ``RELATED-TO`` with ``RELTYPE=PARENT`` or without ``RELTYPE``: the parent's UID.
 - Overrides (VTODOs with the master's UID and a ``RECURRENCE-ID``) are kept as text and
@@ -340,7 +341,8 @@ def _reminder(alarm: Component, due: Moment | None, start: Moment | None
               ) -> dict[str, Any] | None:
     """The reminder an alarm is (see the module's docstring), or None."""
     trigger = alarm.get("TRIGGER")
-    if trigger is None or isinstance(trigger, list):
+    if trigger is None or isinstance(trigger, list) or str(alarm.get("ACTION", "")).upper() == (
+            "NONE"):
         return None
     value = trigger.dt
     if isinstance(value, datetime):

@@ -228,6 +228,12 @@ def test_an_all_day_due_s_alarm_is_wall_clock_from_midnight():
     assert read["reminders"] == [{"offset": 32400}]
 
 
+def test_an_alarm_that_does_nothing_is_no_reminder():
+    apple = ["BEGIN:VALARM", "ACTION:NONE", "TRIGGER;VALUE=DATE-TIME:19760401T005545Z",
+             "X-APPLE-DEFAULT-ALARM:TRUE", "END:VALARM"]
+    assert fields("DUE:20300115T090000Z", *apple)["reminders"] == []
+
+
 def test_two_alarms_at_one_moment_are_one_reminder():
     read = fields("DUE:20300115T090000Z", *alarm("TRIGGER;RELATED=END:-PT15M"),
                   *alarm("TRIGGER;RELATED=END:-PT15M"))
