@@ -47,6 +47,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from functools import partial
 from typing import Any
 
 from icalendar import Alarm, Calendar, Component, Timezone, Todo
@@ -664,27 +665,33 @@ def served_rule(task: TaskFields) -> str | None:
 
 
 def _alarms(master: Block, source: _Source | None, task: TaskFields) -> list[Block]:
-    """The master's components: those that are no reminder as sent, then one VALARM per
-    reminder of the task, the client's own (with its extra properties) while its trigger
-    still is that reminder, else one written."""
+    """The master's components: those that are no reminder, as sent, then one VALARM per
+    reminder of the task: the client's own (with its extra properties) while its trigger is
+    that reminder, else one written. A client's alarm is read against the due and DTSTART
+    the object is served with, so the object served says exactly the task's reminders (an
+    alarm that would now say another reminder goes)."""
     stored = list(master.blocks("VALARM"))
-    readings = [] if source is None else _safely(source.alarm_reminders)
-    if not isinstance(readings, list) or len(readings) != len(stored):
-        readings = [None] * len(stored)
-    mapped = {id(block) for block, reading in zip(stored, readings, strict=True)
-              if reading is not None}
-    unused = [(block, reading) for block, reading in zip(stored, readings, strict=True)
-              if reading is not None]
-    kept = [block for block in master.blocks() if id(block) not in mapped]
-    alarms: list[Block] = []
+    readings: list[Any] = [None] * len(stored)
+    if source is not None:
+        due = _due_value(task)
+        start = due if task.recurrence_rule is not None else _safely(
+            lambda: source.moment("DTSTART"))
+        alarms = [alarm for alarm in source.todo.subcomponents if alarm.name == "VALARM"]
+        if len(alarms) == len(stored) and start is not _UNREADABLE:
+            readings = [_safely(partial(_reminder, alarm, due, start)) for alarm in alarms]
+    mapped = [(block, reading) for block, reading in zip(stored, readings, strict=True)
+              if isinstance(reading, dict)]
+    kept = [block for block in master.blocks()
+            if not any(block is other for other, _ in mapped)]
+    served: list[Block] = []
     for reminder in task.reminders:
-        match = next((pair for pair in unused if pair[1] == reminder), None)
+        match = next((pair for pair in mapped if pair[1] == reminder), None)
         if match is None:
-            alarms.append(_written_alarm(reminder, task.title))
+            served.append(_written_alarm(reminder, task.title))
         else:
-            unused.remove(match)
-            alarms.append(match[0])
-    return [*kept, *alarms]
+            mapped.remove(match)
+            served.append(match[0])
+    return [*kept, *served]
 
 
 def _written_alarm(reminder: Mapping[str, Any], title: str) -> Block:

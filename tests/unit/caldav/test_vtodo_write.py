@@ -331,3 +331,28 @@ def test_a_client_s_duration_goes_when_a_due_is_written():
     lines = todo_lines(served(FakeTask(due_at=DUE), stored))
     assert "DURATION" not in names(served(FakeTask(due_at=DUE), stored))
     assert "DUE:20300115T080000Z" in lines
+
+
+def test_an_alarm_is_read_against_the_dtstart_and_due_it_is_served_with():
+    # Relative to the start, 08:00: 75 minutes before the due. Rolled forward, the series
+    # starts at its new due, where "15 minutes before the start" is another reminder.
+    stored = calendar("DTSTART:20300115T080000Z", "DUE:20300115T093000Z", "RRULE:FREQ=DAILY",
+                      "BEGIN:VALARM", "ACTION:DISPLAY", "TRIGGER:-PT15M", "X-MINE:1",
+                      "END:VALARM")
+    assert read_object(stored).fields["reminders"] == [{"offset": -6300}]
+    rolled = FakeTask(due_at=datetime(2030, 1, 16, 9, 30, tzinfo=UTC),
+                      recurrence_rule="FREQ=DAILY", recurrence_from="due",
+                      reminders=[{"offset": -6300}])
+    text = served(rolled, stored)
+    assert "X-MINE:1" not in todo_lines(text)
+    assert read_object(text.encode()).fields["reminders"] == [{"offset": -6300}]
+
+
+def test_an_alarm_that_a_new_due_would_make_a_reminder_goes():
+    stored = calendar("BEGIN:VALARM", "ACTION:DISPLAY", "TRIGGER;RELATED=END:-PT15M",
+                      "END:VALARM")
+    assert read_object(stored).fields["reminders"] == []
+    assert "BEGIN:VALARM" in served(FakeTask(title="Renamed"), stored)
+    text = served(FakeTask(due_at=DUE), stored)
+    assert "BEGIN:VALARM" not in text
+    assert read_object(text.encode()).fields["reminders"] == []
