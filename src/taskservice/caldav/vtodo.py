@@ -47,7 +47,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from functools import partial
+from functools import lru_cache, partial
 from typing import Any
 
 from icalendar import Alarm, Calendar, Component, Timezone, Todo
@@ -718,21 +718,24 @@ def _add_zone(root: Block, master: Block, task: TaskFields) -> None:
     if any(line.name == "TZID" and line.value == task.time_zone
            for block in root.blocks("VTIMEZONE") for line in block.lines()):
         return
-    block = _vtimezone(task.time_zone, due.date())
-    if block is not None:
-        root.items.insert(root.items.index(master), block)
+    text = _vtimezone(task.time_zone, due.year)
+    if text is not None:
+        root.items.insert(root.items.index(master), parse(text))
 
 
-def _vtimezone(zone_name: str, around: date) -> Block | None:
-    """The zone's VTIMEZONE over the years around ``around``; None when icalendar cannot
-    describe it (the TZID is then an IANA name, which clients look up themselves)."""
-    first = date(max(1, around.year - _ZONE_YEARS_BEFORE), 1, 1)
-    last = date(min(9999, around.year + _ZONE_YEARS_AFTER), 1, 1)
+@lru_cache(maxsize=1024)
+def _vtimezone(zone_name: str, year: int) -> str | None:
+    """The zone's VTIMEZONE over the years around ``year``; None when icalendar cannot
+    describe it (the TZID is then an IANA name, which clients look up themselves). Kept:
+    it costs more than the rest of an object, and a collection's tasks share a few."""
+    first = date(max(1, year - _ZONE_YEARS_BEFORE), 1, 1)
+    last = date(min(9999, year + _ZONE_YEARS_AFTER), 1, 1)
     try:
-        return parse(Timezone.from_tzid(zone_name, first_date=first,
-                                        last_date=last).to_ical().decode())
+        written: bytes = Timezone.from_tzid(zone_name, first_date=first,
+                                            last_date=last).to_ical()
     except Exception:
         return None
+    return written.decode()
 
 
 def _items(component: Component) -> list[Line | Block]:
