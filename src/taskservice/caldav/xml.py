@@ -49,7 +49,9 @@ def parse(body: bytes) -> Element | None:
     try:
         root: Element = fromstring(body, forbid_dtd=True, forbid_entities=True,
                                    forbid_external=True)
-    except (ParseError, DefusedXmlException, ValueError) as error:
+    # LookupError: expat hands an encoding it does not know to Python's codecs, and an
+    # ``encoding="bogus"`` (or "rot13", "hex": no text encodings) in the declaration is none.
+    except (ParseError, DefusedXmlException, ValueError, LookupError) as error:
         raise MalformedXML(f"The body is not well-formed XML without a DTD: {error}") from None
     return root
 
