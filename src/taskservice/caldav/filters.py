@@ -1,7 +1,8 @@
 """A ``calendar-query``'s ``CALDAV:filter`` (RFC 4791 9.7) read into a ``TodoFilter``.
 
 Only what a task can be asked is understood: the VTODO component, a ``time-range`` on it,
-and ``prop-filter``s on ``COMPLETED`` and ``STATUS`` (contract section 16). A filter on
+and ``prop-filter``s on ``COMPLETED`` and ``STATUS`` (contract section 16), and on ``UID``
+(how the ``caldav`` library and GNOME Errands find one object). A filter on
 another component (VEVENT...) matches nothing, as no such component is kept; a filter the
 service cannot evaluate is a 403 ``CALDAV:supported-filter`` rather than a wrong answer.
 """
@@ -16,7 +17,7 @@ from .query import TextMatch, TimeRange, TodoFilter, UnsupportedCollation
 from .xml import caldav
 
 # What a filter on these properties asks of a task.
-COMPLETED, STATUS = "COMPLETED", "STATUS"
+COMPLETED, STATUS, UID = "COMPLETED", "STATUS", "UID"
 UTC_FORMAT = "%Y%m%dT%H%M%SZ"
 
 
@@ -42,7 +43,7 @@ def _todo_filter(todo: Element) -> TodoFilter | None:
     if todo.find(caldav("comp-filter")) is not None:
         raise dav_error(403, caldav("supported-filter"),
                         "Filters on a VTODO's components (VALARM) are not supported")
-    completed = status_defined = status = None
+    completed = status_defined = status = uid = None
     for prop in todo.findall(caldav("prop-filter")):
         name = prop.get("name", "").upper()
         defined = prop.find(caldav("is-not-defined")) is None
@@ -50,12 +51,18 @@ def _todo_filter(todo: Element) -> TodoFilter | None:
             completed = defined
         elif name == STATUS:
             status_defined, status = defined, _text_match(prop) if defined else None
+        elif name == UID and defined and prop.find(caldav("text-match")) is not None:
+            uid = _text_match(prop)
+        elif name == UID and defined:
+            continue  # every task has a UID
+        elif name == UID:
+            return None
         else:
             raise dav_error(403, caldav("supported-filter"),
-                            f"prop-filter on {name or '?'}: only COMPLETED (defined or not) "
-                            "and STATUS are supported")
+                            f"prop-filter on {name or '?'}: only COMPLETED (defined or not), "
+                            "STATUS and UID are supported")
     return TodoFilter(completed, status_defined if status is None else None, status,
-                      _time_range(todo.find(caldav("time-range"))))
+                      _time_range(todo.find(caldav("time-range"))), uid)
 
 
 def _text_match(prop: Element) -> TextMatch | None:

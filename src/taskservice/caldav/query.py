@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, and_, false, or_, true
+from sqlalchemy import ColumnElement, Row, and_, false, func, or_, select, true
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from ..accounts.security import Identity
@@ -36,7 +36,9 @@ from ..dates.series import following
 from ..dates.zones import instant
 from ..tasks.models import Task
 from ..tasks.schedule import Schedule
-from .collections import Collection, collection_rows
+from .collections import Collection, collection_rows, resource_uid
+from .models import CalendarObject
+from .names import task_id_of
 
 ASCII_CASEMAP = "i;ascii-casemap"
 OCTET = "i;octet"
@@ -93,6 +95,9 @@ class TodoFilter:
     status_defined: bool | None = None
     status: TextMatch | None = None
     time_range: TimeRange | None = None
+    # A ``text-match`` on ``UID``: how clients look one object up (the caldav library,
+    # GNOME Errands before every change).
+    uid: TextMatch | None = None
 
 
 def _completed_condition(defined: bool) -> ColumnElement[bool]:
@@ -161,7 +166,33 @@ def filter_conditions(todo: TodoFilter) -> list[ColumnElement[bool]]:
         conditions.append(_status_condition(todo.status))
     if todo.time_range is not None:
         conditions.append(_time_range_condition(todo.time_range))
+    if todo.uid is not None:
+        conditions.extend(_uid_candidates(todo.uid))
     return conditions
+
+
+# The characters of a UID the service makes (names.derived_uid).
+DERIVED_UID_CHARACTERS = frozenset("0123456789abcdef-")
+
+
+def _uid_candidates(match: TextMatch) -> list[ColumnElement[bool]]:
+    """The tasks whose UID may hold the text, in SQL: a client's UID containing it, or the
+    one task whose derived UID it is (a negated match, or a piece of a derived UID, is
+    left to the check of each row). The match itself is checked per row
+    (:func:`calendar_query`): this only spares reading the others."""
+    if match.negate:
+        return []
+    text = match.text
+    sent = CalendarObject.uid
+    contains = (func.upper(sent).contains(text.upper(), autoescape=True)
+                if match.collation == ASCII_CASEMAP else sent.contains(text, autoescape=True))
+    by_client = Task.id.in_(select(CalendarObject.task_id).where(contains))
+    derived = task_id_of(text.lower() if match.collation == ASCII_CASEMAP else text)
+    if derived is not None:
+        return [or_(by_client, Task.id == derived)]
+    if set(text.lower()) <= DERIVED_UID_CHARACTERS:
+        return []
+    return [by_client]
 
 
 def _occurs_in(row: Any, period: TimeRange) -> bool:
@@ -189,7 +220,11 @@ def calendar_query(session: Session, viewer: Identity, collection: Collection,
                    todo: TodoFilter) -> Iterator[Row[Any]]:
     """The rows of ``collection`` (as :func:`collections.collection_rows`) whose VTODO
     matches ``todo``, streamed by task id."""
-    rows = collection_rows(session, viewer, collection, *filter_conditions(todo))
+    rows: Iterator[Row[Any]] = collection_rows(session, viewer, collection,
+                                                *filter_conditions(todo))
+    if todo.uid is not None:
+        uid = todo.uid
+        rows = (row for row in rows if uid.matches(resource_uid(row)))
     if todo.time_range is None:
         return rows
     period = todo.time_range

@@ -8,8 +8,9 @@ checked here: the object's structure, its components, its UID, values that are n
 (``PRIORITY:x``), zones, categories (section 16's precisions). Any input is either read or
 refused with :class:`InvalidObject`, whatever bytes a client sends.
 
-- done: ``STATUS:COMPLETED`` or ``CANCELLED``, a ``COMPLETED``, or ``PERCENT-COMPLETE:100``
-  (clients disagree on which they send). ``COMPLETED`` in the past is ``completed_at``.
+- done: ``STATUS:COMPLETED`` or ``CANCELLED``; with no ``STATUS``, a ``COMPLETED`` or
+  ``PERCENT-COMPLETE:100`` (clients disagree on which they send, but one that sends a
+  ``STATUS`` means it). ``COMPLETED`` in the past is ``completed_at``.
 - ``PRIORITY``: 1 urgent, 2-4 high, 0, 5 and none normal, 6-9 low.
 - ``DUE``: a date is ``due_date``; a time with an IANA ``TZID`` is ``due_at`` and sets
   ``time_zone``; a UTC time, a time read through a sent VTIMEZONE (Outlook's "W. Europe
@@ -231,10 +232,15 @@ class _Source:
         return title
 
     def done(self) -> bool:
-        status = self.text_of("STATUS").upper()
+        """A ``STATUS`` decides; without one, a ``COMPLETED`` or ``PERCENT-COMPLETE:100``
+        does. (The contract's "any of the three" cannot be: the caldav library reopens a
+        task with ``STATUS:NEEDS-ACTION`` and keeps its ``PERCENT-COMPLETE:100``.)"""
+        status = self.text_of("STATUS").strip().upper()
+        if status:
+            return status in _DONE_STATUSES
         percent = self.single("PERCENT-COMPLETE")
-        return (status in _DONE_STATUSES or self.single("COMPLETED") is not None
-                or (percent is not None and int(percent) >= 100))
+        return self.single("COMPLETED") is not None or (percent is not None
+                                                        and int(percent) >= 100)
 
     def completed_at(self, now: datetime) -> datetime | None:
         """A ``COMPLETED`` time in the past; a date, or a time to come, is no moment."""
