@@ -664,6 +664,19 @@ def served_rule(task: TaskFields) -> str | None:
     return _COUNT.sub(left, rule, count=1)
 
 
+def unserved(fields: dict[str, Any], task: TaskFields) -> dict[str, Any]:
+    """A client's ``fields`` for ``task`` with the rule the service served (``COUNT`` the
+    occurrences left) given back as the task's own, when the due is the task's too: an
+    object sent back as served then changes nothing (no new ``start``, no new version).
+    With another due, the client's rule stands: its ``COUNT`` counts from that due."""
+    recurrence = fields.get("recurrence")
+    served = {"rule": served_rule(task), "from": task.recurrence_from}
+    same_due = all(fields.get(name) == value for name, value in _due_fields(task).items())
+    if recurrence is None or recurrence != served or not same_due:
+        return fields
+    return {**fields, "recurrence": {"rule": task.recurrence_rule, "from": task.recurrence_from}}
+
+
 def _alarms(master: Block, source: _Source | None, task: TaskFields) -> list[Block]:
     """The master's components: those that are no reminder, as sent, then one VALARM per
     reminder of the task: the client's own (with its extra properties) while its trigger is
