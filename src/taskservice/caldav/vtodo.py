@@ -36,8 +36,11 @@ refused with :class:`InvalidObject`, whatever bytes a client sends.
   change no field.
 
 Writing (:func:`calendar_text`) serves a client's own text while it describes the task
-(``stored_fresh``), rewrites only the mapped properties of it once the task changed, and
-writes a new object for a task no client sent (``vtodo_lines`` keeps every other line).
+(``stored_fresh``), rewrites only the mapped properties of it once the task changed (those
+that still say what the task says stay as sent), and writes a new object for a task no
+client sent. ``vtodo_lines`` keeps every other line as sent; ``vtodo_zones`` reads a
+client's VTIMEZONE (icalendar never sees one). :func:`unserved` maps a rule sent back as
+served (``COUNT`` the occurrences left) to the task's own.
 """
 
 from __future__ import annotations
