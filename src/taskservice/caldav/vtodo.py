@@ -37,8 +37,11 @@ refused with :class:`InvalidObject`, whatever bytes a client sends.
   change no field.
 
 Writing (:func:`calendar_text`) serves a client's own text while it describes the task
-(``stored_fresh``), rewrites only the mapped properties of it once the task changed, and
-writes a new object for a task no client sent (``vtodo_lines`` keeps every other line).
+(``stored_fresh``), rewrites only the mapped properties of it once the task changed (those
+that still say what the task says stay as sent), and writes a new object for a task no
+client sent. ``vtodo_lines`` keeps every other line as sent; ``vtodo_zones`` reads a
+client's VTIMEZONE (icalendar never sees one). :func:`unserved` maps a rule sent back as
+served (``COUNT`` the occurrences left) to the task's own.
 """
 
 from __future__ import annotations
@@ -668,6 +671,19 @@ def served_rule(task: TaskFields) -> str | None:
         return f"{found.group(1)}{found.group(2)}{remaining}"
 
     return _COUNT.sub(left, rule, count=1)
+
+
+def unserved(fields: dict[str, Any], task: TaskFields) -> dict[str, Any]:
+    """A client's ``fields`` for ``task`` with the rule the service served (``COUNT`` the
+    occurrences left) given back as the task's own, when the due is the task's too: an
+    object sent back as served then changes nothing (no new ``start``, no new version).
+    With another due, the client's rule stands: its ``COUNT`` counts from that due."""
+    recurrence = fields.get("recurrence")
+    served = {"rule": served_rule(task), "from": task.recurrence_from}
+    same_due = all(fields.get(name) == value for name, value in _due_fields(task).items())
+    if recurrence is None or recurrence != served or not same_due:
+        return fields
+    return {**fields, "recurrence": {"rule": task.recurrence_rule, "from": task.recurrence_from}}
 
 
 def _alarms(master: Block, source: _Source | None, task: TaskFields) -> list[Block]:

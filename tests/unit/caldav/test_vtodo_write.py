@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime
 import pytest
 from icalendar import Calendar
 
-from taskservice.caldav.vtodo import PRODID, calendar_text, read_object, served_rule
+from taskservice.caldav.vtodo import PRODID, calendar_text, read_object, served_rule, unserved
 from taskservice.vocabulary import PRIORITY_RANK
 
 from .test_vtodo_read import OUTLOOK_ZONE
@@ -356,3 +356,23 @@ def test_an_alarm_that_a_new_due_would_make_a_reminder_goes():
     text = served(FakeTask(due_at=DUE), stored)
     assert "BEGIN:VALARM" not in text
     assert read_object(text.encode()).fields["reminders"] == []
+
+
+COUNTED = FakeTask(due_at=DUE, recurrence_rule="FREQ=DAILY;COUNT=5", recurrence_from="due",
+                   recurrence_index=2)
+
+
+def test_an_object_sent_back_as_served_keeps_the_task_s_own_rule():
+    fields = read_object(served(COUNTED).encode()).fields
+    assert fields["recurrence"]["rule"] == "FREQ=DAILY;COUNT=3"
+    assert unserved(fields, COUNTED)["recurrence"] == {"rule": "FREQ=DAILY;COUNT=5",
+                                                       "from": "due"}
+
+
+@pytest.mark.parametrize("change", [{"due_at": "2030-01-20T08:00:00Z"},
+                                    {"recurrence": {"rule": "FREQ=DAILY;COUNT=4",
+                                                    "from": "due"}},
+                                    {"recurrence": None}])
+def test_a_new_due_or_rule_is_the_client_s(change):
+    fields = {**read_object(served(COUNTED).encode()).fields, **change}
+    assert unserved(fields, COUNTED) == fields
