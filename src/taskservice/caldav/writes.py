@@ -45,7 +45,7 @@ from .nodes import (
 )
 from .objects import item_of, stored_object
 from .properties import node_path, response
-from .vtodo import ClientObject, InvalidObject, calendar_text, read_object
+from .vtodo import ClientObject, InvalidObject, calendar_text, read_object, unserved
 from .xml import XML_CONTENT_TYPE, caldav, dav, element, parse, streamed_multistatus
 
 CALENDAR_MEDIA_TYPE = "text/calendar"
@@ -80,9 +80,12 @@ def put(request: Request, node: Node) -> Response:
             _require(request, Permission.ADD_TASK, node.collection.resource)
     else:
         _require(request, Permission.EDIT, existing)
-    client = _read(request.body)
+    # A time with no zone is the task's own time (its creator's, for a new one).
+    zone = request.identity.time_zone if existing is None else existing.task.time_zone
+    client = _read(request.body, zone)
     _check_uid(request, node, client.uid)
-    fields = _validated(client.fields)
+    fields = _validated(client.fields if existing is None
+                        else unserved(client.fields, existing.task))
     if client.completed_at is not None:
         fields[COMPLETED_AT] = client.completed_at
     try:
@@ -120,9 +123,9 @@ def _check_conditions(request: Request, node: ObjectNode) -> None:
             raise dav_error(412, None, error.api_errors[0]["description"]) from None
 
 
-def _read(body: bytes) -> ClientObject:
+def _read(body: bytes, zone: str) -> ClientObject:
     try:
-        return read_object(body)
+        return read_object(body, zone=zone)
     except InvalidObject as error:
         raise dav_error(403, error.precondition, error.description) from None
 
@@ -260,7 +263,7 @@ def _describes(task: Task, client: ClientObject) -> bool:
     properties from the task changes none of the fields it maps to."""
     rewritten = calendar_text(task, client.uid, client.text, False, client.parent_uid)
     try:
-        again = read_object(rewritten.encode())
+        again = read_object(rewritten.encode(), zone=task.time_zone)
     except InvalidObject:
         return False
     return again.fields == client.fields
