@@ -1,0 +1,200 @@
+"""The caldav library (python-caldav, what GNOME Errands is built on) against ``pserve``
+(contract section 16), used as an app uses it: it starts from ``/.well-known/caldav`` with an
+app password and finds everything else by itself.
+
+Each step is checked through the JSON API (title, done, version, ETag), and each JSON API
+change is checked through the library. Edits go through the library's ``save()`` of an
+object it fetched, which sends ``If-Match`` with the ETag it was served: a stale one must be
+a 412, never a silent overwrite.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import urlsplit
+
+import caldav
+import pytest
+from caldav.lib import error
+
+from tests.support.dav_clients import DavAccount
+from tests.support.servers import PserveProcess
+
+REQUEST_TIMEOUT = 10  # seconds, for each request the library sends
+
+
+@pytest.fixture
+def client(server: PserveProcess, account: DavAccount) -> Iterator[caldav.DAVClient]:
+    """The library as an app starts it: the service's address and the app password."""
+    with caldav.DAVClient(url=f"http://127.0.0.1:{server.port}/.well-known/caldav",
+                          username=account.username, password=account.app_password,
+                          timeout=REQUEST_TIMEOUT) as client:
+        yield client
+
+
+def path(url: Any) -> str:
+    return urlsplit(str(url)).path
+
+
+def home(account: DavAccount) -> str:
+    return f"/dav/calendars/{account.username}/"
+
+
+def calendars(client: caldav.DAVClient) -> dict[str, caldav.Calendar]:
+    """The calendars the library discovers (principal, then its home), by path."""
+    return {path(calendar.url): calendar for calendar in client.principal().get_calendars()}
+
+
+def list_calendar(client: caldav.DAVClient, account: DavAccount, list_id: str
+                  ) -> caldav.Calendar:
+    """A list's calendar as discovered (never a URL the test builds and the server obeys)."""
+    found = calendars(client)
+    assert home(account) + f"{list_id}/" in found, sorted(found)
+    return found[home(account) + f"{list_id}/"]
+
+
+def fetched(calendar: caldav.Calendar, url: Any) -> caldav.Todo:
+    """The todo as a ``GET`` serves it now, with its ETag: what an app edits and saves.
+
+    No multiget fallback: the server's own answer to the ``GET`` is what is under test.
+    """
+    todo = caldav.Todo(client=calendar.client, url=url, parent=calendar)
+    return todo.load(multiget_fallback=False)
+
+
+def summary(todo: caldav.CalendarObjectResource) -> str:
+    return str(todo.get_icalendar_component()["SUMMARY"])
+
+
+def retitle(todo: caldav.Todo, title: str) -> None:
+    with todo.edit_icalendar_component() as component:
+        component["SUMMARY"] = title
+
+
+def full_sync(calendar: caldav.Calendar) -> caldav.SynchronizableCalendarObjectCollection:
+    """An initial ``sync-collection``; no fallback to a plain listing if the server fails it."""
+    return calendar.get_objects_by_sync_token(load_objects=True, disable_fallback=True)
+
+
+def changes_since(calendar: caldav.Calendar, token: Any
+                  ) -> caldav.SynchronizableCalendarObjectCollection:
+    return calendar.get_objects_by_sync_token(token, load_objects=True, disable_fallback=True)
+
+
+def url_titled(calendar: caldav.Calendar, title: str) -> Any:
+    """The URL of the object with this summary, found by a full sync as an app finds it."""
+    [url] = [todo.url for todo in full_sync(calendar) if summary(todo) == title]
+    return url
+
+
+def test_discovery_from_the_well_known_address(client, account):
+    list_id = account.create_list("Groceries")
+    principal = client.principal()
+    assert path(principal.url) == f"/dav/principals/{account.username}/"
+    found = calendars(client)
+    assert set(found) == {home(account) + "inbox/", home(account) + f"{list_id}/"}
+    groceries = found[home(account) + f"{list_id}/"]
+    assert groceries.get_display_name() == "Groceries"
+    assert groceries.get_supported_components() == ["VTODO"]
+
+
+def test_a_todo_made_edited_completed_reopened_and_deleted_by_the_library(client, account):
+    list_id = account.create_list("Errands")
+    calendar = list_calendar(client, account, list_id)
+    made = calendar.add_todo(summary="Buy oat milk")
+    task = account.task_titled("Buy oat milk")
+    assert (task["list"], task["done"], task["version"]) == (list_id, False, 1)
+
+    todo = fetched(calendar, made.url)
+    assert todo.etag == account.task(task["id"])[1]  # the task's strong ETag, the JSON API's
+    retitle(todo, "Buy oat milk, two cartons")
+    todo.save()  # If-Match: that ETag
+    body, _ = account.task(task["id"])
+    assert (body["title"], body["done"], body["version"]) == ("Buy oat milk, two cartons", False, 2)
+
+    fetched(calendar, made.url).complete()
+    body, _ = account.task(task["id"])
+    assert (body["done"], body["version"]) == (True, 3)
+    assert body["completed_at"] is not None
+
+    fetched(calendar, made.url).uncomplete()
+    body, _ = account.task(task["id"])
+    assert (body["done"], body["completed_at"], body["version"]) == (False, None, 4)
+
+    fetched(calendar, made.url).delete(if_match=True)
+    assert account.task_status(task["id"]) == 404
+
+
+def test_a_task_made_in_the_inbox_is_in_no_list(client, account):
+    inbox = calendars(client)[home(account) + "inbox/"]
+    inbox.add_todo(summary="Water the plants")
+    assert account.task_titled("Water the plants")["list"] is None
+
+
+def test_sync_collection_initial_then_incremental(client, account):
+    list_id = account.create_list("Sync")
+    for title in ("Kept", "Changed", "Deleted"):
+        account.create_task(title, list_id)
+    changed, deleted = (account.task_titled(title) for title in ("Changed", "Deleted"))
+    calendar = list_calendar(client, account, list_id)
+
+    initial = full_sync(calendar)
+    urls = {summary(todo): todo.url.canonical() for todo in initial}
+    assert set(urls) == {"Kept", "Changed", "Deleted"}
+    assert initial.deleted_urls == set()
+    assert urlsplit(initial.sync_token).scheme  # sync tokens are URIs
+
+    account.patch_task(changed["id"], {"title": "Changed again"})
+    after_patch = changes_since(calendar, initial.sync_token)
+    assert [(todo.url.canonical(), summary(todo)) for todo in after_patch] == [
+        (urls["Changed"], "Changed again")]
+    assert after_patch.deleted_urls == set()
+    assert after_patch.sync_token != initial.sync_token
+
+    account.delete_task(deleted["id"])
+    after_delete = changes_since(calendar, after_patch.sync_token)
+    assert after_delete.deleted_urls == {urls["Deleted"]}
+    assert [todo.url.canonical() for todo in after_delete] == [urls["Deleted"]]
+
+    quiet = changes_since(calendar, after_delete.sync_token)
+    assert (list(quiet), quiet.deleted_urls) == ([], set())
+
+
+def test_a_json_api_change_is_seen_by_the_library(client, account):
+    list_id = account.create_list("Papers")
+    task = account.create_task("Renew passport", list_id)
+    calendar = list_calendar(client, account, list_id)
+    todo = fetched(calendar, url_titled(calendar, "Renew passport"))
+    assert todo.is_pending()
+
+    account.patch_task(task["id"], {"title": "Renew passport today", "done": True})
+    todo.load(multiget_fallback=False)
+    assert summary(todo) == "Renew passport today"
+    assert not todo.is_pending()
+    assert todo.etag == account.task(task["id"])[1]
+
+
+def test_a_stale_save_is_a_412_and_never_overwrites(client, account):
+    list_id = account.create_list("Health")
+    task = account.create_task("Book the dentist", list_id)
+    calendar = list_calendar(client, account, list_id)
+    url = url_titled(calendar, "Book the dentist")
+    stale = fetched(calendar, url)
+
+    account.patch_task(task["id"], {"title": "Book the dentist for Monday"})  # the other side
+    retitle(stale, "Book the hygienist")
+    with pytest.raises(error.ETagMismatchError) as refused:
+        stale.save()
+    assert refused.value.status == 412
+    with pytest.raises(error.ETagMismatchError):
+        stale.delete(if_match=True)
+    body, _ = account.task(task["id"])
+    assert (body["title"], body["version"]) == ("Book the dentist for Monday", 2)
+
+    fresh = fetched(calendar, url)  # what the app does next: fetch again, then save
+    assert summary(fresh) == "Book the dentist for Monday"
+    retitle(fresh, "Book the hygienist")
+    fresh.save()
+    body, _ = account.task(task["id"])
+    assert (body["title"], body["version"]) == ("Book the hygienist", 3)
