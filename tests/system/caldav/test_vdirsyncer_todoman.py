@@ -1,0 +1,201 @@
+"""vdirsyncer and todoman against ``pserve`` (contract section 16), set up as their users
+set them up: vdirsyncer pairs the service (found from its bare address, with an app
+password) with a folder of ``.ics`` files, and todoman edits that folder.
+
+Every change made in the folder reaches the JSON API after a ``vdirsyncer sync``, and every
+JSON API change reaches the folder. A task changed on both sides is a conflict vdirsyncer
+reports (its default ``conflict_resolution`` is none), and the service keeps its version.
+
+Both programs run as subprocesses with a timeout, a home, configuration and state of their
+own in the test's directory, ``TZ=UTC``, and no proxy: they talk to 127.0.0.1 only.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import icalendar
+import pytest
+
+from tests.support.dav_clients import DavAccount, instant
+from tests.support.servers import VENV_BIN, PserveProcess
+
+COMMAND_TIMEOUT = 60.0  # seconds, for one vdirsyncer or todo run
+PROXY_VARIABLES = {"http_proxy", "https_proxy", "all_proxy", "no_proxy"}
+CONFLICT = "One item changed on both sides"
+
+
+class Desktop:
+    """A user's vdirsyncer and todoman, configured in ``root`` for ``account`` on ``port``."""
+
+    def __init__(self, root: Path, port: int, account: DavAccount) -> None:
+        self.root = root
+        self.calendars = root / "calendars"
+        self.calendars.mkdir()
+        self.vdirsyncer_config = root / "vdirsyncer.conf"
+        self.vdirsyncer_config.write_text(vdirsyncer_config(root, port, account))
+        self.todoman_config = root / "todoman.py"
+        self.todoman_config.write_text(
+            f"path = {json.dumps(str(self.calendars / '*'))}\n"
+            f"cache_path = {json.dumps(str(root / 'todoman-cache.sqlite3'))}\n"
+            'date_format = "%Y-%m-%d"\ntime_format = "%H:%M"\ndefault_due = 0\n')
+        home = {"HOME": str(root), "XDG_CONFIG_HOME": str(root / "config"),
+                "XDG_CACHE_HOME": str(root / "cache"), "XDG_DATA_HOME": str(root / "data")}
+        self.env = {**{key: value for key, value in os.environ.items()
+                       if key.lower() not in PROXY_VARIABLES}, **home, "TZ": "UTC"}
+
+    def run(self, command: list[str], stdin: str = "") -> subprocess.CompletedProcess[str]:
+        try:
+            return subprocess.run(command, cwd=self.root, env=self.env, input=stdin,
+                                  capture_output=True, text=True, timeout=COMMAND_TIMEOUT)
+        except subprocess.TimeoutExpired as expired:
+            pytest.fail(f"{command} did not finish in {COMMAND_TIMEOUT}s: {expired.stderr!r}")
+
+    def vdirsyncer(self, *args: str) -> subprocess.CompletedProcess[str]:
+        """A run at debug verbosity: a failure shows every request and answer."""
+        return self.run([str(VENV_BIN / "vdirsyncer"), "-v", "debug",
+                         "-c", str(self.vdirsyncer_config), *args])
+
+    def synced(self, command: str = "sync") -> None:
+        """``vdirsyncer <command>`` succeeded (its log is in the failure if not)."""
+        result = self.vdirsyncer(command, *(["--no-list"] if command == "discover" else []))
+        assert result.returncode == 0, result.stdout + result.stderr
+
+    def discovered_and_synced(self) -> None:
+        self.synced("discover")
+        self.synced()
+
+    def todo(self, *args: str, stdin: str = "") -> str:
+        result = self.run([str(VENV_BIN / "todo"), "-c", str(self.todoman_config), *args],
+                          stdin)
+        assert result.returncode == 0, result.stdout + result.stderr
+        return result.stdout
+
+    def todos(self) -> list[dict[str, Any]]:
+        """``todo list`` in the JSON todoman keeps stable (``--porcelain``), done ones too."""
+        return json.loads(self.todo("--porcelain", "list", "--status", "ANY"))
+
+    def todo_titled(self, title: str) -> dict[str, Any]:
+        [found] = [todo for todo in self.todos() if todo["summary"] == title]
+        return found
+
+    def collections(self) -> set[str]:
+        return {path.name for path in self.calendars.iterdir() if path.is_dir()}
+
+    def vtodos(self, collection: str) -> list[icalendar.Component]:
+        """The VTODOs of the files vdirsyncer keeps for ``collection``."""
+        files = sorted((self.calendars / collection).glob("*.ics"))
+        return [component for path in files
+                for component in icalendar.Calendar.from_ical(path.read_text()).walk("VTODO")]
+
+
+def vdirsyncer_config(root: Path, port: int, account: DavAccount) -> str:
+    """A pair of the service (every collection it has) and a folder, VTODOs only.
+
+    ``implicit = "create"`` makes the folders of new collections without a prompt, and no
+    ``conflict_resolution``: vdirsyncer's default, a conflict is an error.
+    """
+    def quoted(value: str) -> str:
+        return json.dumps(value)
+
+    return "\n".join([
+        "[general]", f"status_path = {quoted(str(root / 'status'))}", "",
+        "[pair tasks]", 'a = "tasks_local"', 'b = "tasks_remote"',
+        'collections = ["from b"]', 'implicit = "create"', "",
+        "[storage tasks_local]", 'type = "filesystem"',
+        f"path = {quoted(str(root / 'calendars'))}", 'fileext = ".ics"', "",
+        "[storage tasks_remote]", 'type = "caldav"',
+        f"url = {quoted(f'http://127.0.0.1:{port}/')}",
+        f"username = {quoted(account.username)}", f"password = {quoted(account.app_password)}",
+        'item_types = ["VTODO"]', "",
+    ])
+
+
+@pytest.fixture
+def desktop(tmp_path: Path, server: PserveProcess, account: DavAccount) -> Desktop:
+    return Desktop(tmp_path, server.port, account)
+
+
+def test_discover_and_sync_bring_every_list_down(desktop, account):
+    list_id = account.create_list("Chores")
+    account.create_task("Post the parcel", list_id)
+    account.create_task("Water the plants")
+    desktop.discovered_and_synced()
+    assert desktop.collections() == {"inbox", list_id}
+    assert [str(vtodo["SUMMARY"]) for vtodo in desktop.vtodos(list_id)] == ["Post the parcel"]
+    assert {(todo["summary"], todo["list"]) for todo in desktop.todos()} == {
+        ("Post the parcel", list_id), ("Water the plants", "inbox")}
+
+
+def test_todoman_changes_reach_the_json_api(desktop, account):
+    list_id = account.create_list("Home")
+    desktop.discovered_and_synced()
+
+    desktop.todo("new", "-l", list_id, "-d", "2027-01-15 09:30", "--priority", "medium",
+                  "-c", "plumbing", "Call the plumber")
+    desktop.synced()
+    task = account.task_titled("Call the plumber")
+    assert (task["list"], task["done"], task["priority"], task["tags"]) == (
+        list_id, False, "normal", ["plumbing"])
+    assert instant(task["due_at"]) == datetime(2027, 1, 15, 9, 30, tzinfo=UTC)
+
+    number = str(desktop.todo_titled("Call the plumber")["id"])
+    desktop.todo("edit", number, "--priority", "high", "-c", "boiler", "-c", "plumbing", "-r",
+                 stdin="Ask about the boiler")
+    desktop.synced()
+    body, _ = account.task(task["id"])
+    assert (body["priority"], sorted(body["tags"]), body["description"]) == (
+        "high", ["boiler", "plumbing"], "Ask about the boiler")
+    assert body["version"] == task["version"] + 1
+
+    desktop.todo("done", number)
+    desktop.synced()
+    body, _ = account.task(task["id"])
+    assert (body["done"], body["version"]) == (True, task["version"] + 2)
+    assert body["completed_at"] is not None
+
+    desktop.todo("delete", "--yes", number)
+    desktop.synced()
+    assert account.task_status(task["id"]) == 404
+
+
+def test_json_api_changes_reach_the_folder(desktop, account):
+    list_id = account.create_list("Kitchen")
+    task = account.create_task("Defrost the freezer", list_id)
+    desktop.discovered_and_synced()
+    assert desktop.todo_titled("Defrost the freezer")["completed"] is False
+
+    account.patch_task(task["id"], {"title": "Defrost the freezer tonight", "done": True})
+    desktop.synced()
+    [vtodo] = desktop.vtodos(list_id)
+    assert (str(vtodo["SUMMARY"]), str(vtodo["STATUS"])) == (
+        "Defrost the freezer tonight", "COMPLETED")
+    assert desktop.todo_titled("Defrost the freezer tonight")["completed"] is True
+
+    account.delete_task(task["id"])
+    desktop.synced()
+    assert desktop.vtodos(list_id) == []
+    assert desktop.todos() == []
+
+
+def test_a_change_on_both_sides_is_a_conflict_and_the_service_keeps_its_own(desktop, account):
+    list_id = account.create_list("Garage")
+    task = account.create_task("Fix the bike", list_id)
+    desktop.discovered_and_synced()
+
+    desktop.todo("edit", str(desktop.todo_titled("Fix the bike")["id"]), "--priority", "low")
+    changed = account.patch_task(task["id"], {"title": "Fix the bike's brakes"})
+    result = desktop.vdirsyncer("sync")
+    assert result.returncode != 0
+    assert CONFLICT in result.stderr, result.stderr
+
+    body, _ = account.task(task["id"])
+    assert (body["title"], body["priority"], body["version"]) == (
+        "Fix the bike's brakes", "normal", changed["version"])
+    [vtodo] = desktop.vtodos(list_id)  # the folder keeps the local edit, for the user to merge
+    assert (str(vtodo["SUMMARY"]), int(vtodo["PRIORITY"])) == ("Fix the bike", 9)
