@@ -39,7 +39,7 @@ class Desktop:
         self.calendars.mkdir()
         self.vdirsyncer_config = root / "vdirsyncer.conf"
         self.vdirsyncer_config.write_text(vdirsyncer_config(root, port, account))
-        self.todoman_config = root / "todoman.py"
+        self.todoman_config = root / "todoman-config.py"
         self.todoman_config.write_text(
             f"path = {json.dumps(str(self.calendars / '*'))}\n"
             f"cache_path = {json.dumps(str(root / 'todoman-cache.sqlite3'))}\n"
