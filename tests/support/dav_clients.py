@@ -47,6 +47,17 @@ class DavAccount:
         assert status == 201, body
         return str(body["id"])
 
+    def list_named(self, name: str) -> dict[str, Any]:
+        """The one list of this user with this name (a client made it, so its id is unknown)."""
+        status, _, body = self.api.request("GET", "/lists?limit=100")
+        assert status == 200, body
+        found = [item for item in body["items"] if item["name"] == name]
+        assert len(found) == 1, body["items"]
+        return found[0]
+
+    def list_status(self, list_id: str) -> int:
+        return self.api.request("GET", f"/lists/{list_id}")[0]
+
     def create_task(self, title: str, list_id: str | None = None) -> dict[str, Any]:
         status, _, body = self.api.request("POST", "/tasks", {"title": title, "list": list_id})
         assert status == 201, body

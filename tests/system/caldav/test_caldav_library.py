@@ -10,12 +10,14 @@ a 412, never a silent overwrite.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlsplit
 
 import caldav
 import pytest
+from caldav.elements import dav
 from caldav.lib import error
 
 from tests.support.dav_clients import DavAccount
@@ -175,6 +177,21 @@ def test_a_json_api_change_is_seen_by_the_library(client, account):
     assert todo.etag == account.task(task["id"])[1]
 
 
+def test_a_task_done_through_the_json_api_is_reopened_by_the_library(client, account):
+    """The service writes a done task with STATUS, COMPLETED and PERCENT-COMPLETE:100; the
+    library's ``uncomplete()`` sets STATUS:NEEDS-ACTION and drops COMPLETED, but leaves
+    PERCENT-COMPLETE as it was. The user reopened the task: it must not stay done."""
+    list_id = account.create_list("Library")
+    task = account.create_task("Return the books", list_id)
+    account.patch_task(task["id"], {"done": True})
+    calendar = list_calendar(client, account, list_id)
+    todo = fetched(calendar, url_titled(calendar, "Return the books"))
+    assert not todo.is_pending()
+
+    todo.uncomplete()
+    body, _ = account.task(task["id"])
+    assert (body["done"], body["completed_at"]) == (False, None)
+
 def test_a_stale_save_is_a_412_and_never_overwrites(client, account):
     list_id = account.create_list("Health")
     task = account.create_task("Book the dentist", list_id)
@@ -198,3 +215,38 @@ def test_a_stale_save_is_a_412_and_never_overwrites(client, account):
     fresh.save()
     body, _ = account.task(task["id"])
     assert (body["title"], body["version"]) == ("Book the hygienist", 3)
+
+
+def test_a_sync_round_as_gnome_errands_makes_it(client, account):
+    """The calls GNOME Errands' CalDAV sync makes: the task calendars are those whose
+    component set holds VTODO; a list is made by MKCALENDAR under an id of the app's own and
+    renamed by PROPPATCH; tasks are created with a UID of the app's, listed by calendar-query
+    (pending ones, or all), found again by UID, completed and deleted."""
+    principal = client.principal()
+    segment = str(uuid.uuid4())
+    principal.make_calendar(cal_id=segment, name="Weekend",
+                            supported_calendar_component_set=["VTODO"])
+    made = account.list_named("Weekend")
+    task_calendars = {path(calendar.url): calendar for calendar in principal.get_calendars()
+                      if "VTODO" in calendar.get_supported_components()}
+    calendar = task_calendars[home(account) + f"{segment}/"]  # the segment the app chose
+    calendar.set_properties([dav.DisplayName("Weekend plans")])
+    assert account.list_named("Weekend plans")["version"] == made["version"] + 1
+
+    uid = str(uuid.uuid4())
+    calendar.add_todo(uid=uid, summary="Mow the lawn", description="Front and back",
+                      priority=1, categories=["garden", "outdoor"])
+    task = account.task_titled("Mow the lawn")
+    assert (task["list"], task["description"], task["priority"], task["tags"]) == (
+        made["id"], "Front and back", "urgent", ["garden", "outdoor"])
+    assert [todo.id for todo in calendar.get_todos()] == [uid]
+
+    calendar.get_todo_by_uid(uid).complete()
+    assert account.task(task["id"])[0]["done"] is True
+    assert calendar.get_todos() == []  # pending ones only: COMPLETED and STATUS filters
+    assert [todo.id for todo in calendar.get_todos(include_completed=True)] == [uid]
+
+    calendar.get_todo_by_uid(uid).delete()
+    assert account.task_status(task["id"]) == 404
+    calendar.delete()
+    assert account.list_status(made["id"]) == 404
