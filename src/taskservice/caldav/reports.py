@@ -137,9 +137,16 @@ def sync_collection(request: Request, node: Node, body: Element
             yield status_response(object_path(collection.username, collection.segment, name),
                                   "404 Not Found")
         if page.truncated:
-            yield status_response(path, "507 Insufficient Storage")
+            yield truncated_response(path)
 
     return responses(), (element(dav("sync-token"), text=page.token),)
+
+
+def truncated_response(path: str) -> Element:
+    """The request URI's ``507``: more changes wait past ``DAV:limit`` (RFC 6578 3.6)."""
+    cut = status_response(path, "507 Insufficient Storage")
+    cut.append(element(dav("error"), element(dav("number-of-matches-within-limits"))))
+    return cut
 
 
 def _since(request: Request, key: bytes, target: Collection, text: str) -> object:

@@ -23,13 +23,15 @@ from ..lists.views import new_list, remove_list, save_list
 from ..permissions import Permission
 from ..tasks.models import Task
 from ..tasks.placement import placed
+from ..tasks.schedule import ScheduleError
 from ..tasks.schemas import task_replace_body
 from ..tasks.subtrees import delete_subtree
 from ..tasks.views import insert_task, write_task
+from ..tasks.writes import COMPLETED_AT
 from ..web.conditional import etag, require_if_match
 from .errors import dav_error
-from .models import CalendarCollection, CalendarObject
-from .names import DAV_ROOT, INBOX, derived_uid, object_path, task_id_of
+from .models import NAME_MAX_LENGTH, UID_MAX_LENGTH, CalendarCollection, CalendarObject
+from .names import CALENDARS, DAV_ROOT, INBOX, derived_uid, object_path, task_id_of
 from .nodes import (
     CollectionNode,
     NewCollectionNode,
@@ -78,12 +80,16 @@ def put(request: Request, node: Node) -> Response:
     client = _read(request.body)
     _check_uid(request, node, client.uid)
     fields = _validated(client.fields)
-    if existing is None:
-        task = _create(request, node, client, fields)
-        status = 201
-    else:
-        task = _replace(request, node, existing.task, client, fields)
-        status = 204
+    if client.completed_at is not None:
+        fields[COMPLETED_AT] = client.completed_at
+    try:
+        if existing is None:
+            task, status = _create(request, node, client, fields), 201
+        else:
+            task, status = _replace(request, node, existing.task, client, fields), 204
+    except ScheduleError as error:
+        raise dav_error(403, caldav("valid-calendar-object-resource"),
+                        f"{error.field}: {error}") from None
     faithful = _store(request, node, task, client)
     result = Response(status=status)
     if faithful:
@@ -132,6 +138,9 @@ def _validated(fields: dict[str, Any]) -> dict[str, Any]:
 def _check_uid(request: Request, node: ObjectNode, uid: str) -> None:
     """A UID is unique among its owner's tasks (RFC 4791 5.3.2.1 no-uid-conflict); a
     replaced object keeps its own."""
+    if len(uid) > UID_MAX_LENGTH or len(node.name) > NAME_MAX_LENGTH:
+        raise dav_error(403, caldav("valid-calendar-object-resource"),
+                        f"A UID and a resource name have at most {UID_MAX_LENGTH} characters")
     if node.resource is not None:
         current = item_of(request.dbsession, node.resource.task).uid
         if uid != current:
@@ -150,13 +159,14 @@ def _check_uid(request: Request, node: ObjectNode, uid: str) -> None:
 
 def _uid_conflict(request: Request, task_id: int) -> HTTPError:
     resource = task_resource(request, task_id)
-    where = ""
+    href = None
     if resource is not None:
         item = item_of(request.dbsession, resource.task)
         segment = INBOX if resource.task.list_id is None else str(resource.task.list_id)
-        where = " at " + object_path(request.identity.username, segment, item.name)
+        href = object_path(request.identity.username, segment, item.name)
     return dav_error(403, caldav("no-uid-conflict"),
-                     f"A task with this UID exists already{where}")
+                     f"A task with this UID exists already{'' if href is None else ' at ' + href}",
+                     href)
 
 
 def _parent_fields(request: Request, client: ClientObject, list_id: int | None
@@ -313,10 +323,16 @@ def _destination(request: Request) -> ObjectNode:
     try:
         target = resolve(request, segments)
     except KeyError:
-        raise dav_error(409, None, "The destination collection does not exist") from None
+        raise dav_error(409 if _in_home(request, segments) else 403, None,
+                        "The destination is no collection of your calendar home") from None
     if not isinstance(target, ObjectNode):
         raise dav_error(403, None, "Destination must be …/<collection>/<name>.ics")
     return target
+
+
+def _in_home(request: Request, segments: tuple[str, ...]) -> bool:
+    return (len(segments) == 4 and segments[0] == CALENDARS
+            and segments[1].casefold() == request.identity.username.casefold())
 
 
 def _rename(request: Request, task: Task, name: str) -> None:
