@@ -55,6 +55,11 @@ class DavAccount:
         assert len(found) == 1, body["items"]
         return found[0]
 
+    def patch_list(self, list_id: str, changes: dict[str, Any]) -> dict[str, Any]:
+        status, _, body = self.api.request("PATCH", f"/lists/{list_id}", changes)
+        assert status == 200, body
+        return body
+
     def list_status(self, list_id: str) -> int:
         return self.api.request("GET", f"/lists/{list_id}")[0]
 

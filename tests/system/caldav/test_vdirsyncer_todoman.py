@@ -99,7 +99,8 @@ def vdirsyncer_config(root: Path, port: int, account: DavAccount) -> str:
     """A pair of the service (every collection it has) and a folder, VTODOs only.
 
     ``implicit = "create"`` makes the folders of new collections without a prompt, and no
-    ``conflict_resolution``: vdirsyncer's default, a conflict is an error.
+    ``conflict_resolution``: vdirsyncer's default, a conflict is an error. ``metasync``
+    copies each collection's ``displayname`` (todoman's name for the list).
     """
     def quoted(value: str) -> str:
         return json.dumps(value)
@@ -107,7 +108,7 @@ def vdirsyncer_config(root: Path, port: int, account: DavAccount) -> str:
     return "\n".join([
         "[general]", f"status_path = {quoted(str(root / 'status'))}", "",
         "[pair tasks]", 'a = "tasks_local"', 'b = "tasks_remote"',
-        'collections = ["from b"]', 'implicit = "create"', "",
+        'collections = ["from b"]', 'implicit = "create"', 'metadata = ["displayname"]', "",
         "[storage tasks_local]", 'type = "filesystem"',
         f"path = {quoted(str(root / 'calendars'))}", 'fileext = ".ics"', "",
         "[storage tasks_remote]", 'type = "caldav"',
@@ -131,6 +132,12 @@ def test_discover_and_sync_bring_every_list_down(desktop, account):
     assert list(desktop.vtodos(list_id)) == ["Post the parcel"]
     assert {(todo["summary"], todo["list"]) for todo in desktop.todos()} == {
         ("Post the parcel", list_id), ("Water the plants", "inbox")}
+
+    desktop.synced("metasync")
+    assert desktop.todo_titled("Post the parcel")["list"] == "Chores"
+    account.patch_list(list_id, {"name": "House chores"})
+    desktop.synced("metasync")
+    assert (desktop.calendars / list_id / "displayname").read_text() == "House chores"
 
 
 def test_todoman_changes_reach_the_json_api(desktop, account):
@@ -166,6 +173,10 @@ def test_todoman_changes_reach_the_json_api(desktop, account):
     desktop.todo("delete", "--yes", number)
     desktop.synced()
     assert account.task_status(task["id"]) == 404
+
+    desktop.todo("new", "-l", "inbox", "Buy stamps")
+    desktop.synced()
+    assert account.task_titled("Buy stamps")["list"] is None
 
 
 def test_json_api_changes_reach_the_folder(desktop, account):
