@@ -12,15 +12,17 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, date, datetime
 from typing import Any
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
 
 import caldav
 import pytest
 from caldav.elements import dav
 from caldav.lib import error
 
-from tests.support.dav_clients import DavAccount
+from tests.support.dav_clients import DavAccount, instant
 from tests.support.servers import PserveProcess
 
 REQUEST_TIMEOUT = 10  # seconds, for each request the library sends
@@ -133,6 +135,18 @@ def test_a_task_made_in_the_inbox_is_in_no_list(client, account):
     inbox.add_todo(summary="Water the plants")
     assert account.task_titled("Water the plants")["list"] is None
 
+
+def test_dues_in_a_zone_and_all_day(client, account):
+    """A ``DUE;TZID=`` naming an IANA zone sets the task's zone; a date ``DUE`` is an all-day
+    due (contract section 16's table, section 12's fields)."""
+    inbox = calendars(client)[home(account) + "inbox/"]
+    inbox.add_todo(summary="Board the train",
+                   due=datetime(2027, 3, 1, 8, 15, tzinfo=ZoneInfo("Europe/Berlin")))
+    inbox.add_todo(summary="Pay the rent", due=date(2027, 4, 1))
+    train, rent = (account.task_titled(title) for title in ("Board the train", "Pay the rent"))
+    assert (instant(train["due_at"]), train["due_date"], train["time_zone"]) == (
+        datetime(2027, 3, 1, 7, 15, tzinfo=UTC), None, "Europe/Berlin")
+    assert (rent["due_at"], rent["due_date"]) == (None, "2027-04-01")
 
 def test_sync_collection_initial_then_incremental(client, account):
     list_id = account.create_list("Sync")

@@ -199,6 +199,18 @@ def test_json_api_changes_reach_the_folder(desktop, account):
     assert [todo["summary"] for todo in desktop.todos()] == ["Descale the kettle"]
 
 
+def test_a_json_api_task_edited_in_todoman(desktop, account):
+    """The object the service wrote, changed by todoman and sent back whole."""
+    list_id = account.create_list("Shed")
+    task = account.create_task("Oil the hinges", list_id)
+    desktop.discovered_and_synced()
+    desktop.todo("edit", str(desktop.todo_titled("Oil the hinges")["id"]), "--priority", "low",
+                 "-c", "tools")
+    desktop.synced()
+    body, _ = account.task(task["id"])
+    assert (body["title"], body["priority"], body["tags"], body["version"]) == (
+        "Oil the hinges", "low", ["tools"], task["version"] + 1)
+
 def test_a_change_on_both_sides_is_a_conflict_and_the_service_keeps_its_own(desktop, account):
     list_id = account.create_list("Garage")
     task = account.create_task("Fix the bike", list_id)
