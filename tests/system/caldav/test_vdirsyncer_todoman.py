@@ -28,6 +28,10 @@ from tests.support.servers import VENV_BIN, PserveProcess
 COMMAND_TIMEOUT = 60.0  # seconds, for one vdirsyncer or todo run
 PROXY_VARIABLES = {"http_proxy", "https_proxy", "all_proxy", "no_proxy"}
 CONFLICT = "One item changed on both sides"
+# Text as people write it: not ASCII, escaped characters (RFC 5545 3.3.11), and a line long
+# enough to be folded at 75 octets (3.1) in the middle of a character.
+PLUMBER = "Appeler le plombier; café à 8 €, s'il vient"
+BOILER = "Ask about the boiler — the Vaillant ecoTEC, not the old one; Dienstag ab 14 Uhr, " * 3
 
 
 class Desktop:
@@ -148,20 +152,20 @@ def test_todoman_changes_reach_the_json_api(desktop, account):
     desktop.discovered_and_synced()
 
     desktop.todo("new", "-l", list_id, "-d", "2027-01-15 09:30", "--priority", "medium",
-                  "-c", "plumbing", "Call the plumber")
+                  "-c", "plumbing", PLUMBER)
     desktop.synced()
-    task = account.task_titled("Call the plumber")
+    task = account.task_titled(PLUMBER)
     assert (task["list"], task["done"], task["priority"], task["tags"]) == (
         list_id, False, "normal", ["plumbing"])
     assert instant(task["due_at"]) == datetime(2027, 1, 15, 9, 30, tzinfo=UTC)
 
-    number = str(desktop.todo_titled("Call the plumber")["id"])
+    number = str(desktop.todo_titled(PLUMBER)["id"])
     desktop.todo("edit", number, "--priority", "high", "-c", "boiler", "-c", "plumbing", "-r",
-                 stdin="Ask about the boiler")
+                 stdin=BOILER)
     desktop.synced()
     body, _ = account.task(task["id"])
     assert (body["priority"], sorted(body["tags"]), body["description"]) == (
-        "high", ["boiler", "plumbing"], "Ask about the boiler")
+        "high", ["boiler", "plumbing"], BOILER)
     assert body["version"] == task["version"] + 1
 
     desktop.todo("done", number)
