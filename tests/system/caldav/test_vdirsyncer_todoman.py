@@ -28,6 +28,7 @@ from tests.support.servers import VENV_BIN, PserveProcess
 COMMAND_TIMEOUT = 60.0  # seconds, for one vdirsyncer or todo run
 PROXY_VARIABLES = {"http_proxy", "https_proxy", "all_proxy", "no_proxy"}
 CONFLICT = "One item changed on both sides"
+ITEM_TYPES = ("VTODO",)
 # Text as people write it: not ASCII, escaped characters (RFC 5545 3.3.11), and a line long
 # enough to be folded at 75 octets (3.1) in the middle of a character.
 PLUMBER = "Appeler le plombier; café à 8 €, s'il vient"
@@ -37,12 +38,13 @@ BOILER = "Ask about the boiler — the Vaillant ecoTEC, not the old one; Diensta
 class Desktop:
     """A user's vdirsyncer and todoman, configured in ``root`` for ``account`` on ``port``."""
 
-    def __init__(self, root: Path, port: int, account: DavAccount) -> None:
+    def __init__(self, root: Path, port: int, account: DavAccount,
+                 item_types: tuple[str, ...] | None = ITEM_TYPES) -> None:
         self.root = root
         self.calendars = root / "calendars"
         self.calendars.mkdir()
         self.vdirsyncer_config = root / "vdirsyncer.conf"
-        self.vdirsyncer_config.write_text(vdirsyncer_config(root, port, account))
+        self.vdirsyncer_config.write_text(vdirsyncer_config(root, port, account, item_types))
         self.todoman_config = root / "todoman-config.py"
         self.todoman_config.write_text(
             f"path = {json.dumps(str(self.calendars / '*'))}\n"
@@ -99,8 +101,10 @@ class Desktop:
         return {str(component["SUMMARY"]): component for component in components}
 
 
-def vdirsyncer_config(root: Path, port: int, account: DavAccount) -> str:
-    """A pair of the service (every collection it has) and a folder, VTODOs only.
+def vdirsyncer_config(root: Path, port: int, account: DavAccount,
+                      item_types: tuple[str, ...] | None) -> str:
+    """A pair of the service (every collection it has) and a folder, of ``item_types``
+    (a ``calendar-query`` for them; without, vdirsyncer lists by ``PROPFIND``).
 
     ``implicit = "create"`` makes the folders of new collections without a prompt, and no
     ``conflict_resolution``: vdirsyncer's default, a conflict is an error. ``metasync``
@@ -118,7 +122,7 @@ def vdirsyncer_config(root: Path, port: int, account: DavAccount) -> str:
         "[storage tasks_remote]", 'type = "caldav"',
         f"url = {quoted(f'http://127.0.0.1:{port}/')}",
         f"username = {quoted(account.username)}", f"password = {quoted(account.app_password)}",
-        'item_types = ["VTODO"]', "",
+        *([f"item_types = {json.dumps(list(item_types))}"] if item_types else []), "",
     ])
 
 
@@ -232,3 +236,20 @@ def test_a_change_on_both_sides_is_a_conflict_and_the_service_keeps_its_own(desk
     vtodos = desktop.vtodos(list_id)  # the folder keeps the local edit, for the user to merge
     assert list(vtodos) == ["Fix the bike"]
     assert int(vtodos["Fix the bike"]["PRIORITY"]) == 9
+
+
+def test_without_item_types_vdirsyncer_lists_by_propfind(tmp_path, server, account):
+    """Many configurations leave ``item_types`` out: vdirsyncer then lists a collection with
+    a ``Depth: 1`` ``PROPFIND`` (and its content types) instead of a ``calendar-query``."""
+    desktop = Desktop(tmp_path, server.port, account, item_types=None)
+    list_id = account.create_list("Attic")
+    task = account.create_task("Sort the boxes", list_id)
+    desktop.discovered_and_synced()
+    assert list(desktop.vtodos(list_id)) == ["Sort the boxes"]
+
+    desktop.todo("done", str(desktop.todo_titled("Sort the boxes")["id"]))
+    desktop.synced()
+    assert account.task(task["id"])[0]["done"] is True
+    account.patch_task(task["id"], {"title": "Sort the boxes again", "done": False})
+    desktop.synced()
+    assert desktop.todo_titled("Sort the boxes again")["completed"] is False
