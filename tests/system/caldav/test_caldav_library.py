@@ -28,12 +28,16 @@ from tests.support.servers import PserveProcess
 REQUEST_TIMEOUT = 10  # seconds, for each request the library sends
 
 
+def dav_client(port: int, account: DavAccount) -> caldav.DAVClient:
+    """The library as an app starts it: the service's address and the app password."""
+    return caldav.DAVClient(url=f"http://127.0.0.1:{port}/.well-known/caldav",
+                            username=account.username, password=account.app_password,
+                            timeout=REQUEST_TIMEOUT)
+
+
 @pytest.fixture
 def client(server: PserveProcess, account: DavAccount) -> Iterator[caldav.DAVClient]:
-    """The library as an app starts it: the service's address and the app password."""
-    with caldav.DAVClient(url=f"http://127.0.0.1:{server.port}/.well-known/caldav",
-                          username=account.username, password=account.app_password,
-                          timeout=REQUEST_TIMEOUT) as client:
+    with dav_client(server.port, account) as client:
         yield client
 
 
@@ -230,6 +234,28 @@ def test_a_stale_save_is_a_412_and_never_overwrites(client, account):
     body, _ = account.task(task["id"])
     assert (body["title"], body["version"]) == ("Book the hygienist", 3)
 
+
+def test_a_list_shared_to_view_refuses_the_librarys_writes(server, account):
+    """A list the caller may view but not edit is read-only: a ``PUT`` is a 403 with
+    ``DAV:need-privileges``, and nothing is written."""
+    list_id = account.create_list("Family")
+    task = account.create_task("Plan the trip", list_id)
+    reader = DavAccount.register(server.port)
+    share = f"/lists/{list_id}/shares/{reader.username}"
+    assert account.api.request("PUT", share, {"permission": "view"})[0] == 201
+    with dav_client(server.port, reader) as client:
+        calendar = list_calendar(client, reader, list_id)
+        todo = fetched(calendar, url_titled(calendar, "Plan the trip"))
+        retitle(todo, "Plan the trip to Rome")
+        with pytest.raises(error.AuthorizationError) as refused:
+            todo.save()
+        assert refused.value.status == 403
+        assert "{DAV:}need-privileges" in refused.value.preconditions
+        with pytest.raises(error.AuthorizationError):
+            calendar.add_todo(summary="Book the hotel")
+    body, _ = account.task(task["id"])
+    assert (body["title"], body["version"]) == ("Plan the trip", 1)
+    assert account.api.request("GET", f"/lists/{list_id}/tasks")[2]["items"] == [body]
 
 def test_a_sync_round_as_gnome_errands_makes_it(client, account):
     """The calls GNOME Errands' CalDAV sync makes: the task calendars are those whose
