@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from urllib.parse import unquote
 
 from pyramid.request import Request
 from sqlalchemy import bindparam, select
@@ -103,12 +102,13 @@ def sees(request: Request, resource: object) -> bool:
     """The caller may view ``resource``, whatever their token's scopes say of the method
     (a missing scope is a 403 asked later, never a 404)."""
     verdict = request.has_permission(Permission.VIEW, resource)
-    return bool(verdict) or (isinstance(verdict, InsufficientScope) and verdict.visible)
+    return bool(verdict) or (isinstance(verdict, InsufficientScope) and bool(verdict.visible))
 
 
 def _is_caller(request: Request, username: str) -> bool:
     """Another user's principal and home are a 404: usernames compare case-insensitively."""
-    return unquote(username).casefold() == request.identity.username.casefold()
+    caller: str = request.identity.username
+    return username.casefold() == caller.casefold()
 
 
 def _collection_or_new(request: Request, username: str, segment: str

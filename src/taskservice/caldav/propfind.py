@@ -35,7 +35,7 @@ INFINITY = "infinity"
 def depth(request: Request) -> str:
     """The ``Depth`` header (absent: infinity, RFC 4918 10.2); ``infinity`` is a 403, a
     value that is none of the three a 400."""
-    value = request.headers.get("Depth", INFINITY).strip().lower()
+    value: str = request.headers.get("Depth", INFINITY).strip().lower()
     if value == INFINITY:
         raise dav_error(403, dav("propfind-finite-depth"),
                         "Depth must be 0 or 1: this server does not list whole trees")

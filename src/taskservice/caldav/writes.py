@@ -18,6 +18,7 @@ from pyramid.request import Request
 from pyramid.response import Response
 from sqlalchemy import bindparam, select
 
+from ..lists.resources import ListCollection
 from ..lists.schemas import list_create_body
 from ..lists.views import new_list, remove_list, save_list
 from ..permissions import Permission
@@ -41,7 +42,7 @@ from .nodes import (
     task_resource,
 )
 from .objects import item_of, stored_object
-from .properties import node_path, response, status_response
+from .properties import node_path, response
 from .vtodo import ClientObject, InvalidObject, calendar_text, read_object
 from .xml import XML_CONTENT_TYPE, caldav, dav, element, parse, streamed_multistatus
 
@@ -339,7 +340,7 @@ def _rename(request: Request, task: Task, name: str) -> None:
     item = item_of(request.dbsession, task)
     if item.name == name:
         return
-    row = item.stored or CalendarObject(
+    row = stored_object(request.dbsession, task.id) or CalendarObject(
         task_id=task.id, owner_id=task.owner_id, uid=derived_uid(task.id),
         ical=item.text(), ical_version=task.version)
     row.name = name
@@ -354,8 +355,6 @@ def mkcalendar(request: Request, node: Node) -> Response:
     """A new list at the segment the client chose (``displayname``, else the segment)."""
     if not isinstance(node, NewCollectionNode):
         raise dav_error(405, None, "Something exists here already")
-    from ..lists.resources import ListCollection  # noqa: PLC0415
-
     _require(request, Permission.CREATE, ListCollection(request, "lists", request.root))
     props = _mkcalendar_props(parse(request.body))
     name = props.get(dav("displayname")) or node.segment
@@ -423,5 +422,3 @@ def _multistatus(request: Request, node: CollectionNode, results: list[tuple[str
     result.app_iter = streamed_multistatus([response(node_path(request, node), stats)])
     return result
 
-
-_ = status_response
