@@ -261,7 +261,7 @@ def test_a_sync_round_as_gnome_errands_makes_it(client, account):
     """The calls GNOME Errands' CalDAV sync makes: the task calendars are those whose
     component set holds VTODO; a list is made by MKCALENDAR under an id of the app's own and
     renamed by PROPPATCH; tasks are created with a UID of the app's, listed by calendar-query
-    (pending ones, or all), found again by UID, completed and deleted."""
+    (pending ones, or all), completed and deleted."""
     principal = client.principal()
     segment = str(uuid.uuid4())
     principal.make_calendar(cal_id=segment, name="Weekend",
@@ -279,14 +279,26 @@ def test_a_sync_round_as_gnome_errands_makes_it(client, account):
     task = account.task_titled("Mow the lawn")
     assert (task["list"], task["description"], task["priority"], task["tags"]) == (
         made["id"], "Front and back", "urgent", ["garden", "outdoor"])
-    assert [todo.id for todo in calendar.get_todos()] == [uid]
+    [pending] = calendar.get_todos()
+    assert pending.id == uid
 
-    calendar.get_todo_by_uid(uid).complete()
+    pending.complete()
     assert account.task(task["id"])[0]["done"] is True
     assert calendar.get_todos() == []  # pending ones only: COMPLETED and STATUS filters
-    assert [todo.id for todo in calendar.get_todos(include_completed=True)] == [uid]
+    [listed] = calendar.get_todos(include_completed=True)
+    assert listed.id == uid
 
-    calendar.get_todo_by_uid(uid).delete()
+    listed.delete()
     assert account.task_status(task["id"]) == 404
     calendar.delete()
     assert account.list_status(made["id"]) == 404
+
+
+def test_a_todo_found_by_its_uid(client, account):
+    """``get_todo_by_uid``, which GNOME Errands calls before each update and deletion: a
+    ``calendar-query`` with a ``prop-filter`` on ``UID`` (a ``text-match``)."""
+    inbox = calendars(client)[home(account) + "inbox/"]
+    uid = str(uuid.uuid4())
+    inbox.add_todo(uid=uid, summary="Feed the cat")
+    inbox.add_todo(summary="Feed the fish")
+    assert summary(inbox.get_todo_by_uid(uid)) == "Feed the cat"
