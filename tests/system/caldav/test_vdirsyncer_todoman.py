@@ -29,6 +29,7 @@ COMMAND_TIMEOUT = 60.0  # seconds, for one vdirsyncer or todo run
 PROXY_VARIABLES = {"http_proxy", "https_proxy", "all_proxy", "no_proxy"}
 CONFLICT = "One item changed on both sides"
 ITEM_TYPES = ("VTODO",)
+FROM_SERVER = ("from b",)  # every collection of side b, the service
 # Text as people write it: not ASCII, escaped characters (RFC 5545 3.3.11), and a line long
 # enough to be folded at 75 octets (3.1) in the middle of a character.
 PLUMBER = "Appeler le plombier; café à 8 €, s'il vient"
@@ -39,12 +40,14 @@ class Desktop:
     """A user's vdirsyncer and todoman, configured in ``root`` for ``account`` on ``port``."""
 
     def __init__(self, root: Path, port: int, account: DavAccount,
-                 item_types: tuple[str, ...] | None = ITEM_TYPES) -> None:
+                 item_types: tuple[str, ...] | None = ITEM_TYPES,
+                 collections: tuple[str, ...] = FROM_SERVER) -> None:
         self.root = root
         self.calendars = root / "calendars"
         self.calendars.mkdir()
         self.vdirsyncer_config = root / "vdirsyncer.conf"
-        self.vdirsyncer_config.write_text(vdirsyncer_config(root, port, account, item_types))
+        self.vdirsyncer_config.write_text(
+            vdirsyncer_config(root, port, account, item_types, collections))
         self.todoman_config = root / "todoman-config.py"
         self.todoman_config.write_text(
             f"path = {json.dumps(str(self.calendars / '*'))}\n"
@@ -102,9 +105,10 @@ class Desktop:
 
 
 def vdirsyncer_config(root: Path, port: int, account: DavAccount,
-                      item_types: tuple[str, ...] | None) -> str:
-    """A pair of the service (every collection it has) and a folder, of ``item_types``
-    (a ``calendar-query`` for them; without, vdirsyncer lists by ``PROPFIND``).
+                      item_types: tuple[str, ...] | None, collections: tuple[str, ...]
+                      ) -> str:
+    """A pair of the service and a folder, of ``item_types`` (a ``calendar-query`` for them;
+    without, vdirsyncer lists by ``PROPFIND``), the ``collections`` of one side or both.
 
     ``implicit = "create"`` makes the folders of new collections without a prompt, and no
     ``conflict_resolution``: vdirsyncer's default, a conflict is an error. ``metasync``
@@ -116,7 +120,8 @@ def vdirsyncer_config(root: Path, port: int, account: DavAccount,
     return "\n".join([
         "[general]", f"status_path = {quoted(str(root / 'status'))}", "",
         "[pair tasks]", 'a = "tasks_local"', 'b = "tasks_remote"',
-        'collections = ["from b"]', 'implicit = "create"', 'metadata = ["displayname"]', "",
+        f"collections = {json.dumps(list(collections))}", 'implicit = "create"',
+        'metadata = ["displayname"]', "",
         "[storage tasks_local]", 'type = "filesystem"',
         f"path = {quoted(str(root / 'calendars'))}", 'fileext = ".ics"', "",
         "[storage tasks_remote]", 'type = "caldav"',
@@ -253,3 +258,15 @@ def test_without_item_types_vdirsyncer_lists_by_propfind(tmp_path, server, accou
     account.patch_task(task["id"], {"title": "Sort the boxes again", "done": False})
     desktop.synced()
     assert desktop.todo_titled("Sort the boxes again")["completed"] is False
+
+
+def test_a_folder_made_locally_becomes_a_list(tmp_path, server, account):
+    """With ``collections = ["from a", "from b"]`` a folder of the user's becomes a
+    collection on the service: vdirsyncer creates it with an extended ``MKCOL`` (RFC 5689,
+    resourcetype calendar), then uploads its tasks."""
+    desktop = Desktop(tmp_path, server.port, account, collections=("from a", "from b"))
+    (desktop.calendars / "groceries").mkdir()
+    desktop.todo("new", "-l", "groceries", "Buy lentils")
+    desktop.discovered_and_synced()
+    made = account.list_named("groceries")
+    assert account.task_titled("Buy lentils")["list"] == made["id"]
