@@ -181,6 +181,18 @@ def test_sync_collection_initial_then_incremental(client, account):
     assert (list(quiet), quiet.deleted_urls) == ([], set())
 
 
+def test_an_altered_sync_token_is_a_403_and_the_library_syncs_in_full(client, account):
+    list_id = account.create_list("Laundry")
+    account.create_task("Fold the towels", list_id)
+    calendar = list_calendar(client, account, list_id)
+    altered = full_sync(calendar).sync_token + "0"
+    with pytest.raises(error.AuthorizationError) as refused:
+        changes_since(calendar, altered)
+    assert refused.value.status == 403
+    assert "{DAV:}valid-sync-token" in refused.value.preconditions
+    again = calendar.get_objects_by_sync_token(altered, load_objects=True)  # as apps call it
+    assert [summary(todo) for todo in again] == ["Fold the towels"]
+
 def test_a_json_api_change_is_seen_by_the_library(client, account):
     list_id = account.create_list("Papers")
     task = account.create_task("Renew passport", list_id)
