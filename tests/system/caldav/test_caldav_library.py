@@ -26,11 +26,12 @@ from tests.support.dav_clients import DavAccount, instant
 from tests.support.servers import PserveProcess
 
 REQUEST_TIMEOUT = 10  # seconds, for each request the library sends
+WELL_KNOWN = "/.well-known/caldav"
 
 
-def dav_client(port: int, account: DavAccount) -> caldav.DAVClient:
+def dav_client(port: int, account: DavAccount, start: str = WELL_KNOWN) -> caldav.DAVClient:
     """The library as an app starts it: the service's address and the app password."""
-    return caldav.DAVClient(url=f"http://127.0.0.1:{port}/.well-known/caldav",
+    return caldav.DAVClient(url=f"http://127.0.0.1:{port}{start}",
                             username=account.username, password=account.app_password,
                             timeout=REQUEST_TIMEOUT)
 
@@ -96,15 +97,16 @@ def url_titled(calendar: caldav.Calendar, title: str) -> Any:
     return url
 
 
-def test_discovery_from_the_well_known_address(client, account):
+@pytest.mark.parametrize("start", [WELL_KNOWN, "/"])
+def test_discovery_from_the_address_a_user_types(server, account, start):
     list_id = account.create_list("Groceries")
-    principal = client.principal()
-    assert path(principal.url) == f"/dav/principals/{account.username}/"
-    found = calendars(client)
-    assert set(found) == {home(account) + "inbox/", home(account) + f"{list_id}/"}
-    groceries = found[home(account) + f"{list_id}/"]
-    assert groceries.get_display_name() == "Groceries"
-    assert groceries.get_supported_components() == ["VTODO"]
+    with dav_client(server.port, account, start) as client:
+        assert path(client.principal().url) == f"/dav/principals/{account.username}/"
+        found = calendars(client)
+        assert set(found) == {home(account) + "inbox/", home(account) + f"{list_id}/"}
+        groceries = found[home(account) + f"{list_id}/"]
+        assert groceries.get_display_name() == "Groceries"
+        assert groceries.get_supported_components() == ["VTODO"]
 
 
 def test_a_todo_made_edited_completed_reopened_and_deleted_by_the_library(client, account):
