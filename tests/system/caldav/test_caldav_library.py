@@ -154,6 +154,44 @@ def test_dues_in_a_zone_and_all_day(client, account):
         datetime(2027, 3, 1, 7, 15, tzinfo=UTC), None, "Europe/Berlin")
     assert (rent["due_at"], rent["due_date"]) == (None, "2027-04-01")
 
+def test_completing_a_recurring_todo_rolls_it_forward(client, account):
+    """The library completes the occurrence; the service moves the task to the next one and,
+    having changed what was sent, answers without an ETag (the library then holds none, so
+    its next save is not made on a copy the service does not have)."""
+    inbox = calendars(client)[home(account) + "inbox/"]
+    made = inbox.add_todo(summary="Water the garden", rrule={"FREQ": "WEEKLY"},
+                          due=datetime(2027, 5, 3, 18, 0, tzinfo=UTC))
+    task = account.task_titled("Water the garden")
+    assert task["recurrence"]["rule"] == "FREQ=WEEKLY"
+
+    todo = fetched(inbox, made.url)
+    todo.complete()
+    assert todo.etag is None
+    body, _ = account.task(task["id"])
+    assert (body["done"], body["completed_at"], body["version"]) == (False, None, 2)
+    assert instant(body["due_at"]) == datetime(2027, 5, 10, 18, 0, tzinfo=UTC)
+    again = fetched(inbox, made.url)
+    assert again.is_pending()
+    assert again.get_icalendar_component()["DUE"].dt == datetime(2027, 5, 10, 18, 0, tzinfo=UTC)
+
+
+def test_a_task_moved_through_the_json_api_moves_between_calendars(client, account):
+    """Under the same resource name (the one the library chose); the old calendar's sync
+    reports it removed, the new one's reports it."""
+    today, someday = (account.create_list(name) for name in ("Today", "Someday"))
+    source, target = (list_calendar(client, account, list_id) for list_id in (today, someday))
+    made = source.add_todo(summary="Learn the cello")
+    name = path(made.url).rsplit("/", 1)[1]
+    before = {calendar: full_sync(calendar).sync_token for calendar in (source, target)}
+
+    account.patch_task(account.task_titled("Learn the cello")["id"], {"list": someday})
+    left = changes_since(source, before[source])
+    assert left.deleted_urls == {made.url.canonical()}
+    arrived = changes_since(target, before[target])
+    assert [(path(todo.url), summary(todo)) for todo in arrived] == [
+        (home(account) + f"{someday}/{name}", "Learn the cello")]
+    assert arrived.deleted_urls == set()
+
 def test_sync_collection_initial_then_incremental(client, account):
     list_id = account.create_list("Sync")
     for title in ("Kept", "Changed", "Deleted"):
