@@ -191,6 +191,18 @@ SEGMENTS = select(CalendarCollection.list_id, CalendarCollection.name).where(
     CalendarCollection.list_id.in_(bindparam("ids", expanding=True)))
 
 
+SEGMENT = select(CalendarCollection.name).where(CalendarCollection.list_id == bindparam("id"))
+
+
+def segment_of(request: Request, list_id: int | None) -> str:
+    """The segment of the collection holding a task of the list ``list_id`` (None: the
+    inbox): the name its MKCALENDAR chose, else its id."""
+    if list_id is None:
+        return INBOX
+    name: str | None = request.dbsession.execute(SEGMENT, {"id": list_id}).scalar()
+    return str(list_id) if name is None else name
+
+
 def home_collections(request: Request) -> Iterator[CollectionNode]:
     """The collections of the caller's home: ``inbox/`` (not for a list-limited token),
     then each list they may view, at the segment its client chose or its id."""
@@ -201,8 +213,8 @@ def home_collections(request: Request) -> Iterator[CollectionNode]:
     while True:
         rows, after = fetch_list_page(request.dbsession, request.identity, LIST_SORT,
                                       HOME_PAGE, after)
-        segments = dict(request.dbsession.execute(
-            SEGMENTS, {"ids": [row[0].id for row in rows]}).tuples().all())
+        named = request.dbsession.execute(SEGMENTS, {"ids": [row[0].id for row in rows]})
+        segments = {list_id: name for list_id, name in named}
         for row in rows:
             resource = ListResource(request, row[0], ListCollection(request, "lists",
                                                                     request.root))

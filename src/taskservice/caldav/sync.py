@@ -61,7 +61,7 @@ from ..accounts.security import Identity
 from ..changes.feed import last_position
 from ..changes.models import CHANGES
 from ..db import base
-from ..events import ResourcesDeleting
+from ..events import ChangeLogPurging, ResourcesDeleting
 from ..tasks.access import VIEWER, holds_share, in_member_list, inherited_tasks, sees_task
 from ..tasks.models import TASKS, Task, TaskAncestor, TaskShare
 from ..web.pagination import DATETIME, INTEGER, STRING, CursorError, decode_cursor, encode_cursor
@@ -397,6 +397,11 @@ def purge_tombstones(session: Session, cutoff: datetime) -> int:
     return int(getattr(result, "rowcount", 0))
 
 
+def purge_with_the_log(event: ChangeLogPurging) -> None:
+    purge_tombstones(event.session, event.cutoff)
+
+
 def includeme(config: Configurator) -> None:
     config.add_subscriber(keep_names, ResourcesDeleting, kind="task")
+    config.add_subscriber(purge_with_the_log, ChangeLogPurging)
 

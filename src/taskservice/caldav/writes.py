@@ -32,13 +32,14 @@ from ..tasks.writes import COMPLETED_AT
 from ..web.conditional import etag, require_if_match
 from .errors import dav_error
 from .models import NAME_MAX_LENGTH, UID_MAX_LENGTH, CalendarCollection, CalendarObject
-from .names import CALENDARS, DAV_ROOT, INBOX, derived_uid, object_path, task_id_of
+from .names import CALENDARS, DAV_ROOT, derived_uid, object_path, task_id_of
 from .nodes import (
     CollectionNode,
     NewCollectionNode,
     Node,
     ObjectNode,
     resolve,
+    segment_of,
     task_resource,
 )
 from .objects import item_of, stored_object
@@ -163,20 +164,26 @@ def _uid_conflict(request: Request, task_id: int) -> HTTPError:
     href = None
     if resource is not None:
         item = item_of(request.dbsession, resource.task)
-        segment = INBOX if resource.task.list_id is None else str(resource.task.list_id)
-        href = object_path(request.identity.username, segment, item.name)
+        href = object_path(request.identity.username,
+                           segment_of(request, resource.task.list_id), item.name)
     return dav_error(403, caldav("no-uid-conflict"),
                      f"A task with this UID exists already{'' if href is None else ' at ' + href}",
                      href)
 
 
-def _parent_fields(request: Request, client: ClientObject, list_id: int | None
-                   ) -> dict[str, Any]:
-    """The parent a RELATED-TO names, if it is a task of the home the caller may see."""
-    if client.parent_uid is None:
-        return {}
-    parent_id = _task_of_uid(request, client.parent_uid)
-    return {} if parent_id is None else {"parent": parent_id, "list": list_id}
+def _relations(request: Request, client: ClientObject, list_id: int | None,
+               task: Task | None) -> list[dict[str, Any]]:
+    """The placements to try, best first: under the parent a RELATED-TO names (if it is a
+    task the caller may see), else at the top (a subtask whose object names no parent, or
+    one the rules refuse: its parent "stays null"), else where it is."""
+    tries: list[dict[str, Any]] = []
+    if client.parent_uid is not None:
+        parent_id = _task_of_uid(request, client.parent_uid)
+        if parent_id is not None:
+            tries.append({"parent": parent_id, "list": list_id})
+    if task is not None and task.parent_id is not None:
+        tries.append({"parent": None})
+    return tries
 
 
 def _task_of_uid(request: Request, uid: str) -> int | None:
@@ -185,16 +192,16 @@ def _task_of_uid(request: Request, uid: str) -> int | None:
     return found if found is not None else task_id_of(uid)
 
 
-def _placed(request: Request, fields: dict[str, Any], relation: dict[str, Any],
-            task: Task | None) -> tuple[dict[str, Any], bool]:
-    """``fields`` placed with the relation if the rules allow it, else without: a
-    relation never makes a write fail (contract section 16). True: the link was made."""
-    if relation:
+def _placed(request: Request, fields: dict[str, Any], tries: list[dict[str, Any]],
+            task: Task | None) -> dict[str, Any]:
+    """``fields`` placed by the first of ``tries`` the rules allow, else as they are: a
+    relation never makes a write fail (contract section 16)."""
+    for relation in tries:
         try:
-            return placed(request, {**fields, **relation}, task), True
+            return placed(request, {**fields, **relation}, task)
         except HTTPError:
-            pass
-    return placed(request, fields, task), False
+            continue
+    return placed(request, fields, task)
 
 
 def _create(request: Request, node: ObjectNode, client: ClientObject,
@@ -202,15 +209,15 @@ def _create(request: Request, node: ObjectNode, client: ClientObject,
     list_id = node.collection.list_id
     request.context = node.collection.resource or request.context
     place = {"list": list_id} if list_id is not None else {}
-    body, _ = _placed(request, {**fields, **place},
-                      _parent_fields(request, client, list_id), None)
+    body = _placed(request, {**fields, **place}, _relations(request, client, list_id, None),
+                   None)
     return insert_task(request, body)
 
 
 def _replace(request: Request, node: ObjectNode, task: Task, client: ClientObject,
              fields: dict[str, Any]) -> Task:
     request.context = node.resource
-    body, _ = _placed(request, fields, _parent_fields(request, client, task.list_id), task)
+    body = _placed(request, fields, _relations(request, client, task.list_id, task), task)
     stored = stored_object(request.dbsession, task.id)
     changed_text = stored is None or stored.ical != client.text
     write_task(request, task, body, always=changed_text)
@@ -221,9 +228,10 @@ def _store(request: Request, node: ObjectNode, task: Task, client: ClientObject)
     """Keep the client's object beside the task; True when it describes the task exactly
     (else the service changed something, and the client must fetch it again)."""
     session = request.dbsession
-    parent_uid = None if task.parent_id is None else item_of_parent(request, task)
-    waiting = client.parent_uid if client.parent_uid != parent_uid else None
-    faithful = _describes(task, client, parent_uid)
+    linked = None if task.parent_id is None else item_of(session, task).parent_uid
+    # A RELATED-TO the task could not follow is kept as written, waiting for its parent.
+    waiting = client.parent_uid if linked is None else None
+    faithful = _describes(task, client) and (linked is None or linked == client.parent_uid)
     row = stored_object(session, task.id) or CalendarObject(task_id=task.id)
     row.owner_id, row.uid, row.name = task.owner_id, client.uid, node.name
     row.ical, row.parent_uid = client.text, waiting
@@ -234,20 +242,15 @@ def _store(request: Request, node: ObjectNode, task: Task, client: ClientObject)
     return faithful
 
 
-def item_of_parent(request: Request, task: Task) -> str | None:
-    item = item_of(request.dbsession, task)
-    return item.parent_uid
-
-
-def _describes(task: Task, client: ClientObject, parent_uid: str | None) -> bool:
-    """The client's object says what the task holds: rewriting its mapped properties
-    from the task changes none of the fields it maps to."""
-    rewritten = calendar_text(task, client.uid, client.text, False, parent_uid)
+def _describes(task: Task, client: ClientObject) -> bool:
+    """The client's object says what the task's fields hold: rewriting its mapped
+    properties from the task changes none of the fields it maps to."""
+    rewritten = calendar_text(task, client.uid, client.text, False, client.parent_uid)
     try:
         again = read_object(rewritten.encode())
     except InvalidObject:
         return False
-    return again.fields == client.fields and (client.parent_uid == parent_uid)
+    return again.fields == client.fields
 
 
 def _link_waiting(request: Request, task: Task, uid: str) -> None:
