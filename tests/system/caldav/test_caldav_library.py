@@ -1,6 +1,6 @@
 """The caldav library (python-caldav, what GNOME Errands is built on) against ``pserve``
-(contract section 16), used as an app uses it: it starts from ``/.well-known/caldav`` with an
-app password and finds everything else by itself.
+(contract section 16), used as an app uses it: it starts from the address a user types (the
+bare one, or ``/.well-known/caldav``) with an app password and finds everything else itself.
 
 Each step is checked through the JSON API (title, done, version, ETag), and each JSON API
 change is checked through the library. Edits go through the library's ``save()`` of an
