@@ -62,6 +62,10 @@ class ObjectNode:
     resource: TaskResource | None
 
 
+# The methods that make a collection (an extended MKCOL is vdirsyncer's MKCALENDAR).
+MAKING_METHODS = frozenset({"MKCALENDAR", "MKCOL"})
+
+
 @dataclass(frozen=True)
 class NewCollectionNode:
     """A segment of the home that names no collection: where a MKCALENDAR makes one."""
@@ -116,7 +120,7 @@ def _collection_or_new(request: Request, username: str, segment: str
     try:
         return collection_node(request, username, segment)
     except KeyError:
-        if request.method != "MKCALENDAR" or segment == INBOX:
+        if request.method not in MAKING_METHODS or segment == INBOX:
             raise
         return NewCollectionNode(username, segment)
 

@@ -41,6 +41,7 @@ METHODS: dict[str, View] = {
     "DELETE": writes.delete,
     "MOVE": writes.move,
     "MKCALENDAR": writes.mkcalendar,
+    "MKCOL": writes.mkcalendar,
     "PROPPATCH": writes.proppatch,
 }
 ALLOW = ", ".join(["OPTIONS", *METHODS])

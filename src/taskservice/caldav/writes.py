@@ -370,11 +370,16 @@ def _rename(request: Request, task: Task, name: str) -> None:
 
 
 def mkcalendar(request: Request, node: Node) -> Response:
-    """A new list at the segment the client chose (``displayname``, else the segment)."""
+    """A new list at the segment the client chose (``displayname``, else the segment), by
+    MKCALENDAR or an extended MKCOL making a calendar."""
     if not isinstance(node, NewCollectionNode):
         raise dav_error(405, None, "Something exists here already")
     _require(request, Permission.CREATE, ListCollection(request, "lists", request.root))
     props = _mkcalendar_props(parse(request.body))
+    if request.method == "MKCOL" and dav("resourcetype") not in props:
+        raise dav_error(403, dav("valid-resourcetype"),
+                        "This server makes calendar collections only: send an extended "
+                        "MKCOL (RFC 5689) whose resourcetype is a calendar, or MKCALENDAR")
     name = props.get(dav("displayname")) or node.segment
     try:
         fields = list_create_body().deserialize({"name": name})
@@ -386,11 +391,17 @@ def mkcalendar(request: Request, node: Node) -> Response:
     return Response(status=201)
 
 
+# The bodies that make a collection: MKCALENDAR's (RFC 4791 5.3.1), and an extended
+# MKCOL's (RFC 5689), the only way vdirsyncer makes one.
+MAKING_BODIES = (caldav("mkcalendar"), dav("mkcol"))
+
+
 def _mkcalendar_props(body: Any) -> dict[str, str | None]:
     if body is None:
         return {}
-    if body.tag != caldav("mkcalendar"):
-        raise dav_error(400, None, "A MKCALENDAR body is a CALDAV:mkcalendar element")
+    if body.tag not in MAKING_BODIES:
+        raise dav_error(400, None, "A MKCALENDAR body is a CALDAV:mkcalendar element, an "
+                        "extended MKCOL's a DAV:mkcol element")
     props: dict[str, str | None] = {}
     for prop in body.iterfind(f"{dav('set')}/{dav('prop')}/*"):
         if prop.tag == caldav("supported-calendar-component-set"):
@@ -398,6 +409,9 @@ def _mkcalendar_props(body: Any) -> dict[str, str | None]:
             if "VTODO" not in names:
                 raise dav_error(403, caldav("supported-calendar-component"),
                                 "This server keeps tasks: a calendar must hold VTODO")
+        if prop.tag == dav("resourcetype") and prop.find(caldav("calendar")) is None:
+            raise dav_error(403, dav("valid-resourcetype"),
+                            "This server makes calendar collections only")
         props[prop.tag] = prop.text
     return props
 
