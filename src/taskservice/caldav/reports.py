@@ -15,6 +15,7 @@ from pyramid.request import Request
 from pyramid.response import Response
 
 from ..db.service_keys import SYNC_TOKENS, service_key
+from .answers import multistatus_response
 from .collections import Collection
 from .errors import dav_error
 from .filters import query_filter
@@ -24,7 +25,7 @@ from .objects import CalendarItem, item_of
 from .properties import node_path, propstats, response, status_response
 from .query import calendar_query
 from .sync import InvalidSyncToken, Position, collection_changes, parse_token
-from .xml import XML_CONTENT_TYPE, caldav, dav, element, parse, streamed_multistatus
+from .xml import caldav, dav, element, parse
 
 # A sync-collection's DAV:limit beyond this is answered with this many (a 507 then says
 # that more are waiting): a client asking for a million gets them in pages.
@@ -45,9 +46,7 @@ def report(request: Request, node: Node) -> Response:
 
 def multistatus(parts: tuple[Iterable[Element], Iterable[Element]]) -> Response:
     responses, tail = parts
-    result = Response(status=207, content_type=XML_CONTENT_TYPE.split(";")[0], charset="utf-8")
-    result.app_iter = streamed_multistatus(responses, tail)
-    return result
+    return multistatus_response(responses, tail)
 
 
 def asked(body: Element) -> list[str] | None:

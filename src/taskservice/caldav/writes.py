@@ -31,6 +31,7 @@ from ..tasks.subtrees import delete_subtree
 from ..tasks.views import insert_task, write_task
 from ..tasks.writes import COMPLETED_AT
 from ..web.conditional import etag, require_if_match
+from .answers import empty_response, multistatus_response
 from .errors import dav_error
 from .models import NAME_MAX_LENGTH, UID_MAX_LENGTH, CalendarCollection, CalendarObject
 from .names import CALENDARS, DAV_ROOT, derived_uid, object_path, task_id_of
@@ -46,7 +47,7 @@ from .nodes import (
 from .objects import item_of, stored_object
 from .properties import node_path, response
 from .vtodo import ClientObject, InvalidObject, calendar_text, read_object, unserved
-from .xml import XML_CONTENT_TYPE, caldav, dav, element, parse, streamed_multistatus
+from .xml import caldav, dav, element, parse
 
 CALENDAR_MEDIA_TYPE = "text/calendar"
 WAITING_CHILDREN = select(CalendarObject).where(
@@ -97,7 +98,7 @@ def put(request: Request, node: Node) -> Response:
         raise dav_error(403, caldav("valid-calendar-object-resource"),
                         f"{error.field}: {error}") from None
     faithful = _store(request, node, task, client)
-    result = Response(status=status)
+    result = empty_response(status)
     if faithful:
         result.headers["ETag"] = etag(task.version)
     return result
@@ -298,13 +299,13 @@ def delete(request: Request, node: Node) -> Response:
             raise dav_error(412, None, error.api_errors[0]["description"]) from None
         request.context = node.resource
         delete_subtree(request, node.resource.task)
-        return Response(status=204)
+        return empty_response(204)
     if isinstance(node, CollectionNode):
         if node.resource is None:
             raise dav_error(403, dav("need-privileges"), "The inbox cannot be deleted")
         _require(request, Permission.DELETE_LIST, node.resource)
         remove_list(request, node.resource.list)
-        return Response(status=204)
+        return empty_response(204)
     raise dav_error(404 if isinstance(node, ObjectNode) else 403, None,
                     "Only a calendar object or a list's collection can be deleted")
 
@@ -329,7 +330,7 @@ def move(request: Request, node: Node) -> Response:
             raise dav_error(403, dav("need-privileges"),
                             error.api_errors[0]["description"]) from None
     _rename(request, task, target.name)
-    return Response(status=201)
+    return empty_response(201)
 
 
 def _destination(request: Request) -> ObjectNode:
@@ -388,7 +389,7 @@ def mkcalendar(request: Request, node: Node) -> Response:
     row = new_list(request, fields)
     request.dbsession.add(CalendarCollection(list_id=row.id, name=node.segment))
     request.dbsession.flush()
-    return Response(status=201)
+    return empty_response(201)
 
 
 # The bodies that make a collection: MKCALENDAR's (RFC 4791 5.3.1), and an extended
@@ -450,7 +451,5 @@ def _multistatus(request: Request, node: CollectionNode, results: list[tuple[str
     stats = [element(dav("propstat"), element(dav("prop"), element(tag)),
                      element(dav("status"), text=f"HTTP/1.1 {status}"))
              for tag, status in results]
-    result = Response(status=207, content_type=XML_CONTENT_TYPE.split(";")[0], charset="utf-8")
-    result.app_iter = streamed_multistatus([response(node_path(request, node), stats)])
-    return result
+    return multistatus_response([response(node_path(request, node), stats)])
 

@@ -21,7 +21,7 @@ PREFIXES = {DAV: "d", CALDAV: "c", CALENDARSERVER: "cs"}
 for _namespace, _prefix in PREFIXES.items():
     register_namespace(_prefix, _namespace)
 
-XML_CONTENT_TYPE = "application/xml; charset=utf-8"
+XML_MEDIA_TYPE = "application/xml"
 XML_DECLARATION = b'<?xml version="1.0" encoding="utf-8"?>\n'
 
 
