@@ -49,9 +49,13 @@ class DavAccount:
 
     def list_named(self, name: str) -> dict[str, Any]:
         """The one list of this user with this name (a client made it, so its id is unknown)."""
-        status, _, body = self.api.request("GET", "/lists?limit=100")
+        return self._the_one("/lists?limit=100", "name", name)
+
+    def _the_one(self, path: str, field: str, value: str) -> dict[str, Any]:
+        """The one item of the page at ``path`` whose ``field`` is ``value``."""
+        status, _, body = self.api.request("GET", path)
         assert status == 200, body
-        found = [item for item in body["items"] if item["name"] == name]
+        found = [item for item in body["items"] if item[field] == value]
         assert len(found) == 1, body["items"]
         return found[0]
 
@@ -79,12 +83,7 @@ class DavAccount:
 
     def task_titled(self, title: str) -> dict[str, Any]:
         """The one task with exactly this title (a client made it, so its id is unknown)."""
-        query = urlencode({"q": title, "limit": 100})
-        status, _, body = self.api.request("GET", f"/tasks?{query}")
-        assert status == 200, body
-        found = [item for item in body["items"] if item["title"] == title]
-        assert len(found) == 1, body["items"]
-        return found[0]
+        return self._the_one(f"/tasks?{urlencode({'q': title, 'limit': 100})}", "title", title)
 
     def patch_task(self, task_id: str, changes: dict[str, Any]) -> dict[str, Any]:
         status, _, body = self.api.request("PATCH", f"/tasks/{task_id}", changes)

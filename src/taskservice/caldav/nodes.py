@@ -9,8 +9,9 @@ a hint that it exists.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import TypeVar
 
 from pyramid.request import Request
 from sqlalchemy import bindparam, select
@@ -143,12 +144,19 @@ def _list_ids(request: Request, segment: str) -> list[int]:
     return [*named, int(segment)] if segment.isascii() and segment.isdigit() else named
 
 
-def list_resource(request: Request, list_id: int) -> ListResource | None:
-    lists = ListCollection(request, "lists", request.root)
+Found = TypeVar("Found", ListResource, TaskResource)
+
+
+def _found(lookup: Callable[..., Found], row_id: int, request: Request) -> Found | None:
+    """``lookup``'s resource, locked for a write as the JSON API's traversal locks it."""
     try:
-        return lists.resource(list_id, lock=request.method in WRITE_METHODS)
+        return lookup(row_id, lock=request.method in WRITE_METHODS)
     except KeyError:
         return None
+
+
+def list_resource(request: Request, list_id: int) -> ListResource | None:
+    return _found(ListCollection(request, "lists", request.root).resource, list_id, request)
 
 
 def object_node(request: Request, collection: CollectionNode, name: str) -> ObjectNode:
@@ -167,11 +175,7 @@ def _task_ids(request: Request, name: str) -> list[int]:
 
 
 def task_resource(request: Request, task_id: int) -> TaskResource | None:
-    tasks = TaskCollection(request, "tasks", request.root)
-    try:
-        return tasks.resource(task_id, lock=request.method in WRITE_METHODS)
-    except KeyError:
-        return None
+    return _found(TaskCollection(request, "tasks", request.root).resource, task_id, request)
 
 
 def in_collection(request: Request, collection: CollectionNode, resource: TaskResource) -> bool:
