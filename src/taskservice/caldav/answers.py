@@ -6,9 +6,10 @@ try to read); a multistatus is ``application/xml`` (RFC 4918 8.2).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from xml.etree.ElementTree import Element
 
+from pyramid.request import Request
 from pyramid.response import Response
 
 from .xml import XML_MEDIA_TYPE, streamed_multistatus
@@ -20,9 +21,22 @@ def empty_response(status: int) -> Response:
     return response
 
 
-def multistatus_response(responses: Iterable[Element], tail: Iterable[Element] = ()
-                         ) -> Response:
-    """A 207 whose ``DAV:response`` elements are written one at a time."""
+def multistatus_response(request: Request, responses: Iterable[Element],
+                         tail: Iterable[Element] = ()) -> Response:
+    """A 207 whose ``DAV:response`` elements are made and written one at a time."""
     response = Response(status=207, content_type=XML_MEDIA_TYPE, charset="utf-8")
-    response.app_iter = streamed_multistatus(responses, tail)
+    response.app_iter = _closing_its_reads(request, streamed_multistatus(responses, tail))
     return response
+
+
+def _closing_its_reads(request: Request, chunks: Iterator[bytes]) -> Iterator[bytes]:
+    """``chunks``, then the transaction their reads began ended.
+
+    The body is written after pyramid_tm has committed the request's transaction (the
+    server iterates it once the view returned), so the queries it makes begin another:
+    it is ended as soon as the body is, rather than left open on the connection (idle in
+    a transaction, on PostgreSQL) until the thread's next request."""
+    try:
+        yield from chunks
+    finally:
+        request.tm.abort()

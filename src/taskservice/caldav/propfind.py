@@ -67,7 +67,7 @@ def propfind(request: Request, node: Node) -> Response:
     if isinstance(node, NewCollectionNode):
         raise dav_error(404, None, "No such collection")
     responses = _responses(request, node, level, asked, names_only)
-    return multistatus_response(responses)
+    return multistatus_response(request, responses)
 
 
 def _responses(request: Request, node: Node, level: str, asked: list[str] | None,

@@ -7,7 +7,7 @@ holds only what the caller may view: nothing else can appear in a report.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from urllib.parse import unquote, urlsplit
 from xml.etree.ElementTree import Element
 
@@ -41,12 +41,8 @@ def report(request: Request, node: Node) -> Response:
         raise dav_error(403, dav("supported-report"),
                         "Supported reports: calendar-multiget, calendar-query, "
                         "sync-collection")
-    return multistatus(handler(request, node, body))
-
-
-def multistatus(parts: tuple[Iterable[Element], Iterable[Element]]) -> Response:
-    responses, tail = parts
-    return multistatus_response(responses, tail)
+    responses, tail = handler(request, node, body)
+    return multistatus_response(request, responses, tail)
 
 
 def asked(body: Element) -> list[str] | None:

@@ -451,5 +451,5 @@ def _multistatus(request: Request, node: CollectionNode, results: list[tuple[str
     stats = [element(dav("propstat"), element(dav("prop"), element(tag)),
                      element(dav("status"), text=f"HTTP/1.1 {status}"))
              for tag, status in results]
-    return multistatus_response([response(node_path(request, node), stats)])
+    return multistatus_response(request, [response(node_path(request, node), stats)])
 
