@@ -54,7 +54,7 @@ from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache, partial
 from typing import Any
 
-from icalendar import Alarm, Calendar, Component, Timezone, Todo
+from icalendar import Component, Timezone, vText
 
 from ..dates.zones import Moment, from_wall_clock, is_zone, zone
 from ..tasks.representation import TaskFields
@@ -526,14 +526,11 @@ def _readable(stored: str, zone_name: str) -> _Source | None:
 
 
 def _new_object(uid: str) -> tuple[Block, Block]:
-    calendar = Calendar()
-    calendar.add("VERSION", "2.0")
-    calendar.add("PRODID", PRODID)
-    todo = Todo()
-    todo.add("UID", uid)
-    calendar.add_component(todo)
-    root = parse(calendar.to_ical().decode())
-    return root, next(root.blocks("VTODO"))
+    todo = Block("VTODO", Line("BEGIN:VTODO"), Line("END:VTODO"),
+                 [_property("UID", _text(uid))])
+    root = Block("VCALENDAR", Line("BEGIN:VCALENDAR"), Line("END:VCALENDAR"),
+                 [_property("VERSION", "2.0"), _property("PRODID", _text(PRODID)), todo])
+    return root, todo
 
 
 def _rewritten(line: Line, same: frozenset[str], recurring: bool) -> bool:
@@ -599,47 +596,93 @@ def _due_fields(task: TaskFields) -> dict[str, str | None]:
     return {"due_at": timestamp(_utc_or_none(task.due_at)), "due_date": None}
 
 
+def _property(name: str, value: str, **parameters: str) -> Line:
+    """One content line, folded: ``value`` already in iCalendar's text (escaped)."""
+    written = "".join(f";{key.replace('_', '-')}={parameter}"
+                      for key, parameter in parameters.items())
+    return Line(fold(f"{name}{written}:{value}"))
+
+
+def _text(value: str) -> str:
+    """A TEXT value escaped (RFC 5545 3.3.11)."""
+    escaped: bytes = vText(value).to_ical()
+    return escaped.decode()
+
+
+def _date_text(day: date) -> str:
+    return f"{day.year:04d}{day.month:02d}{day.day:02d}"
+
+
+def _wall_text(moment: datetime) -> str:
+    """A DATE-TIME's digits, without a zone (RFC 5545 3.3.5)."""
+    return f"{_date_text(moment)}T{moment.hour:02d}{moment.minute:02d}{moment.second:02d}"
+
+
+def _utc_text(moment: datetime) -> str:
+    return _wall_text(_utc(moment)) + "Z"
+
+
+def _duration_text(seconds: int) -> str:
+    """A DURATION (RFC 5545 3.3.6): ``-PT15M``, ``P1DT2H``, ``PT0S``."""
+    sign = "-" if seconds < 0 else ""
+    days, rest = divmod(abs(seconds), 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, rest = divmod(rest, 60)
+    time = "".join(f"{value}{unit}" for value, unit in ((hours, "H"), (minutes, "M"),
+                                                        (rest, "S")) if value)
+    if days:
+        return f"{sign}P{days}D" + (f"T{time}" if time else "")
+    return f"{sign}PT{time or '0S'}"
+
+
+def _moment_line(name: str, moment: date | datetime) -> Line:
+    """A DATE, a UTC DATE-TIME, or a time in its zone with its TZID."""
+    if not isinstance(moment, datetime):
+        return _property(name, _date_text(moment), VALUE="DATE")
+    if moment.tzinfo is UTC:
+        return _property(name, _utc_text(moment))
+    return _property(name, _wall_text(moment), TZID=str(getattr(moment.tzinfo, "key", "UTC")))
+
+
 def _written(task: TaskFields, parent_uid: str | None) -> dict[str, list[Line | Block]]:
-    """Each group's properties as the service writes them (the contract's table)."""
-    groups = {group: Todo() for group in _GROUPS}
-    groups["title"].add("SUMMARY", task.title)
+    """Each group's properties as the service writes them (the contract's table), as
+    text: a collection served with its objects writes one per task, so no component
+    object is built for them."""
+    groups: dict[str, list[Line | Block]] = {group: [] for group in _GROUPS}
+    groups["title"].append(_property("SUMMARY", _text(task.title)))
     if task.description:
-        groups["description"].add("DESCRIPTION", task.description)
-    _add_done(groups["done"], task)
+        groups["description"].append(_property("DESCRIPTION", _text(task.description)))
+    groups["done"] += _done_lines(task)
     number = _PRIORITY_VALUES.get(PRIORITIES[task.priority])
     if number is not None:
-        groups["priority"].add("PRIORITY", number)
+        groups["priority"].append(_property("PRIORITY", str(number)))
     due = _due_value(task)
     if due is not None:
-        groups["due"].add("DUE", due)
+        groups["due"].append(_moment_line("DUE", due))
     if task.tags:
-        groups["tags"].add("CATEGORIES", list(task.tags))
+        groups["tags"].append(_property("CATEGORIES", ",".join(map(_text, task.tags))))
     if parent_uid is not None:
-        groups["parent"].add("RELATED-TO", parent_uid, parameters={"RELTYPE": "PARENT"})
-    stamps = groups["stamps"]
-    stamps.add("CREATED", _utc(task.created_at))
-    stamps.add("LAST-MODIFIED", _utc(task.updated_at))
-    stamps.add("DTSTAMP", _utc(task.updated_at))
-    stamps.add("SEQUENCE", task.version - 1)
-    written = {group: _items(todo) for group, todo in groups.items()}
+        groups["parent"].append(_property("RELATED-TO", _text(parent_uid), RELTYPE="PARENT"))
+    groups["stamps"] += [_property("CREATED", _utc_text(task.created_at)),
+                         _property("LAST-MODIFIED", _utc_text(task.updated_at)),
+                         _property("DTSTAMP", _utc_text(task.updated_at)),
+                         _property("SEQUENCE", str(task.version - 1))]
     rule = served_rule(task)
     if rule is not None and due is not None:
-        start = Todo()
-        start.add("DTSTART", due)
+        groups["recurrence"] = [_moment_line("DTSTART", due)]
         if task.recurrence_from == COMPLETION:
-            start.add(RECURRENCE_FROM, COMPLETION)
-        written["recurrence"] = [*_items(start), Line(fold(f"RRULE:{rule}"))]
-    return written
+            groups["recurrence"].append(_property(RECURRENCE_FROM, COMPLETION))
+        groups["recurrence"].append(Line(fold(f"RRULE:{rule}")))
+    return groups
 
 
-def _add_done(todo: Component, task: TaskFields) -> None:
+def _done_lines(task: TaskFields) -> list[Line | Block]:
     if not task.done:
-        todo.add("STATUS", "NEEDS-ACTION")
-        return
-    todo.add("STATUS", "COMPLETED")
+        return [_property("STATUS", "NEEDS-ACTION")]
+    lines: list[Line | Block] = [_property("STATUS", "COMPLETED")]
     if task.completed_at is not None:
-        todo.add("COMPLETED", _utc(task.completed_at))
-    todo.add("PERCENT-COMPLETE", 100)
+        lines.append(_property("COMPLETED", _utc_text(task.completed_at)))
+    return [*lines, _property("PERCENT-COMPLETE", "100")]
 
 
 def _due_value(task: TaskFields) -> date | datetime | None:
@@ -719,16 +762,14 @@ def _alarms(master: Block, source: _Source | None, task: TaskFields) -> list[Blo
 def _written_alarm(reminder: Mapping[str, Any], title: str) -> Block:
     """``ACTION:DISPLAY`` (whose DESCRIPTION RFC 5545 requires: the task's title) and the
     trigger: ``RELATED=END`` for an offset, ``VALUE=DATE-TIME`` for an absolute one."""
-    alarm = Alarm()
-    alarm.add("ACTION", "DISPLAY")
-    alarm.add("DESCRIPTION", title)
     if "offset" in reminder:
-        alarm.add("TRIGGER", timedelta(seconds=reminder["offset"]),
-                  parameters={"RELATED": "END"})
+        trigger = _property("TRIGGER", _duration_text(reminder["offset"]), RELATED="END")
     else:
-        alarm.add("TRIGGER", _utc(datetime.fromisoformat(reminder["at"])),
-                  parameters={"VALUE": "DATE-TIME"})
-    return parse(alarm.to_ical().decode())
+        trigger = _property("TRIGGER", _utc_text(datetime.fromisoformat(reminder["at"])),
+                            VALUE="DATE-TIME")
+    return Block("VALARM", Line("BEGIN:VALARM"), Line("END:VALARM"),
+                 [_property("ACTION", "DISPLAY"), _property("DESCRIPTION", _text(title)),
+                  trigger])
 
 
 def _add_zone(root: Block, master: Block, task: TaskFields) -> None:
@@ -740,16 +781,22 @@ def _add_zone(root: Block, master: Block, task: TaskFields) -> None:
     if any(line.name == "TZID" and line.value == task.time_zone
            for block in root.blocks("VTIMEZONE") for line in block.lines()):
         return
-    text = _vtimezone(task.time_zone, due.year)
-    if text is not None:
-        root.items.insert(root.items.index(master), parse(text))
+    block = _vtimezone_block(task.time_zone, due.year)
+    if block is not None:
+        root.items.insert(root.items.index(master), block)
 
 
 @lru_cache(maxsize=1024)
+def _vtimezone_block(zone_name: str, year: int) -> Block | None:
+    """:func:`_vtimezone` read into its lines, kept: it costs more than the rest of an
+    object, and a collection's tasks share a few (the block is shared: never changed)."""
+    text = _vtimezone(zone_name, year)
+    return None if text is None else parse(text)
+
+
 def _vtimezone(zone_name: str, year: int) -> str | None:
     """The zone's VTIMEZONE over the years around ``year``; None when icalendar cannot
-    describe it (the TZID is then an IANA name, which clients look up themselves). Kept:
-    it costs more than the rest of an object, and a collection's tasks share a few."""
+    describe it (the TZID is then an IANA name, which clients look up themselves)."""
     first = date(max(1, year - _ZONE_YEARS_BEFORE), 1, 1)
     last = date(min(9999, year + _ZONE_YEARS_AFTER), 1, 1)
     try:

@@ -166,6 +166,8 @@ def _line(physical: list[str], number: int) -> Line:
 
 def fold(text: str) -> str:
     """A content line folded at 75 octets (RFC 5545 §3.1), never inside a character."""
+    if len(text) <= 75 and text.isascii():
+        return text  # most lines: nothing to fold
     physical: list[str] = []
     current, size = "", 0
     for character in text:
