@@ -187,32 +187,57 @@ def same_uid_race(app: CalendarApp, account: DavAccount, segments: list[str]) ->
 # -- 3. one name, several UIDs -------------------------------------------------------------
 
 
+@pytest.mark.parametrize("in_list", [False, True], ids=["inbox", "list"])
 @pytest.mark.parametrize("if_none_match", ["*", None], ids=["If-None-Match", "unconditional"])
-def test_new_objects_at_one_name_make_one_resource(app, account, if_none_match):
+def test_new_objects_at_one_name_make_one_resource(app, account, if_none_match, in_list):
     """A serial run is the model: the first PUT creates (201); with ``If-None-Match: *``
     each later one finds the name taken (412, RFC 7232 3.2); without, each later one would
     replace the object with one of another UID, which RFC 4791 5.3.2.1 refuses (403
     ``CALDAV:no-uid-conflict``). Never two resources at one URL."""
     refused = 412 if if_none_match else 403
     headers = {"If_None_Match": if_none_match} if if_none_match else {}
-    rounds(lambda: same_name_race(app, account, refused, headers))
+    segment = account.create_list("named") if in_list else INBOX
+    rounds(lambda: same_name_race(app, account, segment, refused, headers))
 
 
-def same_name_race(app: CalendarApp, account: DavAccount, refused: int,
+def same_name_race(app: CalendarApp, account: DavAccount, segment: str, refused: int,
                    headers: dict[str, str]) -> None:
     word = fresh_uid()
-    path = object_path(app.username, INBOX, f"{word}.ics")
+    path = object_path(app.username, segment, f"{word}.ics")
     bodies = [vtodo(f"{word}-{index}", f"{word} by {index}") for index in range(RACERS)]
     answers = concurrently(RACERS, lambda index: app.put(path, bodies[index], **headers))
     assert statuses(answers) == {201: 1, refused: RACERS - 1}
     winner = the_winner(answers, 201)
     [task] = tasks_with(account, word)
     assert task["title"] == f"{word} by {winner}"
-    listed = [member for member in app.members(collection_path(app.username, INBOX))
+    listed = [member for member in app.members(collection_path(app.username, segment))
               if word in member]
     assert listed == [path]
     served = app.get(path)
     assert (served.status, served.body) == (200, bodies[winner].encode())
+
+
+def test_two_members_of_a_list_putting_one_new_name_make_one_resource(server, app, account):
+    """The owner and an editor of one list, each in their own home, create one name in it
+    (``If-None-Match: *``): the list is one collection, so one 201 and the rest 412."""
+    friend = CalendarApp(server.port, DavAccount.register(server.port))
+    segment = account.create_list("shared")
+    status, _, body = account.api.request(
+        "PUT", f"/lists/{segment}/shares/{friend.username}", {"permission": "edit"})
+    assert status == 201, body
+    rounds(lambda: shared_name_race([app, friend], segment))
+
+
+def shared_name_race(apps: list[CalendarApp], segment: str) -> None:
+    word = fresh_uid()
+    answers = concurrently(RACERS, lambda index: apps[index % 2].put(
+        object_path(apps[index % 2].username, segment, f"{word}.ics"),
+        vtodo(f"{word}-{index}", f"{word} by {index}"), If_None_Match="*"))
+    assert statuses(answers) == {201: 1, 412: RACERS - 1}
+    for app in apps:
+        listed = [member for member in app.members(collection_path(app.username, segment))
+                  if word in member]
+        assert listed == [object_path(app.username, segment, f"{word}.ics")]
 
 
 # -- 4. the JSON API and CalDAV on one task ------------------------------------------------
