@@ -16,6 +16,7 @@ from typing import TypeVar
 from pyramid.request import Request
 from sqlalchemy import bindparam, select
 
+from ..accounts.models import User
 from ..lists.listing import ListSort, fetch_list_page
 from ..lists.resources import ListCollection, ListResource
 from ..permissions import InsufficientScope, Permission
@@ -77,6 +78,10 @@ class NewCollectionNode:
 
 Node = RootNode | PrincipalNode | HomeNode | CollectionNode | NewCollectionNode | ObjectNode
 
+# The caller's own row, locked by every write in their calendar home: see ``_lock_home``.
+# FOR NO KEY UPDATE, so a task's or list's insert (FOR KEY SHARE of its owner) never waits.
+HOME_LOCK = (select(User.id).where(User.id == bindparam("id"))
+             .with_for_update(key_share=True))
 NAMED_LIST = select(CalendarCollection.list_id).where(CalendarCollection.name == bindparam("name"))
 NAMED_OBJECTS = (select(CalendarObject.task_id)
                  .where(CalendarObject.name == bindparam("name"))
@@ -97,10 +102,25 @@ def resolve(request: Request, segments: tuple[str, ...]) -> Node:
         raise KeyError(segments)
     if len(rest) == 1:
         return HomeNode(username)
+    _lock_home(request)
     if len(rest) == 2:
         return _collection_or_new(request, username, rest[1])
     collection = collection_node(request, username, rest[1])
     return object_node(request, collection, rest[2])
+
+
+def _lock_home(request: Request) -> None:
+    """Serialise the writes in the caller's home before anything in it is looked up.
+
+    A new object's name and a new collection's segment are unique within the home, but
+    nothing in the database can say so (a name is per collection, a collection is a list
+    the caller may view, which may be another user's): two PUTs of one new name, or two
+    MKCALENDARs of one segment, would each find it free and both make it. Taken first, this
+    lock makes the second find what the first made (each statement sees what is committed
+    on PostgreSQL; SQLite runs one write at a time anyway).
+    """
+    if request.method in WRITE_METHODS:
+        request.dbsession.execute(HOME_LOCK, {"id": request.identity.user_id})
 
 
 def sees(request: Request, resource: object) -> bool:
