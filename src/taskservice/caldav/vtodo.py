@@ -54,7 +54,7 @@ from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache, partial
 from typing import Any
 
-from icalendar import Component, Timezone, vText
+from icalendar import Component, Timezone
 
 from ..dates.zones import Moment, from_wall_clock, is_zone, zone
 from ..tasks.representation import TaskFields
@@ -62,7 +62,7 @@ from ..tasks.schedule import COMPLETION, is_all_day
 from ..vocabulary import MAX_TAGS, PRIORITIES, TAG_MAX_LENGTH
 from ..web.representation import timestamp
 from .models import UID_MAX_LENGTH
-from .vtodo_lines import Block, Line, MalformedCalendar, fold, parse
+from .vtodo_lines import Block, FrozenBlock, Line, MalformedCalendar, fold, parse
 from .vtodo_zones import ZoneError, zone_instant
 from .xml import caldav
 
@@ -604,9 +604,9 @@ def _property(name: str, value: str, **parameters: str) -> Line:
 
 
 def _text(value: str) -> str:
-    """A TEXT value escaped (RFC 5545 3.3.11)."""
-    escaped: bytes = vText(value).to_ical()
-    return escaped.decode()
+    """A TEXT value escaped (RFC 5545 3.3.11): backslash, semicolon, comma, line break."""
+    return (value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
+            .replace("\r\n", "\\n").replace("\n", "\\n").replace("\r", "\\n"))
 
 
 def _date_text(day: date) -> str:
@@ -791,7 +791,7 @@ def _vtimezone_block(zone_name: str, year: int) -> Block | None:
     """:func:`_vtimezone` read into its lines, kept: it costs more than the rest of an
     object, and a collection's tasks share a few (the block is shared: never changed)."""
     text = _vtimezone(zone_name, year)
-    return None if text is None else parse(text)
+    return None if text is None else FrozenBlock.of(parse(text))
 
 
 def _vtimezone(zone_name: str, year: int) -> str | None:

@@ -93,6 +93,22 @@ class Block:
         yield self.end
 
 
+class FrozenBlock(Block):
+    """A block never changed once read (a cached VTIMEZONE, shared by every object that
+    names its zone): its lines are joined once, not walked for every object written."""
+
+    whole: Line
+
+    @classmethod
+    def of(cls, block: Block) -> FrozenBlock:
+        frozen = cls(block.name, block.begin, block.end, block.items)
+        frozen.whole = Line(CRLF.join(line.raw for line in Block.walk(frozen)))
+        return frozen
+
+    def walk(self) -> Iterator[Line]:
+        yield self.whole
+
+
 def parse(text: str) -> Block:
     """The one component ``text`` holds (a VCALENDAR, or any other), with its lines as sent
     (a byte order mark before it is no line)."""
