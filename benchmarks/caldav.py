@@ -115,11 +115,12 @@ def delete(request: Request) -> Request:
 
 
 def sync_collection(collection: str, token: str = "") -> Request:
+    """RFC 6578's report, defined with ``Depth: 0`` only (section 3.2)."""
     body = (f'<?xml version="1.0" encoding="utf-8"?><d:sync-collection {CALDAV_XML}>'
             f"<d:sync-token>{token}</d:sync-token><d:sync-level>1</d:sync-level>"
             "<d:prop><d:getetag/><d:getcontenttype/></d:prop></d:sync-collection>")
     return Request("REPORT", collection, body.encode(),
-                   (("Content-Type", XML_TYPE), ("Depth", "1")))
+                   (("Content-Type", XML_TYPE), ("Depth", "0")))
 
 
 def calendar_query(collection: str) -> Request:
