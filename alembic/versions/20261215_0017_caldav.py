@@ -3,9 +3,10 @@
 ``calendar_objects`` keeps, per task, the iCalendar object a client last sent for it
 (its UID, resource name, bytes, the task version they describe, and the parent UID a
 ``RELATED-TO`` waits for); ``calendar_collections`` the URL segment a ``MKCALENDAR`` gave
-a list. Both are new tables: existing tasks and lists get no row and are served from
-their own fields. The downgrade drops them (clients then see each task's object made
-afresh, under the UID derived from its id).
+a list; ``calendar_tombstones`` the name a client gave a task since deleted, for a sync's
+``404`` (purged with the change log). All are new tables: existing tasks and lists get
+no row and are served from their own fields. The downgrade drops them (clients then see
+each task's object made afresh, under the UID derived from its id).
 
 Revision ID: 0017
 Revises: 0016
@@ -48,8 +49,16 @@ def upgrade() -> None:
         sa.Column("name", sa.String(255), nullable=False),
     )
     op.create_index("ix_calendar_collections_name", "calendar_collections", ["name"])
+    op.create_table(
+        "calendar_tombstones",
+        sa.Column("task_id", ID, primary_key=True, autoincrement=False),
+        sa.Column("name", sa.String(255), nullable=False),
+        sa.Column("deleted_at", sa.DateTime(), nullable=False),  # naive UTC (UTCDateTime)
+    )
+    op.create_index("ix_calendar_tombstones_deleted_at", "calendar_tombstones", ["deleted_at"])
 
 
 def downgrade() -> None:
+    op.drop_table("calendar_tombstones")
     op.drop_table("calendar_collections")
     op.drop_table("calendar_objects")

@@ -25,9 +25,10 @@ from pyramid.security import NO_PERMISSION_REQUIRED
 
 from ..permissions import CONTENT, NO_SCOPE
 from .discovery import well_known
+from .errors import render_dav_errors
+from .names import DAV_ROOT, DAV_ROUTE, DISCOVERY_ROUTE
+from .views import dav_root
 
-DAV_ROUTE = "dav"
-DISCOVERY_ROUTE = "caldav_discovery"
 
 
 def includeme(config: Configurator) -> None:
@@ -35,7 +36,10 @@ def includeme(config: Configurator) -> None:
         return
     config.add_route(DISCOVERY_ROUTE, "/.well-known/caldav{slash:/?}")
     config.declare_scopes(DISCOVERY_ROUTE, NO_SCOPE)
-    config.add_route(DAV_ROUTE, "/dav/*subpath")
+    config.add_route(DAV_ROUTE, "/dav/*subpath", factory=dav_root)
     # Reads (GET, HEAD, OPTIONS, PROPFIND, REPORT) need ``read``, the rest ``write``.
     config.declare_scopes(DAV_ROUTE, CONTENT)
     config.add_view(well_known, route_name=DISCOVERY_ROUTE, permission=NO_PERMISSION_REQUIRED)
+    config.add_error_body(DAV_ROOT, render_dav_errors)
+    config.include(".views")
+    config.include(".sync")

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pyramid.httpexceptions import HTTPPermanentRedirect
 from pyramid.request import Request
 
-DAV_ROOT = "/dav/"
+from .names import DAV_ROOT
 
 
 def well_known(request: Request) -> HTTPPermanentRedirect:

@@ -8,16 +8,22 @@ the stored one with the mapped properties rewritten (``vtodo.py``). A task no cl
 sent has no row: its object is made from the task alone, under the UID ``names.py``
 derives from its id.
 
+A task's deletion takes its object with it (the foreign key cascades); the name a client
+chose is kept a while in ``calendar_tombstones``, for the ``404`` a sync-collection reports
+(``sync.py``), and purged with the change log's rows of the same age.
+
 A list made by ``MKCALENDAR`` keeps the URL segment its client chose
 (``calendar_collections``); any other list is at its id.
 """
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import ForeignKey, Index, Integer, String, Text, literal_column
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..db.base import ID, Base
+from ..db.base import ID, Base, UTCDateTime
 
 # Long enough for any UID or name a client makes (they are UUIDs, or a UUID and a host
 # name, in practice); longer ones are refused as invalid data, not truncated.
@@ -62,3 +68,18 @@ class CalendarCollection(Base):
     list_id: Mapped[int] = mapped_column(
         ID, ForeignKey("lists.id", ondelete="CASCADE"), primary_key=True)
     name: Mapped[str] = mapped_column(String(NAME_MAX_LENGTH), nullable=False)
+
+
+class CalendarTombstone(Base):
+    """The resource name a client gave a task that has since been deleted.
+
+    No foreign key: the task is gone. One row per task id (a later deletion of the same
+    id replaces it); ``deleted_at`` is what the purge reads.
+    """
+
+    __tablename__ = "calendar_tombstones"
+    __table_args__ = (Index("ix_calendar_tombstones_deleted_at", "deleted_at"),)
+
+    task_id: Mapped[int] = mapped_column(ID, primary_key=True, autoincrement=False)
+    name: Mapped[str] = mapped_column(String(NAME_MAX_LENGTH), nullable=False)
+    deleted_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)

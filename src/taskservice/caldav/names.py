@@ -12,6 +12,8 @@ import re
 from urllib.parse import quote
 
 DAV_ROOT = "/dav/"
+DAV_ROUTE = "dav"
+DISCOVERY_ROUTE = "caldav_discovery"
 PRINCIPALS = "principals"
 CALENDARS = "calendars"
 # The collection of the tasks the caller may view that are in no list they may view.

@@ -38,7 +38,7 @@ def _list_response(request: Request, row: TaskList, status: int = 200) -> dict[s
     return list_json(row, access(row, viewer, None if share is None else share.permission))
 
 
-def _save(request: Request, row: TaskList, fields: dict[str, Any]) -> dict[str, Any]:
+def save_list(request: Request, row: TaskList, fields: dict[str, Any]) -> dict[str, Any]:
     """Apply what changed; the version grows only with the name or the description."""
     require_if_match(request, row.version, "list")
     changes = {name: value for name, value in fields.items() if getattr(row, name) != value}
@@ -58,15 +58,20 @@ def _save(request: Request, row: TaskList, fields: dict[str, Any]) -> dict[str, 
 )
 def create_list(request: Request) -> dict[str, Any]:
     """Create a list owned by the caller."""
+    row = new_list(request, request.validated["body"])
+    request.response.headers["Location"] = absolute_url(request, f"/lists/{row.id}")
+    return _list_response(request, row, status=201)
+
+
+def new_list(request: Request, fields: dict[str, Any]) -> TaskList:
+    """Insert a list of the caller's with the validated ``fields``."""
     now = utcnow()
     owner = request.identity.user_row(request.dbsession)
-    row = TaskList(owner=owner, created_at=now, updated_at=now,
-                   **request.validated["body"])
+    row = TaskList(owner=owner, created_at=now, updated_at=now, **fields)
     request.dbsession.add(row)
     request.dbsession.flush()
     list_changed(request, row, "created")
-    request.response.headers["Location"] = absolute_url(request, f"/lists/{row.id}")
-    return _list_response(request, row, status=201)
+    return row
 
 
 @lists.get(
@@ -94,7 +99,7 @@ def get_list(request: Request) -> dict[str, Any] | Response:
 )
 def patch_list(request: Request) -> dict[str, Any]:
     """Change the name or description of a list (its owner, a manager, an admin)."""
-    return _save(request, request.context.list, request.validated["body"])
+    return save_list(request, request.context.list, request.validated["body"])
 
 
 @one_list.put(
@@ -103,7 +108,7 @@ def patch_list(request: Request) -> dict[str, Any]:
 )
 def replace_list(request: Request) -> dict[str, Any]:
     """Replace a list's name and description (an absent description becomes empty)."""
-    return _save(request, request.context.list, request.validated["body"])
+    return save_list(request, request.context.list, request.validated["body"])
 
 
 @one_list.delete(permission=Permission.DELETE_LIST, validators=NO_QUERY_VALIDATORS)
@@ -113,9 +118,13 @@ def delete_list(request: Request) -> HTTPNoContent:
     The tasks, their tags and shares, and the list's shares go in the same statement
     (database cascades), so in the same transaction.
     """
-    row = request.context.list
+    remove_list(request, request.context.list)
+    return HTTPNoContent()
+
+
+def remove_list(request: Request, row: TaskList) -> None:
+    """Delete ``row`` and what is in it (412 unless ``If-Match`` names its version)."""
     require_if_match(request, row.version, "list")
     lists_deleting(request, TaskList.id == row.id)
     request.dbsession.delete(row)
     request.dbsession.flush()
-    return HTTPNoContent()

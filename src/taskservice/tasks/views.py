@@ -46,10 +46,21 @@ def _task_response(request: Request, task_row: Task, status: int = 200) -> dict[
 def save_task(request: Request, task_row: Task, fields: dict[str, Any]) -> dict[str, Any]:
     """Write ``fields`` (placed: ``placement.placed``) to the task: the 200, or a 412."""
     require_if_match(request, task_row.version)
+    write_task(request, task_row, fields)
+    return _task_response(request, task_row)
+
+
+def write_task(request: Request, task_row: Task, fields: dict[str, Any],
+               always: bool = False) -> None:
+    """Write ``fields`` (placed) to the task, if they change it: one versioned UPDATE.
+
+    ``always``: a new version even when no column changes, for a change kept beside the
+    task (a CalDAV client's own properties), which clients must see as a change too.
+    """
     now = utcnow()
     fields = placed_last(request, fields, task_row, task_row.owner_id)
     write = task_write(task_row, fields, now)
-    if write.columns:
+    if write.columns or always:
         before = task_json(task_row)
         old_parent, old_list = task_row.parent_id, task_row.list_id
         announce_move(request, task_row, write.columns)
@@ -57,7 +68,6 @@ def save_task(request: Request, task_row: Task, fields: dict[str, Any]) -> dict[
         task_row.update_in(request.dbsession, {**write.columns, "updated_at": now})
         task_changed(request, task_row, "updated", before, occurrence=write.occurrence)
         follow_move(request, task_row, old_parent, old_list)
-    return _task_response(request, task_row)
 
 
 @tasks.post(
@@ -71,6 +81,13 @@ def create_task(request: Request) -> dict[str, Any]:
 
 def new_task(request: Request, fields: dict[str, Any]) -> dict[str, Any]:
     """Insert a task of the caller's with ``fields`` (its list already checked): the 201."""
+    task_row = insert_task(request, fields)
+    request.response.headers["Location"] = absolute_url(request, f"/tasks/{task_row.id}")
+    return _task_response(request, task_row, status=201)
+
+
+def insert_task(request: Request, fields: dict[str, Any]) -> Task:
+    """Insert a task of the caller's with ``fields`` (its list already checked)."""
     now = utcnow()
     identity = request.identity
     fields = placed_last(request, fields, None, identity.user_id)
@@ -81,8 +98,7 @@ def new_task(request: Request, fields: dict[str, Any]) -> dict[str, Any]:
     if task_row.parent_id is not None:
         relink(request.dbsession, task_row, None)
     task_changed(request, task_row, "created")
-    request.response.headers["Location"] = absolute_url(request, f"/tasks/{task_row.id}")
-    return _task_response(request, task_row, status=201)
+    return task_row
 
 
 @tasks.get(

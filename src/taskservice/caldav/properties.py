@@ -1,0 +1,209 @@
+"""The WebDAV and CalDAV properties each kind of node reports (PROPFIND, and a REPORT's
+``DAV:prop``): one table per kind, so ``allprop``, ``propname`` and ``prop`` read the same
+facts, and a property a node does not have is a ``404`` propstat."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from email.utils import format_datetime
+from xml.etree.ElementTree import Element
+
+from pyramid.request import Request
+
+from ..permissions import Permission
+from .names import CALENDARS, DAV_ROOT, collection_path, home_path, object_path, principal_path
+from .nodes import CollectionNode, HomeNode, ObjectNode, PrincipalNode, RootNode
+from .objects import CONTENT_TYPE, CalendarItem
+from .xml import calendarserver, caldav, child, dav, element
+
+Property = Callable[[Request, object], Element | None]
+# What a write on a collection lets a client do, by the ACL permission that grants it.
+COLLECTION_PRIVILEGES = ((Permission.ADD_TASK, ("write-content", "bind", "unbind")),)
+REPORTS = (caldav("calendar-multiget"), caldav("calendar-query"), dav("sync-collection"))
+
+
+def href(path: str) -> Element:
+    return element(dav("href"), text=path)
+
+
+def _principal_of(request: Request) -> Element:
+    return href(principal_path(request.identity.username))
+
+
+def _privileges(names: Iterable[str]) -> Element:
+    node = Element(dav("current-user-privilege-set"))
+    for name in names:
+        child(child(node, dav("privilege")), dav(name))
+    return node
+
+
+def resourcetype(*kinds: str) -> Element:
+    return element(dav("resourcetype"), *(Element(kind) for kind in kinds))
+
+
+def _collection_privileges(request: Request, node: CollectionNode) -> Element:
+    names = ["read"]
+    if node.resource is None or request.has_permission(Permission.ADD_TASK, node.resource):
+        names += ["write-content", "bind", "unbind"]
+    return _privileges(names)
+
+
+def _object_privileges(request: Request, node: CalendarItem) -> Element:
+    from .nodes import task_resource  # noqa: PLC0415
+
+    resource = task_resource(request, node.task.id)
+    editable = resource is not None and request.has_permission(Permission.EDIT, resource)
+    return _privileges(["read", "write-content"] if editable else ["read"])
+
+
+def collection_owner(node: CollectionNode) -> Element:
+    owner = node.resource.list.owner.username if node.resource is not None else node.username
+    return element(dav("owner"), href(principal_path(owner)))
+
+
+def displayname(text: str) -> Element:
+    return element(dav("displayname"), text=text)
+
+
+ROOT_PROPERTIES: dict[str, Property] = {
+    dav("resourcetype"): lambda request, node: resourcetype(dav("collection")),
+    dav("current-user-principal"): lambda request, node: element(
+        dav("current-user-principal"), _principal_of(request)),
+    dav("principal-collection-set"): lambda request, node: element(
+        dav("principal-collection-set"), href(f"{DAV_ROOT}principals/")),
+}
+
+PRINCIPAL_PROPERTIES: dict[str, Property] = {
+    dav("resourcetype"): lambda request, node: resourcetype(dav("collection"), dav("principal")),
+    dav("displayname"): lambda request, node: displayname(request.identity.username),
+    dav("current-user-principal"): ROOT_PROPERTIES[dav("current-user-principal")],
+    dav("principal-URL"): lambda request, node: element(dav("principal-URL"),
+                                                         _principal_of(request)),
+    caldav("calendar-home-set"): lambda request, node: element(
+        caldav("calendar-home-set"), href(home_path(request.identity.username))),
+    caldav("calendar-user-address-set"): lambda request, node: element(
+        caldav("calendar-user-address-set"), href(principal_path(request.identity.username))),
+}
+
+HOME_PROPERTIES: dict[str, Property] = {
+    dav("resourcetype"): ROOT_PROPERTIES[dav("resourcetype")],
+    dav("displayname"): lambda request, node: displayname(CALENDARS),
+    dav("current-user-principal"): ROOT_PROPERTIES[dav("current-user-principal")],
+    dav("owner"): lambda request, node: element(dav("owner"), _principal_of(request)),
+    dav("current-user-privilege-set"): lambda request, node: _privileges(["read"]),
+}
+
+
+def _sync_token(request: Request, node: CollectionNode) -> str:
+    from .reports import collection_token  # noqa: PLC0415
+
+    return collection_token(request, node)
+
+
+def _supported_components() -> Element:
+    components = Element(caldav("supported-calendar-component-set"))
+    child(components, caldav("comp")).set("name", "VTODO")
+    return components
+
+
+def _supported_reports() -> Element:
+    reports = Element(dav("supported-report-set"))
+    for name in REPORTS:
+        child(child(child(reports, dav("supported-report")), dav("report")), name)
+    return reports
+
+
+COLLECTION_PROPERTIES: dict[str, Property] = {
+    dav("resourcetype"): lambda request, node: resourcetype(dav("collection"),
+                                                            caldav("calendar")),
+    dav("displayname"): lambda request, node: displayname(collection_name(node)),
+    caldav("supported-calendar-component-set"): lambda request, node: _supported_components(),
+    caldav("supported-calendar-data"): lambda request, node: element(
+        caldav("supported-calendar-data"), _calendar_data_type()),
+    dav("sync-token"): lambda request, node: element(dav("sync-token"),
+                                                     text=_sync_token(request, node)),
+    calendarserver("getctag"): lambda request, node: element(calendarserver("getctag"),
+                                                             text=_sync_token(request, node)),
+    dav("supported-report-set"): lambda request, node: _supported_reports(),
+    dav("current-user-privilege-set"): _collection_privileges,  # type: ignore[dict-item]
+    dav("owner"): lambda request, node: collection_owner(node),  # type: ignore[arg-type]
+    dav("current-user-principal"): ROOT_PROPERTIES[dav("current-user-principal")],
+}
+
+
+def _calendar_data_type() -> Element:
+    data = Element(caldav("calendar-data"))
+    data.set("content-type", "text/calendar")
+    data.set("version", "2.0")
+    return data
+
+
+def collection_name(node: CollectionNode) -> str:
+    return "Inbox" if node.resource is None else node.resource.list.name
+
+
+OBJECT_PROPERTIES: dict[str, Property] = {
+    dav("resourcetype"): lambda request, item: resourcetype(),
+    dav("getetag"): lambda request, item: element(dav("getetag"), text=item.etag),  # type: ignore[attr-defined]
+    dav("getcontenttype"): lambda request, item: element(dav("getcontenttype"),
+                                                         text=CONTENT_TYPE),
+    dav("getlastmodified"): lambda request, item: element(
+        dav("getlastmodified"), text=format_datetime(item.task.updated_at, usegmt=True)),  # type: ignore[attr-defined]
+    dav("current-user-privilege-set"): _object_privileges,  # type: ignore[dict-item]
+    caldav("calendar-data"): lambda request, item: element(
+        caldav("calendar-data"), text=item.text()),  # type: ignore[attr-defined]
+}
+# What allprop leaves out: the whole object (RFC 4791 9.6: only when asked for), and what
+# costs a query per object (its own privileges, which a depth-1 listing would ask of each).
+NOT_IN_ALLPROP = frozenset({caldav("calendar-data"), dav("current-user-privilege-set")})
+
+
+def table_of(node: object) -> dict[str, Property]:
+    if isinstance(node, RootNode):
+        return ROOT_PROPERTIES
+    if isinstance(node, PrincipalNode):
+        return PRINCIPAL_PROPERTIES
+    if isinstance(node, HomeNode):
+        return HOME_PROPERTIES
+    if isinstance(node, CollectionNode):
+        return COLLECTION_PROPERTIES
+    return OBJECT_PROPERTIES
+
+
+def node_path(request: Request, node: object) -> str:
+    if isinstance(node, RootNode):
+        return DAV_ROOT
+    if isinstance(node, PrincipalNode):
+        return principal_path(node.username)
+    if isinstance(node, HomeNode):
+        return home_path(node.username)
+    if isinstance(node, CollectionNode):
+        return collection_path(node.username, node.segment)
+    if isinstance(node, ObjectNode):
+        return object_path(node.collection.username, node.collection.segment, node.name)
+    raise TypeError(node)
+
+
+def propstats(request: Request, node: object, asked: list[str] | None, names_only: bool
+              ) -> Iterator[Element]:
+    """The ``DAV:propstat`` elements of ``node``: ``asked`` None is allprop."""
+    table = table_of(node)
+    wanted = [name for name in table if name not in NOT_IN_ALLPROP] if asked is None else asked
+    found, missing = [], []
+    for name in wanted:
+        value = None if name not in table else (
+            Element(name) if names_only else table[name](request, node))
+        (found if value is not None else missing).append(value if value is not None
+                                                         else Element(name))
+    for status, props in (("200 OK", found), ("404 Not Found", missing)):
+        if props:
+            yield element(dav("propstat"), element(dav("prop"), *props),
+                          element(dav("status"), text=f"HTTP/1.1 {status}"))
+
+
+def response(path: str, stats: Iterable[Element]) -> Element:
+    return element(dav("response"), href(path), *stats)
+
+
+def status_response(path: str, status: str) -> Element:
+    return element(dav("response"), href(path), element(dav("status"), text=f"HTTP/1.1 {status}"))

@@ -1,0 +1,84 @@
+"""``PROPFIND`` (RFC 4918 9.1) at depth 0 or 1; ``infinity`` is refused (a 403).
+
+A depth-1 answer is written a response at a time (``xml.streamed_multistatus``) from a
+query read in batches, so a collection of any size is listed in bounded memory.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from xml.etree.ElementTree import Element
+
+from pyramid.request import Request
+from pyramid.response import Response
+
+from .collections import Collection, collection_rows
+from .errors import dav_error
+from .names import object_path
+from .nodes import CollectionNode, HomeNode, Node, ObjectNode, RootNode, home_collections
+from .objects import CalendarItem, item_of
+from .properties import node_path, propstats, response
+from .xml import XML_CONTENT_TYPE, dav, parse, streamed_multistatus
+
+DEPTHS = ("0", "1")
+
+
+def depth(request: Request, default: str = "infinity") -> str:
+    """The ``Depth`` header (absent: infinity, RFC 4918 10.2); ``infinity`` is a 403."""
+    value = request.headers.get("Depth", default).strip().lower()
+    if value not in DEPTHS:
+        raise dav_error(403, dav("propfind-finite-depth"),
+                        "Depth must be 0 or 1: this server does not list whole trees")
+    return value
+
+
+def asked_properties(body: Element | None) -> tuple[list[str] | None, bool]:
+    """What a PROPFIND body asks: (the property names, or None for allprop; names only)."""
+    if body is None:
+        return None, False
+    if body.tag != dav("propfind"):
+        raise dav_error(400, None, "A PROPFIND body is a DAV:propfind element")
+    if body.find(dav("propname")) is not None:
+        return None, True
+    prop = body.find(dav("prop"))
+    if prop is None:
+        return None, False  # allprop (its DAV:include adds nothing we would leave out)
+    return [child.tag for child in prop], False
+
+
+def propfind(request: Request, node: Node) -> Response:
+    level = depth(request)
+    asked, names_only = asked_properties(parse(request.body))
+    responses = _responses(request, node, level, asked, names_only)
+    result = Response(status=207, content_type=XML_CONTENT_TYPE.split(";")[0], charset="utf-8")
+    result.app_iter = streamed_multistatus(responses)
+    return result
+
+
+def _responses(request: Request, node: Node, level: str, asked: list[str] | None,
+               names_only: bool) -> Iterator[Element]:
+    target: object = item_of(request.dbsession, node.resource.task) if isinstance(
+        node, ObjectNode) and node.resource is not None else node
+    if isinstance(node, ObjectNode) and node.resource is None:
+        raise dav_error(404, None, "No such calendar object")
+    yield response(node_path(request, node), propstats(request, target, asked, names_only))
+    if level == "0":
+        return
+    if isinstance(node, RootNode | HomeNode):
+        for member in (home_collections(request) if isinstance(node, HomeNode) else ()):
+            yield response(node_path(request, member),
+                           propstats(request, member, asked, names_only))
+    elif isinstance(node, CollectionNode):
+        for item in collection_items(request, node):
+            yield item_response(request, node, item, asked, names_only)
+
+
+def item_response(request: Request, node: CollectionNode, item: CalendarItem,
+                  asked: list[str] | None, names_only: bool) -> Element:
+    return response(object_path(node.username, node.segment, item.name),
+                    propstats(request, item, asked, names_only))
+
+
+def collection_items(request: Request, node: CollectionNode) -> Iterator[CalendarItem]:
+    rows = collection_rows(request.dbsession, request.identity, Collection(node.list_id))
+    return (CalendarItem.of(row) for row in rows)

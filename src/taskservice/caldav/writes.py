@@ -1,0 +1,411 @@
+"""The writes: ``PUT``, ``DELETE`` and ``MOVE`` of objects; ``MKCALENDAR``, ``PROPPATCH``
+and ``DELETE`` of collections.
+
+Each is the JSON API's own write (``tasks.views``, ``lists.views``): the VTODO becomes the
+body a ``PUT /tasks/<id>`` would carry, validated by the same schema and placed by the
+same rules, so a CalDAV change is versioned, logged, announced and refused exactly as a
+JSON one. What CalDAV adds is kept beside it (``models.CalendarObject``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+import colander
+from pyramid.httpexceptions import HTTPError
+from pyramid.request import Request
+from pyramid.response import Response
+from sqlalchemy import bindparam, select
+
+from ..lists.schemas import list_create_body
+from ..lists.views import new_list, remove_list, save_list
+from ..permissions import Permission
+from ..tasks.models import Task
+from ..tasks.placement import placed
+from ..tasks.schemas import task_replace_body
+from ..tasks.subtrees import delete_subtree
+from ..tasks.views import insert_task, write_task
+from ..web.conditional import etag, require_if_match
+from .errors import dav_error
+from .models import CalendarCollection, CalendarObject
+from .names import DAV_ROOT, INBOX, derived_uid, object_path, task_id_of
+from .nodes import (
+    CollectionNode,
+    NewCollectionNode,
+    Node,
+    ObjectNode,
+    resolve,
+    task_resource,
+)
+from .objects import item_of, stored_object
+from .properties import node_path, response, status_response
+from .vtodo import ClientObject, InvalidObject, calendar_text, read_object
+from .xml import XML_CONTENT_TYPE, caldav, dav, element, parse, streamed_multistatus
+
+CALENDAR_MEDIA_TYPE = "text/calendar"
+WAITING_CHILDREN = select(CalendarObject).where(
+    CalendarObject.owner_id == bindparam("owner_id"),
+    CalendarObject.parent_uid == bindparam("uid"))
+SAME_UID = select(CalendarObject.task_id).where(
+    CalendarObject.owner_id == bindparam("owner_id"), CalendarObject.uid == bindparam("uid"))
+OWNED_TASK = select(Task.id).where(Task.id == bindparam("id"),
+                                   Task.owner_id == bindparam("owner_id"))
+
+
+def _require(request: Request, permission: str, context: object) -> None:
+    if context is None or not request.has_permission(permission, context):
+        raise dav_error(403, dav("need-privileges"),
+                        f"You may not {permission.replace('_', ' ')} here")
+
+
+# -- PUT -------------------------------------------------------------------------------
+
+
+def put(request: Request, node: Node) -> Response:
+    """Create (201) or replace (204) a task from one VTODO; the new ETag only when the
+    object is stored exactly as sent."""
+    if not isinstance(node, ObjectNode):
+        raise dav_error(405, None, "PUT a calendar object: …/<collection>/<name>.ics")
+    _require_calendar_type(request)
+    _check_conditions(request, node)
+    existing = node.resource
+    if existing is None:
+        if node.collection.resource is not None:
+            _require(request, Permission.ADD_TASK, node.collection.resource)
+    else:
+        _require(request, Permission.EDIT, existing)
+    client = _read(request.body)
+    _check_uid(request, node, client.uid)
+    fields = _validated(client.fields)
+    if existing is None:
+        task = _create(request, node, client, fields)
+        status = 201
+    else:
+        task = _replace(request, node, existing.task, client, fields)
+        status = 204
+    faithful = _store(request, node, task, client)
+    result = Response(status=status)
+    if faithful:
+        result.headers["ETag"] = etag(task.version)
+    return result
+
+
+def _require_calendar_type(request: Request) -> None:
+    if request.content_type != CALENDAR_MEDIA_TYPE:
+        raise dav_error(403, caldav("supported-calendar-data"),
+                        "Send the object as Content-Type: text/calendar")
+
+
+def _check_conditions(request: Request, node: ObjectNode) -> None:
+    """``If-None-Match: *`` (create only) and ``If-Match`` (replace only that version)."""
+    exists = node.resource is not None
+    if exists and request.headers.get("If-None-Match", "").strip() == "*":
+        raise dav_error(412, None, "The object exists already (If-None-Match: *)")
+    if not exists and "If-Match" in request.headers:
+        raise dav_error(412, None, "There is no object here to match (If-Match)")
+    if node.resource is not None:
+        try:
+            require_if_match(request, node.resource.task.version)
+        except HTTPError as error:
+            raise dav_error(412, None, error.api_errors[0]["description"]) from None
+
+
+def _read(body: bytes) -> ClientObject:
+    try:
+        return read_object(body)
+    except InvalidObject as error:
+        raise dav_error(403, error.precondition, error.description) from None
+
+
+def _validated(fields: dict[str, Any]) -> dict[str, Any]:
+    """The VTODO's fields through the JSON API's own schema (section 3's rules)."""
+    try:
+        validated: dict[str, Any] = task_replace_body().deserialize(fields)
+    except colander.Invalid as invalid:
+        problems = "; ".join(f"{name}: {text}" for name, text in invalid.asdict().items())
+        raise dav_error(403, caldav("valid-calendar-object-resource"),
+                        f"The VTODO breaks the task rules: {problems}") from None
+    return validated
+
+
+def _check_uid(request: Request, node: ObjectNode, uid: str) -> None:
+    """A UID is unique among its owner's tasks (RFC 4791 5.3.2.1 no-uid-conflict); a
+    replaced object keeps its own."""
+    if node.resource is not None:
+        current = item_of(request.dbsession, node.resource.task).uid
+        if uid != current:
+            raise dav_error(403, caldav("no-uid-conflict"),
+                            f"This object's UID is {current}: a PUT may not change it")
+        return
+    owner = request.identity.user_id
+    taken = request.dbsession.execute(SAME_UID, {"owner_id": owner, "uid": uid}).scalar()
+    derived = task_id_of(uid)
+    if taken is None and derived is not None:
+        taken = request.dbsession.execute(OWNED_TASK, {"id": derived, "owner_id": owner}
+                                          ).scalar()
+    if taken is not None:
+        raise _uid_conflict(request, taken)
+
+
+def _uid_conflict(request: Request, task_id: int) -> HTTPError:
+    resource = task_resource(request, task_id)
+    where = ""
+    if resource is not None:
+        item = item_of(request.dbsession, resource.task)
+        segment = INBOX if resource.task.list_id is None else str(resource.task.list_id)
+        where = " at " + object_path(request.identity.username, segment, item.name)
+    return dav_error(403, caldav("no-uid-conflict"),
+                     f"A task with this UID exists already{where}")
+
+
+def _parent_fields(request: Request, client: ClientObject, list_id: int | None
+                   ) -> dict[str, Any]:
+    """The parent a RELATED-TO names, if it is a task of the home the caller may see."""
+    if client.parent_uid is None:
+        return {}
+    parent_id = _task_of_uid(request, client.parent_uid)
+    return {} if parent_id is None else {"parent": parent_id, "list": list_id}
+
+
+def _task_of_uid(request: Request, uid: str) -> int | None:
+    found = request.dbsession.execute(
+        SAME_UID, {"owner_id": request.identity.user_id, "uid": uid}).scalar()
+    return found if found is not None else task_id_of(uid)
+
+
+def _placed(request: Request, fields: dict[str, Any], relation: dict[str, Any],
+            task: Task | None) -> tuple[dict[str, Any], bool]:
+    """``fields`` placed with the relation if the rules allow it, else without: a
+    relation never makes a write fail (contract section 16). True: the link was made."""
+    if relation:
+        try:
+            return placed(request, {**fields, **relation}, task), True
+        except HTTPError:
+            pass
+    return placed(request, fields, task), False
+
+
+def _create(request: Request, node: ObjectNode, client: ClientObject,
+            fields: dict[str, Any]) -> Task:
+    list_id = node.collection.list_id
+    request.context = node.collection.resource or request.context
+    place = {"list": list_id} if list_id is not None else {}
+    body, _ = _placed(request, {**fields, **place},
+                      _parent_fields(request, client, list_id), None)
+    return insert_task(request, body)
+
+
+def _replace(request: Request, node: ObjectNode, task: Task, client: ClientObject,
+             fields: dict[str, Any]) -> Task:
+    request.context = node.resource
+    body, _ = _placed(request, fields, _parent_fields(request, client, task.list_id), task)
+    stored = stored_object(request.dbsession, task.id)
+    changed_text = stored is None or stored.ical != client.text
+    write_task(request, task, body, always=changed_text)
+    return task
+
+
+def _store(request: Request, node: ObjectNode, task: Task, client: ClientObject) -> bool:
+    """Keep the client's object beside the task; True when it describes the task exactly
+    (else the service changed something, and the client must fetch it again)."""
+    session = request.dbsession
+    parent_uid = None if task.parent_id is None else item_of_parent(request, task)
+    waiting = client.parent_uid if client.parent_uid != parent_uid else None
+    faithful = _describes(task, client, parent_uid)
+    row = stored_object(session, task.id) or CalendarObject(task_id=task.id)
+    row.owner_id, row.uid, row.name = task.owner_id, client.uid, node.name
+    row.ical, row.parent_uid = client.text, waiting
+    row.ical_version = task.version if faithful else 0
+    session.add(row)
+    session.flush()
+    _link_waiting(request, task, client.uid)
+    return faithful
+
+
+def item_of_parent(request: Request, task: Task) -> str | None:
+    item = item_of(request.dbsession, task)
+    return item.parent_uid
+
+
+def _describes(task: Task, client: ClientObject, parent_uid: str | None) -> bool:
+    """The client's object says what the task holds: rewriting its mapped properties
+    from the task changes none of the fields it maps to."""
+    rewritten = calendar_text(task, client.uid, client.text, False, parent_uid)
+    try:
+        again = read_object(rewritten.encode())
+    except InvalidObject:
+        return False
+    return again.fields == client.fields and (client.parent_uid == parent_uid)
+
+
+def _link_waiting(request: Request, task: Task, uid: str) -> None:
+    """Subtasks uploaded before this parent: link each the rules allow (else it waits)."""
+    rows = request.dbsession.execute(
+        WAITING_CHILDREN, {"owner_id": task.owner_id, "uid": uid}).scalars().all()
+    for row in rows:
+        resource = task_resource(request, row.task_id)
+        if resource is None or not request.has_permission(Permission.EDIT, resource):
+            continue
+        request.context = resource
+        try:
+            body = placed(request, {"parent": task.id, "list": task.list_id}, resource.task)
+        except HTTPError:
+            continue
+        write_task(request, resource.task, body)
+        row.parent_uid = None
+
+
+# -- DELETE and MOVE ---------------------------------------------------------------------
+
+
+def delete(request: Request, node: Node) -> Response:
+    """Delete a task (with its subtasks), or a list with its tasks."""
+    if isinstance(node, ObjectNode) and node.resource is not None:
+        _require(request, Permission.DELETE, node.resource)
+        try:
+            require_if_match(request, node.resource.task.version)
+        except HTTPError as error:
+            raise dav_error(412, None, error.api_errors[0]["description"]) from None
+        request.context = node.resource
+        delete_subtree(request, node.resource.task)
+        return Response(status=204)
+    if isinstance(node, CollectionNode):
+        if node.resource is None:
+            raise dav_error(403, dav("need-privileges"), "The inbox cannot be deleted")
+        _require(request, Permission.DELETE_LIST, node.resource)
+        remove_list(request, node.resource.list)
+        return Response(status=204)
+    raise dav_error(404 if isinstance(node, ObjectNode) else 403, None,
+                    "Only a calendar object or a list's collection can be deleted")
+
+
+def move(request: Request, node: Node) -> Response:
+    """Move a task to another collection of the same home (its list changes)."""
+    if not isinstance(node, ObjectNode) or node.resource is None:
+        raise dav_error(404 if isinstance(node, ObjectNode) else 403, None,
+                        "Only a calendar object can be moved")
+    target = _destination(request)
+    if target.resource is not None:
+        raise dav_error(412, None, "Something exists at the destination already")
+    task = node.resource.task
+    request.context = node.resource
+    _require(request, Permission.EDIT, node.resource)
+    list_id = target.collection.list_id
+    if list_id != task.list_id:
+        fields = {"list": list_id, "parent": None} if task.parent_id else {"list": list_id}
+        try:
+            write_task(request, task, placed(request, fields, task))
+        except HTTPError as error:
+            raise dav_error(403, dav("need-privileges"),
+                            error.api_errors[0]["description"]) from None
+    _rename(request, task, target.name)
+    return Response(status=201)
+
+
+def _destination(request: Request) -> ObjectNode:
+    destination = request.headers.get("Destination", "")
+    path = unquote(urlsplit(destination).path)
+    if not path.startswith(DAV_ROOT):
+        raise dav_error(502 if destination else 400, None,
+                        "Destination must be a calendar object of this server")
+    segments = tuple(part for part in path[len(DAV_ROOT):].split("/") if part)
+    try:
+        target = resolve(request, segments)
+    except KeyError:
+        raise dav_error(409, None, "The destination collection does not exist") from None
+    if not isinstance(target, ObjectNode):
+        raise dav_error(403, None, "Destination must be …/<collection>/<name>.ics")
+    return target
+
+
+def _rename(request: Request, task: Task, name: str) -> None:
+    item = item_of(request.dbsession, task)
+    if item.name == name:
+        return
+    row = item.stored or CalendarObject(
+        task_id=task.id, owner_id=task.owner_id, uid=derived_uid(task.id),
+        ical=item.text(), ical_version=task.version)
+    row.name = name
+    request.dbsession.add(row)
+    request.dbsession.flush()
+
+
+# -- collections -------------------------------------------------------------------------
+
+
+def mkcalendar(request: Request, node: Node) -> Response:
+    """A new list at the segment the client chose (``displayname``, else the segment)."""
+    if not isinstance(node, NewCollectionNode):
+        raise dav_error(405, None, "Something exists here already")
+    from ..lists.resources import ListCollection  # noqa: PLC0415
+
+    _require(request, Permission.CREATE, ListCollection(request, "lists", request.root))
+    props = _mkcalendar_props(parse(request.body))
+    name = props.get(dav("displayname")) or node.segment
+    try:
+        fields = list_create_body().deserialize({"name": name})
+    except colander.Invalid as invalid:
+        raise dav_error(403, None, f"Not a list name: {invalid.asdict()}") from None
+    row = new_list(request, fields)
+    request.dbsession.add(CalendarCollection(list_id=row.id, name=node.segment))
+    request.dbsession.flush()
+    return Response(status=201)
+
+
+def _mkcalendar_props(body: Any) -> dict[str, str | None]:
+    if body is None:
+        return {}
+    if body.tag != caldav("mkcalendar"):
+        raise dav_error(400, None, "A MKCALENDAR body is a CALDAV:mkcalendar element")
+    props: dict[str, str | None] = {}
+    for prop in body.iterfind(f"{dav('set')}/{dav('prop')}/*"):
+        if prop.tag == caldav("supported-calendar-component-set"):
+            names = {comp.get("name", "").upper() for comp in prop.iter(caldav("comp"))}
+            if "VTODO" not in names:
+                raise dav_error(403, caldav("supported-calendar-component"),
+                                "This server keeps tasks: a calendar must hold VTODO")
+        props[prop.tag] = prop.text
+    return props
+
+
+def proppatch(request: Request, node: Node) -> Response:
+    """Rename a list (``displayname``); every other property is protected (403)."""
+    if not isinstance(node, CollectionNode) or node.resource is None:
+        raise dav_error(403, dav("cannot-modify-protected-property"),
+                        "Only a list's displayname can be changed")
+    _require(request, Permission.EDIT_LIST, node.resource)
+    body = parse(request.body)
+    if body is None or body.tag != dav("propertyupdate"):
+        raise dav_error(400, None, "A PROPPATCH body is a DAV:propertyupdate element")
+    asked = [prop for prop in body.iterfind(f"*/{dav('prop')}/*")]
+    others = [prop.tag for prop in asked if prop.tag != dav("displayname")]
+    names = [prop.text or "" for prop in asked if prop.tag == dav("displayname")]
+    if others or not names:
+        return _proppatch_refused(request, node, [prop.tag for prop in asked])
+    try:
+        fields = list_create_body().deserialize({"name": names[-1]})
+    except colander.Invalid as invalid:
+        raise dav_error(403, None, f"Not a list name: {invalid.asdict()}") from None
+    save_list(request, node.resource.list, {"name": fields["name"]})
+    return _multistatus(request, node, [(dav("displayname"), "200 OK")])
+
+
+def _proppatch_refused(request: Request, node: CollectionNode, tags: list[str]) -> Response:
+    """All or nothing (RFC 4918 9.2): the protected ones 403, the rest 424."""
+    results = [(tag, "403 Forbidden" if tag != dav("displayname") else "424 Failed Dependency")
+               for tag in tags]
+    return _multistatus(request, node, results)
+
+
+def _multistatus(request: Request, node: CollectionNode, results: list[tuple[str, str]]
+                 ) -> Response:
+    stats = [element(dav("propstat"), element(dav("prop"), element(tag)),
+                     element(dav("status"), text=f"HTTP/1.1 {status}"))
+             for tag, status in results]
+    result = Response(status=207, content_type=XML_CONTENT_TYPE.split(";")[0], charset="utf-8")
+    result.app_iter = streamed_multistatus([response(node_path(request, node), stats)])
+    return result
+
+
+_ = status_response
