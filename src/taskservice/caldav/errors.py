@@ -19,10 +19,19 @@ from .xml import XML_CONTENT_TYPE, dav, error_document
 PRECONDITION = "precondition"
 
 
-def dav_error(status: int, precondition: str | None, description: str) -> HTTPError:
+# The key of an error dict holding the ``DAV:href`` its precondition names.
+HREF = "href"
+
+
+def dav_error(status: int, precondition: str | None, description: str,
+              href: str | None = None, headers: dict[str, str] | None = None) -> HTTPError:
     """An error to raise from a CalDAV view: ``precondition`` is the qualified name of the
-    RFC's element (``xml.caldav("valid-calendar-data")``), None for none."""
-    return error_response(status, PRECONDITION, precondition or "", description)
+    RFC's element (``xml.caldav("valid-calendar-data")``), None for none; ``href``, the
+    resource it names (the object already holding a UID)."""
+    error = error_response(status, PRECONDITION, precondition or "", description, headers)
+    if href is not None:
+        error.api_errors[0][HREF] = href
+    return error
 
 
 def _precondition(status: int, errors: list[dict[str, str]]) -> str | None:
@@ -37,7 +46,8 @@ def _precondition(status: int, errors: list[dict[str, str]]) -> str | None:
 
 def render_dav_errors(request: Request, status: int, errors: list[dict[str, str]]) -> Response:
     description = "; ".join(error["description"] for error in errors)
+    href = next((error[HREF] for error in errors if HREF in error), None)
     body = error_document(_precondition(status, errors),
-                          f"{description} (request {request.request_id})")
+                          f"{description} (request {request.request_id})", href)
     return Response(status=status, body=body, content_type=XML_CONTENT_TYPE.split(";")[0],
                     charset="utf-8")

@@ -11,14 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from urllib.parse import unquote
 
 from pyramid.request import Request
 from sqlalchemy import bindparam, select
 
 from ..lists.listing import ListSort, fetch_list_page
 from ..lists.resources import ListCollection, ListResource
-from ..permissions import Permission
+from ..permissions import InsufficientScope, Permission
 from ..tasks.resources import TaskCollection, TaskResource
 from ..vocabulary import WRITE_METHODS
 from .models import CalendarCollection, CalendarObject
@@ -99,9 +98,17 @@ def resolve(request: Request, segments: tuple[str, ...]) -> Node:
     return object_node(request, collection, rest[2])
 
 
+def sees(request: Request, resource: object) -> bool:
+    """The caller may view ``resource``, whatever their token's scopes say of the method
+    (a missing scope is a 403 asked later, never a 404)."""
+    verdict = request.has_permission(Permission.VIEW, resource)
+    return bool(verdict) or (isinstance(verdict, InsufficientScope) and bool(verdict.visible))
+
+
 def _is_caller(request: Request, username: str) -> bool:
     """Another user's principal and home are a 404: usernames compare case-insensitively."""
-    return unquote(username).casefold() == request.identity.username.casefold()
+    caller: str = request.identity.username
+    return username.casefold() == caller.casefold()
 
 
 def _collection_or_new(request: Request, username: str, segment: str
@@ -121,7 +128,7 @@ def collection_node(request: Request, username: str, segment: str) -> Collection
         return CollectionNode(username, segment, None)
     for list_id in _list_ids(request, segment):
         resource = list_resource(request, list_id)
-        if resource is not None and request.has_permission(Permission.VIEW, resource):
+        if resource is not None and sees(request, resource):
             return CollectionNode(username, segment, resource)
     raise KeyError(segment)
 
@@ -166,7 +173,7 @@ def task_resource(request: Request, task_id: int) -> TaskResource | None:
 def in_collection(request: Request, collection: CollectionNode, resource: TaskResource) -> bool:
     """The caller sees the task, in this collection: its list's, or the inbox when it is
     in no list they may view."""
-    if not request.has_permission(Permission.VIEW, resource):
+    if not sees(request, resource):
         return False
     list_id = resource.task.list_id
     if collection.resource is not None:
@@ -174,7 +181,7 @@ def in_collection(request: Request, collection: CollectionNode, resource: TaskRe
     if list_id is None:
         return True
     shown = list_resource(request, list_id)
-    return shown is None or not request.has_permission(Permission.VIEW, shown)
+    return shown is None or not sees(request, shown)
 
 
 # The lists a home shows, a page at a time (bounded memory however many a user has).
@@ -182,6 +189,18 @@ HOME_PAGE = 200
 LIST_SORT = ListSort("created_at")
 SEGMENTS = select(CalendarCollection.list_id, CalendarCollection.name).where(
     CalendarCollection.list_id.in_(bindparam("ids", expanding=True)))
+
+
+SEGMENT = select(CalendarCollection.name).where(CalendarCollection.list_id == bindparam("id"))
+
+
+def segment_of(request: Request, list_id: int | None) -> str:
+    """The segment of the collection holding a task of the list ``list_id`` (None: the
+    inbox): the name its MKCALENDAR chose, else its id."""
+    if list_id is None:
+        return INBOX
+    name: str | None = request.dbsession.execute(SEGMENT, {"id": list_id}).scalar()
+    return str(list_id) if name is None else name
 
 
 def home_collections(request: Request) -> Iterator[CollectionNode]:
@@ -194,8 +213,8 @@ def home_collections(request: Request) -> Iterator[CollectionNode]:
     while True:
         rows, after = fetch_list_page(request.dbsession, request.identity, LIST_SORT,
                                       HOME_PAGE, after)
-        segments = dict(request.dbsession.execute(
-            SEGMENTS, {"ids": [row[0].id for row in rows]}).tuples().all())
+        named = request.dbsession.execute(SEGMENTS, {"ids": [row[0].id for row in rows]})
+        segments = {list_id: name for list_id, name in named}
         for row in rows:
             resource = ListResource(request, row[0], ListCollection(request, "lists",
                                                                     request.root))

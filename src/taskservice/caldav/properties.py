@@ -6,19 +6,29 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from email.utils import format_datetime
+from typing import Any
 from xml.etree.ElementTree import Element
 
 from pyramid.request import Request
 
-from ..permissions import Permission
+from ..db.service_keys import SYNC_TOKENS, service_key
+from ..permissions import Permission, Scope
+from .collections import Collection
 from .names import CALENDARS, DAV_ROOT, collection_path, home_path, object_path, principal_path
-from .nodes import CollectionNode, HomeNode, ObjectNode, PrincipalNode, RootNode
+from .nodes import (
+    CollectionNode,
+    HomeNode,
+    ObjectNode,
+    PrincipalNode,
+    RootNode,
+    task_resource,
+)
 from .objects import CONTENT_TYPE, CalendarItem
-from .xml import calendarserver, caldav, child, dav, element
+from .sync import current_token
+from .xml import caldav, calendarserver, child, dav, element
 
-Property = Callable[[Request, object], Element | None]
-# What a write on a collection lets a client do, by the ACL permission that grants it.
-COLLECTION_PRIVILEGES = ((Permission.ADD_TASK, ("write-content", "bind", "unbind")),)
+# A property's value for a node (each table's nodes are of one kind: see ``table_of``).
+Property = Callable[[Request, Any], Element | None]
 REPORTS = (caldav("calendar-multiget"), caldav("calendar-query"), dav("sync-collection"))
 
 
@@ -41,18 +51,23 @@ def resourcetype(*kinds: str) -> Element:
     return element(dav("resourcetype"), *(Element(kind) for kind in kinds))
 
 
+def _writes(request: Request) -> bool:
+    """The caller's token may write at all (a read-only app password sees only ``read``)."""
+    return Scope.WRITE in request.identity.scopes
+
+
 def _collection_privileges(request: Request, node: CollectionNode) -> Element:
     names = ["read"]
-    if node.resource is None or request.has_permission(Permission.ADD_TASK, node.resource):
+    if _writes(request) and (node.resource is None
+                             or request.has_permission(Permission.ADD_TASK, node.resource)):
         names += ["write-content", "bind", "unbind"]
     return _privileges(names)
 
 
 def _object_privileges(request: Request, node: CalendarItem) -> Element:
-    from .nodes import task_resource  # noqa: PLC0415
-
     resource = task_resource(request, node.task.id)
-    editable = resource is not None and request.has_permission(Permission.EDIT, resource)
+    editable = (_writes(request) and resource is not None
+                and request.has_permission(Permission.EDIT, resource))
     return _privileges(["read", "write-content"] if editable else ["read"])
 
 
@@ -95,9 +110,9 @@ HOME_PROPERTIES: dict[str, Property] = {
 
 
 def _sync_token(request: Request, node: CollectionNode) -> str:
-    from .reports import collection_token  # noqa: PLC0415
-
-    return collection_token(request, node)
+    """The collection's ``DAV:sync-token`` (and ``CS:getctag``)."""
+    return current_token(request.dbsession, service_key(request, SYNC_TOKENS),
+                         request.identity, Collection(node.list_id))
 
 
 def _supported_components() -> Element:
@@ -125,8 +140,8 @@ COLLECTION_PROPERTIES: dict[str, Property] = {
     calendarserver("getctag"): lambda request, node: element(calendarserver("getctag"),
                                                              text=_sync_token(request, node)),
     dav("supported-report-set"): lambda request, node: _supported_reports(),
-    dav("current-user-privilege-set"): _collection_privileges,  # type: ignore[dict-item]
-    dav("owner"): lambda request, node: collection_owner(node),  # type: ignore[arg-type]
+    dav("current-user-privilege-set"): _collection_privileges,
+    dav("owner"): lambda request, node: collection_owner(node),
     dav("current-user-principal"): ROOT_PROPERTIES[dav("current-user-principal")],
 }
 
@@ -144,14 +159,14 @@ def collection_name(node: CollectionNode) -> str:
 
 OBJECT_PROPERTIES: dict[str, Property] = {
     dav("resourcetype"): lambda request, item: resourcetype(),
-    dav("getetag"): lambda request, item: element(dav("getetag"), text=item.etag),  # type: ignore[attr-defined]
+    dav("getetag"): lambda request, item: element(dav("getetag"), text=item.etag),
     dav("getcontenttype"): lambda request, item: element(dav("getcontenttype"),
                                                          text=CONTENT_TYPE),
     dav("getlastmodified"): lambda request, item: element(
-        dav("getlastmodified"), text=format_datetime(item.task.updated_at, usegmt=True)),  # type: ignore[attr-defined]
-    dav("current-user-privilege-set"): _object_privileges,  # type: ignore[dict-item]
+        dav("getlastmodified"), text=format_datetime(item.task.updated_at, usegmt=True)),
+    dav("current-user-privilege-set"): _object_privileges,
     caldav("calendar-data"): lambda request, item: element(
-        caldav("calendar-data"), text=item.text()),  # type: ignore[attr-defined]
+        caldav("calendar-data"), text=item.text()),
 }
 # What allprop leaves out: the whole object (RFC 4791 9.6: only when asked for), and what
 # costs a query per object (its own privileges, which a depth-1 listing would ask of each).
@@ -189,7 +204,8 @@ def propstats(request: Request, node: object, asked: list[str] | None, names_onl
     """The ``DAV:propstat`` elements of ``node``: ``asked`` None is allprop."""
     table = table_of(node)
     wanted = [name for name in table if name not in NOT_IN_ALLPROP] if asked is None else asked
-    found, missing = [], []
+    found: list[Element] = []
+    missing: list[Element] = []
     for name in wanted:
         value = None if name not in table else (
             Element(name) if names_only else table[name](request, node))

@@ -15,20 +15,32 @@ from pyramid.response import Response
 from .collections import Collection, collection_rows
 from .errors import dav_error
 from .names import object_path
-from .nodes import CollectionNode, HomeNode, Node, ObjectNode, RootNode, home_collections
+from .nodes import (
+    CollectionNode,
+    HomeNode,
+    NewCollectionNode,
+    Node,
+    ObjectNode,
+    RootNode,
+    home_collections,
+)
 from .objects import CalendarItem, item_of
 from .properties import node_path, propstats, response
 from .xml import XML_CONTENT_TYPE, dav, parse, streamed_multistatus
 
 DEPTHS = ("0", "1")
+INFINITY = "infinity"
 
 
-def depth(request: Request, default: str = "infinity") -> str:
-    """The ``Depth`` header (absent: infinity, RFC 4918 10.2); ``infinity`` is a 403."""
-    value = request.headers.get("Depth", default).strip().lower()
-    if value not in DEPTHS:
+def depth(request: Request) -> str:
+    """The ``Depth`` header (absent: infinity, RFC 4918 10.2); ``infinity`` is a 403, a
+    value that is none of the three a 400."""
+    value: str = request.headers.get("Depth", INFINITY).strip().lower()
+    if value == INFINITY:
         raise dav_error(403, dav("propfind-finite-depth"),
                         "Depth must be 0 or 1: this server does not list whole trees")
+    if value not in DEPTHS:
+        raise dav_error(400, None, "Depth is 0, 1 or infinity")
     return value
 
 
@@ -47,8 +59,12 @@ def asked_properties(body: Element | None) -> tuple[list[str] | None, bool]:
 
 
 def propfind(request: Request, node: Node) -> Response:
-    level = depth(request)
     asked, names_only = asked_properties(parse(request.body))
+    level = depth(request)
+    if isinstance(node, ObjectNode) and node.resource is None:
+        raise dav_error(404, None, "No such calendar object")
+    if isinstance(node, NewCollectionNode):
+        raise dav_error(404, None, "No such collection")
     responses = _responses(request, node, level, asked, names_only)
     result = Response(status=207, content_type=XML_CONTENT_TYPE.split(";")[0], charset="utf-8")
     result.app_iter = streamed_multistatus(responses)
@@ -59,8 +75,6 @@ def _responses(request: Request, node: Node, level: str, asked: list[str] | None
                names_only: bool) -> Iterator[Element]:
     target: object = item_of(request.dbsession, node.resource.task) if isinstance(
         node, ObjectNode) and node.resource is not None else node
-    if isinstance(node, ObjectNode) and node.resource is None:
-        raise dav_error(404, None, "No such calendar object")
     yield response(node_path(request, node), propstats(request, target, asked, names_only))
     if level == "0":
         return

@@ -17,12 +17,13 @@ from pyramid.response import Response
 from ..db.service_keys import SYNC_TOKENS, service_key
 from .collections import Collection
 from .errors import dav_error
+from .filters import query_filter
 from .names import DAV_ROOT, object_path
 from .nodes import CollectionNode, Node, ObjectNode, resolve
 from .objects import CalendarItem, item_of
 from .properties import node_path, propstats, response, status_response
-from .query import calendar_query, query_filter
-from .sync import InvalidSyncToken, collection_changes, current_token, parse_token
+from .query import calendar_query
+from .sync import InvalidSyncToken, Position, collection_changes, parse_token
 from .xml import XML_CONTENT_TYPE, caldav, dav, element, parse, streamed_multistatus
 
 # A sync-collection's DAV:limit beyond this is answered with this many (a 507 then says
@@ -108,8 +109,9 @@ def _object_at(request: Request, href: str) -> ObjectNode | None:
 def query(request: Request, node: Node, body: Element
           ) -> tuple[Iterator[Element], tuple[Element, ...]]:
     collection = _collection(node)
-    found = calendar_query(request.dbsession, request.identity,
-                           Collection(collection.list_id), query_filter(body))
+    todo = query_filter(body)
+    found = () if todo is None else calendar_query(
+        request.dbsession, request.identity, Collection(collection.list_id), todo)
     props = asked(body)
     return ((_item_response(request, collection, CalendarItem.of(row), props)
              for row in found), ())
@@ -137,12 +139,19 @@ def sync_collection(request: Request, node: Node, body: Element
             yield status_response(object_path(collection.username, collection.segment, name),
                                   "404 Not Found")
         if page.truncated:
-            yield status_response(path, "507 Insufficient Storage")
+            yield truncated_response(path)
 
     return responses(), (element(dav("sync-token"), text=page.token),)
 
 
-def _since(request: Request, key: bytes, target: Collection, text: str) -> object:
+def truncated_response(path: str) -> Element:
+    """The request URI's ``507``: more changes wait past ``DAV:limit`` (RFC 6578 3.6)."""
+    cut = status_response(path, "507 Insufficient Storage")
+    cut.append(element(dav("error"), element(dav("number-of-matches-within-limits"))))
+    return cut
+
+
+def _since(request: Request, key: bytes, target: Collection, text: str) -> Position | None:
     text = text.strip()
     if not text:
         return None
@@ -166,12 +175,6 @@ def _limit(body: Element) -> int:
     if value < 1:
         raise dav_error(400, None, "DAV:nresults is a positive integer")
     return min(value, MAX_SYNC_RESULTS)
-
-
-def collection_token(request: Request, node: CollectionNode) -> str:
-    """The collection's ``DAV:sync-token`` (and ``CS:getctag``)."""
-    return current_token(request.dbsession, service_key(request, SYNC_TOKENS),
-                         request.identity, Collection(node.list_id))
 
 
 REPORTS = {

@@ -1,9 +1,10 @@
 """The ``/dav/`` views: one per method, each resolving the path to a node first.
 
-Every method but ``OPTIONS`` needs credentials: the route's context grants ``view`` to
-any authenticated caller, so the security policy still checks a token's scope for the
-method (``read`` or ``write``, contract section 16) before a view runs; what the caller
-may do to the node itself is the JSON API's ACL, asked in ``nodes`` and ``writes``.
+Every method but ``OPTIONS`` needs credentials. The route's context grants ``view`` to
+any authenticated caller, so asking for it checks only a token's scope for the method
+(``read`` or ``write``, contract section 16): after the path is resolved, so what the
+caller may not view is a 404 first. What they may do to the node itself is the JSON
+API's ACL, asked in ``nodes`` and ``writes``.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import ClassVar
 
 from pyramid.authorization import Allow, Authenticated
 from pyramid.config import Configurator
+from pyramid.httpexceptions import HTTPForbidden
 from pyramid.request import Request
 from pyramid.response import Response
 from pyramid.security import NO_PERMISSION_REQUIRED
@@ -26,6 +28,7 @@ from .names import DAV_ROUTE
 from .nodes import Node, ObjectNode, resolve
 from .objects import CONTENT_TYPE, item_of
 from .propfind import propfind
+from .xml import MalformedXML
 
 DAV_CLASSES = "1, 3, calendar-access"
 View = Callable[[Request, Node], Response]
@@ -60,11 +63,29 @@ def segments(request: Request) -> tuple[str, ...]:
 
 
 def dav_view(request: Request) -> Response:
+    node = _node(request)
+    try:
+        return METHODS[request.method](request, node)
+    except MalformedXML as error:
+        raise dav_error(400, None, str(error)) from None
+
+
+def _node(request: Request) -> Node:
+    """The node the path names, in the contract's order: a 401 for no credentials, a 404
+    for what the caller may not view, then a 403 for a token whose scopes do not cover
+    the method (``need-privileges``)."""
+    if request.identity is None:
+        raise HTTPForbidden()  # the forbidden view's 401, offering Basic under /dav/
     try:
         node = resolve(request, segments(request))
     except KeyError:
         raise dav_error(404, None, "Nothing here that you may see") from None
-    return METHODS[request.method](request, node)
+    if isinstance(node, ObjectNode) and node.resource is None and request.method != "PUT":
+        raise dav_error(404, None, "No calendar object here that you may see")
+    verdict = request.has_permission(Permission.VIEW, request.context)
+    if not verdict:
+        raise HTTPForbidden(result=verdict)
+    return node
 
 
 def options(request: Request) -> Response:
@@ -92,13 +113,16 @@ def get_object(request: Request, node: Node) -> Response:
 
 
 def unsupported(request: Request) -> Response:
-    raise dav_error(405, None, f"{request.method} is not supported here; use {ALLOW}")
+    _node(request)
+    raise dav_error(405, None, f"{request.method} is not supported here; use {ALLOW}",
+                    headers={"Allow": ALLOW})
 
 
 def includeme(config: Configurator) -> None:
     config.add_view(options, route_name=DAV_ROUTE, request_method="OPTIONS",
                     permission=NO_PERMISSION_REQUIRED)
+    # The views check credentials and scopes themselves, after the 404 (``_node``).
     config.add_view(dav_view, route_name=DAV_ROUTE, request_method=tuple(METHODS),
-                    permission=Permission.VIEW)
-    config.add_view(unsupported, route_name=DAV_ROUTE, permission=Permission.VIEW)
+                    permission=NO_PERMISSION_REQUIRED)
+    config.add_view(unsupported, route_name=DAV_ROUTE, permission=NO_PERMISSION_REQUIRED)
 

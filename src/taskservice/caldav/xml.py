@@ -49,7 +49,9 @@ def parse(body: bytes) -> Element | None:
     try:
         root: Element = fromstring(body, forbid_dtd=True, forbid_entities=True,
                                    forbid_external=True)
-    except (ParseError, DefusedXmlException, ValueError) as error:
+    # LookupError: expat hands an encoding it does not know to Python's codecs, and an
+    # ``encoding="bogus"`` (or "rot13", "hex": no text encodings) in the declaration is none.
+    except (ParseError, DefusedXmlException, ValueError, LookupError) as error:
         raise MalformedXML(f"The body is not well-formed XML without a DTD: {error}") from None
     return root
 
@@ -71,12 +73,16 @@ def serialized(root: Element) -> bytes:
     return XML_DECLARATION + tostring(root, encoding="unicode").encode()
 
 
-def error_document(precondition: str | None, description: str) -> bytes:
-    """A ``DAV:error`` body (RFC 4918 16): the precondition element, if any, then what a
-    person can act on in ``DAV:responsedescription``."""
+def error_document(precondition: str | None, description: str, href: str | None = None
+                   ) -> bytes:
+    """A ``DAV:error`` body (RFC 4918 16): the precondition element, if any (holding the
+    ``DAV:href`` it names, as ``no-uid-conflict`` does), then what a person can act on in
+    ``DAV:responsedescription``."""
     root = Element(dav("error"))
     if precondition is not None:
-        SubElement(root, precondition)
+        condition = SubElement(root, precondition)
+        if href is not None:
+            child(condition, dav("href"), href)
     child(root, dav("responsedescription"), description)
     return serialized(root)
 
@@ -97,6 +103,6 @@ def streamed_multistatus(responses: Iterable[Element], tail: Iterable[Element] =
 
 
 def _fragment(node: Element) -> bytes:
-    """``node`` serialised with the prefixes the multistatus element declared."""
-    return tostring(node, encoding="unicode", default_namespace=None,
-                    short_empty_elements=True).encode()
+    """``node`` serialised, a carriage return as a character reference: an XML parser
+    turns a literal CR LF into LF (XML 1.0 2.11), and iCalendar's lines end in CR LF."""
+    return tostring(node, encoding="unicode").replace("\r", "&#13;").encode()

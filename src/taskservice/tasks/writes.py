@@ -17,6 +17,8 @@ from .models import Task
 from .reminders import check_due, stored
 from .schedule import Schedule, rescheduled
 
+# Not a field of any JSON body: when a CalDAV client says the task was completed.
+COMPLETED_AT = "completed_at"
 # The fields a body sets as the columns of the same name.
 PLAIN_FIELDS = ("title", "description", "tags", "list_id", "parent_id", "position")
 
@@ -38,6 +40,13 @@ def _plain_columns(fields: dict[str, Any]) -> dict[str, Any]:
     return columns
 
 
+def _completion(fields: dict[str, Any], now: datetime) -> datetime:
+    """When a task that becomes done was completed: now, unless the write says an earlier
+    time (a CalDAV client's ``COMPLETED`` in the past: no JSON body may send one)."""
+    told: datetime | None = fields.get(COMPLETED_AT)
+    return told if told is not None and told < now else now
+
+
 def new_task_columns(fields: dict[str, Any], zone: str, now: datetime) -> dict[str, Any]:
     """The columns of a new task from its validated fields; ``zone``: the creator's.
 
@@ -49,7 +58,7 @@ def new_task_columns(fields: dict[str, Any], zone: str, now: datetime) -> dict[s
     columns.setdefault("reminders", [])
     check_due(columns["reminders"], schedule.due)
     return {**columns, **schedule.columns(), "done": done,
-            "completed_at": now if done else None}
+            "completed_at": _completion(fields, now) if done else None}
 
 
 def task_write(task: Task, fields: dict[str, Any], now: datetime) -> TaskWrite:
@@ -64,7 +73,8 @@ def task_write(task: Task, fields: dict[str, Any], now: datetime) -> TaskWrite:
     if "done" in fields and fields["done"] != task.done:
         rolled = schedule.completed(now) if fields["done"] else None
         if rolled is None:
-            columns.update(done=fields["done"], completed_at=now if fields["done"] else None)
+            columns.update(done=fields["done"],
+                           completed_at=_completion(fields, now) if fields["done"] else None)
         else:
             schedule, occurrence = rolled
             columns.update(schedule.columns())

@@ -12,6 +12,7 @@ from tests.support.api import create_task
 from tests.support.caldav import (
     XML,
     assert_dav_error,
+    assert_proppatch_refused,
     children,
     dav_request,
     inbox,
@@ -96,7 +97,10 @@ def test_inbox_cannot_be_renamed_or_deleted(alice, dav_alice, method):
     task = create_task(alice, title="stays")
     body = proppatch_body("Renamed") if method == "PROPPATCH" else ""
     response = dav_request(dav_alice, method, inbox(dav_alice), body, Content_Type=XML)
-    assert_dav_error(response, 403)
+    if method == "PROPPATCH":
+        assert_proppatch_refused(response, inbox(dav_alice))
+    else:
+        assert_dav_error(response, 403)
     alice.testapp.get(f"/tasks/{task['id']}", headers=alice.headers, status=200)
     assert multistatus(propfind(dav_alice, inbox(dav_alice), dav("displayname"))
                        ).responses[inbox(dav_alice)].text(dav("displayname")) != "Renamed"
