@@ -52,13 +52,16 @@ $(VENV)/.bench-installed: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e ".[testing,bench]"
 	touch $@
 
-# The service against the bare-WSGI baseline (needs wrk: apt-get install -y wrk).
+# The service against the bare-WSGI baseline (needs wrk: apt-get install -y wrk), then
+# its CalDAV against Radicale and Xandikos (benchmarks/caldav.py: CALDAV_BENCH_ARGS).
 bench: $(VENV)/.bench-installed
 	$(BIN)/python -m benchmarks.run $(BENCH_ARGS)
+	$(BIN)/python -m benchmarks.caldav $(CALDAV_BENCH_ARGS)
 
-# A few seconds of the same, for CI: proves the benchmark still runs.
+# A few seconds of the same, for CI: proves the benchmarks still run.
 bench-smoke: $(VENV)/.bench-installed
 	$(BIN)/python -m benchmarks.run --smoke
+	$(BIN)/python -m benchmarks.caldav --smoke
 
 clean:
 	rm -rf $(VENV) *.egg-info src/*.egg-info

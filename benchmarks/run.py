@@ -224,13 +224,22 @@ def running_server(
 ) -> Iterator[tuple[int, int]]:
     """Start one server in its own process group, pinned to the server cores."""
     port = free_port()
-    command = ["taskset", "-c", args.server_cpus, *server_command(kind, args, port)]
-    with open(RESULTS / f"{kind}.log", "w") as log:
-        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=log,
-                                   start_new_session=True)
+    with running_command(kind, server_command(kind, args, port), port, args.server_cpus,
+                         env) as pgid:
+        yield pgid, port
+
+
+@contextmanager
+def running_command(name: str, command: list[str], port: int, cpus: str,
+                    env: dict[str, str]) -> Iterator[int]:
+    """Run ``command`` (a server listening on ``port``) in its own process group, pinned
+    to ``cpus``, its output in ``results/<name>.log``; the group's id while it serves."""
+    with open(RESULTS / f"{name}.log", "w") as log:
+        process = subprocess.Popen(["taskset", "-c", cpus, *command], cwd=ROOT, env=env,
+                                   stdout=log, stderr=log, start_new_session=True)
         try:
             wait_for_port(port, process)
-            yield process.pid, port
+            yield process.pid
         finally:
             os.killpg(process.pid, signal.SIGTERM)
             process.wait(timeout=30)

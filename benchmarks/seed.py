@@ -44,7 +44,7 @@ from alembic import command
 from alembic.config import Config
 from argon2 import PasswordHasher
 from sqlalchemy import insert
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Engine
 
 from taskservice.accounts.credentials import token_digest
 from taskservice.accounts.models import Token, User
@@ -429,6 +429,17 @@ def seed(database_url: str, total: int) -> Seeded:
         insert_changes(connection, total)
         token = sync_token(connection)
         cursor_key = read_service_key(connection, CURSORS)
+    settle(engine)
+    engine.dispose()
+    return Seeded(tasks=total, username=USERNAME, password=PASSWORD, token=TOKEN,
+                  filter_tag=FILTER_TAG, deep_cursor=deep_cursor(total, cursor_key),
+                  list_id=str(LIST_ID), list_cursor=deep_cursor(total, cursor_key, owner=2),
+                  sync_token=token, parent_id=str(middle_parent(total)))
+
+
+def settle(engine: Engine) -> None:
+    """After a bulk insert: statistics for the planner, sequences past the ids given
+    explicitly (PostgreSQL), SQLite's WAL folded into the file."""
     if engine.dialect.name == "postgresql":
         with engine.begin() as connection:
             connection.exec_driver_sql("ANALYZE")
@@ -443,11 +454,6 @@ def seed(database_url: str, total: int) -> Seeded:
         # the first runs checkpointing it (observed: no request served in 3 s at 1M tasks).
         with engine.connect() as connection:
             connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-    engine.dispose()
-    return Seeded(tasks=total, username=USERNAME, password=PASSWORD, token=TOKEN,
-                  filter_tag=FILTER_TAG, deep_cursor=deep_cursor(total, cursor_key),
-                  list_id=str(LIST_ID), list_cursor=deep_cursor(total, cursor_key, owner=2),
-                  sync_token=token, parent_id=str(middle_parent(total)))
 
 
 def main() -> None:
