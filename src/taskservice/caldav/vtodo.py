@@ -54,7 +54,7 @@ from ..tasks.schedule import is_all_day
 from ..vocabulary import MAX_TAGS, PRIORITIES, TAG_MAX_LENGTH
 from ..web.representation import timestamp
 from .vtodo_lines import Block, Line, MalformedCalendar, fold, parse
-from .xml import caldav
+from .xml import NOT_XML_CHARACTER, caldav
 
 # Contract section 16: what a client may keep with a task, in bytes of UTF-8.
 MAX_OBJECT_SIZE = 65536
@@ -119,8 +119,20 @@ def read_object(data: bytes, *, zone: str = "UTC", now: datetime | None = None
     except UnicodeDecodeError as error:
         raise InvalidObject(NOT_ICALENDAR, f"The object is not UTF-8 text (byte "
                             f"{error.start}): send iCalendar encoded as UTF-8") from None
+    _require_xml_characters(text)
     source = _Source.of(text, zone)
     return source.client_object(now or datetime.now(UTC))
+
+
+def _require_xml_characters(text: str) -> None:
+    """Every object is served inside XML (``calendar-data`` of a REPORT): one holding a
+    character XML cannot carry (a control but TAB, which RFC 5545 3.1 forbids anyway) would
+    make every later report of its collection malformed, so it is refused here."""
+    found = NOT_XML_CHARACTER.search(text)
+    if found is not None:
+        raise InvalidObject(NOT_ICALENDAR, f"The object holds U+{ord(found.group()):04X} "
+                            f"(character {found.start()}): iCalendar text holds no control "
+                            "characters")
 
 
 @dataclass(frozen=True)
