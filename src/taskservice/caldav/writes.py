@@ -79,7 +79,7 @@ def put(request: Request, node: Node) -> Response:
     else:
         _require(request, Permission.EDIT, existing)
     client = _read(request.body)
-    _check_uid(request, node, client.uid)
+    _check_uid(request, node, client.uid, client.parent_uid)
     fields = _validated(client.fields)
     if client.completed_at is not None:
         fields[COMPLETED_AT] = client.completed_at
@@ -136,12 +136,14 @@ def _validated(fields: dict[str, Any]) -> dict[str, Any]:
     return validated
 
 
-def _check_uid(request: Request, node: ObjectNode, uid: str) -> None:
+def _check_uid(request: Request, node: ObjectNode, uid: str, parent_uid: str | None) -> None:
     """A UID is unique among its owner's tasks (RFC 4791 5.3.2.1 no-uid-conflict); a
     replaced object keeps its own."""
-    if len(uid) > UID_MAX_LENGTH or len(node.name) > NAME_MAX_LENGTH:
+    if len(uid) > UID_MAX_LENGTH or len(node.name) > NAME_MAX_LENGTH \
+            or len(parent_uid or "") > UID_MAX_LENGTH:
         raise dav_error(403, caldav("valid-calendar-object-resource"),
-                        f"A UID and a resource name have at most {UID_MAX_LENGTH} characters")
+                        f"A UID, a RELATED-TO and a resource name have at most "
+                        f"{UID_MAX_LENGTH} characters")
     if node.resource is not None:
         current = item_of(request.dbsession, node.resource.task).uid
         if uid != current:
@@ -328,7 +330,14 @@ def _destination(request: Request) -> ObjectNode:
                         "The destination is no collection of your calendar home") from None
     if not isinstance(target, ObjectNode):
         raise dav_error(403, None, "Destination must be …/<collection>/<name>.ics")
+    _require_short_name(target.name)
     return target
+
+
+def _require_short_name(name: str) -> None:
+    """A resource or collection name is stored in a column of ``NAME_MAX_LENGTH``."""
+    if len(name) > NAME_MAX_LENGTH:
+        raise dav_error(403, None, f"A name has at most {NAME_MAX_LENGTH} characters")
 
 
 def _in_home(request: Request, segments: tuple[str, ...]) -> bool:
@@ -356,6 +365,7 @@ def mkcalendar(request: Request, node: Node) -> Response:
     if not isinstance(node, NewCollectionNode):
         raise dav_error(405, None, "Something exists here already")
     _require(request, Permission.CREATE, ListCollection(request, "lists", request.root))
+    _require_short_name(node.segment)
     props = _mkcalendar_props(parse(request.body))
     name = props.get(dav("displayname")) or node.segment
     try:
