@@ -79,7 +79,10 @@ NAMED_OBJECTS = (select(CalendarObject.task_id)
 
 
 def resolve(request: Request, segments: tuple[str, ...]) -> Node:
-    """The node ``segments`` (percent-decoded) name; ``KeyError`` for none the caller sees."""
+    """The node ``segments`` (percent-decoded) name; ``KeyError`` for none the caller sees.
+    A NUL (``%00``) names nothing: no name holds one, and PostgreSQL refuses it in text."""
+    if any("\x00" in segment for segment in segments):
+        raise KeyError(segments)
     if not segments:
         return RootNode()
     kind, *rest = segments
