@@ -16,7 +16,7 @@ from pyramid.request import Request
 from sqlalchemy import bindparam, select
 
 from ..lists.listing import ListSort, fetch_list_page
-from ..lists.resources import ListCollection, ListResource
+from ..lists.resources import LIST_ID, ListCollection, ListResource
 from ..permissions import InsufficientScope, Permission
 from ..tasks.resources import TaskCollection, TaskResource
 from ..vocabulary import WRITE_METHODS
@@ -137,9 +137,10 @@ def collection_node(request: Request, username: str, segment: str) -> Collection
 
 
 def _list_ids(request: Request, segment: str) -> list[int]:
-    """The lists a segment may name: those MKCALENDAR gave that name, then its id."""
+    """The lists a segment may name: those MKCALENDAR gave that name, then its id (an id
+    as the JSON API spells it: past 18 digits, no 64-bit column holds it)."""
     named = list(request.dbsession.execute(NAMED_LIST, {"name": segment}).scalars())
-    return [*named, int(segment)] if segment.isascii() and segment.isdigit() else named
+    return [*named, int(segment)] if LIST_ID.fullmatch(segment) else named
 
 
 def list_resource(request: Request, list_id: int) -> ListResource | None:
