@@ -40,6 +40,7 @@ def upgrade() -> None:
     op.create_index("uq_calendar_objects_owner_uid", "calendar_objects",
                     ["owner_id", "uid"], unique=True)
     op.create_index("ix_calendar_objects_name", "calendar_objects", ["name"])
+    op.create_index("ix_calendar_objects_uid", "calendar_objects", ["uid"])
     op.create_index("ix_calendar_objects_waiting", "calendar_objects",
                     ["owner_id", "parent_uid"], sqlite_where=WAITING, postgresql_where=WAITING)
     op.create_table(

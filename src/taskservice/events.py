@@ -153,6 +153,16 @@ class ResourcesMoving:
 
 
 @dataclass(frozen=True, slots=True)
+class ChangeLogPurging:
+    """``taskservice-admin purge-changes`` is deleting the feed's rows older than
+    ``cutoff``, in ``session``'s transaction: whoever keeps rows for the feed's sake (the
+    names of deleted CalDAV objects) purges theirs with them."""
+
+    session: Session
+    cutoff: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class DeliveryRound:
     """The delivery loop (a web process's thread, or ``taskservice-worker``) is about to
     claim what is due: whatever is scheduled to be sent at a moment (a task's reminder)

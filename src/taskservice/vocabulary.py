@@ -11,7 +11,7 @@ from __future__ import annotations
 # the transaction of any other method ends in a rollback.
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE",
                            # WebDAV's and CalDAV's (contract section 16)
-                           "MKCALENDAR", "PROPPATCH", "MOVE"})
+                           "MKCALENDAR", "MKCOL", "PROPPATCH", "MOVE"})
 
 # -- users ---------------------------------------------------------------------------------
 

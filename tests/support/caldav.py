@@ -206,7 +206,8 @@ def multistatus(response: webtest.TestResponse) -> Multistatus:
         resource.status = None if own is None else status_of(own.text or "")
         for propstat in node.findall(dav("propstat")):
             code = status_of(propstat.findtext(dav("status")) or "")
-            for prop in propstat.find(dav("prop")) or ():
+            found_props = propstat.find(dav("prop"))
+            for prop in [] if found_props is None else list(found_props):
                 resource.props[prop.tag] = (code, prop)
         assert resource.href not in found, f"{resource.href} reported twice"
         found[resource.href] = resource
@@ -340,3 +341,14 @@ def etag_of(client: Client, task_id: str) -> str:
     """The task's ``ETag`` through the JSON API."""
     return str(client.testapp.get(f"/tasks/{task_id}", headers=client.headers,
                                   status=200).headers["ETag"])
+
+
+def assert_proppatch_refused(response: webtest.TestResponse, path: str) -> None:
+    """A ``PROPPATCH`` of ``displayname`` refused with a 403: as the whole request's status
+    (a ``DAV:error``), or, as RFC 4918 9.2 allows, in a 207 whose propstat for it is a 403
+    (and no property of ``path`` changed)."""
+    if response.status_int != 207:
+        assert_dav_error(response, 403)
+        return
+    resource = multistatus(response).responses[path]
+    assert resource.props[dav("displayname")][0] == 403

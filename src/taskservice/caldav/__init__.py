@@ -26,9 +26,8 @@ from pyramid.security import NO_PERMISSION_REQUIRED
 from ..permissions import CONTENT, NO_SCOPE
 from .discovery import well_known
 from .errors import render_dav_errors
-from .names import DAV_ROOT, DAV_ROUTE, DISCOVERY_ROUTE
+from .names import DAV_ROOT, DAV_ROUTE, DISCOVERY_ROUTE, SERVER_ROOT_ROUTE
 from .views import dav_root
-
 
 
 def includeme(config: Configurator) -> None:
@@ -40,6 +39,10 @@ def includeme(config: Configurator) -> None:
     # Reads (GET, HEAD, OPTIONS, PROPFIND, REPORT) need ``read``, the rest ``write``.
     config.declare_scopes(DAV_ROUTE, CONTENT)
     config.add_view(well_known, route_name=DISCOVERY_ROUTE, permission=NO_PERMISSION_REQUIRED)
+    # A client given only the server's address asks its root first (RFC 6764 5).
+    config.add_route(SERVER_ROOT_ROUTE, "/", request_method="PROPFIND")
+    config.declare_scopes(SERVER_ROOT_ROUTE, NO_SCOPE)
+    config.add_view(well_known, route_name=SERVER_ROOT_ROUTE, permission=NO_PERMISSION_REQUIRED)
     config.add_error_body(DAV_ROOT, render_dav_errors)
     config.include(".views")
     config.include(".sync")

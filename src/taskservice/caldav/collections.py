@@ -97,18 +97,26 @@ def members(session: Session, viewer: Identity, collection: Collection) -> Membe
     return Members(ADMIN_INBOX_BRANCHES if viewer.is_admin else INBOX_BRANCHES, params)
 
 
-def _branch_ids(branch: Branch, conditions: Sequence[ColumnElement[bool]]) -> Select[Any]:
+def _branch_ids(branch: Branch, conditions: Sequence[ColumnElement[bool]],
+                limit: int | None) -> Select[Any]:
+    """A branch's task ids; the first ``limit`` by id, when a page is asked for."""
     if branch.shared:
         query = (select(TaskShare.task_id.label("id"))
                  .join(Task, Task.id == TaskShare.task_id).where(holds_share(VIEWER)))
     else:
         query = select(Task.id)
-    return query.where(*branch.conditions, *conditions)
+    query = query.where(*branch.conditions, *conditions)
+    if limit is None:
+        return query
+    # Each branch a subquery: SQLite allows no ORDER BY in a member of a compound.
+    return select(query.order_by(Task.id).limit(limit).subquery().c.id)
 
 
-def rows_statement(found: Members, *conditions: ColumnElement[bool]) -> Select[Any]:
+def rows_statement(found: Members, *conditions: ColumnElement[bool],
+                   limit: int | None = None) -> Select[Any]:
     """The rows of the collection's tasks that meet ``conditions`` (on ``Task``: pushed
-    into each branch, so a keyset page or a filter narrows each index range), by id."""
+    into each branch, so a keyset page or a filter narrows each index range), by id, the
+    first ``limit`` if given (each branch stops there too)."""
     query = (select(*COLUMNS)
              .join(User, User.id == Task.owner_id)
              .outerjoin(CalendarObject, CalendarObject.task_id == Task.id)
@@ -119,9 +127,9 @@ def rows_statement(found: Members, *conditions: ColumnElement[bool]) -> Select[A
     elif len(branches) == 1 and not branches[0].shared:
         query = query.where(*branches[0].conditions, *conditions)
     else:
-        ids = union_all(*(_branch_ids(branch, conditions) for branch in branches))
+        ids = union_all(*(_branch_ids(branch, conditions, limit) for branch in branches))
         query = query.where(Task.id.in_(ids))
-    return query.order_by(Task.id).params(found.params)
+    return query.order_by(Task.id).limit(limit).params(found.params)
 
 
 def collection_tasks(session: Session, viewer: Identity, collection: Collection,
@@ -140,7 +148,7 @@ def collection_rows(session: Session, viewer: Identity, collection: Collection,
     after = 0
     while True:
         page = session.execute(
-            rows_statement(found, Task.id > after, *conditions).limit(page_size)).all()
+            rows_statement(found, Task.id > after, *conditions, limit=page_size)).all()
         yield from page
         if len(page) < page_size:
             return
@@ -152,8 +160,9 @@ def find_object(session: Session, viewer: Identity, collection: Collection, name
     """The task whose resource in ``collection`` is named ``name`` (percent-decoded): a
     client's name, else ``<derived uid>.ics`` of a task no client named; None if none."""
     found = members(session, viewer, collection)
-    named = session.execute(
-        rows_statement(found).where(CalendarObject.name == name).limit(1)).first()
+    # A condition on Task, so each branch probes the name's index, not the collection.
+    named_ids = select(CalendarObject.task_id).where(CalendarObject.name == name)
+    named = session.execute(rows_statement(found, Task.id.in_(named_ids))).first()
     if named is not None:
         return named
     task_id = _derived_task_id(name)

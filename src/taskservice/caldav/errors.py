@@ -13,7 +13,7 @@ from pyramid.request import Request
 from pyramid.response import Response
 
 from ..web.errors import error_response
-from .xml import XML_CONTENT_TYPE, dav, error_document
+from .xml import XML_MEDIA_TYPE, dav, error_document
 
 # The ``location`` of an error a CalDAV view raised: its ``name`` is the precondition.
 PRECONDITION = "precondition"
@@ -49,5 +49,5 @@ def render_dav_errors(request: Request, status: int, errors: list[dict[str, str]
     href = next((error[HREF] for error in errors if HREF in error), None)
     body = error_document(_precondition(status, errors),
                           f"{description} (request {request.request_id})", href)
-    return Response(status=status, body=body, content_type=XML_CONTENT_TYPE.split(";")[0],
+    return Response(status=status, body=body, content_type=XML_MEDIA_TYPE,
                     charset="utf-8")

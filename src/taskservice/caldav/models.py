@@ -40,6 +40,8 @@ class CalendarObject(Base):
         Index("uq_calendar_objects_owner_uid", "owner_id", "uid", unique=True),
         # A resource is found by its name within its collection.
         Index("ix_calendar_objects_name", "name"),
+        # A calendar-query for a UID: the object of any owner in a shared list.
+        Index("ix_calendar_objects_uid", "uid"),
         # The subtasks waiting for a parent with a given UID to arrive in the home.
         Index("ix_calendar_objects_waiting", "owner_id", "parent_uid",
               sqlite_where=literal_column("parent_uid IS NOT NULL"),

@@ -14,6 +14,7 @@ from urllib.parse import quote
 DAV_ROOT = "/dav/"
 DAV_ROUTE = "dav"
 DISCOVERY_ROUTE = "caldav_discovery"
+SERVER_ROOT_ROUTE = "caldav_server_root"
 PRINCIPALS = "principals"
 CALENDARS = "calendars"
 # The collection of the tasks the caller may view that are in no list they may view.

@@ -62,6 +62,10 @@ class ObjectNode:
     resource: TaskResource | None
 
 
+# The methods that make a collection (an extended MKCOL is vdirsyncer's MKCALENDAR).
+MAKING_METHODS = frozenset({"MKCALENDAR", "MKCOL"})
+
+
 @dataclass(frozen=True)
 class NewCollectionNode:
     """A segment of the home that names no collection: where a MKCALENDAR makes one."""
@@ -119,7 +123,7 @@ def _collection_or_new(request: Request, username: str, segment: str
     try:
         return collection_node(request, username, segment)
     except KeyError:
-        if request.method != "MKCALENDAR" or segment == INBOX:
+        if request.method not in MAKING_METHODS or segment == INBOX:
             raise
         return NewCollectionNode(username, segment)
 
@@ -195,6 +199,18 @@ SEGMENTS = select(CalendarCollection.list_id, CalendarCollection.name).where(
     CalendarCollection.list_id.in_(bindparam("ids", expanding=True)))
 
 
+SEGMENT = select(CalendarCollection.name).where(CalendarCollection.list_id == bindparam("id"))
+
+
+def segment_of(request: Request, list_id: int | None) -> str:
+    """The segment of the collection holding a task of the list ``list_id`` (None: the
+    inbox): the name its MKCALENDAR chose, else its id."""
+    if list_id is None:
+        return INBOX
+    name: str | None = request.dbsession.execute(SEGMENT, {"id": list_id}).scalar()
+    return str(list_id) if name is None else name
+
+
 def home_collections(request: Request) -> Iterator[CollectionNode]:
     """The collections of the caller's home: ``inbox/`` (not for a list-limited token),
     then each list they may view, at the segment its client chose or its id."""
@@ -205,8 +221,8 @@ def home_collections(request: Request) -> Iterator[CollectionNode]:
     while True:
         rows, after = fetch_list_page(request.dbsession, request.identity, LIST_SORT,
                                       HOME_PAGE, after)
-        segments = dict(request.dbsession.execute(
-            SEGMENTS, {"ids": [row[0].id for row in rows]}).tuples().all())
+        named = request.dbsession.execute(SEGMENTS, {"ids": [row[0].id for row in rows]})
+        segments = {list_id: name for list_id, name in named}
         for row in rows:
             resource = ListResource(request, row[0], ListCollection(request, "lists",
                                                                     request.root))

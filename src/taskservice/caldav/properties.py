@@ -12,7 +12,7 @@ from xml.etree.ElementTree import Element
 from pyramid.request import Request
 
 from ..db.service_keys import SYNC_TOKENS, service_key
-from ..permissions import Permission
+from ..permissions import Permission, Scope
 from .collections import Collection
 from .names import CALENDARS, DAV_ROOT, collection_path, home_path, object_path, principal_path
 from .nodes import (
@@ -51,16 +51,23 @@ def resourcetype(*kinds: str) -> Element:
     return element(dav("resourcetype"), *(Element(kind) for kind in kinds))
 
 
+def _writes(request: Request) -> bool:
+    """The caller's token may write at all (a read-only app password sees only ``read``)."""
+    return Scope.WRITE in request.identity.scopes
+
+
 def _collection_privileges(request: Request, node: CollectionNode) -> Element:
     names = ["read"]
-    if node.resource is None or request.has_permission(Permission.ADD_TASK, node.resource):
+    if _writes(request) and (node.resource is None
+                             or request.has_permission(Permission.ADD_TASK, node.resource)):
         names += ["write-content", "bind", "unbind"]
     return _privileges(names)
 
 
 def _object_privileges(request: Request, node: CalendarItem) -> Element:
     resource = task_resource(request, node.task.id)
-    editable = resource is not None and request.has_permission(Permission.EDIT, resource)
+    editable = (_writes(request) and resource is not None
+                and request.has_permission(Permission.EDIT, resource))
     return _privileges(["read", "write-content"] if editable else ["read"])
 
 

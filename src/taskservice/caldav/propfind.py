@@ -12,6 +12,7 @@ from xml.etree.ElementTree import Element
 from pyramid.request import Request
 from pyramid.response import Response
 
+from .answers import multistatus_response
 from .collections import Collection, collection_rows
 from .errors import dav_error
 from .names import object_path
@@ -26,7 +27,7 @@ from .nodes import (
 )
 from .objects import CalendarItem, item_of
 from .properties import node_path, propstats, response
-from .xml import XML_CONTENT_TYPE, dav, parse, streamed_multistatus
+from .xml import dav, parse
 
 DEPTHS = ("0", "1")
 INFINITY = "infinity"
@@ -66,9 +67,7 @@ def propfind(request: Request, node: Node) -> Response:
     if isinstance(node, NewCollectionNode):
         raise dav_error(404, None, "No such collection")
     responses = _responses(request, node, level, asked, names_only)
-    result = Response(status=207, content_type=XML_CONTENT_TYPE.split(";")[0], charset="utf-8")
-    result.app_iter = streamed_multistatus(responses)
-    return result
+    return multistatus_response(responses)
 
 
 def _responses(request: Request, node: Node, level: str, asked: list[str] | None,

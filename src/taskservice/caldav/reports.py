@@ -15,15 +15,17 @@ from pyramid.request import Request
 from pyramid.response import Response
 
 from ..db.service_keys import SYNC_TOKENS, service_key
+from .answers import multistatus_response
 from .collections import Collection
 from .errors import dav_error
+from .filters import query_filter
 from .names import DAV_ROOT, object_path
 from .nodes import CollectionNode, Node, ObjectNode, resolve
 from .objects import CalendarItem, item_of
 from .properties import node_path, propstats, response, status_response
-from .query import calendar_query, query_filter
+from .query import calendar_query
 from .sync import InvalidSyncToken, Position, collection_changes, parse_token
-from .xml import XML_CONTENT_TYPE, caldav, dav, element, parse, streamed_multistatus
+from .xml import caldav, dav, element, parse
 
 # A sync-collection's DAV:limit beyond this is answered with this many (a 507 then says
 # that more are waiting): a client asking for a million gets them in pages.
@@ -44,9 +46,7 @@ def report(request: Request, node: Node) -> Response:
 
 def multistatus(parts: tuple[Iterable[Element], Iterable[Element]]) -> Response:
     responses, tail = parts
-    result = Response(status=207, content_type=XML_CONTENT_TYPE.split(";")[0], charset="utf-8")
-    result.app_iter = streamed_multistatus(responses, tail)
-    return result
+    return multistatus_response(responses, tail)
 
 
 def asked(body: Element) -> list[str] | None:
@@ -108,8 +108,9 @@ def _object_at(request: Request, href: str) -> ObjectNode | None:
 def query(request: Request, node: Node, body: Element
           ) -> tuple[Iterator[Element], tuple[Element, ...]]:
     collection = _collection(node)
-    found = calendar_query(request.dbsession, request.identity,
-                           Collection(collection.list_id), query_filter(body))
+    todo = query_filter(body)
+    found = () if todo is None else calendar_query(
+        request.dbsession, request.identity, Collection(collection.list_id), todo)
     props = asked(body)
     return ((_item_response(request, collection, CalendarItem.of(row), props)
              for row in found), ())

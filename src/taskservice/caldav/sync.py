@@ -49,8 +49,10 @@ from sqlalchemy import (
     func,
     insert,
     literal,
+    literal_column,
     or_,
     select,
+    true,
     union_all,
 )
 from sqlalchemy.orm import Session
@@ -59,7 +61,7 @@ from ..accounts.security import Identity
 from ..changes.feed import last_position
 from ..changes.models import CHANGES
 from ..db import base
-from ..events import ResourcesDeleting
+from ..events import ChangeLogPurging, ResourcesDeleting
 from ..tasks.access import VIEWER, holds_share, in_member_list, inherited_tasks, sees_task
 from ..tasks.models import TASKS, Task, TaskAncestor, TaskShare
 from ..web.pagination import DATETIME, INTEGER, STRING, CursorError, decode_cursor, encode_cursor
@@ -89,9 +91,15 @@ UNTIL: BindParameter[int] = bindparam("until")
 AFTER_ID: BindParameter[int] = bindparam("after_id")
 LIMIT: BindParameter[int] = bindparam("limit")
 LIST: BindParameter[int] = bindparam("list")
-TASK = "task"
-SHARE_ACTIONS = ("shared", "unshared")
-LIST_EVENTS = ("shared", "unshared", "deleted")
+# Inline literals, as the feed's: a tuple would be an expanding parameter, rendered anew on
+# every request.
+TASK: ColumnElement[str] = literal_column("'task'")
+LIST_KIND: ColumnElement[str] = literal_column("'list'")
+SHARE_ACTIONS: tuple[ColumnElement[str], ...] = tuple(
+    literal_column(f"'{action}'") for action in ("shared", "unshared"))
+LIST_EVENTS = (*SHARE_ACTIONS, literal_column("'deleted'"))
+UPDATED: ColumnElement[str] = literal_column("'updated'")
+FLAGS: dict[int, ColumnElement[int]] = {flag: literal_column(str(flag)) for flag in (0, 1)}
 
 
 class InvalidSyncToken(ValueError):
@@ -171,21 +179,16 @@ def _in_range(seq: Any) -> ColumnElement[bool]:
     return and_(seq >= SINCE, seq <= UNTIL)
 
 
-def _list_candidates() -> list[Select[Any]]:
-    """A list's task rows: created, changed or deleted in it, or moved out of it."""
-    return [select(C.object_id.label("task_id"), C.seq.label("seq"), literal(0).label("moved"))
-            .where(C.list_id == LIST, C.kind == TASK, _in_range(C.seq))]
-
-
 def _rows_of(condition: ColumnElement[bool], moved: int = 0) -> Select[Any]:
+    """The task rows of the range that meet ``condition``, each a candidate."""
     return (select(C.object_id.label("task_id"), C.seq.label("seq"),
-                   literal(moved).label("moved"))
+                   FLAGS[moved].label("moved"))
             .where(condition, C.kind == TASK, _in_range(C.seq)))
 
 
 def _joined_rows(tasks: Any) -> Select[Any]:
     """The history rows of the tasks ``tasks`` (a subquery of ``task_id``)."""
-    return (select(C.task_id.label("task_id"), C.seq.label("seq"), literal(0).label("moved"))
+    return (select(C.task_id.label("task_id"), C.seq.label("seq"), FLAGS[0].label("moved"))
             .join_from(tasks, CHANGES, C.task_id == tasks.c.task_id).where(_in_range(C.seq)))
 
 
@@ -193,11 +196,11 @@ def _lists_gained_or_lost() -> list[Select[Any]]:
     """Each list the viewer gained, lost or saw deleted in the range, with the position:
     the tasks they see for themselves there enter or leave the inbox then."""
     events = [select(C.object_id.label("list_id"), C.seq.label("seq"))
-              .where(who == VIEWER, C.kind == "list", C.action.in_(LIST_EVENTS),
+              .where(who == VIEWER, C.kind == LIST_KIND, C.action.in_(LIST_EVENTS),
                      _in_range(C.seq)).subquery()
               for who in (C.user_id, C.owner_id)]
     seen = sees_task(VIEWER, owner=Task.owner_id, task=Task.id)
-    return [select(Task.id.label("task_id"), event.c.seq, literal(1).label("moved"))
+    return [select(Task.id.label("task_id"), event.c.seq, FLAGS[1].label("moved"))
             .join_from(event, Task, Task.list_id == event.c.list_id).where(seen)
             for event in events]
 
@@ -205,7 +208,7 @@ def _lists_gained_or_lost() -> list[Select[Any]]:
 def _below_shares() -> Select[Any]:
     """The tasks below a task whose share to the viewer was given or taken in the range."""
     return (select(TaskAncestor.task_id.label("task_id"), C.seq.label("seq"),
-                   literal(1).label("moved"))
+                   FLAGS[1].label("moved"))
             .join_from(CHANGES, TaskAncestor, TaskAncestor.ancestor_id == C.object_id)
             .where(C.user_id == VIEWER, C.kind == TASK, C.action.in_(SHARE_ACTIONS),
                    _in_range(C.seq)))
@@ -224,10 +227,6 @@ def _inbox_candidates() -> list[Select[Any]]:
     ]
 
 
-def _admin_inbox_candidates() -> list[Select[Any]]:
-    return [_rows_of(C.seq > 0)]
-
-
 def _candidates_statement(branches: list[Select[Any]]) -> Select[Any]:
     """Each candidate once, at its latest position, from the token's on, by (position,
     id); ``moved``: whether a row of it may have taken it into or out of the inbox."""
@@ -240,9 +239,11 @@ def _candidates_statement(branches: list[Select[Any]]) -> Select[Any]:
             .order_by(position, rows.c.task_id).limit(LIMIT))
 
 
-LIST_CANDIDATES = _candidates_statement(_list_candidates())
+# A list's task rows: created, changed or deleted in it, or moved out of it.
+LIST_CANDIDATES = _candidates_statement([_rows_of(C.list_id == LIST)])
 INBOX_CANDIDATES = _candidates_statement(_inbox_candidates())
-ADMIN_INBOX_CANDIDATES = _candidates_statement(_admin_inbox_candidates())
+# An admin may view every task: any task row of the range.
+ADMIN_INBOX_CANDIDATES = _candidates_statement([_rows_of(true())])
 
 
 def _last_seq(*conditions: ColumnElement[bool]) -> Select[Any]:
@@ -284,7 +285,8 @@ def current_token(session: Session, key: bytes, viewer: Identity,
 def collection_changes(session: Session, key: bytes, viewer: Identity, collection: Collection,
                        since: Position | None, limit: int | None = None) -> SyncPage:
     """What changed in ``collection`` since ``since`` (None: an initial sync, everything
-    it holds and no removal), ``limit`` responses at most."""
+    it holds and no removal), ``limit`` responses at most (one at least)."""
+    limit = None if limit is None else max(limit, 1)
     until = last_position(session)
     found = members(session, viewer, collection)
     if since is None:
@@ -323,8 +325,8 @@ def _listing(session: Session, key: bytes, viewer: Identity, collection: Collect
         rows = collection_rows(session, viewer, collection, Task.id > since.after_id)
         return SyncPage(rows, [], sync_token(key, viewer, collection, Position(since.seq)),
                         False)
-    page = session.execute(rows_statement(found, Task.id > since.after_id)
-                           .limit(limit + 1)).all()
+    page = session.execute(rows_statement(found, Task.id > since.after_id,
+                                          limit=limit + 1)).all()
     if len(page) <= limit:
         return SyncPage(page, [], sync_token(key, viewer, collection, Position(since.seq)),
                         False)
@@ -333,11 +335,11 @@ def _listing(session: Session, key: bytes, viewer: Identity, collection: Collect
     return SyncPage(page, [], sync_token(key, viewer, collection, position), True)
 
 
-# Whether a task's rows in the range record it moving between lists (its history says
-# which field changed), for the inbox's removals.
+# Whether a task's rows in the range record it moving between lists (an update's history
+# says which fields changed; a creation lists them all), for the inbox's removals.
 LIST_MOVES = (select(C.task_id, C.detail)
               .where(C.task_id.in_(bindparam("ids", expanding=True)), C.kind == TASK,
-                     C.seq > SINCE, C.seq <= UNTIL))
+                     C.action == UPDATED, C.seq > SINCE, C.seq <= UNTIL))
 IN_VIEWED_LIST = (select(Task.id)
                   .where(Task.id.in_(bindparam("ids", expanding=True)),
                          Task.list_id.is_not(None),
@@ -395,6 +397,11 @@ def purge_tombstones(session: Session, cutoff: datetime) -> int:
     return int(getattr(result, "rowcount", 0))
 
 
+def purge_with_the_log(event: ChangeLogPurging) -> None:
+    purge_tombstones(event.session, event.cutoff)
+
+
 def includeme(config: Configurator) -> None:
     config.add_subscriber(keep_names, ResourcesDeleting, kind="task")
+    config.add_subscriber(purge_with_the_log, ChangeLogPurging)
 

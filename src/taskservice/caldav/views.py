@@ -23,6 +23,7 @@ from ..permissions import Permission
 from ..traversal import ACL, Resource
 from ..web.conditional import not_modified
 from . import reports, writes
+from .answers import empty_response
 from .errors import dav_error
 from .names import DAV_ROUTE
 from .nodes import Node, ObjectNode, resolve
@@ -41,6 +42,7 @@ METHODS: dict[str, View] = {
     "DELETE": writes.delete,
     "MOVE": writes.move,
     "MKCALENDAR": writes.mkcalendar,
+    "MKCOL": writes.mkcalendar,
     "PROPPATCH": writes.proppatch,
 }
 ALLOW = ", ".join(["OPTIONS", *METHODS])
@@ -90,7 +92,7 @@ def _node(request: Request) -> Node:
 
 def options(request: Request) -> Response:
     """What any ``/dav/`` path supports, without credentials (RFC 4918 10.1)."""
-    response = Response(status=200)
+    response = empty_response(200)
     response.headers["DAV"] = DAV_CLASSES
     response.headers["Allow"] = ALLOW
     return response
@@ -103,7 +105,7 @@ def get_object(request: Request, node: Node) -> Response:
                         "Only a calendar object (…/<name>.ics) has a body to GET")
     item = item_of(request.dbsession, node.resource.task)
     if not_modified(request, item.task.version):
-        response = Response(status=304)
+        response = empty_response(304)
     else:
         response = Response(body=item.text().encode(), content_type=CONTENT_TYPE.split(";")[0],
                             charset="utf-8")

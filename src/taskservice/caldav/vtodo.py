@@ -8,8 +8,9 @@ checked here: the object's structure, its components, its UID, values that are n
 (``PRIORITY:x``), zones, categories (section 16's precisions). Any input is either read or
 refused with :class:`InvalidObject`, whatever bytes a client sends.
 
-- done: ``STATUS:COMPLETED`` or ``CANCELLED``, a ``COMPLETED``, or ``PERCENT-COMPLETE:100``
-  (clients disagree on which they send). ``COMPLETED`` in the past is ``completed_at``.
+- done: ``STATUS:COMPLETED`` or ``CANCELLED``; with no ``STATUS``, a ``COMPLETED`` or
+  ``PERCENT-COMPLETE:100`` (clients disagree on which they send, but one that sends a
+  ``STATUS`` means it). ``COMPLETED`` in the past is ``completed_at``.
 - ``PRIORITY``: 1 urgent, 2-4 high, 0, 5 and none normal, 6-9 low.
 - ``DUE``: a date is ``due_date``; a time with an IANA ``TZID`` is ``due_at`` and sets
   ``time_zone``; a UTC time, a time read through a sent VTIMEZONE (Outlook's "W. Europe
@@ -19,22 +20,28 @@ refused with :class:`InvalidObject`, whatever bytes a client sends.
   with ``COUNT`` the occurrences left: so a client's ``COUNT`` is the number of occurrences
   from its ``DUE`` on, that due included. An object served and sent back unchanged thus
   means the same series, and a client's ``DTSTART`` is not an anchor (it is kept as text).
+  A series whose next due counts from the completion is served with
+  ``X-TASKSERVICE-RECURRENCE-FROM:completion`` beside its RRULE, and read back as such.
 - ``VALARM`` (any ``ACTION``): a ``TRIGGER`` duration ``RELATED=END`` is an offset reminder;
   a ``VALUE=DATE-TIME`` trigger an absolute one. A duration relative to the start (RFC 5545's
   default) is moved to the due by ``DTSTART - DUE`` when both are of one kind, is an absolute
   reminder when there is a timed ``DTSTART`` and no due, and is read as relative to the due
   when there is no ``DTSTART`` (clients that write no start mean the due). A trigger none of
-  these reads (a relative one without due or start, a date start with a timed due) is kept
-  as text only. Two alarms that come at the same moment (a sound and a banner) are one
-  reminder.
+  these reads (a relative one without due or start, a date start with a timed due), and an
+  ``ACTION:NONE`` alarm (RFC 9074: one that does nothing, such as Apple's default alarm
+  placeholder), are kept as text only. Two alarms that come at the same moment (a sound
+  and a banner) are one reminder.
 - ``CATEGORIES``: every line, merged, duplicates removed, in their order.
 - ``RELATED-TO`` with ``RELTYPE=PARENT`` or without ``RELTYPE``: the parent's UID.
 - Overrides (VTODOs with the master's UID and a ``RECURRENCE-ID``) are kept as text and
   change no field.
 
 Writing (:func:`calendar_text`) serves a client's own text while it describes the task
-(``stored_fresh``), rewrites only the mapped properties of it once the task changed, and
-writes a new object for a task no client sent (``vtodo_lines`` keeps every other line).
+(``stored_fresh``), rewrites only the mapped properties of it once the task changed (those
+that still say what the task says stay as sent), and writes a new object for a task no
+client sent. ``vtodo_lines`` keeps every other line as sent; ``vtodo_zones`` reads a
+client's VTIMEZONE (icalendar never sees one). :func:`unserved` maps a rule sent back as
+served (``COUNT`` the occurrences left) to the task's own.
 """
 
 from __future__ import annotations
@@ -44,16 +51,19 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache, partial
 from typing import Any
 
 from icalendar import Alarm, Calendar, Component, Timezone, Todo
 
-from ..dates.zones import Moment, from_wall_clock, is_zone, local_date, zone
+from ..dates.zones import Moment, from_wall_clock, is_zone, zone
 from ..tasks.representation import TaskFields
-from ..tasks.schedule import is_all_day
+from ..tasks.schedule import COMPLETION, is_all_day
 from ..vocabulary import MAX_TAGS, PRIORITIES, TAG_MAX_LENGTH
 from ..web.representation import timestamp
+from .models import UID_MAX_LENGTH
 from .vtodo_lines import Block, Line, MalformedCalendar, fold, parse
+from .vtodo_zones import ZoneError, zone_instant
 from .xml import NOT_XML_CHARACTER, caldav
 
 # Contract section 16: what a client may keep with a task, in bytes of UTF-8.
@@ -64,6 +74,11 @@ UNSUPPORTED = caldav("supported-calendar-component")
 NOT_ICALENDAR = caldav("valid-calendar-data")
 INVALID = caldav("valid-calendar-object-resource")
 TOO_LARGE = caldav("max-resource-size")
+
+# iCalendar has no "the next due counts from the completion": the service says so in its
+# own property, which clients keep as they keep every X- property, so that an object served
+# and sent back unchanged does not turn such a series into one from the due.
+RECURRENCE_FROM = "X-TASKSERVICE-RECURRENCE-FROM"
 
 # The components an object may hold beside its VTODOs; any other (VEVENT, VJOURNAL, ...)
 # is not a task. X- components are a client's own, kept like its X- properties.
@@ -119,6 +134,10 @@ def read_object(data: bytes, *, zone: str = "UTC", now: datetime | None = None
     except UnicodeDecodeError as error:
         raise InvalidObject(NOT_ICALENDAR, f"The object is not UTF-8 text (byte "
                             f"{error.start}): send iCalendar encoded as UTF-8") from None
+    if "\x00" in text:
+        # iCalendar has no NUL, and no database text column keeps one.
+        raise InvalidObject(NOT_ICALENDAR, f"The object holds a NUL character (at "
+                            f"{text.index(chr(0))}): remove it")
     _require_xml_characters(text)
     source = _Source.of(text, zone)
     return source.client_object(now or datetime.now(UTC))
@@ -144,23 +163,27 @@ class _Source:
     root: Block
     master: Block
     todo: Component
-    zones: frozenset[str]  # the TZIDs of the VTIMEZONEs sent
+    zones: Mapping[str, Block]  # the VTIMEZONEs sent, by TZID
     zone: str
 
     @classmethod
     def of(cls, text: str, zone_name: str) -> _Source:
+        """The object read: its structure here, the master's values by icalendar, which
+        sees nothing else (no VTIMEZONE: ``vtodo_zones`` says why)."""
         try:
             root = parse(text)
         except MalformedCalendar as error:
             raise InvalidObject(NOT_ICALENDAR, f"The object is not iCalendar: {error}") from None
         master = _master(root)
         try:
-            calendar = Calendar.from_ical(text.removeprefix("\ufeff"))
+            todo = Component.from_ical(master.text())
         except Exception as error:
-            raise InvalidObject(INVALID, _unreadable(root, error)) from None
-        todo = _master_component(calendar)
-        zones = frozenset(line.value for block in root.blocks("VTIMEZONE")
-                          for line in block.lines() if line.name == "TZID")
+            raise InvalidObject(INVALID, _unreadable(master, error)) from None
+        zones: dict[str, Block] = {}
+        for block in root.blocks("VTIMEZONE"):
+            for line in block.lines():
+                if line.name == "TZID":
+                    zones.setdefault(line.value, block)
         return cls(text, root, master, todo, zones, zone_name)
 
     def client_object(self, now: datetime) -> ClientObject:
@@ -174,6 +197,9 @@ class _Source:
         value = self.single("UID")
         if value is None or not str(value).strip():
             raise InvalidObject(INVALID, "The VTODO has no UID: give it one (a UUID, say)")
+        if len(str(value)) > UID_MAX_LENGTH:
+            raise InvalidObject(INVALID, f"The VTODO's UID is {len(str(value))} characters "
+                                f"long: at most {UID_MAX_LENGTH} are kept (a UUID is 36)")
         return str(value)
 
     def _fields(self, now: datetime) -> tuple[dict[str, Any], datetime | None]:
@@ -221,10 +247,15 @@ class _Source:
         return title
 
     def done(self) -> bool:
-        status = self.text_of("STATUS").upper()
+        """A ``STATUS`` decides; without one, a ``COMPLETED`` or ``PERCENT-COMPLETE:100``
+        does. (The contract's "any of the three" cannot be: the caldav library reopens a
+        task with ``STATUS:NEEDS-ACTION`` and keeps its ``PERCENT-COMPLETE:100``.)"""
+        status = self.text_of("STATUS").strip().upper()
+        if status:
+            return status in _DONE_STATUSES
         percent = self.single("PERCENT-COMPLETE")
-        return (status in _DONE_STATUSES or self.single("COMPLETED") is not None
-                or (percent is not None and int(percent) >= 100))
+        return self.single("COMPLETED") is not None or (percent is not None
+                                                        and int(percent) >= 100)
 
     def completed_at(self, now: datetime) -> datetime | None:
         """A ``COMPLETED`` time in the past; a date, or a time to come, is no moment."""
@@ -274,19 +305,28 @@ class _Source:
                 wall, self.zone)
         if is_zone(zone_name):
             return from_wall_clock(wall, zone_name)
-        if zone_name in self.zones and value.tzinfo is not None:
-            return value.astimezone(UTC)
+        sent = self.zones.get(zone_name)
+        if sent is not None:
+            try:
+                return zone_instant(sent, wall)
+            except ZoneError as error:
+                raise InvalidObject(INVALID, f"{name} is in the time zone {zone_name!r}, but "
+                                    f"{error}") from None
         raise InvalidObject(INVALID, f"{name} is in the time zone {zone_name!r}, which is no "
                             "IANA zone and has no VTIMEZONE in the object: send its VTIMEZONE, "
                             "or name an IANA zone such as Europe/Berlin")
 
     def recurrence(self) -> dict[str, str] | None:
-        """The ``RRULE``'s text as sent (icalendar would reorder its parts)."""
+        """The ``RRULE``'s text as sent (icalendar would reorder its parts), from the due
+        unless the object says (``RECURRENCE_FROM``) the service served it from completion."""
         rules = [line.value for line in self.master.lines() if line.name == "RRULE"]
         if len(rules) > 1:
             raise InvalidObject(INVALID, f"The VTODO has {len(rules)} RRULE properties: a task "
                                 "follows one rule")
-        return {"rule": rules[0], "from": "due"} if rules else None
+        if not rules:
+            return None
+        follows = self.text_of(RECURRENCE_FROM).strip().lower()
+        return {"rule": rules[0], "from": COMPLETION if follows == COMPLETION else "due"}
 
     def tags(self) -> list[str]:
         tags = _distinct(str(category) for line in self.every("CATEGORIES")
@@ -302,9 +342,11 @@ class _Source:
         return tags
 
     def parent_uid(self) -> str | None:
+        """The first parent named; one longer than any UID kept names no task (and a
+        relation never makes a write fail): none."""
         for relation in self.every("RELATED-TO"):
             if relation.params.get("RELTYPE", "PARENT").upper() == "PARENT":
-                return str(relation)
+                return str(relation) if len(str(relation)) <= UID_MAX_LENGTH else None
         return None
 
     # -- alarms -----------------------------------------------------------------------------
@@ -321,7 +363,8 @@ def _reminder(alarm: Component, due: Moment | None, start: Moment | None
               ) -> dict[str, Any] | None:
     """The reminder an alarm is (see the module's docstring), or None."""
     trigger = alarm.get("TRIGGER")
-    if trigger is None or isinstance(trigger, list):
+    if trigger is None or isinstance(trigger, list) or str(alarm.get("ACTION", "")).upper() == (
+            "NONE"):
         return None
     value = trigger.dt
     if isinstance(value, datetime):
@@ -371,10 +414,10 @@ def _values(what: str) -> Iterator[None]:
                             f"{_short(error)}") from None
 
 
-def _unreadable(root: Block, error: Exception) -> str:
+def _unreadable(todo: Block, error: Exception) -> str:
     """What icalendar could not read, naming the line when it is one line's value: each is
     then read alone (this costs a parse per line, for an object that is refused anyway)."""
-    for line in root.walk():
+    for line in todo.walk():
         if line.name in ("BEGIN", "END"):
             continue
         try:
@@ -410,14 +453,20 @@ def _master(root: Block) -> Block:
     if len(uids) > 1:
         raise InvalidObject(NOT_ICALENDAR, "The object holds VTODOs with different UIDs: "
                             "send one task per object (its overrides share its UID)")
+    _check_inside(masters[0])
     return masters[0]
 
 
-def _master_component(calendar: Component) -> Component:
-    for component in calendar.subcomponents:
-        if component.name == "VTODO" and "RECURRENCE-ID" not in component:
-            return component
-    raise InvalidObject(NOT_ICALENDAR, "The object holds no VTODO without RECURRENCE-ID")
+def _check_inside(todo: Block) -> None:
+    """A VTODO holds VALARMs, and a client's X- components; nothing else, at any depth (a
+    VTIMEZONE in it, for one, icalendar would read and keep: ``vtodo_zones`` says why)."""
+    for line in todo.walk():
+        inner = line.value.strip().upper()
+        if (line is not todo.begin and line.name == "BEGIN" and inner != "VALARM"
+                and not inner.startswith("X-")):
+            where = "in the VCALENDAR, beside the VTODO" if inner == "VTIMEZONE" else (
+                "in an object of its own")
+            raise InvalidObject(NOT_ICALENDAR, f"The VTODO holds a {inner}: send it {where}")
 
 
 # -- writing --------------------------------------------------------------------------------
@@ -433,10 +482,11 @@ _GROUPS: Mapping[str, tuple[str, ...]] = {
     "description": ("DESCRIPTION",),
     "done": ("STATUS", "COMPLETED", "PERCENT-COMPLETE"),
     "priority": ("PRIORITY",),
-    "due": ("DUE",),
+    # A DURATION beside a DUE is not iCalendar: a client's goes when a due is written.
+    "due": ("DUE", "DURATION"),
     "tags": ("CATEGORIES",),
     "parent": ("RELATED-TO",),
-    "recurrence": ("RRULE", "DTSTART"),
+    "recurrence": ("RRULE", "DTSTART", RECURRENCE_FROM),
     "stamps": ("CREATED", "LAST-MODIFIED", "DTSTAMP", "SEQUENCE"),
 }
 _GROUP_OF = {name: group for group, names in _GROUPS.items() for name in names}
@@ -446,16 +496,16 @@ _UNREADABLE = object()
 
 
 def calendar_text(task: TaskFields, uid: str, stored: str | None, stored_fresh: bool,
-                  parent_uid: str | None, *, pending_parent: bool = False) -> str:
+                  parent_uid: str | None) -> str:
     """The object a ``GET`` serves for ``task``.
 
     ``stored``: the client's text, if one sent the task; ``stored_fresh``: whether it
     describes the task's current version (it is then served byte for byte). Otherwise it is
     served with the mapped properties that no longer say what the task says rewritten and
     every other line as sent; without one, a new VCALENDAR (VERSION, PRODID, the VTODO and
-    the VTIMEZONE its times name). ``parent_uid``: the UID of the task's parent, if any;
-    ``pending_parent``: the client's parent ``RELATED-TO`` names a task that is not (yet)
-    its parent (contract: "relations never make a write fail"): it is kept as written.
+    the VTIMEZONE its times name). ``parent_uid``: the UID of the task's parent, or the one
+    a client's ``RELATED-TO`` waits for (contract: "relations never make a write fail"), or
+    None: a client's parent ``RELATED-TO`` then goes.
     """
     if stored is not None and stored_fresh:
         return stored
@@ -465,7 +515,7 @@ def calendar_text(task: TaskFields, uid: str, stored: str | None, stored_fresh: 
         same: frozenset[str] = frozenset()
     else:
         root, master = source.root, source.master
-        same = _unchanged(source, task, parent_uid, pending_parent)
+        same = _unchanged(source, task, parent_uid)
     written = _written(task, parent_uid)
     recurring = task.recurrence_rule is not None
     lines: list[Line | Block] = [line for line in master.lines()
@@ -511,8 +561,7 @@ def _rewritten(line: Line, same: frozenset[str], recurring: bool) -> bool:
     return True
 
 
-def _unchanged(source: _Source, task: TaskFields, parent_uid: str | None,
-               pending_parent: bool) -> frozenset[str]:
+def _unchanged(source: _Source, task: TaskFields, parent_uid: str | None) -> frozenset[str]:
     """The groups of the client's object that still say what the task says."""
     now = datetime.now(UTC)
 
@@ -530,10 +579,8 @@ def _unchanged(source: _Source, task: TaskFields, parent_uid: str | None,
         "parent": source.parent_uid,
     }
     values = _task_values(task, parent_uid)
-    same = {group for group, read in readers.items() if _safely(read) == values[group]}
-    if pending_parent and parent_uid is None:
-        same.add("parent")
-    return frozenset(same)
+    return frozenset(group for group, read in readers.items()
+                     if _safely(read) == values[group])
 
 
 def _safely(read: Callable[[], Any]) -> Any:
@@ -591,6 +638,8 @@ def _written(task: TaskFields, parent_uid: str | None) -> dict[str, list[Line | 
     if rule is not None and due is not None:
         start = Todo()
         start.add("DTSTART", due)
+        if task.recurrence_from == COMPLETION:
+            start.add(RECURRENCE_FROM, COMPLETION)
         written["recurrence"] = [*_items(start), Line(fold(f"RRULE:{rule}"))]
     return written
 
@@ -607,14 +656,18 @@ def _add_done(todo: Component, task: TaskFields) -> None:
 
 def _due_value(task: TaskFields) -> date | datetime | None:
     """The due as icalendar writes it: a date, a UTC time, or a time in the task's zone
-    (written with its TZID)."""
+    (written with its TZID); in UTC when its wall-clock time there is past the year 9999."""
     if task.due_date is not None:
         return task.due_date
     if task.due_at is None:
         return None
+    due = _utc(task.due_at)
     if task.time_zone == "UTC":
-        return _utc(task.due_at)
-    return _utc(task.due_at).astimezone(zone(task.time_zone))
+        return due
+    try:
+        return due.astimezone(zone(task.time_zone))
+    except OverflowError:
+        return due
 
 
 def served_rule(task: TaskFields) -> str | None:
@@ -632,28 +685,47 @@ def served_rule(task: TaskFields) -> str | None:
     return _COUNT.sub(left, rule, count=1)
 
 
+def unserved(fields: dict[str, Any], task: TaskFields) -> dict[str, Any]:
+    """A client's ``fields`` for ``task`` with the rule the service served (``COUNT`` the
+    occurrences left) given back as the task's own, when the due is the task's too: an
+    object sent back as served then changes nothing (no new ``start``, no new version).
+    With another due, the client's rule stands: its ``COUNT`` counts from that due."""
+    recurrence = fields.get("recurrence")
+    served = {"rule": served_rule(task), "from": task.recurrence_from}
+    same_due = all(fields.get(name) == value for name, value in _due_fields(task).items())
+    if recurrence is None or recurrence != served or not same_due:
+        return fields
+    return {**fields, "recurrence": {"rule": task.recurrence_rule, "from": task.recurrence_from}}
+
+
 def _alarms(master: Block, source: _Source | None, task: TaskFields) -> list[Block]:
-    """The master's components: those that are no reminder as sent, then one VALARM per
-    reminder of the task, the client's own (with its extra properties) while its trigger
-    still is that reminder, else one written."""
+    """The master's components: those that are no reminder, as sent, then one VALARM per
+    reminder of the task: the client's own (with its extra properties) while its trigger is
+    that reminder, else one written. A client's alarm is read against the due and DTSTART
+    the object is served with, so the object served says exactly the task's reminders (an
+    alarm that would now say another reminder goes)."""
     stored = list(master.blocks("VALARM"))
-    readings = [] if source is None else _safely(source.alarm_reminders)
-    if not isinstance(readings, list) or len(readings) != len(stored):
-        readings = [None] * len(stored)
-    mapped = {id(block) for block, reading in zip(stored, readings, strict=True)
-              if reading is not None}
-    unused = [(block, reading) for block, reading in zip(stored, readings, strict=True)
-              if reading is not None]
-    kept = [block for block in master.blocks() if id(block) not in mapped]
-    alarms: list[Block] = []
+    readings: list[Any] = [None] * len(stored)
+    if source is not None:
+        due = _due_value(task)
+        start = due if task.recurrence_rule is not None else _safely(
+            lambda: source.moment("DTSTART"))
+        alarms = [alarm for alarm in source.todo.subcomponents if alarm.name == "VALARM"]
+        if len(alarms) == len(stored) and start is not _UNREADABLE:
+            readings = [_safely(partial(_reminder, alarm, due, start)) for alarm in alarms]
+    mapped = [(block, reading) for block, reading in zip(stored, readings, strict=True)
+              if isinstance(reading, dict)]
+    kept = [block for block in master.blocks()
+            if not any(block is other for other, _ in mapped)]
+    served: list[Block] = []
     for reminder in task.reminders:
-        match = next((pair for pair in unused if pair[1] == reminder), None)
+        match = next((pair for pair in mapped if pair[1] == reminder), None)
         if match is None:
-            alarms.append(_written_alarm(reminder, task.title))
+            served.append(_written_alarm(reminder, task.title))
         else:
-            unused.remove(match)
-            alarms.append(match[0])
-    return [*kept, *alarms]
+            mapped.remove(match)
+            served.append(match[0])
+    return [*kept, *served]
 
 
 def _written_alarm(reminder: Mapping[str, Any], title: str) -> Block:
@@ -672,29 +744,32 @@ def _written_alarm(reminder: Mapping[str, Any], title: str) -> Block:
 
 
 def _add_zone(root: Block, master: Block, task: TaskFields) -> None:
-    """The VTIMEZONE of the task's zone, before the VTODO, when a time written names it and
+    """The VTIMEZONE of the task's zone, before the VTODO, when the due is written in it and
     the object has none of that TZID."""
-    due_at = task.due_at
-    if task.due_date is not None or due_at is None or task.time_zone == "UTC":
+    due = _due_value(task)
+    if not isinstance(due, datetime) or due.tzinfo is UTC:
         return
     if any(line.name == "TZID" and line.value == task.time_zone
            for block in root.blocks("VTIMEZONE") for line in block.lines()):
         return
-    block = _vtimezone(task.time_zone, local_date(_utc(due_at), task.time_zone))
-    if block is not None:
-        root.items.insert(root.items.index(master), block)
+    text = _vtimezone(task.time_zone, due.year)
+    if text is not None:
+        root.items.insert(root.items.index(master), parse(text))
 
 
-def _vtimezone(zone_name: str, around: date) -> Block | None:
-    """The zone's VTIMEZONE over the years around ``around``; None when icalendar cannot
-    describe it (the TZID is then an IANA name, which clients look up themselves)."""
-    first = date(max(1, around.year - _ZONE_YEARS_BEFORE), 1, 1)
-    last = date(min(9999, around.year + _ZONE_YEARS_AFTER), 1, 1)
+@lru_cache(maxsize=1024)
+def _vtimezone(zone_name: str, year: int) -> str | None:
+    """The zone's VTIMEZONE over the years around ``year``; None when icalendar cannot
+    describe it (the TZID is then an IANA name, which clients look up themselves). Kept:
+    it costs more than the rest of an object, and a collection's tasks share a few."""
+    first = date(max(1, year - _ZONE_YEARS_BEFORE), 1, 1)
+    last = date(min(9999, year + _ZONE_YEARS_AFTER), 1, 1)
     try:
-        return parse(Timezone.from_tzid(zone_name, first_date=first,
-                                        last_date=last).to_ical().decode())
+        written: bytes = Timezone.from_tzid(zone_name, first_date=first,
+                                            last_date=last).to_ical()
     except Exception:
         return None
+    return written.decode()
 
 
 def _items(component: Component) -> list[Line | Block]:

@@ -9,6 +9,7 @@ JSON one. What CalDAV adds is kept beside it (``models.CalendarObject``).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
@@ -30,21 +31,23 @@ from ..tasks.subtrees import delete_subtree
 from ..tasks.views import insert_task, write_task
 from ..tasks.writes import COMPLETED_AT
 from ..web.conditional import etag, require_if_match
+from .answers import empty_response, multistatus_response
 from .errors import dav_error
 from .models import NAME_MAX_LENGTH, UID_MAX_LENGTH, CalendarCollection, CalendarObject
-from .names import CALENDARS, DAV_ROOT, INBOX, derived_uid, object_path, task_id_of
+from .names import CALENDARS, DAV_ROOT, derived_uid, object_path, task_id_of
 from .nodes import (
     CollectionNode,
     NewCollectionNode,
     Node,
     ObjectNode,
     resolve,
+    segment_of,
     task_resource,
 )
 from .objects import item_of, stored_object
 from .properties import node_path, response
-from .vtodo import ClientObject, InvalidObject, calendar_text, read_object
-from .xml import XML_CONTENT_TYPE, caldav, dav, element, parse, streamed_multistatus
+from .vtodo import ClientObject, InvalidObject, calendar_text, read_object, unserved
+from .xml import caldav, dav, element, parse
 
 CALENDAR_MEDIA_TYPE = "text/calendar"
 WAITING_CHILDREN = select(CalendarObject).where(
@@ -78,9 +81,12 @@ def put(request: Request, node: Node) -> Response:
             _require(request, Permission.ADD_TASK, node.collection.resource)
     else:
         _require(request, Permission.EDIT, existing)
-    client = _read(request.body)
-    _check_uid(request, node, client.uid, client.parent_uid)
-    fields = _validated(client.fields)
+    # A time with no zone is the task's own time (its creator's, for a new one).
+    zone = request.identity.time_zone if existing is None else existing.task.time_zone
+    client = _read(request.body, zone)
+    _check_uid(request, node, client.uid)
+    fields = _validated(client.fields if existing is None
+                        else unserved(client.fields, existing.task))
     if client.completed_at is not None:
         fields[COMPLETED_AT] = client.completed_at
     try:
@@ -92,7 +98,7 @@ def put(request: Request, node: Node) -> Response:
         raise dav_error(403, caldav("valid-calendar-object-resource"),
                         f"{error.field}: {error}") from None
     faithful = _store(request, node, task, client)
-    result = Response(status=status)
+    result = empty_response(status)
     if faithful:
         result.headers["ETag"] = etag(task.version)
     return result
@@ -118,9 +124,9 @@ def _check_conditions(request: Request, node: ObjectNode) -> None:
             raise dav_error(412, None, error.api_errors[0]["description"]) from None
 
 
-def _read(body: bytes) -> ClientObject:
+def _read(body: bytes, zone: str) -> ClientObject:
     try:
-        return read_object(body)
+        return read_object(body, zone=zone)
     except InvalidObject as error:
         raise dav_error(403, error.precondition, error.description) from None
 
@@ -136,14 +142,12 @@ def _validated(fields: dict[str, Any]) -> dict[str, Any]:
     return validated
 
 
-def _check_uid(request: Request, node: ObjectNode, uid: str, parent_uid: str | None) -> None:
+def _check_uid(request: Request, node: ObjectNode, uid: str) -> None:
     """A UID is unique among its owner's tasks (RFC 4791 5.3.2.1 no-uid-conflict); a
     replaced object keeps its own."""
-    if len(uid) > UID_MAX_LENGTH or len(node.name) > NAME_MAX_LENGTH \
-            or len(parent_uid or "") > UID_MAX_LENGTH:
+    if len(uid) > UID_MAX_LENGTH or len(node.name) > NAME_MAX_LENGTH:
         raise dav_error(403, caldav("valid-calendar-object-resource"),
-                        f"A UID, a RELATED-TO and a resource name have at most "
-                        f"{UID_MAX_LENGTH} characters")
+                        f"A UID and a resource name have at most {UID_MAX_LENGTH} characters")
     if node.resource is not None:
         current = item_of(request.dbsession, node.resource.task).uid
         if uid != current:
@@ -165,20 +169,26 @@ def _uid_conflict(request: Request, task_id: int) -> HTTPError:
     href = None
     if resource is not None:
         item = item_of(request.dbsession, resource.task)
-        segment = INBOX if resource.task.list_id is None else str(resource.task.list_id)
-        href = object_path(request.identity.username, segment, item.name)
+        href = object_path(request.identity.username,
+                           segment_of(request, resource.task.list_id), item.name)
     return dav_error(403, caldav("no-uid-conflict"),
                      f"A task with this UID exists already{'' if href is None else ' at ' + href}",
                      href)
 
 
-def _parent_fields(request: Request, client: ClientObject, list_id: int | None
-                   ) -> dict[str, Any]:
-    """The parent a RELATED-TO names, if it is a task of the home the caller may see."""
-    if client.parent_uid is None:
-        return {}
-    parent_id = _task_of_uid(request, client.parent_uid)
-    return {} if parent_id is None else {"parent": parent_id, "list": list_id}
+def _relations(request: Request, client: ClientObject, list_id: int | None,
+               task: Task | None) -> list[dict[str, Any]]:
+    """The placements to try, best first: under the parent a RELATED-TO names (if it is a
+    task the caller may see), else at the top (a subtask whose object names no parent, or
+    one the rules refuse: its parent "stays null"), else where it is."""
+    tries: list[dict[str, Any]] = []
+    if client.parent_uid is not None:
+        parent_id = _task_of_uid(request, client.parent_uid)
+        if parent_id is not None:
+            tries.append({"parent": parent_id, "list": list_id})
+    if task is not None and task.parent_id is not None:
+        tries.append({"parent": None})
+    return tries
 
 
 def _task_of_uid(request: Request, uid: str) -> int | None:
@@ -187,32 +197,45 @@ def _task_of_uid(request: Request, uid: str) -> int | None:
     return found if found is not None else task_id_of(uid)
 
 
-def _placed(request: Request, fields: dict[str, Any], relation: dict[str, Any],
-            task: Task | None) -> tuple[dict[str, Any], bool]:
-    """``fields`` placed with the relation if the rules allow it, else without: a
-    relation never makes a write fail (contract section 16). True: the link was made."""
-    if relation:
+def _placed(request: Request, fields: dict[str, Any], tries: list[dict[str, Any]],
+            task: Task | None) -> dict[str, Any]:
+    """``fields`` placed by the first of ``tries`` the rules allow, else as they are: a
+    relation never makes a write fail (contract section 16)."""
+    for relation in tries:
         try:
-            return placed(request, {**fields, **relation}, task), True
+            return placed(request, {**fields, **relation}, task)
         except HTTPError:
-            pass
-    return placed(request, fields, task), False
+            continue
+    return placed(request, fields, task)
 
 
 def _create(request: Request, node: ObjectNode, client: ClientObject,
             fields: dict[str, Any]) -> Task:
+    """A new task; the subtasks waiting for its UID are linked to it first, then its own
+    RELATED-TO is followed if that makes no cycle (contract section 16)."""
     list_id = node.collection.list_id
     request.context = node.collection.resource or request.context
-    place = {"list": list_id} if list_id is not None else {}
-    body, _ = _placed(request, {**fields, **place},
-                      _parent_fields(request, client, list_id), None)
-    return insert_task(request, body)
+    fields = {**fields, "list": list_id} if list_id is not None else fields
+    tries = _relations(request, client, list_id, None)
+    waiting = request.dbsession.execute(
+        WAITING_CHILDREN, {"owner_id": request.identity.user_id, "uid": client.uid}
+    ).scalars().all()
+    if not waiting:
+        return insert_task(request, _placed(request, fields, tries, None))
+    task = insert_task(request, placed(request, fields, None))
+    _link_waiting(request, task, waiting)
+    resource = task_resource(request, task.id)
+    if resource is None or not tries:
+        return task
+    request.context = resource
+    write_task(request, resource.task, _placed(request, {}, tries, resource.task))
+    return resource.task
 
 
 def _replace(request: Request, node: ObjectNode, task: Task, client: ClientObject,
              fields: dict[str, Any]) -> Task:
     request.context = node.resource
-    body, _ = _placed(request, fields, _parent_fields(request, client, task.list_id), task)
+    body = _placed(request, fields, _relations(request, client, task.list_id, task), task)
     stored = stored_object(request.dbsession, task.id)
     changed_text = stored is None or stored.ical != client.text
     write_task(request, task, body, always=changed_text)
@@ -223,40 +246,34 @@ def _store(request: Request, node: ObjectNode, task: Task, client: ClientObject)
     """Keep the client's object beside the task; True when it describes the task exactly
     (else the service changed something, and the client must fetch it again)."""
     session = request.dbsession
-    parent_uid = None if task.parent_id is None else item_of_parent(request, task)
-    waiting = client.parent_uid if client.parent_uid != parent_uid else None
-    faithful = _describes(task, client, parent_uid)
+    linked = None if task.parent_id is None else item_of(session, task).parent_uid
+    # A RELATED-TO the task could not follow is kept as written, waiting for its parent.
+    waiting = client.parent_uid if linked is None else None
+    faithful = _describes(task, client) and (linked is None or linked == client.parent_uid)
     row = stored_object(session, task.id) or CalendarObject(task_id=task.id)
     row.owner_id, row.uid, row.name = task.owner_id, client.uid, node.name
     row.ical, row.parent_uid = client.text, waiting
     row.ical_version = task.version if faithful else 0
     session.add(row)
     session.flush()
-    _link_waiting(request, task, client.uid)
     return faithful
 
 
-def item_of_parent(request: Request, task: Task) -> str | None:
-    item = item_of(request.dbsession, task)
-    return item.parent_uid
-
-
-def _describes(task: Task, client: ClientObject, parent_uid: str | None) -> bool:
-    """The client's object says what the task holds: rewriting its mapped properties
-    from the task changes none of the fields it maps to."""
-    rewritten = calendar_text(task, client.uid, client.text, False, parent_uid)
+def _describes(task: Task, client: ClientObject) -> bool:
+    """The client's object says what the task's fields hold: rewriting its mapped
+    properties from the task changes none of the fields it maps to."""
+    rewritten = calendar_text(task, client.uid, client.text, False, client.parent_uid)
     try:
-        again = read_object(rewritten.encode())
+        again = read_object(rewritten.encode(), zone=task.time_zone)
     except InvalidObject:
         return False
-    return again.fields == client.fields and (client.parent_uid == parent_uid)
+    return again.fields == client.fields
 
 
-def _link_waiting(request: Request, task: Task, uid: str) -> None:
-    """Subtasks uploaded before this parent: link each the rules allow (else it waits)."""
-    rows = request.dbsession.execute(
-        WAITING_CHILDREN, {"owner_id": task.owner_id, "uid": uid}).scalars().all()
-    for row in rows:
+def _link_waiting(request: Request, task: Task, waiting: Sequence[CalendarObject]) -> None:
+    """Subtasks uploaded before their parent ``task``: link each the rules allow (the
+    others keep waiting)."""
+    for row in waiting:
         resource = task_resource(request, row.task_id)
         if resource is None or not request.has_permission(Permission.EDIT, resource):
             continue
@@ -282,13 +299,13 @@ def delete(request: Request, node: Node) -> Response:
             raise dav_error(412, None, error.api_errors[0]["description"]) from None
         request.context = node.resource
         delete_subtree(request, node.resource.task)
-        return Response(status=204)
+        return empty_response(204)
     if isinstance(node, CollectionNode):
         if node.resource is None:
             raise dav_error(403, dav("need-privileges"), "The inbox cannot be deleted")
         _require(request, Permission.DELETE_LIST, node.resource)
         remove_list(request, node.resource.list)
-        return Response(status=204)
+        return empty_response(204)
     raise dav_error(404 if isinstance(node, ObjectNode) else 403, None,
                     "Only a calendar object or a list's collection can be deleted")
 
@@ -313,7 +330,7 @@ def move(request: Request, node: Node) -> Response:
             raise dav_error(403, dav("need-privileges"),
                             error.api_errors[0]["description"]) from None
     _rename(request, task, target.name)
-    return Response(status=201)
+    return empty_response(201)
 
 
 def _destination(request: Request) -> ObjectNode:
@@ -361,12 +378,17 @@ def _rename(request: Request, task: Task, name: str) -> None:
 
 
 def mkcalendar(request: Request, node: Node) -> Response:
-    """A new list at the segment the client chose (``displayname``, else the segment)."""
+    """A new list at the segment the client chose (``displayname``, else the segment), by
+    MKCALENDAR or an extended MKCOL making a calendar."""
     if not isinstance(node, NewCollectionNode):
         raise dav_error(405, None, "Something exists here already")
     _require(request, Permission.CREATE, ListCollection(request, "lists", request.root))
     _require_short_name(node.segment)
     props = _mkcalendar_props(parse(request.body))
+    if request.method == "MKCOL" and dav("resourcetype") not in props:
+        raise dav_error(403, dav("valid-resourcetype"),
+                        "This server makes calendar collections only: send an extended "
+                        "MKCOL (RFC 5689) whose resourcetype is a calendar, or MKCALENDAR")
     name = props.get(dav("displayname")) or node.segment
     try:
         fields = list_create_body().deserialize({"name": name})
@@ -375,14 +397,20 @@ def mkcalendar(request: Request, node: Node) -> Response:
     row = new_list(request, fields)
     request.dbsession.add(CalendarCollection(list_id=row.id, name=node.segment))
     request.dbsession.flush()
-    return Response(status=201)
+    return empty_response(201)
+
+
+# The bodies that make a collection: MKCALENDAR's (RFC 4791 5.3.1), and an extended
+# MKCOL's (RFC 5689), the only way vdirsyncer makes one.
+MAKING_BODIES = (caldav("mkcalendar"), dav("mkcol"))
 
 
 def _mkcalendar_props(body: Any) -> dict[str, str | None]:
     if body is None:
         return {}
-    if body.tag != caldav("mkcalendar"):
-        raise dav_error(400, None, "A MKCALENDAR body is a CALDAV:mkcalendar element")
+    if body.tag not in MAKING_BODIES:
+        raise dav_error(400, None, "A MKCALENDAR body is a CALDAV:mkcalendar element, an "
+                        "extended MKCOL's a DAV:mkcol element")
     props: dict[str, str | None] = {}
     for prop in body.iterfind(f"{dav('set')}/{dav('prop')}/*"):
         if prop.tag == caldav("supported-calendar-component-set"):
@@ -390,6 +418,9 @@ def _mkcalendar_props(body: Any) -> dict[str, str | None]:
             if "VTODO" not in names:
                 raise dav_error(403, caldav("supported-calendar-component"),
                                 "This server keeps tasks: a calendar must hold VTODO")
+        if prop.tag == dav("resourcetype") and prop.find(caldav("calendar")) is None:
+            raise dav_error(403, dav("valid-resourcetype"),
+                            "This server makes calendar collections only")
         props[prop.tag] = prop.text
     return props
 
@@ -428,7 +459,5 @@ def _multistatus(request: Request, node: CollectionNode, results: list[tuple[str
     stats = [element(dav("propstat"), element(dav("prop"), element(tag)),
                      element(dav("status"), text=f"HTTP/1.1 {status}"))
              for tag, status in results]
-    result = Response(status=207, content_type=XML_CONTENT_TYPE.split(";")[0], charset="utf-8")
-    result.app_iter = streamed_multistatus([response(node_path(request, node), stats)])
-    return result
+    return multistatus_response([response(node_path(request, node), stats)])
 

@@ -22,7 +22,7 @@ PREFIXES = {DAV: "d", CALDAV: "c", CALENDARSERVER: "cs"}
 for _namespace, _prefix in PREFIXES.items():
     register_namespace(_prefix, _namespace)
 
-XML_CONTENT_TYPE = "application/xml; charset=utf-8"
+XML_MEDIA_TYPE = "application/xml"
 # What XML 1.0 cannot carry, not even as a character reference (its production 2, Char): C0
 # controls but TAB, LF and CR; U+FFFE and U+FFFF; lone surrogates. A document holding one
 # is not well-formed, so no client text with one may reach a body this service writes.

@@ -45,7 +45,7 @@ from ..changes.models import Change
 from ..db.base import utcnow
 from ..db.interfaces import IDatabaseEngine
 from ..db.transient import failure_reason
-from ..events import hand_over_changes
+from ..events import ChangeLogPurging, hand_over_changes
 from ..idempotency.store import purge_expired
 from ..webhooks import runner
 from .checks import check, show_settings
@@ -188,6 +188,7 @@ def purge_changes(request: Request, args: argparse.Namespace) -> str:
     old = delete(Change).where(Change.at < cutoff, Change.task_id.is_(None))
     with request.tm:
         count = request.dbsession.execute(old).rowcount
+        request.registry.notify(ChangeLogPurging(request.dbsession, cutoff))
     return f"purged {count} change(s) older than {retention} seconds"
 
 

@@ -84,12 +84,14 @@ def render_errors(
 
 
 def unauthorized(request: Request, location: str, name: str, description: str) -> Response:
-    """A 401 with the challenge every 401 of this API carries, and Basic's under /dav/."""
+    """A 401 with the challenge every 401 of this API carries, and Basic's first under
+    /dav/: both in one header (RFC 9110 11.6.1 allows a list), since some CalDAV clients
+    (the ``caldav`` library) read only one ``WWW-Authenticate`` header of several."""
     challenges = [REALM]
     if request.environ.get("PATH_INFO", "").startswith(DAV_PATH):
         challenges.insert(0, BASIC_REALM)
     return render_errors(request, 401, [error_dict(location, name, description)],
-                         [("WWW-Authenticate", challenge) for challenge in challenges])
+                         [("WWW-Authenticate", ", ".join(challenges))])
 
 
 def insufficient_scope(request: Request, scope: str) -> Response:

@@ -12,6 +12,7 @@ from tests.support.api import create_task
 from tests.support.caldav import (
     XML,
     assert_dav_error,
+    assert_proppatch_refused,
     children,
     dav_request,
     inbox,
@@ -55,6 +56,33 @@ def test_the_segment_mkcalendar_asked_for_stays_the_lists_url(alice, dav_alice):
     assert found[collection_path("alice", "work-calendar")].text(dav("displayname")) == "Work"
 
 
+EXTENDED_MKCOL = ('<?xml version="1.0" encoding="utf-8"?><d:mkcol xmlns:d="DAV:" '
+                  'xmlns:c="urn:ietf:params:xml:ns:caldav"><d:set><d:prop><d:resourcetype>'
+                  '<d:collection/>{kind}</d:resourcetype>{name}</d:prop></d:set></d:mkcol>')
+
+
+def test_an_extended_mkcol_of_a_calendar_makes_a_list(alice, dav_alice):
+    """RFC 5689: how vdirsyncer makes a collection (it never sends MKCALENDAR)."""
+    body = EXTENDED_MKCOL.format(kind="<c:calendar/>",
+                                 name="<d:displayname>Garden</d:displayname>")
+    response = dav_request(dav_alice, "MKCOL", home_path("alice") + "garden/", body,
+                           Content_Type="application/xml")
+    assert response.status_int == 201
+    assert [item["name"] for item in lists_of(alice)] == ["Garden"]
+    found = multistatus(propfind(dav_alice, home_path("alice"), dav("displayname"),
+                                 depth="1")).responses
+    assert collection_path("alice", "garden") in found
+
+
+@pytest.mark.parametrize("body", ["", EXTENDED_MKCOL.format(kind="", name="")])
+def test_a_mkcol_of_anything_but_a_calendar_is_a_403_and_makes_nothing(alice, dav_alice,
+                                                                       body):
+    response = dav_request(dav_alice, "MKCOL", home_path("alice") + "plain/", body,
+                           Content_Type="application/xml")
+    assert_dav_error(response, 403, dav("valid-resourcetype"))
+    assert lists_of(alice) == []
+
+
 @pytest.mark.parametrize("existing", ["made", "json", INBOX])
 def test_mkcalendar_of_an_existing_name_is_a_405(alice, dav_alice, existing):
     segment = {"made": "chores", INBOX: INBOX}.get(existing)
@@ -96,7 +124,10 @@ def test_inbox_cannot_be_renamed_or_deleted(alice, dav_alice, method):
     task = create_task(alice, title="stays")
     body = proppatch_body("Renamed") if method == "PROPPATCH" else ""
     response = dav_request(dav_alice, method, inbox(dav_alice), body, Content_Type=XML)
-    assert_dav_error(response, 403)
+    if method == "PROPPATCH":
+        assert_proppatch_refused(response, inbox(dav_alice))
+    else:
+        assert_dav_error(response, 403)
     alice.testapp.get(f"/tasks/{task['id']}", headers=alice.headers, status=200)
     assert multistatus(propfind(dav_alice, inbox(dav_alice), dav("displayname"))
                        ).responses[inbox(dav_alice)].text(dav("displayname")) != "Renamed"

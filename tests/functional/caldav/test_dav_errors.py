@@ -53,9 +53,9 @@ def test_bad_credentials_are_a_401_offering_basic(alice, secret):
         device = app_password(alice)
         token = device.token
         alice.testapp.delete("/tokens/current", headers=device.headers, status=204)
-    response = alice.testapp.request(DAV_ROOT, method="PROPFIND", body=propfind_body(),
-                                     headers={**basic("alice", token), "Depth": "0"},
-                                     status="*")
+    response = dav_request(Client(alice.testapp, "alice", token), "PROPFIND", DAV_ROOT,
+                           propfind_body(), Authorization=basic("alice", token)["Authorization"],
+                           Depth="0", Content_Type=XML)
     assert_dav_error(response, 401)
     assert BASIC_CHALLENGE in challenges(response)
 

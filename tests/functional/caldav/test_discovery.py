@@ -12,9 +12,12 @@ from taskservice.caldav.xml import caldav, dav
 from tests.support.caldav import (
     anonymous,
     app_password,
+    assert_dav_error,
     children,
     multistatus,
     propfind,
+    put,
+    vtodo,
 )
 from tests.support.lists import create_list, share_list
 
@@ -62,13 +65,15 @@ def test_the_principal_names_the_home(dav_alice):
 
 
 def test_another_users_principal_is_a_404(dav_alice, bob):
-    propfind(dav_alice, principal_path("bob"), dav("displayname"), status=404)
+    assert_dav_error(propfind(dav_alice, principal_path("bob"), dav("displayname"),
+                              status="*"), 404)
 
 
 def test_another_users_home_is_a_404(dav_alice, bob):
     """The contract names only the caller's home; another user's, like their principal,
     is a 404 rather than a view of what they share (a demanding client's reading)."""
-    propfind(dav_alice, home_path("bob"), dav("displayname"), status=404)
+    assert_dav_error(propfind(dav_alice, home_path("bob"), dav("displayname"), status="*"),
+                     404)
 
 
 def test_the_home_lists_inbox_and_every_list_the_caller_may_view(alice, bob, dav_bob):
@@ -97,5 +102,7 @@ def test_a_list_limited_token_sees_only_its_lists_and_no_inbox(alice):
     phone = app_password(alice, lists=[mine])
     response = propfind(phone, home_path("alice"), dav("resourcetype"), depth="1")
     assert children(response, home_path("alice")) == {collection_path("alice", mine)}
-    propfind(phone, collection_path("alice", INBOX), dav("displayname"), status=404)
-    propfind(phone, collection_path("alice", other), dav("displayname"), status=404)
+    for path in (collection_path("alice", INBOX), collection_path("alice", other)):
+        assert_dav_error(propfind(phone, path, dav("displayname"), status="*"), 404)
+        assert_dav_error(put(phone, path + "new.ics", vtodo("new-uid", "new")), 404)
+    assert alice.testapp.get("/tasks", headers=alice.headers).json["items"] == []

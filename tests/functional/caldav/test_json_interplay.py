@@ -267,3 +267,56 @@ def test_a_related_to_without_reltype_is_a_parent(alice, dav_alice):
     parent = read(alice, dav_alice, title="parent")
     child = read(alice, dav_alice, "RELATED-TO:parent-uid", title="child")
     assert child["parent"] == parent["id"]
+
+
+def test_a_waiting_link_is_made_first_and_a_cycle_is_never_made(alice, dav_alice):
+    """Section 16's precisions: A names B, which is not there yet; B arrives naming A. A's
+    waiting link is made (A under B); B's own link would make a cycle, so B stays a root."""
+    read(alice, dav_alice, "RELATED-TO;RELTYPE=PARENT:b-uid", title="a")
+    b = read(alice, dav_alice, "RELATED-TO;RELTYPE=PARENT:a-uid", title="b")
+    assert task_titled(alice, "a")["parent"] == b["id"]
+    assert task_titled(alice, "b")["parent"] is None
+
+
+def test_a_parent_the_caller_may_not_see_is_kept_as_written(alice, bob, dav_alice):
+    secret = create_task(bob, title="bob's")
+    related = f"RELATED-TO;RELTYPE=PARENT:{derived_uid(int(secret['id']))}"
+    child = read(alice, dav_alice, related, title="child")
+    assert child["parent"] is None
+    ical = get_ical(dav_alice, inbox(dav_alice) + "child.ics")
+    assert properties(ical, "RELATED-TO") == [related]
+
+
+def test_overrides_are_kept_and_change_no_field(alice, dav_alice):
+    """A VTODO with the same UID and a RECURRENCE-ID is an override, not a second task."""
+    override = component("VTODO", "UID:series-uid", "DTSTAMP:20260101T090000Z",
+                         "RECURRENCE-ID;VALUE=DATE:20300102", "SUMMARY:just this once",
+                         "DUE;VALUE=DATE:20300102", "PRIORITY:1")
+    ical = vtodo("series-uid", "series", "DTSTART;VALUE=DATE:20300101",
+                 "DUE;VALUE=DATE:20300101", "RRULE:FREQ=DAILY", components=override)
+    path = inbox(dav_alice) + "series.ics"
+    put(dav_alice, path, ical, status=201)
+    task = task_titled(alice, "series")
+    assert task["priority"] == "normal" and task["due_date"] == "2030-01-01"
+    assert get_ical(dav_alice, path) == ical
+
+
+def test_a_clients_dtstart_moves_with_the_due_on_a_roll_forward(alice, dav_alice):
+    path = inbox(dav_alice) + "daily.ics"
+    series = ("DTSTART;VALUE=DATE:20300101", "DUE;VALUE=DATE:20300101", "RRULE:FREQ=DAILY")
+    put(dav_alice, path, vtodo("daily-uid", "daily", *series), status=201)
+    task = task_titled(alice, "daily")
+    edit(alice, task["id"], done=True)
+    ical = get_ical(dav_alice, path)
+    assert properties(ical, "DUE") == ["DUE;VALUE=DATE:20300102"]
+    assert properties(ical, "DTSTART") == ["DTSTART;VALUE=DATE:20300102"]
+
+
+def test_a_client_editing_a_stale_copy_gets_a_412_never_an_overwrite(alice, dav_alice):
+    """Both sides edited: the JSON API's change bumped the ETag the client holds."""
+    path = inbox(dav_alice) + "both.ics"
+    stale = put(dav_alice, path, vtodo("both-uid", "both"), status=201).headers["ETag"]
+    task = task_titled(alice, "both")
+    edit(alice, task["id"], title="edited on the web")
+    put(dav_alice, path, vtodo("both-uid", "edited on the phone"), status=412, If_Match=stale)
+    assert task_titled(alice, "edited on the web")["version"] == 2

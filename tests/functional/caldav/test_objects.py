@@ -50,7 +50,7 @@ def test_get_of_a_json_task_is_one_vcalendar_with_its_vtodo(alice, dav_alice):
 
 
 def test_get_of_a_name_that_holds_nothing_is_a_404(dav_alice):
-    dav_request(dav_alice, "GET", inbox(dav_alice) + "nothing.ics", status=404)
+    assert_dav_error(dav_request(dav_alice, "GET", inbox(dav_alice) + "nothing.ics"), 404)
 
 
 def test_a_put_into_inbox_creates_a_task_in_no_list_stored_as_sent(alice, dav_alice):
@@ -211,5 +211,15 @@ def test_move_to_another_home_is_refused_and_moves_nothing(alice, bob, dav_alice
     task = create_task(alice, title="stays")
     response = dav_request(dav_alice, "MOVE", task_path(dav_alice, INBOX, task["id"]),
                            Destination=collection_path("bob", INBOX) + "x.ics")
+    assert_dav_error(response, response.status_int)
     assert response.status_int in (403, 404), response.status
     assert alice.testapp.get(f"/tasks/{task['id']}", headers=alice.headers).json["list"] is None
+
+
+def test_head_answers_as_get_without_a_body(alice, dav_alice):
+    task = create_task(alice, title="headed")
+    path = task_path(dav_alice, INBOX, task["id"])
+    response = dav_request(dav_alice, "HEAD", path, status=200)
+    assert response.body == b""
+    assert response.headers["ETag"] == etag_of(alice, task["id"])
+    assert response.content_type == "text/calendar"

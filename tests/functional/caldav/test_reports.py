@@ -9,20 +9,23 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from taskservice.caldav.names import INBOX, collection_path
+from taskservice.caldav.names import INBOX, collection_path, derived_uid
 from taskservice.caldav.xml import caldav, dav
 from tests.support.api import create_task
 from tests.support.caldav import (
     assert_dav_error,
     dav_request,
     etag_of,
+    inbox,
     list_collection,
     multiget_body,
     multistatus,
+    put,
     query_body,
     report,
     sync,
     task_path,
+    vtodo,
 )
 from tests.support.lists import create_list, share_list
 
@@ -287,3 +290,36 @@ def test_a_sync_lists_nothing_outside_the_callers_view(alice, bob, dav_alice):
     bob.testapp.delete(f"/tasks/{bobs['id']}", headers=bob.headers, status=204)
     assert synced(dav_alice, inbox, token).responses == {}
     assert set(synced(dav_alice, inbox).responses) == {task_path(alice, INBOX, mine["id"])}
+
+
+def uid_query(uid: str, negate: bool = False, collation: str = "i;octet") -> str:
+    """The query the caldav library's ``object_by_uid`` sends (GNOME Errands before every
+    change)."""
+    condition = ' negate-condition="yes"' if negate else ""
+    return (f'<?xml version="1.0" encoding="utf-8"?><c:calendar-query xmlns:d="DAV:" '
+            f'xmlns:c="urn:ietf:params:xml:ns:caldav"><d:prop><d:getetag/></d:prop>'
+            f'<c:filter><c:comp-filter name="VCALENDAR"><c:comp-filter name="VTODO">'
+            f'<c:prop-filter name="UID"><c:text-match collation="{collation}"{condition}>'
+            f'{uid}</c:text-match></c:prop-filter></c:comp-filter></c:comp-filter>'
+            f'</c:filter></c:calendar-query>')
+
+
+def test_a_uid_text_match_finds_the_object_a_client_named_and_the_one_the_service_named(
+        alice, dav_alice):
+    path = inbox(alice)
+    put(dav_alice, path + "mine.ics", vtodo("client-uid@example.com", "named by the client"))
+    made = create_task(alice, title="named by the service")
+    derived = derived_uid(int(made["id"]))
+    found = multistatus(report(dav_alice, path, uid_query("client-uid@example.com"),
+                               depth="1")).responses
+    assert set(found) == {path + "mine.ics"}
+    found = multistatus(report(dav_alice, path, uid_query(derived), depth="1")).responses
+    assert set(found) == {task_path(alice, INBOX, made["id"])}
+    # A text-match is a substring match (RFC 4791 9.7.5), negated on request.
+    found = multistatus(report(dav_alice, path, uid_query("CLIENT-UID", collation=
+                                                          "i;ascii-casemap"),
+                               depth="1")).responses
+    assert set(found) == {path + "mine.ics"}
+    found = multistatus(report(dav_alice, path, uid_query("client-uid", negate=True),
+                               depth="1")).responses
+    assert set(found) == {task_path(alice, INBOX, made["id"])}

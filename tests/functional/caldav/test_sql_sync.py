@@ -4,6 +4,7 @@ view, signed tokens bound to one collection."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -108,6 +109,7 @@ def test_the_inbox_reports_tasks_entering_and_leaving_it(alice, bob, dbsession, 
     patch(alice, comes_back["id"], {"list": None})
     patch(alice, in_list_only["id"], {"title": "edited in its list"})
     patch(alice, stays["id"], {"title": "edited"})
+    create_task(alice, list=listed["id"])
     share_task(bob, bobs["id"], "alice", "view")
     upserts, removed = replica.sync()
     assert sorted(upserts, key=int) == sorted([comes_back["id"], stays["id"], bobs["id"]],
@@ -246,3 +248,66 @@ def test_a_deleted_tasks_client_name_is_kept_and_purged(alice, dbsession):
     assert sync.purge_tombstones(dbsession, utcnow() - timedelta(hours=1)) == 0
     assert sync.purge_tombstones(dbsession, utcnow() + timedelta(seconds=1)) == 1
     assert sync._names(dbsession, [int(task["id"])]) == [derived_name(task)]
+
+
+def test_subtasks_leave_a_list_with_their_parent(alice, dbsession, copy):
+    source, target = create_list(alice), create_list(alice)
+    parent = create_task(alice, list=source["id"])
+    child = create_subtask(alice, parent["id"], list=source["id"])
+    old, new = copy(alice, in_list(source["id"])), copy(alice, in_list(target["id"]))
+    patch(alice, parent["id"], {"list": target["id"]})
+    upserts, removed = old.sync()
+    assert (upserts, sorted(removed)) == ([], sorted([derived_name(parent),
+                                                      derived_name(child)]))
+    assert new.sync() == ([parent["id"], child["id"]], [])
+
+
+def test_a_limit_below_one_still_makes_progress(alice, dbsession, copy):
+    listed = create_list(alice)
+    replica = copy(alice, in_list(listed["id"]))
+    task = create_task(alice, list=listed["id"])["id"]
+    assert replica.sync(limit=0) == ([task], [])
+
+
+def test_a_list_left_or_outside_a_limited_token_reports_nothing(alice, bob, dbsession, key,
+                                                                 who):
+    bobs_list, other = create_list(bob), create_list(alice)
+    share_list(bob, bobs_list["id"], "alice", "edit")
+    replica = Copy(dbsession, key, who(alice), in_list(bobs_list["id"]))
+    replica.sync()
+    limited = Copy(dbsession, key, who(alice, lists=[other["id"]]), in_list(bobs_list["id"]))
+    assert limited.sync() == ([], [])
+    task = create_task(bob, list=bobs_list["id"])
+    alice.testapp.delete(f"/lists/{bobs_list['id']}/shares/alice", headers=alice.headers,
+                         status=204)
+    patch(bob, task["id"], {"title": "after alice left"})
+    assert replica.sync() == ([], [])
+    assert limited.sync() == ([], [])
+
+
+def test_a_limited_token_syncs_its_lists(alice, dbsession, key, who):
+    listed = create_list(alice)
+    replica = Copy(dbsession, key, who(alice, lists=[listed["id"]]), in_list(listed["id"]))
+    replica.sync()
+    task = create_task(alice, list=listed["id"])
+    create_task(alice)
+    assert replica.sync() == ([task["id"]], [])
+
+
+def test_an_admin_inbox_syncs_every_task_in_no_list(alice, admin, dbsession, key, who):
+    listed = create_list(alice)
+    replica = Copy(dbsession, key, who(admin), INBOX)
+    replica.sync()
+    loose, listed_task = create_task(alice), create_task(alice, list=listed["id"])
+    assert replica.sync() == ([loose["id"]], [])
+    patch(alice, loose["id"], {"list": listed["id"]})
+    patch(alice, listed_task["id"], {"title": "stays in its list"})
+    assert replica.sync() == ([], [derived_name(loose)])
+
+
+def test_a_token_issued_before_the_admin_role_changed_is_refused(alice, dbsession, key, who):
+    viewer = who(alice)
+    token = current_token(dbsession, key, viewer, INBOX)
+    as_admin = replace(viewer, is_admin=True)
+    with pytest.raises(InvalidSyncToken):
+        parse_token(dbsession, key, as_admin, INBOX, token, RETENTION)

@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 from taskservice import main as make_app
 from taskservice.accounts.credentials import new_token, token_digest
 from taskservice.accounts.models import Token, User
+from taskservice.caldav.models import CalendarTombstone
 from taskservice.changes.models import Change
 from taskservice.db.base import utcnow
 from taskservice.db.interfaces import IDatabaseEngine
@@ -303,6 +304,22 @@ def test_purge_changes_deletes_what_is_older_than_the_retention(tmp_path, databa
     assert set(db.execute(select(Change.object_id)).scalars()) == {3, 4, task.id}
     assert main([str(ini), "purge-changes"]) == 0
     assert capsys.readouterr().out == "purged 0 change(s) older than 600 seconds\n"
+
+
+def test_purge_changes_purges_the_names_of_deleted_calendar_objects_with_them(
+        tmp_path, database_url, db, capsys):
+    """A sync old enough to need a deleted object's name is refused already (section 16):
+    the CalDAV package purges the names it keeps with the log (events.ChangeLogPurging)."""
+    ini = write_ini(tmp_path / "short.ini", database_url,
+                    **{"taskservice.changes.retention": "600"})
+    for task_id, age in ((1, timedelta(days=40)), (2, timedelta(minutes=5))):
+        db.add(CalendarTombstone(task_id=task_id, name=f"{task_id}.ics",
+                                 deleted_at=utcnow() - age))
+    db.commit()
+    assert main([str(ini), "purge-changes"]) == 0
+    capsys.readouterr()
+    db.expire_all()
+    assert db.scalars(select(CalendarTombstone.name)).all() == ["2.ics"]
 
 
 def test_purge_idempotency_keys_deletes_only_expired_ones(ini, db, capsys):
