@@ -337,7 +337,9 @@ def _destination(request: Request) -> ObjectNode:
     destination = request.headers.get("Destination", "")
     path = unquote(urlsplit(destination).path)
     if not path.startswith(DAV_ROOT):
-        raise dav_error(502 if destination else 400, None,
+        # RFC 4918 9.9.4 allows a 502 for another server; contract section 16 allows no
+        # 5xx for what a client sends, so a destination elsewhere is refused as forbidden.
+        raise dav_error(403 if destination else 400, None,
                         "Destination must be a calendar object of this server")
     segments = tuple(part for part in path[len(DAV_ROOT):].split("/") if part)
     try:
