@@ -16,7 +16,7 @@ that are not UTF-8). Whatever is sent:
 
 - the answer is never a 5xx (nothing under ``/dav/`` is, for what a client sends);
 - every answer of 400 or more has a ``DAV:error`` body (a HEAD's has no body at all), and
-  a 401 offers Basic (among its ``WWW-Authenticate: Basic realm="taskservice"``);
+  a 401 offers Basic (``Basic realm="taskservice"`` among its challenges);
 - an answer of 400 or more changed nothing in the database (every row of every table, as
   ``tests.support.caldav.snapshot`` reads them);
 - a ``207`` is a well-formed ``DAV:multistatus``.
@@ -44,6 +44,7 @@ import os
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from typing import TypeVar
 from xml.etree.ElementTree import Element, SubElement, fromstring, tostring
 
 import pytest
@@ -53,6 +54,7 @@ from hypothesis import note
 from hypothesis import strategies as st
 from sqlalchemy.engine import Connection
 
+from taskservice.caldav import views
 from taskservice.caldav.names import (
     INBOX,
     collection_path,
@@ -63,6 +65,7 @@ from taskservice.caldav.names import (
     principal_path,
 )
 from taskservice.caldav.xml import CALDAV, CALENDARSERVER, DAV, caldav, dav
+from tests.functional.caldav.test_dav_errors import challenges
 from tests.functional.caldav.test_dav_hostile import BILLION_LAUGHS, DEEP, EXTERNAL_ENTITY
 from tests.functional.test_hostile_input import (
     ETAGS,
@@ -106,11 +109,11 @@ pytestmark = pytest.mark.fuzz
 
 EXAMPLES = int(os.environ.get("TASKSERVICE_FUZZ_EXAMPLES", "150"))
 
-DAV_METHODS = ("OPTIONS", "GET", "HEAD", "PROPFIND", "PROPPATCH", "REPORT", "PUT", "DELETE",
-               "MOVE", "MKCALENDAR")
-JUNK_METHODS = ("COPY", "LOCK", "UNLOCK", "MKCOL", "ACL", "SEARCH", "POST", "PATCH", "TRACE",
+# Every method the server takes, read from its views: one added there is fuzzed here too.
+DAV_METHODS = ("OPTIONS", *views.METHODS)
+JUNK_METHODS = ("COPY", "LOCK", "UNLOCK", "ACL", "SEARCH", "POST", "PATCH", "TRACE",
                 "propfind", "Get", "X-FUZZ")
-XML_METHODS = ("PROPFIND", "PROPPATCH", "REPORT", "MKCALENDAR")
+XML_METHODS = ("PROPFIND", "PROPPATCH", "REPORT", "MKCALENDAR", "MKCOL")
 METHODS = st.sampled_from(DAV_METHODS) | st.sampled_from(JUNK_METHODS)
 # Who calls: Alice through each way a client holds her, or nobody.
 CALLERS = st.sampled_from(("basic", "bearer", "read only", "list only", None))
@@ -146,7 +149,7 @@ class Scene:
         fresh = [collection_path(self.users[0], name) for name in ("fresh calendar", "x" * 300)]
         return {"PUT": self.objects, "GET": self.objects, "HEAD": self.objects,
                 "DELETE": self.objects + mine, "MOVE": self.objects, "REPORT": mine,
-                "PROPPATCH": mine, "MKCALENDAR": [*fresh, *mine]}
+                "PROPPATCH": mine, "MKCALENDAR": [*fresh, *mine], "MKCOL": [*fresh, *mine]}
 
 
 def arrange(alice: Client, bob: Client, dav_alice: Client) -> Scene:
@@ -243,10 +246,16 @@ def hostile_paths(scene: Scene) -> st.SearchStrategy[str]:
 
 
 # Text a UTF-8 body can carry (a lone surrogate cannot: it makes the body a 400 or a 403 before
-# any value is read), the separators iCalendar and XML give a meaning to, and controls.
-TEXT = st.text(st.characters(codec="utf-8") | st.sampled_from("\x00\t\r\n;:,\\\"=<&é\u202e"),
+# any value is read), and the separators iCalendar and XML give a meaning to. The iCalendar
+# soup draws from it, CONTROLS now and then, and its bytes that are not UTF-8 from CHARSETS.
+TEXT = st.text(st.characters(codec="utf-8", exclude_categories=("Cc",))
+               | st.sampled_from("\t;:,\\\"=<&é\u202e"),
                max_size=40)
 SOME_TEXT = TEXT | HOSTILE_TEXT
+CONTROLS = st.sampled_from(("a\x00b", "\x01", "\x1b[31m", "\x7f", "\x0b\x0c", "a\rb", "\n"))
+# Just past the lengths that matter (a title's 200, a UID's 255...), in characters of UTF-8.
+LONG_UTF8 = st.builds(str.__mul__, st.sampled_from(["x", "é", "9", "%"]),
+                      st.sampled_from([33, 51, 201, 256, 1025, 10_001]))
 
 
 # -- XML soup ----------------------------------------------------------------------------------
@@ -258,12 +267,12 @@ NAMES = {
           "getlastmodified", "sync-token", "sync-collection", "sync-level", "limit",
           "nresults", "href", "current-user-principal", "current-user-privilege-set",
           "owner", "principal-URL", "supported-report-set", "collection", "error",
-          "multistatus", "lockdiscovery"),
+          "multistatus", "lockdiscovery", "mkcol"),
     CALDAV: ("calendar-query", "calendar-multiget", "calendar-data", "filter", "comp-filter",
              "prop-filter", "param-filter", "text-match", "time-range", "is-not-defined",
              "mkcalendar", "calendar-home-set", "supported-calendar-component-set", "comp",
              "calendar-timezone", "expand", "limit-recurrence-set", "free-busy-query",
-             "calendar-description"),
+             "calendar-description", "calendar"),
     CALENDARSERVER: ("getctag",),
     "urn:x-fuzz": ("propfind", "unknown"),
     "": ("propfind", "prop", "x"),
@@ -273,7 +282,7 @@ TAGS = st.sampled_from([*QUALIFIED, *NAMES[""]])
 # The root each method reads, so that most trees get past the first check.
 ROOTS = {
     "PROPFIND": (dav("propfind"),), "PROPPATCH": (dav("propertyupdate"),),
-    "MKCALENDAR": (caldav("mkcalendar"),),
+    "MKCALENDAR": (caldav("mkcalendar"),), "MKCOL": (dav("mkcol"),),
     "REPORT": (caldav("calendar-query"), caldav("calendar-multiget"), dav("sync-collection"),
                caldav("free-busy-query")),
 }
@@ -304,6 +313,16 @@ class Tree:
         for kid in self.children:
             kid.element(node)
         return node
+
+
+T = TypeVar("T")
+
+
+def weighted(*choices: tuple[int, st.SearchStrategy[T]]) -> st.SearchStrategy[T]:
+    """One of the strategies, each as often as its weight says: most of a soup must still
+    reach the code behind the first check, the rest of it need not."""
+    return st.sampled_from([s for weight, s in choices for _ in range(weight)]).flatmap(
+        lambda strategy: strategy)
 
 
 def _utf8(text: str) -> bytes:
@@ -360,7 +379,14 @@ def client_bodies(scene: Scene) -> st.SearchStrategy[str]:
                   st.lists(st.sampled_from(("VTODO", "VEVENT", "vtodo", "")), max_size=3)
                   .map(tuple)),
         st.builds(proppatch_body, texts),
+        st.builds(mkcalendar_body, st.none() | texts).map(extended_mkcol),
     )
+
+
+def extended_mkcol(mkcalendar: str) -> str:
+    """The extended MKCOL (RFC 5689) vdirsyncer sends, made from a MKCALENDAR body."""
+    return mkcalendar.replace("c:mkcalendar", "d:mkcol").replace(
+        "<d:prop>", "<d:prop><d:resourcetype><d:collection/><c:calendar/></d:resourcetype>")
 
 
 ENCODINGS = ("utf-16", "latin-1", "bogus", "utf-7", "ascii", "UTF-32", "ebcdic-cp-us", "")
@@ -395,15 +421,15 @@ def xml_bodies(scene: Scene, method: str) -> st.SearchStrategy[bytes]:
         xml_trees(scene, roots).map(lambda tree: xml_bytes(tree.element())),
         client_bodies(scene).map(_utf8),
     )
-    return st.one_of(
-        well_formed,
-        well_formed,
-        st.builds(_spliced, well_formed, st.binary(min_size=1, max_size=4), st.integers(0, 2**16)),
-        st.builds(lambda doc, at: doc[:at], well_formed, st.integers(0, 200)),
-        st.builds(_declared, st.sampled_from(ENCODINGS), well_formed),
-        st.builds(bytes.__add__, st.sampled_from(MALFORMED_PREFIXES), well_formed),
-        st.sampled_from(RAW_XML),
-        st.binary(max_size=64),
+    return weighted(
+        (4, well_formed),
+        (1, st.builds(_spliced, well_formed, st.binary(min_size=1, max_size=4),
+                      st.integers(0, 2**16))),
+        (1, st.builds(lambda doc, at: doc[:at], well_formed, st.integers(0, 200))),
+        (1, st.builds(_declared, st.sampled_from(ENCODINGS), well_formed)),
+        (1, st.builds(bytes.__add__, st.sampled_from(MALFORMED_PREFIXES), well_formed)),
+        (1, st.sampled_from(RAW_XML)),
+        (1, st.binary(max_size=64)),
     )
 
 
@@ -425,7 +451,7 @@ PARAMETERS = st.one_of(
                      "RELTYPE=PARENT", "RELTYPE=CHILD", "RELTYPE=SIBLING", "RELTYPE=",
                      'X-Q="a;b:c,d"', 'X-Q="unterminated', "CN=", "=x", "X", ";",
                      "TZID=W. Europe Standard Time", "TZID=\"Europe/Paris\"")),
-    SOME_TEXT,
+    TEXT,
 )
 PRIORITIES = ("0", "1", "5", "9", "10", "-1", "99999999999999999999", "high", "1.5")
 
@@ -463,12 +489,12 @@ def ical_values(scene: Scene) -> st.SearchStrategy[str]:
                          "a\\,b,c", "x" * 201, ",".join(f"c{n}" for n in range(21)),
                          "\\n\\N\\;\\\\", "mailto:x@example.com", "+0100", "-2400",
                          "20300101T090000Z/PT1H", "37.3;-122.0")),
-        SOME_TEXT, LONG_TEXT,
+        TEXT, LONG_UTF8, CONTROLS,
     )
 
 
 def ical_lines(scene: Scene) -> st.SearchStrategy[str]:
-    name = st.sampled_from(PROPERTY_NAMES) | SOME_TEXT
+    name = st.sampled_from(PROPERTY_NAMES) | TEXT
     parameters = st.lists(PARAMETERS, max_size=3).map(lambda ps: "".join(";" + p for p in ps))
     return st.builds("{}{}:{}".format, name, parameters, ical_values(scene))
 
@@ -512,9 +538,9 @@ def ical_documents(scene: Scene) -> st.SearchStrategy[str]:
     components = st.lists(st.sampled_from(VALID_COMPONENTS) | ical_components(scene),
                           max_size=3).map("".join)
     summary = st.sampled_from(("fuzzed", "x", "", "t" * 201, None)) | st.just("fuzzed") \
-        | st.just("fuzzed") | SOME_TEXT
+        | st.just("fuzzed") | TEXT
     uid = st.sampled_from((OWN_UID, OWN_UID, OWN_UID)) | st.sampled_from(scene.uids) \
-        | st.sampled_from(("", "u" * 300, FRESH_UID)) | SOME_TEXT
+        | st.sampled_from(("", "u" * 300, FRESH_UID)) | TEXT
     a_todo = st.builds(lambda u, s, ls, cs: vtodo(u, s, *ls, components=cs),
                        uid, summary, lines, components)
     return st.one_of(a_todo, a_todo, components,
@@ -522,7 +548,7 @@ def ical_documents(scene: Scene) -> st.SearchStrategy[str]:
 
 
 # Mostly UTF-8 (the bytes then reach the iCalendar parser), sometimes not.
-CHARSETS = ("utf-8", "utf-8", "utf-8", "latin-1", "utf-16")
+CHARSETS = ("utf-8", "utf-8", "utf-8", "utf-8", "latin-1", "utf-16")
 
 
 def _encoded(text: str, charset: str) -> bytes:
@@ -539,10 +565,11 @@ def ical_bodies(scene: Scene) -> st.SearchStrategy[bytes]:
         st.builds(_ending, ical_documents(scene), st.sampled_from(("\n", "\r", "\n\r", ""))),
     )
     encoded = st.builds(_encoded, text, st.sampled_from(CHARSETS))
-    return st.one_of(
-        encoded, encoded,
-        st.builds(_spliced, encoded, st.binary(min_size=1, max_size=4), st.integers(0, 2**16)),
-        st.binary(max_size=64),
+    return weighted(
+        (6, encoded),
+        (1, st.builds(_spliced, encoded, st.binary(min_size=1, max_size=4),
+                      st.integers(0, 2**16))),
+        (1, st.binary(max_size=64)),
     )
 
 
@@ -765,7 +792,7 @@ class DavTarget:
             if request.method != "HEAD":
                 assert_dav_error(response, status)
             if status == 401:
-                assert BASIC_CHALLENGE in response.headers.getall("WWW-Authenticate")
+                assert BASIC_CHALLENGE in challenges(response)
             after = snapshot(self.connection)
             assert after == self.before, f"a {status} changed the database"
         elif status == 207:
