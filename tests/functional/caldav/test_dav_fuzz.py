@@ -2,23 +2,24 @@
 layer covers /dav/"): what tests/functional/test_hostile_input.py does for every JSON endpoint,
 done for WebDAV and CalDAV.
 
-Hypothesis builds requests from every method the server takes (and junk ones), paths under
-``/dav/`` (the real root, principal, home, inbox, list collections and objects, names derived
-from the UIDs of the caller's and other users' tasks; percent-encoded garbage, overlong and
-dot segments, other users' names, unicode), headers (``Depth``, ``Destination``,
-``If-Match``/``If-None-Match``, ``Content-Type``, ``Authorization`` garbage) and bodies: XML
-soup for PROPFIND, PROPPATCH, REPORT and MKCALENDAR (well-formed trees from a grammar of DAV
-and CALDAV names, with random nesting, attributes and text; the bodies a client sends with
-hostile values in them; malformed XML, DTDs, entities, lying encodings) and iCalendar soup
-for PUT (a grammar of VCALENDAR, VTODO, VEVENT, VALARM and VTIMEZONE lines with random
-properties, parameters and values, folding, bad dates, durations, RRULEs and TZIDs, bytes
-that are not UTF-8). Whatever is sent:
+Hypothesis builds requests from every method the server takes (read from its views) and junk
+ones, paths under ``/dav/`` (the real root, principal, home, inbox, list collections and
+objects, names derived from the UIDs of the caller's and other users' tasks; percent-encoded
+garbage, overlong and dot segments, other users' names, unicode), headers (``Depth``,
+``Destination``, ``If-Match``/``If-None-Match``, ``Content-Type``, ``Authorization`` garbage)
+and bodies: XML soup for PROPFIND, PROPPATCH, REPORT, MKCALENDAR and MKCOL (well-formed trees
+from a grammar of DAV and CALDAV names, with random nesting, attributes and text; the bodies a
+client sends with hostile values in them; malformed XML, DTDs, entities, lying encodings) and
+iCalendar soup for PUT (a grammar of VCALENDAR, VTODO, VEVENT, VALARM and VTIMEZONE lines with
+random properties, parameters and values, folding, bad dates, durations, RRULEs and TZIDs,
+bytes that are not UTF-8). Whatever is sent:
 
 - the answer is never a 5xx (nothing under ``/dav/`` is, for what a client sends);
 - every answer of 400 or more has a ``DAV:error`` body (a HEAD's has no body at all), and
   a 401 offers Basic (``Basic realm="taskservice"`` among its challenges);
 - an answer of 400 or more changed nothing in the database (every row of every table, as
-  ``tests.support.caldav.snapshot`` reads them);
+  ``tests.support.caldav.snapshot`` reads them, compared with the arranged rows every example
+  starts from);
 - a ``207`` is a well-formed ``DAV:multistatus``.
 
 Each test makes one part of the request hostile and keeps the rest plausible, so the hostile
@@ -33,7 +34,7 @@ Budget and reproducibility are those of test_hostile_input.py (its ``fuzz``):
 ``TASKSERVICE_FUZZ_EXAMPLES`` examples per test (here 150 by default: the module runs in well
 under a minute on SQLite), derandomized unless ``TASKSERVICE_FUZZ_SEED`` is set, no example
 database; ``make fuzz`` runs both modules with a large budget. The module prints how many
-examples ran, by method and by status class.
+examples ran, by method and by status.
 """
 
 from __future__ import annotations
@@ -76,6 +77,7 @@ from tests.functional.test_hostile_input import (
     SEGMENTS,
     ZONE_NAMES,
     TracebackCatcher,
+    _cut,
     encode,
     fuzz,
     last_lines,
@@ -643,11 +645,6 @@ def hostile_headers(scene: Scene, secrets: list[str]) -> st.SearchStrategy[dict[
 
 
 # -- one request, and what its answer must be ------------------------------------------------------
-
-
-def _cut(value: bytes, size: int = 400) -> str:
-    shown = repr(value[:size])
-    return shown if len(value) <= size else f"{shown}... ({len(value)} bytes in all)"
 
 
 @dataclass(frozen=True)
