@@ -64,7 +64,7 @@ from ..web.representation import timestamp
 from .models import UID_MAX_LENGTH
 from .vtodo_lines import Block, Line, MalformedCalendar, fold, parse
 from .vtodo_zones import ZoneError, zone_instant
-from .xml import NOT_XML_CHARACTER, caldav
+from .xml import caldav
 
 # Contract section 16: what a client may keep with a task, in bytes of UTF-8.
 MAX_OBJECT_SIZE = 65536
@@ -138,20 +138,8 @@ def read_object(data: bytes, *, zone: str = "UTC", now: datetime | None = None
         # iCalendar has no NUL, and no database text column keeps one.
         raise InvalidObject(NOT_ICALENDAR, f"The object holds a NUL character (at "
                             f"{text.index(chr(0))}): remove it")
-    _require_xml_characters(text)
     source = _Source.of(text, zone)
     return source.client_object(now or datetime.now(UTC))
-
-
-def _require_xml_characters(text: str) -> None:
-    """Every object is served inside XML (``calendar-data`` of a REPORT): one holding a
-    character XML cannot carry (a control but TAB, which RFC 5545 3.1 forbids anyway) would
-    make every later report of its collection malformed, so it is refused here."""
-    found = NOT_XML_CHARACTER.search(text)
-    if found is not None:
-        raise InvalidObject(NOT_ICALENDAR, f"The object holds U+{ord(found.group()):04X} "
-                            f"(character {found.start()}): iCalendar text holds no control "
-                            "characters")
 
 
 @dataclass(frozen=True)
