@@ -371,7 +371,10 @@ def client_bodies(scene: Scene) -> st.SearchStrategy[str]:
     """The bodies of tests.support.caldav, as clients send them, with hostile values in."""
     texts = xml_texts(scene)
     hrefs = st.lists(st.sampled_from(scene.paths) | texts, max_size=5)
+    # What a sync asks first: every object's calendar-data (a title with controls included).
+    everything = st.sampled_from((multiget_body(*scene.objects), query_body(data=True)))
     return st.one_of(
+        everything, everything, everything,
         st.just(PROPNAME_BODY),
         st.lists(st.sampled_from(QUALIFIED), max_size=6).map(lambda tags: propfind_body(*tags)),
         st.builds(lambda refs, data: multiget_body(*refs, data=data), hrefs, st.booleans()),
