@@ -36,16 +36,17 @@ lint: $(STAMP)
 	$(BIN)/ruff check src tests alembic benchmarks clients
 	$(BIN)/mypy src
 
-# Hostile input at every endpoint (tests/functional/test_hostile_input.py) with a large
-# budget and a new seed each run; the summary prints the seed: make fuzz FUZZ_SEED=<it>
-# replays the run. The log of every 500 met while shrinking is left out: each failure
+# Hostile input at every endpoint (tests/functional/test_hostile_input.py) and under /dav/
+# (tests/functional/caldav/test_dav_fuzz.py) with a large budget and a new seed each run;
+# the summary prints the seed: make fuzz FUZZ_SEED=<it> replays the run. The log of every 500 met while shrinking is left out: each failure
 # shows its own.
 .PHONY: fuzz
 FUZZ_EXAMPLES ?= 3000
 FUZZ_SEED ?= $(shell date +%s)
 fuzz: $(STAMP)
 	TASKSERVICE_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) TASKSERVICE_FUZZ_SEED=$(FUZZ_SEED) \
-		$(BIN)/python -m pytest tests/functional/test_hostile_input.py --show-capture=no \
+		$(BIN)/python -m pytest tests/functional/test_hostile_input.py \
+		tests/functional/caldav/test_dav_fuzz.py --show-capture=no \
 		$(PYTEST_ARGS)
 
 $(VENV)/.bench-installed: $(STAMP)

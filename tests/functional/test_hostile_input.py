@@ -1073,13 +1073,14 @@ def target(request: pytest.FixtureRequest, testapp: webtest.TestApp,
 # -- the tests ---------------------------------------------------------------------------------
 
 
-def fuzz(test: Callable[..., None]) -> Callable[..., None]:
-    """``test`` as a Hypothesis test drawing from ``data``, on the module's budget and seed."""
+def fuzz(test: Callable[..., None], examples: int = EXAMPLES) -> Callable[..., None]:
+    """``test`` as a Hypothesis test drawing from ``data``, on the module's budget and seed
+    (``examples``: another module's default budget, which the same variable overrides)."""
     test = given(data=st.data())(test)
     if SEED is not None:
         test = seed(int(SEED))(test)
     return settings(
-        max_examples=EXAMPLES,
+        max_examples=examples,
         deadline=None,  # a request's time depends on the machine and the database, not the input
         derandomize=SEED is None,
         database=None,

@@ -18,7 +18,7 @@ from sqlalchemy import bindparam, select
 
 from ..accounts.models import User
 from ..lists.listing import ListSort, fetch_list_page
-from ..lists.resources import ListCollection, ListResource
+from ..lists.resources import LIST_ID, ListCollection, ListResource
 from ..permissions import InsufficientScope, Permission
 from ..tasks.resources import TaskCollection, TaskResource
 from ..vocabulary import WRITE_METHODS
@@ -89,7 +89,10 @@ NAMED_OBJECTS = (select(CalendarObject.task_id)
 
 
 def resolve(request: Request, segments: tuple[str, ...]) -> Node:
-    """The node ``segments`` (percent-decoded) name; ``KeyError`` for none the caller sees."""
+    """The node ``segments`` (percent-decoded) name; ``KeyError`` for none the caller sees.
+    A NUL (``%00``) names nothing: no name holds one, and PostgreSQL refuses it in text."""
+    if any("\x00" in segment for segment in segments):
+        raise KeyError(segments)
     if not segments:
         return RootNode()
     kind, *rest = segments
@@ -159,9 +162,10 @@ def collection_node(request: Request, username: str, segment: str) -> Collection
 
 
 def _list_ids(request: Request, segment: str) -> list[int]:
-    """The lists a segment may name: those MKCALENDAR gave that name, then its id."""
+    """The lists a segment may name: those MKCALENDAR gave that name, then its id (an id
+    as the JSON API spells it: past 18 digits, no 64-bit column holds it)."""
     named = list(request.dbsession.execute(NAMED_LIST, {"name": segment}).scalars())
-    return [*named, int(segment)] if segment.isascii() and segment.isdigit() else named
+    return [*named, int(segment)] if LIST_ID.fullmatch(segment) else named
 
 
 Found = TypeVar("Found", ListResource, TaskResource)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import SplitResult, unquote, urlsplit
 
 import colander
 from pyramid.httpexceptions import HTTPError
@@ -31,6 +31,7 @@ from ..tasks.subtrees import delete_subtree
 from ..tasks.views import insert_task, write_task
 from ..tasks.writes import COMPLETED_AT
 from ..web.conditional import etag, require_if_match
+from ..web.services import application_url
 from .answers import empty_response, multistatus_response
 from .errors import dav_error
 from .models import NAME_MAX_LENGTH, UID_MAX_LENGTH, CalendarCollection, CalendarObject
@@ -335,9 +336,14 @@ def move(request: Request, node: Node) -> Response:
 
 def _destination(request: Request) -> ObjectNode:
     destination = request.headers.get("Destination", "")
-    path = unquote(urlsplit(destination).path)
-    if not path.startswith(DAV_ROOT):
-        raise dav_error(502 if destination else 400, None,
+    parts = urlsplit(destination)
+    path = unquote(parts.path)
+    elsewhere = bool(parts.netloc) and _server(parts) != _server(
+        urlsplit(application_url(request)))
+    if elsewhere or not path.startswith(DAV_ROOT):
+        # RFC 4918 9.9.4 allows a 502 for another server; contract section 16 allows no
+        # 5xx for what a client sends, so a destination elsewhere is refused as forbidden.
+        raise dav_error(403 if destination else 400, None,
                         "Destination must be a calendar object of this server")
     segments = tuple(part for part in path[len(DAV_ROOT):].split("/") if part)
     try:
@@ -347,7 +353,22 @@ def _destination(request: Request) -> ObjectNode:
                         "The destination is no collection of your calendar home") from None
     if not isinstance(target, ObjectNode):
         raise dav_error(403, None, "Destination must be …/<collection>/<name>.ics")
+    _require_short_name(target.name)
     return target
+
+
+def _require_short_name(name: str) -> None:
+    """A resource or collection name is stored in a column of ``NAME_MAX_LENGTH``."""
+    if len(name) > NAME_MAX_LENGTH:
+        raise dav_error(403, None, f"A name has at most {NAME_MAX_LENGTH} characters")
+
+
+DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def _server(url: SplitResult) -> tuple[str | None, int | None]:
+    """Which server a URL names: its host, and its port (the scheme's when it says none)."""
+    return url.hostname, url.port or DEFAULT_PORTS.get(url.scheme)
 
 
 def _in_home(request: Request, segments: tuple[str, ...]) -> bool:
@@ -376,6 +397,7 @@ def mkcalendar(request: Request, node: Node) -> Response:
     if not isinstance(node, NewCollectionNode):
         raise dav_error(405, None, "Something exists here already")
     _require(request, Permission.CREATE, ListCollection(request, "lists", request.root))
+    _require_short_name(node.segment)
     props = _mkcalendar_props(parse(request.body))
     if request.method == "MKCOL" and dav("resourcetype") not in props:
         raise dav_error(403, dav("valid-resourcetype"),

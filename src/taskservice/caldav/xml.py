@@ -8,6 +8,7 @@ expanded or fetched (a 400), never a 5xx.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
 from xml.etree.ElementTree import Element, SubElement, register_namespace, tostring
 
@@ -22,6 +23,10 @@ for _namespace, _prefix in PREFIXES.items():
     register_namespace(_prefix, _namespace)
 
 XML_MEDIA_TYPE = "application/xml"
+# What XML 1.0 cannot carry, not even as a character reference (its production 2, Char): C0
+# controls but TAB, LF and CR; U+FFFE and U+FFFF; lone surrogates. A document holding one
+# is not well-formed, so no client text with one may reach a body this service writes.
+NOT_XML_CHARACTER = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 XML_DECLARATION = b'<?xml version="1.0" encoding="utf-8"?>\n'
 
 
@@ -83,7 +88,9 @@ def error_document(precondition: str | None, description: str, href: str | None 
         condition = SubElement(root, precondition)
         if href is not None:
             child(condition, dav("href"), href)
-    child(root, dav("responsedescription"), description)
+    # A description may quote what the client sent (a line of its object): U+FFFD for
+    # what XML cannot carry keeps the error document well-formed.
+    child(root, dav("responsedescription"), NOT_XML_CHARACTER.sub("\ufffd", description))
     return serialized(root)
 
 
@@ -141,7 +148,9 @@ def _qualified(tag: str) -> tuple[str, str]:
 def _escaped(text: str, attribute: bool = False) -> str:
     """Text as XML character data; a carriage return as a character reference, since an
     XML parser turns a literal CR LF into LF (XML 1.0 2.11) and iCalendar's lines end in
-    CR LF."""
+    CR LF. What XML cannot carry (a control character the JSON API let into a title)
+    becomes U+FFFD: one task must not make a whole report malformed."""
+    text = NOT_XML_CHARACTER.sub("\ufffd", text)
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     if attribute:
         text = text.replace('"', "&quot;").replace("\n", "&#10;").replace("\t", "&#9;")

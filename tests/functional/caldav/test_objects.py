@@ -198,7 +198,7 @@ def test_move_to_another_collection_of_the_home_moves_the_task(alice, dav_alice,
     put(dav_alice, source, vtodo("mine-uid", "to move"), status=201)
     target = list_collection(dav_alice, groceries) + "mine.ics"
     dav_request(dav_alice, "MOVE", source, status=201,
-                Destination=f"http://example.com{target}", Overwrite="F")
+                Destination=f"http://localhost{target}", Overwrite="F")
     assert task_titled(alice, "to move")["list"] == groceries
     dav_request(dav_alice, "GET", source, status=404)
     fetched = dav_request(dav_alice, "GET", target, status=200)
@@ -213,6 +213,17 @@ def test_move_to_another_home_is_refused_and_moves_nothing(alice, bob, dav_alice
                            Destination=collection_path("bob", INBOX) + "x.ics")
     assert_dav_error(response, response.status_int)
     assert response.status_int in (403, 404), response.status
+    assert alice.testapp.get(f"/tasks/{task['id']}", headers=alice.headers).json["list"] is None
+
+
+def test_move_to_the_same_path_on_another_server_is_a_403_and_moves_nothing(
+        alice, dav_alice, groceries):
+    """A Destination names a server too (RFC 4918 10.3): this one moves nothing there."""
+    task = create_task(alice, title="stays")
+    target = "http://elsewhere.example" + list_collection(alice, groceries) + "x.ics"
+    response = dav_request(dav_alice, "MOVE", task_path(dav_alice, INBOX, task["id"]),
+                           Destination=target)
+    assert_dav_error(response, 403)
     assert alice.testapp.get(f"/tasks/{task['id']}", headers=alice.headers).json["list"] is None
 
 
