@@ -35,7 +35,7 @@ from ..tasks.listing import PAGE_COLUMNS
 from ..tasks.models import Task, TaskShare
 from ..tasks.visibility import Branch, visibility, visibility_branches
 from .models import CalendarObject
-from .names import INBOX, OBJECT_SUFFIX, derived_uid, object_name, task_id_of
+from .names import INBOX, derived_uid, object_name
 
 # How many tasks one keyset page of a collection reads.
 PAGE_SIZE = 500
@@ -132,18 +132,12 @@ def rows_statement(found: Members, *conditions: ColumnElement[bool],
     return query.order_by(Task.id).limit(limit).params(found.params)
 
 
-def collection_tasks(session: Session, viewer: Identity, collection: Collection,
-                     *conditions: ColumnElement[bool]) -> Select[Any]:
-    """One statement for every task of ``collection`` that ``viewer`` may view (and that
-    meets ``conditions`` on ``Task``), by id: for a caller that pages it itself."""
-    return rows_statement(members(session, viewer, collection), *conditions)
-
-
 def collection_rows(session: Session, viewer: Identity, collection: Collection,
                     *conditions: ColumnElement[bool], page_size: int = PAGE_SIZE
                     ) -> Iterator[Row[Any]]:
-    """The rows of :func:`collection_tasks`, read ``page_size`` at a time by task id: in
-    bounded memory whatever the collection's size, each page a statement of its own."""
+    """Every task of ``collection`` that ``viewer`` may view (and that meets
+    ``conditions`` on ``Task``), read ``page_size`` at a time by task id: in bounded
+    memory whatever the collection's size, each page a statement of its own."""
     found = members(session, viewer, collection)
     after = 0
     while True:
@@ -153,46 +147,6 @@ def collection_rows(session: Session, viewer: Identity, collection: Collection,
         if len(page) < page_size:
             return
         after = page[-1].id
-
-
-def find_object(session: Session, viewer: Identity, collection: Collection, name: str
-                ) -> Row[Any] | None:
-    """The task whose resource in ``collection`` is named ``name`` (percent-decoded): a
-    client's name, else ``<derived uid>.ics`` of a task no client named; None if none."""
-    found = members(session, viewer, collection)
-    # A condition on Task, so each branch probes the name's index, not the collection.
-    named_ids = select(CalendarObject.task_id).where(CalendarObject.name == name)
-    named = session.execute(rows_statement(found, Task.id.in_(named_ids))).first()
-    if named is not None:
-        return named
-    task_id = _derived_task_id(name)
-    if task_id is None:
-        return None
-    return session.execute(rows_statement(found, Task.id == task_id)
-                           .where(CalendarObject.task_id.is_(None))).first()
-
-
-def _derived_task_id(name: str) -> int | None:
-    """The task a derived resource name ``<uid>.ics`` names, None for any other name."""
-    if not name.endswith(OBJECT_SUFFIX):
-        return None
-    return task_id_of(name[: -len(OBJECT_SUFFIX)])
-
-
-def find_uid(session: Session, owner_id: int, uid: str) -> Row[Any] | None:
-    """The task of ``owner_id``'s whose UID is ``uid`` (a client's, or the derived UID of
-    a task no client named), as a collection row, whoever may view it: a UID is unique
-    among its owner's tasks (contract section 16), so a new one must not match."""
-    base = rows_statement(Members((Branch(()),), {}))
-    found = session.execute(base.where(CalendarObject.owner_id == owner_id,
-                                       CalendarObject.uid == uid)).first()
-    if found is not None:
-        return found
-    task_id = task_id_of(uid)
-    if task_id is None:
-        return None
-    return session.execute(base.where(Task.id == task_id, Task.owner_id == owner_id,
-                                      CalendarObject.task_id.is_(None))).first()
 
 
 def resource_uid(row: Any) -> str:

@@ -121,7 +121,7 @@ class Position:
 
 @dataclass(frozen=True)
 class SyncPage:
-    """One answer to ``sync-collection``: rows as :func:`collections.collection_tasks`
+    """One answer to ``sync-collection``: rows as :func:`collections.collection_rows`
     gives them, the names of the resources gone, the token to continue from, and whether
     ``limit`` cut it (more changes wait: the ``507``)."""
 

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from taskservice.caldav.collections import (
     collection_rows,
-    find_object,
-    find_uid,
     parent_uid,
     resource_name,
     resource_uid,
@@ -115,33 +113,3 @@ def test_a_row_names_the_client_object_or_the_derived_one(alice, dbsession, who)
     rows = {str(row.id): row for row in collection_rows(dbsession, who(alice), INBOX)}
     assert parent_uid(rows[child["id"]]) == "parent-uid"
     assert rows[child["id"]].ical.startswith("BEGIN:VCALENDAR")
-
-
-def test_an_object_is_found_by_its_name_in_its_collection_only(alice, bob, dbsession, who):
-    listed = create_list(alice)
-    named = create_task(alice, list=listed["id"])
-    plain = create_task(alice, list=listed["id"])
-    store_object(dbsession, named, "a b@c.ics", "uid-1")
-    viewer, collection = who(alice), in_list(listed["id"])
-    assert str(find_object(dbsession, viewer, collection, "a b@c.ics").id) == named["id"]
-    derived = object_name(derived_uid(int(plain["id"])))
-    assert str(find_object(dbsession, viewer, collection, derived).id) == plain["id"]
-    # A client-named task does not answer to its derived name; nor a task elsewhere.
-    assert find_object(dbsession, viewer, collection,
-                       object_name(derived_uid(int(named["id"])))) is None
-    assert find_object(dbsession, viewer, INBOX, "a b@c.ics") is None
-    assert find_object(dbsession, viewer, INBOX, derived) is None
-    assert find_object(dbsession, who(bob), collection, "a b@c.ics") is None
-    assert find_object(dbsession, who(bob), collection, derived) is None
-    assert find_object(dbsession, viewer, collection, "nothing.ics") is None
-
-
-def test_a_uid_is_found_among_its_owner_tasks(alice, bob, dbsession, who):
-    named, plain = create_task(alice), create_task(alice)
-    store_object(dbsession, named, "n.ics", "uid-n")
-    owner = who(alice).user_id
-    assert str(find_uid(dbsession, owner, "uid-n").id) == named["id"]
-    assert str(find_uid(dbsession, owner, derived_uid(int(plain["id"]))).id) == plain["id"]
-    assert find_uid(dbsession, owner, derived_uid(int(named["id"]))) is None
-    assert find_uid(dbsession, who(bob).user_id, "uid-n") is None
-    assert find_uid(dbsession, who(bob).user_id, derived_uid(int(plain["id"]))) is None
