@@ -21,7 +21,7 @@ def empty_response(status: int) -> Response:
     return response
 
 
-def multistatus_response(request: Request, responses: Iterable[Element],
+def multistatus_response(request: Request, responses: Iterable[Element | str],
                          tail: Iterable[Element] = ()) -> Response:
     """A 207 whose ``DAV:response`` elements are made and written one at a time."""
     response = Response(status=207, content_type=XML_MEDIA_TYPE, charset="utf-8")

@@ -25,7 +25,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, Select, false, or_, select, union_all
+from sqlalchemy import ColumnElement, Row, Select, Text, false, literal, or_, select, union_all
 from sqlalchemy.orm import Session, aliased
 
 from ..accounts.models import User
@@ -49,6 +49,13 @@ COLUMNS = (
     CalendarObject.ical_version.label("ical_version"),
     CalendarObject.parent_uid.label("waiting_parent_uid"),
     PARENT_OBJECT.uid.label("parent_object_uid"),
+)
+# What a listing of ETags needs of a row (``objects.CalendarItem`` without its text): no
+# task field decoded, no owner joined, for the listings clients ask most (getetag).
+ETAG_COLUMNS = (
+    Task.id, Task.version, Task.updated_at, Task.parent_id,
+    *(column for column in COLUMNS[len(PAGE_COLUMNS):] if column.name not in {"ical"}),
+    literal(None, Text).label("ical"),
 )
 
 # A task outside every list the viewer may view: in none, or in one they may not view.
@@ -113,12 +120,16 @@ def _branch_ids(branch: Branch, conditions: Sequence[ColumnElement[bool]],
 
 
 def rows_statement(found: Members, *conditions: ColumnElement[bool],
-                   limit: int | None = None) -> Select[Any]:
+                   limit: int | None = None, columns: tuple[Any, ...] = COLUMNS
+                   ) -> Select[Any]:
     """The rows of the collection's tasks that meet ``conditions`` (on ``Task``: pushed
     into each branch, so a keyset page or a filter narrows each index range), by id, the
-    first ``limit`` if given (each branch stops there too)."""
-    query = (select(*COLUMNS)
-             .join(User, User.id == Task.owner_id)
+    first ``limit`` if given (each branch stops there too); ``columns``: ``COLUMNS`` or
+    ``ETAG_COLUMNS``."""
+    query = select(*columns)
+    if columns is COLUMNS:
+        query = query.join(User, User.id == Task.owner_id)
+    query = (query
              .outerjoin(CalendarObject, CalendarObject.task_id == Task.id)
              .outerjoin(PARENT_OBJECT, PARENT_OBJECT.task_id == Task.parent_id))
     branches = found.branches
@@ -133,8 +144,8 @@ def rows_statement(found: Members, *conditions: ColumnElement[bool],
 
 
 def collection_rows(session: Session, viewer: Identity, collection: Collection,
-                    *conditions: ColumnElement[bool], page_size: int = PAGE_SIZE
-                    ) -> Iterator[Row[Any]]:
+                    *conditions: ColumnElement[bool], page_size: int = PAGE_SIZE,
+                    columns: tuple[Any, ...] = COLUMNS) -> Iterator[Row[Any]]:
     """Every task of ``collection`` that ``viewer`` may view (and that meets
     ``conditions`` on ``Task``), read ``page_size`` at a time by task id: in bounded
     memory whatever the collection's size, each page a statement of its own."""
@@ -142,7 +153,8 @@ def collection_rows(session: Session, viewer: Identity, collection: Collection,
     after = 0
     while True:
         page = session.execute(
-            rows_statement(found, Task.id > after, *conditions, limit=page_size)).all()
+            rows_statement(found, Task.id > after, *conditions, limit=page_size,
+                           columns=columns)).all()
         yield from page
         if len(page) < page_size:
             return
@@ -169,12 +181,12 @@ def parent_uid(row: Any) -> str | None:
     return uid if uid is not None else derived_uid(row.parent_id)
 
 
-def in_collection(session: Session, found: Members, task_ids: Sequence[int]
-                  ) -> dict[int, Row[Any]]:
+def in_collection(session: Session, found: Members, task_ids: Sequence[int],
+                  columns: tuple[Any, ...] = COLUMNS) -> dict[int, Row[Any]]:
     """Of ``task_ids``, those in the collection now, with their rows (one statement)."""
     if not task_ids:
         return {}
-    rows = session.execute(rows_statement(found, Task.id.in_(task_ids))).all()
+    rows = session.execute(rows_statement(found, Task.id.in_(task_ids), columns=columns)).all()
     return {row.id: row for row in rows}
 
 

@@ -39,7 +39,12 @@ def collection_path(username: str, segment: str) -> str:
 
 
 def object_path(username: str, segment: str, name: str) -> str:
-    return collection_path(username, segment) + quote(name, safe="@+")
+    return collection_path(username, segment) + object_segment(name)
+
+
+def object_segment(name: str) -> str:
+    """An object's name as its path's last segment (a listing quotes its collection's once)."""
+    return quote(name, safe="@+")
 
 
 def derived_uid(task_id: int) -> str:

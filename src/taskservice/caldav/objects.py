@@ -7,7 +7,9 @@ task's version), else the client's with the mapped properties rewritten from the
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from dataclasses import dataclass
+from threading import Lock
 from typing import Any
 
 from sqlalchemy import bindparam, select
@@ -47,8 +49,46 @@ class CalendarItem:
         return etag(self.task.version)
 
     def text(self) -> str:
-        return calendar_text(self.task, self.uid, self.stored_text,
-                             self.stored_version == self.task.version, self.parent_uid)
+        # The time of the version too: ids and versions a rolled-back transaction used may
+        # be used again (SQLite), a version's time is not.
+        key = (self.task.id, self.task.version, self.task.updated_at, self.uid,
+               self.parent_uid)
+        text = SERVED.get(key)
+        if text is None:
+            text = calendar_text(self.task, self.uid, self.stored_text,
+                                 self.stored_version == self.task.version, self.parent_uid)
+            SERVED.put(key, text)
+        return text
+
+
+class ServedObjects:
+    """The objects last served, by task and version: a task's object at a version never
+    changes (a client's new bytes, a new parent, any field: each is a new version), and
+    clients ask for the same objects again and again (every sync, every query). Bounded:
+    the least recently served go first. Shared by the process's threads."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.texts: OrderedDict[tuple[object, ...], str] = OrderedDict()
+        self.lock = Lock()
+
+    def get(self, key: tuple[object, ...]) -> str | None:
+        with self.lock:
+            text = self.texts.get(key)
+            if text is not None:
+                self.texts.move_to_end(key)
+            return text
+
+    def put(self, key: tuple[object, ...], text: str) -> None:
+        with self.lock:
+            self.texts[key] = text
+            if len(self.texts) > self.size:
+                self.texts.popitem(last=False)
+
+
+# Some 4,000 objects of a few KiB: what one client's calendar-query of a large list reads,
+# at a few MiB of memory per process.
+SERVED = ServedObjects(4096)
 
 
 def stored_object(session: Session, task_id: int) -> CalendarObject | None:

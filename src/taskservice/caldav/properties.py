@@ -13,8 +13,16 @@ from pyramid.request import Request
 
 from ..db.service_keys import SYNC_TOKENS, service_key
 from ..permissions import Permission, Scope
-from .collections import Collection
-from .names import CALENDARS, DAV_ROOT, collection_path, home_path, object_path, principal_path
+from .collections import COLUMNS, ETAG_COLUMNS, Collection
+from .names import (
+    CALENDARS,
+    DAV_ROOT,
+    collection_path,
+    home_path,
+    object_path,
+    object_segment,
+    principal_path,
+)
 from .nodes import (
     CollectionNode,
     HomeNode,
@@ -25,7 +33,7 @@ from .nodes import (
 )
 from .objects import CONTENT_TYPE, CalendarItem
 from .sync import current_token
-from .xml import caldav, calendarserver, child, dav, element
+from .xml import caldav, calendarserver, child, dav, element, text_element
 
 # A property's value for a node (each table's nodes are of one kind: see ``table_of``).
 Property = Callable[[Request, Any], Element | None]
@@ -157,20 +165,60 @@ def collection_name(node: CollectionNode) -> str:
     return "Inbox" if node.resource is None else node.resource.list.name
 
 
+# The properties of an object whose value is text, by how each is read from it. A listing
+# asking only for these (and resourcetype) writes each answer as text, not as a tree.
+OBJECT_TEXT: dict[str, Callable[[CalendarItem], str]] = {
+    dav("getetag"): lambda item: item.etag,
+    dav("getcontenttype"): lambda item: CONTENT_TYPE,
+    dav("getlastmodified"): lambda item: format_datetime(item.task.updated_at, usegmt=True),
+    caldav("calendar-data"): lambda item: item.text(),
+}
+
+
+def _text_property(name: str, value: Callable[[CalendarItem], str]) -> Property:
+    return lambda request, item: element(name, text=value(item))
+
+
 OBJECT_PROPERTIES: dict[str, Property] = {
     dav("resourcetype"): lambda request, item: resourcetype(),
-    dav("getetag"): lambda request, item: element(dav("getetag"), text=item.etag),
-    dav("getcontenttype"): lambda request, item: element(dav("getcontenttype"),
-                                                         text=CONTENT_TYPE),
-    dav("getlastmodified"): lambda request, item: element(
-        dav("getlastmodified"), text=format_datetime(item.task.updated_at, usegmt=True)),
+    **{name: _text_property(name, value) for name, value in OBJECT_TEXT.items()},
     dav("current-user-privilege-set"): _object_privileges,
-    caldav("calendar-data"): lambda request, item: element(
-        caldav("calendar-data"), text=item.text()),
 }
 # What allprop leaves out: the whole object (RFC 4791 9.6: only when asked for), and what
 # costs a query per object (its own privileges, which a depth-1 listing would ask of each).
 NOT_IN_ALLPROP = frozenset({caldav("calendar-data"), dav("current-user-privilege-set")})
+OBJECT_ALLPROP = tuple(name for name in OBJECT_PROPERTIES if name not in NOT_IN_ALLPROP)
+TEXT_WRITTEN = frozenset({*OBJECT_TEXT, dav("resourcetype")})
+# What can be answered from a row of ``collections.ETAG_COLUMNS`` (no task field).
+FROM_ETAG_ROWS = frozenset({dav("getetag"), dav("getcontenttype"), dav("getlastmodified"),
+                            dav("resourcetype")})
+
+
+def listing_columns(asked: list[str] | None) -> tuple[Any, ...]:
+    """The columns a listing of objects reads for the properties ``asked`` (None:
+    allprop): ``ETAG_COLUMNS`` when none needs a field of the task."""
+    wanted = OBJECT_ALLPROP if asked is None else asked
+    return ETAG_COLUMNS if FROM_ETAG_ROWS.issuperset(wanted) else COLUMNS
+
+
+def item_response(request: Request, collection_href: str, item: CalendarItem,
+                  asked: list[str] | None) -> Element | str:
+    """An object's ``DAV:response`` in a listing (``collection_href``: its collection's
+    path): written as text when every property asked is one of ``TEXT_WRITTEN``."""
+    href = collection_href + object_segment(item.name)
+    wanted = OBJECT_ALLPROP if asked is None else asked
+    if not TEXT_WRITTEN.issuperset(wanted):
+        return response(href, propstats(request, item, asked, False))
+    props = "".join(text_element(name, OBJECT_TEXT[name](item) if name in OBJECT_TEXT
+                                 else None) for name in wanted)
+    return (f"{RESPONSE_OPEN}{text_element(dav('href'), href)}{PROPSTAT_OPEN}{props}"
+            f"{PROPSTAT_CLOSE}")
+
+
+RESPONSE_OPEN = "<d:response>"
+PROPSTAT_OPEN = "<d:propstat><d:prop>"
+PROPSTAT_CLOSE = ("</d:prop>" + text_element(dav("status"), "HTTP/1.1 200 OK")
+                  + "</d:propstat></d:response>")
 
 
 def table_of(node: object) -> dict[str, Property]:

@@ -15,7 +15,7 @@ from pyramid.response import Response
 from .answers import multistatus_response
 from .collections import Collection, collection_rows
 from .errors import dav_error
-from .names import object_path
+from .names import object_segment
 from .nodes import (
     CollectionNode,
     HomeNode,
@@ -26,7 +26,7 @@ from .nodes import (
     home_collections,
 )
 from .objects import CalendarItem, item_of
-from .properties import node_path, propstats, response
+from .properties import item_response, listing_columns, node_path, propstats, response
 from .xml import dav, parse
 
 DEPTHS = ("0", "1")
@@ -71,7 +71,7 @@ def propfind(request: Request, node: Node) -> Response:
 
 
 def _responses(request: Request, node: Node, level: str, asked: list[str] | None,
-               names_only: bool) -> Iterator[Element]:
+               names_only: bool) -> Iterator[Element | str]:
     target: object = item_of(request.dbsession, node.resource.task) if isinstance(
         node, ObjectNode) and node.resource is not None else node
     yield response(node_path(request, node), propstats(request, target, asked, names_only))
@@ -82,16 +82,15 @@ def _responses(request: Request, node: Node, level: str, asked: list[str] | None
             yield response(node_path(request, member),
                            propstats(request, member, asked, names_only))
     elif isinstance(node, CollectionNode):
-        for item in collection_items(request, node):
-            yield item_response(request, node, item, asked, names_only)
+        href = node_path(request, node)
+        for item in collection_items(request, node, asked):
+            yield (response(href + object_segment(item.name),
+                            propstats(request, item, asked, names_only)) if names_only
+                   else item_response(request, href, item, asked))
 
 
-def item_response(request: Request, node: CollectionNode, item: CalendarItem,
-                  asked: list[str] | None, names_only: bool) -> Element:
-    return response(object_path(node.username, node.segment, item.name),
-                    propstats(request, item, asked, names_only))
-
-
-def collection_items(request: Request, node: CollectionNode) -> Iterator[CalendarItem]:
-    rows = collection_rows(request.dbsession, request.identity, Collection(node.list_id))
+def collection_items(request: Request, node: CollectionNode, asked: list[str] | None
+                     ) -> Iterator[CalendarItem]:
+    rows = collection_rows(request.dbsession, request.identity, Collection(node.list_id),
+                           columns=listing_columns(asked))
     return (CalendarItem.of(row) for row in rows)

@@ -22,7 +22,14 @@ from .filters import query_filter
 from .names import DAV_ROOT, object_path
 from .nodes import CollectionNode, Node, ObjectNode, resolve
 from .objects import CalendarItem, item_of
-from .properties import node_path, propstats, response, status_response
+from .properties import (
+    item_response,
+    listing_columns,
+    node_path,
+    propstats,
+    response,
+    status_response,
+)
 from .query import calendar_query
 from .sync import InvalidSyncToken, Position, collection_changes, parse_token
 from .xml import caldav, dav, element, parse
@@ -57,17 +64,11 @@ def _collection(node: Node) -> CollectionNode:
     return node
 
 
-def _item_response(request: Request, node: CollectionNode, item: CalendarItem,
-                   props: list[str] | None) -> Element:
-    return response(object_path(node.username, node.segment, item.name),
-                    propstats(request, item, props, False))
-
-
 # -- calendar-multiget -------------------------------------------------------------------
 
 
 def multiget(request: Request, node: Node, body: Element
-             ) -> tuple[Iterator[Element], tuple[Element, ...]]:
+             ) -> tuple[Iterator[Element | str], tuple[Element, ...]]:
     props = asked(body)
     hrefs = [(href.text or "").strip() for href in body.iter(dav("href"))]
     if not hrefs:
@@ -102,34 +103,34 @@ def _object_at(request: Request, href: str) -> ObjectNode | None:
 
 
 def query(request: Request, node: Node, body: Element
-          ) -> tuple[Iterator[Element], tuple[Element, ...]]:
+          ) -> tuple[Iterator[Element | str], tuple[Element, ...]]:
     collection = _collection(node)
     todo = query_filter(body)
     found = () if todo is None else calendar_query(
         request.dbsession, request.identity, Collection(collection.list_id), todo)
     props = asked(body)
-    return ((_item_response(request, collection, CalendarItem.of(row), props)
-             for row in found), ())
+    href = node_path(request, collection)
+    return ((item_response(request, href, CalendarItem.of(row), props) for row in found), ())
 
 
 # -- sync-collection ---------------------------------------------------------------------
 
 
 def sync_collection(request: Request, node: Node, body: Element
-                    ) -> tuple[Iterator[Element], tuple[Element, ...]]:
+                    ) -> tuple[Iterator[Element | str], tuple[Element, ...]]:
     collection = _collection(node)
     if (body.findtext(dav("sync-level")) or "1").strip() != "1":
         raise dav_error(403, dav("supported-report"), "Only sync-level 1 is supported")
     key, target = service_key(request, SYNC_TOKENS), Collection(collection.list_id)
     since = _since(request, key, target, body.findtext(dav("sync-token")) or "")
-    page = collection_changes(request.dbsession, key, request.identity, target, since,
-                              _limit(body))
     props = asked(body)
+    page = collection_changes(request.dbsession, key, request.identity, target, since,
+                              _limit(body), listing_columns(props))
     path = node_path(request, collection)
 
-    def responses() -> Iterator[Element]:
+    def responses() -> Iterator[Element | str]:
         for row in page.upserts:
-            yield _item_response(request, collection, CalendarItem.of(row), props)
+            yield item_response(request, path, CalendarItem.of(row), props)
         for name in page.removed:
             yield status_response(object_path(collection.username, collection.segment, name),
                                   "404 Not Found")

@@ -67,6 +67,7 @@ from ..tasks.models import TASKS, Task, TaskAncestor, TaskShare
 from ..web.pagination import DATETIME, INTEGER, STRING, CursorError, decode_cursor, encode_cursor
 from ..web.pagination import integer as integer_codec
 from .collections import (
+    COLUMNS,
     Collection,
     Members,
     collection_rows,
@@ -283,16 +284,18 @@ def current_token(session: Session, key: bytes, viewer: Identity,
 
 
 def collection_changes(session: Session, key: bytes, viewer: Identity, collection: Collection,
-                       since: Position | None, limit: int | None = None) -> SyncPage:
+                       since: Position | None, limit: int | None = None,
+                       columns: tuple[Any, ...] = COLUMNS) -> SyncPage:
     """What changed in ``collection`` since ``since`` (None: an initial sync, everything
-    it holds and no removal), ``limit`` responses at most (one at least)."""
+    it holds and no removal), ``limit`` responses at most (one at least), as rows of
+    ``columns`` (``collections.COLUMNS`` or ``ETAG_COLUMNS``)."""
     limit = None if limit is None else max(limit, 1)
     until = last_position(session)
     found = members(session, viewer, collection)
     if since is None:
         since = Position(_collection_position(session, viewer, collection, until), 0, True)
     if since.listing:
-        return _listing(session, key, viewer, collection, found, since, limit)
+        return _listing(session, key, viewer, collection, found, since, limit, columns)
     statement = (LIST_CANDIDATES if collection.list_id is not None
                  else ADMIN_INBOX_CANDIDATES if viewer.is_admin else INBOX_CANDIDATES)
     params = {"viewer": viewer.user_id, "list": collection.list_id, "since": since.seq,
@@ -301,7 +304,7 @@ def collection_changes(session: Session, key: bytes, viewer: Identity, collectio
     candidates = session.execute(statement, params).all() if found.branches else []
     truncated = limit is not None and len(candidates) > limit
     candidates = candidates[:limit] if truncated else candidates
-    now = in_collection(session, found, [row.task_id for row in candidates])
+    now = in_collection(session, found, [row.task_id for row in candidates], columns)
     gone = [row for row in candidates if row.task_id not in now]
     if collection.list_id is None:
         gone = _left_the_inbox(session, viewer, gone, since.seq, until)
@@ -316,17 +319,19 @@ def collection_changes(session: Session, key: bytes, viewer: Identity, collectio
 
 
 def _listing(session: Session, key: bytes, viewer: Identity, collection: Collection,
-             found: Members, since: Position, limit: int | None) -> SyncPage:
+             found: Members, since: Position, limit: int | None,
+             columns: tuple[Any, ...]) -> SyncPage:
     """An initial sync, or its continuation: what the collection holds, by id, never a
     removal. Uncut, its rows are read page by page as they are consumed; cut by ``limit``,
     its token continues the listing, and the changes after the position the listing began
     at come after it (a task changed meanwhile may then be sent twice: harmless)."""
     if limit is None:
-        rows = collection_rows(session, viewer, collection, Task.id > since.after_id)
+        rows = collection_rows(session, viewer, collection, Task.id > since.after_id,
+                               columns=columns)
         return SyncPage(rows, [], sync_token(key, viewer, collection, Position(since.seq)),
                         False)
     page = session.execute(rows_statement(found, Task.id > since.after_id,
-                                          limit=limit + 1)).all()
+                                          limit=limit + 1, columns=columns)).all()
     if len(page) <= limit:
         return SyncPage(page, [], sync_token(key, viewer, collection, Position(since.seq)),
                         False)

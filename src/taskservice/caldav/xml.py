@@ -100,7 +100,7 @@ def error_document(precondition: str | None, description: str, href: str | None 
 CHUNK_BYTES = 16384
 
 
-def streamed_multistatus(responses: Iterable[Element], tail: Iterable[Element] = ()
+def streamed_multistatus(responses: Iterable[Element | str], tail: Iterable[Element] = ()
                          ) -> Iterator[bytes]:
     """A ``DAV:multistatus`` document written a response at a time and handed over in
     chunks, so a collection of any size is answered in bounded memory; ``tail``: elements
@@ -109,7 +109,7 @@ def streamed_multistatus(responses: Iterable[Element], tail: Iterable[Element] =
                                  f'xmlns:cs="{CALENDARSERVER}">').encode()]
     size = 0
     for node in chain(responses, tail):
-        fragment = _fragment(node)
+        fragment = node.encode() if isinstance(node, str) else _fragment(node)
         pending.append(fragment)
         size += len(fragment)
         if size >= CHUNK_BYTES:
@@ -127,6 +127,15 @@ def _fragment(node: Element) -> bytes:
     out: list[str] = []
     _write(node, out)
     return "".join(out).encode()
+
+
+def text_element(tag: str, text: str | None = None) -> str:
+    """One element holding only text (or nothing), written as the multistatus writes it:
+    for the answers a listing writes by the thousand without building a tree."""
+    name, declaration = _qualified(tag)
+    if text is None:
+        return f"<{name}{declaration}/>"
+    return f"<{name}{declaration}>{_escaped(text)}</{name}>"
 
 
 def _write(node: Element, out: list[str]) -> None:
