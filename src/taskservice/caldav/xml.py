@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
+from functools import lru_cache
 from itertools import chain
 from xml.etree.ElementTree import Element, SubElement, register_namespace, tostring
 
@@ -169,6 +170,22 @@ def _escaped(text: str, attribute: bool = False) -> str:
     XML parser turns a literal CR LF into LF (XML 1.0 2.11) and iCalendar's lines end in
     CR LF. What XML cannot carry (a control character the JSON API let into a title)
     becomes U+FFFD: one task must not make a whole report malformed."""
+    if not attribute and len(text) > LONG_TEXT:
+        return _escaped_object(text)
+    return _escape(text, attribute)
+
+
+# An object's text (calendar-data) is long, and the same objects are listed at every sync:
+# their escaped text is kept, as the objects themselves are (objects.SERVED).
+LONG_TEXT = 256
+
+
+@lru_cache(maxsize=4096)
+def _escaped_object(text: str) -> str:
+    return _escape(text, False)
+
+
+def _escape(text: str, attribute: bool) -> str:
     text = NOT_XML_CHARACTER.sub("\ufffd", text)
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     if attribute:
