@@ -53,7 +53,7 @@ import re
 import traceback
 import uuid
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any, TypeVar
@@ -1047,13 +1047,20 @@ def fuzz_report(request: pytest.FixtureRequest) -> Iterator[None]:
     """After the module: the figures a person can quote (examples run, endpoints reached)."""
     STATS.clear()
     yield
+    if STATS:
+        write_report(request, report_lines())
+
+
+def write_report(request: pytest.FixtureRequest, lines: Iterable[str]) -> None:
+    """``lines`` on the terminal, after a blank one, whatever capture is on (a fuzz
+    module's figures, when it has run)."""
     reporter = request.config.pluginmanager.get_plugin("terminalreporter")
     capture = request.config.pluginmanager.get_plugin("capturemanager")
-    if reporter is None or capture is None or not STATS:
+    if reporter is None or capture is None:
         return
     with capture.global_and_fixture_disabled():
         reporter.write_line("")
-        for line in report_lines():
+        for line in lines:
             reporter.write_line(line)
 
 

@@ -81,6 +81,7 @@ from tests.functional.test_hostile_input import (
     encode,
     fuzz,
     last_lines,
+    write_report,
 )
 from tests.support.api import Client, create_task
 from tests.support.caldav import (
@@ -745,7 +746,8 @@ class DavTarget:
         if "path" in hostile:
             path = data.draw(self.hostile_paths, label="path")
         else:
-            path = data.draw(paths or self.aimed.get(method, self.anywhere), label="path")
+            path = data.draw(paths if paths is not None else self.aimed.get(method, self.anywhere),
+                         label="path")
         headers = self.plausible_headers(data, method)
         if "headers" in hostile:
             headers.update(data.draw(self.hostile_headers, label="headers"))
@@ -768,7 +770,7 @@ class DavTarget:
             raise AssertionError(f"the app raised instead of answering:\n{last_lines(error)}"
                                  ) from error
 
-    def check(self, request: DavRequest) -> None:
+    def assert_survives(self, request: DavRequest) -> None:
         """Send ``request`` in a SAVEPOINT rolled back afterwards; its answer must keep the
         promises of the module docstring."""
         note(str(request))
@@ -808,19 +810,18 @@ def fuzz_report(request: pytest.FixtureRequest) -> Iterator[None]:
     """After the module: the figures a person can quote (examples run, by method, status)."""
     STATS.clear()
     yield
-    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
-    capture = request.config.pluginmanager.get_plugin("capturemanager")
-    if reporter is None or capture is None or not STATS:
-        return
+    if STATS:
+        write_report(request, report_lines())
+
+
+def report_lines() -> Iterator[str]:
     seeded = os.environ.get("TASKSERVICE_FUZZ_SEED") or "derandomized"
-    with capture.global_and_fixture_disabled():
-        reporter.write_line("")
-        reporter.write_line(f"hostile /dav/ input: {EXAMPLES} examples per test, seed {seeded}")
-        for test, stats in STATS.items():
-            statuses = ", ".join(f"{k} {v}" for k, v in sorted(stats.statuses.items()))
-            methods = ", ".join(f"{k} {v}" for k, v in sorted(stats.methods.items()))
-            reporter.write_line(f"  {test}: {stats.methods.total()} examples; {statuses}")
-            reporter.write_line(f"    {methods}")
+    yield f"hostile /dav/ input: {EXAMPLES} examples per test, seed {seeded}"
+    for test, stats in STATS.items():
+        statuses = ", ".join(f"{k} {v}" for k, v in sorted(stats.statuses.items()))
+        methods = ", ".join(f"{k} {v}" for k, v in sorted(stats.methods.items()))
+        yield f"  {test}: {stats.methods.total()} examples; {statuses}"
+        yield f"    {methods}"
 
 
 @pytest.fixture
@@ -846,29 +847,29 @@ def dav_fuzz(test: Callable[..., None]) -> Callable[..., None]:
 def test_hostile_dav_paths(target: DavTarget, data: st.DataObject) -> None:
     """Garbage, dot, overlong and unicode segments, other users' names, real names out of
     place: a 404 (or another 4xx), never a 500."""
-    target.check(target.draw(data, {"path"}))
+    target.assert_survives(target.draw(data, {"path"}))
 
 
 @dav_fuzz
 def test_hostile_dav_headers(target: DavTarget, data: st.DataObject) -> None:
     """Depth, Destination, If-Match, If-None-Match, Content-Type and Authorization garbage."""
-    target.check(target.draw(data, {"headers"}, methods=st.sampled_from(DAV_METHODS)))
+    target.assert_survives(target.draw(data, {"headers"}, methods=st.sampled_from(DAV_METHODS)))
 
 
 @dav_fuzz
 def test_xml_soup(target: DavTarget, data: st.DataObject) -> None:
     """XML of every shape to the methods that read it, at real paths."""
-    target.check(target.draw(data, {"body"}, methods=st.sampled_from(XML_METHODS)))
+    target.assert_survives(target.draw(data, {"body"}, methods=st.sampled_from(XML_METHODS)))
 
 
 @dav_fuzz
 def test_icalendar_soup(target: DavTarget, data: st.DataObject) -> None:
     """iCalendar of every shape PUT to real objects and new names in real collections."""
     objects = st.sampled_from(target.scene.objects)
-    target.check(target.draw(data, {"body"}, methods=st.just("PUT"), paths=objects))
+    target.assert_survives(target.draw(data, {"body"}, methods=st.just("PUT"), paths=objects))
 
 
 @dav_fuzz
 def test_everything_hostile_at_once(target: DavTarget, data: st.DataObject) -> None:
     """Every part hostile together: whichever error wins must still be a DAV:error 4xx."""
-    target.check(target.draw(data, {"path", "headers", "body"}))
+    target.assert_survives(target.draw(data, {"path", "headers", "body"}))
