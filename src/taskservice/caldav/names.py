@@ -9,7 +9,7 @@ share. Its resource name is ``<uid>.ics``.
 from __future__ import annotations
 
 import re
-from urllib.parse import quote
+from urllib.parse import quote, unquote, urlsplit
 
 DAV_ROOT = "/dav/"
 DAV_ROUTE = "dav"
@@ -45,6 +45,15 @@ def object_path(username: str, segment: str, name: str) -> str:
 def object_segment(name: str) -> str:
     """An object's name as its path's last segment (a listing quotes its collection's once)."""
     return quote(name, safe="@+")
+
+
+def dav_segments(href: str) -> tuple[str, ...] | None:
+    """The percent-decoded segments after ``/dav/`` of a URL or path a client sent (a
+    multiget's ``DAV:href``, a ``Destination``); None when it names nothing under it."""
+    path = unquote(urlsplit(href).path)
+    if not path.startswith(DAV_ROOT):
+        return None
+    return tuple(part for part in path[len(DAV_ROOT):].split("/") if part)
 
 
 def derived_uid(task_id: int) -> str:

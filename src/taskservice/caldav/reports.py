@@ -8,7 +8,6 @@ holds only what the caller may view: nothing else can appear in a report.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from urllib.parse import unquote, urlsplit
 from xml.etree.ElementTree import Element
 
 from pyramid.request import Request
@@ -19,7 +18,7 @@ from .answers import multistatus_response
 from .collections import Collection
 from .errors import dav_error
 from .filters import query_filter
-from .names import DAV_ROOT, object_path
+from .names import dav_segments, object_path
 from .nodes import CollectionNode, Node, ObjectNode, resolve
 from .objects import CalendarItem, item_of
 from .properties import (
@@ -88,10 +87,9 @@ def _multiget_responses(request: Request, hrefs: list[str], props: list[str] | N
 
 
 def _object_at(request: Request, href: str) -> ObjectNode | None:
-    path = unquote(urlsplit(href).path)
-    if not path.startswith(DAV_ROOT):
+    segments = dav_segments(href)
+    if segments is None:
         return None
-    segments = tuple(part for part in path[len(DAV_ROOT):].split("/") if part)
     try:
         target = resolve(request, segments)
     except KeyError:

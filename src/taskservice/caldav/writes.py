@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
-from urllib.parse import SplitResult, unquote, urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 import colander
 from pyramid.httpexceptions import HTTPError
@@ -35,7 +35,7 @@ from ..web.services import application_url
 from .answers import empty_response, multistatus_response
 from .errors import dav_error
 from .models import NAME_MAX_LENGTH, UID_MAX_LENGTH, CalendarCollection, CalendarObject
-from .names import CALENDARS, DAV_ROOT, derived_uid, object_path, task_id_of
+from .names import CALENDARS, dav_segments, derived_uid, object_path, task_id_of
 from .nodes import (
     CollectionNode,
     NewCollectionNode,
@@ -337,15 +337,14 @@ def move(request: Request, node: Node) -> Response:
 def _destination(request: Request) -> ObjectNode:
     destination = request.headers.get("Destination", "")
     parts = urlsplit(destination)
-    path = unquote(parts.path)
+    segments = dav_segments(destination)
     elsewhere = bool(parts.netloc) and _server(parts) != _server(
         urlsplit(application_url(request)))
-    if elsewhere or not path.startswith(DAV_ROOT):
+    if elsewhere or segments is None:
         # RFC 4918 9.9.4 allows a 502 for another server; contract section 16 allows no
         # 5xx for what a client sends, so a destination elsewhere is refused as forbidden.
         raise dav_error(403 if destination else 400, None,
                         "Destination must be a calendar object of this server")
-    segments = tuple(part for part in path[len(DAV_ROOT):].split("/") if part)
     try:
         target = resolve(request, segments)
     except KeyError:
