@@ -220,3 +220,15 @@ def test_a_viewer_cannot_create_through_inbox_into_the_list(alice, bob, dav_bob)
     assert task_titled(bob, "bob's own")["list"] is None
     assert alice.testapp.get(f"/lists/{shared}/tasks", headers=alice.headers
                              ).json["items"] == []
+
+
+def test_move_of_the_task_out_of_the_list(scene):
+    """A MOVE is the JSON API's move: taking a task out of its list (into the caller's
+    inbox) is its owner's or an admin's right (section 7), whoever else may edit it."""
+    status = expect(scene, {"owner", "admin"}, 201)
+    target = collection_path(scene.caller.username, INBOX) + "moved.ics"
+    response = dav_request(scene.caller, "MOVE", scene.task, Destination=target)
+    check(response, status, dav("need-privileges"))
+    moved = scene.owner.testapp.get(f"/tasks/{scene.task_id}",
+                                    headers=scene.owner.headers).json["list"]
+    assert moved == (None if status == 201 else scene.list_id)
