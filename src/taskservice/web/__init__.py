@@ -19,6 +19,7 @@ from .endpoints import writes_itself
 
 def includeme(config: Configurator) -> None:
     config.registry.registerUtility(writes_itself, IWritesItself)
+    config.include(".requestclass")
     config.include(".client_address")
     config.include(".requestlog")
     config.include(".logformat")
