@@ -40,9 +40,11 @@ FRAMEWORK_DEFAULTS = {
 # what it adds. The optional ones could be left out (tests/functional/plugins/ builds
 # the app without them): nothing else needs them to be there.
 OPTIONAL_PACKAGES = (".metrics", ".batch", ".idempotency", ".webhooks", ".caldav")
-PACKAGES = (".events", ".traversal", ".web", ".db", ".metrics", ".accounts", ".tasks", ".lists",
-            ".reminders", ".changes", ".batch", ".idempotency", ".webhooks", ".caldav", ".ops",
-            ".openapi")
+# Pyramid tries routes in the order they were added: the operator endpoints come first, as
+# a load balancer asks for one every few seconds and it would otherwise be tried last.
+PACKAGES = (".events", ".traversal", ".web", ".db", ".ops", ".metrics", ".accounts", ".tasks",
+            ".lists", ".reminders", ".changes", ".batch", ".idempotency", ".webhooks",
+            ".caldav", ".openapi")
 
 
 def make_config(global_config: dict[str, Any], **raw: Any) -> Configurator:
