@@ -31,6 +31,7 @@ FRAMEWORK_DEFAULTS = {
     "tm.annotate_user": "false",  # would look the user up at the start of every transaction
     # A read or a 4xx/5xx response writes nothing: see db.session.commit_veto.
     "tm.commit_veto": "taskservice.db.session.commit_veto",
+    "tm.activate_hook": "taskservice.web.endpoints.needs_transaction",
     "retry.attempts": "3",
     "handle_exceptions": "false",  # web.exception_views owns them, not Cornice
 }

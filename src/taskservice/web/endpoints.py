@@ -29,6 +29,7 @@ DOCS_PATH = SERVICE_ENDPOINTS[DOCS_ROUTE]
 # The page's own files (Swagger UI and its start-up script) are served below it.
 DOCS_ASSETS_PATH = DOCS_PATH + "/"
 _SERVICE_PATHS = frozenset(SERVICE_ENDPOINTS.values())
+_NO_DATABASE_PATHS = frozenset(SERVICE_ENDPOINTS[route] for route in NO_DATABASE_ROUTES)
 # ``POST /batch`` (contract section 10) writes nothing itself: its sub-requests do, each
 # judged as a request of its own (read-only mode, the SQLite write turn).
 BATCH_PATH = "/batch"
@@ -51,6 +52,17 @@ def raw_path(request: Request) -> str:
 def is_service_path(path: str) -> bool:
     """``path`` (from ``raw_path``) is a section 5 endpoint or a file of ``/docs``."""
     return path in _SERVICE_PATHS or path.startswith(DOCS_ASSETS_PATH)
+
+
+def needs_transaction(request: Request) -> bool:
+    """pyramid_tm's ``tm.activate_hook``: no transaction for what answers without the
+    database (the load balancer's heartbeat, the version, the docs and their files).
+
+    Beginning and aborting one cost as much as the rest of such a request, and a load
+    balancer asks for its heartbeat every few seconds from every instance.
+    """
+    path = raw_path(request)
+    return not (path in _NO_DATABASE_PATHS or path.startswith(DOCS_ASSETS_PATH))
 
 
 def is_subrequest(request: Request) -> bool:
