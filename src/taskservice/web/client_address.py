@@ -17,6 +17,7 @@ appends ``X-Forwarded-For`` passes a client's own ``Forwarded`` header on untouc
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from functools import lru_cache
 from ipaddress import IPv4Address, IPv4Network, IPv6Address, IPv6Network, ip_address
 from typing import Any
 
@@ -30,12 +31,15 @@ FORWARDED_FOR = "HTTP_X_FORWARDED_FOR"
 UNKNOWN = "unknown"
 
 
+@lru_cache(maxsize=4096)
 def parse_address(text: str) -> Address | None:
     """An address as a server or proxy writes it: bare, quoted, or with a port
     (``192.0.2.1:4711``, ``[2001:db8::1]:4711``); ``None`` for anything else.
 
     An IPv4 address in IPv6 form (``::ffff:192.0.2.1``, from a dual-stack socket) is the
-    IPv4 address, so that one client has one spelling.
+    IPv4 address, so that one client has one spelling. Kept per text: the same peers and
+    proxies come back request after request, and ``ip_address`` is the slow part of
+    naming the client in every access-log line.
     """
     text = text.strip().strip('"')
     if text.startswith("["):

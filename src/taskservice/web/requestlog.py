@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import logging
 import re
+import secrets
 import time
-import uuid
 from collections.abc import Callable
 from urllib.parse import quote
 
@@ -37,7 +37,8 @@ def request_id(request: Request) -> str:
     rid: str | None = environ.get(ENVIRON_KEY)
     if rid is None:
         offered = request.headers.get(HEADER, "")
-        rid = environ[ENVIRON_KEY] = offered if SANE_ID.fullmatch(offered) else uuid.uuid4().hex
+        fresh = offered if SANE_ID.fullmatch(offered) else secrets.token_hex(16)
+        rid = environ[ENVIRON_KEY] = fresh
     return rid
 
 
@@ -48,11 +49,18 @@ def _username(request: Request) -> str:
 
 # What WebOb leaves unquoted in ``request.path_qs``, so log lines read as before.
 PATH_SAFE = "/~!$&'()*+,;=:@"
+# A character ``quote`` would change: any but those and the ones it never quotes.
+_QUOTED = re.compile(f"[^A-Za-z0-9_.\\-{re.escape(PATH_SAFE)}]")
 
 
 def logged_path(request: Request) -> str:
-    """The path and query string as sent, quoted: never decoded (it may not be UTF-8)."""
-    path = quote(raw_path(request).encode("latin-1"), safe=PATH_SAFE)
+    """The path and query string as sent, quoted: never decoded (it may not be UTF-8).
+
+    Most paths have nothing to quote, and are logged as they are without ``quote``.
+    """
+    path = raw_path(request)
+    if _QUOTED.search(path):
+        path = quote(path.encode("latin-1"), safe=PATH_SAFE)
     query = request.environ.get("QUERY_STRING")
     return f"{path}?{query}" if query else path
 
