@@ -21,13 +21,14 @@ from pyramid.request import Request
 from sqlalchemy import bindparam, select
 from zope.interface import implementer
 
+from ..db.loading import loaded_collection
 from ..events import ShareChange
 from ..permissions import Permission, Principal
 from ..sharing import ShareCollection
 from ..traversal import ACE, ACL, IPrivateResource, Resource
 from ..vocabulary import ID_PATTERN, WRITE_METHODS
 from .events import list_changed
-from .models import TaskList
+from .models import ListShare, TaskList
 
 LIST_ID = re.compile(ID_PATTERN)  # used with fullmatch: no trailing newline
 
@@ -53,6 +54,8 @@ GRANTS = {role: tuple(dict.fromkeys(ON_THE_LIST[role] + ON_ITS_TASKS[role]))
 
 LIST = select(TaskList).where(TaskList.id == bindparam("id"))
 LIST_FOR_UPDATE = LIST.with_for_update(of=TaskList)
+LIST_SHARES = (select(ListShare).where(ListShare.list_id == bindparam("id"))
+               .order_by(ListShare.user_id))
 
 
 class ListCollection(Resource):
@@ -95,7 +98,8 @@ class ListResource(Resource):
     def __acl__(self) -> Iterator[ACE]:
         yield (Allow, Principal.ADMIN, ALL_PERMISSIONS)
         yield (Allow, Principal.user(self.list.owner.username), GRANTS["owner"])
-        for share in self.list.shares:
+        shares = loaded_collection(self.list, "shares", LIST_SHARES, id=self.list.id)
+        for share in shares:
             yield (Allow, Principal.user(share.user.username), GRANTS[share.permission])
         yield DENY_ALL
 

@@ -20,14 +20,15 @@ from pyramid.request import Request
 from sqlalchemy import bindparam, select
 from zope.interface import implementer
 
+from ..db.loading import loaded_collection
 from ..events import ShareChange
-from ..lists.resources import ListCollection, ListResource
+from ..lists.resources import ListCollection
 from ..permissions import Permission, Principal
 from ..sharing import ShareCollection
 from ..traversal import ACE, ACL, IN_NO_LIST, IPrivateResource, Resource
 from ..vocabulary import ID_PATTERN, WRITE_METHODS
 from .events import task_changed
-from .models import Task
+from .models import Task, TaskShare
 
 TASK_ID = re.compile(ID_PATTERN)  # used with fullmatch: no trailing newline
 
@@ -49,6 +50,8 @@ SHARE_GRANTS = {
 # another).
 TASK = select(Task).where(Task.id == bindparam("id"))
 TASK_FOR_UPDATE = TASK.with_for_update(of=Task)
+TASK_SHARES = (select(TaskShare).where(TaskShare.task_id == bindparam("id"))
+               .order_by(TaskShare.user_id))
 
 
 class TaskCollection(Resource):
@@ -78,10 +81,13 @@ class TaskCollection(Resource):
         if task.parent_id is not None:
             parent = self.request.dbsession.execute(TASK, {"id": task.parent_id}).scalar_one()
             return AncestorTask(self.request, parent, self._parent_of(parent))
-        if task.list_id is None or task.task_list is None:
+        if task.list_id is None:
             return self
         lists = ListCollection(self.request, "lists", self.__parent__)
-        return ListResource(self.request, task.task_list, lists)
+        try:  # by the list package's own statement, not the relationship's lazy load
+            return lists.resource(task.list_id)
+        except KeyError:
+            return self
 
 
 @implementer(IPrivateResource)
@@ -108,7 +114,8 @@ class TaskResource(Resource):
         # admins are answered without loading the task's shares.
         yield (Allow, Principal.ADMIN, ALL_PERMISSIONS)
         yield (Allow, Principal.user(self.task.owner_username), self.owner_grants)
-        for share in self.task.shares:
+        shares = loaded_collection(self.task, "shares", TASK_SHARES, id=self.task.id)
+        for share in shares:
             yield (Allow, Principal.user(share.user.username), SHARE_GRANTS[share.permission])
         if self.task.list_id is None and self.task.parent_id is None:
             yield DENY_ALL  # else the walk goes on to the parent's or the list's ACL
