@@ -17,8 +17,8 @@ from collections.abc import Callable
 from pyramid.registry import Registry
 from pyramid.request import Request
 from pyramid.response import Response
-from pyramid_retry import is_error_retryable
 
+from ..web.exception_views import will_be_retried
 from .definitions import IMetrics, Metrics
 
 UNMATCHED = "unmatched"
@@ -29,10 +29,6 @@ UNHANDLED_STATUS = 500
 def route_label(request: Request) -> str:
     route = getattr(request, "matched_route", None)  # set by the router when a route matched
     return UNMATCHED if route is None else str(route.pattern)
-
-
-def will_be_retried(request: Request, exc: BaseException | None) -> bool:
-    return exc is not None and bool(is_error_retryable(request, exc))
 
 
 def metrics_tween_factory(

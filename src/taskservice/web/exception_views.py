@@ -131,6 +131,12 @@ def method_not_allowed_view(exc: HTTPMethodNotAllowed, request: Request) -> Resp
     )
 
 
+def will_be_retried(request: Request, exc: BaseException | None) -> bool:
+    """This attempt of the request failed with ``exc`` and pyramid_retry will run it again:
+    its response is discarded, so it is neither logged nor counted."""
+    return exc is not None and bool(is_error_retryable(request, exc))
+
+
 def unexpected_error_view(exc: Exception, request: Request) -> Response:
     """A retryable conflict is retried; a dead database is a 503; anything else a 500."""
     transient = is_transient(exc) or IRetryableError.providedBy(exc)

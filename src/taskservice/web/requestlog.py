@@ -4,7 +4,9 @@ Every request gets an ``X-Request-Id`` -- the client's own when it is sane, else
 one -- echoed in the response, in every error body, in the access-log line (method, path,
 status, duration, user, client address; also as the record's fields, for JSON logs) and in any error
 logged while serving it. It lives in the WSGI
-environ so that a retried attempt of the same request keeps the same id.
+environ so that a retried attempt of the same request keeps the same id; an attempt that
+pyramid_retry runs again writes no access line, so a request has one, with the status its
+client saw.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from pyramid.response import Response
 from pyramid.tweens import INGRESS
 
 from .endpoints import raw_path
+from .exception_views import will_be_retried
 from .identity import known_identity
 
 HEADER = "X-Request-Id"
@@ -72,7 +75,8 @@ def access_log_tween_factory(
         started = time.perf_counter()
         response = handler(request)
         response.headers[HEADER] = request.request_id
-        if access_log.isEnabledFor(logging.INFO):
+        retried = will_be_retried(request, getattr(request, "exception", None))
+        if not retried and access_log.isEnabledFor(logging.INFO):
             path, status = logged_path(request), response.status_code
             duration_ms, user = round((time.perf_counter() - started) * 1000, 1), _username(request)
             client = request.client_address

@@ -116,6 +116,13 @@ def test_a_transient_error_is_retried_and_the_client_sees_success(
     assert records_at_least(logs, logging.WARNING) == []  # a retry is not a failure
     retried = [r for r in logs.records if "retrying request" in r.getMessage()]
     assert len(retried) == failures and all(r.levelno == logging.INFO for r in retried)
+    assert access_statuses(logs) == [201]  # one line for the request, not one per attempt
+
+
+def access_statuses(caplog: pytest.LogCaptureFixture) -> list[int]:
+    """The statuses of the access lines logged for POST /tasks."""
+    return [r.status for r in caplog.records
+            if r.name == "taskservice.access" and r.method == "POST" and r.path == "/tasks"]
 
 
 @pytest.mark.parametrize("kind", sorted(ERRORS))
@@ -127,6 +134,7 @@ def test_a_transient_error_that_outlives_the_retries_is_a_503(
     response = alice.testapp.post_json("/tasks", {"title": f"never {kind}"},
                                        headers=alice.headers, status="*")
     assert response.status_int == 503, response.text
+    assert access_statuses(logs) == [503]
     assert int(response.headers["Retry-After"]) >= 1
     [error] = response.json["errors"]
     assert error["location"] == "request" and "try again" in error["description"]
