@@ -26,6 +26,7 @@ from pyramid.tweens import INGRESS
 
 from .endpoints import raw_path
 from .exception_views import will_be_retried
+from .hardening import add_headers
 from .identity import known_identity
 
 HEADER = "X-Request-Id"
@@ -74,7 +75,7 @@ def access_log_tween_factory(
     def access_log_tween(request: Request) -> Response:
         started = time.perf_counter()
         response = handler(request)
-        response.headers[HEADER] = request.request_id
+        add_headers(response, (HEADER, request.request_id))
         retried = will_be_retried(request, getattr(request, "exception", None))
         if not retried and access_log.isEnabledFor(logging.INFO):
             path, status = logged_path(request), response.status_code
