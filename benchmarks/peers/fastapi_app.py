@@ -21,7 +21,7 @@ import json
 import os
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 from zoneinfo import ZoneInfo
 
 from fastapi import Depends, FastAPI, HTTPException, Query, Request, Response
@@ -34,7 +34,6 @@ from sqlalchemy.orm import (
     DeclarativeBase,
     Mapped,
     Session,
-    joinedload,
     mapped_column,
     relationship,
     sessionmaker,
@@ -53,7 +52,7 @@ from .contract import (
 
 
 class Base(DeclarativeBase):
-    type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON}
+    type_annotation_map: ClassVar[dict[Any, Any]] = {dict[str, Any]: JSON, list[Any]: JSON}
 
 
 class User(Base):
@@ -134,7 +133,7 @@ class Task(Base):
     tag_rows: Mapped[list[TaskTag]] = relationship(cascade="all, delete-orphan")
 
     # The ORM's optimistic locking: an UPDATE bumps the version and checks the one read.
-    __mapper_args__ = {"version_id_col": version}
+    __mapper_args__: ClassVar[dict[str, Any]] = {"version_id_col": version}
 
 
 def configured(engine: Engine, begin: str | None) -> Engine:
