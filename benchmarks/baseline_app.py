@@ -5,13 +5,14 @@ its owner, a share check when the caller is not the owner, the same keyset list 
 one UPDATE or INSERT for writes — and encodes the same JSON bodies with the standard
 library. No framework, no ORM, no validation beyond what keeps it from crashing. It is
 the floor the service is measured against, not a second implementation to maintain:
-only the requests the benchmark sends are supported (the default sort, ``due_at`` and
-``position``, ``tag=``, ``done=`` and ``parent=`` filters, a recurrence given at creation,
-completing a daily one, moving a subtask after a sibling, a page of ``GET /reminders``,
-a PATCH of a task's reminders, which rewrites its rows of ``task_reminders``). A token
-may come as an app password in Basic, and be limited in scopes and to lists (contract
-section 15): ``GET`` needs ``read``, anything else ``write``, and a list-limited token
-reaches the tasks of its lists alone, in ``GET``/``PATCH /tasks/<id>`` and the task list.
+only the requests the benchmark sends are supported (``GET /__lbheartbeat__``, the
+default sort, ``due_at`` and ``position``, ``tag=``, ``done=`` and ``parent=`` filters, a
+recurrence given at creation, completing a daily one, moving a subtask after a sibling, a
+page of ``GET /reminders``, a PATCH of a task's reminders, which rewrites its rows of
+``task_reminders``). A token may come as an app password in Basic, and be limited in
+scopes and to lists (contract section 15): ``GET`` needs ``read``, anything else
+``write``, and a list-limited token reaches the tasks of its lists alone, in
+``GET``/``PATCH /tasks/<id>`` and the task list.
 
 Served by waitress (or gunicorn) exactly like the service; the database path comes from
 ``$BENCH_SQLITE``.
@@ -494,6 +495,8 @@ def log_in(conn: sqlite3.Connection, body: dict) -> dict:
 def dispatch(environ: dict) -> tuple[str, object, list]:
     """(status, JSON body, extra headers) for one request."""
     conn, method, path = connection(), environ["REQUEST_METHOD"], environ["PATH_INFO"]
+    if path == "/__lbheartbeat__":  # the health floor: no database, no authentication
+        return "200 OK", {}, []
     if path == "/tokens" and method == "POST":
         return "201 Created", log_in(conn, read_body(environ)), []
     user = authenticate(conn, environ)
