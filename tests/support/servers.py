@@ -32,6 +32,9 @@ VENV_BIN = ROOT / ".venv" / "bin"
 START_TIMEOUT = 30.0
 STOP_TIMEOUT = 10.0
 REQUEST_TIMEOUT = 10.0
+# pserve's options that run production.ini's waitress, whichever server [server:main] names:
+# for the tests of waitress's own limits.
+WAITRESS = ("--server-name=waitress",)
 
 
 def free_port() -> int:
