@@ -3,8 +3,9 @@
 One database of 1,000 tasks (:func:`benchmarks.seed.seed`), shared by every contender as
 run.py shares it with the baseline: the service under each ``[server:<name>]`` section of
 the ini, started as deployed (``pserve --server-name=<name> production.ini
-http_port=<port>``), and the peers of :mod:`benchmarks.peers` (the bare WSGI baseline,
-FastAPI, Django REST Framework), each served as its users serve it. Every server is pinned
+http_port=<port>``, its worker counts for the server cores), and the peers of
+:mod:`benchmarks.peers` (the bare WSGI baseline, FastAPI, Django REST Framework), each
+served as its users serve it. Every server is pinned
 to the server core and wrk to the other; each scenario runs round by round, contender by
 contender (A B C ... A B C ...), so all see the same noise, reads before writes (a write
 round changes what a read measures). Reported per scenario and contender, medians of the
@@ -58,15 +59,27 @@ def service_name(server: str) -> str:
     return f"taskservice ({server})"
 
 
-def pserve_command(ini: str, server: str, port: int) -> list[str]:
-    """The ini's server section as deployed, on ``port`` (production.ini's ``http_port``)."""
+def pserve_command(args: argparse.Namespace, server: str, port: int) -> list[str]:
+    """The ini's server section as deployed, on ``port`` (production.ini's ``http_port``),
+    with the worker processes production.ini advises for the server cores."""
     pserve = str(Path(sys.executable).with_name("pserve"))
-    return [pserve, f"--server-name={server}", ini, f"http_port={port}"]
+    cores = len(parse_cpus(args.server_cpus))
+    return [pserve, f"--server-name={server}", args.ini, f"http_port={port}",
+            f"granian_workers={cores}", f"gunicorn_workers={2 * cores + 1}"]
+
+
+def parse_cpus(cpus: str) -> list[int]:
+    """A taskset CPU list ("0", "0,1", "0-3") as CPU numbers."""
+    numbers = []
+    for part in cpus.split(","):
+        first, _, last = part.partition("-")
+        numbers += range(int(first), int(last or first) + 1)
+    return numbers
 
 
 def contenders(args: argparse.Namespace, sqlite_path: Path) -> dict:
     """name -> (command for a port, environment): the service's servers, then the peers."""
-    found = {service_name(server): (lambda port, s=server: pserve_command(args.ini, s, port),
+    found = {service_name(server): (lambda port, s=server: pserve_command(args, s, port),
                                     dict(os.environ, DATABASE_URL=f"sqlite:///{sqlite_path}"))
              for server in args.servers}
     for peer in PEERS.values():
