@@ -21,6 +21,7 @@ import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from http.client import HTTPMessage
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -129,7 +130,7 @@ class ApiUser:
         return cls(port, username, body["token"])
 
     def request(self, method: str, path: str, body: Any = None,
-                headers: dict | None = None) -> tuple[int, dict, Any]:
+                headers: dict | None = None) -> tuple[int, HTTPMessage, Any]:
         return http_request(self.port, method, path, body, {**self.headers, **(headers or {})})
 
     def create_task(self, title: str = "shared work") -> dict:

@@ -359,9 +359,7 @@ def move_at_random(owner: ApiUser, siblings: list[str], seed: int, guarded: bool
             if guarded:
                 status, read_headers, body = owner.request("GET", f"/tasks/{moved}")
                 assert status == 200, body
-                # The server's own spelling of the name (waitress writes "Etag").
-                etag = next(v for k, v in read_headers.items() if k.lower() == "etag")
-                headers = {"If-Match": etag}
+                headers = {"If-Match": read_headers["ETag"]}
             status, _, body = owner.request("POST", f"/tasks/{moved}/move", {"after": after},
                                             headers)
             counts[status] += 1
