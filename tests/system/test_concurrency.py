@@ -1,8 +1,9 @@
 """Concurrent clients through a real server: no lost update, no duplicate, never a 5xx.
 
-One ``pserve production.ini`` (waitress, 8 threads) per module, on a database of its
+One ``pserve production.ini`` (its ``[server:main]``) per module, on a database of its
 own (a temporary SQLite file, or a private database on the PostgreSQL run), so the
-races happen between real threads on real connections -- webtest would serialise them.
+races happen between real threads and processes on real connections -- webtest would
+serialise them.
 Every request of a race is released at the same instant by a barrier.
 """
 
