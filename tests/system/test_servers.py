@@ -3,13 +3,15 @@
 Each must start on the port given as ``http_port=`` and serve the ini's application: the
 load balancer's heartbeat, and a user's requests with a bearer token. granian's runner is
 the package's own (taskservice/serving.py) and loads the application in every worker:
-both of production.ini's workers must serve it.
+both of production.ini's workers must serve it, and one killed must be replaced.
 """
 
 from __future__ import annotations
 
 import configparser
 import os
+import signal
+import time
 from pathlib import Path
 
 import pytest
@@ -22,6 +24,8 @@ from tests.support.servers import SERVER_SECTIONS, PserveProcess, server_section
 # Requests sent, a batch at a time, before giving up on every granian worker serving one.
 REQUEST_BUDGET = 400
 BATCH = 8
+# A correctness bound on granian replacing a killed worker, not a speed target.
+RESPAWN_BOUND = 30.0
 
 
 def serve(tmp_path: Path, name: str) -> PserveProcess:
@@ -67,10 +71,14 @@ def has_open(pid: int, path: Path) -> bool:
     return False
 
 
-def test_granian_serves_from_every_worker_of_the_ini(tmp_path):
+def granian_workers() -> int:
     ini = configparser.RawConfigParser()
     ini.read(ROOT / "production.ini")
-    workers = int(ini.defaults()["granian_workers"])  # [server:granian]'s get workers
+    return int(ini.defaults()["granian_workers"])  # [server:granian]'s get workers
+
+
+def test_granian_serves_from_every_worker_of_the_ini(tmp_path):
+    workers = granian_workers()
     assert workers > 1
     database = tmp_path / "servers.sqlite"
     with serve(tmp_path, "granian") as server:
@@ -83,3 +91,19 @@ def test_granian_serves_from_every_worker_of_the_ini(tmp_path):
             statuses = concurrently(BATCH, lambda _: user.request("GET", "/tasks")[0])
             assert statuses == [200] * BATCH
         assert [pid for pid in pids if not has_open(pid, database)] == []
+
+
+def test_a_killed_granian_worker_is_replaced(tmp_path):
+    with serve(tmp_path, "granian") as server:
+        killed = children(server.process.pid)[0]
+        os.kill(killed, signal.SIGKILL)
+        deadline = time.monotonic() + RESPAWN_BOUND
+        while time.monotonic() < deadline:
+            now = children(server.process.pid)
+            if len(now) == granian_workers() and killed not in now:
+                break
+            time.sleep(0.2)
+        now = children(server.process.pid)
+        assert len(now) == granian_workers() and killed not in now, server.output()
+        assert server.process.poll() is None
+        assert server.request("GET", "/__lbheartbeat__")[0] == 200
