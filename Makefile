@@ -60,14 +60,18 @@ $(VENV)/.bench-installed: $(STAMP)
 	touch $@
 
 # The service against the bare-WSGI baseline (needs wrk: apt-get install -y wrk), then
-# its CalDAV against Radicale and Xandikos (benchmarks/caldav.py: CALDAV_BENCH_ARGS).
+# under each server section of production.ini against the peers (benchmarks/servers.py:
+# SERVERS_BENCH_ARGS), then its CalDAV against Radicale and Xandikos (benchmarks/caldav.py:
+# CALDAV_BENCH_ARGS).
 bench: $(VENV)/.bench-installed
 	$(BIN)/python -m benchmarks.run $(BENCH_ARGS)
+	$(BIN)/python -m benchmarks.servers $(SERVERS_BENCH_ARGS)
 	$(BIN)/python -m benchmarks.caldav $(CALDAV_BENCH_ARGS)
 
 # A few seconds of the same, for CI: proves the benchmarks still run.
 bench-smoke: $(VENV)/.bench-installed
 	$(BIN)/python -m benchmarks.run --smoke
+	$(BIN)/python -m benchmarks.servers --smoke
 	$(BIN)/python -m benchmarks.caldav --smoke
 
 clean:

@@ -1,9 +1,9 @@
 """Serve the service or the baseline with the server settings of an ini file.
 
 ``python -m benchmarks.serve service production.ini 127.0.0.1:8001`` is ``pserve
-production.ini`` with only ``listen`` replaced: the app, its logging and every other
-``[server:main]`` setting (waitress threads, timeouts, limits) come from the ini as
-deployed. ``baseline`` serves :mod:`benchmarks.baseline_app` through the same server
+--server-name=waitress production.ini`` with only ``listen`` replaced: the app, its logging
+and every other setting of the ini's waitress (threads, timeouts, limits) come from the ini
+as deployed. ``baseline`` serves :mod:`benchmarks.baseline_app` through the same server
 settings, so the two differ only in the application.
 """
 
@@ -17,7 +17,12 @@ from pyramid.paster import get_app, setup_logging
 
 
 def server_settings(ini: str, listen: str) -> dict[str, str]:
-    settings = dict(plaster.get_loader(ini, protocols=["wsgi"]).get_settings("server:main"))
+    loader = plaster.get_loader(ini, protocols=["wsgi"])
+    # production.ini has a section per server (its [server:main] names one), development.ini
+    # waitress's alone.
+    sections = loader.get_sections()
+    settings = dict(loader.get_settings(
+        "server:waitress" if "server:waitress" in sections else "server:main"))
     settings.pop("use", None)
     settings.pop("port", None)
     settings.pop("host", None)

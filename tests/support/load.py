@@ -6,7 +6,7 @@ here is what those tests share and ``servers`` does not offer:
 - ``server_database``: a fresh, migrated database that only this test's server uses --
   a temporary SQLite file, or on a PostgreSQL run a private database created on the
   shared server (and dropped afterwards), so a test never touches the suite's own data;
-- ``ini_with``: production.ini with some ``[server:main]`` options changed;
+- ``ini_with``: production.ini with some ``[server:waitress]`` options changed;
 - ``concurrently``: run N calls at the same instant (a barrier), to provoke races;
 - ``ApiUser``: a registered, logged-in user talking HTTP to the server;
 - ``error_lines``: what a server logged at ERROR (or worse), or as a traceback.
@@ -21,6 +21,7 @@ import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from http.client import HTTPMessage
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -65,29 +66,31 @@ def server_database(tmp_path: Path, prefix: str = "ts_conc") -> Iterator[str]:
 
 
 def ini_with(tmp_path: Path, **server_options: Any) -> str:
-    """A copy of production.ini with ``[server:main]`` options set (added if absent).
+    """A copy of production.ini with ``[server:waitress]`` options set (added if absent).
 
-    Lets a test shorten waitress's timeouts without a second ini to keep in sync.
+    Lets a test shorten waitress's timeouts without a second ini to keep in sync (serve it
+    with ``options=WAITRESS``, whichever server ``[server:main]`` names).
     """
     text = (ROOT / "production.ini").read_text()
     for key, value in server_options.items():
         text, found = re.subn(rf"^{key}\s*=.*$", f"{key} = {value}", text, flags=re.M)
         if not found:
-            text = text.replace("[server:main]\n", f"[server:main]\n{key} = {value}\n", 1)
+            text = text.replace("[server:waitress]\n",
+                                f"[server:waitress]\n{key} = {value}\n", 1)
     path = tmp_path / "server.ini"
     path.write_text(text)
     return str(path)
 
 
 def start_server(tmp_path: Path, database_url: str, ini: str = "production.ini",
-                 **env: str) -> PserveProcess:
+                 options: tuple[str, ...] = (), **env: str) -> PserveProcess:
     """A started ``pserve`` on ``database_url`` with fast hashing; the caller stops it.
 
     Cheap argon2 so that registrations and logins do not dominate a test's time; the
     production cost is exercised by the soak, which runs production.ini unchanged.
     """
     server = PserveProcess(tmp_path, {"DATABASE_URL": database_url, **FAST_HASHING, **env},
-                           ini=ini)
+                           ini=ini, options=options)
     server.start()
     return server
 
@@ -127,7 +130,7 @@ class ApiUser:
         return cls(port, username, body["token"])
 
     def request(self, method: str, path: str, body: Any = None,
-                headers: dict | None = None) -> tuple[int, dict, Any]:
+                headers: dict | None = None) -> tuple[int, HTTPMessage, Any]:
         return http_request(self.port, method, path, body, {**self.headers, **(headers or {})})
 
     def create_task(self, title: str = "shared work") -> dict:

@@ -32,6 +32,17 @@ VENV_BIN = ROOT / ".venv" / "bin"
 START_TIMEOUT = 30.0
 STOP_TIMEOUT = 10.0
 REQUEST_TIMEOUT = 10.0
+# production.ini's [server:<name>] sections ([server:main] names one of them).
+SERVER_SECTIONS = ("waitress", "gunicorn", "granian")
+
+
+def server_section(name: str) -> tuple[str, ...]:
+    """pserve's options that run production.ini's [server:<name>], whichever main names."""
+    return (f"--server-name={name}",)
+
+
+# For the tests of waitress's own limits.
+WAITRESS = server_section("waitress")
 
 
 def free_port() -> int:
@@ -42,9 +53,12 @@ def free_port() -> int:
 
 
 def http_request(port: int, method: str, path: str, body: Any = None,
-                 headers: dict | None = None, source: str | None = None) -> tuple[int, dict, Any]:
+                 headers: dict | None = None, source: str | None = None
+                 ) -> tuple[int, http.client.HTTPMessage, Any]:
     """One HTTP request to 127.0.0.1:``port``: (status, headers, decoded JSON or None).
 
+    The headers are the response's own message, looked up whatever their case as HTTP's
+    names are: servers spell them differently (waitress "Etag", granian all lower case).
     ``source`` is the local address to connect from (any 127.x.y.z on Linux), so a test
     can be a client address of its own.
     """
@@ -63,7 +77,7 @@ def http_request(port: int, method: str, path: str, body: Any = None,
         raw = response.read()
         is_json = "json" in response.getheader("Content-Type", "")
         decoded = json.loads(raw) if raw and is_json else None
-        return response.status, dict(response.getheaders()), decoded
+        return response.status, response.headers, decoded
     finally:
         connection.close()
 
@@ -165,7 +179,7 @@ class PserveProcess:
         return "".join(p.read_text(errors="replace") for p in paths if p and p.exists())
 
     def request(self, method: str, path: str, body: Any = None, headers: dict | None = None,
-                source: str | None = None) -> tuple[int, dict, Any]:
+                source: str | None = None) -> tuple[int, http.client.HTTPMessage, Any]:
         return http_request(self.port, method, path, body, headers, source)
 
 

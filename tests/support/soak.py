@@ -79,7 +79,7 @@ class Connection:
         self.http: http.client.HTTPConnection | None = None
 
     def request(self, method: str, path: str, body: Any = None,
-                headers: dict | None = None) -> tuple[int, dict, Any]:
+                headers: dict | None = None) -> tuple[int, http.client.HTTPMessage, Any]:
         if self.http is None:
             self.http = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
         headers = dict(headers or {})
@@ -98,7 +98,7 @@ class Connection:
             self.close()
         is_json = "json" in response.getheader("Content-Type", "")
         decoded = json.loads(raw) if raw and is_json else None
-        return response.status, dict(response.getheaders()), decoded
+        return response.status, response.headers, decoded
 
     def close(self) -> None:
         if self.http is not None:

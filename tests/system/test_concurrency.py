@@ -1,8 +1,9 @@
 """Concurrent clients through a real server: no lost update, no duplicate, never a 5xx.
 
-One ``pserve production.ini`` (waitress, 8 threads) per module, on a database of its
+One ``pserve production.ini`` (its ``[server:main]``) per module, on a database of its
 own (a temporary SQLite file, or a private database on the PostgreSQL run), so the
-races happen between real threads on real connections -- webtest would serialise them.
+races happen between real threads and processes on real connections -- webtest would
+serialise them.
 Every request of a race is released at the same instant by a barrier.
 """
 
@@ -359,9 +360,7 @@ def move_at_random(owner: ApiUser, siblings: list[str], seed: int, guarded: bool
             if guarded:
                 status, read_headers, body = owner.request("GET", f"/tasks/{moved}")
                 assert status == 200, body
-                # The server's own spelling of the name (waitress writes "Etag").
-                etag = next(v for k, v in read_headers.items() if k.lower() == "etag")
-                headers = {"If-Match": etag}
+                headers = {"If-Match": read_headers["ETag"]}
             status, _, body = owner.request("POST", f"/tasks/{moved}/move", {"after": after},
                                             headers)
             counts[status] += 1

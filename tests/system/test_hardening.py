@@ -19,7 +19,7 @@ import pytest
 
 from tests.support.constants import ROOT
 from tests.support.load import concurrently, ini_with, start_server
-from tests.support.servers import PserveProcess, migrate
+from tests.support.servers import WAITRESS, PserveProcess, migrate
 
 # The test server closes idle connections fast so that the test stays short.
 TEST_CHANNEL_TIMEOUT = 2
@@ -33,12 +33,12 @@ SOCKET_TIMEOUT = 10.0
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PserveProcess]:
-    """production.ini with a short channel timeout, checked every second."""
+    """production.ini's waitress with a short channel timeout, checked every second."""
     workdir = tmp_path_factory.mktemp("hardening")
     url = f"sqlite:///{workdir / 'hardening.sqlite'}"
     migrate(url)
     ini = ini_with(workdir, channel_timeout=TEST_CHANNEL_TIMEOUT, cleanup_interval=1)
-    server = start_server(workdir, url, ini=ini)
+    server = start_server(workdir, url, ini=ini, options=WAITRESS)
     try:
         yield server
     finally:
@@ -71,7 +71,7 @@ def assert_alive(server: PserveProcess) -> None:
 def production_server_option(name: str) -> str:
     parser = configparser.RawConfigParser()
     parser.read(ROOT / "production.ini")
-    return parser.get("server:main", name)
+    return parser.get("server:waitress", name)
 
 
 def test_production_ini_limits_requests_and_idle_connections():
@@ -155,4 +155,4 @@ def test_production_ini_is_the_base_of_the_test_server(tmp_path: Path):
     ini = configparser.RawConfigParser()
     ini.read(ini_with(tmp_path, channel_timeout=TEST_CHANNEL_TIMEOUT, cleanup_interval=1))
     for option in ("max_request_header_size", "max_request_body_size", "threads"):
-        assert ini.get("server:main", option) == production_server_option(option)
+        assert ini.get("server:waitress", option) == production_server_option(option)

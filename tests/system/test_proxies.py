@@ -7,12 +7,15 @@ application believe it, whichever server runs it.
 
 from __future__ import annotations
 
+from functools import partial
+
 import pytest
 
 from tests.support.database import migrated_database
-from tests.support.servers import GunicornProcess, PserveProcess
+from tests.support.servers import WAITRESS, GunicornProcess, PserveProcess
 
-SERVERS = {"waitress": PserveProcess, "gunicorn": GunicornProcess}
+# One process each: the rate limit's memory:// storage counts per process.
+SERVERS = {"waitress": partial(PserveProcess, options=WAITRESS), "gunicorn": GunicornProcess}
 # Local addresses to connect from (any 127.x.y.z on Linux): a client, and a proxy.
 CLIENT, PROXY = "127.24.7.1", "127.24.7.2"
 

@@ -1,6 +1,6 @@
 """Incremental sync under concurrent writers, through a real server: nothing is ever missed.
 
-One ``pserve production.ini`` (waitress, 8 threads) on a database of its own (SQLite
+One ``pserve production.ini`` (its ``[server:main]``) on a database of its own (SQLite
 file, or a private PostgreSQL database on the PostgreSQL run). Writer threads create,
 patch, delete, share and unshare tasks, share and unshare a list, and move tasks in and
 out of it, while each user's client syncs again and again with its token, in small pages.

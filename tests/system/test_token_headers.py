@@ -30,7 +30,7 @@ SOCKET_TIMEOUT = 10.0
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PserveProcess]:
-    """``pserve production.ini`` (waitress) on a database of its own, fast hashing."""
+    """``pserve production.ini`` (its ``[server:main]``) on a database of its own, fast hashing."""
     workdir = tmp_path_factory.mktemp("token-headers")
     env = {**FAST_HASHING, "TASKSERVICE_TOKENS_MAX_PER_USER": str(CAP)}
     with (server_database(workdir, "ts_tokens") as url,

@@ -27,8 +27,9 @@ LAYERS = {
     "domains": ("accounts", "tasks", "lists", "sharing", "reminders"),
     "consumers": ("changes", "webhooks", "batch", "idempotency", "metrics", "openapi", "ops",
                   "caldav"),
-    # What starts the service: the app factory, and the command lines, which build it.
-    "entry points": (PACKAGE, "scripts"),
+    # What starts the service: the app factory, the command lines, which build it, and
+    # the server runner (serving.py), which loads it in each worker.
+    "entry points": (PACKAGE, "scripts", "serving"),
 }
 RANK = {package: rank for rank, packages in enumerate(LAYERS.values()) for package in packages}
 LAYER = {package: layer for layer, packages in LAYERS.items() for package in packages}

@@ -1,0 +1,55 @@
+"""``use = egg:taskservice#granian``: a PasteDeploy server runner for granian's WSGI interface.
+
+granian (an HTTP server compiled from Rust, with a WSGI interface) ships no PasteDeploy
+runner of its own, and ops choose the server in ``production.ini``'s ``[server:*]``
+sections, not in code: this is that runner, so ``pserve production.ini
+--server-name=granian`` serves the ini's application as waitress and gunicorn do.
+
+granian's workers are processes that each load their application. Each loads the ini's
+``[app:main]`` itself, with the variables ``pserve`` was given (``http_port=...``), and
+sets up the ini's logging again over the defaults granian gives a worker: so every
+worker opens its own database connections instead of inheriting the parent's, and logs
+as under waitress. The application ``pserve`` loaded in the parent serves nothing.
+
+Settings: ``host`` and ``port`` as for waitress; ``workers``, ``blocking_threads`` (each
+worker's threads running the application), ``backlog``, ``backpressure``,
+``runtime_threads``, ``workers_kill_timeout`` (integers) and ``respawn_failed_workers``,
+``log_access`` (booleans) are granian's own, under their names in its Python API.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import Any
+
+from granian.constants import Interfaces
+from granian.server import Server
+from pyramid.paster import get_app, setup_logging
+from pyramid.settings import asbool
+
+INTEGERS = frozenset({"workers", "blocking_threads", "backlog", "backpressure",
+                      "runtime_threads", "workers_kill_timeout"})
+FLAGS = frozenset({"respawn_failed_workers", "log_access"})
+# What PasteDeploy adds to the variables it hands a runner; the rest came from pserve.
+PASTE_VARIABLES = ("__file__", "here")
+
+
+def serve_granian(app: Any, global_conf: dict[str, str], host: str = "127.0.0.1",
+                  port: str = "8000", **settings: str) -> None:
+    """Serve the ini's application under granian until it is stopped (``paste.server_runner``)."""
+    unknown = set(settings) - INTEGERS - FLAGS
+    if unknown:
+        raise ValueError(f"unknown granian setting(s): {', '.join(sorted(unknown))}")
+    options: dict[str, Any] = {name: int(value) for name, value in settings.items()
+                               if name in INTEGERS}
+    options.update((name, asbool(value)) for name, value in settings.items() if name in FLAGS)
+    ini = global_conf["__file__"]
+    variables = {k: v for k, v in global_conf.items() if k not in PASTE_VARIABLES}
+    server = Server(ini, address=host, port=int(port), interface=Interfaces.WSGI, **options)
+    server.serve(target_loader=partial(worker_app, ini, variables), wrap_loader=False)
+
+
+def worker_app(ini: str, variables: dict[str, str]) -> Any:
+    """In a granian worker: the ini's logging, then its application, as ``pserve`` loads it."""
+    setup_logging(ini, global_conf=variables)
+    return get_app(ini, options=variables)

@@ -1,0 +1,109 @@
+"""Every server section of production.ini, as ops pick one: ``pserve --server-name=<name>``.
+
+Each must start on the port given as ``http_port=`` and serve the ini's application: the
+load balancer's heartbeat, and a user's requests with a bearer token. granian's runner is
+the package's own (taskservice/serving.py) and loads the application in every worker:
+both of production.ini's workers must serve it, and one killed must be replaced.
+"""
+
+from __future__ import annotations
+
+import configparser
+import os
+import signal
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.support.constants import FAST_HASHING, ROOT
+from tests.support.database import migrated_database
+from tests.support.load import ApiUser, concurrently
+from tests.support.servers import SERVER_SECTIONS, PserveProcess, server_section
+
+# Requests sent, a batch at a time, before giving up on every granian worker serving one.
+REQUEST_BUDGET = 400
+BATCH = 8
+# A correctness bound on granian replacing a killed worker, not a speed target.
+RESPAWN_BOUND = 30.0
+
+
+def serve(tmp_path: Path, name: str) -> PserveProcess:
+    env = {"DATABASE_URL": migrated_database(tmp_path / "servers.sqlite"), **FAST_HASHING}
+    return PserveProcess(tmp_path, env, name=name, options=server_section(name))
+
+
+@pytest.mark.parametrize("name", SERVER_SECTIONS)
+def test_each_server_section_serves_the_app(tmp_path, name):
+    with serve(tmp_path, name) as server:
+        status, _, body = server.request("GET", "/__lbheartbeat__")
+        assert (status, body) == (200, {})
+        user = ApiUser.register(server.port, "operator")
+        task = user.create_task(f"served by {name}")
+        status, _, body = user.request("GET", f"/tasks/{task['id']}")
+        assert (status, body["title"]) == (200, f"served by {name}")
+        assert server.request("GET", f"/tasks/{task['id']}")[0] == 401
+
+
+def children(pid: int) -> list[int]:
+    """The processes whose parent is ``pid`` (from /proc)."""
+    found = []
+    for entry in os.scandir("/proc"):
+        if entry.name.isdigit():
+            try:
+                with open(f"/proc/{entry.name}/stat") as stat:
+                    parent = int(stat.read().rsplit(")", 1)[1].split()[1])
+            except OSError:
+                continue
+            if parent == pid:
+                found.append(int(entry.name))
+    return found
+
+
+def has_open(pid: int, path: Path) -> bool:
+    """Whether process ``pid`` holds ``path`` open (its own database connection)."""
+    for fd in os.scandir(f"/proc/{pid}/fd"):
+        try:
+            if os.readlink(fd.path) == str(path):
+                return True
+        except OSError:
+            continue
+    return False
+
+
+def granian_workers() -> int:
+    ini = configparser.RawConfigParser()
+    ini.read(ROOT / "production.ini")
+    return int(ini.defaults()["granian_workers"])  # [server:granian]'s get workers
+
+
+def test_granian_serves_from_every_worker_of_the_ini(tmp_path):
+    workers = granian_workers()
+    assert workers > 1
+    database = tmp_path / "servers.sqlite"
+    with serve(tmp_path, "granian") as server:
+        user = ApiUser.register(server.port, "operator")
+        pids = children(server.process.pid)
+        assert len(pids) == workers
+        for _ in range(REQUEST_BUDGET // BATCH):  # until each worker has served a request
+            if all(has_open(pid, database) for pid in pids):
+                break
+            statuses = concurrently(BATCH, lambda _: user.request("GET", "/tasks")[0])
+            assert statuses == [200] * BATCH
+        assert [pid for pid in pids if not has_open(pid, database)] == []
+
+
+def test_a_killed_granian_worker_is_replaced(tmp_path):
+    with serve(tmp_path, "granian") as server:
+        killed = children(server.process.pid)[0]
+        os.kill(killed, signal.SIGKILL)
+        deadline = time.monotonic() + RESPAWN_BOUND
+        while time.monotonic() < deadline:
+            now = children(server.process.pid)
+            if len(now) == granian_workers() and killed not in now:
+                break
+            time.sleep(0.2)
+        now = children(server.process.pid)
+        assert len(now) == granian_workers() and killed not in now, server.output()
+        assert server.process.poll() is None
+        assert server.request("GET", "/__lbheartbeat__")[0] == 200
