@@ -11,6 +11,10 @@ sets up the ini's logging again over the defaults granian gives a worker: so eve
 worker opens its own database connections instead of inheriting the parent's, and logs
 as under waitress. The application ``pserve`` loaded in the parent serves nothing.
 
+Several workers count rate limits and password failures apart unless their counters
+are shared (``taskservice.ratelimit.storage`` on Redis): with ``memory://`` each worker
+would give a password guesser its own budget, so the runner refuses to start them.
+
 Settings: ``host`` and ``port`` as for waitress; ``workers``, ``blocking_threads`` (each
 worker's threads running the application), ``backlog``, ``backpressure``,
 ``runtime_threads``, ``workers_kill_timeout`` (integers) and ``respawn_failed_workers``,
@@ -24,6 +28,7 @@ from typing import Any
 
 from granian.constants import Interfaces
 from granian.server import Server
+from pyramid.exceptions import ConfigurationError
 from pyramid.paster import get_app, setup_logging
 from pyramid.settings import asbool
 
@@ -32,6 +37,8 @@ INTEGERS = frozenset({"workers", "blocking_threads", "backlog", "backpressure",
 FLAGS = frozenset({"respawn_failed_workers", "log_access"})
 # What PasteDeploy adds to the variables it hands a runner; the rest came from pserve.
 PASTE_VARIABLES = ("__file__", "here")
+# The rate-limit storage that lives in one process (settings' STORAGE_PATTERN).
+PROCESS_STORAGE = "memory://"
 
 
 def serve_granian(app: Any, global_conf: dict[str, str], host: str = "127.0.0.1",
@@ -43,6 +50,7 @@ def serve_granian(app: Any, global_conf: dict[str, str], host: str = "127.0.0.1"
     options: dict[str, Any] = {name: int(value) for name, value in settings.items()
                                if name in INTEGERS}
     options.update((name, asbool(value)) for name, value in settings.items() if name in FLAGS)
+    refuse_unshared_counters(app, options.get("workers", 1))
     ini = global_conf["__file__"]
     variables = {k: v for k, v in global_conf.items() if k not in PASTE_VARIABLES}
     server = Server(ini, address=host, port=int(port), interface=Interfaces.WSGI, **options)
@@ -53,3 +61,16 @@ def worker_app(ini: str, variables: dict[str, str]) -> Any:
     """In a granian worker: the ini's logging, then its application, as ``pserve`` loads it."""
     setup_logging(ini, global_conf=variables)
     return get_app(ini, options=variables)
+
+
+def refuse_unshared_counters(app: Any, workers: int) -> None:
+    """Stop before serving when ``workers`` processes would each keep their own counters.
+
+    An exception, not ``SystemExit``: pserve takes that for a normal stop and exits 0.
+    """
+    storage = app.registry.app_settings.ratelimit_storage
+    if workers > 1 and storage.startswith(PROCESS_STORAGE):
+        raise ConfigurationError(
+            f"{workers} granian workers with taskservice.ratelimit.storage = "
+            f"{storage} would each count rate limits and password failures apart; "
+            "set it to a redis:// URL shared by the workers, or run one worker")

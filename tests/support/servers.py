@@ -103,8 +103,10 @@ def migrate(database_url: str, ini: str = "production.ini") -> None:
     assert result.returncode == 0, result.stderr
 
 
-def pserve_command(ini: str, port: int, *options: str) -> list[str]:
-    return [str(VENV_BIN / "pserve"), *options, ini, f"http_port={port}"]
+def pserve_command(ini: str, port: int, *options: str, variables: tuple[str, ...] = ()
+                   ) -> list[str]:
+    """``pserve`` with ``options`` before the ini and ``variables`` (``name=value``) after."""
+    return [str(VENV_BIN / "pserve"), *options, ini, f"http_port={port}", *variables]
 
 
 def server_environment(env: dict[str, str]) -> dict[str, str]:
@@ -123,11 +125,12 @@ class PserveProcess:
 
     def __init__(self, workdir: Path, env: dict[str, str], ini: str = "production.ini",
                  name: str = "server", stderr_apart: bool = False,
-                 options: tuple[str, ...] = ()) -> None:
+                 options: tuple[str, ...] = (), variables: tuple[str, ...] = ()) -> None:
         self.port = free_port()
         self.env = server_environment(env)
         self.ini = ini
         self.options = options
+        self.variables = variables
         self.log_path = workdir / f"{name}-{self.port}.log"
         self.stderr_path = workdir / f"{name}-{self.port}.stderr" if stderr_apart else None
         self.process: subprocess.Popen | None = None
@@ -155,7 +158,7 @@ class PserveProcess:
             raise
 
     def command(self) -> list[str]:
-        return pserve_command(self.ini, self.port, *self.options)
+        return pserve_command(self.ini, self.port, *self.options, variables=self.variables)
 
     def wait_until_listening(self, timeout: float = START_TIMEOUT) -> None:
         deadline = time.monotonic() + timeout
@@ -243,11 +246,13 @@ class WorkerProcess:
 
 
 def run_pserve_to_exit(env: dict[str, str], ini: str = "production.ini",
-                       timeout: float = START_TIMEOUT) -> subprocess.CompletedProcess:
+                       timeout: float = START_TIMEOUT, options: tuple[str, ...] = (),
+                       variables: tuple[str, ...] = ()) -> subprocess.CompletedProcess:
     """Run ``pserve`` that is expected to stop by itself (a bad setting), bounded in time."""
     try:
         return subprocess.run(
-            pserve_command(ini, free_port()), cwd=ROOT, env=server_environment(env),
+            pserve_command(ini, free_port(), *options, variables=variables), cwd=ROOT,
+            env=server_environment(env),
             capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL,
         )
     except subprocess.TimeoutExpired as expired:  # subprocess.run has killed it

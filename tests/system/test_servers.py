@@ -3,7 +3,8 @@
 Each must start on the port given as ``http_port=`` and serve the ini's application: the
 load balancer's heartbeat, and a user's requests with a bearer token. granian's runner is
 the package's own (taskservice/serving.py) and loads the application in every worker:
-both of production.ini's workers must serve it, and one killed must be replaced.
+with the rate-limit counters on Redis, every one of several workers must serve it, and one
+killed must be replaced; with them in memory://, several workers are refused.
 """
 
 from __future__ import annotations
@@ -19,7 +20,12 @@ import pytest
 from tests.support.constants import FAST_HASHING, ROOT
 from tests.support.database import migrated_database
 from tests.support.load import ApiUser, concurrently
-from tests.support.servers import SERVER_SECTIONS, PserveProcess, server_section
+from tests.support.servers import (
+    SERVER_SECTIONS,
+    PserveProcess,
+    run_pserve_to_exit,
+    server_section,
+)
 
 # Requests sent, a batch at a time, before giving up on every granian worker serving one.
 REQUEST_BUDGET = 400
@@ -28,9 +34,19 @@ BATCH = 8
 RESPAWN_BOUND = 30.0
 
 
-def serve(tmp_path: Path, name: str) -> PserveProcess:
+# Several granian workers, counting on a Redis database of their own (the shared server's).
+WORKERS = 2
+SHARED_COUNTERS = {"TASKSERVICE_RATELIMIT_STORAGE": "redis://127.0.0.1:6379/14"}
+
+
+def serve(tmp_path: Path, name: str, workers: int | None = None) -> PserveProcess:
     env = {"DATABASE_URL": migrated_database(tmp_path / "servers.sqlite"), **FAST_HASHING}
-    return PserveProcess(tmp_path, env, name=name, options=server_section(name))
+    variables: tuple[str, ...] = ()
+    if workers is not None:
+        env.update(SHARED_COUNTERS)
+        variables = (f"granian_workers={workers}",)
+    return PserveProcess(tmp_path, env, name=name, options=server_section(name),
+                         variables=variables)
 
 
 @pytest.mark.parametrize("name", SERVER_SECTIONS)
@@ -77,14 +93,25 @@ def granian_workers() -> int:
     return int(ini.defaults()["granian_workers"])  # [server:granian]'s get workers
 
 
-def test_granian_serves_from_every_worker_of_the_ini(tmp_path):
-    workers = granian_workers()
-    assert workers > 1
-    database = tmp_path / "servers.sqlite"
+def test_granian_runs_the_ini_s_worker_count(tmp_path):
     with serve(tmp_path, "granian") as server:
+        assert len(children(server.process.pid)) == granian_workers()
+
+
+def test_several_granian_workers_are_refused_while_counters_live_in_memory(tmp_path):
+    env = {"DATABASE_URL": migrated_database(tmp_path / "servers.sqlite"), **FAST_HASHING}
+    result = run_pserve_to_exit(env, options=server_section("granian"),
+                                variables=(f"granian_workers={WORKERS}",))
+    assert result.returncode != 0
+    assert "taskservice.ratelimit.storage = memory://" in result.stderr, result.stderr
+
+
+def test_granian_serves_from_every_worker(tmp_path):
+    database = tmp_path / "servers.sqlite"
+    with serve(tmp_path, "granian", WORKERS) as server:
         user = ApiUser.register(server.port, "operator")
         pids = children(server.process.pid)
-        assert len(pids) == workers
+        assert len(pids) == WORKERS
         for _ in range(REQUEST_BUDGET // BATCH):  # until each worker has served a request
             if all(has_open(pid, database) for pid in pids):
                 break
@@ -94,16 +121,16 @@ def test_granian_serves_from_every_worker_of_the_ini(tmp_path):
 
 
 def test_a_killed_granian_worker_is_replaced(tmp_path):
-    with serve(tmp_path, "granian") as server:
+    with serve(tmp_path, "granian", WORKERS) as server:
         killed = children(server.process.pid)[0]
         os.kill(killed, signal.SIGKILL)
         deadline = time.monotonic() + RESPAWN_BOUND
         while time.monotonic() < deadline:
             now = children(server.process.pid)
-            if len(now) == granian_workers() and killed not in now:
+            if len(now) == WORKERS and killed not in now:
                 break
             time.sleep(0.2)
         now = children(server.process.pid)
-        assert len(now) == granian_workers() and killed not in now, server.output()
+        assert len(now) == WORKERS and killed not in now, server.output()
         assert server.process.poll() is None
         assert server.request("GET", "/__lbheartbeat__")[0] == 200
