@@ -231,11 +231,14 @@ class Task(Base):
         row, most of a PATCH's cost. The old tags are already on the task (its JSON copy),
         so only the tags that went or came are touched. The version check is the UPDATE's
         WHERE: no row updated means a concurrent writer got there first, the same
-        StaleDataError the ORM raises (the request is retried). The task is then told the
-        new values as committed ones, so the flush at commit finds nothing to write.
+        StaleDataError the ORM raises (the request is retried), and also why the SET names
+        only the changed columns (and the version): the rest are as this version left
+        them. Naming every column made the database rewrite every index of the table and
+        fire the shares' sort-key trigger on each write, whatever it changed. The task is
+        then told the new values as committed ones, so the flush at commit finds nothing
+        to write.
         """
-        values = {column.key: getattr(self, column.key) for column in UPDATABLE_COLUMNS}
-        values.update(columns, version=self.version + 1)
+        values = {**columns, "version": self.version + 1}
         zope.sqlalchemy.mark_changed(session)
         result = session.execute(
             UPDATE_TASK, {**values, "task_id": self.id, "expected_version": self.version}
@@ -376,10 +379,6 @@ NEW_TASK_COLUMNS = tuple(column for column in TASKS.columns
 # Core statements on the tables: the ORM's bulk-insert machinery is not needed for rows
 # that no object in the session stands for.
 INSERT_TASK = insert(TASKS).returning(TASKS.c.id)
-# What a PATCH or PUT may write: every column but the id, the owner and the creation time.
-UPDATABLE_COLUMNS = tuple(
-    column for column in NEW_TASK_COLUMNS if column.key not in {"owner_id", "created_at"}
-)
 # The SET clause comes from the parameters' keys; the WHERE is the version check.
 UPDATE_TASK = update(TASKS).where(
     TASKS.c.id == bindparam("task_id"), TASKS.c.version == bindparam("expected_version")
