@@ -41,7 +41,6 @@ from sqlalchemy import (
     text,
     update,
 )
-from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import Mapped, Session, column_property, mapped_column, relationship
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
@@ -49,6 +48,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from ..accounts.models import User
 from ..dates.rules import RULE_MAX_LENGTH
 from ..db.base import ID, Base, UTCDateTime, utcnow
+from ..db.session import execute_core
 from ..lists.models import TaskList
 from ..positions import POSITION_MAX_LENGTH
 from ..vocabulary import (
@@ -214,7 +214,10 @@ class Task(Base):
         An INSERT ... RETURNING the id, then the tags in one executemany, instead of the
         unit of work: flushing a new task with its tags sorted the dependencies and sent
         one INSERT per row, most of a POST's cost. The task stays out of the session (the
-        response is built from it, nothing else reads it in the request).
+        response is built from it, nothing else reads it in the request). The INSERT
+        goes through ``session.execute``, whose ORM execution events see every create
+        (where the transient-error tests raise the drivers' errors); the tags, as the
+        rest of the write path, go to the connection (``execute_core``).
         """
         self.version = 1
         # Core statements are no ORM change: tell the transaction this session wrote.
@@ -240,16 +243,16 @@ class Task(Base):
         """
         values = {**columns, "version": self.version + 1}
         zope.sqlalchemy.mark_changed(session)
-        result = session.execute(
-            UPDATE_TASK, {**values, "task_id": self.id, "expected_version": self.version}
+        result = execute_core(
+            session, UPDATE_TASK, {**values, "task_id": self.id, "expected_version": self.version}
         )
-        if cast(CursorResult[object], result).rowcount != 1:
+        if result.rowcount != 1:
             raise StaleDataError(f"Task {self.id} changed since version {self.version}")
         if "tags" in columns:
             old, new = set(self.tags), cast(list[str], columns["tags"])
             gone = [tag for tag in self.tags if tag not in new]
             if gone:
-                session.execute(DELETE_TAGS, {"task_id": self.id, "tags": gone})
+                execute_core(session, DELETE_TAGS, {"task_id": self.id, "tags": gone})
             _insert_tags(session, self.id, [tag for tag in new if tag not in old])
         for key, value in values.items():
             set_committed_value(self, key, value)
@@ -394,4 +397,4 @@ DELETE_TAGS = delete(TASK_TAGS).where(
 def _insert_tags(session: Session, task_id: int, tags: list[str]) -> None:
     """The index rows of a task's new tags, in one executemany."""
     if tags:
-        session.execute(INSERT_TAGS, [{"task_id": task_id, "tag": tag} for tag in tags])
+        execute_core(session, INSERT_TAGS, [{"task_id": task_id, "tag": tag} for tag in tags])
