@@ -37,37 +37,41 @@ task = api_service("task", "/tasks/{id}", "One task", scopes=CONTENT)
 SERVICES = (tasks, task)
 
 
-def _task_response(request: Request, task_row: Task, status: int = 200) -> dict[str, Any]:
+def _task_response(request: Request, task_row: Task, status: int = 200,
+                   body: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The task's response: ``body`` when the write's change already built it."""
     request.response.status_code = status
     set_etag(request.response, task_row.version)
-    return task_json(task_row)
+    return task_json(task_row) if body is None else body
 
 
 def save_task(request: Request, task_row: Task, fields: dict[str, Any]) -> dict[str, Any]:
     """Write ``fields`` (placed: ``placement.placed``) to the task: the 200, or a 412."""
     require_if_match(request, task_row.version)
-    write_task(request, task_row, fields)
-    return _task_response(request, task_row)
+    return _task_response(request, task_row, body=write_task(request, task_row, fields))
 
 
 def write_task(request: Request, task_row: Task, fields: dict[str, Any],
-               always: bool = False) -> None:
+               always: bool = False) -> dict[str, Any] | None:
     """Write ``fields`` (placed) to the task, if they change it: one versioned UPDATE.
 
     ``always``: a new version even when no column changes, for a change kept beside the
     task (a CalDAV client's own properties), which clients must see as a change too.
+    Returns the task's body after the write (None when nothing was written).
     """
     now = utcnow()
     fields = placed_last(request, fields, task_row, task_row.owner_id)
     write = task_write(task_row, fields, now)
-    if write.columns or always:
-        before = task_json(task_row)
-        old_parent, old_list = task_row.parent_id, task_row.list_id
-        announce_move(request, task_row, write.columns)
-        # The versioned UPDATE: a concurrent writer fails here (and is retried).
-        task_row.update_in(request.dbsession, {**write.columns, "updated_at": now})
-        task_changed(request, task_row, "updated", before, occurrence=write.occurrence)
-        follow_move(request, task_row, old_parent, old_list)
+    if not (write.columns or always):
+        return None
+    before = task_json(task_row)
+    old_parent, old_list = task_row.parent_id, task_row.list_id
+    announce_move(request, task_row, write.columns)
+    # The versioned UPDATE: a concurrent writer fails here (and is retried).
+    task_row.update_in(request.dbsession, {**write.columns, "updated_at": now})
+    after = task_changed(request, task_row, "updated", before, occurrence=write.occurrence)
+    follow_move(request, task_row, old_parent, old_list)
+    return after
 
 
 @tasks.post(
@@ -81,13 +85,19 @@ def create_task(request: Request) -> dict[str, Any]:
 
 def new_task(request: Request, fields: dict[str, Any]) -> dict[str, Any]:
     """Insert a task of the caller's with ``fields`` (its list already checked): the 201."""
-    task_row = insert_task(request, fields)
+    task_row, body = inserted_task(request, fields)
     request.response.headers["Location"] = absolute_url(request, f"/tasks/{task_row.id}")
-    return _task_response(request, task_row, status=201)
+    return _task_response(request, task_row, status=201, body=body)
 
 
 def insert_task(request: Request, fields: dict[str, Any]) -> Task:
     """Insert a task of the caller's with ``fields`` (its list already checked)."""
+    return inserted_task(request, fields)[0]
+
+
+def inserted_task(request: Request, fields: dict[str, Any]) -> tuple[Task, dict[str, Any]]:
+    """Insert a task of the caller's with ``fields`` (its list already checked): the
+    task, and its body (its change's, which the 201 answers with)."""
     now = utcnow()
     identity = request.identity
     fields = placed_last(request, fields, None, identity.user_id)
@@ -97,8 +107,7 @@ def insert_task(request: Request, fields: dict[str, Any]) -> Task:
     task_row.insert_into(request.dbsession)
     if task_row.parent_id is not None:
         relink(request.dbsession, task_row, None)
-    task_changed(request, task_row, "created")
-    return task_row
+    return task_row, task_changed(request, task_row, "created")
 
 
 @tasks.get(
