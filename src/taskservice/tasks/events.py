@@ -35,22 +35,14 @@ def _subject(task: Any) -> Subject:
 
 
 def task_changed(request: Request, task: Any, action: str, before: Body | None = None,
-                 share: ShareChange | None = None, occurrence: Body | None = None,
-                 ) -> dict[str, Any]:
+                 share: ShareChange | None = None, occurrence: Body | None = None) -> None:
     """``task`` (a ``Task``, or a row of the tasks table) was ``created`` or ``updated``
     (``before``: its body before; ``occurrence``: the one
     the update completed) at its ``updated_at``, or ``shared`` or ``unshared``
-    (``share``).
-
-    Returns the body the change carries, the task as it is now: a view whose response is
-    that body answers with it rather than building it again. Nobody changes it: the
-    subscribers copy what they keep, the renderer only reads it.
-    """
-    after = task_json(task)
-    notify_changed(changed(request, _subject(task), action, before=before, after=after,
-                           share=share, at=None if share else task.updated_at,
-                           occurrence=occurrence))
-    return after
+    (``share``)."""
+    notify_changed(changed(request, _subject(task), action, before=before,
+                           after=task_json(task), share=share,
+                           at=None if share else task.updated_at, occurrence=occurrence))
 
 
 def tasks_deleting(request: Request, condition: ColumnElement[bool]) -> None:

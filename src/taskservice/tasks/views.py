@@ -37,41 +37,37 @@ task = api_service("task", "/tasks/{id}", "One task", scopes=CONTENT)
 SERVICES = (tasks, task)
 
 
-def _task_response(request: Request, task_row: Task, status: int = 200,
-                   body: dict[str, Any] | None = None) -> dict[str, Any]:
-    """The task's response: ``body`` when the write's change already built it."""
+def _task_response(request: Request, task_row: Task, status: int = 200) -> dict[str, Any]:
     request.response.status_code = status
     set_etag(request.response, task_row.version)
-    return task_json(task_row) if body is None else body
+    return task_json(task_row)
 
 
 def save_task(request: Request, task_row: Task, fields: dict[str, Any]) -> dict[str, Any]:
     """Write ``fields`` (placed: ``placement.placed``) to the task: the 200, or a 412."""
     require_if_match(request, task_row.version)
-    return _task_response(request, task_row, body=write_task(request, task_row, fields))
+    write_task(request, task_row, fields)
+    return _task_response(request, task_row)
 
 
 def write_task(request: Request, task_row: Task, fields: dict[str, Any],
-               always: bool = False) -> dict[str, Any] | None:
+               always: bool = False) -> None:
     """Write ``fields`` (placed) to the task, if they change it: one versioned UPDATE.
 
     ``always``: a new version even when no column changes, for a change kept beside the
     task (a CalDAV client's own properties), which clients must see as a change too.
-    Returns the task's body after the write (None when nothing was written).
     """
     now = utcnow()
     fields = placed_last(request, fields, task_row, task_row.owner_id)
     write = task_write(task_row, fields, now)
-    if not (write.columns or always):
-        return None
-    before = task_json(task_row)
-    old_parent, old_list = task_row.parent_id, task_row.list_id
-    announce_move(request, task_row, write.columns)
-    # The versioned UPDATE: a concurrent writer fails here (and is retried).
-    task_row.update_in(request.dbsession, {**write.columns, "updated_at": now})
-    after = task_changed(request, task_row, "updated", before, occurrence=write.occurrence)
-    follow_move(request, task_row, old_parent, old_list)
-    return after
+    if write.columns or always:
+        before = task_json(task_row)
+        old_parent, old_list = task_row.parent_id, task_row.list_id
+        announce_move(request, task_row, write.columns)
+        # The versioned UPDATE: a concurrent writer fails here (and is retried).
+        task_row.update_in(request.dbsession, {**write.columns, "updated_at": now})
+        task_changed(request, task_row, "updated", before, occurrence=write.occurrence)
+        follow_move(request, task_row, old_parent, old_list)
 
 
 @tasks.post(
@@ -85,19 +81,13 @@ def create_task(request: Request) -> dict[str, Any]:
 
 def new_task(request: Request, fields: dict[str, Any]) -> dict[str, Any]:
     """Insert a task of the caller's with ``fields`` (its list already checked): the 201."""
-    task_row, body = inserted_task(request, fields)
+    task_row = insert_task(request, fields)
     request.response.headers["Location"] = absolute_url(request, f"/tasks/{task_row.id}")
-    return _task_response(request, task_row, status=201, body=body)
+    return _task_response(request, task_row, status=201)
 
 
 def insert_task(request: Request, fields: dict[str, Any]) -> Task:
     """Insert a task of the caller's with ``fields`` (its list already checked)."""
-    return inserted_task(request, fields)[0]
-
-
-def inserted_task(request: Request, fields: dict[str, Any]) -> tuple[Task, dict[str, Any]]:
-    """Insert a task of the caller's with ``fields`` (its list already checked): the
-    task, and its body (its change's, which the 201 answers with)."""
     now = utcnow()
     identity = request.identity
     fields = placed_last(request, fields, None, identity.user_id)
@@ -107,7 +97,8 @@ def inserted_task(request: Request, fields: dict[str, Any]) -> tuple[Task, dict[
     task_row.insert_into(request.dbsession)
     if task_row.parent_id is not None:
         relink(request.dbsession, task_row, None)
-    return task_row, task_changed(request, task_row, "created")
+    task_changed(request, task_row, "created")
+    return task_row
 
 
 @tasks.get(
