@@ -7,7 +7,8 @@ cost. Prints the time per request and the top functions by
 cumulative and by own time; ``--cpu`` prints the CPU time per request without the
 profiler instead, and ``--cpu --against limited`` (or ``basic``) the same requests made
 with another credential (``--credential``) in alternating batches, each way's CPU and
-Python calls per request. For a profile under real load, use
+Python calls per request; ``--statements`` the SQL statements each request sends (a
+count per request and each distinct statement's). For a profile under real load, use
 ``py-spy record --pid <server pid>`` while ``make bench`` runs.
 """
 
@@ -25,6 +26,8 @@ import time
 from dataclasses import asdict, replace
 
 from pyramid.paster import get_app
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
 from webob import Request
 
 from .seed import (
@@ -130,6 +133,30 @@ def compare(app, each: dict[str, list[Request]], batches: int) -> str:
         for way in each)
 
 
+def statements_per_request(app, requests: list[Request]) -> str:
+    """The SQL statements the requests send (every engine's, as the driver gets them,
+    BEGIN and COMMIT excepted): how many per request, then each distinct one's count per
+    request, most frequent first, cut to its first line."""
+    sent: list[str] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany) -> None:
+        sent.append(" ".join(statement.split())[:160])
+
+    event.listen(Engine, "before_cursor_execute", record)
+    try:
+        for request in requests:
+            request.get_response(app)
+    finally:
+        event.remove(Engine, "before_cursor_execute", record)
+    counts: dict[str, int] = {}
+    for statement in sent:
+        counts[statement] = counts.get(statement, 0) + 1
+    lines = [f"{len(sent) / len(requests):.2f} statements per request"]
+    lines += [f"  {count / len(requests):5.2f}  {statement}"
+              for statement, count in sorted(counts.items(), key=lambda item: -item[1])]
+    return "\n".join(lines)
+
+
 def profile(app, requests: list[Request], top: int) -> None:
     profiler = cProfile.Profile()
     started = time.perf_counter()
@@ -169,6 +196,9 @@ def main() -> None:
                              "SQLite file of its own")
     parser.add_argument("--cpu", action="store_true",
                         help="no profiler: CPU ms per request, median of 5 batches of n/5")
+    parser.add_argument("--statements", action="store_true",
+                        help="no profiler: the SQL statements per request, and each "
+                             "distinct one's count per request")
     parser.add_argument("--credential", choices=CREDENTIALS, default="bearer",
                         help="how bench calls: their unrestricted token (bearer), their "
                              "list-limited one (limited), or the first in Basic (basic)")
@@ -197,6 +227,8 @@ def main() -> None:
         requests = each[args.credential]
         if args.cpu and args.against:
             print(f"{args.method} {args.path}: {compare(app, each, batches=10)}")
+        elif args.statements:
+            print(f"{args.method} {args.path}: {statements_per_request(app, requests)}")
         elif args.cpu:
             figures = cpu_ms_per_request(app, requests)
             print(f"{args.method} {args.path}: {statistics.median(figures):.3f} ms CPU per "

@@ -43,6 +43,7 @@ import zope.sqlalchemy
 from sqlalchemy import Select, select, text, union
 from sqlalchemy.orm import Session
 
+from ..db.session import execute_core
 from ..events import BeforeCommit, ResourcesDeleting, ResourcesMoving
 from ..lists.models import ListShare, TaskList
 from ..tasks.models import TASKS, TaskAncestor, TaskShare
@@ -63,8 +64,8 @@ def append(session: Session, rows: Sequence[Row]) -> None:
         return
     zope.sqlalchemy.mark_changed(session)
     if session.get_bind().dialect.name == "postgresql":
-        session.execute(TAKE_LOG_LOCK)
-    session.execute(INSERT_CHANGES, list(rows))
+        execute_core(session, TAKE_LOG_LOCK)
+    execute_core(session, INSERT_CHANGES, list(rows))
 
 
 def record(event: BeforeCommit) -> None:

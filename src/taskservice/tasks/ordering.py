@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy import BindParameter, ColumnElement, Select, bindparam, func, select, text
 from sqlalchemy.orm import Session, aliased
 
+from ..db.session import execute_core
 from ..positions import key_between
 from .access import VIEWER, may_view
 from .models import Task
@@ -93,12 +94,15 @@ class Siblings:
         """Place tasks in this group one writer at a time (see the module docstring)."""
         if session.get_bind().dialect.name == "postgresql":
             kind, group_id = self.group
-            session.execute(TAKE_GROUP_LOCK,
-                            {"kind": GROUP_LOCK_KINDS[kind], "key": group_id % 2**31})
+            execute_core(session, TAKE_GROUP_LOCK,
+                         {"kind": GROUP_LOCK_KINDS[kind], "key": group_id % 2**31})
 
     def _read(self, session: Session, statements: dict[str, Select[Any]], **params: Any) -> Any:
+        """Keys of the tasks table, read on the connection (``execute_core``): no object
+        of the session stands for a task that is not yet written, every write of a task
+        being a statement of its own, so there is nothing to flush first."""
         kind, group_id = self.group
-        return session.execute(statements[kind], {"group": group_id, **params})
+        return execute_core(session, statements[kind], {"group": group_id, **params})
 
     def last_position(self, session: Session) -> str:
         """The key after the group's last one: where a task joining the group goes."""

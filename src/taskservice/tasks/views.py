@@ -91,9 +91,9 @@ def insert_task(request: Request, fields: dict[str, Any]) -> Task:
     now = utcnow()
     identity = request.identity
     fields = placed_last(request, fields, None, identity.user_id)
-    task_row = Task(owner_id=identity.user_id, owner_username=identity.username,
-                    created_at=now, updated_at=now,
-                    **new_task_columns(fields, identity.time_zone, now))
+    task_row = Task.unsaved(owner_id=identity.user_id, owner_username=identity.username,
+                            created_at=now, updated_at=now,
+                            **new_task_columns(fields, identity.time_zone, now))
     task_row.insert_into(request.dbsession)
     if task_row.parent_id is not None:
         relink(request.dbsession, task_row, None)

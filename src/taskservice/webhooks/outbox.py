@@ -39,6 +39,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from ..db.base import UTCDateTime, utcnow
+from ..db.session import execute_core
 from ..events import ResourceChanged, ResourcesDeleting
 from ..reminders.events import RemindersFired
 from ..tasks import access
@@ -111,7 +112,7 @@ def _insert_events() -> Insert:
 def queue(session: Session, events: Sequence[Event]) -> None:
     """Queue ``events`` for every webhook that may receive them, in this transaction."""
     if events:
-        session.execute(_insert_events(), [event.params() for event in events])
+        execute_core(session, _insert_events(), [event.params() for event in events])
 
 
 def event_of(change: ResourceChanged) -> Event | None:
