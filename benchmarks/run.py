@@ -664,12 +664,19 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return args
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = parse_args(argv)
+def ready_to_load() -> bool:
+    """wrk is installed (else say how to install it) and the results folder exists."""
     if shutil.which("wrk") is None:
         print(WRK_MISSING, file=sys.stderr)
-        return 2
+        return False
     RESULTS.mkdir(exist_ok=True)
+    return True
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    if not ready_to_load():
+        return 2
     wanted = [n for n in args.scenarios.split(",") if n] or list(SCENARIOS)
     sizes = [int(size) for size in args.sizes.split(",")]
     results = bench_size(args, sizes[0], wanted)

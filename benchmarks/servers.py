@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shutil
 import sys
 from contextlib import ExitStack
 from dataclasses import asdict
@@ -30,7 +29,6 @@ from .peers import PEERS
 from .run import (
     RESULTS,
     SCENARIOS,
-    WRK_MISSING,
     Measurement,
     Scenario,
     free_port,
@@ -39,6 +37,7 @@ from .run import (
     measure,
     median_of,
     progress,
+    ready_to_load,
     running_command,
 )
 from .seed import seed
@@ -183,10 +182,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    if shutil.which("wrk") is None:
-        print(WRK_MISSING, file=sys.stderr)
+    if not ready_to_load():
         return 2
-    RESULTS.mkdir(exist_ok=True)
     figures = run(args)
     write_results(args, figures)
     failures = [f"{scenario} ({name})" for scenario, by_name in figures.items()
