@@ -9,7 +9,10 @@ granian's workers are processes that each load their application. Each loads the
 ``[app:main]`` itself, with the variables ``pserve`` was given (``http_port=...``), and
 sets up the ini's logging again over the defaults granian gives a worker: so every
 worker opens its own database connections instead of inheriting the parent's, and logs
-as under waitress. The application ``pserve`` loaded in the parent serves nothing.
+as under waitress. The application ``pserve`` loaded in the parent serves nothing, and
+its webhook delivery thread (``delivery = thread``) is stopped before the workers start:
+each worker runs its own, and a second loop in the parent would only compete with them
+for the database (on SQLite, for its one writer).
 
 Several workers count rate limits and password failures apart unless their counters
 are shared (``taskservice.ratelimit.storage`` on Redis): with ``memory://`` each worker
@@ -32,6 +35,8 @@ from pyramid.exceptions import ConfigurationError
 from pyramid.paster import get_app, setup_logging
 from pyramid.settings import asbool
 
+from .webhooks.runner import stop as stop_delivery
+
 INTEGERS = frozenset({"workers", "blocking_threads", "backlog", "backpressure",
                       "runtime_threads", "workers_kill_timeout"})
 FLAGS = frozenset({"respawn_failed_workers", "log_access"})
@@ -51,6 +56,7 @@ def serve_granian(app: Any, global_conf: dict[str, str], host: str = "127.0.0.1"
                                if name in INTEGERS}
     options.update((name, asbool(value)) for name, value in settings.items() if name in FLAGS)
     refuse_unshared_counters(app, options.get("workers", 1))
+    stop_delivery(app.registry)  # the parent's application serves nothing
     ini = global_conf["__file__"]
     variables = {k: v for k, v in global_conf.items() if k not in PASTE_VARIABLES}
     server = Server(ini, address=host, port=int(port), interface=Interfaces.WSGI, **options)
