@@ -26,6 +26,10 @@ worker's threads running the application), ``backlog``, ``backpressure``,
 
 from __future__ import annotations
 
+import ctypes
+import os
+import signal
+import sys
 from functools import partial
 from typing import Any
 
@@ -42,6 +46,8 @@ INTEGERS = frozenset({"workers", "blocking_threads", "backlog", "backpressure",
 FLAGS = frozenset({"respawn_failed_workers", "log_access"})
 # What PasteDeploy adds to the variables it hands a runner; the rest came from pserve.
 PASTE_VARIABLES = ("__file__", "here")
+# prctl(2)'s option that sets the signal a process gets when its parent ends.
+PR_SET_PDEATHSIG = 1
 # The rate-limit storage that lives in one process (settings' STORAGE_PATTERN).
 PROCESS_STORAGE = "memory://"
 
@@ -60,13 +66,31 @@ def serve_granian(app: Any, global_conf: dict[str, str], host: str = "127.0.0.1"
     ini = global_conf["__file__"]
     variables = {k: v for k, v in global_conf.items() if k not in PASTE_VARIABLES}
     server = Server(ini, address=host, port=int(port), interface=Interfaces.WSGI, **options)
-    server.serve(target_loader=partial(worker_app, ini, variables), wrap_loader=False)
+    server.serve(target_loader=partial(worker_app, ini, variables, os.getpid()),
+                 wrap_loader=False)
 
 
-def worker_app(ini: str, variables: dict[str, str]) -> Any:
+def worker_app(ini: str, variables: dict[str, str], server: int) -> Any:
     """In a granian worker: the ini's logging, then its application, as ``pserve`` loads it."""
+    end_with(server)
     setup_logging(ini, global_conf=variables)
     return get_app(ini, options=variables)
+
+
+def end_with(server: int) -> None:
+    """This worker is killed when the process ``server`` ends, however it ends (Linux's
+    parent-death signal; granian starts and restarts workers from its main thread, which
+    lives as long as that process).
+
+    A server stopped with SIGKILL has no time to stop its workers: they would be left
+    serving, orphans holding the port and their database connections.
+    """
+    if sys.platform != "linux":
+        return
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != server:  # it ended before the signal was asked for
+        os._exit(1)
 
 
 def refuse_unshared_counters(app: Any, workers: int) -> None:

@@ -134,3 +134,26 @@ def test_a_killed_granian_worker_is_replaced(tmp_path):
         assert len(now) == WORKERS and killed not in now, server.output()
         assert server.process.poll() is None
         assert server.request("GET", "/__lbheartbeat__")[0] == 200
+
+
+def test_granian_workers_end_with_a_killed_server(tmp_path):
+    """SIGKILL gives granian's main process no time to stop its workers: they must not be
+    left serving (each asked the kernel for a SIGKILL when the server ends)."""
+    with serve(tmp_path, "granian", WORKERS) as server:
+        workers = children(server.process.pid)
+        assert len(workers) == WORKERS
+        server.process.send_signal(signal.SIGKILL)
+        server.process.wait(timeout=RESPAWN_BOUND)
+        deadline = time.monotonic() + RESPAWN_BOUND
+        while time.monotonic() < deadline and any(alive(pid) for pid in workers):
+            time.sleep(0.1)
+        assert [pid for pid in workers if alive(pid)] == []
+
+
+def alive(pid: int) -> bool:
+    """Whether ``pid`` is a process that has not ended (a zombie has)."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
