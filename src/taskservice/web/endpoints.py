@@ -61,6 +61,8 @@ def needs_transaction(request: Request) -> bool:
     Beginning and aborting one cost as much as the rest of such a request, and a load
     balancer asks for its heartbeat every few seconds from every instance.
     """
+    if request.method in WRITE_METHODS:  # a 405, whose error view may look the caller up
+        return True
     path = raw_path(request)
     return not (path in _NO_DATABASE_PATHS or path.startswith(DOCS_ASSETS_PATH))
 

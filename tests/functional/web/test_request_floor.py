@@ -62,3 +62,12 @@ def test_what_answers_without_the_database_begins_no_transaction(testapp, begun,
 def test_everything_else_runs_in_a_transaction(testapp, alice, begun, path):
     testapp.get(path, headers=alice.headers)
     assert begun.count == 1
+
+
+@pytest.mark.parametrize("method", ["POST", "PUT"])
+@pytest.mark.parametrize("path", ["/__lbheartbeat__", "/__version__", "/docs"])
+def test_a_write_to_what_answers_without_the_database_is_a_405_with_credentials(
+        testapp, alice, method, path):
+    """Found by the API fuzz: its error view looks the caller up, in a transaction."""
+    response = testapp.request(path, method=method, headers=alice.headers, status="*")
+    assert response.status_int == 405, response.text
